@@ -1,0 +1,1 @@
+"""Cluster Planner service layer: the product logic. Never imports streamlit."""

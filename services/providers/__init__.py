@@ -1,0 +1,1 @@
+"""Ports (typing.Protocol) for every outside service, with real and offline adapters."""

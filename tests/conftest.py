@@ -1,0 +1,83 @@
+"""Shared fixtures: a real database (SQLite by default, PostgreSQL when DATABASE_URL is set),
+paths to the team's shared data, and a clean slate per test."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import text
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from db.models import Base  # noqa: E402
+from db.session import get_engine, migrate  # noqa: E402
+from db.types import configure_encryption  # noqa: E402
+
+SHARED = REPO.parent / "shared"
+DATA = SHARED / "data"
+CONTRACTS = SHARED / "contracts"
+SEMRUSH_WP = DATA / "semrush-wordpress" / "wordpress_broad-match_us_2026-04-24.csv"
+SEMRUSH_ATW = DATA / "semrush-add-to-website-clustered" / "add-to-website_broad-match_us_2026-04-22.csv"
+SEMRUSH_ATW_CLUSTERED = (
+    DATA / "semrush-add-to-website-clustered" / "add-to-website_clustered_full_us_2026-04-22.csv"
+)
+GKP_ES = DATA / "gkp-auto-repair-es" / "keyword-stats.csv"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """DATABASE_URL when it points at a database, else a fresh SQLite file."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def migrated_engine(database_url: str):
+    """Engine with the schema built by the real Alembic migrations."""
+    configure_encryption(Fernet.generate_key())
+    engine = get_engine(database_url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    migrate(engine)
+    return engine
+
+
+@pytest.fixture()
+def engine(migrated_engine):
+    """A migrated engine whose tables are emptied after each test."""
+    yield migrated_engine
+    with migrated_engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture()
+def project_id(engine):
+    """A fresh project with a brand profile; returns its id."""
+    from db.models import Project
+    from db.session import session_scope
+
+    with session_scope(engine) as s:
+        p = Project(
+            name="Test Store",
+            domain="example.com",
+            brand_config={
+                "company_name": "Acme Themes",
+                "products": ["WordPress themes", "page builder templates"],
+                "price_point": "premium",
+                "primary_persona": "small business owners building their own site",
+                "competitors": ["ThemeForest", "Elegant Themes"],
+            },
+        )
+        s.add(p)
+        s.flush()
+        return p.id
