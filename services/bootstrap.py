@@ -1,0 +1,77 @@
+"""Composition root: builds the database and providers from settings.
+
+The app wraps :func:`build_app` once in ``st.cache_resource``; tests call it with their own
+settings (or build :class:`services.funnel.FunnelDeps` with fakes directly).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+
+from db.session import init_db
+from services.config import Settings, get_settings
+from services.funnel import FunnelDeps
+from services.providers.base import Embedder
+from services.providers.registry import ProviderSet, build_providers
+
+
+@dataclass
+class AppContext:
+    """Process-wide singletons: settings and the migrated engine (thread-safe)."""
+
+    settings: Settings
+    engine: Engine
+
+    def embedder(self) -> Embedder:
+        """The shared funnel embedder (MiniLM int8 ONNX), loaded once per process."""
+        from services.providers.embeddings import get_embedder
+
+        return get_embedder("minilm")
+
+    def providers(self) -> ProviderSet:
+        """Adapters per the user's choice on the Settings page (offline by default)."""
+        from services.app_settings import get_provider_choices
+
+        choices = get_provider_choices(self.engine)
+        return build_providers(
+            self.settings,
+            self.engine,
+            self.embedder,
+            llm_choice=choices.get("llm", "offline"),
+            volume_choice=choices.get("volume", "offline"),
+        )
+
+    def funnel_deps(self) -> tuple[FunnelDeps, list[str]]:
+        """Funnel dependencies plus provider warnings to show the user."""
+        ps = self.providers()
+        budget: Any = None
+        estimate = None
+        if ps.is_paid:
+            from services.costs import BudgetGuard, estimate_cluster_cost
+
+            budget = BudgetGuard(self.engine)
+            estimate = lambda: estimate_cluster_cost(ps).total_usd  # noqa: E731
+        deps = FunnelDeps(
+            engine=self.engine,
+            llm=ps.llm,
+            volume=ps.volume,
+            embedder_factory=self.embedder,
+            fallback_llm=ps.offline_llm if ps.llm is not ps.offline_llm else None,
+            budget=budget,
+            estimate_usd=estimate,
+        )
+        return deps, ps.warnings
+
+
+def build_app(settings: Settings | None = None) -> AppContext:
+    """Start-up: settings, Fernet key, engine, migrations."""
+    settings = settings or get_settings()
+    engine = init_db(
+        settings.database_url,
+        secret_key=settings.get("CLUSTER_PLANNER_SECRET_KEY"),
+        key_file=settings.data_dir / "fernet.key",
+    )
+    return AppContext(settings=settings, engine=engine)
