@@ -1,0 +1,393 @@
+"""The offline ``LLMProvider``: Stage 1 and Stage 3 with no key and no network.
+
+Stage 1 mines the project's imported keyword universe for real keywords that contain the
+seed's head terms (plural- and order-insensitive), labels each with the strategy its
+modifier belongs to (:mod:`services.modifiers`, then the embedder for modifiers no
+lexicon knows), prefers real keywords with search volume, keeps the set diverse across
+strategies, and only then invents lexicon keywords whose modifier is semantically close to
+the seed and brand. Stage 3 scores relevance as embedding similarity to the seed and the
+brand profile.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine, func, select
+
+from db.models import KeywordMetric
+from db.session import session_scope
+from services.modifiers import (
+    NOT_A_COLLECTION,
+    QUESTION,
+    STRATEGY_LEXICONS,
+    STRATEGY_TEMPLATES,
+    URL_LIKE,
+    estimate_intent,
+    strategy_of,
+)
+from services.providers.base import (
+    EXPANSION_STRATEGIES,
+    BrandProfile,
+    Candidate,
+    Embedder,
+    ExpansionRequest,
+    ExpansionResult,
+    FilterDecision,
+    FilterRequest,
+    FilterResult,
+    Usage,
+)
+from services.scoring import volume_score
+from services.text import (
+    STOP_WORDS,
+    canonical_key,
+    content_tokens,
+    normalize_keyword,
+    singularize,
+    tokens,
+)
+
+#: Pool of real keywords embedded per seed (pre-ranked by volume and intent); bounds the
+#: Stage 1 cost to a few hundred strings whatever the universe size.
+MINING_POOL = 120
+#: At most this many candidates of one strategy in the first selection pass (diversity).
+PER_STRATEGY_CAP = 4
+#: Real keywords below this cosine to the seed are off-topic (e.g. other languages, brands).
+MIN_SEED_SIMILARITY = 0.45
+MAX_WORDS = 8
+
+
+@dataclass(frozen=True)
+class _UniverseRow:
+    keyword: str
+    volume: int
+    intent: str
+    toks: frozenset[str]
+
+
+class _UniverseCache:
+    """Tokenised keyword universe per project, rebuilt when the project's data changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._data: dict[Any, tuple[tuple[int, Any], list[_UniverseRow]]] = {}
+
+    def get(self, engine: Engine, project_id: Any) -> list[_UniverseRow]:
+        with session_scope(engine) as s:
+            stamp = tuple(
+                s.execute(
+                    select(func.count(KeywordMetric.id), func.max(KeywordMetric.fetched_at)).where(
+                        KeywordMetric.project_id == project_id
+                    )
+                ).one()
+            )
+            with self._lock:
+                hit = self._data.get((id(engine), project_id))
+            if hit and hit[0] == stamp:
+                return hit[1]
+            rows = s.execute(
+                select(KeywordMetric.keyword, KeywordMetric.search_volume, KeywordMetric.intent).where(
+                    KeywordMetric.project_id == project_id
+                )
+            ).all()
+        universe = [
+            _UniverseRow(kw, int(vol or 0), (intent or "").lower(), frozenset(content_tokens(kw)))
+            for kw, vol, intent in rows
+        ]
+        with self._lock:
+            self._data[(id(engine), project_id)] = (stamp, universe)  # type: ignore[assignment]
+        return universe
+
+
+_UNIVERSES = _UniverseCache()
+
+
+def _is_latin(text: str) -> bool:
+    return all(ord(ch) < 0x250 or ch.isspace() for ch in text)
+
+
+def _collection_worthy(row: _UniverseRow, competitors: tuple[str, ...]) -> bool:
+    """Whether a real keyword can be the primary keyword of a collection page."""
+    kw = row.keyword
+    if URL_LIKE.search(kw) or QUESTION.search(kw) or NOT_A_COLLECTION.search(kw):
+        return False
+    if len(kw.split()) > MAX_WORDS or not _is_latin(kw):
+        return False
+    if row.intent and row.intent.split(",") == ["navigational"]:
+        return False
+    lowered = f" {kw} "
+    for comp in competitors:
+        comp = normalize_keyword(comp)
+        if comp and f" {comp} " in lowered and not any(
+            w in kw.split() for w in ("vs", "versus", "alternative", "alternatives")
+        ):
+            return False  # a competitor's brand query, not our page
+    return True
+
+
+class OfflineLLMProvider:
+    """``LLMProvider`` that needs no key and no network (the embedded default).
+
+    Args:
+        engine: database holding the project's ``KeywordMetric`` universe.
+        embedder_factory: returns the shared :class:`Embedder` (MiniLM int8 ONNX).
+    """
+
+    name = "offline"
+
+    def __init__(self, engine: Engine, embedder_factory: Callable[[], Embedder]) -> None:
+        self.engine = engine
+        self._embedder_factory = embedder_factory
+        self._strategy_vecs: np.ndarray | None = None
+
+    # ----------------------------------------------------------------- helpers
+    @property
+    def embedder(self) -> Embedder:
+        return self._embedder_factory()
+
+    def _strategy_prototypes(self) -> np.ndarray:
+        """One unit vector per strategy: the mean embedding of its lexicon."""
+        if self._strategy_vecs is None:
+            rows = []
+            for strategy in EXPANSION_STRATEGIES:
+                vecs = self.embedder.embed(list(STRATEGY_LEXICONS[strategy]))
+                mean = vecs.mean(axis=0)
+                rows.append(mean / (np.linalg.norm(mean) or 1.0))
+            self._strategy_vecs = np.vstack(rows).astype(np.float32)
+        return self._strategy_vecs
+
+    def _label(self, modifiers: list[str], modifier_vec: np.ndarray | None) -> str:
+        strategy = strategy_of(modifiers)
+        if strategy:
+            return strategy
+        if modifier_vec is not None:
+            sims = self._strategy_prototypes() @ modifier_vec
+            return EXPANSION_STRATEGIES[int(np.argmax(sims))]
+        return "attribute"
+
+    # ----------------------------------------------------------------- Stage 1
+    def expand(self, request: ExpansionRequest) -> ExpansionResult:
+        """15-20 candidates: real keywords from the project's data first, then lexicon ones.
+
+        Returns:
+            :class:`ExpansionResult` (the seed first, role_hint "parent") and one zero-cost
+            ``Usage``.
+        """
+        seed = normalize_keyword(request.seed)
+        target = request.max_candidates - 1  # children wanted besides the seed
+        minimum = request.min_candidates - 1
+        seed_toks = content_tokens(seed)
+        seed_set = frozenset(seed_toks)
+        out: list[Candidate] = []
+        used_keys = {canonical_key(seed)}
+
+        real = self._mine_universe(request, seed, seed_set) if request.project_id else []
+        per_strategy: dict[str, int] = {}
+        leftovers: list[Candidate] = []
+        for cand in real:
+            key = canonical_key(cand.keyword)
+            if key in used_keys:
+                continue
+            if per_strategy.get(cand.expansion_strategy, 0) >= PER_STRATEGY_CAP:
+                leftovers.append(cand)
+                continue
+            used_keys.add(key)
+            per_strategy[cand.expansion_strategy] = per_strategy.get(cand.expansion_strategy, 0) + 1
+            out.append(cand)
+            if len(out) >= target:
+                break
+        for cand in leftovers:
+            if len(out) >= target:
+                break
+            key = canonical_key(cand.keyword)
+            if key not in used_keys:
+                used_keys.add(key)
+                out.append(cand)
+        if len(out) < minimum + 2:  # leave room: Stage 3 drops near-duplicates
+            want = max(minimum, min(target, minimum + 2)) - len(out)
+            out.extend(self._invent(seed, request.brand, want, used_keys))
+        seed_cand = Candidate(
+            keyword=seed,
+            expansion_strategy="attribute",
+            rationale="The seed keyword: the cluster's parent (hub) page.",
+            estimated_intent=estimate_intent(seed),
+            role_hint="parent",
+            source="seed",
+        )
+        usage = Usage(
+            provider=self.name,
+            endpoint="stage1.expand",
+            metadata={"from_keyword_data": sum(c.source == "universe" for c in out)},
+        )
+        return ExpansionResult(candidates=[seed_cand, *out], usage=[usage])
+
+    def _mine_universe(
+        self, request: ExpansionRequest, seed: str, seed_set: frozenset[str]
+    ) -> list[Candidate]:
+        """Real keywords containing the seed's head terms, ranked, labelled by strategy."""
+        if not seed_set:
+            return []
+        universe = _UNIVERSES.get(self.engine, request.project_id)
+        head = content_tokens(seed)[-1]
+        need_partial = max(1, math.ceil(len(seed_set) / 2))
+        full, partial = [], []
+        for row in universe:
+            if row.keyword == seed or not _collection_worthy(row, request.brand.competitors):
+                continue
+            if seed_set <= row.toks:
+                full.append(row)
+            elif head in row.toks and len(seed_set & row.toks) >= need_partial and len(seed_set) > 2:
+                partial.append(row)
+
+        def prior(row: _UniverseRow) -> float:
+            intent = row.intent or estimate_intent(row.keyword)
+            bonus = 6.0 if ("commercial" in intent or "transactional" in intent) else 0.0
+            bonus -= 8.0 if intent == "informational" else 0.0
+            return volume_score(row.volume) + bonus - 1.5 * max(0, len(row.keyword.split()) - 4)
+
+        pool = sorted(full, key=prior, reverse=True)[:MINING_POOL]
+        if len(pool) < MINING_POOL // 2:
+            pool += sorted(partial, key=prior, reverse=True)[: MINING_POOL - len(pool)]
+        if not pool:
+            return []
+        modifiers = [[t for t in tokens(r.keyword) if t not in STOP_WORDS and singularize(t) not in seed_set] for r in pool]
+        texts = [seed, *[r.keyword for r in pool], *[" ".join(m) or r.keyword for m, r in zip(modifiers, pool, strict=True)]]
+        vecs = self.embedder.embed(texts)
+        seed_vec = vecs[0]
+        kw_vecs = vecs[1 : 1 + len(pool)]
+        mod_vecs = vecs[1 + len(pool) :]
+        sims = kw_vecs @ seed_vec
+        ranked = []
+        for row, mods, sim, mvec in zip(pool, modifiers, sims.tolist(), mod_vecs, strict=True):
+            if sim < MIN_SEED_SIMILARITY:
+                continue
+            strategy = self._label(mods, mvec)
+            intent = (row.intent.split(",")[0] if row.intent else "") or estimate_intent(row.keyword)
+            score = prior(row) + 40.0 * sim
+            rationale = (
+                f"Real keyword from your keyword data: {row.volume:,} searches/month; "
+                f"'{' '.join(mods) or row.keyword}' is a {strategy} modifier of the seed."
+            )
+            ranked.append(
+                (
+                    score,
+                    Candidate(
+                        keyword=row.keyword,
+                        expansion_strategy=strategy,
+                        rationale=rationale,
+                        estimated_intent=intent,
+                        source="universe",
+                    ),
+                )
+            )
+        ranked.sort(key=lambda pair: pair[0], reverse=True)
+        return [c for _, c in ranked]
+
+    def _invent(
+        self, seed: str, brand: BrandProfile, want: int, used_keys: set[str]
+    ) -> list[Candidate]:
+        """Lexicon candidates whose modifier fits the seed (and brand) semantically."""
+        if want <= 0:
+            return []
+        options: list[tuple[str, str]] = []  # (strategy, keyword)
+        for strategy in EXPANSION_STRATEGIES:
+            template = STRATEGY_TEMPLATES[strategy]
+            for modifier in STRATEGY_LEXICONS[strategy]:
+                if modifier in ("vs", "versus", "like", "similar", "under", "child") or modifier.isdigit():
+                    continue
+                options.append((strategy, template.format(m=modifier, s=seed)))
+        persona = _persona_phrase(brand.primary_persona)
+        if persona:
+            options.append(("demographic", f"{seed} for {persona}"))
+        if brand.price_point:
+            options.append(("price/value", f"{brand.price_point.split()[0].lower()} {seed}"))
+        context = " ".join([seed, *brand.products[:3]]).strip()
+        mods = [kw.replace(seed, "").replace(" for ", " ").strip() for _, kw in options]
+        vecs = self.embedder.embed([context, *mods])
+        fit = vecs[1:] @ vecs[0]
+        order = np.argsort(-fit)
+        picked: list[Candidate] = []
+        per_strategy: dict[str, int] = {}
+        for cap in (1, 2, 3):
+            for idx in order.tolist():
+                strategy, kw = options[idx]
+                kw = normalize_keyword(kw)
+                key = canonical_key(kw)
+                if key in used_keys or per_strategy.get(strategy, 0) >= cap:
+                    continue
+                used_keys.add(key)
+                per_strategy[strategy] = per_strategy.get(strategy, 0) + 1
+                picked.append(
+                    Candidate(
+                        keyword=kw,
+                        expansion_strategy=strategy,
+                        rationale=(
+                            f"Suggested {strategy} angle (no matching keyword in your data; "
+                            "check its volume before building)."
+                        ),
+                        estimated_intent=estimate_intent(kw),
+                        source="lexicon",
+                    )
+                )
+                if len(picked) >= want:
+                    return picked
+        return picked
+
+    # ----------------------------------------------------------------- Stage 3
+    def filter(self, request: FilterRequest) -> FilterResult:
+        """Relevance (confidence 0-1) from embedding similarity to the seed and brand.
+
+        confidence = 0.8·seed part + 0.2·brand part, each ``clip(0.15 + 0.85·cos)``;
+        with no brand products or persona the seed part alone. Informational keywords are
+        discounted ×0.8 (a collection page serves commercial/transactional intent).
+        """
+        seed = normalize_keyword(request.seed)
+        keywords = [c.keyword for c in request.candidates]
+        brand_text = " ".join([*request.brand.products, request.brand.primary_persona]).strip()
+        texts = [seed, *keywords] + ([brand_text] if brand_text else [])
+        vecs = self.embedder.embed(texts)
+        seed_sim = vecs[1 : 1 + len(keywords)] @ vecs[0]
+        brand_sim = vecs[1 : 1 + len(keywords)] @ vecs[-1] if brand_text else None
+        decisions = []
+        for i, cand in enumerate(request.candidates):
+            s_part = float(np.clip(0.15 + 0.85 * seed_sim[i], 0.0, 1.0))
+            conf = s_part
+            if brand_sim is not None:
+                conf = 0.8 * s_part + 0.2 * float(np.clip(0.15 + 0.85 * brand_sim[i], 0.0, 1.0))
+            if cand.estimated_intent == "informational":
+                conf *= 0.8
+            is_seed = cand.keyword == seed
+            vol = f"{cand.search_volume:,} searches/month" if cand.search_volume is not None else "volume unknown"
+            reason = (
+                "Seed keyword: parent (hub) page of the cluster."
+                if is_seed
+                else f"{cand.expansion_strategy} page; similarity to seed {seed_sim[i]:.2f}; {vol}."
+            )
+            decisions.append(
+                FilterDecision(
+                    keyword=cand.keyword,
+                    keep=is_seed or conf >= 0.35,
+                    role="parent" if is_seed else "child",
+                    reason=reason,
+                    confidence=1.0 if is_seed else round(conf, 3),
+                )
+            )
+        return FilterResult(
+            decisions=decisions, usage=[Usage(provider=self.name, endpoint="stage3.filter")]
+        )
+
+
+def _persona_phrase(persona: str) -> str:
+    """Short audience noun phrase from a persona sentence ("small business owners ...")."""
+    words = []
+    for w in normalize_keyword(persona).split():
+        if w in {"who", "that", "with", "building", "looking", "wanting", "need", "needing", "and"}:
+            break
+        words.append(w)
+    return " ".join(words[:3]) if len(words) > 0 else ""
