@@ -1,0 +1,72 @@
+"""Cluster Review: approve, reject or edit the suggested pages, then bulk-approve."""
+
+import streamlit as st
+
+from services.approval import bulk_approve
+from services.clusters import list_clusters
+from services.errors import ClusterPlannerError
+from services.exports import cluster_csv
+from services.review import REVIEW_COLUMNS, review_table, save_decisions, to_decisions
+from services.ui_context import get_app
+
+app = get_app()
+st.title("Cluster Review")
+project_id = st.session_state.get("project_id")
+if not project_id:
+    st.info("Create or select a project first.")
+    st.stop()
+
+clusters = list_clusters(app.engine, project_id)
+if clusters.empty:
+    st.info("No clusters yet: generate one on the New Cluster page.")
+    st.stop()
+ids = clusters["id"].tolist()
+labels = dict(zip(ids, clusters["name"] + " · " + clusters["status"], strict=True))
+current = st.session_state.get("cluster_id")
+cluster_id = st.selectbox("Cluster", ids, index=ids.index(current) if current in ids else 0,
+                          format_func=labels.__getitem__)
+st.session_state["cluster_id"] = cluster_id
+
+header, table = review_table(app.engine, cluster_id)
+for warning in header["warnings"]:
+    st.warning(warning)
+st.caption(f"Seed: **{header['seed_keyword']}** · status: **{header['status']}** · "
+           f"{len(table)} pages")
+
+edited = st.data_editor(
+    table, key=f"editor_{cluster_id}", hide_index=True, use_container_width=True,
+    column_order=REVIEW_COLUMNS[1:], disabled=["search_volume", "cpc", "competition",
+                                               "composite_score", "expansion_strategy", "reasoning"],
+    column_config={
+        "approve": st.column_config.CheckboxColumn("Approve"),
+        "role": st.column_config.SelectboxColumn("Role", options=["parent", "child"], required=True),
+        "keyword": st.column_config.TextColumn("Keyword", required=True),
+        "url_slug": st.column_config.TextColumn("URL slug"),
+        "search_volume": st.column_config.NumberColumn("Search volume", format="%d"),
+        "cpc": st.column_config.NumberColumn("CPC (USD)", format="$%.2f"),
+        "competition": st.column_config.NumberColumn("Competition", format="%.2f"),
+        "composite_score": st.column_config.NumberColumn("Score", format="%.1f"),
+        "expansion_strategy": "Strategy", "reasoning": "Why",
+    },
+)
+
+c1, c2, c3 = st.columns([1, 1, 2])
+if c1.button("Approve selected", type="primary"):
+    try:
+        save_decisions(app.engine, cluster_id, to_decisions(table, edited))
+        report = bulk_approve(app.engine, cluster_id)
+    except ClusterPlannerError as exc:
+        st.error(str(exc))
+    else:
+        st.success(f"Approved: {report.created} pages created in the content pipeline, "
+                   f"{report.linked_existing} linked to existing pages, "
+                   f"{report.already_bridged} already there. Cluster status: {report.status}.")
+if c2.button("Save edits"):
+    try:
+        n = save_decisions(app.engine, cluster_id, to_decisions(table, edited))
+    except ClusterPlannerError as exc:
+        st.error(str(exc))
+    else:
+        st.success(f"Saved; {n} pages marked approved.")
+c3.download_button("Download CSV", data=cluster_csv(app.engine, cluster_id),
+                   file_name=f"cluster-{header['seed_keyword'].replace(' ', '-')}.csv", mime="text/csv")

@@ -1,0 +1,65 @@
+"""New Cluster: a seed keyword → 8-12 data-backed collection pages."""
+
+import streamlit as st
+
+from services.errors import ClusterPlannerError
+from services.funnel import STAGE_LABELS, generate_cluster
+from services.projects import get_project
+from services.ui_context import get_app
+
+app = get_app()
+st.title("New Cluster")
+project_id = st.session_state.get("project_id")
+if not project_id:
+    st.info("Create or select a project first.")
+    st.stop()
+
+project = get_project(app.engine, project_id)
+deps, provider_warnings = app.funnel_deps()
+for warning in provider_warnings:
+    st.warning(warning)
+estimate = deps.estimate_usd() if deps.estimate_usd else 0.0
+st.caption(
+    f"Providers — LLM: **{deps.llm.name}**, search volume: "
+    f"**{deps.volume.name if deps.volume else 'none'}** · estimated cost: **${estimate:.4f}**"
+)
+
+with st.form("seed_form"):
+    seed = st.text_input("Seed keyword", placeholder="trail running shoes", max_chars=200)
+    go = st.form_submit_button("Generate cluster", type="primary")
+
+if go:
+    with st.status("Generating cluster…", expanded=True) as status:
+        lines = {}
+
+        def progress(stage: str, seconds: float | None) -> None:
+            label = STAGE_LABELS[stage]
+            if seconds is None:
+                lines[stage] = st.empty()
+                lines[stage].markdown(f"⏳ {label}…")
+            else:
+                lines[stage].markdown(f"✅ {label} — {seconds:.2f} s")
+
+        try:
+            result = generate_cluster(seed, project.brand_config, project_id, deps=deps, progress=progress)
+        except ClusterPlannerError as exc:
+            status.update(label="Not started", state="error")
+            st.error(str(exc))
+            st.stop()
+        if not result.success:
+            status.update(label="Generation failed", state="error")
+            st.error(result.error)
+            st.stop()
+        meta = result.generation_metadata
+        status.update(label=f"{len(result.suggestions)} pages suggested in {meta['total_seconds']:.2f} s",
+                      state="complete", expanded=False)
+    st.session_state["cluster_id"] = str(result.cluster_id)
+    for warning in result.warnings:
+        st.warning(warning)
+    st.caption(f"Cost of this run: ${meta['total_cost_usd']:.4f}")
+    st.dataframe(
+        [{"role": s.role, "keyword": s.keyword, "url_slug": s.url_slug, "search volume": s.search_volume,
+          "score": s.composite_score, "strategy": s.expansion_strategy} for s in result.suggestions],
+        hide_index=True, use_container_width=True,
+    )
+    st.page_link("pages/cluster_review.py", label="Review and approve →", icon="✅")

@@ -1,0 +1,60 @@
+import math
+
+import pytest
+
+from services.scoring import calculate_score, volume_score
+from services.slugs import collection_slug, normalize_slug
+from services.text import canonical_key, normalize_keyword
+
+
+@pytest.mark.parametrize(
+    ("volume", "expected"), [(None, 0.0), (0, 0.0), (1, 0.0), (10, 10.0), (1000, 30.0), (10**6, 50.0), (10**9, 50.0)]
+)
+def test_volume_score_is_capped_log_scale(volume, expected):
+    assert volume_score(volume) == pytest.approx(expected)
+
+
+def test_composite_score_matches_the_owner_formula():
+    # 0.50·min(50, log10(2400)·10) + 0.35·(0.8·100) + 0.15·((1 − 0.3)·100)
+    expected = 0.5 * math.log10(2400) * 10 + 0.35 * 80 + 0.15 * 70
+    assert calculate_score(2400, 0.8, 0.3) == pytest.approx(round(expected, 2))
+
+
+def test_composite_score_unknown_competition_is_neutral_and_unknown_volume_zero():
+    assert calculate_score(None, 1.0, None) == pytest.approx(0.35 * 100 + 0.15 * 50)
+
+
+def test_slug_matches_spec_example():
+    assert collection_slug("waterproof trail running shoes") == "/collections/waterproof-trail-running-shoes"
+
+
+def test_slug_strips_special_characters_and_caps_length():
+    slug = collection_slug("Women's Trail-Running Shoes & Boots — ÜBER light!!! " + "extra " * 20)
+    body = slug.removeprefix("/collections/")
+    assert len(body) <= 60
+    assert body == body.lower()
+    assert all(ch.isalnum() or ch == "-" for ch in body)
+    assert body.startswith("women-s-trail-running-shoes-boots-uber-light")
+
+
+def test_slugs_are_unique_within_a_cluster():
+    taken: set[str] = set()
+    a = collection_slug("trail shoes", taken)
+    b = collection_slug("Trail Shoes!", taken)
+    assert a != b and b == "/collections/trail-shoes-2"
+
+
+def test_normalize_slug_accepts_user_edits():
+    assert normalize_slug("/collections/My New Slug/") == "/collections/my-new-slug"
+    assert normalize_slug("other page") == "/collections/other-page"
+
+
+def test_near_duplicate_key_ignores_order_possessives_plurals_and_stop_words():
+    assert canonical_key("women's trail running shoes") == canonical_key("trail running shoes for women")
+    assert canonical_key("trail running shoe") == canonical_key("Trail  Running Shoes")
+    assert canonical_key("trail running shoes") != canonical_key("road running shoes")
+
+
+def test_normalize_keyword_handles_case_whitespace_and_unicode():
+    assert normalize_keyword("  Trail\tRunning  SHOES ") == "trail running shoes"
+    assert normalize_keyword("ＡＢＣ 🏃") == "abc 🏃"
