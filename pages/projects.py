@@ -9,6 +9,8 @@ from services.ui_context import get_app
 
 app = get_app()
 st.title("Projects")
+if flash := st.session_state.pop("flash", None):
+    st.success(flash)
 
 project_id = st.session_state.get("project_id")
 mode = st.radio("Project", ["Edit selected", "Create new"], horizontal=True,
@@ -59,7 +61,7 @@ if submitted:
         st.error(str(exc))
     else:
         st.session_state["project_id"] = str(new_id)
-        st.success(f"Saved project '{name}'.")
+        st.session_state["flash"] = f"Saved project '{name}'."
         st.rerun()
 
 if project_id:

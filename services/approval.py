@@ -23,7 +23,7 @@ from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_ra
 from db.models import ClusterPage, CrawledPage, KeywordCluster, PageKeywords, Project
 from db.session import session_scope
 from services.errors import InvalidInputError, NotFoundError
-from services.review import _uuid
+from services.ids import as_uuid
 from services.urls import normalize_url, page_url
 
 
@@ -101,7 +101,7 @@ def bulk_approve(engine: Engine, cluster_id: Any) -> ApprovalReport:
         InvalidInputError: no page approved, or not exactly one approved parent.
     """
     with session_scope(engine) as s:
-        cluster = s.get(KeywordCluster, _uuid(cluster_id), with_for_update=True)
+        cluster = s.get(KeywordCluster, as_uuid(cluster_id), with_for_update=True)
         if cluster is None:
             raise NotFoundError("Cluster not found.")
         project = s.get(Project, cluster.project_id)

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, case, func, select
 
 from db.models import APIUsage, ClusterPage, KeywordCluster
 from db.session import session_scope
-from services.review import _uuid
+from services.ids import as_uuid
 
 CLUSTER_COLUMNS = [
     "id",
@@ -57,7 +57,7 @@ def list_clusters(engine: Engine, project_id: Any) -> pd.DataFrame:
             )
             .outerjoin(page_stats, page_stats.c.cluster_id == KeywordCluster.id)
             .outerjoin(cost, cost.c.cluster_id == KeywordCluster.id)
-            .where(KeywordCluster.project_id == _uuid(project_id))
+            .where(KeywordCluster.project_id == as_uuid(project_id))
             .order_by(KeywordCluster.created_at.desc())
         ).all()
     df = pd.DataFrame([tuple(r) for r in rows], columns=CLUSTER_COLUMNS)
@@ -75,7 +75,7 @@ def cluster_pages_frame(engine: Engine, cluster_id: Any) -> pd.DataFrame:
                 ClusterPage.search_volume,
                 ClusterPage.is_approved,
             )
-            .where(ClusterPage.cluster_id == _uuid(cluster_id))
+            .where(ClusterPage.cluster_id == as_uuid(cluster_id))
             .order_by(ClusterPage.sort_order)
         ).all()
     return pd.DataFrame(

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from db.models import KeywordCluster
 from db.session import session_scope
 from services.errors import NotFoundError
-from services.review import _uuid
+from services.ids import as_uuid
 
 EXPORT_COLUMNS = [
     "cluster",
@@ -56,7 +56,7 @@ def cluster_export_frame(engine: Engine, cluster_id: Any) -> pd.DataFrame:
         NotFoundError: unknown cluster.
     """
     with session_scope(engine) as s:
-        cluster = s.get(KeywordCluster, _uuid(cluster_id))
+        cluster = s.get(KeywordCluster, as_uuid(cluster_id))
         if cluster is None:
             raise NotFoundError("Cluster not found.")
         rows = [

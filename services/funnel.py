@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from db.models import ClusterPage, KeywordCluster
 from db.session import session_scope
 from services.errors import InvalidInputError, ProviderError
+from services.ids import as_uuid
 from services.providers.base import (
     BrandProfile,
     Embedder,
@@ -129,6 +130,7 @@ def generate_cluster(
         InvalidInputError: empty or over-long seed.
         BudgetExceeded: the estimate does not fit the monthly budget (nothing was called).
     """
+    project_id = as_uuid(project_id)
     seed = normalize_keyword(seed_keyword)
     if not seed:
         raise InvalidInputError("Enter a seed keyword.")

@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from db.models import KeywordCluster, KeywordMetric, Project
 from db.session import session_scope
 from services.errors import InvalidInputError, NotFoundError
+from services.ids import as_uuid
 from services.providers.base import BrandProfile
-from services.review import _uuid
 
 KEEP_SECRET = object()  # pass as wordpress_app_password to leave the stored one unchanged
 
@@ -75,7 +75,7 @@ def list_projects(engine: Engine) -> list[ProjectView]:
 def get_project(engine: Engine, project_id: Any) -> ProjectView:
     """One project. Raises ``NotFoundError``."""
     with session_scope(engine) as s:
-        p = s.get(Project, _uuid(project_id))
+        p = s.get(Project, as_uuid(project_id))
         if p is None:
             raise NotFoundError("Project not found.")
         return _view(p)
@@ -116,7 +116,7 @@ def save_project(
                 p = Project(name=name)
                 s.add(p)
             else:
-                p = s.get(Project, _uuid(project_id))
+                p = s.get(Project, as_uuid(project_id))
                 if p is None:
                     raise NotFoundError("Project not found.")
             p.name = name

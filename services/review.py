@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 from db.models import ClusterPage, KeywordCluster
 from db.session import session_scope
 from services.errors import InvalidInputError, NotFoundError
+from services.ids import as_uuid
 from services.slugs import normalize_slug
 from services.text import normalize_keyword
 
@@ -49,7 +50,7 @@ def review_table(engine: Engine, cluster_id: Any) -> tuple[dict[str, Any], pd.Da
         NotFoundError: unknown cluster.
     """
     with session_scope(engine) as s:
-        cluster = s.get(KeywordCluster, _uuid(cluster_id))
+        cluster = s.get(KeywordCluster, as_uuid(cluster_id))
         if cluster is None:
             raise NotFoundError("Cluster not found.")
         header = {
@@ -101,7 +102,7 @@ def to_decisions(original: pd.DataFrame, edited: pd.DataFrame) -> list[PageDecis
             raise InvalidInputError(f"Role must be parent or child, not '{role}'.")
         decisions.append(
             PageDecision(
-                page_id=_uuid(row["id"]),
+                page_id=as_uuid(row["id"]),
                 approve=bool(row.get("approve")),
                 keyword=keyword,
                 url_slug=normalize_slug(str(row.get("url_slug") or keyword)),
@@ -131,7 +132,7 @@ def save_decisions(engine: Engine, cluster_id: Any, decisions: list[PageDecision
     with session_scope(engine) as s:
         pages = {
             p.id: p
-            for p in s.scalars(select(ClusterPage).where(ClusterPage.cluster_id == _uuid(cluster_id)))
+            for p in s.scalars(select(ClusterPage).where(ClusterPage.cluster_id == as_uuid(cluster_id)))
         }
         # Free slugs first so swaps between rows do not trip the unique constraint.
         for d in decisions:
@@ -149,7 +150,3 @@ def save_decisions(engine: Engine, cluster_id: Any, decisions: list[PageDecision
                 page.keyword = d.keyword
                 page.url_slug = d.url_slug
         return sum(1 for p in pages.values() if p.is_approved)
-
-
-def _uuid(value: Any) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
