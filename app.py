@@ -6,7 +6,7 @@ from services.errors import ClusterPlannerError
 from services.projects import list_projects
 from services.ui_context import get_app
 
-st.set_page_config(page_title="Cluster Planner", page_icon="🗂️", layout="wide")
+st.set_page_config(page_title="Cluster Planner", page_icon=":material/account_tree:", layout="wide")
 
 
 @st.cache_resource
@@ -22,9 +22,12 @@ def _start_background_worker() -> bool:
 
 app = get_app()
 _start_background_worker()
+# Pages check this flag: with a pages/ folder, Streamlit serves a deep link on a fresh server
+# in its legacy mode without running this router first; the page then switches here.
+st.session_state["_frame"] = True
 
 with st.sidebar:
-    st.markdown("### 🗂️ Cluster Planner")
+    st.markdown("### :material/account_tree: Cluster Planner")
     projects = list_projects(app.engine)
     if projects:
         ids = [str(p.id) for p in projects]
@@ -40,16 +43,16 @@ with st.sidebar:
 
 pages = {
     "Plan": [
-        st.Page("pages/projects.py", title="Projects", icon="📁", default=True),
-        st.Page("pages/new_cluster.py", title="New Cluster", icon="✨"),
-        st.Page("pages/cluster_review.py", title="Cluster Review", icon="✅"),
-        st.Page("pages/clusters.py", title="Clusters", icon="📊"),
+        st.Page("pages/projects.py", title="Projects", icon=":material/folder:", default=True),
+        st.Page("pages/new_cluster.py", title="New Cluster", icon=":material/auto_awesome:"),
+        st.Page("pages/cluster_review.py", title="Cluster Review", icon=":material/fact_check:"),
+        st.Page("pages/clusters.py", title="Clusters", icon=":material/bar_chart:"),
     ],
 }
 optional = [
-    ("pages/keyword_lists.py", "Keyword Lists", "🧮", "Plan"),
-    ("pages/costs.py", "Costs", "💵", "Workspace"),
-    ("pages/settings.py", "Settings", "⚙️", "Workspace"),
+    ("pages/keyword_lists.py", "Keyword Lists", ":material/list_alt:", "Plan"),
+    ("pages/costs.py", "Costs", ":material/payments:", "Workspace"),
+    ("pages/settings.py", "Settings", ":material/settings:", "Workspace"),
 ]
 import pathlib  # noqa: E402
 

@@ -9,6 +9,8 @@ from services.exports import cluster_csv
 from services.review import REVIEW_COLUMNS, review_table, save_decisions, to_decisions
 from services.ui_context import get_app
 
+if not st.session_state.get("_frame"):  # deep link on a fresh server: load the router first
+    st.switch_page("app.py")
 app = get_app()
 st.title("Cluster Review")
 project_id = st.session_state.get("project_id")
@@ -35,6 +37,7 @@ st.caption(f"Seed: **{header['seed_keyword']}** · status: **{header['status']}*
 
 edited = st.data_editor(
     table, key=f"editor_{cluster_id}", hide_index=True, use_container_width=True,
+    height=38 + 35 * len(table),
     column_order=REVIEW_COLUMNS[1:], disabled=["search_volume", "cpc", "competition",
                                                "composite_score", "expansion_strategy", "reasoning"],
     column_config={

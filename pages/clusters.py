@@ -6,6 +6,8 @@ import streamlit as st
 from services.clusters import cluster_pages_frame, list_clusters
 from services.ui_context import get_app
 
+if not st.session_state.get("_frame"):  # deep link on a fresh server: load the router first
+    st.switch_page("app.py")
 app = get_app()
 st.title("Clusters")
 project_id = st.session_state.get("project_id")

@@ -7,6 +7,8 @@ from services.funnel import STAGE_LABELS, generate_cluster
 from services.projects import get_project
 from services.ui_context import get_app
 
+if not st.session_state.get("_frame"):  # deep link on a fresh server: load the router first
+    st.switch_page("app.py")
 app = get_app()
 st.title("New Cluster")
 project_id = st.session_state.get("project_id")
@@ -62,4 +64,4 @@ if go:
           "score": s.composite_score, "strategy": s.expansion_strategy} for s in result.suggestions],
         hide_index=True, use_container_width=True,
     )
-    st.page_link("pages/cluster_review.py", label="Review and approve →", icon="✅")
+    st.page_link("pages/cluster_review.py", label="Review and approve →", icon=":material/fact_check:")

@@ -7,6 +7,8 @@ from services.projects import KEEP_SECRET, get_project, save_project
 from services.providers.base import BrandProfile
 from services.ui_context import get_app
 
+if not st.session_state.get("_frame"):  # deep link on a fresh server: load the router first
+    st.switch_page("app.py")
 app = get_app()
 st.title("Projects")
 if flash := st.session_state.pop("flash", None):

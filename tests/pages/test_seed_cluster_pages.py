@@ -3,7 +3,14 @@
 from pathlib import Path
 
 import pytest
-from funnel_fakes import BRAND, TRAIL_CANDIDATES, TRAIL_VOLUMES, DictVolume, HashingEmbedder, ScriptedLLM
+from funnel_fakes import (
+    BRAND,
+    TRAIL_CANDIDATES,
+    TRAIL_VOLUMES,
+    DictVolume,
+    HashingEmbedder,
+    ScriptedLLM,
+)
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
@@ -16,6 +23,7 @@ PAGES = Path(__file__).resolve().parents[2] / "pages"
 
 def _page(name, project_id=None, **state):
     at = AppTest.from_file(str(PAGES / name), default_timeout=60)
+    at.session_state["_frame"] = True
     if project_id is not None:
         at.session_state["project_id"] = str(project_id)
     for k, v in state.items():

@@ -1,0 +1,99 @@
+"""AppTest of pages/settings.py: provider choices, the Sonnet switch, the budget, no secrets shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from services.app_settings import get_provider_choices
+from services.bootstrap import AppContext
+from services.config import Settings
+from services.costs import get_monthly_budget
+from services.providers.registry import use_fallback_model
+from services.ui_context import set_app
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "settings.py")
+SECRETS = {
+    "ANTHROPIC_API_KEY": "sk-ant-SECRET-abc123",
+    "DATAFORSEO_LOGIN": "owner@shop.example",
+    "DATAFORSEO_PASSWORD": "dfs-SECRET-pw",
+    "OPENAI_API_KEY": "sk-openai-SECRET",
+}
+
+
+def use(engine, values: dict[str, str]) -> None:
+    set_app(AppContext(settings=Settings(values=values), engine=engine))
+
+
+@pytest.fixture(autouse=True)
+def _reset_app():
+    yield
+    set_app(None)
+
+
+def rendered(at: AppTest) -> str:
+    """All the page's element protos as text (labels, values, dataframe bytes)."""
+    out: list[str] = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            out.append(str(proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(out)
+
+
+def roles(at: AppTest) -> dict[str, str]:
+    table = at.dataframe[0].value
+    return dict(zip(table["Role"], table["Active"], strict=True))
+
+
+def test_defaults_are_offline_with_a_50_dollar_budget(engine):
+    use(engine, {})
+    at = AppTest.from_file(PAGE, default_timeout=30).run()
+    assert not at.exception
+    assert roles(at) == {
+        "LLM (Stages 1 and 3)": "Offline (no key, no network)",
+        "Search volume (Stage 2)": "Imported keyword data (offline)",
+    }
+    assert at.radio[0].value == "offline" and at.radio[1].value == "offline"
+    assert at.number_input[0].value == 50.0
+    keys = at.dataframe[1].value
+    assert set(keys["Status"]) == {"not set"} and "DATAFORSEO_PASSWORD" in set(keys["Key"])
+
+
+def test_choosing_a_provider_without_its_key_warns_and_stays_offline(engine):
+    use(engine, {})
+    at = AppTest.from_file(PAGE, default_timeout=30).run()
+    at.radio[0].set_value("anthropic")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.success[0].value == "Settings saved."
+    assert any("ANTHROPIC_API_KEY is not set" in w.value for w in at.warning)
+    assert roles(at)["LLM (Stages 1 and 3)"] == "Offline (no key, no network)"
+    assert get_provider_choices(engine)["llm"] == "anthropic"
+
+
+def test_live_providers_fallback_and_budget_are_saved_without_showing_secrets(engine):
+    use(engine, SECRETS)
+    at = AppTest.from_file(PAGE, default_timeout=30).run()
+    at.radio[0].set_value("anthropic")
+    at.radio[1].set_value("dataforseo")
+    at.toggle[0].set_value(True)
+    at.number_input[0].set_value(20.0)
+    at.button[0].click().run()
+    assert not at.exception and not at.warning
+    assert roles(at) == {"LLM (Stages 1 and 3)": "Anthropic Claude", "Search volume (Stage 2)": "DataForSEO"}
+    assert "claude-sonnet-4-5" in at.dataframe[0].value.iloc[0]["Details"]
+    assert get_provider_choices(engine) == {"llm": "anthropic", "volume": "dataforseo"}
+    assert use_fallback_model(engine) is True and get_monthly_budget(engine) == 20.0
+    keys = dict(zip(at.dataframe[1].value["Key"], at.dataframe[1].value["Status"], strict=True))
+    assert keys["ANTHROPIC_API_KEY"] == "set" and keys["OPENAI_BASE_URL"] == "not set"
+    text = rendered(at)
+    for secret in SECRETS.values():
+        assert secret not in text
