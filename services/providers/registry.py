@@ -1,9 +1,17 @@
 """Which adapter serves each port, from settings and the user's choice on the Settings page.
 
 Choices (stored in ``app_settings`` under ``providers``):
-    llm: "offline" (default) | "anthropic" | "openai"
+    llm: "offline" (default) | "anthropic" | "openai" (any OpenAI-compatible server)
     volume: "offline" (imported keyword data, default) | "dataforseo"
 A live choice whose keys are missing falls back to offline with a warning.
+
+Keys (environment, then ``.streamlit/secrets.toml``; see ``services.config``):
+    ANTHROPIC_API_KEY (required), ANTHROPIC_BASE_URL, ANTHROPIC_MODEL (default
+    claude-haiku-4-5), ANTHROPIC_FALLBACK_MODEL (default claude-sonnet-4-5);
+    OPENAI_API_KEY and/or OPENAI_BASE_URL (one required; a local server needs no key),
+    OPENAI_MODEL (default gpt-4o-mini);
+    DATAFORSEO_LOGIN + DATAFORSEO_PASSWORD (required), DATAFORSEO_BASE_URL.
+Secrets are only handed to the SDK clients; nothing here logs, stores or returns them.
 """
 
 from __future__ import annotations
@@ -13,11 +21,38 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from services.app_settings import (
+    get_provider_choices,
+    get_setting,
+    set_provider_choices,
+    set_setting,
+)
 from services.config import Settings
+from services.errors import InvalidInputError
 from services.providers.base import Embedder, LLMProvider, VolumeProvider
 
 LLM_CHOICES = ("offline", "anthropic", "openai")
 VOLUME_CHOICES = ("offline", "dataforseo")
+LLM_LABELS = {
+    "offline": "Offline (no key, no network)",
+    "anthropic": "Anthropic Claude",
+    "openai": "OpenAI-compatible server",
+}
+VOLUME_LABELS = {"offline": "Imported keyword data (offline)", "dataforseo": "DataForSEO"}
+#: app_settings key of LLM options: {"use_fallback_model": bool}.
+LLM_OPTIONS_KEY = "llm_options"
+
+#: Every settings key the live providers read (shown as set / not set, never the value).
+PROVIDER_KEYS: dict[str, tuple[str, ...]] = {
+    "anthropic": (
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_BASE_URL",
+        "ANTHROPIC_MODEL",
+        "ANTHROPIC_FALLBACK_MODEL",
+    ),
+    "openai": ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL"),
+    "dataforseo": ("DATAFORSEO_LOGIN", "DATAFORSEO_PASSWORD", "DATAFORSEO_BASE_URL"),
+}
 
 
 @dataclass
@@ -35,6 +70,23 @@ class ProviderSet:
         return self.llm.name != "offline" or (
             self.volume is not None and self.volume.name == "dataforseo"
         )
+
+
+def missing_keys(settings: Settings, choice: str) -> list[str]:
+    """Required keys of ``choice`` that are not set ([] for offline or when complete)."""
+    if choice == "anthropic":
+        return [] if settings.has("ANTHROPIC_API_KEY") else ["ANTHROPIC_API_KEY"]
+    if choice == "openai":
+        has = settings.has("OPENAI_API_KEY") or settings.has("OPENAI_BASE_URL")
+        return [] if has else ["OPENAI_API_KEY or OPENAI_BASE_URL"]
+    if choice == "dataforseo":
+        return [k for k in ("DATAFORSEO_LOGIN", "DATAFORSEO_PASSWORD") if not settings.has(k)]
+    return []
+
+
+def use_fallback_model(engine: Engine) -> bool:
+    """The owner's switch: run the LLM stages on the fallback model (Sonnet)."""
+    return bool(get_setting(engine, LLM_OPTIONS_KEY, {}).get("use_fallback_model", False))
 
 
 def build_providers(
@@ -73,11 +125,41 @@ def build_providers(
 def _build_live_llm(
     settings: Settings, engine: Engine, choice: str, warnings: list[str]
 ) -> LLMProvider | None:
-    """Live LLM adapter for ``choice`` or None (offline). Extended by the live-providers work."""
+    """Live LLM adapter for ``choice`` or None (offline), with a warning when not honoured."""
     if choice == "offline":
         return None
-    warnings.append(f"LLM provider '{choice}' is not available; using the offline provider.")
-    return None
+    if choice not in LLM_CHOICES:
+        warnings.append(f"Unknown LLM provider '{choice}'; using the offline provider.")
+        return None
+    missing = missing_keys(settings, choice)
+    if missing:
+        warnings.append(
+            f"{LLM_LABELS[choice]} is selected but {', '.join(missing)} is not set; "
+            "using the offline provider."
+        )
+        return None
+    if choice == "anthropic":
+        from services.providers.anthropic_llm import (
+            DEFAULT_FALLBACK_MODEL,
+            DEFAULT_MODEL,
+            AnthropicProvider,
+        )
+
+        return AnthropicProvider(
+            api_key=settings.get("ANTHROPIC_API_KEY") or "",
+            base_url=settings.get("ANTHROPIC_BASE_URL"),
+            model=settings.get("ANTHROPIC_MODEL") or DEFAULT_MODEL,
+            fallback_model=settings.get("ANTHROPIC_FALLBACK_MODEL") or DEFAULT_FALLBACK_MODEL,
+            use_fallback_model=use_fallback_model(engine),
+        )
+    from services.providers.openai_llm import DEFAULT_MODEL as OPENAI_DEFAULT_MODEL
+    from services.providers.openai_llm import OpenAICompatibleProvider
+
+    return OpenAICompatibleProvider(
+        api_key=settings.get("OPENAI_API_KEY"),
+        base_url=settings.get("OPENAI_BASE_URL"),
+        model=settings.get("OPENAI_MODEL") or OPENAI_DEFAULT_MODEL,
+    )
 
 
 def _build_live_volume(
@@ -86,5 +168,205 @@ def _build_live_volume(
     """Live volume adapter for ``choice`` or None (imported data)."""
     if choice == "offline":
         return None
-    warnings.append(f"Volume provider '{choice}' is not available; using imported keyword data.")
-    return None
+    if choice not in VOLUME_CHOICES:
+        warnings.append(f"Unknown volume provider '{choice}'; using imported keyword data.")
+        return None
+    missing = missing_keys(settings, choice)
+    if missing:
+        warnings.append(
+            f"DataForSEO is selected but {', '.join(missing)} is not set; "
+            "using imported keyword data."
+        )
+        return None
+    from services.providers.dataforseo import (
+        DEFAULT_BASE_URL,
+        DataForSEOClient,
+        DataForSEOVolumeProvider,
+    )
+
+    client = DataForSEOClient(
+        settings.get("DATAFORSEO_LOGIN") or "",
+        settings.get("DATAFORSEO_PASSWORD") or "",
+        base_url=settings.get("DATAFORSEO_BASE_URL") or DEFAULT_BASE_URL,
+    )
+    return DataForSEOVolumeProvider(client, engine)
+
+
+# --------------------------------------------------------------------------- Settings page
+@dataclass(frozen=True)
+class RoleStatus:
+    """One row of the Settings page's provider table."""
+
+    role: str
+    chosen: str
+    active: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class SettingsView:
+    """Everything the Settings page shows; holds no secret (keys appear as set / not set).
+
+    Attributes
+    ----------
+    llm_choice, volume_choice : str
+        The stored choices.
+    roles : list[RoleStatus]
+        Chosen versus active adapter per role (LLM, volume).
+    keys : dict[str, bool]
+        Settings key → whether it is set.
+    use_fallback_model : bool
+        The Sonnet switch.
+    anthropic_model, fallback_model, openai_model : str
+        Model names in force (not secrets).
+    monthly_budget_usd : float
+        The workspace budget (USD).
+    warnings : list[str]
+        Choices that cannot be honoured (missing keys).
+    """
+
+    llm_choice: str
+    volume_choice: str
+    roles: list[RoleStatus]
+    keys: dict[str, bool]
+    use_fallback_model: bool
+    anthropic_model: str
+    fallback_model: str
+    openai_model: str
+    monthly_budget_usd: float
+    warnings: list[str]
+
+
+def _not_honoured(label: str, missing: list[str], instead: str) -> str:
+    reason = f"{', '.join(missing)} is not set" if missing else "it is unknown"
+    return f"{label} is selected but {reason}; {instead}."
+
+
+def settings_view(settings: Settings, engine: Engine) -> SettingsView:
+    """The Settings page's data: chosen and active providers, key presence, budget.
+
+    Parameters
+    ----------
+    settings : Settings
+        Resolved settings.
+    engine : sqlalchemy.Engine
+        Where the choices and the budget are stored.
+    """
+    from services.costs import get_monthly_budget
+    from services.providers.anthropic_llm import DEFAULT_FALLBACK_MODEL, DEFAULT_MODEL
+    from services.providers.openai_llm import DEFAULT_MODEL as OPENAI_DEFAULT_MODEL
+
+    choices = get_provider_choices(engine)
+    llm_choice = choices.get("llm", "offline")
+    volume_choice = choices.get("volume", "offline")
+    fallback_on = use_fallback_model(engine)
+    anthropic_model = settings.get("ANTHROPIC_MODEL") or DEFAULT_MODEL
+    fallback_model = settings.get("ANTHROPIC_FALLBACK_MODEL") or DEFAULT_FALLBACK_MODEL
+    openai_model = settings.get("OPENAI_MODEL") or OPENAI_DEFAULT_MODEL
+    warnings: list[str] = []
+
+    llm_active = (
+        llm_choice
+        if llm_choice in LLM_CHOICES and not missing_keys(settings, llm_choice)
+        else "offline"
+    )
+    if llm_active != llm_choice:
+        warnings.append(
+            _not_honoured(
+                LLM_LABELS.get(llm_choice, llm_choice),
+                missing_keys(settings, llm_choice),
+                "the offline provider is used",
+            )
+        )
+    volume_active = (
+        volume_choice
+        if volume_choice in VOLUME_CHOICES and not missing_keys(settings, volume_choice)
+        else "offline"
+    )
+    if volume_active != volume_choice:
+        warnings.append(
+            _not_honoured(
+                VOLUME_LABELS.get(volume_choice, volume_choice),
+                missing_keys(settings, volume_choice),
+                "imported keyword data is used",
+            )
+        )
+    llm_detail = {
+        "offline": "keyword universe + lexicons, embedding relevance",
+        "anthropic": f"model {fallback_model if fallback_on else anthropic_model}",
+        "openai": f"model {openai_model}"
+        + (" on a custom server" if settings.has("OPENAI_BASE_URL") else ""),
+    }[llm_active]
+    volume_detail = {
+        "offline": "the project's imported keyword exports",
+        "dataforseo": "Google Ads search volume (live), cached 30 days",
+    }[volume_active]
+    keys = {k: settings.has(k) for group in PROVIDER_KEYS.values() for k in group}
+
+    return SettingsView(
+        llm_choice=llm_choice,
+        volume_choice=volume_choice,
+        roles=[
+            RoleStatus(
+                "LLM (Stages 1 and 3)",
+                LLM_LABELS.get(llm_choice, llm_choice),
+                LLM_LABELS[llm_active],
+                llm_detail,
+            ),
+            RoleStatus(
+                "Search volume (Stage 2)",
+                VOLUME_LABELS.get(volume_choice, volume_choice),
+                VOLUME_LABELS[volume_active],
+                volume_detail,
+            ),
+        ],
+        keys=keys,
+        use_fallback_model=fallback_on,
+        anthropic_model=anthropic_model,
+        fallback_model=fallback_model,
+        openai_model=openai_model,
+        monthly_budget_usd=get_monthly_budget(engine),
+        warnings=warnings,
+    )
+
+
+def save_settings(
+    settings: Settings,
+    engine: Engine,
+    *,
+    llm: str,
+    volume: str,
+    use_fallback_model: bool,
+    monthly_budget_usd: float,
+) -> SettingsView:
+    """Store the Settings page's choices and return the refreshed view.
+
+    Parameters
+    ----------
+    settings : Settings
+        Resolved settings (to report which choices are active).
+    engine : sqlalchemy.Engine
+    llm : str
+        One of :data:`LLM_CHOICES`.
+    volume : str
+        One of :data:`VOLUME_CHOICES`.
+    use_fallback_model : bool
+        Run the LLM stages on the fallback model (Sonnet).
+    monthly_budget_usd : float
+        Workspace budget, USD.
+
+    Raises
+    ------
+    InvalidInputError
+        An unknown choice or an invalid budget (nothing is stored).
+    """
+    from services.costs import set_monthly_budget
+
+    if llm not in LLM_CHOICES:
+        raise InvalidInputError(f"Unknown LLM provider '{llm}'.")
+    if volume not in VOLUME_CHOICES:
+        raise InvalidInputError(f"Unknown volume provider '{volume}'.")
+    set_monthly_budget(engine, monthly_budget_usd)  # validates first
+    set_provider_choices(engine, llm, volume)
+    set_setting(engine, LLM_OPTIONS_KEY, {"use_fallback_model": bool(use_fallback_model)})
+    return settings_view(settings, engine)

@@ -23,6 +23,12 @@ SECRETS = {
 }
 
 
+def page() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.session_state["_frame"] = True  # as if app.py (the router) ran first
+    return at
+
+
 def use(engine, values: dict[str, str]) -> None:
     set_app(AppContext(settings=Settings(values=values), engine=engine))
 
@@ -55,7 +61,7 @@ def roles(at: AppTest) -> dict[str, str]:
 
 def test_defaults_are_offline_with_a_50_dollar_budget(engine):
     use(engine, {})
-    at = AppTest.from_file(PAGE, default_timeout=30).run()
+    at = page().run()
     assert not at.exception
     assert roles(at) == {
         "LLM (Stages 1 and 3)": "Offline (no key, no network)",
@@ -69,7 +75,7 @@ def test_defaults_are_offline_with_a_50_dollar_budget(engine):
 
 def test_choosing_a_provider_without_its_key_warns_and_stays_offline(engine):
     use(engine, {})
-    at = AppTest.from_file(PAGE, default_timeout=30).run()
+    at = page().run()
     at.radio[0].set_value("anthropic")
     at.button[0].click().run()
     assert not at.exception
@@ -81,14 +87,17 @@ def test_choosing_a_provider_without_its_key_warns_and_stays_offline(engine):
 
 def test_live_providers_fallback_and_budget_are_saved_without_showing_secrets(engine):
     use(engine, SECRETS)
-    at = AppTest.from_file(PAGE, default_timeout=30).run()
+    at = page().run()
     at.radio[0].set_value("anthropic")
     at.radio[1].set_value("dataforseo")
     at.toggle[0].set_value(True)
     at.number_input[0].set_value(20.0)
     at.button[0].click().run()
     assert not at.exception and not at.warning
-    assert roles(at) == {"LLM (Stages 1 and 3)": "Anthropic Claude", "Search volume (Stage 2)": "DataForSEO"}
+    assert roles(at) == {
+        "LLM (Stages 1 and 3)": "Anthropic Claude",
+        "Search volume (Stage 2)": "DataForSEO",
+    }
     assert "claude-sonnet-4-5" in at.dataframe[0].value.iloc[0]["Details"]
     assert get_provider_choices(engine) == {"llm": "anthropic", "volume": "dataforseo"}
     assert use_fallback_model(engine) is True and get_monthly_budget(engine) == 20.0

@@ -1,0 +1,97 @@
+"""Settings: which provider serves each role, the Sonnet switch and the monthly budget.
+
+Secrets are never shown: API keys appear only as "set" / "not set".
+"""
+
+import streamlit as st
+
+from services.errors import ClusterPlannerError
+from services.providers.registry import (
+    LLM_CHOICES,
+    LLM_LABELS,
+    VOLUME_CHOICES,
+    VOLUME_LABELS,
+    save_settings,
+    settings_view,
+)
+from services.ui_context import get_app
+
+if not st.session_state.get("_frame"):  # deep link on a fresh server: load the router first
+    st.switch_page("app.py")
+app = get_app()
+st.title("Settings")
+if st.session_state.pop("settings_saved", False):
+    st.success("Settings saved.")
+view = settings_view(app.settings, app.engine)
+
+st.subheader("Providers in use")
+st.dataframe(
+    [
+        {"Role": r.role, "Selected": r.chosen, "Active": r.active, "Details": r.detail}
+        for r in view.roles
+    ],
+    hide_index=True,
+    width="stretch",
+)
+for warning in view.warnings:
+    st.warning(warning)
+
+with st.form("provider_settings"):
+    llm = st.radio(
+        "LLM for Stages 1 and 3",
+        LLM_CHOICES,
+        index=LLM_CHOICES.index(view.llm_choice) if view.llm_choice in LLM_CHOICES else 0,
+        format_func=LLM_LABELS.__getitem__,
+        horizontal=True,
+    )
+    use_fallback = st.toggle(
+        f"Anthropic: use the fallback model {view.fallback_model} instead of {view.anthropic_model}",
+        value=view.use_fallback_model,
+        help="Costs about 3× more per cluster; for when Haiku's suggestions are not good enough.",
+    )
+    volume = st.radio(
+        "Search volume for Stage 2",
+        VOLUME_CHOICES,
+        index=VOLUME_CHOICES.index(view.volume_choice)
+        if view.volume_choice in VOLUME_CHOICES
+        else 0,
+        format_func=VOLUME_LABELS.__getitem__,
+        horizontal=True,
+    )
+    budget = st.number_input(
+        "Monthly budget (USD)",
+        min_value=0.0,
+        max_value=100_000.0,
+        value=float(view.monthly_budget_usd),
+        step=5.0,
+        format="%.2f",
+        help="Paid runs whose estimate does not fit what is left this month are refused.",
+    )
+    saved = st.form_submit_button("Save", type="primary")
+
+if saved:
+    try:
+        save_settings(
+            app.settings,
+            app.engine,
+            llm=llm,
+            volume=volume,
+            use_fallback_model=use_fallback,
+            monthly_budget_usd=budget,
+        )
+    except ClusterPlannerError as exc:
+        st.error(str(exc))
+    else:
+        st.session_state["settings_saved"] = True
+        st.rerun()
+
+st.subheader("API keys")
+st.caption(
+    "Keys come from environment variables or `.streamlit/secrets.toml` (see "
+    "`.streamlit/secrets.toml.example`). Their values are never shown, logged or stored."
+)
+st.dataframe(
+    [{"Key": key, "Status": "set" if is_set else "not set"} for key, is_set in view.keys.items()],
+    hide_index=True,
+    width="stretch",
+)

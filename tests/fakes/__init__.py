@@ -1,0 +1,1 @@
+"""Test doubles for outside services: local HTTP servers answering contract-shaped payloads."""
