@@ -20,11 +20,13 @@ project = get_project(app.engine, project_id)
 deps, provider_warnings = app.funnel_deps()
 for warning in provider_warnings:
     st.warning(warning)
-estimate = deps.estimate_usd() if deps.estimate_usd else 0.0
+plan = app.preflight()
 st.caption(
     f"Providers — LLM: **{deps.llm.name}**, search volume: "
-    f"**{deps.volume.name if deps.volume else 'none'}** · estimated cost: **${estimate:.4f}**"
+    f"**{deps.volume.name if deps.volume else 'none'}** · {plan.message}"
 )
+if not plan.fits:
+    st.error("This run's estimate does not fit the budget left this month; raise the budget in Settings.")
 
 with st.form("seed_form"):
     seed = st.text_input("Seed keyword", placeholder="trail running shoes", max_chars=200)
@@ -64,4 +66,4 @@ if go:
           "score": s.composite_score, "strategy": s.expansion_strategy} for s in result.suggestions],
         hide_index=True, use_container_width=True,
     )
-    st.page_link("pages/cluster_review.py", label="Review and approve →", icon=":material/fact_check:")
+    st.info("Open **Cluster Review** to approve, edit and export these pages.", icon=":material/fact_check:")

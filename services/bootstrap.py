@@ -65,6 +65,12 @@ class AppContext:
         )
         return deps, ps.warnings
 
+    def preflight(self) -> Any:
+        """Estimated cost of one cluster run next to the budget left (``services.costs.Preflight``)."""
+        from services.costs import preflight
+
+        return preflight(self.engine, self.providers())
+
 
 def build_app(settings: Settings | None = None) -> AppContext:
     """Start-up: settings, Fernet key, engine, migrations."""

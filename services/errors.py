@@ -17,12 +17,22 @@ class ProviderError(ClusterPlannerError):
     Attributes:
         provider: short provider name, e.g. ``"anthropic"``, ``"dataforseo"``.
         status: HTTP status or provider status code when known, else ``None``.
+        usage: billed calls made before the failure (``services.providers.base.Usage``),
+            so a failed run's spend is still logged and settled against the budget.
     """
 
-    def __init__(self, message: str, *, provider: str = "", status: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str = "",
+        status: int | None = None,
+        usage: list | None = None,
+    ) -> None:
         super().__init__(message)
         self.provider = provider
         self.status = status
+        self.usage = list(usage or [])
 
 
 class BudgetExceeded(ClusterPlannerError):

@@ -162,6 +162,8 @@ def generate_cluster(
                 deps.llm, ExpansionRequest(seed=seed, brand=brand, project_id=project_id)
             )
         except ProviderError as exc:
+            usages += exc.usage
+            _save_failed_usage(deps.engine, project_id, usages)
             return ClusterResult(success=False, error=f"Could not generate suggestions: {exc}")
         usages += expansion.usage
         meta["stages"]["expand"] = {
@@ -207,6 +209,8 @@ def generate_cluster(
                 volume_known=enriched.volume_available,
             )
         except ProviderError as exc:
+            usages += exc.usage
+            _save_failed_usage(deps.engine, project_id, usages)
             return ClusterResult(success=False, error=f"Could not filter suggestions: {exc}")
         usages += filtered.usage
         meta["stages"]["filter"] = {
@@ -233,6 +237,13 @@ def generate_cluster(
         generation_metadata=meta,
         warnings=warnings,
     )
+
+
+def _save_failed_usage(engine: Engine, project_id: Any, usages: list[Usage]) -> None:
+    """Log the calls of a run that created no cluster (billed calls must still count)."""
+    if usages:
+        with session_scope(engine) as s:
+            record_usage(s, usages, project_id=project_id, cluster_id=None)
 
 
 def _save_cluster(

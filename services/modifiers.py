@@ -112,7 +112,8 @@ NOT_A_COLLECTION = re.compile(
     r"\b(login|log in|sign in|signin|admin|dashboard|error|not working|tutorial|"
     r"reddit|youtube|pdf|jobs?|salary|careers?|wiki|meaning|definition|crack|nulled|"
     r"torrent|hack|install|installation|uninstall|delete|remove|change|update|customize|"
-    r"edit|create|make|add|import|export|backup|migrate|documentation|docs|support)\b"
+    r"edit|create|make|add|import|export|backup|migrate|documentation|docs|support|"
+    r"detector|checker|finder|nulled|development|developer|template tags?)\b"
 )
 
 

@@ -43,6 +43,7 @@ def run_stage2(
             result = volume.lookup([c.keyword for c in candidates], project_id=project_id)
         except ProviderError as exc:
             outcome.volume_available = False
+            outcome.usage.extend(exc.usage)  # a failed task may still be billed
             outcome.warnings.append(f"{VOLUME_UNAVAILABLE}: {exc}")
         else:
             outcome.usage.extend(result.usage)

@@ -255,11 +255,13 @@ def run_stage3(
     """
     warnings: list[str] = []
     provider = llm
+    billed: list[Usage] = []
     try:
         result = llm.filter(request)
     except ProviderError as exc:
         if fallback is None:
             raise
+        billed = list(exc.usage)
         warnings.append(
             f"AI filtering failed ({exc}); the offline filter was used instead."
         )
@@ -272,7 +274,7 @@ def run_stage3(
     return FilterOutcome(
         suggestions=suggestions,
         dropped=dropped,
-        usage=list(result.usage),
+        usage=billed + list(result.usage),
         warnings=warnings + rule_warnings,
         provider=getattr(provider, "name", ""),
     )

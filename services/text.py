@@ -23,6 +23,13 @@ STOP_WORDS: frozenset[str] = frozenset(
     ["a", "an", "the", "for", "of", "in", "on", "at", "to", "with", "and", "or", "by", "from", "into", "your", "my", "our", "is", "are", "be", "best", "top", "vs", "versus", "near", "me", "de", "la", "el", "los", "las", "del", "para", "con", "y", "en", "un", "una"]
 )
 
+#: Words that qualify a keyword without changing the page that serves it ("awesome free
+#: wordpress themes" and "top free wordpress themes" are one page), plus years ("… 2025").
+FILLER_WORDS: frozenset[str] = frozenset(
+    ["awesome", "amazing", "great", "good", "cool", "nice", "most", "popular", "list", "ultimate", "greatest", "finest"]
+)
+_YEAR = re.compile(r"^(19|20)\d\d$")
+
 _IRREGULAR = {"women": "woman", "men": "man", "children": "child", "feet": "foot", "kids": "kid"}
 
 
@@ -77,11 +84,11 @@ def content_tokens(text: str) -> list[str]:
 
 
 def canonical_key(text: str) -> str:
-    """Order-, plural-, possessive- and stop-word-insensitive key of a keyword.
+    """Order-, plural-, possessive-, stop-word-, filler- and year-insensitive key of a keyword.
 
     Returns:
         Sorted content tokens joined by spaces; falls back to the normalised keyword when
         every token is a stop word.
     """
-    toks = sorted(set(content_tokens(text)))
+    toks = sorted({t for t in content_tokens(text) if t not in FILLER_WORDS and not _YEAR.match(t)})
     return " ".join(toks) if toks else normalize_keyword(text)

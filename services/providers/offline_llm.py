@@ -248,7 +248,7 @@ class OfflineLLMProvider:
         def prior(row: _UniverseRow) -> float:
             intent = row.intent or estimate_intent(row.keyword)
             bonus = 6.0 if ("commercial" in intent or "transactional" in intent) else 0.0
-            bonus -= 8.0 if intent == "informational" else 0.0
+            bonus -= 3.0 if intent == "informational" else 0.0
             return volume_score(row.volume) + bonus - 1.5 * max(0, len(row.keyword.split()) - 4)
 
         pool = sorted(full, key=prior, reverse=True)[:MINING_POOL]
@@ -343,9 +343,13 @@ class OfflineLLMProvider:
     def filter(self, request: FilterRequest) -> FilterResult:
         """Relevance (confidence 0-1) from embedding similarity to the seed and brand.
 
-        confidence = 0.8·seed part + 0.2·brand part, each ``clip(0.15 + 0.85·cos)``;
-        with no brand products or persona the seed part alone. Informational keywords are
-        discounted ×0.8 (a collection page serves commercial/transactional intent).
+        Each part maps cosine to confidence with :func:`_relevance`, which saturates at 1.0
+        once a keyword is clearly on-topic (cos ≥ 0.62), so that among on-topic pages the
+        composite score is decided by search volume and competition, not by closeness to
+        the seed wording (which would favour near-duplicates of the parent).
+        confidence = 0.8·seed part + 0.2·brand part (seed part alone without brand products
+        or persona). Informational keywords are discounted ×0.8 (a collection page serves
+        commercial/transactional intent).
         """
         seed = normalize_keyword(request.seed)
         keywords = [c.keyword for c in request.candidates]
@@ -356,10 +360,10 @@ class OfflineLLMProvider:
         brand_sim = vecs[1 : 1 + len(keywords)] @ vecs[-1] if brand_text else None
         decisions = []
         for i, cand in enumerate(request.candidates):
-            s_part = float(np.clip(0.15 + 0.85 * seed_sim[i], 0.0, 1.0))
+            s_part = _relevance(float(seed_sim[i]))
             conf = s_part
             if brand_sim is not None:
-                conf = 0.8 * s_part + 0.2 * float(np.clip(0.15 + 0.85 * brand_sim[i], 0.0, 1.0))
+                conf = 0.8 * s_part + 0.2 * _relevance(float(brand_sim[i]))
             if cand.estimated_intent == "informational":
                 conf *= 0.8
             is_seed = cand.keyword == seed
@@ -381,6 +385,19 @@ class OfflineLLMProvider:
         return FilterResult(
             decisions=decisions, usage=[Usage(provider=self.name, endpoint="stage3.filter")]
         )
+
+
+#: Cosines (all-MiniLM-L6-v2) bounding relevance, measured on "wordpress themes": its
+#: variants score 0.64-0.82 ("wordpress portfolio themes" 0.64, "modern wordpress themes"
+#: 0.82), neighbouring topics 0.41-0.42 ("wordpress hosting", "wordpress plugins").
+ON_TOPIC_COSINE = 0.62
+OFF_TOPIC_COSINE = 0.35
+
+
+def _relevance(cos: float) -> float:
+    """Confidence 0-1 from a cosine: 0 at :data:`OFF_TOPIC_COSINE`, 1 from
+    :data:`ON_TOPIC_COSINE` up, linear in between."""
+    return float(np.clip((cos - OFF_TOPIC_COSINE) / (ON_TOPIC_COSINE - OFF_TOPIC_COSINE), 0.0, 1.0))
 
 
 def _persona_phrase(persona: str) -> str:

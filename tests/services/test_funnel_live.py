@@ -255,7 +255,8 @@ def test_invalid_output_twice_writes_nothing(engine, project_id, llm_server, dfs
 
     assert not result.success and "invalid twice" in result.error
     assert len(llm_server.requests) == 2 and dfs_server.requests == []
-    assert counts(engine) == {"clusters": 0, "pages": 0, "usage": 0, "metrics": 0}
+    # No cluster data; the two billed (invalid) calls are still logged for the cost page.
+    assert counts(engine) == {"clusters": 0, "pages": 0, "usage": 2, "metrics": 0}
 
 
 def test_invalid_stage3_twice_without_fallback_writes_no_cluster(
