@@ -17,22 +17,12 @@ import anthropic
 from services.errors import ProviderError
 from services.pricing import llm_cost_usd
 from services.providers.base import (
-    ExpansionRequest,
-    ExpansionResult,
-    FilterRequest,
-    FilterResult,
     Usage,
 )
 from services.providers.llm_prompts import (
-    EXPANSION_SCHEMA,
-    FILTER_SCHEMA,
     MAX_OUTPUT_TOKENS,
     SYSTEM_PROMPT,
-    call_with_repair,
-    expansion_prompt,
-    filter_prompt,
-    parse_expansion,
-    parse_filter,
+    StructuredLLMProvider,
 )
 
 #: Claude Haiku 4.5 — design D3 ("Haiku for Stages 1 and 3").
@@ -87,7 +77,7 @@ def translate_error(exc: anthropic.AnthropicError, timeout: float) -> ProviderEr
     return ProviderError(f"Claude API error: {type(exc).__name__}", provider=PROVIDER)
 
 
-class AnthropicProvider:
+class AnthropicProvider(StructuredLLMProvider):
     """``LLMProvider`` on the Claude Messages API.
 
     Parameters
@@ -117,6 +107,7 @@ class AnthropicProvider:
     """
 
     name = PROVIDER
+    provider = PROVIDER
 
     def __init__(
         self,
@@ -146,7 +137,7 @@ class AnthropicProvider:
 
     # ----------------------------------------------------------------- one SDK call
     def _call(
-        self, stage: str, schema: dict[str, Any], turns: list[dict[str, str]]
+        self, stage: str, schema_name: str, schema: dict[str, Any], turns: list[dict[str, str]]
     ) -> tuple[str, Usage]:
         model = self.active_model
         try:
@@ -206,40 +197,3 @@ class AnthropicProvider:
                 "price_known": cost is not None,
             },
         )
-
-    # ----------------------------------------------------------------- the port
-    def expand(self, request: ExpansionRequest) -> ExpansionResult:
-        """Stage 1: 15-20 candidates over the 11 strategies, the seed first as parent.
-
-        Raises
-        ------
-        ProviderError
-            API failure after the SDK's retries, or
-            :class:`~services.providers.llm_prompts.StructuredOutputError` when the answer
-            is invalid twice.
-        """
-        candidates, usage = call_with_repair(
-            lambda turns: self._call("expand", EXPANSION_SCHEMA, turns),
-            expansion_prompt(request),
-            lambda text: parse_expansion(text, request),
-            provider=PROVIDER,
-            stage="expand",
-        )
-        return ExpansionResult(candidates=candidates, usage=usage)
-
-    def filter(self, request: FilterRequest) -> FilterResult:
-        """Stage 3: keep/drop, role, reason and confidence 0-1 for every candidate.
-
-        Raises
-        ------
-        ProviderError
-            As :meth:`expand`.
-        """
-        decisions, usage = call_with_repair(
-            lambda turns: self._call("filter", FILTER_SCHEMA, turns),
-            filter_prompt(request),
-            lambda text: parse_filter(text, request),
-            provider=PROVIDER,
-            stage="filter",
-        )
-        return FilterResult(decisions=decisions, usage=usage)

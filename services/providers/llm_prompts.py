@@ -23,8 +23,10 @@ from services.errors import ProviderError
 from services.providers.base import (
     Candidate,
     ExpansionRequest,
+    ExpansionResult,
     FilterDecision,
     FilterRequest,
+    FilterResult,
     Usage,
 )
 from services.text import normalize_keyword
@@ -501,3 +503,56 @@ def call_with_repair(
             usage=usages,
             raw=text[:RAW_EXCERPT_CHARS],
         ) from exc
+
+
+# --------------------------------------------------------------------------- shared adapter flow
+class StructuredLLMProvider:
+    """Stage 1 and Stage 3 for adapters whose ``_call`` returns (answer text, Usage).
+
+    Subclasses set ``provider`` and implement
+    ``_call(stage, schema_name, schema, turns) -> (text, Usage)`` for their SDK; this class
+    builds the prompts, validates the answers with the pydantic schemas and makes the one
+    repair attempt (:func:`call_with_repair`).
+    """
+
+    provider: str = ""
+
+    def _call(
+        self, stage: str, schema_name: str, schema: dict[str, Any], turns: list[dict[str, str]]
+    ) -> tuple[str, Usage]:
+        raise NotImplementedError
+
+    def expand(self, request: ExpansionRequest) -> ExpansionResult:
+        """Stage 1: 15-20 candidates over the 11 strategies, the seed first as parent.
+
+        Raises
+        ------
+        ProviderError
+            API failure after the SDK's retries, or :class:`StructuredOutputError` when
+            the answer is invalid twice (its ``usage`` holds both billed calls).
+        """
+        candidates, usage = call_with_repair(
+            lambda turns: self._call("expand", EXPANSION_SCHEMA_NAME, EXPANSION_SCHEMA, turns),
+            expansion_prompt(request),
+            lambda text: parse_expansion(text, request),
+            provider=self.provider,
+            stage="expand",
+        )
+        return ExpansionResult(candidates=candidates, usage=usage)
+
+    def filter(self, request: FilterRequest) -> FilterResult:
+        """Stage 3: keep/drop, role, reason and confidence 0-1 for every candidate.
+
+        Raises
+        ------
+        ProviderError
+            As :meth:`expand`.
+        """
+        decisions, usage = call_with_repair(
+            lambda turns: self._call("filter", FILTER_SCHEMA_NAME, FILTER_SCHEMA, turns),
+            filter_prompt(request),
+            lambda text: parse_filter(text, request),
+            provider=self.provider,
+            stage="filter",
+        )
+        return FilterResult(decisions=decisions, usage=usage)

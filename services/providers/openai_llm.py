@@ -20,23 +20,11 @@ import openai
 from services.errors import ProviderError
 from services.pricing import llm_cost_usd
 from services.providers.base import (
-    ExpansionRequest,
-    ExpansionResult,
-    FilterRequest,
-    FilterResult,
     Usage,
 )
 from services.providers.llm_prompts import (
-    EXPANSION_SCHEMA,
-    EXPANSION_SCHEMA_NAME,
-    FILTER_SCHEMA,
-    FILTER_SCHEMA_NAME,
     SYSTEM_PROMPT,
-    call_with_repair,
-    expansion_prompt,
-    filter_prompt,
-    parse_expansion,
-    parse_filter,
+    StructuredLLMProvider,
 )
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -78,7 +66,7 @@ def translate_error(exc: openai.OpenAIError, timeout: float) -> ProviderError:
     return ProviderError(f"model server error: {type(exc).__name__}", provider=PROVIDER)
 
 
-class OpenAICompatibleProvider:
+class OpenAICompatibleProvider(StructuredLLMProvider):
     """``LLMProvider`` on an OpenAI-compatible Chat Completions endpoint.
 
     Parameters
@@ -103,6 +91,7 @@ class OpenAICompatibleProvider:
     """
 
     name = PROVIDER
+    provider = PROVIDER
 
     def __init__(
         self,
@@ -179,38 +168,3 @@ class OpenAICompatibleProvider:
                 "price_known": cost is not None,
             },
         )
-
-    def expand(self, request: ExpansionRequest) -> ExpansionResult:
-        """Stage 1 (see :meth:`AnthropicProvider.expand`).
-
-        Raises
-        ------
-        ProviderError
-            API failure after the SDK's retries, or ``StructuredOutputError`` when the
-            answer is invalid twice.
-        """
-        candidates, usage = call_with_repair(
-            lambda turns: self._call("expand", EXPANSION_SCHEMA_NAME, EXPANSION_SCHEMA, turns),
-            expansion_prompt(request),
-            lambda text: parse_expansion(text, request),
-            provider=PROVIDER,
-            stage="expand",
-        )
-        return ExpansionResult(candidates=candidates, usage=usage)
-
-    def filter(self, request: FilterRequest) -> FilterResult:
-        """Stage 3 (see :meth:`AnthropicProvider.filter`).
-
-        Raises
-        ------
-        ProviderError
-            As :meth:`expand`.
-        """
-        decisions, usage = call_with_repair(
-            lambda turns: self._call("filter", FILTER_SCHEMA_NAME, FILTER_SCHEMA, turns),
-            filter_prompt(request),
-            lambda text: parse_filter(text, request),
-            provider=PROVIDER,
-            stage="filter",
-        )
-        return FilterResult(decisions=decisions, usage=usage)
