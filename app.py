@@ -3,6 +3,7 @@
 import streamlit as st
 
 from services.errors import ClusterPlannerError
+from services.jobs import start_worker
 from services.projects import list_projects
 from services.ui_context import get_app
 
@@ -11,12 +12,8 @@ st.set_page_config(page_title="Cluster Planner", page_icon=":material/account_tr
 
 @st.cache_resource
 def _start_background_worker() -> bool:
-    """Start the in-process job worker once per server (huey consumer thread)."""
-    try:
-        from services.jobs import start_worker
-    except ImportError:
-        return False
-    start_worker()
+    """Start the in-process job worker once per server (huey consumer threads)."""
+    start_worker(get_app())
     return True
 
 
@@ -47,18 +44,13 @@ pages = {
         st.Page("pages/new_cluster.py", title="New Cluster", icon=":material/auto_awesome:"),
         st.Page("pages/cluster_review.py", title="Cluster Review", icon=":material/fact_check:"),
         st.Page("pages/clusters.py", title="Clusters", icon=":material/bar_chart:"),
+        st.Page("pages/keyword_lists.py", title="Keyword Lists", icon=":material/list_alt:"),
+    ],
+    "Workspace": [
+        st.Page("pages/costs.py", title="Costs", icon=":material/payments:"),
+        st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
     ],
 }
-optional = [
-    ("pages/keyword_lists.py", "Keyword Lists", ":material/list_alt:", "Plan"),
-    ("pages/costs.py", "Costs", ":material/payments:", "Workspace"),
-    ("pages/settings.py", "Settings", ":material/settings:", "Workspace"),
-]
-import pathlib  # noqa: E402
-
-for path, title, icon, section in optional:
-    if (pathlib.Path(__file__).parent / path).is_file():
-        pages.setdefault(section, []).append(st.Page(path, title=title, icon=icon))
 
 try:
     st.navigation(pages).run()

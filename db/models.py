@@ -267,3 +267,6 @@ class Job(TimestampMixin, Base):
     result: Mapped[dict[str, Any]] = mapped_column(default=dict)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+# Keyword-list tables (list clustering), registered on the same metadata for Alembic.
+from db import list_models  # noqa: E402,F401

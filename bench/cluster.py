@@ -1,0 +1,222 @@
+"""Benchmark: keyword-list clustering end to end at 1,000 / 10,000 / 100,000 keywords.
+
+Each size runs in a fresh subprocess (so peak RSS is that run's own) on a fresh SQLite
+database: import (a Semrush CSV built in memory) → embed → cluster → name → hubs → save,
+i.e. :func:`services.imports.import_keywords` then
+:func:`services.list_clustering.run_list_clustering` with the production embedders
+(:func:`services.providers.embeddings.pick_tier`).
+
+Lists are built from the team's shared exports (never copied into the repository): the
+distinct keywords of the Semrush "wordpress" and "add to website" exports and the Keyword
+Planner "auto repair" export (≈ 42,000), then varied with common SEO modifiers ("best …",
+"… near me", "… for beginners", …; volume scaled down) until the size is reached. Smaller
+sizes are the head of that list (1,000 and 10,000 = the wordpress export's first rows: a
+real list, not a sparse sample).
+
+Run: ``python bench/cluster.py [--sizes 1000,10000,100000]``. Prints wall seconds,
+keywords/s and peak RSS (MB) per size; the last line is JSON for the largest run:
+``{"n": …, "seconds": …, "peak_rss_mb": …}``. Targets (issue): 10,000 ≤ 6 s; 100,000
+≤ 60 s and ≤ 2 GB on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+DATA = REPO.parent / "shared" / "data"
+SOURCES = [
+    DATA / "semrush-wordpress" / "wordpress_broad-match_us_2026-04-24.csv",
+    DATA / "semrush-add-to-website-clustered" / "add-to-website_broad-match_us_2026-04-22.csv",
+]
+GKP = DATA / "gkp-auto-repair-es" / "keyword-stats.csv"
+PREFIXES = [
+    "best",
+    "free",
+    "cheap",
+    "top",
+    "how to use",
+    "easy",
+    "professional",
+    "custom",
+    "online",
+    "simple",
+]
+SUFFIXES = [
+    "near me",
+    "for beginners",
+    "2025",
+    "guide",
+    "tips",
+    "examples",
+    "review",
+    "service",
+    "tutorial",
+    "course",
+    "template",
+    "ideas",
+    "checklist",
+    "cost",
+    "for small business",
+]
+SIZES = (1_000, 10_000, 100_000)
+SEED = 20260424
+
+
+def base_keywords() -> pd.DataFrame:
+    """Distinct keywords with volumes from the shared exports (keyword, volume)."""
+    from services.imports import parse_keyword_export
+    from services.text import normalize_keyword
+
+    frames = []
+    for path in [*SOURCES, GKP]:
+        frame, _report = parse_keyword_export(path.read_bytes(), path.name)
+        frames.append(frame[["keyword", "search_volume"]])
+    base = pd.concat(frames, ignore_index=True)
+    base["keyword"] = base["keyword"].map(normalize_keyword)
+    base = base[base["keyword"].str.len().between(1, 80)]
+    return base.drop_duplicates("keyword").reset_index(drop=True)
+
+
+def build_list(n: int, seed: int = SEED) -> pd.DataFrame:
+    """``n`` distinct keywords: the shared ones first, then modifier variants of them."""
+    rng = np.random.default_rng(seed)
+    base = base_keywords()
+    seen = set(base["keyword"])
+    rows = [base]
+    need = n - len(base)
+    kws = base["keyword"].to_numpy()
+    vols = pd.to_numeric(base["search_volume"], errors="coerce").fillna(0).to_numpy()
+    while need > 0:
+        idx = rng.integers(0, len(base), need * 2)
+        mods = rng.integers(0, len(PREFIXES) + len(SUFFIXES), need * 2)
+        new_kw, new_vol = [], []
+        for i, m in zip(idx, mods, strict=True):
+            kw = (
+                f"{PREFIXES[m]} {kws[i]}"
+                if m < len(PREFIXES)
+                else f"{kws[i]} {SUFFIXES[m - len(PREFIXES)]}"
+            )
+            if kw in seen:
+                continue
+            seen.add(kw)
+            new_kw.append(kw)
+            new_vol.append(int(vols[i] * rng.uniform(0.02, 0.3)))
+            if len(new_kw) == need:
+                break
+        rows.append(pd.DataFrame({"keyword": new_kw, "search_volume": new_vol}))
+        need -= len(new_kw)
+    return pd.concat(rows, ignore_index=True).head(n)
+
+
+def to_semrush_csv(frame: pd.DataFrame) -> bytes:
+    """A minimal Semrush Keyword Magic Tool export of ``frame``."""
+    out = pd.DataFrame(
+        {
+            "Keyword": frame["keyword"],
+            "Volume": frame["search_volume"],
+            "Keyword Difficulty": "",
+            "CPC (USD)": "",
+            "Intent": "",
+        }
+    )
+    buf = io.StringIO()
+    out.to_csv(buf, index=False)
+    return buf.getvalue().encode("utf-8")
+
+
+def run_one(n: int) -> dict:
+    """One end-to-end run in this process (called in a subprocess by :func:`main`)."""
+    from cryptography.fernet import Fernet
+
+    from db.models import Project
+    from db.session import init_db, session_scope
+    from services.clustering import ClusterOptions, lexical_groups
+    from services.imports import import_keywords
+    from services.list_clustering import list_embedder, run_list_clustering
+
+    frame = build_list(n)
+    data = to_semrush_csv(frame)
+    tmp = Path(tempfile.mkdtemp(prefix="bench_cluster_"))
+    engine = init_db(
+        f"sqlite:///{tmp / 'bench.db'}",
+        secret_key=Fernet.generate_key().decode(),
+        key_file=tmp / "key",
+    )
+    with session_scope(engine) as s:
+        project = Project(name="bench")
+        s.add(project)
+        s.flush()
+        pid = project.id
+    # Load the embedder before timing (done once per process in the app, at start-up), and
+    # forget the lexical-key cache filled to pick it.
+    embedder = list_embedder(int(lexical_groups(frame["keyword"].tolist()).max()) + 1)
+    embedder.embed(["warm up"])
+    tier = embedder.name
+    from services.clustering import lexical_keys
+
+    lexical_keys.cache_clear()
+    t0 = time.perf_counter()
+    report = import_keywords(engine, pid, data, "bench.csv")
+    t_import = time.perf_counter() - t0
+    summary = run_list_clustering(engine, pid, list_embedder, ClusterOptions())
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB → MiB
+    return {
+        "n": n,
+        "imported": report.rows_imported,
+        "seconds": round(seconds, 2),
+        "keywords_per_s": round(n / seconds),
+        "peak_rss_mb": round(peak),
+        "import_s": round(t_import, 2),
+        "tier": tier,
+        "clusters": summary.get("new_clusters"),
+        "hubs": summary.get("new_hubs"),
+        "unclustered_share": summary.get("unclustered_share"),
+        "timings": summary.get("timings"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES))
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.one)))
+        return
+    results = []
+    for n in (int(s) for s in args.sizes.split(",")):
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=True
+        )
+        res = json.loads(out.stdout.strip().splitlines()[-1])
+        results.append(res)
+        print(
+            f"{res['n']:>7,} keywords: {res['seconds']:6.2f} s  {res['keywords_per_s']:>7,} kw/s  "
+            f"peak RSS {res['peak_rss_mb']:>5,} MB  (import {res['import_s']} s, tier {res['tier']}, "
+            f"{res['clusters']:,} clusters, {res['hubs']:,} hubs, unclustered {res['unclustered_share']:.1%}; "
+            f"stages {res['timings']})",
+            flush=True,
+        )
+    last = max(results, key=lambda r: r["n"])
+    print(
+        json.dumps({"n": last["n"], "seconds": last["seconds"], "peak_rss_mb": last["peak_rss_mb"]})
+    )
+
+
+if __name__ == "__main__":
+    main()

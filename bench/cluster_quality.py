@@ -1,0 +1,185 @@
+"""Quality figures of keyword-list clustering and offline intent, on the shared exports.
+
+* B-cubed precision / recall / F1 (Bagga & Baldwin 1998, averaged over all keywords;
+  unclustered keywords count as singletons) of page-level clusters and of hubs against the
+  ``CLUSTER`` column of ``semrush-add-to-website-clustered`` — a rule-made, topic-level,
+  weak reference (12,586 of 27,640 rows are "Other"): a sanity check, not a target.
+  Reported with "Other" as one class and with "Other" rows as singletons.
+* Unclustered share (and reasons) on each shared export.
+* Offline intent (:func:`services.intent.classify_intents`) against Semrush's ``Intent``
+  column of the wordpress export: per-label precision and recall.
+* ``--truth FILE --truth-column "Parent Keyword"``: B-cubed against any export with a
+  grouping column, e.g. an Ahrefs Keywords Explorer export (Parent Keyword = Ahrefs' SERP
+  based page groups), optionally for several strictness levels (``--strictness``).
+
+Embedders are the production ones, tier by list size
+(:func:`services.list_clustering.list_embedder`). Run: ``python bench/cluster_quality.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from services.clustering import ClusterOptions, cluster_keywords, lexical_groups  # noqa: E402
+from services.imports import parse_keyword_export  # noqa: E402
+from services.intent import agreement, classify_intents, parse_labels  # noqa: E402
+from services.list_clustering import list_embedder  # noqa: E402
+
+DATA = REPO.parent / "shared" / "data"
+WP = DATA / "semrush-wordpress" / "wordpress_broad-match_us_2026-04-24.csv"
+ATW = DATA / "semrush-add-to-website-clustered" / "add-to-website_broad-match_us_2026-04-22.csv"
+ATW_CLUSTERED = (
+    DATA / "semrush-add-to-website-clustered" / "add-to-website_clustered_full_us_2026-04-22.csv"
+)
+GKP = DATA / "gkp-auto-repair-es" / "keyword-stats.csv"
+
+
+def bcubed(pred: np.ndarray, truth: np.ndarray) -> tuple[float, float, float]:
+    """B-cubed precision, recall, F1 of labelings ``pred`` vs ``truth`` (same length)."""
+    df = pd.DataFrame({"p": pred, "t": truth})
+    joint = df.groupby(["p", "t"]).size().rename("n").reset_index()
+    p_size = df.groupby("p").size()
+    t_size = df.groupby("t").size()
+    n = len(df)
+    precision = float((joint["n"] ** 2 / joint["p"].map(p_size)).sum() / n)
+    recall = float((joint["n"] ** 2 / joint["t"].map(t_size)).sum() / n)
+    return precision, recall, 2 * precision * recall / (precision + recall)
+
+
+def singletons(labels: np.ndarray) -> np.ndarray:
+    """Labels where every -1 becomes its own cluster."""
+    out = np.asarray(labels, np.int64).copy()
+    lone = out < 0
+    out[lone] = out.max(initial=0) + 1 + np.arange(lone.sum())
+    return out
+
+
+def load(path: Path) -> pd.DataFrame:
+    frame, _ = parse_keyword_export(path.read_bytes(), path.name)
+    return frame
+
+
+def run(frame: pd.DataFrame, options: ClusterOptions) -> tuple[pd.DataFrame, dict]:
+    n_texts = int(lexical_groups(frame["keyword"].tolist()).max(initial=-1)) + 1
+    embedder = list_embedder(n_texts)
+    result = cluster_keywords(frame[["keyword", "search_volume"]], embedder, options)
+    hub_of = dict(zip(result.clusters["cluster"], result.clusters["hub"], strict=True))
+    kw = result.keywords.copy()
+    kw["hub"] = kw["cluster"].map(hub_of).fillna(-1).astype(int)
+    return kw, {**result.stats, "embedder": embedder.name}
+
+
+def fmt(p: float, r: float, f: float) -> str:
+    return f"P {p:.3f}  R {r:.3f}  F1 {f:.3f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--truth", type=Path, help="an export with a grouping column")
+    parser.add_argument("--truth-column", default="Parent Keyword")
+    parser.add_argument("--strictness", default="balanced", help="comma-separated levels")
+    args = parser.parse_args()
+    out: dict = {}
+    levels = args.strictness.split(",")
+
+    if args.truth:
+        raw = pd.read_csv(
+            args.truth,
+            dtype=str,
+            keep_default_na=False,
+            encoding_errors="replace",
+            sep=None,
+            engine="python",
+        )
+        frame = load(args.truth)
+        from services.text import normalize_keyword
+
+        truth_map = dict(
+            zip(
+                raw.iloc[:, list(raw.columns).index("Keyword")].map(normalize_keyword),
+                raw[args.truth_column].map(normalize_keyword),
+                strict=False,
+            )
+        )
+        for level in levels:
+            kw, stats = run(frame, ClusterOptions(strictness=level))
+            truth = (
+                kw["keyword"]
+                .map(truth_map)
+                .fillna(kw["keyword"])
+                .replace("", np.nan)
+                .fillna(kw["keyword"])
+            )
+            p, r, f = bcubed(singletons(kw["cluster"].to_numpy()), truth.to_numpy())
+            print(
+                f"{args.truth.name} [{level}, {stats['embedder']}] vs {args.truth_column}: {fmt(p, r, f)}  unclustered {stats['unclustered_share']:.1%}"
+            )
+            out[f"truth_{level}"] = {"precision": p, "recall": r, "f1": f}
+        print(json.dumps(out))
+        return
+
+    # Sanity check on the rule-made CLUSTER column.
+    raw = pd.read_csv(ATW_CLUSTERED, dtype=str, keep_default_na=False)
+    frame = load(ATW_CLUSTERED)
+    from services.text import normalize_keyword
+
+    cmap = dict(zip(raw["Keyword"].map(normalize_keyword), raw["CLUSTER"], strict=False))
+    for level in levels:
+        t0 = time.perf_counter()
+        kw, stats = run(frame, ClusterOptions(strictness=level))
+        truth = kw["keyword"].map(cmap).to_numpy()
+        pages = singletons(kw["cluster"].to_numpy())
+        hubs = singletons(np.where(kw["cluster"] >= 0, kw["hub"], -1))
+        other = truth == "Other"
+        truth_single = np.where(
+            other, np.char.add("other:", kw["keyword"].to_numpy().astype(str)), truth
+        )
+        res = {
+            "pages": bcubed(pages, truth),
+            "hubs": bcubed(hubs, truth),
+            "pages_other_as_singletons": bcubed(pages, truth_single),
+            "hubs_other_as_singletons": bcubed(hubs, truth_single),
+        }
+        print(
+            f"CLUSTER column [{level}, {stats['embedder']}, {time.perf_counter() - t0:.1f} s, {stats['clusters']} clusters, {stats['hubs']} hubs]"
+        )
+        for name, (p, r, f) in res.items():
+            print(f"  {name:<28} {fmt(p, r, f)}")
+        out[f"cluster_column_{level}"] = {
+            k: dict(zip(("precision", "recall", "f1"), v, strict=True)) for k, v in res.items()
+        }
+
+    # Unclustered share on each shared export.
+    for path in (WP, ATW, GKP):
+        kw, stats = run(load(path), ClusterOptions())
+        print(
+            f"unclustered {path.parent.name}: {stats['unclustered_share']:.1%} of {stats['keywords']:,} ({stats['embedder']}, {stats['clusters']:,} clusters, {stats['attached']} attached to the nearest cluster)"
+        )
+        out[f"unclustered_{path.parent.name}"] = stats["unclustered_share"]
+
+    # Intent agreement with Semrush on the wordpress export.
+    wp = pd.read_csv(WP, dtype=str, keep_default_na=False)
+    from services.text import normalize_keyword
+
+    words = wp["Keyword"].map(normalize_keyword).tolist()
+    truth = [parse_labels(x) for x in wp["Intent"]]
+    embedder = list_embedder(len(set(words)))
+    table = agreement(classify_intents(words, embedder), truth)
+    print(f"intent vs Semrush ({len(words):,} rows, {embedder.name}):")
+    print(table.round(3).to_string())
+    out["intent"] = table.round(3).to_dict(orient="index")
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

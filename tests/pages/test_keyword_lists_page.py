@@ -1,0 +1,101 @@
+"""AppTest of pages/keyword_lists.py: filters, cluster job with progress, clusters view, discover."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from huey import Huey
+from streamlit.testing.v1 import AppTest
+
+import db.list_models  # noqa: F401 - registers the list tables for the cleanup fixture
+from services import jobs
+from tests.services.keyword_list_fakes import TrigramEmbedder, add_keywords
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "keyword_lists.py")
+
+
+@pytest.fixture()
+def inline_jobs(app_context, engine):
+    """Jobs run inline (huey immediate mode) with a fast fake embedder."""
+    emb = TrigramEmbedder()
+    jobs.reset()
+    jobs.configure(
+        huey=Huey("page-test", immediate=True),
+        deps=jobs.JobDeps(engine=engine, embedder_factory=lambda n: emb),
+    )
+    yield
+    jobs.reset()
+
+
+def page(project_id) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.session_state["_frame"] = True
+    if project_id is not None:
+        at.session_state["project_id"] = str(project_id)
+    return at
+
+
+def button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def test_no_project_selected(inline_jobs):
+    at = page(None).run()
+    assert not at.exception
+    assert any("Select a project" in i.value for i in at.info)
+
+
+def test_filter_cluster_and_view(inline_jobs, engine, project_id):
+    add_keywords(
+        engine,
+        project_id,
+        [
+            {
+                "keyword": "wordpress themes",
+                "search_volume": 1000,
+                "keyword_difficulty": 30,
+                "intent": "commercial",
+            },
+            {"keyword": "wordpress theme", "search_volume": 400, "keyword_difficulty": 10},
+            {"keyword": "best wordpress themes", "search_volume": 700, "keyword_difficulty": 12},
+            {"keyword": "zzyzx quokka", "search_volume": 5},
+        ],
+    )
+    at = page(project_id).run()
+    assert not at.exception
+    assert len(at.dataframe[0].value) == 4
+    next(n for n in at.number_input if n.label == "Max. KD ").set_value(20)
+    at.run()
+    assert set(at.dataframe[0].value["keyword"]) == {
+        "wordpress theme",
+        "best wordpress themes",
+        "zzyzx quokka",
+    }
+    button(at, "Cluster").click()
+    at.run()
+    assert not at.exception
+    assert any("1 new clusters" in s.value and "1 unclustered" in s.value for s in at.success)
+    assert at.get("plotly_chart")  # treemap of hubs → clusters → keywords
+    labels = [e.label for e in at.expander]
+    assert any(label.startswith("wordpress themes · 3 keywords · 2,100/mo") for label in labels)
+    assert any(label.startswith("Unclustered · 1 keywords") for label in labels)
+    assert [d.label for d in at.get("download_button")] == ["Export clusters (CSV)"]
+    button(at, "Send to review").click()
+    at.run()
+    assert any("Cluster Review" in s.value for s in at.success)
+
+
+def test_discover_refuses_more_than_ten_seeds(inline_jobs, project_id):
+    at = page(project_id).run()
+    at.text_area[0].set_value("\n".join(f"seed {i}" for i in range(11)))
+    button(at, "Discover").click()
+    at.run()
+    assert any("At most 10 seed keywords" in e.value for e in at.error)
+
+
+def test_failed_job_shows_its_message(inline_jobs, engine, project_id):
+    add_keywords(engine, project_id, [("red shoes", 10)])
+    jobs.submit("cluster", project_id, {"options": {"strictness": "extreme"}}, engine=engine)
+    at = page(project_id).run()
+    assert any("cluster job failed" in e.value and "Strictness" in e.value for e in at.error)

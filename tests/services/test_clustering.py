@@ -1,0 +1,253 @@
+"""Page-level clustering: lexical keys, communities, names, unclustered reasons, memory bounds."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from services import clustering_knn as ck
+from services.clustering import (
+    REASON_LOW_VOLUME,
+    REASON_NO_NEIGHBOUR,
+    REASON_OFF_TOPIC,
+    ClusterOptions,
+    cluster_keywords,
+    lexical_groups,
+    lexical_keys,
+    page_threshold,
+)
+from services.errors import InvalidInputError
+from tests.services.keyword_list_fakes import RandomEmbedder, TrigramEmbedder
+
+
+def frame(rows):
+    return pd.DataFrame(rows, columns=["keyword", "search_volume"])
+
+
+def clusters_of(result):
+    k = result.keywords
+    return {
+        name: set(k.loc[k["cluster"] == cid, "keyword"])
+        for cid, name in zip(result.clusters["cluster"], result.clusters["name"], strict=True)
+    }
+
+
+# --------------------------------------------------------------------------- lexical
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (
+            "Women's Trail Running Shoes",
+            "trail running shoes for women",
+        ),  # case, possessive, order, stop words
+        ("wordpress themes", "wordpress theme"),  # plural
+        ("trinkwassertest", "Trinkwasser Test"),  # compound
+        ("trinkwasser-tests", "trinkwassertest"),  # hyphenated compound + plural
+        ("reparación de frenos", "reparacion frenos"),  # accents, Spanish stop word
+    ],
+)
+def test_lexical_variants_share_a_key(a, b):
+    ka, kb = lexical_keys(a), lexical_keys(b)
+    assert ka[0] == kb[0] or ka[1] == kb[1]
+
+
+def test_lexical_keys_keep_different_words_apart():
+    assert set(lexical_keys("wordpress themes")) & set(lexical_keys("wordpress plugins")) == set()
+
+
+def test_lexical_groups_chain_bag_and_compound_keys():
+    groups = lexical_groups(
+        ["test trinkwasser", "trinkwasser test", "trinkwassertest", "wasserfilter"]
+    )
+    assert groups[0] == groups[1] == groups[2]
+    assert groups[3] != groups[0]
+
+
+# --------------------------------------------------------------------------- clustering
+KEYWORDS = [
+    ("wordpress themes", 1000),
+    ("wordpress theme", 400),
+    ("best wordpress themes", 700),
+    ("themes for wordpress", 90),
+    ("wordpress plugin", 900),
+    ("wordpress plugins", 800),
+    ("plugin wordpress", 100),
+    ("trinkwassertest", 50),
+    ("trinkwasser test", 70),
+    ("zzyzx quokka", 5),
+]
+
+
+def test_variants_form_page_clusters_named_by_highest_volume():
+    result = cluster_keywords(frame(KEYWORDS), TrigramEmbedder(), ClusterOptions(threshold=0.7))
+    got = clusters_of(result)
+    assert got["wordpress themes"] == {
+        "wordpress themes",
+        "wordpress theme",
+        "best wordpress themes",
+        "themes for wordpress",
+    }
+    assert got["wordpress plugin"] == {"wordpress plugin", "wordpress plugins", "plugin wordpress"}
+    assert got["trinkwasser test"] == {"trinkwassertest", "trinkwasser test"}  # 70 > 50
+    names = result.keywords.loc[result.keywords["is_name"], "keyword"]
+    assert set(names) == set(got)
+    assert (result.clusters.set_index("name").loc["wordpress themes", "total_volume"]) == 2190
+
+
+def test_name_tie_goes_to_the_most_central_keyword():
+    rows = [("red shoe store", 100), ("red shoes store", 100), ("red shoes stores online", 100)]
+    result = cluster_keywords(
+        frame(rows), TrigramEmbedder(), ClusterOptions(threshold=0.3, hubs=False)
+    )
+    k = result.keywords
+    assert k["cluster"].nunique() == 1
+    central = k.loc[k["similarity"].idxmax(), "keyword"]
+    assert result.clusters["name"].iloc[0] == central
+
+
+def test_lone_keyword_lands_in_unclustered_with_its_reason():
+    result = cluster_keywords(frame(KEYWORDS), TrigramEmbedder(), ClusterOptions(threshold=0.7))
+    row = result.keywords.set_index("keyword").loc["zzyzx quokka"]
+    assert row["cluster"] == -1 and row["reason"] == REASON_NO_NEIGHBOUR
+    assert result.stats["unclustered_reasons"] == {REASON_NO_NEIGHBOUR: 1}
+    assert result.unclustered_share == pytest.approx(1 / len(KEYWORDS))
+    # Nothing dropped: every input keyword is in the output, clustered or with a reason.
+    assert len(result.keywords) == len(KEYWORDS)
+    assert result.keywords.loc[result.keywords["cluster"] < 0, "reason"].notna().all()
+
+
+def test_volume_floor_and_off_topic_reasons():
+    rows = KEYWORDS + [
+        ("wordpress hosting", None),
+        ("chocolate cake recipe", 5000),
+        ("chocolate cake recipes", 900),
+    ]
+    opts = ClusterOptions(
+        threshold=0.7, min_volume=60, topic_terms=("wordpress", "trinkwasser"), topic_threshold=0.3
+    )
+    result = cluster_keywords(frame(rows), TrigramEmbedder(), opts)
+    reasons = result.keywords.set_index("keyword")["reason"]
+    assert reasons["trinkwassertest"] == REASON_LOW_VOLUME  # 50 < 60
+    assert reasons["wordpress hosting"] == REASON_LOW_VOLUME  # unknown volume
+    assert reasons["chocolate cake recipe"] == REASON_OFF_TOPIC
+    assert reasons["chocolate cake recipes"] == REASON_OFF_TOPIC
+    assert pd.isna(reasons["wordpress plugin"])
+
+
+def test_strictness_maps_to_tier_thresholds_and_rejects_unknown():
+    minilm = type("E", (), {"name": "minilm-int8"})()
+    static = type("E", (), {"name": "static"})()
+    assert page_threshold(minilm, ClusterOptions(strictness="strict")) > page_threshold(
+        minilm, ClusterOptions()
+    )
+    assert page_threshold(static, ClusterOptions()) > page_threshold(minilm, ClusterOptions())
+    with pytest.raises(InvalidInputError):
+        page_threshold(minilm, ClusterOptions(strictness="extreme"))
+    with pytest.raises(InvalidInputError):
+        page_threshold(minilm, ClusterOptions(threshold=1.5))
+
+
+def test_stricter_setting_never_makes_bigger_clusters():
+    words = [
+        (f"{a} {b}", 10)
+        for a in ("red", "blue", "green")
+        for b in ("shoe", "shoes", "boots", "sandal")
+    ]
+    loose = cluster_keywords(
+        frame(words), TrigramEmbedder(), ClusterOptions(threshold=0.4, hubs=False)
+    )
+    strict = cluster_keywords(
+        frame(words), TrigramEmbedder(), ClusterOptions(threshold=0.8, hubs=False)
+    )
+    assert strict.clusters["size"].max() <= loose.clusters["size"].max()
+
+
+def test_hubs_have_one_pillar_each_the_highest_volume_cluster():
+    result = cluster_keywords(
+        frame(KEYWORDS), TrigramEmbedder(), ClusterOptions(threshold=0.7, hub_threshold=0.2)
+    )
+    c = result.clusters
+    assert (c.groupby("hub")["is_pillar"].sum() == 1).all()
+    for _hub, grp in c.groupby("hub"):
+        assert grp.loc[grp["is_pillar"], "total_volume"].iloc[0] == grp["total_volume"].max()
+    assert set(result.hubs["name"]) == set(c.loc[c["is_pillar"], "name"])
+
+
+def test_empty_and_missing_column():
+    empty = cluster_keywords(frame([]), TrigramEmbedder(), ClusterOptions())
+    assert empty.keywords.empty and empty.clusters.empty and empty.unclustered_share == 0.0
+    with pytest.raises(InvalidInputError):
+        cluster_keywords(pd.DataFrame({"kw": ["a"]}), TrigramEmbedder())
+
+
+# --------------------------------------------------------------------------- kNN layer
+def unit(rng, n, d):
+    x = rng.standard_normal((n, d)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def test_knn_exact_matches_brute_force_without_self():
+    x = unit(np.random.default_rng(1), 300, 8)
+    nb = ck.knn(x, 5)
+    brute = x @ x.T
+    np.fill_diagonal(brute, -np.inf)
+    assert (nb.idx != np.arange(300)[:, None]).all()
+    np.testing.assert_allclose(nb.sim, -np.sort(-brute, axis=1)[:, :5], rtol=1e-5, atol=1e-5)
+
+
+def test_ivf_path_finds_close_neighbours():
+    rng = np.random.default_rng(2)
+    centres = unit(rng, 200, 16)
+    x = centres.repeat(20, axis=0) + 0.05 * rng.standard_normal((4000, 16)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    nb = ck.knn(x, 10, exact_max_rows=1000)  # forces IVF
+    same = (nb.idx // 20) == (np.arange(4000) // 20)[:, None]
+    assert same.mean() > 0.95
+
+
+def test_saturated_rows_get_an_exact_capped_extension():
+    rng = np.random.default_rng(3)
+    base = unit(rng, 1, 8)
+    x = np.vstack([base + 0.01 * rng.standard_normal((30, 8)), unit(rng, 30, 8)]).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    nb = ck.knn(x, 5)
+    assert len(ck.saturated_rows(nb, 0.9)) >= 30
+    indptr, indices, sims = ck.neighbour_lists(x, nb, 0.9)
+    # Row 0 sees all 29 other members of the tight group, not just its 5 kNN.
+    row0 = set(indices[indptr[0] : indptr[1]].tolist())
+    assert set(range(1, 30)) <= row0
+    assert (sims >= 0.9).all()
+
+
+def test_greedy_communities_are_disjoint_densest_first_with_second_chance():
+    # 0-1-2 dense, 3 linked only to 2, 4 alone.
+    nbrs = {0: [1, 2], 1: [0, 2], 2: [0, 1, 3], 3: [2], 4: []}
+    indptr = np.cumsum([0] + [len(nbrs[i]) for i in range(5)])
+    indices = np.array(sum((nbrs[i] for i in range(5)), []), np.int64)
+    sims = np.full(len(indices), 0.9, np.float32)
+    labels, centres = ck.greedy_communities(
+        indptr, indices, sims, size=np.ones(5, int), volume=np.zeros(5)
+    )
+    assert centres.tolist() == [2]  # highest degree first
+    assert labels.tolist() == [0, 0, 0, 0, -1]
+
+
+def test_100k_list_never_allocates_an_n_by_n_matrix(monkeypatch):
+    monkeypatch.setattr(ck, "IVF_MAX_CELLS", 256)  # fewer k-means cells: same code path, faster
+    n = 100_000
+    words = [f"k{i}" for i in range(n)]
+    data = pd.DataFrame({"keyword": words, "search_volume": np.arange(n) % 1000})
+    tracemalloc.start()
+    try:
+        result = cluster_keywords(
+            data, RandomEmbedder(dim=16), ClusterOptions(threshold=0.995, k=10, hubs=False)
+        )
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(result.keywords) == n
+    # An n×n float32 matrix would be 40 GB; the whole run stays far below even 1 % of it.
+    assert peak < 400 * 2**20, f"peak traced memory {peak / 2**20:.0f} MB"
