@@ -37,7 +37,7 @@ st.caption(f"Seed: **{header['seed_keyword']}** · status: **{header['status']}*
 
 edited = st.data_editor(
     table, key=f"editor_{cluster_id}", hide_index=True, use_container_width=True,
-    height=38 + 35 * len(table),
+    height=min(38 + 35 * len(table), 38 + 35 * 20),
     column_order=REVIEW_COLUMNS[1:], disabled=["search_volume", "cpc", "competition",
                                                "composite_score", "expansion_strategy", "reasoning"],
     column_config={

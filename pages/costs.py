@@ -29,15 +29,17 @@ st.caption(
 if report.by_provider.empty:
     st.info("No provider calls this month yet.")
 else:
-    left, right = st.columns(2)
-    left.plotly_chart(
-        px.bar(report.by_provider, x="provider", y="cost_usd", title="Spend by provider (USD)"),
-        width="stretch",
-    )
-    right.plotly_chart(
-        px.bar(report.by_day, x="day", y="cost_usd", color="provider", title="Spend by day (USD)"),
-        width="stretch",
-    )
+    if report.spend_usd > 0:
+        left, right = st.columns(2)
+        left.plotly_chart(
+            px.bar(report.by_provider, x="provider", y="cost_usd", title="Spend by provider (USD)"),
+            width="stretch",
+        )
+        by_day = px.bar(report.by_day, x="day", y="cost_usd", color="provider", title="Spend by day (USD)")
+        by_day.update_xaxes(type="date", tickformat="%b %d", dtick=86_400_000)
+        right.plotly_chart(by_day, width="stretch")
+    else:
+        st.info("Every call this month ran on the offline providers at $0.")
     st.dataframe(
         report.by_provider,
         hide_index=True,
