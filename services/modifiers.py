@@ -93,18 +93,6 @@ STRATEGY_TEMPLATES: dict[str, str] = {
     "values/lifestyle": "{m} {s}",
 }
 
-_TRANSACTIONAL = re.compile(
-    r"\b(buy|cheap|price|prices|pricing|cost|discount|deal|deals|sale|coupon|order|shop|"
-    r"store|download|for sale|near me|free shipping|purchase|subscription)\b"
-)
-_COMMERCIAL = re.compile(
-    r"\b(best|top|vs|versus|review|reviews|compare|comparison|alternative|alternatives|"
-    r"rated|recommended|premium|affordable|\d{4})\b"
-)
-_INFORMATIONAL = re.compile(
-    r"^(how|what|why|when|where|who|which|can|does|do|is|are|should|will)\b|"
-    r"\b(tutorial|guide|meaning|definition|example|examples|tips|ideas|learn|course)\b"
-)
 QUESTION = re.compile(r"^(how|what|why|when|where|who|which|can|does|do|is|are|should|will)\b")
 URL_LIKE = re.compile(r"(https?://|www\.|\.(com|net|org|io|co|de|es)\b|/)")
 #: Modifiers that make a keyword a poor collection page (support, account, jobs, media).
@@ -118,19 +106,20 @@ NOT_A_COLLECTION = re.compile(
 
 
 def estimate_intent(keyword: str) -> str:
-    """Main search intent of a keyword from its modifiers.
+    """Main search intent of a keyword, from the shared intent rules (:mod:`services.intent`).
 
     Returns:
-        "informational" (questions, guides), "transactional" (buy/price/deal cues),
-        "commercial" (best/review/vs cues; also the default for a bare product phrase,
-        which is what a collection page targets).
+        "informational" when a question/guide cue is present, else "transactional"
+        (buy/price/deal cues), else "commercial" (best/review/vs cues) — also the default
+        for a bare product phrase, which is what a collection page targets — or
+        "navigational" for log-in pages, URLs and domains.
     """
-    if _INFORMATIONAL.search(keyword):
-        return "informational"
-    if _TRANSACTIONAL.search(keyword):
-        return "transactional"
-    if _COMMERCIAL.search(keyword):
-        return "commercial"
+    from services.intent import rule_intents
+
+    labels = rule_intents(keyword)
+    for label in ("informational", "transactional", "commercial", "navigational"):
+        if label in labels:
+            return label
     return "commercial"
 
 
