@@ -10,7 +10,9 @@
   column of the wordpress export: per-label precision and recall.
 * ``--truth FILE --truth-column "Parent Keyword"``: B-cubed against any export with a
   grouping column, e.g. an Ahrefs Keywords Explorer export (Parent Keyword = Ahrefs' SERP
-  based page groups), optionally for several strictness levels (``--strictness``).
+  based page groups), optionally for several strictness levels (``--strictness``) and
+  embedder tiers (``--tier minilm,static``; default: by list size), plus the lexical groups
+  alone. The file is read like the importer reads it (UTF-8 or UTF-16, comma or tab).
 
 Embedders are the production ones, tier by list size
 (:func:`services.list_clustering.list_embedder`). Run: ``python bench/cluster_quality.py``.
@@ -69,9 +71,38 @@ def load(path: Path) -> pd.DataFrame:
     return frame
 
 
-def run(frame: pd.DataFrame, options: ClusterOptions) -> tuple[pd.DataFrame, dict]:
-    n_texts = int(lexical_groups(frame["keyword"].tolist()).max(initial=-1)) + 1
-    embedder = list_embedder(n_texts)
+def read_truth(path: Path, column: str) -> dict[str, str]:
+    """Normalised keyword → normalised value of ``column``, read like the importer reads.
+
+    Ahrefs writes UTF-8 comma or UTF-16 tab files (and other tools add title lines above the
+    header), so the table goes through the importer's decoding, header search and dialect
+    sniffing; ``Keyword`` and ``column`` are matched case- and space-insensitively.
+    """
+    from services.imports import _decode, _find_header, _norm_header, _read_table
+    from services.text import normalize_keyword
+
+    text = _decode(path.read_bytes(), path.name)
+    start, delimiter = _find_header(text, path.name)
+    raw, _, _ = _read_table(text[start:], delimiter, path.name)
+    by_name = {_norm_header(c): c for c in raw.columns}
+    missing = [c for c in ("keyword", _norm_header(column)) if c not in by_name]
+    if missing:
+        raise SystemExit(f"{path.name}: no column {missing} (columns: {list(raw.columns)})")
+    keys = raw[by_name["keyword"]].map(normalize_keyword)
+    values = raw[by_name[_norm_header(column)]].map(normalize_keyword)
+    return dict(zip(keys, values, strict=True))
+
+
+def run(
+    frame: pd.DataFrame, options: ClusterOptions, tier: str = "auto"
+) -> tuple[pd.DataFrame, dict]:
+    if tier == "auto":
+        n_texts = int(lexical_groups(frame["keyword"].tolist()).max(initial=-1)) + 1
+        embedder = list_embedder(n_texts)
+    else:
+        from services.providers.embeddings import get_embedder
+
+        embedder = get_embedder(tier)
     result = cluster_keywords(frame[["keyword", "search_volume"]], embedder, options)
     hub_of = dict(zip(result.clusters["cluster"], result.clusters["hub"], strict=True))
     kw = result.keywords.copy()
@@ -88,43 +119,32 @@ def main() -> None:
     parser.add_argument("--truth", type=Path, help="an export with a grouping column")
     parser.add_argument("--truth-column", default="Parent Keyword")
     parser.add_argument("--strictness", default="balanced", help="comma-separated levels")
+    parser.add_argument(
+        "--tier",
+        default="auto",
+        help="comma-separated embedder tiers for --truth: auto (by list size), minilm, static",
+    )
     args = parser.parse_args()
     out: dict = {}
     levels = args.strictness.split(",")
 
     if args.truth:
-        raw = pd.read_csv(
-            args.truth,
-            dtype=str,
-            keep_default_na=False,
-            encoding_errors="replace",
-            sep=None,
-            engine="python",
-        )
+        truth_map = read_truth(args.truth, args.truth_column)
         frame = load(args.truth)
-        from services.text import normalize_keyword
-
-        truth_map = dict(
-            zip(
-                raw.iloc[:, list(raw.columns).index("Keyword")].map(normalize_keyword),
-                raw[args.truth_column].map(normalize_keyword),
-                strict=False,
-            )
-        )
-        for level in levels:
-            kw, stats = run(frame, ClusterOptions(strictness=level))
-            truth = (
-                kw["keyword"]
-                .map(truth_map)
-                .fillna(kw["keyword"])
-                .replace("", np.nan)
-                .fillna(kw["keyword"])
-            )
-            p, r, f = bcubed(singletons(kw["cluster"].to_numpy()), truth.to_numpy())
-            print(
-                f"{args.truth.name} [{level}, {stats['embedder']}] vs {args.truth_column}: {fmt(p, r, f)}  unclustered {stats['unclustered_share']:.1%}"
-            )
-            out[f"truth_{level}"] = {"precision": p, "recall": r, "f1": f}
+        for tier in args.tier.split(","):
+            for level in levels:
+                kw, stats = run(frame, ClusterOptions(strictness=level), tier)
+                truth = kw["keyword"].map(truth_map).replace("", np.nan).fillna(kw["keyword"])
+                p, r, f = bcubed(singletons(kw["cluster"].to_numpy()), truth.to_numpy())
+                print(
+                    f"{args.truth.name} [{level}, {stats['embedder']}] vs {args.truth_column}: {fmt(p, r, f)}  unclustered {stats['unclustered_share']:.1%}"
+                )
+                out[f"truth_{level}_{stats['embedder']}"] = {"precision": p, "recall": r, "f1": f}
+        lex = singletons(lexical_groups(frame["keyword"].tolist()))
+        truth = frame["keyword"].map(truth_map).replace("", np.nan).fillna(frame["keyword"])
+        p, r, f = bcubed(lex, truth.to_numpy())
+        print(f"{args.truth.name} [lexical groups only] vs {args.truth_column}: {fmt(p, r, f)}")
+        out["truth_lexical_only"] = {"precision": p, "recall": r, "f1": f}
         print(json.dumps(out))
         return
 

@@ -54,6 +54,27 @@ def test_lexical_variants_share_a_key(a, b):
     assert ka[0] == kb[0] or ka[1] == kb[1]
 
 
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("ladies walking socks", "walking socks womens"),  # audience synonym
+        ("womans socks", "socks for women"),
+        ("socks for men", "mens socks"),
+        ("childrens socks", "kiddies socks"),
+        ("kids socks", "socks for children"),
+        ("heated socks uk", "heated socks"),  # market word
+    ],
+)
+def test_audience_synonyms_and_market_words_share_a_key(a, b):
+    assert lexical_keys(a)[0] == lexical_keys(b)[0]
+
+
+def test_audience_folding_keeps_audiences_apart():
+    assert lexical_keys("nike socks women")[0] != lexical_keys("nike socks men")[0]
+    assert lexical_keys("ladies socks")[0] != lexical_keys("kids socks")[0]
+    assert lexical_keys("uk")[0] == "uk"  # a keyword of market words only keeps them
+
+
 def test_lexical_keys_keep_different_words_apart():
     assert set(lexical_keys("wordpress themes")) & set(lexical_keys("wordpress plugins")) == set()
 
