@@ -42,7 +42,7 @@ STRATEGY_LEXICONS: dict[str, tuple[str, ...]] = {
         "leather", "cotton", "wool", "mesh", "synthetic", "gore tex", "suede", "canvas",
         "metal", "wood", "steel", "aluminum", "plastic", "rubber", "carbon", "glass", "silk",
         "block", "gutenberg", "elementor", "divi", "full site editing", "fse", "classic",
-        "child", "html", "css", "react", "bootstrap", "template", "kit", "builder", "plugin",
+        "html", "css", "react", "template", "kit", "builder", "plugin",
         "diesel", "electric", "hybrid", "manual", "automatic",
     ),
     "problem/solution": (
@@ -50,6 +50,7 @@ STRATEGY_LEXICONS: dict[str, tuple[str, ...]] = {
         "security", "wide feet", "flat feet", "plantar", "injury", "knee", "back pain",
         "support", "multilingual", "translation", "rtl", "gdpr", "repair", "fix", "broken",
         "noise", "leak", "stability", "waterproof", "durable", "comfortable", "non slip",
+        "orthopedic", "washable", "odor resistant", "anti slip",
     ),
     "terrain/environment": (
         "trail", "road", "mud", "snow", "rocky", "mountain", "desert", "beach", "indoor",
@@ -73,9 +74,21 @@ STRATEGY_LEXICONS: dict[str, tuple[str, ...]] = {
         "black", "white", "red", "blue", "green", "pink", "dark", "light", "modern", "clean",
         "responsive", "colorful", "elegant", "beautiful", "cool", "custom", "large", "small",
         "wide", "narrow", "cushioned", "breathable", "high", "low", "long", "short", "slim",
-        "new", "latest", "unique", "creative", "retro", "vintage", "aesthetic",
+        "new", "latest", "unique", "creative", "retro", "vintage", "aesthetic", "personalized",
+        "extra large", "portable", "foldable", "heated",
     ),
 }
+
+#: Modifiers that qualify most products, physical or digital (a lower semantic-fit bar when
+#: candidates are invented without keyword data).
+GENERIC_MODIFIERS: frozenset[str] = frozenset(
+    {
+        "women", "men", "kid", "cheap", "affordable", "luxury", "premium", "free", "best",
+        "gift", "christmas", "beginner", "professional", "handmade", "sustainable", "eco",
+        "custom", "small", "large", "black", "white", "vintage", "modern", "minimalist",
+        "sale", "discount", "new",
+    }
+)
 
 #: Templates that turn a modifier into a collection keyword around the seed, per strategy.
 #: ``{m}`` is the modifier, ``{s}`` the seed.
@@ -92,6 +105,27 @@ STRATEGY_TEMPLATES: dict[str, str] = {
     "terrain/environment": "{m} {s}",
     "values/lifestyle": "{m} {s}",
 }
+
+#: Modifiers whose word order differs from their strategy's template.
+MODIFIER_TEMPLATES: dict[str, str] = {
+    "sale": "{s} sale",
+    "deal": "{s} deals",
+    "deals": "{s} deals",
+    "clearance": "{s} clearance",
+    "outlet": "{s} outlet",
+    "review": "{s} reviews",
+    "reviews": "{s} reviews",
+    "rated": "top rated {s}",
+}
+#: Lexicon words that label real keywords but make no page on their own when invented
+#: ("alternatives dog beds", "gift trail running shoes").
+NOT_INVENTED: frozenset[str] = frozenset(
+    {
+        "vs", "versus", "like", "similar", "under", "alternative", "alternatives", "compare",
+        "comparison", "gift", "price", "cost", "value", "first", "basic", "work", "personal",
+        "local", "high", "low", "long", "short", "new", "latest", "booking", "event", "news",
+    }
+)
 
 QUESTION = re.compile(r"^(how|what|why|when|where|who|which|can|does|do|is|are|should|will)\b")
 URL_LIKE = re.compile(r"(https?://|www\.|\.(com|net|org|io|co|de|es)\b|/)")

@@ -23,7 +23,10 @@ from sqlalchemy import Engine, func, select
 from db.models import KeywordMetric
 from db.session import session_scope
 from services.modifiers import (
+    GENERIC_MODIFIERS,
+    MODIFIER_TEMPLATES,
     NOT_A_COLLECTION,
+    NOT_INVENTED,
     QUESTION,
     STRATEGY_LEXICONS,
     STRATEGY_TEMPLATES,
@@ -61,6 +64,13 @@ PER_STRATEGY_CAP = 4
 #: Real keywords below this cosine to the seed are off-topic (e.g. other languages, brands).
 MIN_SEED_SIMILARITY = 0.45
 MAX_WORDS = 8
+#: Lexicon modifiers (no keyword data): minimum cosine of modifier to seed. Measured with
+#: all-MiniLM-L6-v2: plausible pairs score 0.27-0.55 ("leather"/"handbags" 0.49,
+#: "marathon"/"trail running shoes" 0.49), implausible ones 0.03-0.20 ("marathon"/"handbags"
+#: 0.18, "ecommerce"/"handbags" 0.11).
+SPECIFIC_FIT = 0.28
+GENERIC_FIT = 0.2
+GENERIC_BONUS = 0.08
 
 
 @dataclass(frozen=True)
@@ -292,51 +302,93 @@ class OfflineLLMProvider:
     def _invent(
         self, seed: str, brand: BrandProfile, want: int, used_keys: set[str]
     ) -> list[Candidate]:
-        """Lexicon candidates whose modifier fits the seed (and brand) semantically."""
+        """Lexicon candidates whose modifier plausibly qualifies the seed.
+
+        Fit = cosine between the modifier alone and the seed. Broadly applicable modifiers
+        (:data:`services.modifiers.GENERIC_MODIFIERS`: women, cheap, gift, beginners…) need
+        :data:`GENERIC_FIT`; domain-specific ones (marathon, gutenberg, crossbody…) need
+        :data:`SPECIFIC_FIT`, so "leather handbags" does not get "marathon" pages. Modifiers
+        repeating a seed word are skipped. Picks round-robin over the strategies; only when
+        too few modifiers fit are the best of the rest used, so Stage 1 still returns 15.
+        """
         if want <= 0:
             return []
-        options: list[tuple[str, str]] = []  # (strategy, keyword)
+        seed_words = set(content_tokens(seed))
+        seed_strategy = strategy_of(content_tokens(seed))  # "leather handbags" → material/type
+        options: list[tuple[str, str, str]] = []  # (strategy, modifier, keyword)
         for strategy in EXPANSION_STRATEGIES:
-            template = STRATEGY_TEMPLATES[strategy]
+            if strategy == seed_strategy and strategy != "demographic":
+                continue  # no "rubber leather handbags": the seed already fixes this dimension
             for modifier in STRATEGY_LEXICONS[strategy]:
-                if modifier in ("vs", "versus", "like", "similar", "under", "child") or modifier.isdigit():
+                if modifier in NOT_INVENTED or modifier.isdigit():
                     continue
-                options.append((strategy, template.format(m=modifier, s=seed)))
+                if seed_words & set(content_tokens(modifier)):
+                    continue
+                template = MODIFIER_TEMPLATES.get(modifier, STRATEGY_TEMPLATES[strategy])
+                options.append((strategy, modifier, template.format(m=modifier, s=seed)))
+        if brand.competitors:
+            rival = normalize_keyword(brand.competitors[0])
+            options.append(("comparison/intent", rival, f"{rival} {seed} alternatives"))
         persona = _persona_phrase(brand.primary_persona)
-        if persona:
-            options.append(("demographic", f"{seed} for {persona}"))
+        if persona and not seed_words & set(content_tokens(persona)):
+            options.append(("demographic", persona, f"{seed} for {persona}"))
         if brand.price_point:
-            options.append(("price/value", f"{brand.price_point.split()[0].lower()} {seed}"))
-        context = " ".join([seed, *brand.products[:3]]).strip()
-        mods = [kw.replace(seed, "").replace(" for ", " ").strip() for _, kw in options]
-        vecs = self.embedder.embed([context, *mods])
+            word = brand.price_point.split()[0].lower()
+            options.append(("price/value", word, f"{word} {seed}"))
+        vecs = self.embedder.embed([seed, *[m for _, m, _ in options]])
         fit = vecs[1:] @ vecs[0]
-        order = np.argsort(-fit)
+        ranked = sorted(
+            range(len(options)),
+            key=lambda i: fit[i] + (GENERIC_BONUS if options[i][1] in GENERIC_MODIFIERS else 0.0),
+            reverse=True,
+        )
+
+        def fits(i: int) -> bool:
+            floor = GENERIC_FIT if options[i][1] in GENERIC_MODIFIERS else SPECIFIC_FIT
+            return bool(fit[i] >= floor)
+
         picked: list[Candidate] = []
         per_strategy: dict[str, int] = {}
-        for cap in (1, 2, 3):
-            for idx in order.tolist():
-                strategy, kw = options[idx]
-                kw = normalize_keyword(kw)
-                key = canonical_key(kw)
-                if key in used_keys or per_strategy.get(strategy, 0) >= cap:
-                    continue
-                used_keys.add(key)
-                per_strategy[strategy] = per_strategy.get(strategy, 0) + 1
-                picked.append(
-                    Candidate(
-                        keyword=kw,
-                        expansion_strategy=strategy,
-                        rationale=(
-                            f"Suggested {strategy} angle (no matching keyword in your data; "
-                            "check its volume before building)."
-                        ),
-                        estimated_intent=estimate_intent(kw),
-                        source="lexicon",
-                    )
+
+        def take(strategy: str, kw: str, cap: int) -> bool:
+            kw = normalize_keyword(kw)
+            key = canonical_key(kw)
+            if key in used_keys or per_strategy.get(strategy, 0) >= cap:
+                return False
+            used_keys.add(key)
+            per_strategy[strategy] = per_strategy.get(strategy, 0) + 1
+            picked.append(
+                Candidate(
+                    keyword=kw,
+                    expansion_strategy=strategy,
+                    rationale=(
+                        f"Suggested {strategy} angle (not in your keyword data; check its "
+                        "search volume before building)."
+                    ),
+                    estimated_intent=estimate_intent(kw),
+                    source="lexicon",
                 )
-                if len(picked) >= want:
+            )
+            return len(picked) >= want
+
+        good = [i for i in ranked if fits(i)]
+        for cap in (1, 2, 3):
+            for idx in good:
+                if take(options[idx][0], options[idx][2], cap):
                     return picked
+        # Too few single modifiers fit: combine fitting ones ("cheap … for women") before
+        # falling back to modifiers that fit poorly.
+        prefixes = [i for i in good if options[i][2].endswith(seed)][:6]
+        suffixes = [i for i in good if options[i][2].startswith(f"{seed} for ")][:4]
+        for p in prefixes:
+            for q in suffixes:
+                if options[p][0] != options[q][0] and take(
+                    options[p][0], f"{options[p][1]} {options[q][2]}", 3
+                ):
+                    return picked
+        for idx in ranked:
+            if not fits(idx) and take(options[idx][0], options[idx][2], 3):
+                return picked
         return picked
 
     # ----------------------------------------------------------------- Stage 3
@@ -404,7 +456,8 @@ def _persona_phrase(persona: str) -> str:
     """Short audience noun phrase from a persona sentence ("small business owners ...")."""
     words = []
     for w in normalize_keyword(persona).split():
-        if w in {"who", "that", "with", "building", "looking", "wanting", "need", "needing", "and"}:
+        if w in {"who", "that", "with", "building", "looking", "wanting", "need", "needing", "and",
+                 "on", "in", "for", "at", "to", "of", "training", "buying", "running"}:
             break
         words.append(w)
     return " ".join(words[:3]) if len(words) > 0 else ""
