@@ -11,7 +11,6 @@ brand profile.
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -245,14 +244,16 @@ class OfflineLLMProvider:
             return []
         universe = _UNIVERSES.get(self.engine, request.project_id)
         head = content_tokens(seed)[-1]
-        need_partial = max(1, math.ceil(len(seed_set) / 2))
         full, partial = [], []
         for row in universe:
             if row.keyword == seed or not _collection_worthy(row, request.brand.competitors):
                 continue
             if seed_set <= row.toks:
                 full.append(row)
-            elif head in row.toks and len(seed_set & row.toks) >= need_partial and len(seed_set) > 2:
+            elif len(seed_set) >= 4 and head in row.toks and len(seed_set - row.toks) == 1:
+                # Long seeds only, one qualifier missing: "waterproof trail running shoes for
+                # women" may use "trail running shoes for women"; "trail running shoes" never
+                # borrows its sibling "road running shoes".
                 partial.append(row)
 
         def prior(row: _UniverseRow) -> float:
