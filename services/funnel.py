@@ -226,6 +226,12 @@ def generate_cluster(
             deps.budget.settle(reservation, _cost(usages))  # type: ignore[union-attr]
 
     warnings = enriched.warnings + filtered.warnings
+    invented = sum(1 for sug in filtered.suggestions if sug.source == "lexicon")
+    if invented:
+        warnings.append(
+            f"{invented} of {len(filtered.suggestions)} pages are modifier ideas that are not in "
+            "your keyword data: check their search volume before building them."
+        )
     meta["total_seconds"] = round(time.perf_counter() - t_start, 4)
     meta["total_cost_usd"] = _cost(usages)
     meta["warnings"] = warnings

@@ -73,3 +73,15 @@ def test_stage3_relevance_saturates_on_topic_and_drops_off_topic(provider):
     assert conf["wordpress portfolio themes"].confidence == pytest.approx(1.0)
     assert conf["modern wordpress themes"].confidence == pytest.approx(1.0)
     assert not conf["dog food"].keep and conf["dog food"].confidence < 0.35
+
+
+def test_offline_funnel_without_keyword_data_warns_twice(provider, engine, project_id):
+    from services.funnel import FunnelDeps, generate_cluster
+    from services.providers.offline_volume import ImportedVolumeProvider
+
+    deps = FunnelDeps(engine=engine, llm=provider, volume=ImportedVolumeProvider(engine),
+                      embedder_factory=lambda: get_embedder("minilm"))
+    result = generate_cluster("leather handbags", {}, project_id, deps=deps)
+    assert result.success and 8 <= len(result.suggestions) <= 12
+    assert any(w.startswith("volume data unavailable") for w in result.warnings)
+    assert any("modifier ideas" in w for w in result.warnings)
