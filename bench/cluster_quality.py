@@ -13,6 +13,10 @@
   based page groups), optionally for several strictness levels (``--strictness``) and
   embedder tiers (``--tier minilm,static``; default: by list size), plus the lexical groups
   alone. The file is read like the importer reads it (UTF-8 or UTF-16, comma or tab).
+  ``--split SEED`` also scores the two halves of a random split of the truth groups
+  (:func:`split_halves`; each half clustered as a list of its own): "tune" is the half the
+  page thresholds were tuned on (seed 20260424 for the Ahrefs "socks" export, see
+  :data:`services.clustering.PAGE_THRESHOLDS`), "held-out" the other.
 
 Embedders are the production ones, tier by list size
 (:func:`services.list_clustering.list_embedder`). Run: ``python bench/cluster_quality.py``.
@@ -93,6 +97,17 @@ def read_truth(path: Path, column: str) -> dict[str, str]:
     return dict(zip(keys, values, strict=True))
 
 
+def split_halves(truth: pd.Series, seed: int) -> np.ndarray:
+    """True for rows whose truth group falls in the "tune" half of a random group split.
+
+    The distinct truth values are sorted, permuted with ``numpy.random.default_rng(seed)``
+    and the first ``len // 2`` form the tuning half, so no truth group straddles halves.
+    """
+    groups = np.array(sorted(truth.unique()))
+    perm = np.random.default_rng(seed).permutation(len(groups))
+    return truth.isin(set(groups[perm[: len(groups) // 2]])).to_numpy()
+
+
 def run(
     frame: pd.DataFrame, options: ClusterOptions, tier: str = "auto"
 ) -> tuple[pd.DataFrame, dict]:
@@ -124,27 +139,52 @@ def main() -> None:
         default="auto",
         help="comma-separated embedder tiers for --truth: auto (by list size), minilm, static",
     )
+    parser.add_argument(
+        "--split",
+        type=int,
+        help="with --truth: also score both halves of a random split of the truth groups",
+    )
     args = parser.parse_args()
     out: dict = {}
     levels = args.strictness.split(",")
 
     if args.truth:
         truth_map = read_truth(args.truth, args.truth_column)
-        frame = load(args.truth)
+        whole = load(args.truth)
+        whole_truth = whole["keyword"].map(truth_map).replace("", np.nan).fillna(whole["keyword"])
+        parts = {"": whole}
+        if args.split is not None:
+            tune = split_halves(whole_truth, args.split)
+            parts = {
+                " tune": whole[tune].reset_index(drop=True),
+                " held-out": whole[~tune].reset_index(drop=True),
+                "": whole,
+            }
         for tier in args.tier.split(","):
             for level in levels:
-                kw, stats = run(frame, ClusterOptions(strictness=level), tier)
-                truth = kw["keyword"].map(truth_map).replace("", np.nan).fillna(kw["keyword"])
-                p, r, f = bcubed(singletons(kw["cluster"].to_numpy()), truth.to_numpy())
-                print(
-                    f"{args.truth.name} [{level}, {stats['embedder']}] vs {args.truth_column}: {fmt(p, r, f)}  unclustered {stats['unclustered_share']:.1%}"
-                )
-                out[f"truth_{level}_{stats['embedder']}"] = {"precision": p, "recall": r, "f1": f}
+                for part, frame in parts.items():
+                    kw, stats = run(frame, ClusterOptions(strictness=level), tier)
+                    truth = kw["keyword"].map(truth_map).replace("", np.nan).fillna(kw["keyword"])
+                    p, r, f = bcubed(singletons(kw["cluster"].to_numpy()), truth.to_numpy())
+                    print(
+                        f"{args.truth.name}{part} [{level}, {stats['embedder']}] vs {args.truth_column}: {fmt(p, r, f)}  unclustered {stats['unclustered_share']:.1%}"
+                    )
+                    key = f"truth{part.strip().replace('-', '_') and '_' + part.strip().replace('-', '_')}_{level}_{stats['embedder']}"
+                    out[key] = {"precision": p, "recall": r, "f1": f}
+        frame = whole
         lex = singletons(lexical_groups(frame["keyword"].tolist()))
         truth = frame["keyword"].map(truth_map).replace("", np.nan).fillna(frame["keyword"])
         p, r, f = bcubed(lex, truth.to_numpy())
         print(f"{args.truth.name} [lexical groups only] vs {args.truth_column}: {fmt(p, r, f)}")
         out["truth_lexical_only"] = {"precision": p, "recall": r, "f1": f}
+        for part, sub in parts.items():
+            if part:
+                lex = singletons(lexical_groups(sub["keyword"].tolist()))
+                truth = sub["keyword"].map(truth_map).replace("", np.nan).fillna(sub["keyword"])
+                p, r, f = bcubed(lex, truth.to_numpy())
+                print(
+                    f"{args.truth.name}{part} [lexical groups only] vs {args.truth_column}: {fmt(p, r, f)}"
+                )
         print(json.dumps(out))
         return
 

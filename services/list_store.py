@@ -19,7 +19,7 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from db.list_models import ListCluster, ListClusterMember, ListHub
 from db.models import KeywordMetric, utcnow
 from db.session import session_scope
-from services.clustering import REASON_MOVED, REASON_NO_NEIGHBOUR
+from services.clustering import REASON_MOVED, REASON_NO_CLOSE_VARIANT, REASON_NO_NEIGHBOUR
 from services.errors import InvalidInputError, NotFoundError
 from services.intent import parse_labels
 from services.reconcile import Existing, RunPlan
@@ -39,8 +39,11 @@ def load_pending(engine: Engine, project_id: Any) -> pd.DataFrame:
     """Keywords a clustering run should place.
 
     Qualified (or previously failed) keywords not placed yet, plus keywords in Unclustered
-    for lack of a neighbour (a new list may give them one). Keywords the user moved, or
-    filtered out by the volume floor or brand topic, stay where they are.
+    for lack of a close variant ("no neighbour above threshold", "no close variant and
+    below N searches/month": a new list may give them one). Keywords the user moved, or
+    filtered out by the volume floor or brand topic, stay where they are. A lone keyword
+    that became a single-keyword cluster is an existing cluster like any other: later
+    keywords join it by lexical key or by the page threshold to its centre.
 
     Returns
     -------
@@ -60,7 +63,7 @@ def load_pending(engine: Engine, project_id: Any) -> pd.DataFrame:
         .where(
             m.project_id == pid,
             m.cluster_id.is_(None),
-            m.reason == REASON_NO_NEIGHBOUR,
+            (m.reason == REASON_NO_NEIGHBOUR) | m.reason.startswith(REASON_NO_CLOSE_VARIANT),
             m.moved_by_user.is_(False),
         )
     )

@@ -42,6 +42,29 @@ class TrigramEmbedder:
         return out / norms
 
 
+class FixedEmbedder:
+    """Given vectors per text (normalised), for tests that need exact cosines; other texts
+    get a random vector seeded by their hash (far from everything in practice)."""
+
+    name = "fake-fixed"
+
+    def __init__(self, vectors: dict[str, Sequence[float]], dim: int | None = None) -> None:
+        self.vectors = {k: np.asarray(v, np.float64) for k, v in vectors.items()}
+        self.dim = dim or len(next(iter(self.vectors.values())))
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), np.float32)
+        for i, text in enumerate(texts):
+            if text in self.vectors:
+                out[i] = self.vectors[text]
+            else:
+                seed = int.from_bytes(
+                    hashlib.blake2b(text.encode(), digest_size=4).digest(), "little"
+                )
+                out[i] = np.random.default_rng(seed).standard_normal(self.dim)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
 class RandomEmbedder:
     """Random unit vectors (for scale tests where only shapes and memory matter)."""
 

@@ -13,14 +13,16 @@ from services.clustering import (
     REASON_LOW_VOLUME,
     REASON_NO_NEIGHBOUR,
     REASON_OFF_TOPIC,
+    SINGLETON_MIN_VOLUME,
     ClusterOptions,
     cluster_keywords,
+    is_lone_reason,
     lexical_groups,
     lexical_keys,
     page_threshold,
 )
 from services.errors import InvalidInputError
-from tests.services.keyword_list_fakes import RandomEmbedder, TrigramEmbedder
+from tests.services.keyword_list_fakes import FixedEmbedder, RandomEmbedder, TrigramEmbedder
 
 
 def frame(rows):
@@ -129,15 +131,90 @@ def test_name_tie_goes_to_the_most_central_keyword():
     assert result.clusters["name"].iloc[0] == central
 
 
+LONE_BELOW_FLOOR = f"no close variant and below {SINGLETON_MIN_VOLUME} searches/month"
+
+
 def test_lone_keyword_lands_in_unclustered_with_its_reason():
     result = cluster_keywords(frame(KEYWORDS), TrigramEmbedder(), ClusterOptions(threshold=0.7))
-    row = result.keywords.set_index("keyword").loc["zzyzx quokka"]
-    assert row["cluster"] == -1 and row["reason"] == REASON_NO_NEIGHBOUR
-    assert result.stats["unclustered_reasons"] == {REASON_NO_NEIGHBOUR: 1}
+    row = result.keywords.set_index("keyword").loc["zzyzx quokka"]  # 5 searches/month
+    assert row["cluster"] == -1 and row["reason"] == LONE_BELOW_FLOOR
+    assert result.stats["unclustered_reasons"] == {LONE_BELOW_FLOOR: 1}
     assert result.unclustered_share == pytest.approx(1 / len(KEYWORDS))
     # Nothing dropped: every input keyword is in the output, clustered or with a reason.
     assert len(result.keywords) == len(KEYWORDS)
     assert result.keywords.loc[result.keywords["cluster"] < 0, "reason"].notna().all()
+
+
+def test_lone_keyword_above_the_floor_is_a_page_of_its_own():
+    rows = [*KEYWORDS, ("qwxv blorp", 500), ("mystery kw", None)]
+    result = cluster_keywords(frame(rows), TrigramEmbedder(), ClusterOptions(threshold=0.7))
+    k = result.keywords.set_index("keyword")
+    got = clusters_of(result)
+    assert got["qwxv blorp"] == {"qwxv blorp"}  # ≥ 50/month: a single-keyword cluster
+    assert pd.isna(k.loc["qwxv blorp", "reason"]) and k.loc["qwxv blorp", "is_name"]
+    assert k.loc["qwxv blorp", "similarity"] == pytest.approx(1.0)
+    assert k.loc["zzyzx quokka", "reason"] == LONE_BELOW_FLOOR  # 5/month
+    assert k.loc["mystery kw", "reason"] == "no close variant and unknown search volume"
+    assert result.stats["singleton_clusters"] == 1
+    c = result.clusters.set_index("name").loc["qwxv blorp"]
+    assert (c["size"], c["total_volume"], c["centre"]) == (1, 500, "qwxv blorp")
+    assert (result.keywords["cluster"] >= 0).sum() + (
+        result.keywords["reason"].notna()
+    ).sum() == len(rows)  # nothing dropped
+    # The floor is an option: 0 makes every lone keyword a page, None keeps the old bucket.
+    none = cluster_keywords(
+        frame(rows), TrigramEmbedder(), ClusterOptions(threshold=0.7, singleton_min_volume=None)
+    )
+    lone = none.keywords.set_index("keyword").loc[["qwxv blorp", "zzyzx quokka", "mystery kw"]]
+    assert (lone["cluster"] == -1).all() and (lone["reason"] == REASON_NO_NEIGHBOUR).all()
+    zero = cluster_keywords(
+        frame(rows), TrigramEmbedder(), ClusterOptions(threshold=0.7, singleton_min_volume=0)
+    )
+    assert zero.unclustered_share == 0.0
+    high = cluster_keywords(
+        frame(rows), TrigramEmbedder(), ClusterOptions(threshold=0.7, singleton_min_volume=600)
+    )
+    assert high.keywords.set_index("keyword").loc["qwxv blorp", "reason"] == (
+        "no close variant and below 600 searches/month"
+    )
+    assert is_lone_reason(LONE_BELOW_FLOOR) and is_lone_reason(REASON_NO_NEIGHBOUR)
+    assert not is_lone_reason(REASON_LOW_VOLUME) and not is_lone_reason(None)
+
+
+# A centre "c" with three members, one of them ("a") close to a keyword "x" that is far from
+# "c": x must not join c's cluster through a (chaining), nor by the attach margin.
+def _arc(deg, z=0.0):
+    r = np.deg2rad(deg)
+    return [np.cos(r), np.sin(r), z]
+
+
+CHAIN = {
+    "centre kw": _arc(0),
+    "member a": _arc(25),
+    "member b": _arc(-20),
+    "member d": [np.cos(np.deg2rad(15)), 0.0, np.sin(np.deg2rad(15))],
+    "far x": _arc(50),  # 25° from a (cos 0.906), 50° from the centre (cos 0.643)
+}
+
+
+def test_admission_needs_the_cluster_centre_not_just_a_member():
+    rows = [("centre kw", 100), ("member a", 90), ("member b", 80), ("member d", 70)]
+    rows.append(("far x", 60))
+    result = cluster_keywords(
+        frame(rows), FixedEmbedder(CHAIN), ClusterOptions(threshold=0.866, hubs=False)
+    )
+    got = clusters_of(result)
+    assert got["centre kw"] == {"centre kw", "member a", "member b", "member d"}
+    assert got["far x"] == {"far x"}  # its own page (60 ≥ 50), not chained into "centre kw"
+    k = result.keywords.set_index("keyword")
+    assert (k.loc[list(got["centre kw"]), "similarity"] >= 0.866).all()
+    # Opt-in attach margin still exists, but only within the margin of the centroid.
+    attach = cluster_keywords(
+        frame(rows),
+        FixedEmbedder(CHAIN),
+        ClusterOptions(threshold=0.866, hubs=False, attach_margin=0.05),
+    )
+    assert clusters_of(attach)["far x"] == {"far x"}
 
 
 def test_volume_floor_and_off_topic_reasons():
@@ -243,7 +320,26 @@ def test_saturated_rows_get_an_exact_capped_extension():
     assert (sims >= 0.9).all()
 
 
-def test_greedy_communities_are_disjoint_densest_first_with_second_chance():
+def test_greedy_leftover_joins_only_when_above_threshold_to_the_centre():
+    # Centre 0 takes 1, 2, 3; 4 is a neighbour of member 1 only.
+    nbrs = {0: [1, 2, 3], 1: [0, 4], 2: [0], 3: [0], 4: [1]}
+    indptr = np.cumsum([0] + [len(nbrs[i]) for i in range(5)])
+    indices = np.array(sum((nbrs[i] for i in range(5)), []), np.int64)
+    sims = np.full(len(indices), 0.9, np.float32)
+    args = (indptr, indices, sims)
+    kw = {"size": np.ones(5, int), "volume": np.zeros(5)}
+    labels, centres = ck.greedy_communities(*args, **kw)
+    assert centres.tolist() == [0] and labels.tolist() == [0, 0, 0, 0, -1]
+    far = np.array([[1, 0], [1, 0], [1, 0], [1, 0], [0, 1]], np.float32)  # 4 ⟂ centre
+    labels, _ = ck.greedy_communities(*args, **kw, emb=far, threshold=0.8)
+    assert labels.tolist() == [0, 0, 0, 0, -1]
+    near = np.array([[1, 0], [1, 0], [1, 0], [1, 0], [0.95, 0.312]], np.float32)
+    near /= np.linalg.norm(near, axis=1, keepdims=True)  # 4 close to the centre (list cap)
+    labels, _ = ck.greedy_communities(*args, **kw, emb=near, threshold=0.8)
+    assert labels.tolist() == [0, 0, 0, 0, 0]
+
+
+def test_greedy_communities_are_disjoint_densest_first():
     # 0-1-2 dense, 3 linked only to 2, 4 alone.
     nbrs = {0: [1, 2], 1: [0, 2], 2: [0, 1, 3], 3: [2], 4: []}
     indptr = np.cumsum([0] + [len(nbrs[i]) for i in range(5)])

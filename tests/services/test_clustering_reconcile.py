@@ -11,7 +11,7 @@ from db.list_models import ListCluster, ListClusterMember
 from db.models import KeywordMetric
 from db.session import session_scope
 from services import list_store
-from services.clustering import REASON_MOVED, REASON_NO_NEIGHBOUR, ClusterOptions
+from services.clustering import REASON_MOVED, SINGLETON_MIN_VOLUME, ClusterOptions, lone_reason
 from services.list_clustering import JobCancelled, run_list_clustering
 from services.reconcile import Existing, plan_run
 from tests.services.keyword_list_fakes import TrigramEmbedder, add_keywords
@@ -62,9 +62,9 @@ def test_first_run_places_every_keyword_and_marks_it_clustered(engine, project_i
     assert st["new discovery"] == "discovered"  # not qualified yet: left alone
     view = list_store.list_view(engine, project_id)
     assert len(view.members) == len(FIRST)
-    assert (
-        view.unclustered.set_index("keyword").loc["zzyzx quokka", "reason"] == REASON_NO_NEIGHBOUR
-    )
+    assert view.unclustered.set_index("keyword").loc["zzyzx quokka", "reason"] == lone_reason(
+        SINGLETON_MIN_VOLUME
+    )  # 5 searches/month, no close variant
     got = view.clusters.set_index("name")
     assert got.loc["wordpress themes", "keyword_count"] == 3
     assert got.loc["wordpress themes", "total_volume"] == 2100
@@ -100,6 +100,27 @@ def test_reconciliation_keeps_ids_names_and_approvals(engine, project_id):
     assert diff["untouched"] == 1  # wordpress plugin
     assert diff["new_clusters"] == 1
     assert summary["attached_lexical"] == 1 and summary["attached_semantic"] == 1
+
+
+def test_single_keyword_pages_are_saved_grow_and_lone_keywords_are_retried(engine, project_id):
+    add_keywords(engine, project_id, [*FIRST, ("qwxv blorp", 500)])
+    run(engine, project_id)
+    view = list_store.list_view(engine, project_id)
+    single = view.clusters.set_index("name").loc["qwxv blorp"]
+    assert single["keyword_count"] == 1 and single["total_volume"] == 500
+    assert "qwxv blorp" not in set(view.unclustered["keyword"])
+    before = clusters(engine, project_id)
+    # A variant of the single-keyword page, and one of the lone keyword below the floor.
+    add_keywords(engine, project_id, [("qwxv blorps", 20), ("zzyzx quokkas", 30)])
+    summary = run(engine, project_id)
+    after = clusters(engine, project_id)
+    assert after["qwxv blorp"][0] == before["qwxv blorp"][0] and after["qwxv blorp"][2] == 2
+    # "zzyzx quokka" (Unclustered, below the floor) was picked up again and now has a page.
+    view = list_store.list_view(engine, project_id)
+    assert view.unclustered.empty
+    members = view.members.set_index("keyword")
+    assert members.loc["zzyzx quokka", "cluster_id"] == members.loc["zzyzx quokkas", "cluster_id"]
+    assert summary["keywords"] == 3  # two new + one retried
 
 
 def test_plan_run_is_pure_and_reports_how_each_keyword_was_placed():

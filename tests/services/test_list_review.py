@@ -97,7 +97,7 @@ def test_csv_export_is_formula_safe_and_lists_unclustered_last(engine, project_i
     assert bad["keyword"].startswith("'=")
     assert (
         bad["cluster"] == "Unclustered"
-        and bad["unclustered_reason"] == "no neighbour above threshold"
+        and bad["unclustered_reason"] == "no close variant and below 50 searches/month"
     )
     assert rows[-1] is bad
     assert not any(v.startswith(("=", "+", "@")) for r in rows for v in r.values())
