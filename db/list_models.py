@@ -33,6 +33,8 @@ from db.models import Base, TimestampMixin, utcnow
 #: Why a keyword sits in the Unclustered bucket (shown to the user).
 UNCLUSTERED_REASONS = (
     "no neighbour above threshold",
+    "no close variant and below <N> searches/month",
+    "no close variant and unknown search volume",
     "off-topic for the brand",
     "below volume floor",
     "moved by user",
