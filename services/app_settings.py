@@ -29,10 +29,20 @@ def set_setting(engine: Engine, key: str, value: dict[str, Any]) -> None:
             row.value = value
 
 
-def get_provider_choices(engine: Engine) -> dict[str, str]:
-    """{"llm": …, "volume": …}; offline for both unless the user chose otherwise."""
-    value = get_setting(engine, PROVIDERS_KEY, {"llm": "offline", "volume": "offline"})
-    return {"llm": value.get("llm", "offline"), "volume": value.get("volume", "offline")}
+def get_provider_choices(engine: Engine, defaults: dict[str, str] | None = None) -> dict[str, str]:
+    """{"llm": …, "volume": …}: the user's choice on the Settings page, else ``defaults``
+    (the ``LLM_PROVIDER`` / ``VOLUME_PROVIDER`` settings), else offline for both."""
+    base = {"llm": "offline", "volume": "offline"} | {k: v for k, v in (defaults or {}).items() if v}
+    value = get_setting(engine, PROVIDERS_KEY, base)
+    return {"llm": value.get("llm", base["llm"]), "volume": value.get("volume", base["volume"])}
+
+
+def default_provider_choices(settings: Any) -> dict[str, str]:
+    """Defaults from settings: ``LLM_PROVIDER`` and ``VOLUME_PROVIDER`` (env or secrets.toml)."""
+    return {
+        "llm": settings.get("LLM_PROVIDER") or "offline",
+        "volume": settings.get("VOLUME_PROVIDER") or "offline",
+    }
 
 
 def set_provider_choices(engine: Engine, llm: str, volume: str) -> None:

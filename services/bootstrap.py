@@ -33,9 +33,9 @@ class AppContext:
 
     def providers(self) -> ProviderSet:
         """Adapters per the user's choice on the Settings page (offline by default)."""
-        from services.app_settings import get_provider_choices
+        from services.app_settings import default_provider_choices, get_provider_choices
 
-        choices = get_provider_choices(self.engine)
+        choices = get_provider_choices(self.engine, default_provider_choices(self.settings))
         return build_providers(
             self.settings,
             self.engine,

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from services.app_settings import (
+    default_provider_choices,
     get_provider_choices,
     get_setting,
     set_provider_choices,
@@ -256,7 +257,7 @@ def settings_view(settings: Settings, engine: Engine) -> SettingsView:
     from services.providers.anthropic_llm import DEFAULT_FALLBACK_MODEL, DEFAULT_MODEL
     from services.providers.openai_llm import DEFAULT_MODEL as OPENAI_DEFAULT_MODEL
 
-    choices = get_provider_choices(engine)
+    choices = get_provider_choices(engine, default_provider_choices(settings))
     llm_choice = choices.get("llm", "offline")
     volume_choice = choices.get("volume", "offline")
     fallback_on = use_fallback_model(engine)

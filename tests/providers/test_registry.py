@@ -106,3 +106,14 @@ def test_secrets_example_lists_every_provider_key():
     for keys in PROVIDER_KEYS.values():
         for key in keys:
             assert f"{key} =" in example or f"# {key} =" in example
+
+
+def test_llm_and_volume_provider_settings_are_the_default_choices(engine):
+    from services.app_settings import set_provider_choices
+
+    settings = Settings(values={**KEYS, "LLM_PROVIDER": "anthropic", "VOLUME_PROVIDER": "dataforseo"})
+    ps = AppContext(settings=settings, engine=engine).providers()
+    assert (ps.llm.name, ps.volume.name) == ("anthropic", "dataforseo")
+    set_provider_choices(engine, "offline", "offline")  # the Settings page wins once used
+    ps = AppContext(settings=settings, engine=engine).providers()
+    assert (ps.llm.name, ps.volume.name) == ("offline", "offline")
