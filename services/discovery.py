@@ -19,7 +19,6 @@ clustering → clustered.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +31,7 @@ from db.models import KeywordMetric, utcnow
 from db.session import session_scope
 from services.clustering import lexical_keys
 from services.errors import InvalidInputError
+from services.ids import as_uuid
 from services.intent import format_labels, parse_labels
 from services.pricing import KEYWORD_SUGGESTIONS_LIVE, dataforseo_estimate_usd
 from services.providers.base import SEARCH_INTENTS, Usage
@@ -400,7 +400,7 @@ def project_keywords(engine: Engine, project_id: Any) -> set[str]:
     """Every keyword the project has (any status)."""
     with engine.connect() as conn:
         rows = conn.execute(
-            select(KeywordMetric.keyword).where(KeywordMetric.project_id == _pid(project_id))
+            select(KeywordMetric.keyword).where(KeywordMetric.project_id == as_uuid(project_id))
         ).scalars()
         return set(rows)
 
@@ -410,15 +410,11 @@ def placed_keywords(engine: Engine, project_id: Any) -> set[str]:
     with engine.connect() as conn:
         rows = conn.execute(
             select(KeywordMetric.keyword).where(
-                KeywordMetric.project_id == _pid(project_id),
+                KeywordMetric.project_id == as_uuid(project_id),
                 KeywordMetric.status.in_(("clustering", "clustered")),
             )
         ).scalars()
         return set(rows)
-
-
-def _pid(project_id: Any) -> uuid.UUID:
-    return project_id if isinstance(project_id, uuid.UUID) else uuid.UUID(str(project_id))
 
 
 def run_discovery(
@@ -513,7 +509,7 @@ def save_discovered(engine: Engine, project_id: Any, candidates: pd.DataFrame) -
     """Insert candidates as ``KeywordMetric`` rows with status ``discovered`` (new only)."""
     if candidates.empty:
         return 0
-    pid = _pid(project_id)
+    pid = as_uuid(project_id)
     existing = project_keywords(engine, pid)
     now = utcnow()
 
@@ -555,7 +551,7 @@ def qualify(engine: Engine, project_id: Any, keywords: Sequence[str]) -> int:
         res = s.execute(
             update(KeywordMetric)
             .where(
-                KeywordMetric.project_id == _pid(project_id),
+                KeywordMetric.project_id == as_uuid(project_id),
                 KeywordMetric.status == "discovered",
                 KeywordMetric.keyword.in_(words),
             )

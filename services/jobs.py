@@ -40,6 +40,7 @@ from sqlalchemy import Engine, select, update
 from db.models import Job, utcnow
 from db.session import session_scope
 from services.errors import ClusterPlannerError, InvalidInputError, NotFoundError, ProviderError
+from services.ids import as_uuid
 from services.list_clustering import JobCancelled
 
 log = logging.getLogger(__name__)
@@ -291,7 +292,7 @@ def submit(
     if kind not in HANDLERS:
         raise InvalidInputError(f"Unknown job kind {kind!r}.")
     engine = engine or get_deps().engine
-    pid = None if project_id is None else uuid.UUID(str(project_id))
+    pid = None if project_id is None else as_uuid(project_id)
     with session_scope(engine) as s:
         job = Job(
             project_id=pid,
@@ -414,7 +415,7 @@ def get_job(job_id: Any, *, engine: Engine | None = None) -> JobView:
     """
     engine = engine or get_deps().engine
     with session_scope(engine) as s:
-        job = s.get(Job, uuid.UUID(str(job_id)))
+        job = s.get(Job, as_uuid(job_id))
         if job is None:
             raise NotFoundError("That job does not exist.")
         return _view(job)
@@ -425,7 +426,7 @@ def latest_job(
 ) -> JobView | None:
     """The project's most recent job (of ``kind``), e.g. to resume after a browser refresh."""
     engine = engine or get_deps().engine
-    stmt = select(Job).where(Job.project_id == uuid.UUID(str(project_id)))
+    stmt = select(Job).where(Job.project_id == as_uuid(project_id))
     if kind:
         stmt = stmt.where(Job.kind == kind)
     with session_scope(engine) as s:
@@ -443,7 +444,7 @@ def cancel(job_id: Any, *, engine: Engine | None = None) -> JobView:
     """
     engine = engine or get_deps().engine
     with session_scope(engine) as s:
-        job = s.get(Job, uuid.UUID(str(job_id)))
+        job = s.get(Job, as_uuid(job_id))
         if job is None:
             raise NotFoundError("That job does not exist.")
         if job.status == "queued":

@@ -23,16 +23,13 @@ from db.list_models import ListCluster, ListClusterMember, ListHub
 from db.models import ClusterPage, KeywordCluster, KeywordMetric
 from db.session import session_scope
 from services.errors import InvalidInputError, NotFoundError
+from services.ids import as_uuid
 from services.scoring import calculate_score
 from services.slugs import collection_slug
 
 MAX_KEYWORD_CHARS = 500  # ClusterPage.keyword is String(500)
 #: Secondary keywords kept per page (the rest stay visible in the Keyword Lists page).
 MAX_SECONDARY = 200
-
-
-def _uuid(value: Any) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def send_hub_to_review(engine: Engine, project_id: Any, hub_id: Any) -> uuid.UUID:
@@ -59,7 +56,7 @@ def send_hub_to_review(engine: Engine, project_id: Any, hub_id: Any) -> uuid.UUI
     InvalidInputError
         The hub has no clusters.
     """
-    pid, hid = _uuid(project_id), _uuid(hub_id)
+    pid, hid = as_uuid(project_id), as_uuid(hub_id)
     with session_scope(engine) as s:
         hub = s.get(ListHub, hid)
         if hub is None or hub.project_id != pid:
@@ -160,7 +157,7 @@ def sync_approvals(engine: Engine, project_id: Any) -> int:
 
     Approval is decided on the Cluster Review page; the Keyword Lists page shows it.
     """
-    pid = _uuid(project_id)
+    pid = as_uuid(project_id)
     changed = 0
     with session_scope(engine) as s:
         reviews = (
@@ -176,7 +173,7 @@ def sync_approvals(engine: Engine, project_id: Any) -> int:
             pages = (review.generation_metadata or {}).get("pages") or {}
             for page in review.pages:
                 cid = pages.get(str(page.id))
-                cluster = s.get(ListCluster, _uuid(cid)) if cid else None
+                cluster = s.get(ListCluster, as_uuid(cid)) if cid else None
                 if cluster is not None and cluster.is_approved != bool(page.is_approved):
                     cluster.is_approved = bool(page.is_approved)
                     changed += 1

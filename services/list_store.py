@@ -21,6 +21,7 @@ from db.models import KeywordMetric, utcnow
 from db.session import session_scope
 from services.clustering import REASON_MOVED, REASON_NO_CLOSE_VARIANT, REASON_NO_NEIGHBOUR
 from services.errors import InvalidInputError, NotFoundError
+from services.ids import as_uuid
 from services.intent import parse_labels
 from services.reconcile import Existing, RunPlan
 
@@ -29,10 +30,6 @@ CLUSTERABLE = ("qualified", "failed", "clustering")
 KEYWORD_STATUSES = ("discovered", "qualified", "clustering", "clustered", "failed")
 #: Rows per executemany batch when saving a run.
 WRITE_CHUNK = 10_000
-
-
-def _pid(project_id: Any) -> uuid.UUID:
-    return project_id if isinstance(project_id, uuid.UUID) else uuid.UUID(str(project_id))
 
 
 def load_pending(engine: Engine, project_id: Any) -> pd.DataFrame:
@@ -51,7 +48,7 @@ def load_pending(engine: Engine, project_id: Any) -> pd.DataFrame:
         ``keyword_id``, ``keyword``, ``search_volume`` (float, NaN unknown), ``intent``,
         ``retry`` (True for keywords that already have a member row).
     """
-    pid = _pid(project_id)
+    pid = as_uuid(project_id)
     km, m = KeywordMetric, ListClusterMember
     placed = select(m.keyword_id).where(m.project_id == pid)
     fresh = select(km.id, km.keyword, km.search_volume, km.intent).where(
@@ -82,7 +79,7 @@ def load_pending(engine: Engine, project_id: Any) -> pd.DataFrame:
 
 def load_existing(engine: Engine, project_id: Any) -> Existing:
     """The project's clusters and the keywords placed in them."""
-    pid = _pid(project_id)
+    pid = as_uuid(project_id)
     c, m = ListCluster, ListClusterMember
     with engine.connect() as conn:
         clusters = conn.execute(
@@ -105,7 +102,7 @@ def set_status(engine: Engine, project_id: Any, keyword_ids: Sequence[Any], stat
     """Set ``KeywordMetric.status`` of ``keyword_ids`` (in chunks)."""
     if status not in KEYWORD_STATUSES:
         raise InvalidInputError(f"Unknown keyword status {status!r}.")
-    pid = _pid(project_id)
+    pid = as_uuid(project_id)
     ids = list(keyword_ids)
     with session_scope(engine) as s:
         for start in range(0, len(ids), WRITE_CHUNK):
@@ -121,7 +118,7 @@ def set_status(engine: Engine, project_id: Any, keyword_ids: Sequence[Any], stat
 
 def mark_clustering(engine: Engine, project_id: Any) -> int:
     """Pending fresh keywords (qualified/failed, not placed) → ``clustering``, in one statement."""
-    pid = _pid(project_id)
+    pid = as_uuid(project_id)
     km, m = KeywordMetric, ListClusterMember
     with session_scope(engine) as s:
         res = s.execute(
@@ -139,7 +136,7 @@ def mark_clustering(engine: Engine, project_id: Any) -> int:
 
 def mark_failed(engine: Engine, project_id: Any) -> int:
     """Keywords left in ``clustering`` by a failed or cancelled job → ``failed``/``qualified``."""
-    pid = _pid(project_id)
+    pid = as_uuid(project_id)
     with session_scope(engine) as s:
         res = s.execute(
             update(KeywordMetric)
@@ -151,7 +148,7 @@ def mark_failed(engine: Engine, project_id: Any) -> int:
 
 def reset_clustering(engine: Engine, project_id: Any) -> int:
     """Keywords left in ``clustering`` by a cancelled job go back to ``qualified``."""
-    pid = _pid(project_id)
+    pid = as_uuid(project_id)
     with session_scope(engine) as s:
         res = s.execute(
             update(KeywordMetric)
@@ -185,7 +182,7 @@ def save_plan(
         The diff with ids filled in: ``new_cluster_ids``, ``grown``, ``untouched``,
         ``unclustered``, ``run_no``.
     """
-    pid = _pid(project_id)
+    pid = as_uuid(project_id)
     kw = plan.keywords
     now = utcnow()
     with session_scope(engine) as s:
@@ -354,7 +351,7 @@ def move_keyword(engine: Engine, project_id: Any, keyword: str, cluster_id: Any 
     NotFoundError
         The keyword is not placed in this project, or the cluster does not exist.
     """
-    pid = _pid(project_id)
+    pid = as_uuid(project_id)
     with session_scope(engine) as s:
         member = s.execute(
             select(ListClusterMember).where(
@@ -501,7 +498,7 @@ class ListView:
 
 def list_view(engine: Engine, project_id: Any) -> ListView:
     """Read the project's keyword list, clusters, members and hubs."""
-    pid = _pid(project_id)
+    pid = as_uuid(project_id)
     km, c, m, h = KeywordMetric, ListCluster, ListClusterMember, ListHub
     with engine.connect() as conn:
         kws = conn.execute(

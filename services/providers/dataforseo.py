@@ -50,6 +50,7 @@ from urllib3.util.retry import Retry
 
 from db.models import KeywordMetric, Project
 from services.errors import ProviderError
+from services.ids import as_uuid
 from services.pricing import KEYWORD_SUGGESTIONS_LIVE, SEARCH_INTENT_LIVE, SEARCH_VOLUME_LIVE
 from services.providers.base import KeywordData, Usage, VolumeResult
 from services.text import normalize_keyword
@@ -509,7 +510,7 @@ class DataForSEOVolumeProvider:
         if project_id is None or not data:
             return
         now = self._now()
-        pid = project_id if isinstance(project_id, uuid.UUID) else uuid.UUID(str(project_id))
+        pid = as_uuid(project_id)
         records = [
             {
                 "id": uuid.uuid4(),
