@@ -22,21 +22,35 @@ A hub goes to review as one pillar page with its supporting pages, so it must be
    whose pillar is within the pillar threshold, outranks it and has room, else it stays a
    hub of its own (a standalone page).
 
-Measured on the shared Semrush exports, each clustered as in production (static tier,
-hub threshold 0.80; ``/tmp`` experiment kept in the report). Coherence = cosine of each
-child's MiniLM centroid (mean of its keywords' MiniLM vectors) to its pillar's:
+**Centring** (static tier): a single-domain list's centroids share one strong direction
+(the domain word, plus the static model's own anisotropy): the mean centroid's norm is 0.71 on
+the shared wordpress export and 0.78 on add-to-website, so every raw cosine is inflated and
+weak children passed ("wordpress get_terms" under "wordpress news": MiniLM 0.26, static
+≥ 0.85). With ``centred_threshold`` and at least :data:`CENTRE_MIN_CLUSTERS` clusters, the
+centroids are first centred (:func:`centre`: minus the list's mean centroid, renormalised), so
+cosines measure what two clusters share *beyond* the list's common direction, and the graph
+and pillar test use ``centred_threshold`` (+ :data:`CENTRED_PILLAR_MARGIN`) instead of the
+raw ``threshold``. The MiniLM tier is not centred (see
+``services.clustering.HUB_CENTRED_THRESHOLDS``).
 
-==========================  =======  ======================  =========================
-export (page clusters)      version  hubs ≥ 2: n, max/p90/med  child→pillar MiniLM
-==========================  =======  ======================  =========================
-wordpress (1,870)           before   87, 228 / 48 / 2        mean 0.53, 46 % below 0.5
-wordpress (1,870)           after    268, 30 / 6 / 3         mean 0.74, 6 % below 0.5
-add-to-website (2,766)      before   46, 535 / 139 / 4       mean 0.56, 45 % below 0.5
-add-to-website (2,766)      after    356, 30 / 11 / 4        mean 0.77, 1 % below 0.5
-==========================  =======  ======================  =========================
+Measured on the shared Semrush exports, each clustered with the page-level rules of
+``services.clustering`` (tier forced; figures of the bounded/coherent version before and
+after centring). "grouped" = share of clusters in hubs of ≥ 2 clusters; coherence = cosine of
+each child's MiniLM centroid to its pillar's:
 
-Clusters left as standalone pages: 14 % → 47 % (wordpress), 8 % → 30 % (add-to-website).
-20,000 centroids (static, 2 cores): 1.7 s, of which ≈ 1.2 s is the kNN search.
+=================================  ======  =======  ============  =============  ==============
+export (page clusters), tier       centred grouped  MiniLM mean   MiniLM < 0.5   max/p90/median
+=================================  ======  =======  ============  =============  ==============
+wordpress (5,674), static          no      62.4 %   0.777         4.4 %          30 / 10 / 3
+wordpress (5,674), static          yes     74.9 %   0.779         2.5 %          30 / 9 / 3
+add-to-website (3,526), static     no      82.0 %   0.802         2.1 %          30 / 15 / 5
+add-to-website (3,526), static     yes     83.4 %   0.836         1.2 %          29 / 12 / 4
+wordpress (5,399), MiniLM          no      84.7 %   0.746         0.0 %          28 / 15 / 5
+=================================  ======  =======  ============  =============  ==============
+
+Before the size cap and pillar test (unbounded Leiden on the older page clusters) the largest
+hubs held 228 (wordpress) and 535 (add-to-website) clusters with child→pillar MiniLM means of
+0.53 / 0.56. 20,000 centroids (static, 2 cores): 1.7 s, of which ≈ 1.2 s is the kNN search.
 
 The hub is named after its pillar.
 """
@@ -75,6 +89,19 @@ PILLAR_MARGIN = 0.05
 MAX_ROUNDS = 3
 #: Resolution doublings tried on a community that does not split (2^12 × the base).
 MAX_DOUBLINGS = 12
+#: Pillar threshold in the centred space = centred threshold + this margin. Centring already
+#: removes the inflation the raw margin compensated for: on the shared exports (static tier,
+#: centred threshold 0.65) margins 0 / 0.01 / 0.02 kept 75 / 72 / 69 % (wordpress) and
+#: 83 / 82 / 78 % (add-to-website) of clusters in hubs of ≥ 2 at child→pillar MiniLM mean
+#: 0.78 / 0.79 / 0.79 and 0.84 / 0.84 / 0.84; 0 is the largest grouping that stays at least
+#: as coherent as the raw rule (see ``services.clustering.HUB_CENTRED_THRESHOLDS``).
+CENTRED_PILLAR_MARGIN = 0.0
+#: Fewest clusters for centring: the mean of fewer centroids is mostly the centroids
+#: themselves (two centred centroids are always opposite). On random subsets of the shared
+#: static exports centring was as coherent as the raw rule from 50 clusters on, but grouped
+#: far fewer clusters below 25; smaller inputs (e.g. a small reconciliation batch) use the
+#: raw threshold.
+CENTRE_MIN_CLUSTERS = 50
 
 _RNG_LOCK = threading.Lock()
 
@@ -89,6 +116,7 @@ def detect_hubs(
     resolution: float = LEIDEN_RESOLUTION,
     max_pages: int = MAX_HUB_PAGES,
     pillar_threshold: float | None = None,
+    centred_threshold: float | None = None,
 ) -> np.ndarray:
     """Hub number of every cluster.
 
@@ -101,7 +129,7 @@ def detect_hubs(
     size : np.ndarray
         (m,) keywords per cluster.
     threshold : float
-        Smallest cosine between two cluster centroids that links them.
+        Smallest cosine between two cluster centroids that links them (raw centroids).
     k : int
         Nearest clusters per cluster in the graph.
     resolution : float
@@ -109,8 +137,13 @@ def detect_hubs(
     max_pages : int
         Most clusters per hub, pillar included (:data:`MAX_HUB_PAGES`).
     pillar_threshold : float, optional
-        Smallest cosine of a child's centroid to its pillar's centroid; default
-        ``threshold + PILLAR_MARGIN``.
+        Smallest cosine of a child's centroid to its pillar's centroid, in the space used
+        (centred when centring applies); default ``threshold + PILLAR_MARGIN``, or
+        ``centred_threshold + CENTRED_PILLAR_MARGIN`` when centring applies.
+    centred_threshold : float, optional
+        When given and there are at least :data:`CENTRE_MIN_CLUSTERS` clusters, the
+        centroids are centred (:func:`centre`) and this is the link threshold instead of
+        ``threshold``. None (default): raw centroids.
 
     Returns
     -------
@@ -118,14 +151,18 @@ def detect_hubs(
         (m,) int hub number per cluster, numbered by descending hub volume; a cluster with
         no link is a hub of its own. Every hub has at most ``max_pages`` clusters and every
         non-pillar member (see :func:`pick_pillars`) is within ``pillar_threshold`` of the
-        pillar.
+        pillar (in the space used).
     """
     m = len(centroids)
     if m == 0:
         return np.zeros(0, np.int64)
     max_pages = max(1, int(max_pages))
-    p_min = threshold + PILLAR_MARGIN if pillar_threshold is None else float(pillar_threshold)
     cent = np.ascontiguousarray(centroids, dtype=np.float32)
+    margin = PILLAR_MARGIN
+    if centred_threshold is not None and m >= CENTRE_MIN_CLUSTERS:
+        cent = centre(cent)
+        threshold, margin = float(centred_threshold), CENTRED_PILLAR_MARGIN
+    p_min = threshold + margin if pillar_threshold is None else float(pillar_threshold)
     volume = np.asarray(total_volume, np.float64)
     size = np.asarray(size, np.int64)
     rank = _pillar_rank(volume, size)
@@ -155,6 +192,19 @@ def detect_hubs(
     alone = np.flatnonzero(labels < 0)
     labels[alone] = next_label + np.arange(len(alone))
     return _renumber_by_volume(labels, volume)
+
+
+def centre(vectors: np.ndarray, mean: np.ndarray | None = None) -> np.ndarray:
+    """Unit vectors minus their mean (or ``mean``), renormalised (float32).
+
+    Removes the direction every vector of a list shares, so cosines compare what is
+    specific to each; a vector equal to the mean becomes zero (cosine 0 to everything).
+    """
+    x = np.asarray(vectors, np.float32)
+    mu = x.mean(axis=0) if mean is None else np.asarray(mean, np.float32)
+    x = x - mu
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return np.ascontiguousarray(x / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
 def _pillar_rank(volume: np.ndarray, size: np.ndarray) -> np.ndarray:

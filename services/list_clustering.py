@@ -32,7 +32,7 @@ from services.clustering import (
 from services.errors import BudgetExceeded, InvalidInputError
 from services.intent import classify_intents, format_labels
 from services.providers.base import Embedder, Usage
-from services.reconcile import Existing, RunPlan, plan_run
+from services.reconcile import Existing, RunPlan, hub_centred_threshold, plan_run
 from services.serp import (
     DEFAULT_MIN_SHARED,
     fetch_serps,
@@ -326,6 +326,7 @@ def plan_serp_run(
             new_clusters["total_volume"].to_numpy(np.float64),
             new_clusters["size"].to_numpy(),
             hub_threshold(embedder, options),
+            centred_threshold=hub_centred_threshold(embedder, options),
         )
         new_clusters["new_hub"] = hub
         new_clusters["is_pillar"] = hubs_mod.pick_pillars(

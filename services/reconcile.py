@@ -10,7 +10,12 @@ Existing clusters are never renamed, renumbered or un-approved. New keywords:
    new clusters, or land in Unclustered with a reason.
 
 New clusters join the hub of the nearest existing cluster when their centroid is within the
-hub threshold of its centre, else form new hubs among themselves (:mod:`services.hubs`).
+hub threshold of its centre, else form new hubs among themselves (:mod:`services.hubs`). On a
+tier with a centred hub threshold (static, ``HUB_CENTRED_THRESHOLDS``) both steps work on
+centred vectors, as :func:`services.hubs.detect_hubs` does: the join test centres the new
+centroids and the existing centre keywords by their common mean (when there are at least
+:data:`services.hubs.CENTRE_MIN_CLUSTERS` of them together) and compares them at the centred
+threshold.
 The plan carries a diff for the user: new clusters, grown clusters, untouched clusters.
 
 Everything here is pure (DataFrames in, :class:`RunPlan` out); :mod:`services.list_store`
@@ -28,6 +33,7 @@ import pandas as pd
 from services import clustering_knn as ck
 from services import hubs as hubs_mod
 from services.clustering import (
+    HUB_CENTRED_THRESHOLDS,
     REASON_LOW_VOLUME,
     ClusterOptions,
     Progress,
@@ -36,6 +42,7 @@ from services.clustering import (
     hub_threshold,
     lexical_keys,
     page_threshold,
+    tier_of,
 )
 from services.providers.base import Embedder
 
@@ -198,10 +205,16 @@ def plan_run(
     if options.hubs and len(new_clusters):
         notify(92, "Grouping clusters into hubs")
         h_t = hub_threshold(embedder, options)
+        h_c = hub_centred_threshold(embedder, options)
         free = np.ones(len(new_clusters), bool)
         hub_ids = existing.clusters["hub_id"].to_numpy() if has_existing else np.zeros(0, object)
         if has_existing and len(centre_emb):
-            best, sim = ck.knn_against(result.centroids, centre_emb, 1)
+            new_vec, old_vec = result.centroids, centre_emb
+            if h_c is not None and len(new_vec) + len(old_vec) >= hubs_mod.CENTRE_MIN_CLUSTERS:
+                mean = np.concatenate([new_vec, old_vec]).mean(axis=0)
+                new_vec, old_vec = hubs_mod.centre(new_vec, mean), hubs_mod.centre(old_vec, mean)
+                h_t = h_c
+            best, sim = ck.knn_against(new_vec, old_vec, 1)
             for row in range(len(new_clusters)):
                 hid = hub_ids[best[row, 0]] if best[row, 0] >= 0 else None
                 if sim[row, 0] >= h_t and hid is not None and not pd.isna(hid):
@@ -214,7 +227,8 @@ def plan_run(
                 result.centroids[rows],
                 sub_c["total_volume"].to_numpy(np.float64),
                 sub_c["size"].to_numpy(),
-                h_t,
+                hub_threshold(embedder, options),
+                centred_threshold=h_c,
             )
             pillar = hubs_mod.pick_pillars(
                 hub, sub_c["total_volume"].to_numpy(np.float64), sub_c["size"].to_numpy()
@@ -242,6 +256,16 @@ def plan_run(
     )
     notify(95, "Plan ready")
     return RunPlan(kw, new_clusters, new_hubs, stats, diff)
+
+
+def hub_centred_threshold(embedder: Embedder, options: ClusterOptions) -> float | None:
+    """Hub threshold on centred centroids for the run's tier, or None (raw centroids).
+
+    None also when the run sets an explicit ``hub_threshold``: that value is a raw cosine.
+    """
+    if options.hub_threshold is not None:
+        return None
+    return HUB_CENTRED_THRESHOLDS[tier_of(embedder, options)]
 
 
 def _replace(options: ClusterOptions, **changes: Any) -> ClusterOptions:

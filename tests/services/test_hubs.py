@@ -127,3 +127,43 @@ def test_greedy_fallback_is_bounded_and_coherent(monkeypatch: pytest.MonkeyPatch
     hub = hubs.detect_hubs(cent, volume, size, THRESHOLD, max_pages=10)
     assert _hub_sizes(hub).max() <= 10
     assert (_child_cosines(cent, hub, volume, size) >= THRESHOLD + hubs.PILLAR_MARGIN).all()
+
+
+def test_centring_removes_the_shared_domain_direction():
+    # 120 clusters of one list: a strong shared "domain" direction plus one of 40 random
+    # topic directions (3 clusters each) plus noise. Raw cosines between *unrelated* topics
+    # are ≈ 0.89 (above the raw threshold and pillar threshold), so raw hubs mix topics;
+    # centred (≈ 0.8 within a topic, ≈ 0 across), only the clusters of one topic stay linked.
+    rng = np.random.default_rng(5)
+    n_topics, per, dim = 40, 3, 96
+    topic = np.repeat(np.arange(n_topics), per)
+    domain = np.zeros(dim, np.float32)
+    domain[0] = 1.0
+    topics = _unit(rng.normal(0, 1, (n_topics, dim)) * (np.arange(dim) > 0))
+    cent = _unit(0.95 * domain + 0.30 * topics[topic] + rng.normal(0, 0.015, (len(topic), dim)))
+    volume = rng.integers(10, 10_000, len(topic)).astype(np.float64)
+    size = rng.integers(2, 30, len(topic))
+
+    def mixed(hub: np.ndarray) -> int:
+        return sum(len(set(topic[hub == h].tolist())) > 1 for h in np.unique(hub))
+
+    raw = hubs.detect_hubs(cent, volume, size, THRESHOLD)
+    assert mixed(raw) > 0  # the shared direction links unrelated topics
+    centred = hubs.detect_hubs(cent, volume, size, THRESHOLD, centred_threshold=0.65)
+    assert mixed(centred) == 0
+    # ... while the clusters of each topic are still grouped under one pillar.
+    assert (np.bincount(centred) >= 2).sum() >= 0.9 * n_topics
+    # Too few clusters for a meaningful mean: the raw threshold applies.
+    few = slice(0, hubs.CENTRE_MIN_CLUSTERS - 1)
+    np.testing.assert_array_equal(
+        hubs.detect_hubs(cent[few], volume[few], size[few], THRESHOLD, centred_threshold=0.65),
+        hubs.detect_hubs(cent[few], volume[few], size[few], THRESHOLD),
+    )
+
+
+def test_centre_removes_the_mean_and_renormalises():
+    x = _unit(np.array([[1.0, 0.2], [1.0, -0.2], [1.0, 0.0]]))
+    c = hubs.centre(x)
+    np.testing.assert_allclose(np.linalg.norm(c[:2], axis=1), 1.0, rtol=1e-5)
+    assert float(c[0] @ c[1]) < -0.99  # the shared direction is gone: opposite
+    assert np.isfinite(c).all()
