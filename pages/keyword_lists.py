@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from services import discovery, jobs, list_export, list_review, list_store
-from services.clustering import STRICTNESS_LEVELS, ClusterOptions
+from services.clustering import SINGLETON_MIN_VOLUME, STRICTNESS_LEVELS, ClusterOptions
 from services.costs import BudgetGuard
 from services.errors import ClusterPlannerError
 from services.imports import import_keywords
@@ -130,6 +130,11 @@ with tab_list:
     st.caption(f"{len(shown):,} of {len(view.keywords):,} keywords")
     st.dataframe(shown, hide_index=True)
     strictness = st.select_slider("Strictness", STRICTNESS_LEVELS, value="balanced")
+    floor = st.number_input(
+        "A keyword without close variants is its own page from (searches/month)",
+        0, value=SINGLETON_MIN_VOLUME, step=10,
+        help="Below this, such keywords go to Unclustered with the reason; 0 keeps every keyword.",
+    )
     serp = st.toggle("Group by SERP overlap (DataForSEO, about $0.002 per keyword)", value=False)
     min_shared = st.slider("Shared top-10 URLs", 2, 7, 3, disabled=not serp)
     if serp:
@@ -141,7 +146,7 @@ with tab_list:
             f"{n:,} SERPs to fetch ≈ ${usd:.2f} · ${BudgetGuard(engine).status().remaining_usd:.2f} left this month"
         )
     if st.button("Cluster", type="primary"):
-        opts = ClusterOptions(strictness=strictness)
+        opts = ClusterOptions(strictness=strictness, singleton_min_volume=int(floor))
         submit(
             "cluster",
             {"options": opts.to_dict(), "serp": {"min_shared": min_shared} if serp else None},
