@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.errors import ProviderError
 from services.providers.base import (
+    EXPANSION_STRATEGIES,
     Candidate,
     ExpansionRequest,
     ExpansionResult,
@@ -51,19 +52,8 @@ MAX_OUTPUT_TOKENS = 4096
 #: Characters of an invalid answer kept on the error for diagnosis.
 RAW_EXCERPT_CHARS = 500
 
-Strategy = Literal[
-    "demographic",
-    "attribute",
-    "price/value",
-    "use-case",
-    "comparison/intent",
-    "seasonal/occasion",
-    "material/type",
-    "experience level",
-    "problem/solution",
-    "terrain/environment",
-    "values/lifestyle",
-]
+# One source for the 11 names (services.providers.base); a runtime Literal for pydantic.
+Strategy = Literal[EXPANSION_STRATEGIES]  # type: ignore[valid-type]
 Intent = Literal["commercial", "transactional", "informational", "navigational"]
 
 
