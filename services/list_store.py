@@ -134,28 +134,28 @@ def mark_clustering(engine: Engine, project_id: Any) -> int:
         return int(res.rowcount or 0)
 
 
-def mark_failed(engine: Engine, project_id: Any) -> int:
-    """Keywords left in ``clustering`` by a failed or cancelled job → ``failed``/``qualified``."""
-    pid = as_uuid(project_id)
+def _release_clustering(engine: Engine, project_id: Any, status: str) -> int:
+    """Move the project's keywords still in ``clustering`` to ``status``; returns how many."""
     with session_scope(engine) as s:
         res = s.execute(
             update(KeywordMetric)
-            .where(KeywordMetric.project_id == pid, KeywordMetric.status == "clustering")
-            .values(status="failed")
+            .where(
+                KeywordMetric.project_id == as_uuid(project_id),
+                KeywordMetric.status == "clustering",
+            )
+            .values(status=status)
         )
         return int(res.rowcount or 0)
+
+
+def mark_failed(engine: Engine, project_id: Any) -> int:
+    """Keywords left in ``clustering`` by a failed job → ``failed``."""
+    return _release_clustering(engine, project_id, "failed")
 
 
 def reset_clustering(engine: Engine, project_id: Any) -> int:
     """Keywords left in ``clustering`` by a cancelled job go back to ``qualified``."""
-    pid = as_uuid(project_id)
-    with session_scope(engine) as s:
-        res = s.execute(
-            update(KeywordMetric)
-            .where(KeywordMetric.project_id == pid, KeywordMetric.status == "clustering")
-            .values(status="qualified")
-        )
-        return int(res.rowcount or 0)
+    return _release_clustering(engine, project_id, "qualified")
 
 
 def _next_run_no(s: Any, pid: uuid.UUID) -> int:
