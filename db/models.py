@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     Boolean,
@@ -20,6 +20,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     Uuid,
@@ -41,6 +42,10 @@ class Base(DeclarativeBase):
     """Declarative base; every table has a UUID primary key."""
 
     type_annotation_map = {dict[str, Any]: JSONType, list[Any]: JSONType}
+
+    # Typing only: SQLAlchemy types ``__table__`` as ``FromClause`` because a class may be
+    # mapped to a subquery; every model here is mapped to a plain ``Table``.
+    __table__: ClassVar[Table]
 
 
 class TimestampMixin:

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, func, select, text
@@ -276,7 +276,8 @@ class BudgetGuard:
                 t.month == month, t.status == "reserved", t.created_at >= fresh_after
             )
         ).scalar_one()
-        return float(settled), float(reserved)
+        # COALESCE(SUM(actual_usd), 0.0) is never NULL, though the column is nullable.
+        return float(cast(float, settled)), float(reserved)
 
     def status(self, month: str | None = None) -> BudgetStatus:
         """Budget, settled spend and in-flight reservations of ``month`` (default: now)."""

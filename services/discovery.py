@@ -21,11 +21,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, select, update
+from sqlalchemy import CursorResult, Engine, select, update
 
 from db.models import KeywordMetric, utcnow
 from db.session import session_scope
@@ -370,7 +370,8 @@ def fetch_live(
     services.errors.ProviderError
         A request failed; ``usage`` of the calls made so far is attached when possible.
     """
-    frames, usage = [], []
+    frames: list[pd.DataFrame] = []
+    usage: list[Usage] = []
     for n, seed in enumerate(request.seeds, start=1):
         task = {
             "keyword": seed,
@@ -557,4 +558,4 @@ def qualify(engine: Engine, project_id: Any, keywords: Sequence[str]) -> int:
             )
             .values(status="qualified")
         )
-        return int(res.rowcount or 0)
+        return int(cast("CursorResult[Any]", res).rowcount or 0)

@@ -895,6 +895,7 @@ def _upsert_statement(dialect_name: str) -> Any:
     changed; ``source`` and ``fetched_at`` follow the winner.
     """
     table = KeywordMetric.__table__
+    insert: postgresql.Insert | sqlite.Insert
     if dialect_name == "postgresql":
         insert = postgresql.insert(table)
     elif dialect_name == "sqlite":

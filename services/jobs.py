@@ -31,11 +31,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from huey import Huey, RedisHuey, SqliteHuey
 from huey.consumer import Consumer
-from sqlalchemy import Engine, select, update
+from sqlalchemy import CursorResult, Engine, select, update
 
 from db.models import Job, utcnow
 from db.session import session_scope
@@ -476,7 +476,7 @@ def recover_interrupted(engine: Engine, *, older_than: timedelta = timedelta(0))
                 finished_at=utcnow(),
             )
         )
-        return int(res.rowcount or 0)
+        return int(cast("CursorResult[Any]", res).rowcount or 0)
 
 
 class _ThreadConsumer(Consumer):

@@ -10,11 +10,11 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import CursorResult, Engine, delete, func, insert, select, update
 
 from db.list_models import ListCluster, ListClusterMember, ListHub
 from db.models import KeywordMetric, utcnow
@@ -131,7 +131,7 @@ def mark_clustering(engine: Engine, project_id: Any) -> int:
             .values(status="clustering")
             .execution_options(synchronize_session=False)
         )
-        return int(res.rowcount or 0)
+        return int(cast("CursorResult[Any]", res).rowcount or 0)
 
 
 def _release_clustering(engine: Engine, project_id: Any, status: str) -> int:
@@ -145,7 +145,7 @@ def _release_clustering(engine: Engine, project_id: Any, status: str) -> int:
             )
             .values(status=status)
         )
-        return int(res.rowcount or 0)
+        return int(cast("CursorResult[Any]", res).rowcount or 0)
 
 
 def mark_failed(engine: Engine, project_id: Any) -> int:
@@ -205,7 +205,7 @@ def save_plan(
                 ],
             )
         cluster_ids = [uuid.uuid4() for _ in range(len(plan.new_clusters))]
-        rows = []
+        rows: list[dict[str, Any]] = []
         for c in plan.new_clusters.itertuples():
             hub = c.hub_id if c.hub_id is not None and not pd.isna(c.hub_id) else None
             if hub is None and int(c.new_hub) >= 0:
@@ -455,7 +455,7 @@ def treemap_rows(
                 "value": float(sums.get(c.id, 0.0)),
             }
         )
-    hub_sum = {}
+    hub_sum: dict[Any, float] = {}
     for c in clusters.itertuples():
         if c.hub_id is not None and not pd.isna(c.hub_id):
             hub_sum[c.hub_id] = hub_sum.get(c.hub_id, 0.0) + float(sums.get(c.id, 0.0))

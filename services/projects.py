@@ -59,12 +59,16 @@ def list_projects(engine: Engine) -> list[ProjectView]:
         kw = dict(
             s.execute(
                 select(KeywordMetric.project_id, func.count()).group_by(KeywordMetric.project_id)
-            ).all()
+            )
+            .tuples()
+            .all()
         )
         cl = dict(
             s.execute(
                 select(KeywordCluster.project_id, func.count()).group_by(KeywordCluster.project_id)
-            ).all()
+            )
+            .tuples()
+            .all()
         )
         return [
             _view(p, kw.get(p.id, 0), cl.get(p.id, 0))
@@ -116,9 +120,10 @@ def save_project(
                 p = Project(name=name)
                 s.add(p)
             else:
-                p = s.get(Project, as_uuid(project_id))
-                if p is None:
+                found = s.get(Project, as_uuid(project_id))
+                if found is None:
                     raise NotFoundError("Project not found.")
+                p = found
             p.name = name
             p.domain = domain or None
             p.brand_config = (brand or BrandProfile()).to_dict()

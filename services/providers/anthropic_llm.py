@@ -10,9 +10,10 @@ module adds none of its own — only the single *repair* call after an invalid a
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import anthropic
+from anthropic.types import MessageParam
 
 from services.errors import ProviderError
 from services.pricing import llm_cost_usd
@@ -64,7 +65,8 @@ def translate_error(exc: anthropic.AnthropicError, timeout: float) -> ProviderEr
         )
     if isinstance(exc, anthropic.APIStatusError):
         body = exc.body if isinstance(exc.body, dict) else {}
-        err = body.get("error") if isinstance(body.get("error"), dict) else {}
+        raw_err = body.get("error")
+        err = raw_err if isinstance(raw_err, dict) else {}
         kind = err.get("type") or type(exc).__name__
         message = err.get("message") or "no message"
         request_id = exc.request_id or body.get("request_id")
@@ -145,7 +147,8 @@ class AnthropicProvider(StructuredLLMProvider):
                 model=model,
                 max_tokens=MAX_OUTPUT_TOKENS,
                 system=SYSTEM_PROMPT,
-                messages=turns,  # type: ignore[arg-type]
+                # Our turns are plain {"role", "content"} dicts: MessageParam-shaped.
+                messages=cast("list[MessageParam]", turns),
                 output_config={"format": {"type": "json_schema", "schema": schema}},
             )
         except anthropic.AnthropicError as exc:

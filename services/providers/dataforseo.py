@@ -38,7 +38,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, overload
 
 import pybreaker
 import requests
@@ -365,6 +365,12 @@ def _check_code(code: Any, message: Any, where: str, usage: list[Usage]) -> None
     raise DataForSEOError(f"{where} failed: {text}", status=code, transient=transient, usage=usage)
 
 
+@overload
+def _number(value: Any) -> float | None: ...
+@overload
+def _number(value: Any, default: float) -> float: ...
+@overload
+def _number(value: Any, default: None) -> float | None: ...
 def _number(value: Any, default: float | None = None) -> float | None:
     if isinstance(value, bool):
         return default
@@ -757,15 +763,18 @@ def _parse_search_volume(result: list[Any]) -> dict[str, KeywordData]:
     return out
 
 
+def _object(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
 def _labs_keyword(row: Any) -> KeywordData | None:
     """One Labs ``KeywordDataInfo`` → ``KeywordData`` (None when it has no keyword)."""
     if not isinstance(row, dict) or not row.get("keyword"):
         return None
-    info = row.get("keyword_info") if isinstance(row.get("keyword_info"), dict) else {}
-    props = row.get("keyword_properties") if isinstance(row.get("keyword_properties"), dict) else {}
-    intent = (
-        row.get("search_intent_info") if isinstance(row.get("search_intent_info"), dict) else {}
-    )
+    info = _object(row.get("keyword_info"))
+    props = _object(row.get("keyword_properties"))
+    intent = _object(row.get("search_intent_info"))
     level = info.get("competition_level")
     return KeywordData(
         keyword=normalize_keyword(str(row["keyword"])),

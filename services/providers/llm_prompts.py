@@ -432,7 +432,7 @@ Call = Callable[[list[dict[str, str]]], tuple[str, Usage]]
 
 def attach_usage(exc: ProviderError, usage: list[Usage]) -> ProviderError:
     """Record on ``exc`` (as ``exc.usage``) the billed calls made before it was raised."""
-    exc.usage = list(getattr(exc, "usage", [])) + list(usage)  # type: ignore[attr-defined]
+    exc.usage = list(getattr(exc, "usage", [])) + list(usage)
     return exc
 
 

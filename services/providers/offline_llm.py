@@ -110,7 +110,7 @@ class _UniverseCache:
             for kw, vol, intent in rows
         ]
         with self._lock:
-            self._data[(id(engine), project_id)] = (stamp, universe)  # type: ignore[assignment]
+            self._data[(id(engine), project_id)] = (stamp, universe)
         return universe
 
 

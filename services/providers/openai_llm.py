@@ -13,9 +13,10 @@ local servers; a cut answer (``finish_reason="length"``) is repaired like any in
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 
 from services.errors import ProviderError
 from services.pricing import llm_cost_usd
@@ -55,7 +56,8 @@ def translate_error(exc: openai.OpenAIError, timeout: float) -> ProviderError:
         )
     if isinstance(exc, openai.APIStatusError):
         body = exc.body if isinstance(exc.body, dict) else {}
-        err = body.get("error") if isinstance(body.get("error"), dict) else body
+        raw_err = body.get("error")
+        err = raw_err if isinstance(raw_err, dict) else body
         kind = err.get("type") or err.get("code") or type(exc).__name__
         message = err.get("message") or "no message"
         return ProviderError(
@@ -124,7 +126,11 @@ class OpenAICompatibleProvider(StructuredLLMProvider):
         try:
             completion = self._client.chat.completions.create(
                 model=self.model,
-                messages=[{"role": "system", "content": SYSTEM_PROMPT}, *turns],  # type: ignore[list-item]
+                messages=[
+                    {"role": "system", "content": SYSTEM_PROMPT},
+                    # Our turns are plain {"role", "content"} dicts: message-param-shaped.
+                    *cast("list[ChatCompletionMessageParam]", turns),
+                ],
                 response_format={
                     "type": "json_schema",
                     "json_schema": {"name": name, "schema": schema, "strict": True},
