@@ -30,13 +30,17 @@ cluster_id = st.selectbox("Cluster", ids, index=ids.index(current) if current in
 st.session_state["cluster_id"] = cluster_id
 
 header, table = review_table(app.engine, cluster_id)
+if flash := st.session_state.pop("review_flash", None):
+    st.success(flash)
 for warning in header["warnings"]:
     st.warning(warning)
 st.caption(f"Seed: **{header['seed_keyword']}** · status: **{header['status']}** · "
            f"{len(table)} pages")
+if st.toggle("Select every page", key=f"all_{cluster_id}"):
+    table = table.assign(approve=True)
 
 edited = st.data_editor(
-    table, key=f"editor_{cluster_id}", hide_index=True, use_container_width=True,
+    table, key=f"editor_{cluster_id}_{bool(table['approve'].all())}", hide_index=True, use_container_width=True,
     height=min(38 + 35 * len(table), 38 + 35 * 20),
     column_order=REVIEW_COLUMNS[1:], disabled=["search_volume", "cpc", "competition",
                                                "composite_score", "expansion_strategy", "reasoning"],
@@ -56,20 +60,23 @@ edited = st.data_editor(
 c1, c2, c3 = st.columns([1, 1, 2])
 if c1.button("Approve selected", type="primary"):
     try:
-        save_decisions(app.engine, cluster_id, to_decisions(table, edited))
-        report = bulk_approve(app.engine, cluster_id)
+        report = bulk_approve(app.engine, cluster_id, to_decisions(table, edited))
     except ClusterPlannerError as exc:
         st.error(str(exc))
     else:
-        st.success(f"Approved: {report.created} pages created in the content pipeline, "
-                   f"{report.linked_existing} linked to existing pages, "
-                   f"{report.already_bridged} already there. Cluster status: {report.status}.")
+        st.session_state["review_flash"] = (
+            f"Approved: {report.created} pages created in the content pipeline, "
+            f"{report.linked_existing} linked to existing pages, {report.already_bridged} "
+            f"already there. Cluster status: {report.status}."
+        )
+        st.rerun()
 if c2.button("Save edits"):
     try:
         n = save_decisions(app.engine, cluster_id, to_decisions(table, edited))
     except ClusterPlannerError as exc:
         st.error(str(exc))
     else:
-        st.success(f"Saved; {n} pages marked approved.")
+        st.session_state["review_flash"] = f"Saved; {n} pages marked approved."
+        st.rerun()
 c3.download_button("Download CSV", data=cluster_csv(app.engine, cluster_id),
                    file_name=f"cluster-{header['seed_keyword'].replace(' ', '-')}.csv", mime="text/csv")

@@ -24,6 +24,7 @@ from db.models import ClusterPage, CrawledPage, KeywordCluster, PageKeywords, Pr
 from db.session import session_scope
 from services.errors import InvalidInputError, NotFoundError
 from services.ids import as_uuid
+from services.review import PageDecision, apply_decisions
 from services.urls import normalize_url, page_url
 
 
@@ -90,8 +91,14 @@ def _bridge_page(s: Session, project: Project, page: ClusterPage) -> str:
     wait=wait_random(0.05, 0.3),
     reraise=True,
 )
-def bulk_approve(engine: Engine, cluster_id: Any) -> ApprovalReport:
+def bulk_approve(
+    engine: Engine, cluster_id: Any, decisions: list[PageDecision] | None = None
+) -> ApprovalReport:
     """Bridge every approved page of a cluster, all or nothing.
+
+    ``decisions`` (the Cluster Review table's edits, :func:`services.review.to_decisions`)
+    are saved in the same transaction first, so a refused approval leaves the edits unsaved
+    too.
 
     A concurrent run that loses the race hits a unique constraint (or SQLite's write lock),
     rolls back whole, and is retried (tenacity, up to 4 attempts) on the committed state.
@@ -106,6 +113,9 @@ def bulk_approve(engine: Engine, cluster_id: Any) -> ApprovalReport:
             raise NotFoundError("Cluster not found.")
         project = s.get(Project, cluster.project_id)
         assert project is not None  # FK
+        if decisions is not None:
+            apply_decisions(s, cluster.id, decisions)
+            s.refresh(cluster)
         approved = [p for p in cluster.pages if p.is_approved]
         if not approved:
             raise InvalidInputError("Select at least one page to approve.")

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from db.models import ClusterPage, KeywordCluster
 from db.session import session_scope
@@ -130,23 +131,33 @@ def save_decisions(engine: Engine, cluster_id: Any, decisions: list[PageDecision
         Number of pages marked approved.
     """
     with session_scope(engine) as s:
-        pages = {
-            p.id: p
-            for p in s.scalars(select(ClusterPage).where(ClusterPage.cluster_id == as_uuid(cluster_id)))
-        }
-        # Free slugs first so swaps between rows do not trip the unique constraint.
-        for d in decisions:
-            page = pages.get(d.page_id)
-            if page is not None and page.crawled_page_id is None and page.url_slug != d.url_slug:
-                page.url_slug = f"__tmp__{page.id}"
-        s.flush()
-        for d in decisions:
-            page = pages.get(d.page_id)
-            if page is None:
-                raise NotFoundError("A page of this cluster no longer exists; reload the page.")
-            page.is_approved = d.approve or page.crawled_page_id is not None
-            page.role = d.role
-            if page.crawled_page_id is None:
-                page.keyword = d.keyword
-                page.url_slug = d.url_slug
-        return sum(1 for p in pages.values() if p.is_approved)
+        return apply_decisions(s, cluster_id, decisions)
+
+
+def apply_decisions(s: Session, cluster_id: Any, decisions: list[PageDecision]) -> int:
+    """:func:`save_decisions` inside the caller's transaction (used by bulk-approve).
+
+    Raises:
+        NotFoundError: a decided page no longer belongs to the cluster.
+    """
+    pages = {
+        p.id: p
+        for p in s.scalars(select(ClusterPage).where(ClusterPage.cluster_id == as_uuid(cluster_id)))
+    }
+    # Free slugs first so swaps between rows do not trip the unique constraint.
+    for d in decisions:
+        page = pages.get(d.page_id)
+        if page is not None and page.crawled_page_id is None and page.url_slug != d.url_slug:
+            page.url_slug = f"__tmp__{page.id}"
+    s.flush()
+    for d in decisions:
+        page = pages.get(d.page_id)
+        if page is None:
+            raise NotFoundError("A page of this cluster no longer exists; reload the page.")
+        page.is_approved = d.approve or page.crawled_page_id is not None
+        page.role = d.role
+        if page.crawled_page_id is None:
+            page.keyword = d.keyword
+            page.url_slug = d.url_slug
+    s.flush()
+    return sum(1 for p in pages.values() if p.is_approved)

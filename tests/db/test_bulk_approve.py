@@ -134,3 +134,26 @@ def test_approve_without_selection_or_parent_is_refused(engine, cluster_id):
     with pytest.raises(InvalidInputError, match="parent"):
         bulk_approve(engine, cluster_id)
     assert _counts(engine) == (0, 0)
+
+
+def test_review_edits_and_approval_are_one_unit_of_work(engine, cluster_id):
+    _, table = review_table(engine, cluster_id)
+    edited = table.copy()
+    edited["approve"] = True
+    edited.loc[1, "keyword"] = "womens trail running shoes"
+    report = bulk_approve(engine, cluster_id, to_decisions(table, edited))
+    assert report.created == len(table)
+    with session_scope(engine) as s:
+        kws = {k.primary_keyword for k in s.scalars(select(PageKeywords))}
+    assert "womens trail running shoes" in kws
+
+
+def test_refused_approval_leaves_the_edits_unsaved(engine, cluster_id):
+    _, table = review_table(engine, cluster_id)
+    edited = table.copy()
+    edited["approve"] = [False] * len(edited)
+    edited.loc[2, "keyword"] = "renamed page"
+    with pytest.raises(InvalidInputError, match="at least one"):
+        bulk_approve(engine, cluster_id, to_decisions(table, edited))
+    _, after = review_table(engine, cluster_id)
+    assert "renamed page" not in set(after["keyword"])

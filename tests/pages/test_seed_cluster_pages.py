@@ -121,3 +121,18 @@ def test_project_count_unchanged_by_page_views(app_context, engine, project_id):
     _page("projects.py", project_id)
     with session_scope(engine) as s:
         assert s.scalar(select(func.count()).select_from(Project)) == 1
+
+
+def test_cluster_review_select_all_and_approve(app_context, engine, project_id):
+    from db.models import CrawledPage, KeywordCluster
+
+    result = _seed_cluster(engine, project_id)
+    at = _page("cluster_review.py", project_id, cluster_id=str(result.cluster_id))
+    at.toggle[0].set_value(True).run()
+    next(b for b in at.button if b.label == "Approve selected").click().run()
+    assert not at.exception
+    assert at.success and f"Approved: {len(result.suggestions)} pages created" in at.success[0].value
+    assert "status: **approved**" in at.caption[0].value
+    with session_scope(engine) as s:
+        assert s.get(KeywordCluster, result.cluster_id).status == "approved"
+        assert s.scalar(select(func.count()).select_from(CrawledPage)) == len(result.suggestions)
