@@ -51,6 +51,7 @@ from urllib3.util.retry import Retry
 from db.models import KeywordMetric, Project
 from services.errors import ProviderError
 from services.ids import as_uuid
+from services.keyword_metrics import lookup_metrics
 from services.pricing import KEYWORD_SUGGESTIONS_LIVE, SEARCH_INTENT_LIVE, SEARCH_VOLUME_LIVE
 from services.providers.base import KeywordData, Usage, VolumeResult
 from services.text import normalize_keyword
@@ -471,41 +472,12 @@ class DataForSEOVolumeProvider:
     def _cached(
         self, conn: Connection, project_id: Any, keywords: list[str]
     ) -> dict[str, KeywordData]:
-        """Keywords of the project fetched from DataForSEO within the TTL (one indexed query)."""
+        """Keywords of the project fetched from DataForSEO within the TTL (indexed queries)."""
         if project_id is None or not keywords:
             return {}
-        cutoff = self._now() - self.cache_ttl
-        t = KeywordMetric
-        out: dict[str, KeywordData] = {}
-        for chunk in _chunks(keywords, 500):
-            rows = conn.execute(
-                select(
-                    t.keyword,
-                    t.search_volume,
-                    t.cpc,
-                    t.competition,
-                    t.competition_level,
-                    t.keyword_difficulty,
-                    t.intent,
-                ).where(
-                    t.project_id == project_id,
-                    t.keyword.in_(chunk),
-                    t.source == PROVIDER,
-                    t.fetched_at >= cutoff,
-                )
-            ).all()
-            for kw, volume, cpc, competition, level, difficulty, intent in rows:
-                out[kw] = KeywordData(
-                    keyword=kw,
-                    search_volume=volume,
-                    cpc=cpc,
-                    competition=competition,
-                    competition_level=level,
-                    keyword_difficulty=difficulty,
-                    intent=intent,
-                    source=PROVIDER,
-                )
-        return out
+        return lookup_metrics(
+            conn, project_id, keywords, source=PROVIDER, fetched_after=self._now() - self.cache_ttl
+        )
 
     def _store(self, project_id: Any, data: dict[str, KeywordData]) -> None:
         """Upsert fetched metrics into ``KeywordMetric`` (volume fields, source, fetched_at).

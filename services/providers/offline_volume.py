@@ -10,7 +10,8 @@ from sqlalchemy import Engine, func, select
 from db.models import KeywordMetric
 from db.session import session_scope
 from services.errors import ProviderError
-from services.providers.base import KeywordData, Usage, VolumeResult
+from services.keyword_metrics import lookup_metrics
+from services.providers.base import Usage, VolumeResult
 from services.text import normalize_keyword
 
 
@@ -50,24 +51,7 @@ class ImportedVolumeProvider:
                     "no keyword export imported for this project (import one on the Projects page)",
                     provider=self.name,
                 )
-            rows = s.scalars(
-                select(KeywordMetric).where(
-                    KeywordMetric.project_id == project_id, KeywordMetric.keyword.in_(wanted)
-                )
-            ).all()
-            data = {
-                r.keyword: KeywordData(
-                    keyword=r.keyword,
-                    search_volume=r.search_volume,
-                    cpc=r.cpc,
-                    competition=r.competition,
-                    competition_level=r.competition_level,
-                    keyword_difficulty=r.keyword_difficulty,
-                    intent=r.intent,
-                    source=r.source,
-                )
-                for r in rows
-            }
+            data = lookup_metrics(s, project_id, wanted)
         usage = Usage(
             provider=self.name,
             endpoint="keyword_metrics.lookup",
