@@ -41,10 +41,11 @@ VOTE_MIN_SIMILARITY = {"minilm": 0.8, "static": 0.9}
 #: Share of the voting neighbours that must carry a label for it to be taken.
 VOTE_SHARE = 0.6
 
-_QUESTION = r"^(how|what|why|when|where|who|which|can|does|do|is|are|should|will|could|would)\b"
+#: A keyword that opens with a question word (shared with the funnel's collection-page test).
+QUESTION_PATTERN = r"^(how|what|why|when|where|who|which|can|does|do|is|are|should|will|could|would)\b"
 _RULES: dict[str, re.Pattern[str]] = {
     INFORMATIONAL: re.compile(
-        _QUESTION + r"|\b(how to|tutorial|guide|meaning|definition|define|example|examples|"
+        QUESTION_PATTERN + r"|\b(how to|tutorial|guide|meaning|definition|define|example|examples|"
         r"tips|ideas|learn|learning|course|courses|training|news|history|explained|"
         r"difference|error|errors|not working|fix|issue|issues|problem|problems|"
         r"documentation|docs|codex|requirements)\b"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from services.intent import QUESTION_PATTERN, rule_intents
+
 STRATEGY_LEXICONS: dict[str, tuple[str, ...]] = {
     "comparison/intent": (
         "best", "top", "vs", "versus", "alternative", "alternatives", "compare", "comparison",
@@ -127,7 +129,7 @@ NOT_INVENTED: frozenset[str] = frozenset(
     }
 )
 
-QUESTION = re.compile(r"^(how|what|why|when|where|who|which|can|does|do|is|are|should|will)\b")
+QUESTION = re.compile(QUESTION_PATTERN)
 URL_LIKE = re.compile(r"(https?://|www\.|\.(com|net|org|io|co|de|es)\b|/)")
 #: Modifiers that make a keyword a poor collection page (support, account, jobs, media).
 NOT_A_COLLECTION = re.compile(
@@ -148,8 +150,6 @@ def estimate_intent(keyword: str) -> str:
         for a bare product phrase, which is what a collection page targets — or
         "navigational" for log-in pages, URLs and domains.
     """
-    from services.intent import rule_intents
-
     labels = rule_intents(keyword)
     for label in ("informational", "transactional", "commercial", "navigational"):
         if label in labels:
