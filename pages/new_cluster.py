@@ -17,15 +17,15 @@ if not project_id:
     st.stop()
 
 project = get_project(app.engine, project_id)
-deps, provider_warnings = app.funnel_deps()
-for warning in provider_warnings:
+funnel = app.funnel_plan()
+deps = funnel.deps
+for warning in funnel.warnings:
     st.warning(warning)
-plan = app.preflight()
 st.caption(
     f"Providers — LLM: **{deps.llm.name}**, search volume: "
-    f"**{deps.volume.name if deps.volume else 'none'}** · {plan.message}"
+    f"**{deps.volume.name if deps.volume else 'none'}** · {funnel.preflight.message}"
 )
-if not plan.fits:
+if not funnel.preflight.fits:
     st.error("This run's estimate does not fit the budget left this month; raise the budget in Settings.")
 
 with st.form("seed_form"):

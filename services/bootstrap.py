@@ -44,14 +44,14 @@ class AppContext:
             volume_choice=choices.get("volume", "offline"),
         )
 
-    def funnel_deps(self) -> tuple[FunnelDeps, list[str]]:
-        """Funnel dependencies plus provider warnings to show the user."""
+    def funnel_plan(self) -> FunnelPlan:
+        """Funnel dependencies, provider warnings and the cost preflight, from ONE provider set."""
+        from services.costs import BudgetGuard, estimate_cluster_cost, preflight
+
         ps = self.providers()
         budget: Any = None
         estimate = None
         if ps.is_paid:
-            from services.costs import BudgetGuard, estimate_cluster_cost
-
             budget = BudgetGuard(self.engine)
             estimate = lambda: estimate_cluster_cost(ps).total_usd  # noqa: E731
         deps = FunnelDeps(
@@ -63,13 +63,27 @@ class AppContext:
             budget=budget,
             estimate_usd=estimate,
         )
-        return deps, ps.warnings
+        return FunnelPlan(deps=deps, warnings=ps.warnings, preflight=preflight(self.engine, ps))
 
-    def preflight(self) -> Any:
-        """Estimated cost of one cluster run next to the budget left (``services.costs.Preflight``)."""
-        from services.costs import preflight
+    def funnel_deps(self) -> tuple[FunnelDeps, list[str]]:
+        """Funnel dependencies plus provider warnings to show the user."""
+        plan = self.funnel_plan()
+        return plan.deps, plan.warnings
 
-        return preflight(self.engine, self.providers())
+
+@dataclass
+class FunnelPlan:
+    """What the New Cluster page needs before a run.
+
+    Attributes:
+        deps: the funnel's dependencies.
+        warnings: why a chosen provider is not in force (missing keys…).
+        preflight: ``services.costs.Preflight`` — estimate (USD) next to the budget left.
+    """
+
+    deps: FunnelDeps
+    warnings: list[str]
+    preflight: Any
 
 
 def build_app(settings: Settings | None = None) -> AppContext:
