@@ -123,21 +123,35 @@ def build_providers(
     return ProviderSet(llm=llm, volume=volume, offline_llm=offline, warnings=warnings)
 
 
+def _honoured(
+    settings: Settings,
+    choice: str,
+    choices: tuple[str, ...],
+    labels: dict[str, str],
+    fallback: str,
+    warnings: list[str],
+) -> bool:
+    """True when ``choice`` is a live provider whose keys are set; else False, with a warning
+    naming the ``fallback`` used instead (none for an explicit offline choice)."""
+    if choice == "offline":
+        return False
+    if choice not in choices:
+        warnings.append(f"Unknown provider '{choice}'; using {fallback}.")
+        return False
+    missing = missing_keys(settings, choice)
+    if missing:
+        warnings.append(
+            f"{labels[choice]} is selected but {', '.join(missing)} is not set; using {fallback}."
+        )
+        return False
+    return True
+
+
 def _build_live_llm(
     settings: Settings, engine: Engine, choice: str, warnings: list[str]
 ) -> LLMProvider | None:
     """Live LLM adapter for ``choice`` or None (offline), with a warning when not honoured."""
-    if choice == "offline":
-        return None
-    if choice not in LLM_CHOICES:
-        warnings.append(f"Unknown LLM provider '{choice}'; using the offline provider.")
-        return None
-    missing = missing_keys(settings, choice)
-    if missing:
-        warnings.append(
-            f"{LLM_LABELS[choice]} is selected but {', '.join(missing)} is not set; "
-            "using the offline provider."
-        )
+    if not _honoured(settings, choice, LLM_CHOICES, LLM_LABELS, "the offline provider", warnings):
         return None
     if choice == "anthropic":
         from services.providers.anthropic_llm import (
@@ -167,17 +181,9 @@ def _build_live_volume(
     settings: Settings, engine: Engine, choice: str, warnings: list[str]
 ) -> VolumeProvider | None:
     """Live volume adapter for ``choice`` or None (imported data)."""
-    if choice == "offline":
-        return None
-    if choice not in VOLUME_CHOICES:
-        warnings.append(f"Unknown volume provider '{choice}'; using imported keyword data.")
-        return None
-    missing = missing_keys(settings, choice)
-    if missing:
-        warnings.append(
-            f"DataForSEO is selected but {', '.join(missing)} is not set; "
-            "using imported keyword data."
-        )
+    if not _honoured(
+        settings, choice, VOLUME_CHOICES, VOLUME_LABELS, "imported keyword data", warnings
+    ):
         return None
     from services.providers.dataforseo import (
         DEFAULT_BASE_URL,
