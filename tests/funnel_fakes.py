@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-
-import numpy as np
+from fakes.embedder import HashEmbedder as HashingEmbedder  # noqa: F401 (re-exported)
 
 from services.errors import ProviderError
 from services.providers.base import (
@@ -16,32 +14,7 @@ from services.providers.base import (
     Usage,
     VolumeResult,
 )
-from services.text import content_tokens, normalize_keyword
-
-
-class HashingEmbedder:
-    """Bag of singularised words + character trigrams, hashed to 256 dims, unit rows."""
-
-    name = "hashing"
-    dim = 256
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def embed(self, texts):
-        self.calls += 1
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, text in enumerate(texts):
-            feats = content_tokens(text)
-            joined = " ".join(sorted(feats))
-            feats += [joined[j : j + 3] for j in range(max(0, len(joined) - 2))]
-            for f in feats:
-                h = int(hashlib.md5(f.encode()).hexdigest(), 16)
-                out[i, h % self.dim] += 1.0 if (h >> 8) % 2 else -1.0
-            norm = np.linalg.norm(out[i])
-            if norm:
-                out[i] /= norm
-        return out
+from services.text import normalize_keyword
 
 
 class ScriptedLLM:
