@@ -115,6 +115,8 @@ class _UniverseCache:
 
 
 _UNIVERSES = _UniverseCache()
+_PROTOTYPES: dict[str, np.ndarray] = {}
+_PROTOTYPES_LOCK = threading.Lock()
 
 
 def _is_latin(text: str) -> bool:
@@ -153,7 +155,6 @@ class OfflineLLMProvider:
     def __init__(self, engine: Engine, embedder_factory: Callable[[], Embedder]) -> None:
         self.engine = engine
         self._embedder_factory = embedder_factory
-        self._strategy_vecs: np.ndarray | None = None
 
     # ----------------------------------------------------------------- helpers
     @property
@@ -161,15 +162,21 @@ class OfflineLLMProvider:
         return self._embedder_factory()
 
     def _strategy_prototypes(self) -> np.ndarray:
-        """One unit vector per strategy: the mean embedding of its lexicon."""
-        if self._strategy_vecs is None:
-            rows = []
-            for strategy in EXPANSION_STRATEGIES:
-                vecs = self.embedder.embed(list(STRATEGY_LEXICONS[strategy]))
-                mean = vecs.mean(axis=0)
-                rows.append(mean / (np.linalg.norm(mean) or 1.0))
-            self._strategy_vecs = np.vstack(rows).astype(np.float32)
-        return self._strategy_vecs
+        """One unit vector per strategy: the mean embedding of its lexicon (once per embedder
+        and process; providers are rebuilt per page run, the lexicons never change)."""
+        embedder = self.embedder
+        with _PROTOTYPES_LOCK:
+            cached = _PROTOTYPES.get(embedder.name)
+        if cached is not None:
+            return cached
+        rows = []
+        for strategy in EXPANSION_STRATEGIES:
+            mean = embedder.embed(list(STRATEGY_LEXICONS[strategy])).mean(axis=0)
+            rows.append(mean / (np.linalg.norm(mean) or 1.0))
+        vecs = np.vstack(rows).astype(np.float32)
+        with _PROTOTYPES_LOCK:
+            _PROTOTYPES[embedder.name] = vecs
+        return vecs
 
     def _label(self, modifiers: list[str], modifier_vec: np.ndarray | None) -> str:
         strategy = strategy_of(modifiers)
