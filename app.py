@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from services.errors import ClusterPlannerError
-from services.jobs import start_worker
-from services.projects import list_projects
-from services.ui_context import get_app
+from services.app.context import get_app
+from services.app.jobs import start_worker
+from services.core.errors import ClusterPlannerError
+from services.projects.api import list_projects
 
 st.set_page_config(page_title="Cluster Planner", page_icon=":material/account_tree:", layout="wide")
 

@@ -2,8 +2,8 @@
 
 Each size runs in a fresh subprocess (so peak RSS is that run's own) on a fresh SQLite
 database: import (a Semrush CSV built in memory) → embed → cluster → name → hubs → save,
-i.e. :func:`services.imports.import_keywords` then
-:func:`services.list_clustering.run_list_clustering` with the production embedders
+i.e. :func:`services.projects.imports.import_keywords` then
+:func:`services.keyword_lists.run.run_list_clustering` with the production embedders
 (:func:`services.providers.embeddings.pick_tier`).
 
 Lists are built from the team's shared exports (never copied into the repository): the
@@ -78,8 +78,8 @@ SEED = 20260424
 
 def base_keywords() -> pd.DataFrame:
     """Distinct keywords with volumes from the shared exports (keyword, volume)."""
-    from services.imports import parse_keyword_export
-    from services.text import normalize_keyword
+    from services.core.text import normalize_keyword
+    from services.projects.imports import parse_keyword_export
 
     frames = []
     for path in [*SOURCES, GKP]:
@@ -144,9 +144,9 @@ def run_one(n: int) -> dict:
 
     from db.models import Project
     from db.session import init_db, session_scope
-    from services.clustering import ClusterOptions, lexical_groups
-    from services.imports import import_keywords
-    from services.list_clustering import list_embedder, run_list_clustering
+    from services.clustering.pages import ClusterOptions, lexical_groups
+    from services.keyword_lists.run import list_embedder, run_list_clustering
+    from services.projects.imports import import_keywords
 
     frame = build_list(n)
     data = to_semrush_csv(frame)
@@ -166,7 +166,7 @@ def run_one(n: int) -> dict:
     embedder = list_embedder(int(lexical_groups(frame["keyword"].tolist()).max()) + 1)
     embedder.embed(["warm up"])
     tier = embedder.name
-    from services.clustering import lexical_keys
+    from services.clustering.pages import lexical_keys
 
     lexical_keys.cache_clear()
     t0 = time.perf_counter()

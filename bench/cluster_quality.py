@@ -6,7 +6,7 @@
   weak reference (12,586 of 27,640 rows are "Other"): a sanity check, not a target.
   Reported with "Other" as one class and with "Other" rows as singletons.
 * Unclustered share (and reasons) on each shared export.
-* Offline intent (:func:`services.intent.classify_intents`) against Semrush's ``Intent``
+* Offline intent (:func:`services.clustering.intent.classify_intents`) against Semrush's ``Intent``
   column of the wordpress export: per-label precision and recall.
 * ``--truth FILE --truth-column "Parent Keyword"``: B-cubed against any export with a
   grouping column, e.g. an Ahrefs Keywords Explorer export (Parent Keyword = Ahrefs' SERP
@@ -16,10 +16,10 @@
   ``--split SEED`` also scores the two halves of a random split of the truth groups
   (:func:`split_halves`; each half clustered as a list of its own): "tune" is the half the
   page thresholds were tuned on (seed 20260424 for the Ahrefs "socks" export, see
-  :data:`services.clustering.PAGE_THRESHOLDS`), "held-out" the other.
+  :data:`services.clustering.pages.PAGE_THRESHOLDS`), "held-out" the other.
 
 Embedders are the production ones, tier by list size
-(:func:`services.list_clustering.list_embedder`). Run: ``python bench/cluster_quality.py``.
+(:func:`services.keyword_lists.run.list_embedder`). Run: ``python bench/cluster_quality.py``.
 """
 
 from __future__ import annotations
@@ -36,10 +36,10 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from services.clustering import ClusterOptions, cluster_keywords, lexical_groups  # noqa: E402
-from services.imports import parse_keyword_export  # noqa: E402
-from services.intent import agreement, classify_intents, parse_labels  # noqa: E402
-from services.list_clustering import list_embedder  # noqa: E402
+from services.clustering.intent import agreement, classify_intents, parse_labels  # noqa: E402
+from services.clustering.pages import ClusterOptions, cluster_keywords, lexical_groups  # noqa: E402
+from services.keyword_lists.run import list_embedder  # noqa: E402
+from services.projects.imports import parse_keyword_export  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
 WP = DATA / "semrush-wordpress" / "wordpress_broad-match_us_2026-04-24.csv"
@@ -82,8 +82,8 @@ def read_truth(path: Path, column: str) -> dict[str, str]:
     header), so the table goes through the importer's decoding, header search and dialect
     sniffing; ``Keyword`` and ``column`` are matched case- and space-insensitively.
     """
-    from services.imports import _decode, _find_header, _norm_header, _read_table
-    from services.text import normalize_keyword
+    from services.core.text import normalize_keyword
+    from services.projects.imports import _decode, _find_header, _norm_header, _read_table
 
     text = _decode(path.read_bytes(), path.name)
     start, delimiter = _find_header(text, path.name)
@@ -191,7 +191,7 @@ def main() -> None:
     # Sanity check on the rule-made CLUSTER column.
     raw = pd.read_csv(ATW_CLUSTERED, dtype=str, keep_default_na=False)
     frame = load(ATW_CLUSTERED)
-    from services.text import normalize_keyword
+    from services.core.text import normalize_keyword
 
     cmap = dict(zip(raw["Keyword"].map(normalize_keyword), raw["CLUSTER"], strict=False))
     for level in levels:
@@ -229,7 +229,7 @@ def main() -> None:
 
     # Intent agreement with Semrush on the wordpress export.
     wp = pd.read_csv(WP, dtype=str, keep_default_na=False)
-    from services.text import normalize_keyword
+    from services.core.text import normalize_keyword
 
     words = wp["Keyword"].map(normalize_keyword).tolist()
     truth = [parse_labels(x) for x in wp["Intent"]]

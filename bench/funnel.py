@@ -19,15 +19,27 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from services.bootstrap import build_app  # noqa: E402
-from services.config import load_settings  # noqa: E402
-from services.funnel import generate_cluster  # noqa: E402
-from services.imports import import_keywords, load_keyword_universe  # noqa: E402
-from services.projects import save_project  # noqa: E402
+from services.app.bootstrap import build_app  # noqa: E402
+from services.core.config import load_settings  # noqa: E402
+from services.projects.api import save_project  # noqa: E402
+from services.projects.imports import import_keywords, load_keyword_universe  # noqa: E402
 from services.providers.base import BrandProfile, ExpansionRequest  # noqa: E402
+from services.seed_clusters.api import generate_cluster  # noqa: E402
 
-EXPORT = REPO.parent / "shared" / "data" / "semrush-wordpress" / "wordpress_broad-match_us_2026-04-24.csv"
-SEEDS = ["wordpress themes", "wordpress hosting", "wordpress plugins", "wordpress website", "wordpress templates"]
+EXPORT = (
+    REPO.parent
+    / "shared"
+    / "data"
+    / "semrush-wordpress"
+    / "wordpress_broad-match_us_2026-04-24.csv"
+)
+SEEDS = [
+    "wordpress themes",
+    "wordpress hosting",
+    "wordpress plugins",
+    "wordpress website",
+    "wordpress templates",
+]
 BRAND = BrandProfile(
     company_name="Acme Themes",
     products=("WordPress themes", "page builder templates"),
@@ -39,10 +51,14 @@ BRAND = BrandProfile(
 
 def main(runs: int = 30) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        app = build_app(load_settings(env={"CLUSTER_PLANNER_DATA_DIR": tmp}, secrets_file=Path(tmp) / "none"))
+        app = build_app(
+            load_settings(env={"CLUSTER_PLANNER_DATA_DIR": tmp}, secrets_file=Path(tmp) / "none")
+        )
         project_id = save_project(app.engine, name="Bench", domain="bench.example", brand=BRAND)
         report = import_keywords(app.engine, project_id, EXPORT.read_bytes(), EXPORT.name)
-        print(f"imported {report.rows_imported:,} keywords ({report.tool}) in {report.seconds:.2f} s")
+        print(
+            f"imported {report.rows_imported:,} keywords ({report.tool}) in {report.seconds:.2f} s"
+        )
         deps, _ = app.funnel_deps()
         t0 = time.perf_counter()
         first = generate_cluster(SEEDS[0], BRAND.to_dict(), project_id, deps=deps)
@@ -51,15 +67,21 @@ def main(runs: int = 30) -> dict[str, float]:
         # Stage 1 grounding: candidates of "wordpress themes" that exist in the export with volume ≥ 50.
         universe = load_keyword_universe(app.engine, project_id)
         volumes = dict(zip(universe["keyword"], universe["search_volume"], strict=True))
-        stage1 = deps.llm.expand(ExpansionRequest(seed="wordpress themes", brand=BRAND, project_id=project_id))
+        stage1 = deps.llm.expand(
+            ExpansionRequest(seed="wordpress themes", brand=BRAND, project_id=project_id)
+        )
         real = [c.keyword for c in stage1.candidates if (volumes.get(c.keyword) or 0) >= 50]
-        print(f"stage 1 for 'wordpress themes': {len(stage1.candidates)} candidates, "
-              f"{len(real)} in the export with volume >= 50")
+        print(
+            f"stage 1 for 'wordpress themes': {len(stage1.candidates)} candidates, "
+            f"{len(real)} in the export with volume >= 50"
+        )
         for c in stage1.candidates:
             print(f"  {c.expansion_strategy:20s} {c.keyword:45s} {volumes.get(c.keyword)}")
         print("suggestions:")
         for s in first.suggestions:
-            print(f"  {s.role:6s} {s.keyword:45s} vol={s.search_volume} score={s.composite_score} {s.url_slug}")
+            print(
+                f"  {s.role:6s} {s.keyword:45s} vol={s.search_volume} score={s.composite_score} {s.url_slug}"
+            )
 
         times = []
         for i in range(runs):

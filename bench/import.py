@@ -3,7 +3,7 @@
 The export is built in memory from the team's shared Semrush files (never copied into the
 repository): both files are brought to the Keyword Magic Tool layout and repeated with a
 " v<N>" suffix on every keyword until there are 100,000 distinct rows. Only
-:func:`services.imports.import_keywords` is timed (parse + upsert, one transaction).
+:func:`services.projects.imports.import_keywords` is timed (parse + upsert, one transaction).
 
 Run: ``python bench/import.py``. Target: 100,000 rows in at most 3 s. The last line of the
 output is JSON: ``{"rows": ..., "seconds": ...}``.
@@ -25,8 +25,8 @@ import pandas as pd  # noqa: E402
 
 from db.models import Project  # noqa: E402
 from db.session import init_db, session_scope  # noqa: E402
-from services.imports import import_keywords  # noqa: E402
-from services.text import normalize_keyword  # noqa: E402
+from services.core.text import normalize_keyword  # noqa: E402
+from services.projects.imports import import_keywords  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
 SOURCES = [

@@ -38,12 +38,12 @@ from cryptography.fernet import Fernet  # noqa: E402
 from db.models import Project  # noqa: E402
 from db.session import get_engine, migrate, session_scope  # noqa: E402
 from db.types import configure_encryption  # noqa: E402
-from services.costs import BudgetGuard, estimate_cluster_cost  # noqa: E402
-from services.funnel import FunnelDeps, generate_cluster  # noqa: E402
-from services.providers.anthropic_llm import AnthropicProvider  # noqa: E402
-from services.providers.dataforseo import DataForSEOClient, DataForSEOVolumeProvider  # noqa: E402
-from services.providers.offline_llm import OfflineLLMProvider  # noqa: E402
+from services.providers.dataforseo.client import DataForSEOClient, DataForSEOVolumeProvider  # noqa: E402
+from services.providers.llm.claude import AnthropicProvider  # noqa: E402
+from services.providers.llm.offline import OfflineLLMProvider  # noqa: E402
 from services.providers.registry import ProviderSet  # noqa: E402
+from services.seed_clusters.api import FunnelDeps, generate_cluster  # noqa: E402
+from services.spend.budget import BudgetGuard, estimate_cluster_cost  # noqa: E402
 from tests.fakes.contracts import volume_from_request  # noqa: E402
 from tests.fakes.embedder import HashEmbedder  # noqa: E402
 from tests.fakes.http_server import FakeServer, Reply  # noqa: E402

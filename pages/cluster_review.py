@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from services.approval import bulk_approve
-from services.clusters import list_clusters
-from services.errors import ClusterPlannerError
-from services.exports import cluster_csv
-from services.review import REVIEW_COLUMNS, review_table, save_decisions, to_decisions
-from services.ui_context import get_app
+from services.app.context import get_app
+from services.core.errors import ClusterPlannerError
+from services.seed_clusters.approval import bulk_approve
+from services.seed_clusters.export import cluster_csv
+from services.seed_clusters.queries import list_clusters
+from services.seed_clusters.review import REVIEW_COLUMNS, review_table, save_decisions, to_decisions
 
 if not st.session_state.get("_frame"):  # deep link on a fresh server: load the router first
     st.switch_page("app.py")
@@ -25,8 +25,12 @@ if clusters.empty:
 ids = clusters["id"].tolist()
 labels = dict(zip(ids, clusters["name"] + " · " + clusters["status"], strict=True))
 current = st.session_state.get("cluster_id")
-cluster_id = st.selectbox("Cluster", ids, index=ids.index(current) if current in ids else 0,
-                          format_func=labels.__getitem__)
+cluster_id = st.selectbox(
+    "Cluster",
+    ids,
+    index=ids.index(current) if current in ids else 0,
+    format_func=labels.__getitem__,
+)
 st.session_state["cluster_id"] = cluster_id
 
 header, table = review_table(app.engine, cluster_id)
@@ -34,26 +38,40 @@ if flash := st.session_state.pop("review_flash", None):
     st.success(flash)
 for warning in header["warnings"]:
     st.warning(warning)
-st.caption(f"Seed: **{header['seed_keyword']}** · status: **{header['status']}** · "
-           f"{len(table)} pages")
+st.caption(
+    f"Seed: **{header['seed_keyword']}** · status: **{header['status']}** · {len(table)} pages"
+)
 if st.toggle("Select every page", key=f"all_{cluster_id}"):
     table = table.assign(approve=True)
 
 edited = st.data_editor(
-    table, key=f"editor_{cluster_id}_{bool(table['approve'].all())}", hide_index=True, use_container_width=True,
+    table,
+    key=f"editor_{cluster_id}_{bool(table['approve'].all())}",
+    hide_index=True,
+    use_container_width=True,
     height=min(38 + 35 * len(table), 38 + 35 * 20),
-    column_order=REVIEW_COLUMNS[1:], disabled=["search_volume", "cpc", "competition",
-                                               "composite_score", "expansion_strategy", "reasoning"],
+    column_order=REVIEW_COLUMNS[1:],
+    disabled=[
+        "search_volume",
+        "cpc",
+        "competition",
+        "composite_score",
+        "expansion_strategy",
+        "reasoning",
+    ],
     column_config={
         "approve": st.column_config.CheckboxColumn("Approve"),
-        "role": st.column_config.SelectboxColumn("Role", options=["parent", "child"], required=True),
+        "role": st.column_config.SelectboxColumn(
+            "Role", options=["parent", "child"], required=True
+        ),
         "keyword": st.column_config.TextColumn("Keyword", required=True),
         "url_slug": st.column_config.TextColumn("URL slug"),
         "search_volume": st.column_config.NumberColumn("Search volume", format="%d"),
         "cpc": st.column_config.NumberColumn("CPC (USD)", format="$%.2f"),
         "competition": st.column_config.NumberColumn("Competition", format="%.2f"),
         "composite_score": st.column_config.NumberColumn("Score", format="%.1f"),
-        "expansion_strategy": "Strategy", "reasoning": "Why",
+        "expansion_strategy": "Strategy",
+        "reasoning": "Why",
     },
 )
 
@@ -78,5 +96,9 @@ if c2.button("Save edits"):
     else:
         st.session_state["review_flash"] = f"Saved; {n} pages marked approved."
         st.rerun()
-c3.download_button("Download CSV", data=cluster_csv(app.engine, cluster_id),
-                   file_name=f"cluster-{header['seed_keyword'].replace(' ', '-')}.csv", mime="text/csv")
+c3.download_button(
+    "Download CSV",
+    data=cluster_csv(app.engine, cluster_id),
+    file_name=f"cluster-{header['seed_keyword'].replace(' ', '-')}.csv",
+    mime="text/csv",
+)

@@ -3,8 +3,8 @@
 import plotly.express as px
 import streamlit as st
 
-from services.clusters import cluster_pages_frame, list_clusters
-from services.ui_context import get_app
+from services.app.context import get_app
+from services.seed_clusters.queries import cluster_pages_frame, list_clusters
 
 if not st.session_state.get("_frame"):  # deep link on a fresh server: load the router first
     st.switch_page("app.py")
@@ -25,17 +25,27 @@ m1.metric("Clusters", len(clusters))
 m2.metric("Approved pages", int(clusters["approved_pages"].sum()))
 m3.metric("Total search volume", f"{int(clusters['total_search_volume'].sum()):,}/mo")
 st.dataframe(
-    clusters.drop(columns=["id"]), hide_index=True, use_container_width=True,
-    column_config={"total_search_volume": st.column_config.NumberColumn("Search volume", format="%d"),
-                   "cost_usd": st.column_config.NumberColumn("Cost (USD)", format="$%.4f")},
+    clusters.drop(columns=["id"]),
+    hide_index=True,
+    use_container_width=True,
+    column_config={
+        "total_search_volume": st.column_config.NumberColumn("Search volume", format="%d"),
+        "cost_usd": st.column_config.NumberColumn("Cost (USD)", format="$%.4f"),
+    },
 )
 
 ids = clusters["id"].tolist()
 names = dict(zip(ids, clusters["name"], strict=True))
 chosen = st.selectbox("Chart a cluster", ids, format_func=names.__getitem__)
 pages = cluster_pages_frame(app.engine, chosen)
-fig = px.bar(pages.fillna({"search_volume": 0}), x="search_volume", y="keyword", color="role",
-             orientation="h", labels={"search_volume": "Search volume (searches/month)", "keyword": ""},
-             title=f"Pages of '{names[chosen]}' by search volume")
+fig = px.bar(
+    pages.fillna({"search_volume": 0}),
+    x="search_volume",
+    y="keyword",
+    color="role",
+    orientation="h",
+    labels={"search_volume": "Search volume (searches/month)", "keyword": ""},
+    title=f"Pages of '{names[chosen]}' by search volume",
+)
 fig.update_layout(yaxis={"categoryorder": "total ascending"}, height=120 + 28 * len(pages))
 st.plotly_chart(fig, use_container_width=True)

@@ -3,8 +3,8 @@
 import plotly.express as px
 import streamlit as st
 
-from services.costs import cost_report, recent_months
-from services.ui_context import get_app
+from services.app.context import get_app
+from services.spend.budget import cost_report, recent_months
 
 if not st.session_state.get("_frame"):  # deep link on a fresh server: load the router first
     st.switch_page("app.py")
@@ -35,7 +35,9 @@ else:
             px.bar(report.by_provider, x="provider", y="cost_usd", title="Spend by provider (USD)"),
             width="stretch",
         )
-        by_day = px.bar(report.by_day, x="day", y="cost_usd", color="provider", title="Spend by day (USD)")
+        by_day = px.bar(
+            report.by_day, x="day", y="cost_usd", color="provider", title="Spend by day (USD)"
+        )
         by_day.update_xaxes(type="date", tickformat="%b %d", dtick=86_400_000)
         right.plotly_chart(by_day, width="stretch")
     else:

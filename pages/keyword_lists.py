@@ -3,15 +3,19 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from services import discovery, jobs, list_export, list_review, list_store
-from services.clustering import SINGLETON_MIN_VOLUME, STRICTNESS_LEVELS, ClusterOptions
-from services.costs import BudgetGuard
-from services.errors import ClusterPlannerError
-from services.imports import import_keywords
-from services.list_jobs import project_locale
+from services.app import jobs
+from services.app.context import get_app
+from services.clustering.pages import SINGLETON_MIN_VOLUME, STRICTNESS_LEVELS, ClusterOptions
+from services.clustering.serp_overlap import estimate_serp_cost
+from services.core.errors import ClusterPlannerError
+from services.keyword_lists import discovery
+from services.keyword_lists import export as list_export
+from services.keyword_lists import send_to_review as list_review
+from services.keyword_lists import store as list_store
+from services.keyword_lists.jobs import project_locale
+from services.projects.imports import import_keywords
 from services.providers.base import SEARCH_INTENTS
-from services.serp import estimate_serp_cost
-from services.ui_context import get_app
+from services.spend.budget import BudgetGuard
 
 if not st.session_state.get("_frame"):  # deep link on a fresh server: load the router first
     st.switch_page("app.py")
@@ -132,7 +136,9 @@ with tab_list:
     strictness = st.select_slider("Strictness", STRICTNESS_LEVELS, value="balanced")
     floor = st.number_input(
         "A keyword without close variants is its own page from (searches/month)",
-        0, value=SINGLETON_MIN_VOLUME, step=10,
+        0,
+        value=SINGLETON_MIN_VOLUME,
+        step=10,
         help="Below this, such keywords go to Unclustered with the reason; 0 keeps every keyword.",
     )
     serp = st.toggle("Group by SERP overlap (DataForSEO, about $0.002 per keyword)", value=False)

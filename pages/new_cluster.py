@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from services.errors import ClusterPlannerError
-from services.funnel import STAGE_LABELS, generate_cluster
-from services.projects import get_project
-from services.ui_context import get_app
+from services.app.context import get_app
+from services.core.errors import ClusterPlannerError
+from services.projects.api import get_project
+from services.seed_clusters.api import STAGE_LABELS, generate_cluster
 
 if not st.session_state.get("_frame"):  # deep link on a fresh server: load the router first
     st.switch_page("app.py")
@@ -26,7 +26,9 @@ st.caption(
     f"**{deps.volume.name if deps.volume else 'none'}** · {funnel.preflight.message}"
 )
 if not funnel.preflight.fits:
-    st.error("This run's estimate does not fit the budget left this month; raise the budget in Settings.")
+    st.error(
+        "This run's estimate does not fit the budget left this month; raise the budget in Settings."
+    )
 
 with st.form("seed_form"):
     seed = st.text_input("Seed keyword", placeholder="trail running shoes", max_chars=200)
@@ -45,7 +47,9 @@ if go:
                 lines[stage].markdown(f"✅ {label} — {seconds:.2f} s")
 
         try:
-            result = generate_cluster(seed, project.brand_config, project_id, deps=deps, progress=progress)
+            result = generate_cluster(
+                seed, project.brand_config, project_id, deps=deps, progress=progress
+            )
         except ClusterPlannerError as exc:
             status.update(label="Not started", state="error")
             st.error(str(exc))
@@ -55,15 +59,31 @@ if go:
             st.error(result.error)
             st.stop()
         meta = result.generation_metadata
-        status.update(label=f"{len(result.suggestions)} pages suggested in {meta['total_seconds']:.2f} s",
-                      state="complete", expanded=False)
+        status.update(
+            label=f"{len(result.suggestions)} pages suggested in {meta['total_seconds']:.2f} s",
+            state="complete",
+            expanded=False,
+        )
     st.session_state["cluster_id"] = str(result.cluster_id)
     for warning in result.warnings:
         st.warning(warning)
     st.caption(f"Cost of this run: ${meta['total_cost_usd']:.4f}")
     st.dataframe(
-        [{"role": s.role, "keyword": s.keyword, "url_slug": s.url_slug, "search volume": s.search_volume,
-          "score": s.composite_score, "strategy": s.expansion_strategy} for s in result.suggestions],
-        hide_index=True, use_container_width=True,
+        [
+            {
+                "role": s.role,
+                "keyword": s.keyword,
+                "url_slug": s.url_slug,
+                "search volume": s.search_volume,
+                "score": s.composite_score,
+                "strategy": s.expansion_strategy,
+            }
+            for s in result.suggestions
+        ],
+        hide_index=True,
+        use_container_width=True,
     )
-    st.info("Open **Cluster Review** to approve, edit and export these pages.", icon=":material/fact_check:")
+    st.info(
+        "Open **Cluster Review** to approve, edit and export these pages.",
+        icon=":material/fact_check:",
+    )

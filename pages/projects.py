@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from services.errors import ClusterPlannerError
-from services.projects import KEEP_SECRET, get_project, save_project
+from services.app.context import get_app
+from services.core.errors import ClusterPlannerError
+from services.projects.api import KEEP_SECRET, get_project, save_project
 from services.providers.base import BrandProfile
-from services.ui_context import get_app
 
 if not st.session_state.get("_frame"):  # deep link on a fresh server: load the router first
     st.switch_page("app.py")
@@ -15,48 +15,74 @@ if flash := st.session_state.pop("flash", None):
     st.success(flash)
 
 project_id = st.session_state.get("project_id")
-mode = st.radio("Project", ["Edit selected", "Create new"], horizontal=True,
-                index=0 if project_id else 1, disabled=not project_id)
+mode = st.radio(
+    "Project",
+    ["Edit selected", "Create new"],
+    horizontal=True,
+    index=0 if project_id else 1,
+    disabled=not project_id,
+)
 current = get_project(app.engine, project_id) if project_id and mode == "Edit selected" else None
 brand = current.brand if current else BrandProfile()
 
 with st.form("project_form"):
     c1, c2 = st.columns(2)
     name = c1.text_input("Project name", value=current.name if current else "")
-    domain = c2.text_input("Domain", value=current.domain if current else "", placeholder="shop.example.com")
+    domain = c2.text_input(
+        "Domain", value=current.domain if current else "", placeholder="shop.example.com"
+    )
     st.markdown("**Brand profile** (used by every cluster)")
     b1, b2 = st.columns(2)
     company = b1.text_input("Company name", value=brand.company_name)
-    price_point = b2.selectbox("Price point", ["", "budget", "mid-range", "premium", "luxury"],
-                               index=["", "budget", "mid-range", "premium", "luxury"].index(brand.price_point)
-                               if brand.price_point in ["", "budget", "mid-range", "premium", "luxury"] else 0)
+    price_point = b2.selectbox(
+        "Price point",
+        ["", "budget", "mid-range", "premium", "luxury"],
+        index=["", "budget", "mid-range", "premium", "luxury"].index(brand.price_point)
+        if brand.price_point in ["", "budget", "mid-range", "premium", "luxury"]
+        else 0,
+    )
     products = st.text_area("Products (one per line)", value="\n".join(brand.products))
     persona = st.text_input("Primary persona", value=brand.primary_persona)
     competitors = st.text_input("Competitors (comma-separated)", value=", ".join(brand.competitors))
     with st.expander("WordPress and market"):
         w1, w2, w3 = st.columns(3)
         wp_url = w1.text_input("WordPress URL", value=current.wordpress_url if current else "")
-        wp_user = w2.text_input("WordPress username", value=current.wordpress_username if current else "")
+        wp_user = w2.text_input(
+            "WordPress username", value=current.wordpress_username if current else ""
+        )
         wp_pass = w3.text_input(
-            "Application password", type="password",
+            "Application password",
+            type="password",
             placeholder="•••••••• (saved)" if current and current.wordpress_password_set else "",
             help="Stored encrypted; leave empty to keep the saved one.",
         )
         m1, m2 = st.columns(2)
-        location = m1.text_input("Location", value=current.location_name if current else "United States")
+        location = m1.text_input(
+            "Location", value=current.location_name if current else "United States"
+        )
         language = m2.text_input("Language", value=current.language_name if current else "English")
     submitted = st.form_submit_button("Save project", type="primary")
 
 if submitted:
     try:
         new_id = save_project(
-            app.engine, name=name, domain=domain,
-            brand=BrandProfile.from_dict({"company_name": company, "products": products,
-                                          "price_point": price_point, "primary_persona": persona,
-                                          "competitors": competitors}),
-            wordpress_url=wp_url, wordpress_username=wp_user,
+            app.engine,
+            name=name,
+            domain=domain,
+            brand=BrandProfile.from_dict(
+                {
+                    "company_name": company,
+                    "products": products,
+                    "price_point": price_point,
+                    "primary_persona": persona,
+                    "competitors": competitors,
+                }
+            ),
+            wordpress_url=wp_url,
+            wordpress_username=wp_user,
             wordpress_app_password=wp_pass if wp_pass else KEEP_SECRET,
-            location_name=location, language_name=language,
+            location_name=location,
+            language_name=language,
             project_id=current.id if current else None,
         )
     except ClusterPlannerError as exc:
@@ -69,21 +95,36 @@ if submitted:
 if project_id:
     st.divider()
     st.subheader("Import keyword data")
-    st.caption("Semrush, Ahrefs, Google Ads Keyword Planner or Search Console exports (CSV/TSV). "
-               "The tool is detected from the header; duplicates keep the higher volume.")
+    st.caption(
+        "Semrush, Ahrefs, Google Ads Keyword Planner or Search Console exports (CSV/TSV). "
+        "The tool is detected from the header; duplicates keep the higher volume."
+    )
     upload = st.file_uploader("Keyword export", type=["csv", "tsv", "txt"])
     if upload is not None and st.button("Import", type="primary"):
-        from services.imports import import_keywords
+        from services.projects.imports import import_keywords
 
         bar = st.progress(0.0, text="Reading file…")
         try:
-            report = import_keywords(app.engine, project_id, upload.getvalue(), upload.name,
-                                     progress=lambda f, msg: bar.progress(min(1.0, f), text=msg))
+            report = import_keywords(
+                app.engine,
+                project_id,
+                upload.getvalue(),
+                upload.name,
+                progress=lambda f, msg: bar.progress(min(1.0, f), text=msg),
+            )
         except ClusterPlannerError as exc:
             st.error(str(exc))
         else:
             bar.progress(1.0, text="Done")
-            st.success(f"Imported {report.rows_imported:,} keywords from {report.tool} "
-                       f"({report.inserted:,} new, {report.updated:,} updated) in {report.seconds:.2f} s.")
-            st.json({"rows read": report.rows_read, "duplicates merged": report.duplicates_merged,
-                     "skipped": report.skipped, "skipped reasons": report.skipped_reasons})
+            st.success(
+                f"Imported {report.rows_imported:,} keywords from {report.tool} "
+                f"({report.inserted:,} new, {report.updated:,} updated) in {report.seconds:.2f} s."
+            )
+            st.json(
+                {
+                    "rows read": report.rows_read,
+                    "duplicates merged": report.duplicates_merged,
+                    "skipped": report.skipped,
+                    "skipped reasons": report.skipped_reasons,
+                }
+            )

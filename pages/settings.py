@@ -5,7 +5,8 @@ Secrets are never shown: API keys appear only as "set" / "not set".
 
 import streamlit as st
 
-from services.errors import ClusterPlannerError
+from services.app.context import get_app
+from services.core.errors import ClusterPlannerError
 from services.providers.registry import (
     LLM_CHOICES,
     LLM_LABELS,
@@ -14,7 +15,6 @@ from services.providers.registry import (
     save_settings,
     settings_view,
 )
-from services.ui_context import get_app
 
 if not st.session_state.get("_frame"):  # deep link on a fresh server: load the router first
     st.switch_page("app.py")

@@ -22,7 +22,9 @@ SHARED = REPO.parent / "shared"
 DATA = SHARED / "data"
 CONTRACTS = SHARED / "contracts"
 SEMRUSH_WP = DATA / "semrush-wordpress" / "wordpress_broad-match_us_2026-04-24.csv"
-SEMRUSH_ATW = DATA / "semrush-add-to-website-clustered" / "add-to-website_broad-match_us_2026-04-22.csv"
+SEMRUSH_ATW = (
+    DATA / "semrush-add-to-website-clustered" / "add-to-website_broad-match_us_2026-04-22.csv"
+)
 SEMRUSH_ATW_CLUSTERED = (
     DATA / "semrush-add-to-website-clustered" / "add-to-website_clustered_full_us_2026-04-22.csv"
 )

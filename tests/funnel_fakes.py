@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fakes.embedder import HashEmbedder as HashingEmbedder  # noqa: F401 (re-exported)
 
-from services.errors import ProviderError
+from services.core.errors import ProviderError
+from services.core.text import normalize_keyword
 from services.providers.base import (
     Candidate,
     ExpansionResult,
@@ -14,7 +15,6 @@ from services.providers.base import (
     Usage,
     VolumeResult,
 )
-from services.text import normalize_keyword
 
 
 class ScriptedLLM:
@@ -35,10 +35,17 @@ class ScriptedLLM:
         if self.expand_error:
             raise ProviderError(self.expand_error, provider=self.name)
         cands = [
-            Candidate(keyword=kw, expansion_strategy=strategy, rationale=f"why {kw}", estimated_intent="commercial")
+            Candidate(
+                keyword=kw,
+                expansion_strategy=strategy,
+                rationale=f"why {kw}",
+                estimated_intent="commercial",
+            )
             for kw, strategy in self.candidates
         ]
-        return ExpansionResult(candidates=cands, usage=[Usage(provider=self.name, endpoint="expand", cost_usd=0.002)])
+        return ExpansionResult(
+            candidates=cands, usage=[Usage(provider=self.name, endpoint="expand", cost_usd=0.002)]
+        )
 
     def filter(self, request):
         self.filter_requests.append(request)
@@ -54,7 +61,10 @@ class ScriptedLLM:
             )
             for c in request.candidates
         ]
-        return FilterResult(decisions=decisions, usage=[Usage(provider=self.name, endpoint="filter", cost_usd=0.003)])
+        return FilterResult(
+            decisions=decisions,
+            usage=[Usage(provider=self.name, endpoint="filter", cost_usd=0.003)],
+        )
 
 
 class DictVolume:
@@ -72,12 +82,20 @@ class DictVolume:
         if self.error:
             raise ProviderError(self.error, provider=self.name)
         data = {
-            normalize_keyword(k): KeywordData(keyword=normalize_keyword(k), search_volume=self.volumes[normalize_keyword(k)],
-                                              cpc=1.2, competition=0.4, competition_level="MEDIUM", source="dict")
+            normalize_keyword(k): KeywordData(
+                keyword=normalize_keyword(k),
+                search_volume=self.volumes[normalize_keyword(k)],
+                cpc=1.2,
+                competition=0.4,
+                competition_level="MEDIUM",
+                source="dict",
+            )
             for k in keywords
             if normalize_keyword(k) in self.volumes
         }
-        return VolumeResult(data=data, usage=[Usage(provider=self.name, endpoint="volume", cost_usd=0.075)])
+        return VolumeResult(
+            data=data, usage=[Usage(provider=self.name, endpoint="volume", cost_usd=0.075)]
+        )
 
 
 TRAIL_CANDIDATES = [

@@ -25,9 +25,9 @@ from funnel_fakes import (
 )
 
 from db.session import init_db
-from services.funnel import FunnelDeps, generate_cluster
-from services.projects import save_project
+from services.projects.api import save_project
 from services.providers.base import BrandProfile
+from services.seed_clusters.api import FunnelDeps, generate_cluster
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -44,17 +44,37 @@ def _free_port() -> int:
 def running_app(tmp_path):
     url = f"sqlite:///{tmp_path / 'app.db'}"
     engine = init_db(url, secret_key=None, key_file=tmp_path / "fernet.key")
-    project_id = save_project(engine, name="Ridgeline", domain="ridgeline.example", brand=BrandProfile.from_dict(BRAND))
+    project_id = save_project(
+        engine, name="Ridgeline", domain="ridgeline.example", brand=BrandProfile.from_dict(BRAND)
+    )
     emb = HashingEmbedder()
-    deps = FunnelDeps(engine=engine, llm=ScriptedLLM(TRAIL_CANDIDATES), volume=DictVolume(TRAIL_VOLUMES),
-                      embedder_factory=lambda: emb)
+    deps = FunnelDeps(
+        engine=engine,
+        llm=ScriptedLLM(TRAIL_CANDIDATES),
+        volume=DictVolume(TRAIL_VOLUMES),
+        embedder_factory=lambda: emb,
+    )
     generate_cluster("trail running shoes", BRAND, project_id, deps=deps)
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "CLUSTER_PLANNER_DATA_DIR": str(tmp_path)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -79,19 +99,30 @@ def test_cluster_review_page_shows_the_table_in_chromium(running_app, tmp_path):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
         page.goto(f"{running_app}/cluster_review")  # deep link on a fresh server → the router
         page.get_by_role("heading", name="Projects").wait_for(timeout=60_000)
         page.get_by_role("link", name="Cluster Review").click()
         page.get_by_role("heading", name="Cluster Review").wait_for(timeout=60_000)
-        table = page.locator('[data-testid="stDataFrame"], [data-testid="stDataFrameResizable"]').first
+        table = page.locator(
+            '[data-testid="stDataFrame"], [data-testid="stDataFrameResizable"]'
+        ).first
         table.wait_for(timeout=60_000)
         page.wait_for_timeout(1500)  # let the grid paint its canvas
         assert "trail running shoes" in page.locator("body").inner_text()
-        cells = table.text_content() or ""  # glide-data-grid keeps an accessible cell table in the DOM
+        cells = (
+            table.text_content() or ""
+        )  # glide-data-grid keeps an accessible cell table in the DOM
         assert "waterproof trail running shoes" in cells, cells[:500]
         page.screenshot(path=str(shot), full_page=True)
         browser.close()

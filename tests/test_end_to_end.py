@@ -9,15 +9,15 @@ from sqlalchemy import select
 
 from db.models import ClusterPage, CrawledPage, PageKeywords
 from db.session import session_scope
-from services.approval import bulk_approve
-from services.bootstrap import AppContext
-from services.config import load_settings
-from services.exports import EXPORT_COLUMNS, cluster_csv
-from services.funnel import generate_cluster
-from services.imports import import_keywords, load_keyword_universe
-from services.projects import get_project, save_project
+from services.app.bootstrap import AppContext
+from services.core.config import load_settings
+from services.projects.api import get_project, save_project
+from services.projects.imports import import_keywords, load_keyword_universe
 from services.providers.base import BrandProfile
-from services.review import review_table, save_decisions, to_decisions
+from services.seed_clusters.api import generate_cluster
+from services.seed_clusters.approval import bulk_approve
+from services.seed_clusters.export import EXPORT_COLUMNS, cluster_csv
+from services.seed_clusters.review import review_table, save_decisions, to_decisions
 from tests.conftest import SEMRUSH_WP
 
 SLUG = re.compile(r"^/collections/[a-z0-9]+(-[a-z0-9]+)*$")
@@ -32,7 +32,9 @@ BRAND = BrandProfile(
 
 @pytest.fixture()
 def app(engine, tmp_path):
-    return AppContext(settings=load_settings(env={"CLUSTER_PLANNER_DATA_DIR": str(tmp_path)}), engine=engine)
+    return AppContext(
+        settings=load_settings(env={"CLUSTER_PLANNER_DATA_DIR": str(tmp_path)}), engine=engine
+    )
 
 
 def test_seed_to_approved_cluster_to_csv(app, engine):

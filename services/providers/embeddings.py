@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from services.errors import ProviderError
+from services.core.errors import ProviderError
 from services.providers.base import Embedder
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"

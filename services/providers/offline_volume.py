@@ -9,10 +9,10 @@ from sqlalchemy import Engine, func, select
 
 from db.models import KeywordMetric
 from db.session import session_scope
-from services.errors import ProviderError
-from services.keyword_metrics import lookup_metrics
+from services.core.errors import ProviderError
+from services.core.text import normalize_keyword
+from services.projects.keyword_data import lookup_metrics
 from services.providers.base import Usage, VolumeResult
-from services.text import normalize_keyword
 
 
 class ImportedVolumeProvider:
@@ -43,7 +43,10 @@ class ImportedVolumeProvider:
         with session_scope(self.engine) as s:
             has_any = s.scalar(
                 select(func.count()).select_from(
-                    select(KeywordMetric.id).where(KeywordMetric.project_id == project_id).limit(1).subquery()
+                    select(KeywordMetric.id)
+                    .where(KeywordMetric.project_id == project_id)
+                    .limit(1)
+                    .subquery()
                 )
             )
             if not has_any:

@@ -5,7 +5,7 @@ Choices (stored in ``app_settings`` under ``providers``):
     volume: "offline" (imported keyword data, default) | "dataforseo"
 A live choice whose keys are missing falls back to offline with a warning.
 
-Keys (environment, then ``.streamlit/secrets.toml``; see ``services.config``):
+Keys (environment, then ``.streamlit/secrets.toml``; see ``services.core.config``):
     ANTHROPIC_API_KEY (required), ANTHROPIC_BASE_URL, ANTHROPIC_MODEL (default
     claude-haiku-4-5), ANTHROPIC_FALLBACK_MODEL (default claude-sonnet-4-5);
     OPENAI_API_KEY and/or OPENAI_BASE_URL (one required; a local server needs no key),
@@ -21,15 +21,15 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from services.app_settings import (
+from services.core.app_settings import (
     default_provider_choices,
     get_provider_choices,
     get_setting,
     set_provider_choices,
     set_setting,
 )
-from services.config import Settings
-from services.errors import InvalidInputError
+from services.core.config import Settings
+from services.core.errors import InvalidInputError
 from services.providers.base import Embedder, LLMProvider, VolumeProvider
 
 LLM_CHOICES = ("offline", "anthropic", "openai")
@@ -107,7 +107,7 @@ def build_providers(
         llm_choice: one of :data:`LLM_CHOICES`.
         volume_choice: one of :data:`VOLUME_CHOICES`.
     """
-    from services.providers.offline_llm import OfflineLLMProvider
+    from services.providers.llm.offline import OfflineLLMProvider
     from services.providers.offline_volume import ImportedVolumeProvider
 
     offline = OfflineLLMProvider(engine, embedder_factory)
@@ -154,7 +154,7 @@ def _build_live_llm(
     if not _honoured(settings, choice, LLM_CHOICES, LLM_LABELS, "the offline provider", warnings):
         return None
     if choice == "anthropic":
-        from services.providers.anthropic_llm import (
+        from services.providers.llm.claude import (
             DEFAULT_FALLBACK_MODEL,
             DEFAULT_MODEL,
             AnthropicProvider,
@@ -167,8 +167,8 @@ def _build_live_llm(
             fallback_model=settings.get("ANTHROPIC_FALLBACK_MODEL") or DEFAULT_FALLBACK_MODEL,
             use_fallback_model=use_fallback_model(engine),
         )
-    from services.providers.openai_llm import DEFAULT_MODEL as OPENAI_DEFAULT_MODEL
-    from services.providers.openai_llm import OpenAICompatibleProvider
+    from services.providers.llm.openai_compatible import DEFAULT_MODEL as OPENAI_DEFAULT_MODEL
+    from services.providers.llm.openai_compatible import OpenAICompatibleProvider
 
     return OpenAICompatibleProvider(
         api_key=settings.get("OPENAI_API_KEY"),
@@ -185,7 +185,7 @@ def _build_live_volume(
         settings, choice, VOLUME_CHOICES, VOLUME_LABELS, "imported keyword data", warnings
     ):
         return None
-    from services.providers.dataforseo import (
+    from services.providers.dataforseo.client import (
         DEFAULT_BASE_URL,
         DataForSEOClient,
         DataForSEOVolumeProvider,
@@ -259,9 +259,9 @@ def settings_view(settings: Settings, engine: Engine) -> SettingsView:
     engine : sqlalchemy.Engine
         Where the choices and the budget are stored.
     """
-    from services.costs import get_monthly_budget
-    from services.providers.anthropic_llm import DEFAULT_FALLBACK_MODEL, DEFAULT_MODEL
-    from services.providers.openai_llm import DEFAULT_MODEL as OPENAI_DEFAULT_MODEL
+    from services.providers.llm.claude import DEFAULT_FALLBACK_MODEL, DEFAULT_MODEL
+    from services.providers.llm.openai_compatible import DEFAULT_MODEL as OPENAI_DEFAULT_MODEL
+    from services.spend.budget import get_monthly_budget
 
     choices = get_provider_choices(engine, default_provider_choices(settings))
     llm_choice = choices.get("llm", "offline")
@@ -367,7 +367,7 @@ def save_settings(
     InvalidInputError
         An unknown choice or an invalid budget (nothing is stored).
     """
-    from services.costs import set_monthly_budget
+    from services.spend.budget import set_monthly_budget
 
     if llm not in LLM_CHOICES:
         raise InvalidInputError(f"Unknown LLM provider '{llm}'.")

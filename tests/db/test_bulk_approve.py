@@ -13,20 +13,24 @@ from funnel_fakes import (
 )
 from sqlalchemy import func, select
 
-import services.approval as approval
+import services.seed_clusters.approval as approval
 from db.models import ClusterPage, CrawledPage, KeywordCluster, PageKeywords
 from db.session import session_scope
-from services.approval import bulk_approve
-from services.errors import InvalidInputError
-from services.funnel import FunnelDeps, generate_cluster
-from services.review import review_table, save_decisions, to_decisions
+from services.core.errors import InvalidInputError
+from services.seed_clusters.api import FunnelDeps, generate_cluster
+from services.seed_clusters.approval import bulk_approve
+from services.seed_clusters.review import review_table, save_decisions, to_decisions
 
 
 @pytest.fixture()
 def cluster_id(engine, project_id):
     emb = HashingEmbedder()
-    deps = FunnelDeps(engine=engine, llm=ScriptedLLM(TRAIL_CANDIDATES), volume=DictVolume(TRAIL_VOLUMES),
-                      embedder_factory=lambda: emb)
+    deps = FunnelDeps(
+        engine=engine,
+        llm=ScriptedLLM(TRAIL_CANDIDATES),
+        volume=DictVolume(TRAIL_VOLUMES),
+        embedder_factory=lambda: emb,
+    )
     result = generate_cluster("trail running shoes", BRAND, project_id, deps=deps)
     return result.cluster_id
 
@@ -119,8 +123,13 @@ def test_unique_constraint_rejects_a_second_page_at_the_same_url(engine, project
 
     with pytest.raises(IntegrityError), session_scope(engine) as s:
         for _ in range(2):
-            s.add(CrawledPage(project_id=project_id, url="https://example.com/collections/a",
-                              normalized_url="example.com/collections/a"))
+            s.add(
+                CrawledPage(
+                    project_id=project_id,
+                    url="https://example.com/collections/a",
+                    normalized_url="example.com/collections/a",
+                )
+            )
             s.flush()
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from services.text import content_tokens
+from services.core.text import content_tokens
 
 
 class HashEmbedder:

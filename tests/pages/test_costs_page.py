@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from db.models import APIUsage, KeywordCluster
 from db.session import session_scope
-from services.costs import BudgetGuard, set_monthly_budget
+from services.spend.budget import BudgetGuard, set_monthly_budget
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "costs.py")
 

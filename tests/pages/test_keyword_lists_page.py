@@ -8,8 +8,7 @@ import pytest
 from huey import Huey
 from streamlit.testing.v1 import AppTest
 
-import db.list_models  # noqa: F401 - registers the list tables for the cleanup fixture
-from services import jobs
+from services.app import jobs
 from tests.services.keyword_list_fakes import TrigramEmbedder, add_keywords
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "keyword_lists.py")

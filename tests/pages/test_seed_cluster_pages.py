@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from db.models import KeywordMetric, Project
 from db.session import session_scope
-from services.funnel import FunnelDeps, generate_cluster
+from services.seed_clusters.api import FunnelDeps, generate_cluster
 
 PAGES = Path(__file__).resolve().parents[2] / "pages"
 
@@ -33,8 +33,12 @@ def _page(name, project_id=None, **state):
 
 def _seed_cluster(engine, project_id):
     emb = HashingEmbedder()
-    deps = FunnelDeps(engine=engine, llm=ScriptedLLM(TRAIL_CANDIDATES), volume=DictVolume(TRAIL_VOLUMES),
-                      embedder_factory=lambda: emb)
+    deps = FunnelDeps(
+        engine=engine,
+        llm=ScriptedLLM(TRAIL_CANDIDATES),
+        volume=DictVolume(TRAIL_VOLUMES),
+        embedder_factory=lambda: emb,
+    )
     return generate_cluster("trail running shoes", BRAND, project_id, deps=deps)
 
 
@@ -71,7 +75,9 @@ def test_new_cluster_page_without_project_asks_for_one(app_context):
 def test_new_cluster_page_generates_offline_cluster(app_context, engine, project_id):
     with session_scope(engine) as s:
         s.add_all(
-            KeywordMetric(project_id=project_id, keyword=k.replace("'", ""), search_volume=v, source="semrush")
+            KeywordMetric(
+                project_id=project_id, keyword=k.replace("'", ""), search_volume=v, source="semrush"
+            )
             for k, v in TRAIL_VOLUMES.items()
         )
     at = _page("new_cluster.py", project_id)
@@ -87,7 +93,9 @@ def test_new_cluster_page_generates_offline_cluster(app_context, engine, project
     assert table.iloc[0]["keyword"] == "trail running shoes"
 
 
-def test_cluster_review_page_shows_suggestions_and_refuses_empty_approval(app_context, engine, project_id):
+def test_cluster_review_page_shows_suggestions_and_refuses_empty_approval(
+    app_context, engine, project_id
+):
     result = _seed_cluster(engine, project_id)
     at = _page("cluster_review.py", project_id, cluster_id=str(result.cluster_id))
     assert not at.exception
@@ -131,7 +139,9 @@ def test_cluster_review_select_all_and_approve(app_context, engine, project_id):
     at.toggle[0].set_value(True).run()
     next(b for b in at.button if b.label == "Approve selected").click().run()
     assert not at.exception
-    assert at.success and f"Approved: {len(result.suggestions)} pages created" in at.success[0].value
+    assert (
+        at.success and f"Approved: {len(result.suggestions)} pages created" in at.success[0].value
+    )
     assert "status: **approved**" in at.caption[0].value
     with session_scope(engine) as s:
         assert s.get(KeywordCluster, result.cluster_id).status == "approved"

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from services.app_settings import get_provider_choices
-from services.bootstrap import AppContext
-from services.config import Settings
-from services.costs import get_monthly_budget
+from services.app.bootstrap import AppContext
+from services.app.context import set_app
+from services.core.app_settings import get_provider_choices
+from services.core.config import Settings
 from services.providers.registry import use_fallback_model
-from services.ui_context import set_app
+from services.spend.budget import get_monthly_budget
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "settings.py")
 SECRETS = {

@@ -6,9 +6,7 @@ import json
 
 import pytest
 
-from services.errors import ProviderError
-from services.pricing import llm_cost_usd
-from services.providers.anthropic_llm import AnthropicProvider
+from services.core.errors import ProviderError
 from services.providers.base import (
     EXPANSION_STRATEGIES,
     BrandProfile,
@@ -16,7 +14,9 @@ from services.providers.base import (
     ExpansionRequest,
     FilterRequest,
 )
-from services.providers.llm_prompts import STRATEGY_EXAMPLES, StructuredOutputError
+from services.providers.llm.claude import AnthropicProvider
+from services.providers.llm.prompts import STRATEGY_EXAMPLES, StructuredOutputError
+from services.spend.pricing import llm_cost_usd
 from tests.fakes.contracts import anthropic_error, anthropic_message
 from tests.fakes.http_server import FakeServer, Reply
 from tests.fakes.llm import anthropic_handler, expansion_answer, filter_answer

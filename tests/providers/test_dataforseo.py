@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from db.models import KeywordMetric, Project
 from db.session import session_scope
-from services.providers.dataforseo import (
+from services.providers.dataforseo.client import (
     DataForSEOClient,
     DataForSEOError,
     DataForSEOVolumeProvider,

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from services.errors import ProviderError
+from services.core.errors import ProviderError
 from services.providers import embeddings as emb
 from services.providers.base import Embedder
 

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from services.errors import ProviderError
+from services.core.errors import ProviderError
 from services.providers.base import BrandProfile, Candidate, ExpansionRequest, FilterRequest
-from services.providers.llm_prompts import EXPANSION_SCHEMA, StructuredOutputError
-from services.providers.openai_llm import OpenAICompatibleProvider
+from services.providers.llm.openai_compatible import OpenAICompatibleProvider
+from services.providers.llm.prompts import EXPANSION_SCHEMA, StructuredOutputError
 from tests.fakes.contracts import load, openai_completion, openai_error
 from tests.fakes.http_server import FakeServer, Reply
 from tests.fakes.llm import expansion_answer, openai_handler

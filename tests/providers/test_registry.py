@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from services.app_settings import set_provider_choices, set_setting
-from services.bootstrap import AppContext
-from services.config import Settings, load_settings
-from services.costs import BudgetGuard
-from services.providers.anthropic_llm import AnthropicProvider
-from services.providers.dataforseo import DataForSEOVolumeProvider
-from services.providers.openai_llm import OpenAICompatibleProvider
+from services.app.bootstrap import AppContext
+from services.core.app_settings import set_provider_choices, set_setting
+from services.core.config import Settings, load_settings
+from services.providers.dataforseo.client import DataForSEOVolumeProvider
+from services.providers.llm.claude import AnthropicProvider
+from services.providers.llm.openai_compatible import OpenAICompatibleProvider
 from services.providers.registry import LLM_OPTIONS_KEY, build_providers
+from services.spend.budget import BudgetGuard
 from tests.fakes.embedder import HashEmbedder
 
 KEYS = {
@@ -109,9 +109,11 @@ def test_secrets_example_lists_every_provider_key():
 
 
 def test_llm_and_volume_provider_settings_are_the_default_choices(engine):
-    from services.app_settings import set_provider_choices
+    from services.core.app_settings import set_provider_choices
 
-    settings = Settings(values={**KEYS, "LLM_PROVIDER": "anthropic", "VOLUME_PROVIDER": "dataforseo"})
+    settings = Settings(
+        values={**KEYS, "LLM_PROVIDER": "anthropic", "VOLUME_PROVIDER": "dataforseo"}
+    )
     ps = AppContext(settings=settings, engine=engine).providers()
     assert (ps.llm.name, ps.volume.name) == ("anthropic", "dataforseo")
     set_provider_choices(engine, "offline", "offline")  # the Settings page wins once used

@@ -135,7 +135,7 @@ class FakeBudget:
         self.settled: list[float] = []
 
     def reserve(self, estimate_usd: float, label: str) -> int:
-        from services.errors import BudgetExceeded
+        from services.core.errors import BudgetExceeded
 
         if estimate_usd > self.remaining:
             raise BudgetExceeded(estimate_usd, self.remaining, 50.0)

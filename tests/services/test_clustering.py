@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from services import clustering_knn as ck
-from services.clustering import (
+from services.clustering import knn as ck
+from services.clustering.pages import (
     REASON_LOW_VOLUME,
     REASON_NO_NEIGHBOUR,
     REASON_OFF_TOPIC,
@@ -21,7 +21,7 @@ from services.clustering import (
     lexical_keys,
     page_threshold,
 )
-from services.errors import InvalidInputError
+from services.core.errors import InvalidInputError
 from tests.services.keyword_list_fakes import FixedEmbedder, RandomEmbedder, TrigramEmbedder
 
 

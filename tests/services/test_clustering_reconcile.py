@@ -6,14 +6,17 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-import db.list_models  # noqa: F401 - registers the list tables for the cleanup fixture
-from db.list_models import ListCluster, ListClusterMember
-from db.models import KeywordMetric
+from db.models import KeywordMetric, ListCluster, ListClusterMember
 from db.session import session_scope
-from services import list_store
-from services.clustering import REASON_MOVED, SINGLETON_MIN_VOLUME, ClusterOptions, lone_reason
-from services.list_clustering import JobCancelled, run_list_clustering
-from services.reconcile import Existing, plan_run
+from services.clustering.pages import (
+    REASON_MOVED,
+    SINGLETON_MIN_VOLUME,
+    ClusterOptions,
+    lone_reason,
+)
+from services.clustering.reconcile import Existing, plan_run
+from services.keyword_lists import store as list_store
+from services.keyword_lists.run import JobCancelled, run_list_clustering
 from tests.services.keyword_list_fakes import TrigramEmbedder, add_keywords
 
 OPTS = ClusterOptions(threshold=0.7, hub_threshold=0.2)

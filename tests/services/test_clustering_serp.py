@@ -7,13 +7,8 @@ import json
 
 import pytest
 
-import db.list_models  # noqa: F401 - registers the list tables for the cleanup fixture
-from services import list_store
-from services.clustering import ClusterOptions
-from services.errors import BudgetExceeded, InvalidInputError
-from services.list_clustering import SerpSettings, run_list_clustering
-from services.pricing import SERP_ORGANIC_LIVE_ADVANCED
-from services.serp import (
+from services.clustering.pages import ClusterOptions
+from services.clustering.serp_overlap import (
     cached_urls,
     estimate_serp_cost,
     fetch_serps,
@@ -22,6 +17,10 @@ from services.serp import (
     serp_groups,
     top_urls,
 )
+from services.core.errors import BudgetExceeded, InvalidInputError
+from services.keyword_lists import store as list_store
+from services.keyword_lists.run import SerpSettings, run_list_clustering
+from services.spend.pricing import SERP_ORGANIC_LIVE_ADVANCED
 from tests.conftest import CONTRACTS
 from tests.services.keyword_list_fakes import (
     FakeBudget,

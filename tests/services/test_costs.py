@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from db.models import APIUsage, BudgetReservation, KeywordCluster
 from db.session import session_scope
-from services.costs import (
+from services.core.errors import BudgetExceeded, InvalidInputError
+from services.providers.registry import ProviderSet
+from services.spend.budget import (
     DEFAULT_MONTHLY_BUDGET_USD,
     BudgetGuard,
     cost_report,
@@ -20,9 +22,7 @@ from services.costs import (
     preflight,
     set_monthly_budget,
 )
-from services.errors import BudgetExceeded, InvalidInputError
-from services.pricing import dataforseo_estimate_usd, llm_cost_usd, model_price
-from services.providers.registry import ProviderSet
+from services.spend.pricing import dataforseo_estimate_usd, llm_cost_usd, model_price
 
 
 @dataclass

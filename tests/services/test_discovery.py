@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from db.models import APIUsage, KeywordMetric
 from db.session import session_scope
-from services import discovery
-from services.errors import BudgetExceeded, InvalidInputError
-from services.pricing import KEYWORD_SUGGESTIONS_LIVE
+from services.core.errors import BudgetExceeded, InvalidInputError
+from services.keyword_lists import discovery
+from services.spend.pricing import KEYWORD_SUGGESTIONS_LIVE
 from tests.conftest import CONTRACTS
 from tests.services.keyword_list_fakes import FakeBudget, RecordingClient, add_keywords
 

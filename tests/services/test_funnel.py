@@ -15,12 +15,12 @@ from sqlalchemy import func, select
 
 from db.models import APIUsage, ClusterPage, KeywordCluster
 from db.session import session_scope
-from services.errors import InvalidInputError
-from services.funnel import FunnelDeps, generate_cluster
+from services.core.errors import InvalidInputError
+from services.core.scoring import calculate_score
 from services.providers.base import EXPANSION_STRATEGIES, BrandProfile, Candidate, ExpansionRequest
-from services.scoring import calculate_score
-from services.stage1_expand import run_stage1
-from services.stage2_enrich import run_stage2
+from services.seed_clusters.api import FunnelDeps, generate_cluster
+from services.seed_clusters.enrich import run_stage2
+from services.seed_clusters.expand import run_stage1
 
 SLUG = re.compile(r"^/collections/[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -44,7 +44,9 @@ def _count(engine, model):
 # ---------------------------------------------------------------- Stage 1
 def test_stage1_returns_15_to_20_candidates_with_all_fields():
     llm = ScriptedLLM(TRAIL_CANDIDATES)
-    result = run_stage1(llm, ExpansionRequest(seed="trail running shoes", brand=BrandProfile.from_dict(BRAND)))
+    result = run_stage1(
+        llm, ExpansionRequest(seed="trail running shoes", brand=BrandProfile.from_dict(BRAND))
+    )
     assert 15 <= len(result.candidates) <= 20
     for c in result.candidates:
         assert c.keyword and c.rationale and c.estimated_intent
@@ -95,7 +97,12 @@ def test_stage2_enriches_in_one_batch_call_and_flags_low_volume_without_removing
     low = {c.keyword for c in outcome.candidates if c.low_volume}
     assert low == {k for k, v in TRAIL_VOLUMES.items() if v < 50}
     first = outcome.candidates[0]
-    assert (first.search_volume, first.cpc, first.competition, first.competition_level) == (60500, 1.2, 0.4, "MEDIUM")
+    assert (first.search_volume, first.cpc, first.competition, first.competition_level) == (
+        60500,
+        1.2,
+        0.4,
+        "MEDIUM",
+    )
 
 
 def test_stage2_unavailable_continues_without_volume_and_warns():
@@ -126,7 +133,9 @@ def test_near_duplicates_keep_the_higher_volume_variant(engine, project_id):
     kws = {p.keyword for p in result.suggestions}
     assert "women's trail running shoes" in kws  # 9,900 searches/month
     assert "trail running shoes for women" not in kws  # 1,300: cannibalization risk
-    dropped = {d["keyword"]: d["reason"] for d in result.generation_metadata["stages"]["filter"]["dropped"]}
+    dropped = {
+        d["keyword"]: d["reason"] for d in result.generation_metadata["stages"]["filter"]["dropped"]
+    }
     assert "near-duplicate" in dropped["trail running shoes for women"]
 
 
@@ -139,8 +148,13 @@ def test_low_volume_candidates_are_filtered(engine, project_id):
 
 
 def test_volume_threshold_relaxes_when_fewer_than_5_would_remain(engine, project_id):
-    volumes = {k: 10 for k in TRAIL_VOLUMES} | {"trail running shoes": 60500, "best trail running shoes": 900}
-    result = generate_cluster("trail running shoes", BRAND, project_id, deps=_deps(engine, volume=DictVolume(volumes)))
+    volumes = {k: 10 for k in TRAIL_VOLUMES} | {
+        "trail running shoes": 60500,
+        "best trail running shoes": 900,
+    }
+    result = generate_cluster(
+        "trail running shoes", BRAND, project_id, deps=_deps(engine, volume=DictVolume(volumes))
+    )
     assert 8 <= len(result.suggestions) <= 12
     assert any(p.search_volume == 10 for p in result.suggestions)
     assert any("relaxed" in w for w in result.warnings)
@@ -171,7 +185,9 @@ def test_result_and_saved_cluster_carry_metadata_and_usage(engine, project_id):
 
 def test_stage2_failure_returns_best_effort_result_with_warning(engine, project_id):
     volume = DictVolume({}, error="DataForSEO 50000 Internal Error")
-    result = generate_cluster("trail running shoes", BRAND, project_id, deps=_deps(engine, volume=volume))
+    result = generate_cluster(
+        "trail running shoes", BRAND, project_id, deps=_deps(engine, volume=volume)
+    )
     assert result.success
     assert 8 <= len(result.suggestions) <= 12
     assert all(p.search_volume is None for p in result.suggestions)
@@ -182,7 +198,9 @@ def test_stage2_failure_returns_best_effort_result_with_warning(engine, project_
 def test_stage3_failure_falls_back_to_offline_filter_with_warning(engine, project_id):
     failing = ScriptedLLM(TRAIL_CANDIDATES, filter_error="invalid structured output twice")
     fallback = ScriptedLLM(TRAIL_CANDIDATES)
-    result = generate_cluster("trail running shoes", BRAND, project_id, deps=_deps(engine, failing, fallback_llm=fallback))
+    result = generate_cluster(
+        "trail running shoes", BRAND, project_id, deps=_deps(engine, failing, fallback_llm=fallback)
+    )
     assert result.success and 8 <= len(result.suggestions) <= 12
     assert fallback.filter_requests and any("offline filter was used" in w for w in result.warnings)
 

@@ -9,14 +9,14 @@ from sqlalchemy import func, select, update
 
 from db.models import APIUsage, BudgetReservation, ClusterPage, KeywordCluster, KeywordMetric
 from db.session import session_scope
-from services.approval import bulk_approve
-from services.costs import BudgetGuard, estimate_cluster_cost, set_monthly_budget
-from services.errors import BudgetExceeded
-from services.funnel import FunnelDeps, generate_cluster
-from services.providers.anthropic_llm import AnthropicProvider
-from services.providers.dataforseo import DataForSEOClient, DataForSEOVolumeProvider
-from services.providers.offline_llm import OfflineLLMProvider
+from services.core.errors import BudgetExceeded
+from services.providers.dataforseo.client import DataForSEOClient, DataForSEOVolumeProvider
+from services.providers.llm.claude import AnthropicProvider
+from services.providers.llm.offline import OfflineLLMProvider
 from services.providers.registry import ProviderSet
+from services.seed_clusters.api import FunnelDeps, generate_cluster
+from services.seed_clusters.approval import bulk_approve
+from services.spend.budget import BudgetGuard, estimate_cluster_cost, set_monthly_budget
 from tests.fakes.contracts import (
     anthropic_error,
     anthropic_message,

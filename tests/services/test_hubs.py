@@ -1,4 +1,4 @@
-"""Topical hubs (:mod:`services.hubs`): bounded size, pillar coherence, determinism.
+"""Topical hubs (:mod:`services.clustering.hubs`): bounded size, pillar coherence, determinism.
 
 The synthetic inputs mimic a single-domain keyword list: every cluster centroid shares one
 strong common direction (the domain word), so all clusters are linked at the hub threshold
@@ -12,9 +12,9 @@ import random
 import numpy as np
 import pytest
 
-from services import hubs
+from services.clustering import hubs
 
-#: Hub threshold of the static tier (``services.clustering.HUB_THRESHOLDS``).
+#: Hub threshold of the static tier (``services.clustering.pages.HUB_THRESHOLDS``).
 THRESHOLD = 0.80
 
 

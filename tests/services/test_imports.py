@@ -12,16 +12,16 @@ from sqlalchemy import func, select
 
 from db.models import KeywordMetric, Project
 from db.session import session_scope
-from services import imports
-from services.errors import ImportFormatError, NotFoundError
-from services.imports import (
+from services.core.errors import ImportFormatError, NotFoundError
+from services.core.text import normalize_keyword
+from services.projects import imports
+from services.projects.imports import (
     OUTPUT_COLUMNS,
     UNIVERSE_COLUMNS,
     import_keywords,
     load_keyword_universe,
     parse_keyword_export,
 )
-from services.text import normalize_keyword
 from tests.conftest import GKP_ES, SEMRUSH_ATW, SEMRUSH_ATW_CLUSTERED, SEMRUSH_WP
 
 AHREFS_HEADER = [

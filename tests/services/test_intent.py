@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.intent import (
+from services.clustering.intent import (
     agreement,
     classify_intents,
     format_labels,

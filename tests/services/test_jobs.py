@@ -11,9 +11,8 @@ import uuid
 import pytest
 from huey import Huey, RedisHuey, SqliteHuey
 
-import db.list_models  # noqa: F401 - registers the list tables for the cleanup fixture
-from services import jobs
-from services.errors import InvalidInputError, NotFoundError
+from services.app import jobs
+from services.core.errors import InvalidInputError, NotFoundError
 from tests.services.keyword_list_fakes import TrigramEmbedder, add_keywords
 
 GATE = threading.Event()
@@ -121,7 +120,7 @@ def test_cluster_job_failure_marks_keywords_failed(immediate, engine, project_id
     add_keywords(engine, project_id, [("red shoes", 100)])
     job = jobs.get_job(jobs.submit("cluster", project_id, {"options": {"strictness": "extreme"}}))
     assert job.status == "failed" and "Strictness" in job.error
-    from services.list_store import list_view
+    from services.keyword_lists.store import list_view
 
     assert list_view(engine, project_id).keywords["status"].tolist() == ["failed"]
 
@@ -197,7 +196,7 @@ def test_real_consumer_thread_with_redis(engine, project_id, monkeypatch):
 
 
 def test_build_huey_picks_storage_from_settings(tmp_path):
-    from services.config import load_settings
+    from services.core.config import load_settings
 
     sqlite = jobs.build_huey(
         load_settings(

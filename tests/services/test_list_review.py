@@ -8,18 +8,16 @@ import io
 import pytest
 from sqlalchemy import select
 
-import db.list_models  # noqa: F401 - registers the list tables for the cleanup fixture
-from db.list_models import ListCluster, ListHub
-from db.models import ClusterPage, KeywordCluster
+from db.models import ClusterPage, KeywordCluster, ListCluster, ListHub
 from db.session import session_scope
-from services import list_store
-from services.approval import bulk_approve
-from services.clustering import ClusterOptions
-from services.errors import NotFoundError
-from services.list_clustering import run_list_clustering
-from services.list_export import clusters_csv
-from services.list_review import send_hub_to_review, sync_approvals
-from services.scoring import calculate_score
+from services.clustering.pages import ClusterOptions
+from services.core.errors import NotFoundError
+from services.core.scoring import calculate_score
+from services.keyword_lists import store as list_store
+from services.keyword_lists.export import clusters_csv
+from services.keyword_lists.run import run_list_clustering
+from services.keyword_lists.send_to_review import send_hub_to_review, sync_approvals
+from services.seed_clusters.approval import bulk_approve
 from tests.services.keyword_list_fakes import TrigramEmbedder, add_keywords
 
 ROWS = [

@@ -3,12 +3,15 @@ import io
 import pandas as pd
 import pytest
 
-from services.errors import InvalidInputError
-from services.exports import neutralise_cell, to_csv_bytes, to_xlsx_bytes
-from services.review import to_decisions
+from services.core.errors import InvalidInputError
+from services.seed_clusters.export import neutralise_cell, to_csv_bytes, to_xlsx_bytes
+from services.seed_clusters.review import to_decisions
 
-IDS = ["0b3c7a3e-0000-4000-8000-000000000001", "0b3c7a3e-0000-4000-8000-000000000002",
-       "0b3c7a3e-0000-4000-8000-000000000003"]
+IDS = [
+    "0b3c7a3e-0000-4000-8000-000000000001",
+    "0b3c7a3e-0000-4000-8000-000000000002",
+    "0b3c7a3e-0000-4000-8000-000000000003",
+]
 
 
 def _table():
@@ -17,9 +20,16 @@ def _table():
             "id": IDS,
             "approve": [False, False, False],
             "role": ["parent", "child", "child"],
-            "keyword": ["trail running shoes", "waterproof trail running shoes", "cheap trail running shoes"],
-            "url_slug": ["/collections/trail-running-shoes", "/collections/waterproof-trail-running-shoes",
-                         "/collections/cheap-trail-running-shoes"],
+            "keyword": [
+                "trail running shoes",
+                "waterproof trail running shoes",
+                "cheap trail running shoes",
+            ],
+            "url_slug": [
+                "/collections/trail-running-shoes",
+                "/collections/waterproof-trail-running-shoes",
+                "/collections/cheap-trail-running-shoes",
+            ],
         }
     )
 
@@ -52,7 +62,7 @@ def test_to_decisions_rejects_bad_edits(mutate, message):
         to_decisions(_table(), mutate(_table()))
 
 
-@pytest.mark.parametrize("bad", ["=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"])
+@pytest.mark.parametrize("bad", ['=HYPERLINK("x")', "+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"])
 def test_neutralise_cell_defuses_formulas(bad):
     assert neutralise_cell(bad) == "'" + bad
 

@@ -2,13 +2,14 @@ import math
 
 import pytest
 
-from services.scoring import calculate_score, volume_score
-from services.slugs import collection_slug, normalize_slug
-from services.text import canonical_key, normalize_keyword
+from services.core.scoring import calculate_score, volume_score
+from services.core.slugs import collection_slug, normalize_slug
+from services.core.text import canonical_key, normalize_keyword
 
 
 @pytest.mark.parametrize(
-    ("volume", "expected"), [(None, 0.0), (0, 0.0), (1, 0.0), (10, 10.0), (1000, 30.0), (10**6, 50.0), (10**9, 50.0)]
+    ("volume", "expected"),
+    [(None, 0.0), (0, 0.0), (1, 0.0), (10, 10.0), (1000, 30.0), (10**6, 50.0), (10**9, 50.0)],
 )
 def test_volume_score_is_capped_log_scale(volume, expected):
     assert volume_score(volume) == pytest.approx(expected)
@@ -25,7 +26,10 @@ def test_composite_score_unknown_competition_is_neutral_and_unknown_volume_zero(
 
 
 def test_slug_matches_spec_example():
-    assert collection_slug("waterproof trail running shoes") == "/collections/waterproof-trail-running-shoes"
+    assert (
+        collection_slug("waterproof trail running shoes")
+        == "/collections/waterproof-trail-running-shoes"
+    )
 
 
 def test_slug_strips_special_characters_and_caps_length():
@@ -50,7 +54,9 @@ def test_normalize_slug_accepts_user_edits():
 
 
 def test_near_duplicate_key_ignores_order_possessives_plurals_and_stop_words():
-    assert canonical_key("women's trail running shoes") == canonical_key("trail running shoes for women")
+    assert canonical_key("women's trail running shoes") == canonical_key(
+        "trail running shoes for women"
+    )
     assert canonical_key("trail running shoe") == canonical_key("Trail  Running Shoes")
     assert canonical_key("trail running shoes") != canonical_key("road running shoes")
 

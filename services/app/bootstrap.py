@@ -1,0 +1,97 @@
+"""Composition root: builds the database and providers from settings.
+
+The app wraps :func:`build_app` once in ``st.cache_resource``; tests call it with their own
+settings (or build :class:`services.seed_clusters.api.FunnelDeps` with fakes directly).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+
+from db.session import init_db
+from services.core.config import Settings, get_settings
+from services.providers.base import Embedder
+from services.providers.registry import ProviderSet, build_providers
+from services.seed_clusters.api import FunnelDeps
+
+
+@dataclass
+class AppContext:
+    """Process-wide singletons: settings and the migrated engine (thread-safe)."""
+
+    settings: Settings
+    engine: Engine
+
+    def embedder(self) -> Embedder:
+        """The shared funnel embedder (MiniLM int8 ONNX), loaded once per process."""
+        from services.providers.embeddings import get_embedder
+
+        return get_embedder("minilm")
+
+    def providers(self) -> ProviderSet:
+        """Adapters per the user's choice on the Settings page (offline by default)."""
+        from services.core.app_settings import default_provider_choices, get_provider_choices
+
+        choices = get_provider_choices(self.engine, default_provider_choices(self.settings))
+        return build_providers(
+            self.settings,
+            self.engine,
+            self.embedder,
+            llm_choice=choices.get("llm", "offline"),
+            volume_choice=choices.get("volume", "offline"),
+        )
+
+    def funnel_plan(self) -> FunnelPlan:
+        """Funnel dependencies, provider warnings and the cost preflight, from ONE provider set."""
+        from services.spend.budget import BudgetGuard, estimate_cluster_cost, preflight
+
+        ps = self.providers()
+        budget: Any = None
+        estimate = None
+        if ps.is_paid:
+            budget = BudgetGuard(self.engine)
+            estimate = lambda: estimate_cluster_cost(ps).total_usd  # noqa: E731
+        deps = FunnelDeps(
+            engine=self.engine,
+            llm=ps.llm,
+            volume=ps.volume,
+            embedder_factory=self.embedder,
+            fallback_llm=ps.offline_llm if ps.llm is not ps.offline_llm else None,
+            budget=budget,
+            estimate_usd=estimate,
+        )
+        return FunnelPlan(deps=deps, warnings=ps.warnings, preflight=preflight(self.engine, ps))
+
+    def funnel_deps(self) -> tuple[FunnelDeps, list[str]]:
+        """Funnel dependencies plus provider warnings to show the user."""
+        plan = self.funnel_plan()
+        return plan.deps, plan.warnings
+
+
+@dataclass
+class FunnelPlan:
+    """What the New Cluster page needs before a run.
+
+    Attributes:
+        deps: the funnel's dependencies.
+        warnings: why a chosen provider is not in force (missing keys…).
+        preflight: ``services.spend.budget.Preflight`` — estimate (USD) next to the budget left.
+    """
+
+    deps: FunnelDeps
+    warnings: list[str]
+    preflight: Any
+
+
+def build_app(settings: Settings | None = None) -> AppContext:
+    """Start-up: settings, Fernet key, engine, migrations."""
+    settings = settings or get_settings()
+    engine = init_db(
+        settings.database_url,
+        secret_key=settings.get("CLUSTER_PLANNER_SECRET_KEY"),
+        key_file=settings.data_dir / "fernet.key",
+    )
+    return AppContext(settings=settings, engine=engine)

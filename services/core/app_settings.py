@@ -1,0 +1,52 @@
+"""Workspace settings stored in ``app_settings`` (provider choices, monthly budget)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine
+
+from db.models import AppSetting
+from db.session import session_scope
+
+PROVIDERS_KEY = "providers"
+
+
+def get_setting(engine: Engine, key: str, default: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON value stored under ``key`` (``default`` or {} when unset)."""
+    with session_scope(engine) as s:
+        row = s.get(AppSetting, key)
+        return dict(row.value) if row else dict(default or {})
+
+
+def set_setting(engine: Engine, key: str, value: dict[str, Any]) -> None:
+    """Create or replace the JSON value under ``key``."""
+    with session_scope(engine) as s:
+        row = s.get(AppSetting, key)
+        if row is None:
+            s.add(AppSetting(key=key, value=value))
+        else:
+            row.value = value
+
+
+def get_provider_choices(engine: Engine, defaults: dict[str, str] | None = None) -> dict[str, str]:
+    """{"llm": …, "volume": …}: the user's choice on the Settings page, else ``defaults``
+    (the ``LLM_PROVIDER`` / ``VOLUME_PROVIDER`` settings), else offline for both."""
+    base = {"llm": "offline", "volume": "offline"} | {
+        k: v for k, v in (defaults or {}).items() if v
+    }
+    value = get_setting(engine, PROVIDERS_KEY, base)
+    return {"llm": value.get("llm", base["llm"]), "volume": value.get("volume", base["volume"])}
+
+
+def default_provider_choices(settings: Any) -> dict[str, str]:
+    """Defaults from settings: ``LLM_PROVIDER`` and ``VOLUME_PROVIDER`` (env or secrets.toml)."""
+    return {
+        "llm": settings.get("LLM_PROVIDER") or "offline",
+        "volume": settings.get("VOLUME_PROVIDER") or "offline",
+    }
+
+
+def set_provider_choices(engine: Engine, llm: str, volume: str) -> None:
+    """Store the user's provider choices (validated by the caller against the registry)."""
+    set_setting(engine, PROVIDERS_KEY, {"llm": llm, "volume": volume})

@@ -1,0 +1,147 @@
+"""Keyword text normalisation shared by the importer, the funnel and list clustering.
+
+Two levels:
+
+* :func:`normalize_keyword` — the storage key: Unicode NFKC, lowercase, collapsed
+  whitespace, trimmed. "Trail  Running Shoes " → "trail running shoes".
+* :func:`canonical_key` — the near-duplicate key: additionally drops possessives, stop
+  words and simple plurals and sorts the words, so "women's trail running shoes" and
+  "trail running shoes for women" share one key (a cannibalization risk, spec Stage 3).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_WS = re.compile(r"\s+")
+_TOKEN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
+
+#: Function words that never change which page a keyword belongs to (English + Spanish basics).
+STOP_WORDS: frozenset[str] = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "for",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "with",
+        "and",
+        "or",
+        "by",
+        "from",
+        "into",
+        "your",
+        "my",
+        "our",
+        "is",
+        "are",
+        "be",
+        "best",
+        "top",
+        "vs",
+        "versus",
+        "near",
+        "me",
+        "de",
+        "la",
+        "el",
+        "los",
+        "las",
+        "del",
+        "para",
+        "con",
+        "y",
+        "en",
+        "un",
+        "una",
+    ]
+)
+
+#: Words that qualify a keyword without changing the page that serves it ("awesome free
+#: wordpress themes" and "top free wordpress themes" are one page), plus years ("… 2025").
+FILLER_WORDS: frozenset[str] = frozenset(
+    [
+        "awesome",
+        "amazing",
+        "great",
+        "good",
+        "cool",
+        "nice",
+        "most",
+        "popular",
+        "list",
+        "ultimate",
+        "greatest",
+        "finest",
+    ]
+)
+_YEAR = re.compile(r"^(19|20)\d\d$")
+
+_IRREGULAR = {"women": "woman", "men": "man", "children": "child", "feet": "foot", "kids": "kid"}
+
+
+def normalize_keyword(text: str) -> str:
+    """Storage form of a keyword: NFKC, lowercase, single spaces, trimmed.
+
+    Args:
+        text: raw keyword as typed or exported.
+
+    Returns:
+        The normalised keyword ("" for blank input).
+    """
+    return _WS.sub(" ", unicodedata.normalize("NFKC", text or "")).strip().lower()
+
+
+@lru_cache(maxsize=200_000)
+def singularize(word: str) -> str:
+    """Cheap English singular for plural-insensitive matching ("shoes" → "shoe").
+
+    Rule-based on purpose (no dictionary): it only has to map a plural and its singular to
+    the same string, not produce correct English.
+    """
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes", "zes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is", "ous")):
+        return word[:-1]
+    return word
+
+
+def tokens(text: str) -> list[str]:
+    """Word tokens of a normalised keyword, possessives stripped ("women's" → "women")."""
+    out = []
+    for tok in _TOKEN.findall(normalize_keyword(text)):
+        tok = tok.replace("’", "'")
+        if tok.endswith("'s"):
+            tok = tok[:-2]
+        elif tok.endswith("s'"):
+            tok = tok[:-1]
+        out.append(tok.replace("'", ""))
+    return out
+
+
+def content_tokens(text: str) -> list[str]:
+    """Singularised tokens without stop words, in keyword order."""
+    return [singularize(t) for t in tokens(text) if t not in STOP_WORDS]
+
+
+def canonical_key(text: str) -> str:
+    """Order-, plural-, possessive-, stop-word-, filler- and year-insensitive key of a keyword.
+
+    Returns:
+        Sorted content tokens joined by spaces; falls back to the normalised keyword when
+        every token is a stop word.
+    """
+    toks = sorted({t for t in content_tokens(text) if t not in FILLER_WORDS and not _YEAR.match(t)})
+    return " ".join(toks) if toks else normalize_keyword(text)

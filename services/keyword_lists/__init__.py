@@ -1,0 +1,1 @@
+"""keyword_lists."""

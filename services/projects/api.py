@@ -1,0 +1,139 @@
+"""Projects: create, edit, list; the brand profile; the WordPress password stays encrypted."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
+
+from db.models import KeywordCluster, KeywordMetric, Project
+from db.session import session_scope
+from services.core.errors import InvalidInputError, NotFoundError
+from services.core.ids import as_uuid
+from services.providers.base import BrandProfile
+
+KEEP_SECRET = object()  # pass as wordpress_app_password to leave the stored one unchanged
+
+
+@dataclass
+class ProjectView:
+    """A project as pages see it: the WordPress password only as "set"/"not set"."""
+
+    id: uuid.UUID
+    name: str
+    domain: str
+    wordpress_url: str
+    wordpress_username: str
+    wordpress_password_set: bool
+    brand: BrandProfile
+    location_name: str
+    language_name: str
+    keyword_count: int = 0
+    cluster_count: int = 0
+    brand_config: dict[str, Any] = field(default_factory=dict)
+
+
+def _view(p: Project, keyword_count: int = 0, cluster_count: int = 0) -> ProjectView:
+    return ProjectView(
+        id=p.id,
+        name=p.name,
+        domain=p.domain or "",
+        wordpress_url=p.wordpress_url or "",
+        wordpress_username=p.wordpress_username or "",
+        wordpress_password_set=bool(p.wordpress_app_password),
+        brand=BrandProfile.from_dict(p.brand_config),
+        location_name=p.location_name,
+        language_name=p.language_name,
+        keyword_count=keyword_count,
+        cluster_count=cluster_count,
+        brand_config=dict(p.brand_config or {}),
+    )
+
+
+def list_projects(engine: Engine) -> list[ProjectView]:
+    """All projects, by name, with keyword and cluster counts."""
+    with session_scope(engine) as s:
+        kw = dict(
+            s.execute(
+                select(KeywordMetric.project_id, func.count()).group_by(KeywordMetric.project_id)
+            )
+            .tuples()
+            .all()
+        )
+        cl = dict(
+            s.execute(
+                select(KeywordCluster.project_id, func.count()).group_by(KeywordCluster.project_id)
+            )
+            .tuples()
+            .all()
+        )
+        return [
+            _view(p, kw.get(p.id, 0), cl.get(p.id, 0))
+            for p in s.scalars(select(Project).order_by(Project.name))
+        ]
+
+
+def get_project(engine: Engine, project_id: Any) -> ProjectView:
+    """One project. Raises ``NotFoundError``."""
+    with session_scope(engine) as s:
+        p = s.get(Project, as_uuid(project_id))
+        if p is None:
+            raise NotFoundError("Project not found.")
+        return _view(p)
+
+
+def save_project(
+    engine: Engine,
+    *,
+    name: str,
+    domain: str = "",
+    brand: BrandProfile | None = None,
+    wordpress_url: str = "",
+    wordpress_username: str = "",
+    wordpress_app_password: Any = KEEP_SECRET,
+    location_name: str = "United States",
+    language_name: str = "English",
+    project_id: Any = None,
+) -> uuid.UUID:
+    """Create (``project_id`` None) or update a project.
+
+    Args:
+        wordpress_app_password: new password, "" to clear, or :data:`KEEP_SECRET` to keep.
+
+    Returns:
+        The project id.
+
+    Raises:
+        InvalidInputError: empty or duplicate name.
+        NotFoundError: unknown ``project_id``.
+    """
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInputError("A project needs a name.")
+    domain = (domain or "").strip().removeprefix("https://").removeprefix("http://").strip("/")
+    try:
+        with session_scope(engine) as s:
+            if project_id is None:
+                p = Project(name=name)
+                s.add(p)
+            else:
+                found = s.get(Project, as_uuid(project_id))
+                if found is None:
+                    raise NotFoundError("Project not found.")
+                p = found
+            p.name = name
+            p.domain = domain or None
+            p.brand_config = (brand or BrandProfile()).to_dict()
+            p.wordpress_url = wordpress_url.strip() or None
+            p.wordpress_username = wordpress_username.strip() or None
+            if wordpress_app_password is not KEEP_SECRET:
+                p.wordpress_app_password = str(wordpress_app_password).strip() or None
+            p.location_name = location_name or "United States"
+            p.language_name = language_name or "English"
+            s.flush()
+            return p.id
+    except IntegrityError as exc:
+        raise InvalidInputError(f"A project named '{name}' already exists.") from exc

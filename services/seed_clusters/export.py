@@ -1,0 +1,96 @@
+"""Cluster exports: CSV (formula-injection safe) and Excel."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from db.models import KeywordCluster
+from db.session import session_scope
+from services.core.errors import NotFoundError
+from services.core.ids import as_uuid
+
+EXPORT_COLUMNS = [
+    "cluster",
+    "seed",
+    "role",
+    "keyword",
+    "url_slug",
+    "search_volume",
+    "cpc",
+    "competition",
+    "composite_score",
+    "expansion_strategy",
+    "approved",
+]
+_DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """Defuse CSV/formula injection: a text cell starting with = + - @ tab or CR gets a ``'``.
+
+    Numbers are left alone (a negative number is data, not a formula). Source: OWASP
+    "CSV Injection".
+    """
+    if isinstance(value, str) and value.startswith(_DANGEROUS_PREFIXES):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Copy of ``df`` with every text cell passed through :func:`neutralise_cell`."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(neutralise_cell)
+    return out
+
+
+def cluster_export_frame(engine: Engine, cluster_id: Any) -> pd.DataFrame:
+    """One row per page of the cluster with :data:`EXPORT_COLUMNS` (parent first).
+
+    Raises:
+        NotFoundError: unknown cluster.
+    """
+    with session_scope(engine) as s:
+        cluster = s.get(KeywordCluster, as_uuid(cluster_id))
+        if cluster is None:
+            raise NotFoundError("Cluster not found.")
+        rows = [
+            {
+                "cluster": cluster.name,
+                "seed": cluster.seed_keyword,
+                "role": p.role,
+                "keyword": p.keyword,
+                "url_slug": p.url_slug,
+                "search_volume": p.search_volume,
+                "cpc": p.cpc,
+                "competition": p.competition,
+                "composite_score": p.composite_score,
+                "expansion_strategy": p.expansion_strategy,
+                "approved": bool(p.is_approved),
+            }
+            for p in sorted(cluster.pages, key=lambda p: (p.role != "parent", p.sort_order))
+        ]
+    return pd.DataFrame(rows, columns=EXPORT_COLUMNS)
+
+
+def to_csv_bytes(df: pd.DataFrame) -> bytes:
+    """UTF-8 CSV (with BOM, so Excel reads accents right) of a neutralised copy of ``df``."""
+    return neutralise_frame(df).to_csv(index=False).encode("utf-8-sig")
+
+
+def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "Cluster") -> bytes:
+    """Excel workbook (xlsxwriter) of a neutralised copy of ``df``."""
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="xlsxwriter") as writer:
+        neutralise_frame(df).to_excel(writer, index=False, sheet_name=sheet[:31])
+    return buf.getvalue()
+
+
+def cluster_csv(engine: Engine, cluster_id: Any) -> bytes:
+    """The "Download CSV" file of a cluster."""
+    return to_csv_bytes(cluster_export_frame(engine, cluster_id))

@@ -1,0 +1,83 @@
+"""Read models of seed clusters for the Clusters page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, case, func, select
+
+from db.models import APIUsage, ClusterPage, KeywordCluster
+from db.session import session_scope
+from services.core.ids import as_uuid
+
+CLUSTER_COLUMNS = [
+    "id",
+    "name",
+    "seed_keyword",
+    "status",
+    "pages",
+    "approved_pages",
+    "total_search_volume",
+    "cost_usd",
+    "created_at",
+]
+
+
+def list_clusters(engine: Engine, project_id: Any) -> pd.DataFrame:
+    """Clusters of a project, newest first, with page counts, total search volume
+    (searches/month, summed over pages) and cost (USD, from APIUsage)."""
+    with session_scope(engine) as s:
+        page_stats = (
+            select(
+                ClusterPage.cluster_id,
+                func.count(ClusterPage.id).label("pages"),
+                func.sum(case((ClusterPage.is_approved.is_(True), 1), else_=0)).label("approved"),
+                func.coalesce(func.sum(ClusterPage.search_volume), 0).label("volume"),
+            )
+            .group_by(ClusterPage.cluster_id)
+            .subquery()
+        )
+        cost = (
+            select(APIUsage.cluster_id, func.sum(APIUsage.cost_usd).label("cost"))
+            .group_by(APIUsage.cluster_id)
+            .subquery()
+        )
+        rows = s.execute(
+            select(
+                KeywordCluster.id,
+                KeywordCluster.name,
+                KeywordCluster.seed_keyword,
+                KeywordCluster.status,
+                func.coalesce(page_stats.c.pages, 0),
+                func.coalesce(page_stats.c.approved, 0),
+                func.coalesce(page_stats.c.volume, 0),
+                func.coalesce(cost.c.cost, 0.0),
+                KeywordCluster.created_at,
+            )
+            .outerjoin(page_stats, page_stats.c.cluster_id == KeywordCluster.id)
+            .outerjoin(cost, cost.c.cluster_id == KeywordCluster.id)
+            .where(KeywordCluster.project_id == as_uuid(project_id))
+            .order_by(KeywordCluster.created_at.desc())
+        ).all()
+    df = pd.DataFrame([tuple(r) for r in rows], columns=CLUSTER_COLUMNS)
+    df["id"] = df["id"].astype(str)
+    return df
+
+
+def cluster_pages_frame(engine: Engine, cluster_id: Any) -> pd.DataFrame:
+    """Pages of one cluster (keyword, role, search_volume, is_approved) for the volume chart."""
+    with session_scope(engine) as s:
+        rows = s.execute(
+            select(
+                ClusterPage.keyword,
+                ClusterPage.role,
+                ClusterPage.search_volume,
+                ClusterPage.is_approved,
+            )
+            .where(ClusterPage.cluster_id == as_uuid(cluster_id))
+            .order_by(ClusterPage.sort_order)
+        ).all()
+    return pd.DataFrame(
+        [tuple(r) for r in rows], columns=["keyword", "role", "search_volume", "is_approved"]
+    )
