@@ -137,3 +137,23 @@ def save_project(
             return p.id
     except IntegrityError as exc:
         raise InvalidInputError(f"A project named '{name}' already exists.") from exc
+
+
+def resolve_project(engine: Engine, name_or_id: str) -> ProjectView:
+    """A project by id or by exact name (the CLI's PROJECT argument).
+
+    Raises
+    ------
+    NotFoundError
+        No project has that id or name.
+    """
+    text = (name_or_id or "").strip()
+    try:
+        return get_project(engine, uuid.UUID(text))
+    except (ValueError, NotFoundError):
+        pass
+    with session_scope(engine) as s:
+        p = s.scalars(select(Project).where(Project.name == text)).first()
+        if p is None:
+            raise NotFoundError(f"No project named or numbered '{text}'.")
+        return _view(p)
