@@ -95,7 +95,8 @@ def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentP
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name == name:  # package without commands yet
+            if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
+                # package without commands yet
                 continue
             raise
         module.register(sub, common_options())
