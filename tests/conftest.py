@@ -83,3 +83,18 @@ def project_id(engine):
         s.add(p)
         s.flush()
         return p.id
+
+
+DB_FIXTURES = {"engine", "migrated_engine", "project_id", "database_url"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that touches the database ``db`` (by the fixtures it uses) and every
+    test under ``tests/browser`` ``browser``, so ``-m "not db and not slow and not browser"``
+    is the unit suite (no database, no server)."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if names & DB_FIXTURES:
+            item.add_marker(pytest.mark.db)
+        if "browser" in Path(str(item.fspath)).parts or item.fspath.basename == "test_browser.py":
+            item.add_marker(pytest.mark.browser)

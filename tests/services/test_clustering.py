@@ -352,6 +352,7 @@ def test_greedy_communities_are_disjoint_densest_first():
     assert labels.tolist() == [0, 0, 0, 0, -1]
 
 
+@pytest.mark.slow
 def test_100k_list_never_allocates_an_n_by_n_matrix(monkeypatch):
     monkeypatch.setattr(ck, "IVF_MAX_CELLS", 256)  # fewer k-means cells: same code path, faster
     n = 100_000

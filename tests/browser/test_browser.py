@@ -29,7 +29,7 @@ from services.projects.api import save_project
 from services.providers.base import BrandProfile
 from services.seed_clusters.api import FunnelDeps, generate_cluster
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 
