@@ -6,6 +6,7 @@ settings (or build :class:`services.seed_clusters.api.FunnelDeps` with fakes dir
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +85,17 @@ class FunnelPlan:
     deps: FunnelDeps
     warnings: list[str]
     preflight: Any
+
+
+def job_handlers() -> dict[str, Callable[[Any], dict[str, Any]]]:
+    """Background-job kind → handler (each takes a :class:`services.app.jobs.JobContext`).
+
+    The one place that wires job kinds to feature packages; modules are imported here, when a
+    worker first needs a handler, not when the queue module is imported.
+    """
+    from services.keyword_lists.jobs import cluster_job, discovery_job
+
+    return {"cluster": cluster_job, "discovery": discovery_job}
 
 
 def build_app(settings: Settings | None = None) -> AppContext:

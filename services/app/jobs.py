@@ -16,14 +16,13 @@ process can cancel. Handlers report progress through :class:`JobContext`, which 
 raises :class:`~services.keyword_lists.run.JobCancelled` between blocks once a cancel was
 requested.
 
-Handlers by kind (imported lazily, so this module stays cheap to import):
-``"cluster"`` → :func:`services.keyword_lists.jobs.cluster_job`,
-``"discovery"`` → :func:`services.keyword_lists.jobs.discovery_job`.
+Handlers by kind come from the composition root (:func:`services.app.bootstrap.job_handlers`),
+installed with :func:`configure` or taken from there on first use; the handler modules are
+imported only when a worker needs them, so this module stays cheap to import.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 import time
@@ -42,20 +41,19 @@ from db.session import session_scope
 from services.core.errors import (
     ClusterPlannerError,
     InvalidInputError,
+    JobCancelled,
     NotFoundError,
     ProviderError,
 )
 from services.core.ids import as_uuid
-from services.keyword_lists.run import JobCancelled
 
 log = logging.getLogger(__name__)
 
-#: kind → "module:function" of the handler; a handler takes a :class:`JobContext` and
-#: returns a JSON-ready dict stored in ``Job.result``.
-HANDLERS: dict[str, str] = {
-    "cluster": "services.keyword_lists.jobs:cluster_job",
-    "discovery": "services.keyword_lists.jobs:discovery_job",
-}
+#: Job kinds the queue accepts (their handlers: :func:`services.app.bootstrap.job_handlers`).
+JOB_KINDS: tuple[str, ...] = ("cluster", "discovery")
+Handler = Callable[["JobContext"], dict[str, Any]]
+#: kind → handler installed by :func:`configure` (tests add their own); empty until then.
+HANDLERS: dict[str, Handler] = {}
 JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 ACTIVE = ("queued", "running")
 #: Minimum seconds between two progress writes (and cancel checks) of one job.
@@ -206,8 +204,9 @@ def configure(
     huey: Huey | None = None,
     deps: JobDeps | None = None,
     deps_factory: Callable[[], JobDeps] | None = None,
+    handlers: dict[str, Handler] | None = None,
 ) -> None:
-    """Install a huey instance and/or handler dependencies (tests, or the app at start-up).
+    """Install a huey instance, handler dependencies and/or handlers (tests, the app at start-up).
 
     Parameters
     ----------
@@ -217,6 +216,8 @@ def configure(
         Dependencies handed to handlers.
     deps_factory : callable, optional
         Builds :class:`JobDeps` on first use (default: from :func:`services.app.bootstrap.build_app`).
+    handlers : dict, optional
+        kind → handler, added to :data:`HANDLERS`.
     """
     global _huey, _deps, _deps_factory
     with _lock:
@@ -227,6 +228,8 @@ def configure(
         if deps_factory is not None:
             _deps_factory = deps_factory
             _deps = None
+        if handlers:
+            HANDLERS.update(handlers)
 
 
 def reset() -> None:
@@ -294,7 +297,7 @@ def submit(
     ProviderError
         The queue could not be reached (the job row is marked failed).
     """
-    if kind not in HANDLERS:
+    if kind not in HANDLERS and kind not in JOB_KINDS:
         raise InvalidInputError(f"Unknown job kind {kind!r}.")
     engine = engine or get_deps().engine
     pid = None if project_id is None else as_uuid(project_id)
@@ -359,12 +362,16 @@ def run_job(job_id: str) -> None:
     _finish(engine, jid, "succeeded", result=result, message=str(result.get("message") or "Done"))
 
 
-def _resolve(kind: str) -> Callable[[JobContext], dict[str, Any]]:
-    target = HANDLERS.get(kind)
-    if target is None:
+def _resolve(kind: str) -> Handler:
+    handler = HANDLERS.get(kind)
+    if handler is None:
+        from services.app.bootstrap import job_handlers
+
+        HANDLERS.update({k: v for k, v in job_handlers().items() if k not in HANDLERS})
+        handler = HANDLERS.get(kind)
+    if handler is None:
         raise InvalidInputError(f"Unknown job kind {kind!r}.")
-    module, func = target.split(":")
-    return getattr(importlib.import_module(module), func)
+    return handler
 
 
 def _finish(

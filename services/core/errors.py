@@ -64,3 +64,7 @@ class NotFoundError(ClusterPlannerError):
 
 class InvalidInputError(ClusterPlannerError):
     """User input was rejected before any work was done (empty seed, too many seeds, …)."""
+
+
+class JobCancelled(ClusterPlannerError):
+    """A background job stopped because its cancel was requested (raised between blocks)."""

@@ -36,7 +36,7 @@ from services.clustering.serp_overlap import (
     serp_groups,
     shared_with,
 )
-from services.core.errors import BudgetExceeded, InvalidInputError
+from services.core.errors import BudgetExceeded, InvalidInputError, JobCancelled
 from services.keyword_lists import store as list_store
 from services.providers.base import Embedder, Usage
 
@@ -55,10 +55,6 @@ def list_embedder(n_texts: int) -> Embedder:
     from services.providers.embeddings import get_embedder, pick_tier
 
     return get_embedder(pick_tier(n_texts) if n_texts <= LIST_MINILM_MAX_TEXTS else "static")
-
-
-class JobCancelled(Exception):
-    """Raised by a progress callback when the user cancelled the job."""
 
 
 @dataclass

@@ -15,8 +15,9 @@ from services.clustering.pages import (
     lone_reason,
 )
 from services.clustering.reconcile import Existing, plan_run
+from services.core.errors import JobCancelled
 from services.keyword_lists import store as list_store
-from services.keyword_lists.run import JobCancelled, run_list_clustering
+from services.keyword_lists.run import run_list_clustering
 from tests.services.keyword_list_fakes import TrigramEmbedder, add_keywords
 
 OPTS = ClusterOptions(threshold=0.7, hub_threshold=0.2)

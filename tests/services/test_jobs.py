@@ -48,11 +48,11 @@ def slow_handler(ctx):
 
 
 HANDLERS = {
-    "ok": f"{__name__}:ok_handler",
-    "fail": f"{__name__}:failing_handler",
-    "bug": f"{__name__}:buggy_handler",
-    "cancel": f"{__name__}:cancel_mid_way",
-    "slow": f"{__name__}:slow_handler",
+    "ok": ok_handler,
+    "fail": failing_handler,
+    "bug": buggy_handler,
+    "cancel": cancel_mid_way,
+    "slow": slow_handler,
 }
 
 
