@@ -2,21 +2,14 @@
 
 import streamlit as st
 
-from services.app.context import get_app
 from services.core.errors import ClusterPlannerError
 from services.seed_clusters.approval import bulk_approve
 from services.seed_clusters.export import cluster_csv
 from services.seed_clusters.queries import list_clusters
 from services.seed_clusters.review import REVIEW_COLUMNS, review_table, save_decisions, to_decisions
+from ui.frame import page
 
-if not st.session_state.get("_frame"):  # deep link on a fresh server: load the router first
-    st.switch_page("app.py")
-app = get_app()
-st.title("Cluster Review")
-project_id = st.session_state.get("project_id")
-if not project_id:
-    st.info("Create or select a project first.")
-    st.stop()
+app, project_id = page("Cluster Review")
 
 clusters = list_clusters(app.engine, project_id)
 if clusters.empty:

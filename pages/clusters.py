@@ -3,17 +3,10 @@
 import plotly.express as px
 import streamlit as st
 
-from services.app.context import get_app
 from services.seed_clusters.queries import cluster_pages_frame, list_clusters
+from ui.frame import page
 
-if not st.session_state.get("_frame"):  # deep link on a fresh server: load the router first
-    st.switch_page("app.py")
-app = get_app()
-st.title("Clusters")
-project_id = st.session_state.get("project_id")
-if not project_id:
-    st.info("Create or select a project first.")
-    st.stop()
+app, project_id = page("Clusters")
 
 clusters = list_clusters(app.engine, project_id)
 if clusters.empty:

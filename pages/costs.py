@@ -3,13 +3,10 @@
 import plotly.express as px
 import streamlit as st
 
-from services.app.context import get_app
 from services.spend.budget import cost_report, recent_months
+from ui.frame import page
 
-if not st.session_state.get("_frame"):  # deep link on a fresh server: load the router first
-    st.switch_page("app.py")
-app = get_app()
-st.title("Costs")
+app, _ = page("Costs", needs_project=False)
 month = st.selectbox("Month (UTC)", recent_months(12))
 report = cost_report(app.engine, month)
 budget = report.budget

@@ -2,19 +2,12 @@
 
 import streamlit as st
 
-from services.app.context import get_app
 from services.core.errors import ClusterPlannerError
 from services.projects.api import get_project
 from services.seed_clusters.api import STAGE_LABELS, generate_cluster
+from ui.frame import page
 
-if not st.session_state.get("_frame"):  # deep link on a fresh server: load the router first
-    st.switch_page("app.py")
-app = get_app()
-st.title("New Cluster")
-project_id = st.session_state.get("project_id")
-if not project_id:
-    st.info("Create or select a project first.")
-    st.stop()
+app, project_id = page("New Cluster")
 
 project = get_project(app.engine, project_id)
 funnel = app.funnel_plan()

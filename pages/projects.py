@@ -2,15 +2,12 @@
 
 import streamlit as st
 
-from services.app.context import get_app
 from services.core.errors import ClusterPlannerError
 from services.projects.api import KEEP_SECRET, get_project, save_project
 from services.providers.base import BrandProfile
+from ui.frame import page
 
-if not st.session_state.get("_frame"):  # deep link on a fresh server: load the router first
-    st.switch_page("app.py")
-app = get_app()
-st.title("Projects")
+app, _ = page("Projects", needs_project=False)
 if flash := st.session_state.pop("flash", None):
     st.success(flash)
 

@@ -5,7 +5,6 @@ Secrets are never shown: API keys appear only as "set" / "not set".
 
 import streamlit as st
 
-from services.app.context import get_app
 from services.core.errors import ClusterPlannerError
 from services.providers.registry import (
     LLM_CHOICES,
@@ -15,11 +14,9 @@ from services.providers.registry import (
     save_settings,
     settings_view,
 )
+from ui.frame import page
 
-if not st.session_state.get("_frame"):  # deep link on a fresh server: load the router first
-    st.switch_page("app.py")
-app = get_app()
-st.title("Settings")
+app, _ = page("Settings", needs_project=False)
 if st.session_state.pop("settings_saved", False):
     st.success("Settings saved.")
 view = settings_view(app.settings, app.engine)

@@ -42,7 +42,7 @@ def button(at, label):
 def test_no_project_selected(inline_jobs):
     at = page(None).run()
     assert not at.exception
-    assert any("Select a project" in i.value for i in at.info)
+    assert any("select a project" in i.value.lower() for i in at.info)
 
 
 def test_filter_cluster_and_view(inline_jobs, engine, project_id):

@@ -1,0 +1,1 @@
+"""Shared page pieces (outside ``pages/`` so Streamlit does not list them as pages)."""

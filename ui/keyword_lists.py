@@ -1,0 +1,158 @@
+"""Tabs of the Keyword Lists page (the page wires them; each calls keyword_lists.api)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from services.clustering.pages import SINGLETON_MIN_VOLUME, STRICTNESS_LEVELS
+from services.core.errors import ClusterPlannerError
+from services.keyword_lists import api
+from services.keyword_lists.discovery import (
+    DEFAULT_LIMIT,
+    DEFAULT_MAX_KD,
+    DEFAULT_MIN_VOLUME,
+    MAX_LIMIT,
+)
+from services.keyword_lists.store import KEYWORD_STATUSES
+from services.providers.base import SEARCH_INTENTS
+from ui.jobs import job_panel, submit
+
+
+def cluster_summary(job: Any) -> str:
+    """One line for a finished clustering job."""
+    diff = job.result.get("diff", {})
+    return (
+        f"Clustered {job.result.get('keywords', 0):,} keywords in {job.result.get('seconds', 0)} s: "
+        f"{diff.get('new_clusters', 0):,} new clusters, {len(diff.get('grown', {})):,} grown, "
+        f"{diff.get('untouched', 0):,} untouched, {diff.get('unclustered', 0):,} unclustered."
+    )
+
+
+def discover_tab(engine: Any, pid: str) -> None:
+    """Seeds and filters → a discovery job; add its keywords to the list."""
+    seeds = st.text_area("Seed keywords (up to 10, one per line)")
+    c1, c2, c3, c4 = st.columns(4)
+    min_volume = c1.number_input("Min. volume", 0, value=DEFAULT_MIN_VOLUME, step=100)
+    max_kd = c2.number_input("Max. KD", 0, 100, value=int(DEFAULT_MAX_KD))
+    limit = c3.number_input("Limit", 1, MAX_LIMIT, value=DEFAULT_LIMIT)
+    intents = c4.multiselect("Intent", SEARCH_INTENTS, key="discover_intents")
+    live = st.toggle("Live (DataForSEO)", value=False)
+    if live and seeds.strip():
+        try:
+            preview = api.discovery_preview(engine, seeds)
+            st.caption(f"{preview.message} · ${preview.remaining_usd:.2f} left this month")
+        except ClusterPlannerError:
+            pass
+    if st.button("Discover"):
+        submit(
+            lambda: api.start_discovery(
+                engine,
+                pid,
+                seeds,
+                min_volume=min_volume,
+                max_kd=max_kd,
+                intents=intents,
+                limit=limit,
+                live=live,
+            )
+        )
+    job_panel(engine, pid, "discovery")
+    if st.button("Add discovered keywords to the list"):
+        st.success(f"{api.qualify_discovered(engine, pid):,} keywords qualified.")
+
+
+def keywords_tab(engine: Any, pid: str, view: Any) -> None:
+    """Filterable keyword table and the Cluster button with its options."""
+    f1, f2, f3, f4 = st.columns(4)
+    shown = api.filter_keywords(
+        view.keywords,
+        min_volume=f1.number_input("Min. volume ", 0, value=0, step=100),
+        max_kd=f2.number_input("Max. KD ", 0, 100, value=100),
+        intents=f3.multiselect("Intent ", SEARCH_INTENTS),
+        statuses=f4.multiselect("Status", KEYWORD_STATUSES),
+    )
+    st.caption(f"{len(shown):,} of {len(view.keywords):,} keywords")
+    st.dataframe(shown, hide_index=True)
+    strictness = st.select_slider("Strictness", STRICTNESS_LEVELS, value="balanced")
+    floor = st.number_input(
+        "A keyword without close variants is its own page from (searches/month)",
+        0,
+        value=SINGLETON_MIN_VOLUME,
+        step=10,
+        help="Below this, such keywords go to Unclustered with the reason; 0 keeps every keyword.",
+    )
+    serp = st.toggle("Group by SERP overlap (DataForSEO, about $0.002 per keyword)", value=False)
+    min_shared = st.slider("Shared top-10 URLs", 2, 7, 3, disabled=not serp)
+    if serp:
+        preview = api.serp_preview(engine, pid)
+        st.caption(f"{preview.message} · ${preview.remaining_usd:.2f} left this month")
+    if st.button("Cluster", type="primary"):
+        submit(
+            lambda: api.start_clustering(
+                engine,
+                pid,
+                strictness=strictness,
+                singleton_min_volume=int(floor),
+                serp_min_shared=min_shared if serp else None,
+            )
+        )
+    job_panel(engine, pid, "cluster", cluster_summary)
+
+
+def clusters_tab(engine: Any, pid: str, view: Any) -> None:
+    """Treemap, CSV, Send to review, cluster cards and the Unclustered bucket."""
+    if view.clusters.empty:
+        st.info("No clusters yet: import or discover keywords, then press Cluster.")
+        return
+    tm = api.treemap_rows(view)
+    st.plotly_chart(
+        go.Figure(
+            go.Treemap(
+                ids=tm["id"],
+                parents=tm["parent"],
+                labels=tm["label"],
+                values=tm["value"],
+                branchvalues="total",
+            )
+        )
+    )
+    st.download_button(
+        "Export clusters (CSV)", api.clusters_csv(engine, pid), "clusters.csv", "text/csv"
+    )
+    hubs = dict(zip(view.hubs["name"], view.hubs["id"], strict=True))
+    hub = st.selectbox("Hub", list(hubs))
+    if hub and st.button("Send to review"):
+        try:
+            api.send_hub_to_review(engine, pid, hubs[hub])
+            st.success(f"'{hub}' is ready on the Cluster Review page.")
+        except ClusterPlannerError as exc:
+            st.error(str(exc))
+    for c in view.clusters.head(50).itertuples():
+        mix = ", ".join(f"{k} {v}" for k, v in (c.intent_mix or {}).items())
+        with st.expander(
+            f"{c.name} · {c.keyword_count:,} keywords · {c.total_volume:,}/mo · {mix}"
+        ):
+            st.dataframe(
+                view.members[view.members["cluster_id"] == c.id][
+                    ["keyword", "search_volume", "similarity"]
+                ],
+                hide_index=True,
+            )
+    unclustered_bucket(engine, pid, view)
+
+
+def unclustered_bucket(engine: Any, pid: str, view: Any) -> None:
+    """Unclustered keywords with their reason, and moving one into a cluster."""
+    unclustered = view.unclustered
+    with st.expander(f"Unclustered · {len(unclustered):,} keywords"):
+        st.dataframe(unclustered[["keyword", "search_volume", "reason"]], hide_index=True)
+        if len(unclustered):
+            kw = st.selectbox("Move keyword", unclustered["keyword"].tolist())
+            target = st.selectbox("To cluster", view.clusters["name"].tolist())
+            if st.button("Move"):
+                cid = view.clusters.loc[view.clusters["name"] == target, "id"].iloc[0]
+                api.move_keyword(engine, pid, kw, cid)
+                st.rerun()
