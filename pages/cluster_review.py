@@ -41,7 +41,7 @@ edited = st.data_editor(
     table,
     key=f"editor_{cluster_id}_{bool(table['approve'].all())}",
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
     height=min(38 + 35 * len(table), 38 + 35 * 20),
     column_order=REVIEW_COLUMNS[1:],
     disabled=[

@@ -20,7 +20,7 @@ m3.metric("Total search volume", f"{int(clusters['total_search_volume'].sum()):,
 st.dataframe(
     clusters.drop(columns=["id"]),
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
     column_config={
         "total_search_volume": st.column_config.NumberColumn("Search volume", format="%d"),
         "cost_usd": st.column_config.NumberColumn("Cost (USD)", format="$%.4f"),
@@ -41,4 +41,4 @@ fig = px.bar(
     title=f"Pages of '{names[chosen]}' by search volume",
 )
 fig.update_layout(yaxis={"categoryorder": "total ascending"}, height=120 + 28 * len(pages))
-st.plotly_chart(fig, use_container_width=True)
+st.plotly_chart(fig, width="stretch")

@@ -74,7 +74,7 @@ if go:
             for s in result.suggestions
         ],
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
     st.info(
         "Open **Cluster Review** to approve, edit and export these pages.",
