@@ -1,8 +1,8 @@
 """SERP-overlap grouping: keywords whose top-10 organic URLs overlap belong on one page.
 
-Fetch: DataForSEO ``serp/google/organic/live/advanced`` (one task per request, depth 10,
-$0.002 each — ``services.spend.pricing``), through the DataForSEO provider's HTTP client (same
-retries, rate-limit back-off, circuit breaker and error type). The top 10 = items of
+Pure: URLs in, groups out. Fetching and the ``serp_cache`` table are in
+:mod:`services.keyword_lists.serp_store` (DataForSEO ``serp/google/organic/live/advanced``,
+one task per request, depth 10, $0.002 each). The top 10 = items of
 ``type == "organic"`` ordered by ``rank_group`` (paid, featured snippets, AI overviews … are
 interleaved in the response and skipped). URLs are normalised (scheme, ``www.``, trailing
 slash, fragment and tracking parameters removed) and cached per keyword, location,
@@ -16,7 +16,6 @@ through an inverted index URL → keywords, never an n×n matrix.
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -24,14 +23,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, select
 
-from db.models import SerpCache, utcnow
-from db.session import session_scope
 from services.core.errors import InvalidInputError
 from services.core.text import normalize_keyword
 from services.providers.base import Usage
-from services.spend.pricing import SERP_ORGANIC_LIVE_ADVANCED, dataforseo_estimate_usd
 
 #: Shared top-10 URLs that make two keywords one page (issue: ≥ 3, configurable 2-7).
 DEFAULT_MIN_SHARED = 3
@@ -80,106 +75,6 @@ def top_urls(result: list[Any], top_n: int = TOP_N) -> list[str]:
         if len(seen) == top_n:
             break
     return seen
-
-
-def estimate_serp_cost(
-    engine: Engine, keywords: Sequence[str], location: str, language: str, device: str = "desktop"
-) -> tuple[int, float]:
-    """Keywords not cached yet and their estimated cost (USD, $0.002 each)."""
-    missing = len(keywords) - len(cached_urls(engine, keywords, location, language, device))
-    return missing, dataforseo_estimate_usd(SERP_ORGANIC_LIVE_ADVANCED, requests=missing)
-
-
-def cached_urls(
-    engine: Engine, keywords: Sequence[str], location: str, language: str, device: str = "desktop"
-) -> dict[str, list[str]]:
-    """keyword → cached top URLs for the keywords that have a cache row."""
-    wanted = list(dict.fromkeys(normalize_keyword(k) for k in keywords))
-    out: dict[str, list[str]] = {}
-    t = SerpCache
-    with engine.connect() as conn:
-        for start in range(0, len(wanted), 5_000):
-            rows = conn.execute(
-                select(t.keyword, t.urls).where(
-                    t.keyword.in_(wanted[start : start + 5_000]),
-                    t.location_name == location,
-                    t.language_name == language,
-                    t.device == device,
-                )
-            ).all()
-            out.update({k: list(u or []) for k, u in rows})
-    return out
-
-
-def live_fetcher(client: Any, location: str, language: str, device: str = "desktop") -> FetchOne:
-    """A fetch function over the DataForSEO client (``DataForSEOClient.post``)."""
-
-    def fetch(keyword: str) -> tuple[list[str], Usage]:
-        task = {
-            "keyword": keyword,
-            "location_name": location,
-            "language_name": language,
-            "device": device,
-            "depth": TOP_N,
-        }
-        response = client.post(SERP_ORGANIC_LIVE_ADVANCED, task, items=1)
-        return top_urls(response.result), response.usage
-
-    return fetch
-
-
-def fetch_serps(
-    engine: Engine,
-    keywords: Sequence[str],
-    fetch: FetchOne,
-    *,
-    location: str,
-    language: str,
-    device: str = "desktop",
-    progress: Callable[[float], None] | None = None,
-) -> tuple[dict[str, list[str]], list[Usage]]:
-    """Top URLs of every keyword, from the cache or fetched (and cached) one by one.
-
-    Returns
-    -------
-    tuple
-        keyword → top URLs, and the ``Usage`` of the calls made.
-
-    Raises
-    ------
-    services.core.errors.ProviderError
-        A fetch failed; SERPs fetched before it are cached and their usage is attached
-        to the error as ``usage`` when the error supports it.
-    """
-    wanted = list(dict.fromkeys(normalize_keyword(k) for k in keywords if normalize_keyword(k)))
-    have = cached_urls(engine, wanted, location, language, device)
-    missing = [k for k in wanted if k not in have]
-    usage: list[Usage] = []
-    for done, kw in enumerate(missing, start=1):
-        try:
-            urls, use = fetch(kw)
-        except Exception as exc:
-            if hasattr(exc, "usage"):
-                exc.usage = usage + list(exc.usage)
-            raise
-        usage.append(use)
-        have[kw] = urls
-        with session_scope(engine) as s:
-            s.add(
-                SerpCache(
-                    id=uuid.uuid4(),
-                    keyword=kw[:700],
-                    location_name=location,
-                    language_name=language,
-                    device=device,
-                    urls=urls,
-                    cost_usd=use.cost_usd,
-                    fetched_at=utcnow(),
-                )
-            )
-        if progress:
-            progress(done / len(missing))
-    return have, usage
 
 
 def serp_groups(

@@ -97,8 +97,8 @@ def filter_keywords(frame: pd.DataFrame, **filters: Any) -> pd.DataFrame:
 
 def serp_preview(engine: Engine, project_id: Any) -> Preview:
     """SERPs to fetch (not cached) for the pending keywords, their cost and the budget left."""
-    from services.clustering.serp_overlap import estimate_serp_cost
     from services.keyword_lists.jobs import project_locale
+    from services.keyword_lists.serp_store import estimate_serp_cost
 
     location, language = project_locale(engine, project_id)
     pending = store.load_pending(engine, project_id)["keyword"].tolist()

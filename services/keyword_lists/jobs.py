@@ -11,10 +11,11 @@ from typing import Any
 from db.models import Project
 from db.session import session_scope
 from services.clustering.pages import ClusterOptions
-from services.clustering.serp_overlap import DEFAULT_MIN_SHARED, estimate_serp_cost, live_fetcher
+from services.clustering.serp_overlap import DEFAULT_MIN_SHARED
 from services.core.errors import InvalidInputError
 from services.keyword_lists.discovery import DiscoveryRequest, run_discovery
 from services.keyword_lists.run import SerpSettings, run_list_clustering
+from services.keyword_lists.serp_store import estimate_serp_cost, live_fetcher
 
 
 def project_locale(engine: Any, project_id: Any) -> tuple[str, str]:

@@ -30,14 +30,10 @@ from services.clustering.pages import (
     lexical_groups,
 )
 from services.clustering.reconcile import Existing, RunPlan, hub_centred_threshold, plan_run
-from services.clustering.serp_overlap import (
-    DEFAULT_MIN_SHARED,
-    fetch_serps,
-    serp_groups,
-    shared_with,
-)
+from services.clustering.serp_overlap import DEFAULT_MIN_SHARED, serp_groups, shared_with
 from services.core.errors import BudgetExceeded, InvalidInputError, JobCancelled
 from services.keyword_lists import store as list_store
+from services.keyword_lists.serp_store import REASON_SERP_FAILED, fetch_serps
 from services.providers.base import Embedder, Usage
 
 #: Cap of the offline intent vote (keywords); larger lists use rules only for speed.
@@ -64,7 +60,7 @@ class SerpSettings:
     Attributes
     ----------
     fetch : callable
-        ``fetch(keyword) -> (urls, Usage)`` (:func:`services.clustering.serp_overlap.live_fetcher`).
+        ``fetch(keyword) -> (urls, Usage)`` (:func:`services.keyword_lists.serp_store.live_fetcher`).
     location, language, device : str
         SERP locale (the project's DataForSEO location and language).
     min_shared : int
@@ -260,6 +256,7 @@ def plan_serp_run(
     if serp.budget is not None and serp.estimate_usd > 0:
         reservation = serp.budget.reserve(serp.estimate_usd, f"serp clustering: {n} keywords")
     usage: list[Usage] = []
+    failures: dict[str, str] = {}
     try:
         notify(5, f"Fetching SERPs for {len(words):,} keywords")
         url_map, usage = fetch_serps(
@@ -270,6 +267,7 @@ def plan_serp_run(
             language=serp.language,
             device=serp.device,
             progress=lambda f: notify(5 + 60 * f, "Fetching SERPs"),
+            failures=failures,
         )
     finally:
         if reservation is not None:
@@ -294,6 +292,9 @@ def plan_serp_run(
     kw.loc[todo, "how"] = np.where(labels >= 0, "new", "unclustered")
     lone = todo[labels < 0]
     kw.loc[lone, "reason"] = REASON_NO_NEIGHBOUR
+    for i in lone:  # one failed SERP fetch is that keyword's reason, not the run's failure
+        if (message := failures.get(str(kw.at[i, "keyword"]))) is not None:
+            kw.at[i, "reason"] = f"{REASON_SERP_FAILED}: {message}"
     # New clusters: name = highest volume (the centre by construction), hubs from names.
     sub = kw.loc[todo].assign(v=vol.iloc[todo].fillna(0).to_numpy())
     sub = sub[sub["new_cluster"] >= 0].sort_values(

@@ -8,18 +8,16 @@ import json
 import pytest
 
 from services.clustering.pages import ClusterOptions
-from services.clustering.serp_overlap import (
+from services.clustering.serp_overlap import normalise_url, serp_groups, top_urls
+from services.core.errors import BudgetExceeded, InvalidInputError
+from services.keyword_lists import store as list_store
+from services.keyword_lists.run import SerpSettings, run_list_clustering
+from services.keyword_lists.serp_store import (
     cached_urls,
     estimate_serp_cost,
     fetch_serps,
     live_fetcher,
-    normalise_url,
-    serp_groups,
-    top_urls,
 )
-from services.core.errors import BudgetExceeded, InvalidInputError
-from services.keyword_lists import store as list_store
-from services.keyword_lists.run import SerpSettings, run_list_clustering
 from services.spend.pricing import SERP_ORGANIC_LIVE_ADVANCED
 from tests.conftest import CONTRACTS
 from tests.services.keyword_list_fakes import (
@@ -163,3 +161,39 @@ def test_budget_refusal_happens_before_any_paid_call(engine, project_id):
             engine, project_id, lambda n: TrigramEmbedder(), ClusterOptions(), serp=serp
         )
     assert client.posts == []
+
+
+def test_one_failed_serp_fetch_is_recorded_for_its_keyword_and_the_rest_go_on(engine):
+    from services.core.errors import ProviderError
+    from services.providers.base import Usage
+
+    def fetch(keyword: str):
+        if keyword == "wordpress hosting":
+            raise ProviderError("task failed: 40501", provider="dataforseo")
+        return TABLE[keyword], Usage(provider="dataforseo", endpoint="serp", cost_usd=0.002)
+
+    failures: dict[str, str] = {}
+    urls, usage = fetch_serps(
+        engine,
+        list(TABLE),
+        fetch,
+        location="United States",
+        language="English",
+        failures=failures,
+    )
+    assert set(failures) == {"wordpress hosting"} and "40501" in failures["wordpress hosting"]
+    assert set(urls) == set(TABLE) - {"wordpress hosting"} and len(usage) == 4
+    with pytest.raises(ProviderError):  # without a failures dict the first failure stops
+        fetch_serps(engine, ["wordpress hosting"], fetch, location="US2", language="English")
+
+
+def test_three_failed_fetches_in_a_row_stop_the_run(engine):
+    from services.core.errors import ProviderError
+
+    def fetch(keyword: str):
+        raise ProviderError("service unavailable", provider="dataforseo", status=503)
+
+    with pytest.raises(ProviderError):
+        fetch_serps(
+            engine, list(TABLE), fetch, location="United States", language="English", failures={}
+        )
