@@ -29,10 +29,18 @@ EXPORT_COLUMNS = [
     "unclustered_reason",
     "approved",
 ]
+#: Columns of the CLI's ``cluster-list --out`` file (one row per keyword).
+KEYWORD_COLUMNS = ["keyword", "search_volume", "cluster", "cluster_id", "hub", "intent", "reason"]
 
 
-def clusters_frame(engine: Any, project_id: Any) -> pd.DataFrame:
-    """The export rows (before neutralisation), clusters by hub and volume, Unclustered last."""
+def clusters_frame(
+    engine: Any, project_id: Any, columns: list[str] = EXPORT_COLUMNS
+) -> pd.DataFrame:
+    """The export rows (before neutralisation), clusters by hub and volume, Unclustered last.
+
+    ``columns`` picks the output (default :data:`EXPORT_COLUMNS`; the CLI uses
+    :data:`KEYWORD_COLUMNS`, where an unclustered keyword's cluster is ``Unclustered``).
+    """
     view = list_view(engine, project_id)
     members = view.members.merge(
         view.keywords[["keyword", "keyword_difficulty", "cpc", "intent"]], on="keyword", how="left"
@@ -47,7 +55,7 @@ def clusters_frame(engine: Any, project_id: Any) -> pd.DataFrame:
     )
     members["cluster_volume"] = members["cluster_id"].map(clusters["total_volume"]).fillna(-1)
     members["is_cluster_name"] = members["keyword"] == members["cluster"]
-    members["unclustered_reason"] = members["reason"].fillna("")
+    members["unclustered_reason"] = members["reason"] = members["reason"].fillna("")
     members["_unc"] = members["cluster_id"].isna()
     members = members.sort_values(
         [
@@ -62,7 +70,7 @@ def clusters_frame(engine: Any, project_id: Any) -> pd.DataFrame:
         ascending=[True, False, True, False, True, False, False],
         na_position="last",
     )
-    return members[EXPORT_COLUMNS].reset_index(drop=True)
+    return members[columns].reset_index(drop=True)
 
 
 def clusters_csv(engine: Any, project_id: Any) -> bytes:
