@@ -16,7 +16,7 @@ import pandas as pd
 from services.keyword_lists.store import list_view
 from services.seed_clusters.export import neutralise_cell, neutralise_frame
 
-EXPORT_COLUMNS = [
+LIST_EXPORT_COLUMNS = [
     "hub",
     "cluster",
     "is_cluster_name",
@@ -34,11 +34,11 @@ KEYWORD_COLUMNS = ["keyword", "search_volume", "cluster", "cluster_id", "hub", "
 
 
 def clusters_frame(
-    engine: Any, project_id: Any, columns: list[str] = EXPORT_COLUMNS
+    engine: Any, project_id: Any, columns: list[str] = LIST_EXPORT_COLUMNS
 ) -> pd.DataFrame:
     """The export rows (before neutralisation), clusters by hub and volume, Unclustered last.
 
-    ``columns`` picks the output (default :data:`EXPORT_COLUMNS`; the CLI uses
+    ``columns`` picks the output (default :data:`LIST_EXPORT_COLUMNS`; the CLI uses
     :data:`KEYWORD_COLUMNS`, where an unclustered keyword's cluster is ``Unclustered``).
     """
     view = list_view(engine, project_id)
