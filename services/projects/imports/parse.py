@@ -1,0 +1,490 @@
+"""Stage 4 of the keyword-export importer: the table → one row per normalised keyword.
+
+``pandas.read_csv`` (C engine: quoted cells with delimiters or line breaks, CRLF, rows with
+missing trailing cells) reads every cell as text; rows with *more* cells than the header
+are skipped and counted as ``"malformed row"``. Each field is then read from the tool's
+column (see the table in :mod:`services.projects.imports`). Pure: nothing here writes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from services.core.errors import ImportFormatError
+from services.core.text import normalize_keyword
+from services.projects.imports.decode import _decode, _name
+from services.projects.imports.detect import (
+    _GKP_MONTH_PREFIXES,
+    _detect_tool,
+    _find_header,
+    _norm_header,
+    _resolve,
+    _sniff,
+)
+
+#: Longest keyword kept (characters, after normalisation; the column is String(1000)).
+MAX_KEYWORD_LENGTH = 1000
+#: Rows per executemany batch; progress is reported after each batch.
+CHUNK_SIZE = 10_000
+#: Columns of the DataFrame returned by :func:`parse_keyword_export`.
+OUTPUT_COLUMNS = [
+    "keyword",
+    "search_volume",
+    "cpc",
+    "competition",
+    "competition_level",
+    "keyword_difficulty",
+    "intent",
+    "serp_features",
+    "source",
+]
+#: Columns of the DataFrame returned by :func:`load_keyword_universe`.
+_INTENT_MAX_CHARS = 100  # KeywordMetric.intent is String(100)
+# pandas reports skipped over-long rows only as warnings; catching them mutates the global
+# warnings state, so parsing is serialised (Streamlit runs each session in its own thread).
+_PARSE_LOCK = threading.Lock()
+_AHREFS_INTENT_COLUMNS = (
+    "informational",
+    "navigational",
+    "commercial",
+    "transactional",
+    "branded",
+    "local",
+)
+_TRUE_TOKENS = frozenset(("true", "1", "yes", "y", "x", "✓", "✔"))
+_SEMRUSH_INTENT_CODES = {
+    "0": "commercial",
+    "1": "informational",
+    "2": "navigational",
+    "3": "transactional",
+}
+_COMPETITION_LEVELS = {
+    # en, es, pt, it, de, fr, nl
+    "low": "LOW",
+    "medium": "MEDIUM",
+    "high": "HIGH",
+    "baja": "LOW",
+    "bajo": "LOW",
+    "media": "MEDIUM",
+    "medio": "MEDIUM",
+    "alta": "HIGH",
+    "alto": "HIGH",
+    "baixa": "LOW",
+    "baixo": "LOW",
+    "média": "MEDIUM",
+    "bassa": "LOW",
+    "niedrig": "LOW",
+    "mittel": "MEDIUM",
+    "hoch": "HIGH",
+    "faible": "LOW",
+    "moyenne": "MEDIUM",
+    "moyen": "MEDIUM",
+    "élevée": "HIGH",
+    "élevé": "HIGH",
+    "forte": "HIGH",
+    "laag": "LOW",
+    "gemiddeld": "MEDIUM",
+    "hoog": "HIGH",
+}
+_NULL_TOKENS = frozenset(("", "-", "--", "—", "–", "n/a", "na", "null", "none", "nan", "unknown"))
+_CURRENCY = re.compile(r"us\$|usd|eur|gbp|[$€£%\s\u00a0\u202f]")
+_RANGE = re.compile(r"([\d.,]+[km]?)[–—-]([\d.,]+[km]?)")
+_THOUSANDS_COMMA = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_THOUSANDS_DOT = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+_DECIMAL_COMMA = re.compile(r"\d+,\d+")
+_THOUSANDS_DOT_INT = r"\d{1,3}(?:\.\d{3})+"
+# Printable ASCII except A-Z, words separated by single spaces: already normalised.
+_ALREADY_NORMAL = r"[!-@\[-~]+(?: [!-@\[-~]+)*"
+
+
+@dataclass
+class ImportReport:
+    """What one import did, for the import page.
+
+    Attributes
+    ----------
+    tool : str
+        Detected tool: ``"semrush"``, ``"ahrefs"``, ``"keyword_planner"`` or ``"gsc"``.
+    rows_read : int
+        Data rows in the file (header and preamble excluded, malformed rows included).
+    rows_imported : int
+        Distinct keywords written, ``inserted + updated`` (0 from
+        :func:`parse_keyword_export`, which writes nothing).
+    inserted : int
+        Keywords that were new to the project.
+    updated : int
+        Keywords the project already had (metrics merged, see :func:`import_keywords`).
+    duplicates_merged : int
+        Rows folded into another row of the same file with the same normalised keyword.
+    skipped : int
+        Rows dropped on their own; ``rows_read == skipped + duplicates_merged + distinct``.
+    skipped_reasons : dict[str, int]
+        Reason → count: ``"malformed row"``, ``"empty keyword"``, ``"keyword too long"``.
+    seconds : float
+        Wall time of the call (s).
+    """
+
+    tool: str
+    rows_read: int = 0
+    rows_imported: int = 0
+    inserted: int = 0
+    updated: int = 0
+    duplicates_merged: int = 0
+    skipped: int = 0
+    skipped_reasons: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _read_table(body: str, header_delimiter: str, filename: str) -> tuple[pd.DataFrame, int, str]:
+    """All cells as strings ("" when missing), over-long rows skipped, and the delimiter name."""
+    delimiter, quotechar, escapechar = _sniff(body, header_delimiter)
+    label = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}.get(delimiter, delimiter)
+    with _PARSE_LOCK, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pd.errors.ParserWarning)
+        try:
+            frame = pd.read_csv(
+                io.StringIO(body),
+                sep=delimiter,
+                quotechar=quotechar,
+                escapechar=escapechar,
+                dtype=str,
+                na_filter=False,
+                keep_default_na=False,
+                index_col=False,
+                skip_blank_lines=True,
+                on_bad_lines="warn",
+                engine="c",
+            )
+        except pd.errors.ParserError as exc:
+            message = str(exc)
+            if "EOF inside string" in message:
+                row = re.search(r"row (\d+)", message)
+                where = f" (the quote opened in data row {row.group(1)})" if row else ""
+                message = f"a quoted cell is never closed{where}"
+            raise ImportFormatError(
+                f"{_name(filename)}cannot parse the file as {label}-separated text: {message}."
+            ) from exc
+        except pd.errors.EmptyDataError as exc:
+            raise ImportFormatError(f"{_name(filename)}the file has no columns.") from exc
+    overlong = any(
+        issubclass(w.category, pd.errors.ParserWarning)
+        and str(w.message).startswith(("Skipping line", "Length of header"))
+        for w in caught
+    )
+    if not overlong:
+        return frame, 0, label
+    frame, malformed = _read_ragged(body, delimiter, quotechar, escapechar, list(frame.columns))
+    return frame, malformed, label
+
+
+def _read_ragged(
+    body: str, delimiter: str, quotechar: str, escapechar: str | None, columns: list[Any]
+) -> tuple[pd.DataFrame, int]:
+    """Re-read a file that has rows with more cells than its header (rare path).
+
+    pandas either skips such rows or, when the first data row is one of them, silently
+    truncates them all. Neither tells a harmless trailing delimiter from a shifted row, so
+    the stdlib reader does it here: surplus cells that are empty are dropped, a row whose
+    surplus cells hold data is skipped and counted as malformed.
+    """
+    width = len(columns)
+    reader = csv.reader(
+        io.StringIO(body), delimiter=delimiter, quotechar=quotechar, escapechar=escapechar
+    )
+    next(reader, None)  # the header
+    kept: list[list[str]] = []
+    malformed = 0
+    for record in reader:
+        if not record:
+            continue  # blank line
+        if len(record) > width:
+            if any(cell.strip() for cell in record[width:]):
+                malformed += 1
+                continue
+            record = record[:width]
+        kept.append(record + [""] * (width - len(record)))
+    return pd.DataFrame(kept, columns=columns, dtype=str), malformed
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _scalar(token: str, integer: bool) -> float:
+    """One cleaned number token ("1,300", "1.300", "2,5", "1.5k") → float or NaN."""
+    multiplier = 1.0
+    if token[-1:] in ("k", "m"):
+        multiplier = 1_000.0 if token[-1] == "k" else 1_000_000.0
+        token = token[:-1]
+    if _THOUSANDS_COMMA.fullmatch(token):
+        token = token.replace(",", "")
+    elif _THOUSANDS_DOT.fullmatch(token) and (integer or "," in token):
+        token = token.replace(".", "").replace(",", ".")
+    elif _DECIMAL_COMMA.fullmatch(token):
+        token = token.replace(",", ".")
+    try:
+        value = float(token) * multiplier
+    except ValueError:
+        return math.nan
+    return value if math.isfinite(value) else math.nan
+
+
+def _parse_number(text: str, integer: bool) -> float:
+    """Slow path for cells :func:`pandas.to_numeric` rejects: separators, K/M, buckets."""
+    token = _CURRENCY.sub("", str(text).strip().lower())
+    if token in _NULL_TOKENS:
+        return math.nan
+    bucket = _RANGE.fullmatch(token)
+    if bucket:
+        low, high = _scalar(bucket.group(1), integer), _scalar(bucket.group(2), integer)
+        if math.isnan(low) or math.isnan(high) or high < low:
+            return math.nan
+        return math.sqrt(max(low, 1.0) * high)  # geometric mean of a log-spaced bucket
+    return _scalar(token, integer)
+
+
+def _numbers(column: pd.Series, *, integer: bool = False) -> pd.Series:
+    """Vectorised number parsing; unparseable and negative cells become NaN (float64)."""
+    text = column.astype(str).str.strip()
+    values = pd.to_numeric(text, errors="coerce").astype("float64")
+    rest = values.isna() & (text != "")
+    if integer:  # "1.300" is a thousands separator in a count, not 1.3 searches
+        rest |= text.str.fullmatch(_THOUSANDS_DOT_INT).fillna(False).astype(bool)
+    if rest.any():
+        leftovers = text[rest]
+        parsed = {u: _parse_number(u, integer) for u in pd.unique(leftovers)}
+        values[rest] = leftovers.map(parsed).astype("float64")
+    values[~np.isfinite(values) | (values < 0)] = np.nan
+    return values
+
+
+def _volumes(values: pd.Series) -> pd.Series:
+    return values.round().astype("Int64")
+
+
+def _map_unique(column: pd.Series, func_: Callable[[str], str | None]) -> pd.Series:
+    """Apply ``func_`` once per distinct cell (intent, level and SERP cells repeat a lot)."""
+    text = column.astype(str)
+    mapping = {u: func_(u) for u in pd.unique(text)}
+    mapped = text.map(mapping).astype(object)
+    return mapped.where(mapped.notna(), None)
+
+
+def _intent_labels(cell: str) -> str | None:
+    labels: list[str] = []
+    for part in re.split(r"[,;|/]", cell):
+        label = part.strip().lower()
+        label = _SEMRUSH_INTENT_CODES.get(label, label)
+        if label and label not in labels:
+            labels.append(label)
+    while labels and len(",".join(labels)) > _INTENT_MAX_CHARS:
+        labels.pop()
+    return ",".join(labels) or None
+
+
+def _intent_from_flags(frame: pd.DataFrame, flag_columns: dict[str, str]) -> pd.Series:
+    """Ahrefs boolean intent columns → comma-joined labels in a fixed order."""
+    joined = np.full(len(frame), "", dtype=object)
+    for label in _AHREFS_INTENT_COLUMNS:
+        if label in flag_columns:
+            truthy = frame[flag_columns[label]].astype(str).str.strip().str.lower()
+            mask = truthy.isin(_TRUE_TOKENS).to_numpy()
+            joined = np.where(mask, joined + label + ",", joined)
+    result = pd.Series(joined, index=frame.index, dtype=object).str.rstrip(",")
+    return result.where(result != "", None)
+
+
+def _text_or_none(cell: str) -> str | None:
+    cell = cell.strip()
+    return cell or None
+
+
+def _level(cell: str) -> str | None:
+    return _COMPETITION_LEVELS.get(cell.strip().lower())
+
+
+def _extract(
+    frame: pd.DataFrame, tool: str, cols: dict[str, str], headers: list[str]
+) -> pd.DataFrame:
+    """Tool columns → the output fields (keyword not yet normalised)."""
+    out = pd.DataFrame(index=frame.index)
+    out["keyword"] = frame[cols["keyword"]]
+    nan = pd.Series(np.nan, index=frame.index, dtype="float64")
+    none = pd.Series(None, index=frame.index, dtype=object)
+
+    volume = (
+        _numbers(frame[cols["search_volume"]], integer=True) if "search_volume" in cols else nan
+    )
+    if tool == "keyword_planner":
+        months = [
+            label
+            for label, name in zip(frame.columns, headers, strict=True)
+            if name.startswith(_GKP_MONTH_PREFIXES)
+        ]
+        if months and volume.isna().any():
+            monthly = pd.concat([_numbers(frame[m], integer=True) for m in months], axis=1)
+            volume = volume.fillna(monthly.mean(axis=1, skipna=True))
+    out["search_volume"] = _volumes(volume)
+
+    if tool == "keyword_planner":
+        bids = [_numbers(frame[cols[k]]) for k in ("bid_low", "bid_high") if k in cols]
+        cpc = pd.concat(bids, axis=1).mean(axis=1, skipna=True) if bids else nan
+        if "currency" in cols:
+            currency = frame[cols["currency"]].astype(str).str.strip().str.upper()
+            cpc = cpc.where(currency.isin(["USD", ""]))
+        out["cpc"] = cpc
+        competition = _numbers(frame[cols["competition"]]) / 100.0 if "competition" in cols else nan
+    else:
+        out["cpc"] = _numbers(frame[cols["cpc"]]) if "cpc" in cols else nan
+        competition = _numbers(frame[cols["competition"]]) if "competition" in cols else nan
+    out["competition"] = competition.where(competition <= 1.0)
+    out["competition_level"] = (
+        _map_unique(frame[cols["competition_level"]], _level)
+        if "competition_level" in cols
+        else none
+    )
+    kd = _numbers(frame[cols["keyword_difficulty"]]) if "keyword_difficulty" in cols else nan
+    out["keyword_difficulty"] = kd.where(kd <= 100.0)
+
+    if "intent" in cols:
+        out["intent"] = _map_unique(frame[cols["intent"]], _intent_labels)
+    elif tool == "ahrefs":
+        flags = {
+            name: label
+            for label, name in zip(frame.columns, headers, strict=True)
+            if name in _AHREFS_INTENT_COLUMNS
+        }
+        out["intent"] = _intent_from_flags(frame, flags) if flags else none
+    else:
+        out["intent"] = none
+    out["serp_features"] = (
+        _map_unique(frame[cols["serp_features"]], _text_or_none)
+        if "serp_features" in cols
+        else none
+    )
+    out["source"] = tool
+    return out
+
+
+def _normalized_keywords(column: pd.Series) -> np.ndarray:
+    """:func:`normalize_keyword` of every cell, skipping cells that are already normal.
+
+    A cell of printable ASCII without capitals, with single inner spaces and none at the
+    ends is its own normal form (NFKC is the identity on ASCII), so only other cells pay
+    for the Python call; most Semrush/Ahrefs keywords take the fast path.
+    """
+    raw = column.astype(str)
+    normal = raw.str.fullmatch(_ALREADY_NORMAL).to_numpy(dtype=bool)
+    values = raw.to_numpy(dtype=object, copy=True)
+    values[~normal] = [normalize_keyword(k) for k in values[~normal]]
+    return values
+
+
+def _merge_duplicates(rows: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """One row per keyword: highest volume wins, its missing metrics filled from the others."""
+    rows = rows.assign(_order=np.arange(len(rows)))
+    dup = rows.duplicated("keyword", keep=False)
+    if not dup.any():
+        return rows.drop(columns="_order"), 0
+    group = rows[dup].sort_values(
+        ["search_volume", "_order"], ascending=[False, True], na_position="last", kind="stable"
+    )
+    merged = group.groupby("keyword", sort=False, as_index=False, dropna=False).first()
+    result = pd.concat([rows[~dup], merged[rows.columns]], ignore_index=True)
+    result = result.sort_values("_order", kind="stable").drop(columns="_order")
+    return result.reset_index(drop=True), int(dup.sum() - len(merged))
+
+
+def parse_keyword_export(data: bytes, filename: str = "") -> tuple[pd.DataFrame, ImportReport]:
+    """Read a keyword export into one row per normalised keyword. Pure: writes nothing.
+
+    Parameters
+    ----------
+    data : bytes
+        The uploaded file (CSV/TSV as exported by Semrush, Ahrefs, Google Ads Keyword
+        Planner or Search Console; any common encoding, see the module docstring).
+    filename : str, optional
+        Original file name; used only in error messages.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        Columns :data:`OUTPUT_COLUMNS`, in file order, duplicates merged:
+        ``keyword`` (str, normalised), ``search_volume`` (Int64, searches/month),
+        ``cpc`` (float, USD), ``competition`` (float, 0-1), ``competition_level``
+        ("LOW"/"MEDIUM"/"HIGH" or None), ``keyword_difficulty`` (float, 0-100),
+        ``intent`` (comma-joined lowercase labels or None), ``serp_features`` (str or None),
+        ``source`` (the tool). Missing values are NaN/<NA>/None.
+    report : ImportReport
+        Tool, rows read, duplicates merged and skipped rows by reason; ``inserted``,
+        ``updated`` and ``rows_imported`` are 0.
+
+    Raises
+    ------
+    ImportFormatError
+        The file cannot be read at all: empty, binary or a workbook, unknown encoding, no
+        keyword column (the message lists the columns seen), unknown tool, unbalanced
+        quotes, no data rows, mostly malformed rows, or no usable keyword at all.
+    """
+    started = time.perf_counter()
+    text = _decode(data, filename)
+    offset, header_delimiter = _find_header(text, filename)
+    frame, malformed, label = _read_table(text[offset:], header_delimiter, filename)
+    headers = [_norm_header(c) for c in frame.columns]
+    tool = _detect_tool(headers, filename, frame.columns)
+    cols = _resolve(tool, frame, headers)
+    if "keyword" not in cols:
+        raise ImportFormatError(
+            f"{_name(filename)}looks like a {tool} export but has no keyword column. "
+            f"Columns seen: {list(map(str, frame.columns))[:40]}."
+        )
+    rows_read = len(frame) + malformed
+    if rows_read == 0:
+        raise ImportFormatError(f"{_name(filename)}the file has a header but no data rows.")
+    if malformed * 2 > rows_read:
+        raise ImportFormatError(
+            f"{_name(filename)}{malformed} of {rows_read} rows have more cells than the "
+            f"{len(frame.columns)}-column header when read as {label}-separated text; the "
+            "file is corrupted or not an export of a supported tool."
+        )
+
+    rows = _extract(frame, tool, cols, headers)
+    rows["keyword"] = _normalized_keywords(rows["keyword"])
+    lengths = rows["keyword"].str.len()
+    empty = (lengths == 0).to_numpy()
+    too_long = (lengths > MAX_KEYWORD_LENGTH).to_numpy()
+    reasons = {
+        "malformed row": malformed,
+        "empty keyword": int(empty.sum()),
+        "keyword too long": int(too_long.sum()),
+    }
+    reasons = {reason: count for reason, count in reasons.items() if count}
+    rows = rows[~(empty | too_long)]
+    if rows.empty:
+        detail = ", ".join(f"{r}: {c}" for r, c in reasons.items())
+        raise ImportFormatError(
+            f"{_name(filename)}no usable keyword rows ({rows_read} rows read; {detail})."
+        )
+    rows, merged = _merge_duplicates(rows)
+    for name in ("competition_level", "intent", "serp_features"):
+        rows[name] = rows[name].astype(object).where(rows[name].notna(), None)
+    report = ImportReport(
+        tool=tool,
+        rows_read=rows_read,
+        duplicates_merged=merged,
+        skipped=sum(reasons.values()),
+        skipped_reasons=reasons,
+        seconds=time.perf_counter() - started,
+    )
+    return rows[OUTPUT_COLUMNS], report
