@@ -27,6 +27,7 @@ from db.models.keyword_lists import (
     ListHub,
     SerpCache,
 )
+from db.models.rankings import PagePrimaryKeyword, PageRanking
 from db.models.seed_clusters import ClusterPage, KeywordCluster
 
 __all__ = [
@@ -46,6 +47,8 @@ __all__ = [
     "ListClusterMember",
     "ListHub",
     "PageKeywords",
+    "PagePrimaryKeyword",
+    "PageRanking",
     "Project",
     "SerpCache",
     "TimestampMixin",

@@ -68,3 +68,10 @@ class InvalidInputError(ClusterPlannerError):
 
 class JobCancelled(ClusterPlannerError):
     """A background job stopped because its cancel was requested (raised between blocks)."""
+
+
+# --- site (rankings import, primary keywords, cannibalization)
+
+
+class PrimaryKeywordTaken(InvalidInputError):
+    """A primary keyword is already held by another page of the project (unique per project)."""

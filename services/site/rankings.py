@@ -1,0 +1,472 @@
+"""Organic-rankings exports (query ↔ page pairs): detection, parsing, aggregation. Pure.
+
+Reading reuses the keyword importer's stages (:mod:`services.projects.imports`: encoding by
+BOM / UTF-8 / charset-normalizer, header line, clevercsv dialect, pandas parsing, number
+parsing), so a rankings file is read exactly like a keyword export; only the column mapping
+differs. Supported shapes (header names matched case- and whitespace-insensitively):
+
+============== ============================ ============================ =========================
+field          Search Console (API,         Ahrefs "Organic keywords"    Semrush "Organic
+               BigQuery, Looker Studio)     (UTF-16 TSV)                 Positions"
+============== ============================ ============================ =========================
+keyword        Query / Queries / Top        Keyword                      Keyword
+               queries / Search query
+page_url       Page / Landing page / URL    Current URL / URL            URL
+position       Position / Average position  Current position / Position Position
+clicks         Clicks / Url clicks          —                            —
+impressions    Impressions                  —                            —
+est. traffic   —                            Organic traffic / Traffic    Traffic
+search_volume  — [1]_                       Volume                       Search Volume
+KD (0-100)     —                            KD / Difficulty              Keyword Difficulty
+cpc (USD)      —                            CPC                          CPC
+competition    —                            —                            Competition (0-1)
+intent         —                            Intents                      Keyword Intents
+date           Date                         Updated / Date               Timestamp / Date
+============== ============================ ============================ =========================
+
+.. [1] As in the keyword importer, a Search Console query's "volume" in the keyword universe
+   is its impressions (per page summed over the export's dates, then the largest page), i.e.
+   how often the site was shown, not how often the query was searched.
+
+A file is a rankings export when its header has a keyword/query column AND a page URL column
+(:func:`detect_rankings_tool`); the ``import`` command routes such files here and every other
+file to the keyword importer.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import numpy as np
+import pandas as pd
+
+from services.core.errors import ImportFormatError
+from services.core.urls import normalize_url
+
+# Reused, not copied: the keyword importer's reading stages (see the module docstring).
+from services.projects.imports.decode import _decode
+from services.projects.imports.detect import _find_header, _norm_header, _split_line
+from services.projects.imports.parse import (
+    MAX_KEYWORD_LENGTH,
+    _intent_labels,
+    _map_unique,
+    _normalized_keywords,
+    _numbers,
+    _read_table,
+)
+
+#: Tools recognised (the value stored in ``PageRanking.source``).
+RANKING_TOOLS = ("gsc", "ahrefs", "semrush")
+#: Columns of the page-query rows returned by :func:`parse_rankings_export`.
+ROW_COLUMNS = [
+    "page_url",
+    "normalized_url",
+    "keyword",
+    "position",
+    "clicks",
+    "impressions",
+    "estimated_traffic",
+    "search_volume",
+    "source",
+    "date",
+]
+#: Columns of the keyword-metrics frame (the keyword importer's upsert columns).
+METRIC_COLUMNS = [
+    "keyword",
+    "search_volume",
+    "cpc",
+    "competition",
+    "competition_level",
+    "keyword_difficulty",
+    "intent",
+    "serp_features",
+    "source",
+]
+#: Columns of :func:`aggregate_rankings`.
+AGGREGATE_COLUMNS = [
+    "normalized_url",
+    "page_url",
+    "keyword",
+    "position",
+    "clicks",
+    "impressions",
+    "estimated_traffic",
+    "search_volume",
+    "sources",
+]
+
+_QUERY_HEADERS = ("query", "queries", "top queries", "search query", "search term")
+_PAGE_HEADERS = ("page", "landing page", "url", "current url", "address", "page url")
+
+_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "gsc": {
+        "keyword": _QUERY_HEADERS,
+        "page_url": ("page", "landing page", "page url", "url", "address"),
+        "position": ("position", "average position", "avg. position", "avg position"),
+        "clicks": ("clicks", "url clicks"),
+        "impressions": ("impressions",),
+        "date": ("date",),
+    },
+    "ahrefs": {
+        "keyword": ("keyword",),
+        "page_url": ("current url", "url"),
+        "position": ("current position", "position"),
+        "estimated_traffic": ("organic traffic", "current organic traffic", "traffic"),
+        "search_volume": ("volume", "search volume"),
+        "keyword_difficulty": ("kd", "difficulty", "keyword difficulty"),
+        "cpc": ("cpc",),
+        "intent": ("intents", "intent"),
+        "date": ("updated", "last update", "date"),
+    },
+    "semrush": {
+        "keyword": ("keyword",),
+        "page_url": ("url",),
+        "position": ("position",),
+        "estimated_traffic": ("traffic",),
+        "search_volume": ("search volume", "volume"),
+        "keyword_difficulty": ("keyword difficulty",),
+        "cpc": ("cpc", "cpc (usd)"),
+        "competition": ("competition", "competitive density"),
+        "intent": ("keyword intents", "intent", "intents"),
+        "date": ("timestamp", "date"),
+    },
+}
+
+
+@dataclass
+class RankingsReport:
+    """What one rankings import did.
+
+    Attributes
+    ----------
+    tool : str
+        ``"gsc"``, ``"ahrefs"`` or ``"semrush"``.
+    rows_read : int
+        Data rows in the file (malformed rows included).
+    rows_imported : int
+        Page-query rows written (after merging duplicates).
+    duplicates_merged : int
+        Rows folded into another row with the same page, keyword and date.
+    skipped : int
+        Rows dropped; ``rows_read == skipped + duplicates_merged + rows``.
+    skipped_reasons : dict[str, int]
+        ``"malformed row"``, ``"empty keyword"``, ``"keyword too long"``, ``"no page url"``.
+    pages : int
+        Distinct page URLs (normalised) in the file.
+    pages_created : int
+        Pages the project did not have (stored as ``CrawledPage(source='rankings')``).
+    keywords : int
+        Distinct keywords; their metrics went into the keyword universe.
+    keywords_inserted : int
+        Keywords new to the project's keyword universe.
+    seconds : float
+        Wall time (s).
+    """
+
+    tool: str
+    rows_read: int = 0
+    rows_imported: int = 0
+    duplicates_merged: int = 0
+    skipped: int = 0
+    skipped_reasons: dict[str, int] = field(default_factory=dict)
+    pages: int = 0
+    pages_created: int = 0
+    keywords: int = 0
+    keywords_inserted: int = 0
+    seconds: float = 0.0
+
+
+def detect_rankings_tool(headers: list[str]) -> str | None:
+    """The rankings tool of a header row, or None when it is not a rankings export.
+
+    Parameters
+    ----------
+    headers : list of str
+        Header names, already normalised (lowercase, single spaces).
+
+    Returns
+    -------
+    str or None
+        ``"gsc"`` (a query column, a page column and clicks or impressions), ``"ahrefs"``
+        (Current URL, or URL with Organic traffic / Current position), ``"semrush"`` (URL with
+        Position and Search Volume or Traffic), else None (e.g. a plain keyword export).
+    """
+    names = set(headers)
+    if not names & set(_PAGE_HEADERS):
+        return None
+    if names & set(_QUERY_HEADERS) and names & {"clicks", "url clicks", "impressions"}:
+        return "gsc"
+    if "keyword" not in names:
+        return None
+    if "current url" in names or (
+        "url" in names and names & {"organic traffic", "current position"}
+    ):
+        return "ahrefs"
+    if "url" in names and "position" in names and names & {"search volume", "traffic"}:
+        return "semrush"
+    return None
+
+
+def _header_names(text: str, filename: str) -> list[str]:
+    offset, delimiter = _find_header(text, filename)
+    end = text.find("\n", offset)
+    line = text[offset : end if end >= 0 else len(text)].rstrip("\r")
+    return [_norm_header(c) for c in _split_line(line, delimiter)]
+
+
+def is_rankings_export(data: bytes, filename: str = "") -> bool:
+    """True when ``data`` is a rankings export (query/keyword AND page columns).
+
+    Raises
+    ------
+    ImportFormatError
+        The file cannot be read at all (empty, binary, no keyword column).
+    """
+    return detect_rankings_tool(_header_names(_decode(data, filename), filename)) is not None
+
+
+def _column(frame: pd.DataFrame, cols: dict[str, str], name: str, integer: bool = False):
+    if name not in cols:
+        return pd.Series(np.nan, index=frame.index, dtype="float64")
+    return _numbers(frame[cols[name]], integer=integer)
+
+
+def _dates(frame: pd.DataFrame, cols: dict[str, str], today: date) -> pd.Series:
+    if "date" not in cols:
+        return pd.Series([today] * len(frame), index=frame.index, dtype=object)
+    parsed = pd.to_datetime(frame[cols["date"]].astype(str), errors="coerce", format="mixed")
+    days = parsed.dt.date.astype(object)
+    return days.where(parsed.notna(), today)
+
+
+def _web_url(cell: str) -> bool:
+    return cell.startswith(("http://", "https://")) and len(cell) <= 2000
+
+
+def parse_rankings_export(
+    data: bytes, filename: str = "", *, today: date | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, RankingsReport]:
+    """Read a rankings export into page-query rows and keyword metrics. Pure: writes nothing.
+
+    Parameters
+    ----------
+    data : bytes
+        The uploaded file (see the module docstring for the shapes).
+    filename : str, optional
+        Original file name, for error messages.
+    today : datetime.date, optional
+        Date given to rows without one (default: today, UTC).
+
+    Returns
+    -------
+    rows : pandas.DataFrame
+        :data:`ROW_COLUMNS`, one row per (normalized_url, keyword, date): ``page_url`` (the
+        first URL seen), ``keyword`` (normalised), ``position`` (float, 1 = top),
+        ``clicks``/``impressions`` (float counts or NaN), ``estimated_traffic`` (float,
+        visits/month, NaN for GSC), ``search_volume`` (float, searches/month), ``source``,
+        ``date``. Duplicates are merged: clicks, impressions and traffic summed, the best
+        (lowest) position and the highest volume kept.
+    metrics : pandas.DataFrame
+        :data:`METRIC_COLUMNS`, one row per keyword, for the keyword universe.
+    report : RankingsReport
+        Counts (``rows_imported`` is the number of ``rows``; page/keyword creation counts 0).
+
+    Raises
+    ------
+    ImportFormatError
+        Unreadable file, not a rankings export (no page URL column), no data rows, or no
+        usable row at all.
+    """
+    started = time.perf_counter()
+    today = today or datetime.now(UTC).date()
+    text = _decode(data, filename)
+    offset, header_delimiter = _find_header(text, filename)
+    frame, malformed, _label = _read_table(text[offset:], header_delimiter, filename)
+    headers = [_norm_header(c) for c in frame.columns]
+    tool = detect_rankings_tool(headers)
+    prefix = f"{filename}: " if filename else ""
+    if tool is None:
+        raise ImportFormatError(
+            f"{prefix}not a rankings export: it needs a keyword/query column and a page URL "
+            f"column (Search Console query+page, Ahrefs Organic keywords, Semrush Organic "
+            f"Positions). Columns seen: {list(map(str, frame.columns))[:40]}."
+        )
+    by_name: dict[str, str] = {}
+    for label, name in zip(frame.columns, headers, strict=True):
+        by_name.setdefault(name, label)
+    cols = {
+        fld: next(by_name[a] for a in aliases if a in by_name)
+        for fld, aliases in _FIELDS[tool].items()
+        if any(a in by_name for a in aliases)
+    }
+    rows_read = len(frame) + malformed
+    if rows_read == 0:
+        raise ImportFormatError(f"{prefix}the file has a header but no data rows.")
+
+    out = pd.DataFrame(index=frame.index)
+    out["keyword"] = _normalized_keywords(frame[cols["keyword"]])
+    urls = frame[cols["page_url"]].astype(str).str.strip()
+    out["page_url"] = urls
+    out["position"] = _column(frame, cols, "position")
+    out["clicks"] = _column(frame, cols, "clicks", integer=True)
+    out["impressions"] = _column(frame, cols, "impressions", integer=True)
+    out["estimated_traffic"] = _column(frame, cols, "estimated_traffic")
+    out["search_volume"] = _column(frame, cols, "search_volume", integer=True)
+    out["cpc"] = _column(frame, cols, "cpc")
+    competition = _column(frame, cols, "competition")
+    out["competition"] = competition.where(competition <= 1.0)
+    kd = _column(frame, cols, "keyword_difficulty")
+    out["keyword_difficulty"] = kd.where(kd <= 100.0)
+    out["intent"] = (
+        _map_unique(frame[cols["intent"]], _intent_labels)
+        if "intent" in cols
+        else pd.Series(None, index=frame.index, dtype=object)
+    )
+    out["date"] = _dates(frame, cols, today)
+    out["source"] = tool
+
+    lengths = out["keyword"].str.len()
+    empty = (lengths == 0).to_numpy()
+    too_long = (lengths > MAX_KEYWORD_LENGTH).to_numpy()
+    no_url = ~urls.map(_web_url).to_numpy(dtype=bool) & ~empty & ~too_long
+    reasons = {
+        "malformed row": malformed,
+        "empty keyword": int(empty.sum()),
+        "keyword too long": int(too_long.sum()),
+        "no page url": int(no_url.sum()),
+    }
+    reasons = {r: c for r, c in reasons.items() if c}
+    out = out[~(empty | too_long | no_url)].copy()
+    if out.empty:
+        detail = ", ".join(f"{r}: {c}" for r, c in reasons.items())
+        raise ImportFormatError(f"{prefix}no usable rows ({rows_read} rows read; {detail}).")
+    out["normalized_url"] = out["page_url"].map(normalize_url)
+
+    key = ["normalized_url", "keyword", "date"]
+    grouped = out.groupby(key, sort=False, as_index=False, dropna=False)
+    rows = grouped.agg(
+        page_url=("page_url", "first"),
+        position=("position", "min"),
+        clicks=("clicks", lambda s: s.sum(min_count=1)),
+        impressions=("impressions", lambda s: s.sum(min_count=1)),
+        estimated_traffic=("estimated_traffic", lambda s: s.sum(min_count=1)),
+        search_volume=("search_volume", "max"),
+    )
+    rows["source"] = tool
+    merged = len(out) - len(rows)
+
+    metrics = _keyword_metrics(out, rows, tool)
+    report = RankingsReport(
+        tool=tool,
+        rows_read=rows_read,
+        rows_imported=len(rows),
+        duplicates_merged=merged,
+        skipped=sum(reasons.values()),
+        skipped_reasons=reasons,
+        pages=int(rows["normalized_url"].nunique()),
+        keywords=len(metrics),
+        seconds=time.perf_counter() - started,
+    )
+    return rows[ROW_COLUMNS].reset_index(drop=True), metrics, report
+
+
+def _first_valid(series: pd.Series):
+    valid = series.dropna()
+    return valid.iloc[0] if len(valid) else None
+
+
+def _keyword_metrics(out: pd.DataFrame, rows: pd.DataFrame, tool: str) -> pd.DataFrame:
+    """One metrics row per keyword (GSC: impressions as volume, see the module docstring)."""
+    if tool == "gsc":
+        per_page = rows.groupby(["keyword", "normalized_url"], sort=False)["impressions"].sum(
+            min_count=1
+        )
+        volume = per_page.groupby(level=0, sort=False).max()
+    else:
+        volume = out.groupby("keyword", sort=False)["search_volume"].max()
+    grouped = out.groupby("keyword", sort=False)
+    metrics = pd.DataFrame({"keyword": volume.index})
+    metrics["search_volume"] = volume.to_numpy()
+    for name in ("cpc", "competition", "keyword_difficulty"):
+        metrics[name] = grouped[name].max().reindex(volume.index).to_numpy()
+    metrics["intent"] = grouped["intent"].agg(_first_valid).reindex(volume.index).to_numpy()
+    metrics["search_volume"] = metrics["search_volume"].round().astype("Int64")
+    metrics["competition_level"] = None
+    metrics["serp_features"] = None
+    metrics["intent"] = metrics["intent"].astype(object).where(metrics["intent"].notna(), None)
+    metrics["source"] = tool
+    return metrics[METRIC_COLUMNS]
+
+
+def aggregate_rankings(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per (page, keyword) over every import, for scoring and cannibalization.
+
+    Search Console rows are a time series: clicks and impressions are summed over the dates
+    and the position is the impression-weighted mean (the plain mean without impressions).
+    Semrush/Ahrefs rows are snapshots: only each keyword's latest date counts. Sources are
+    then combined: clicks/impressions from GSC, estimated traffic and volume from the tools,
+    the best (lowest) position of any source.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        Stored page-query rows with :data:`ROW_COLUMNS` (``date`` as ``datetime.date``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`AGGREGATE_COLUMNS`; ``clicks``/``impressions``/``estimated_traffic`` are
+        float (NaN = the sources had none), ``sources`` is a comma-joined sorted list.
+    """
+    if rows.empty:
+        return pd.DataFrame(columns=AGGREGATE_COLUMNS)
+    rows = rows.copy()
+    key = ["normalized_url", "keyword"]
+    gsc = rows[rows["source"] == "gsc"].copy()
+    tools = rows[rows["source"] != "gsc"]
+    parts = []
+    if not gsc.empty:
+        weight = gsc["impressions"].fillna(0)
+        gsc["_wpos"] = gsc["position"] * weight
+        gsc["_w"] = weight.where(gsc["position"].notna(), 0)
+        g = gsc.groupby(key, sort=False).agg(
+            page_url=("page_url", "first"),
+            clicks=("clicks", lambda s: s.sum(min_count=1)),
+            impressions=("impressions", lambda s: s.sum(min_count=1)),
+            _wpos=("_wpos", "sum"),
+            _w=("_w", "sum"),
+            _mean=("position", "mean"),
+        )
+        g["position"] = np.where(g["_w"] > 0, g["_wpos"] / g["_w"].where(g["_w"] > 0), g["_mean"])
+        g["estimated_traffic"] = np.nan
+        g["search_volume"] = np.nan
+        g["sources"] = "gsc"
+        parts.append(g.drop(columns=["_wpos", "_w", "_mean"]).reset_index())
+    if not tools.empty:
+        last = tools.groupby(key + ["source"], sort=False)["date"].transform("max")
+        t = tools[tools["date"] == last]
+        t = t.groupby(key + ["source"], sort=False, as_index=False).agg(
+            page_url=("page_url", "first"),
+            position=("position", "min"),
+            estimated_traffic=("estimated_traffic", lambda s: s.sum(min_count=1)),
+            search_volume=("search_volume", "max"),
+        )
+        t = t.rename(columns={"source": "sources"})
+        t["clicks"] = np.nan
+        t["impressions"] = np.nan
+        parts.append(t)
+    both = pd.concat(parts, ignore_index=True)
+    if len(parts) == 1 and both.duplicated(key).sum() == 0:
+        return both[AGGREGATE_COLUMNS].reset_index(drop=True)
+    combined = both.groupby(key, sort=False, as_index=False).agg(
+        page_url=("page_url", "first"),
+        position=("position", "min"),
+        clicks=("clicks", lambda s: s.sum(min_count=1)),
+        impressions=("impressions", lambda s: s.sum(min_count=1)),
+        estimated_traffic=("estimated_traffic", "max"),
+        search_volume=("search_volume", "max"),
+        sources=("sources", lambda s: ",".join(sorted(set(s)))),
+    )
+    return combined[AGGREGATE_COLUMNS].reset_index(drop=True)
