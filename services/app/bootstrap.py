@@ -94,8 +94,13 @@ def job_handlers() -> dict[str, Callable[[Any], dict[str, Any]]]:
     worker first needs a handler, not when the queue module is imported.
     """
     from services.keyword_lists.jobs import cluster_job, discovery_job
+    from services.site.api import primary_keywords_job
 
-    return {"cluster": cluster_job, "discovery": discovery_job}
+    return {
+        "cluster": cluster_job,
+        "discovery": discovery_job,
+        "primary_keywords": primary_keywords_job,
+    }
 
 
 def build_app(settings: Settings | None = None) -> AppContext:

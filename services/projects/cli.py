@@ -50,16 +50,26 @@ def _list(app: Any, args: argparse.Namespace) -> CommandResult:
 
 def _import(app: Any, args: argparse.Namespace) -> CommandResult:
     from services.projects.imports import import_keywords
+    from services.site.cli import import_rankings_file
+    from services.site.rankings import is_rankings_export
 
     project = resolve_project(app.engine, args.project)
     reports = []
     for path in args.files:
         if not path.is_file():
             raise InvalidInputError(f"File not found: {path}")
-        report = import_keywords(app.engine, project.id, path.read_bytes(), path.name)
+        data = path.read_bytes()
+        if is_rankings_export(data, path.name):  # query/keyword + page URL columns
+            reports.append(
+                {"file": str(path), **import_rankings_file(app, project.id, data, path.name)}
+            )
+            continue
+        report = import_keywords(app.engine, project.id, data, path.name)
         reports.append({"file": str(path), **vars(report)})
     lines = [
-        f"{r['file']}: {r['tool']}, {r['rows_imported']:,} keywords imported "
+        r["summary"]
+        if "summary" in r
+        else f"{r['file']}: {r['tool']}, {r['rows_imported']:,} keywords imported "
         f"({r['inserted']:,} new, {r['updated']:,} updated), {r['skipped']:,} rows skipped"
         for r in reports
     ]

@@ -283,7 +283,8 @@ def parse_rankings_export(
     today = today or datetime.now(UTC).date()
     text = _decode(data, filename)
     offset, header_delimiter = _find_header(text, filename)
-    frame, malformed, _label = _read_table(text[offset:], header_delimiter, filename)
+    frame, bad_lines, _label = _read_table(text[offset:], header_delimiter, filename)
+    malformed = len(bad_lines) if isinstance(bad_lines, list) else int(bad_lines)
     headers = [_norm_header(c) for c in frame.columns]
     tool = detect_rankings_tool(headers)
     prefix = f"{filename}: " if filename else ""
