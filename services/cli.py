@@ -35,6 +35,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "services.seed_clusters.cli",
     "services.keyword_lists.cli",
     "services.site.cli",
+    "services.site.crawl.cli",
     "services.content.cli",
 )
 

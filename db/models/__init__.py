@@ -29,9 +29,11 @@ from db.models.keyword_lists import (
 )
 from db.models.rankings import PagePrimaryKeyword, PageRanking
 from db.models.seed_clusters import ClusterPage, KeywordCluster
+from db.models.site import CRAWL_RUN_STATUSES, CrawlLink, CrawlRun
 
 __all__ = [
     "CLUSTER_STATUSES",
+    "CRAWL_RUN_STATUSES",
     "PAGE_ROLES",
     "UNCLUSTERED_REASONS",
     "APIUsage",
@@ -39,6 +41,8 @@ __all__ = [
     "Base",
     "BudgetReservation",
     "ClusterPage",
+    "CrawlLink",
+    "CrawlRun",
     "CrawledPage",
     "Job",
     "KeywordCluster",

@@ -103,6 +103,20 @@ class CrawledPage(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(32), default="pending")
     crawl_error: Mapped[str | None] = mapped_column(Text)
     last_crawled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Site crawl (services/site/crawl, migration 0003); ``category`` holds the page type
+    # (home | collection | product | article | other).
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    final_url: Mapped[str | None] = mapped_column(String(2000))
+    canonical_url: Mapped[str | None] = mapped_column(String(2000))
+    noindex: Mapped[bool] = mapped_column(Boolean, default=False)
+    meta_description: Mapped[str | None] = mapped_column(Text)
+    h1: Mapped[str | None] = mapped_column(String(1000))
+    word_count: Mapped[int | None] = mapped_column(Integer)
+    crawl_depth: Mapped[int | None] = mapped_column(Integer)
+    discovered_via: Mapped[str | None] = mapped_column(String(16))  # start | sitemap | link
+    last_crawl_run_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    gone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    crawl_meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     keywords: Mapped[PageKeywords | None] = relationship(
         back_populates="page", cascade="all, delete-orphan", uselist=False

@@ -95,11 +95,13 @@ def job_handlers() -> dict[str, Callable[[Any], dict[str, Any]]]:
     """
     from services.keyword_lists.jobs import cluster_job, discovery_job
     from services.site.api import primary_keywords_job
+    from services.site.crawl.api import crawl_job
 
     return {
         "cluster": cluster_job,
         "discovery": discovery_job,
         "primary_keywords": primary_keywords_job,
+        "crawl": crawl_job,
     }
 
 

@@ -75,3 +75,9 @@ class JobCancelled(ClusterPlannerError):
 
 class PrimaryKeywordTaken(InvalidInputError):
     """A primary keyword is already held by another page of the project (unique per project)."""
+
+
+# --------------------------------------------------------------------------- site crawl (services/site/crawl)
+class CrawlBlocked(ClusterPlannerError):
+    """The site may not be crawled at all: robots.txt is unreachable (5xx or no answer, which
+    RFC 9309 §2.3.1.4 treats as "disallow everything"); the run is recorded as failed."""

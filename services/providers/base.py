@@ -15,9 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 #: The 11 modifier strategies of the owner's funnel design (D2), in prompt order.
 EXPANSION_STRATEGIES: tuple[str, ...] = (
@@ -251,4 +254,51 @@ class Embedder(Protocol):
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts`` → array of shape (len(texts), dim), float32, unit rows."""
+        ...
+
+
+# --------------------------------------------------------------------------- structured generation (content)
+#: A pydantic model class describing the JSON answer of one structured call.
+ModelT = TypeVar("ModelT", bound="BaseModel")
+
+
+@runtime_checkable
+class StructuredGenerator(Protocol):
+    """One structured LLM call with our own prompts (content briefs → drafts, issue 10).
+
+    The live LLM adapters implement it with the same validate-or-repair flow as the funnel
+    stages (one repair call after an invalid answer). Raises ``ProviderError`` on API
+    failure and ``StructuredOutputError`` (a ``ProviderError``) when the answer is invalid
+    twice; both carry the billed calls as ``exc.usage``.
+    """
+
+    name: str
+
+    def generate(
+        self,
+        system: str,
+        user: str,
+        schema: type[ModelT],
+        *,
+        max_tokens: int,
+        purpose: str,
+    ) -> tuple[ModelT, list[Usage]]:
+        """Answer ``user`` as JSON matching ``schema``.
+
+        Parameters
+        ----------
+        system, user : str
+            System prompt and user prompt.
+        schema : type[pydantic.BaseModel]
+            The answer's model; the strict JSON schema sent is derived from it.
+        max_tokens : int
+            Output token limit (sent where the API takes one).
+        purpose : str
+            Short label for usage rows and messages, e.g. "draft".
+
+        Returns
+        -------
+        tuple
+            The validated answer and the ``Usage`` of each call made (1 or 2).
+        """
         ...

@@ -30,7 +30,7 @@ from services.core.app_settings import (
 )
 from services.core.config import Settings
 from services.core.errors import InvalidInputError
-from services.providers.base import Embedder, LLMProvider, VolumeProvider
+from services.providers.base import Embedder, LLMProvider, StructuredGenerator, VolumeProvider
 
 LLM_CHOICES = ("offline", "anthropic", "openai")
 VOLUME_CHOICES = ("offline", "dataforseo")
@@ -377,3 +377,13 @@ def save_settings(
     set_provider_choices(engine, llm, volume)
     set_setting(engine, LLM_OPTIONS_KEY, {"use_fallback_model": bool(use_fallback_model)})
     return settings_view(settings, engine)
+
+
+# --------------------------------------------------------------------------- structured generation (content)
+def structured_generator(provider_set: ProviderSet) -> StructuredGenerator | None:
+    """The live LLM of ``provider_set`` as a :class:`StructuredGenerator` (content drafts),
+    or None when the LLM in force is the offline one (drafts are then outline skeletons)."""
+    llm = provider_set.llm
+    if llm.name == "offline" or not isinstance(llm, StructuredGenerator):
+        return None
+    return llm

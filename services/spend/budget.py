@@ -542,3 +542,51 @@ def cost_report(engine: Engine, month: str | None = None) -> CostReport:
         else None,
         free_clusters=int((cluster_frame["cost_usd"] <= 0).sum()),
     )
+
+
+# --------------------------------------------------------------------------- content drafts
+# Tokens per drafted page (services.content.drafts: analysis + draft + social posts), from
+# bench/content.py against the scripted local LLM server at ⌈characters / 4⌉ for a
+# collection page with 6 secondary keywords, 5 questions and 5 links; rounded up so the
+# preview is an upper bound for typical pages (repairs cost extra and are not included).
+DRAFT_INPUT_TOKENS_PER_PAGE = 4_000
+DRAFT_OUTPUT_TOKENS_PER_PAGE = 3_000
+#: Calls per drafted page (analysis, draft, social posts).
+DRAFT_CALLS_PER_PAGE = 3
+
+
+def estimate_drafts_cost(model: str, pages: int) -> CostEstimate:
+    """Estimate a drafts batch of ``pages`` pages on ``model``.
+
+    Parameters
+    ----------
+    model : str
+        The LLM model in force ("" or "offline" → $0).
+    pages : int
+        Pages to draft.
+
+    Returns
+    -------
+    CostEstimate
+        ``llm_usd`` = pages × (:data:`DRAFT_INPUT_TOKENS_PER_PAGE` input +
+        :data:`DRAFT_OUTPUT_TOKENS_PER_PAGE` output tokens) × the model's list price
+        (:mod:`services.spend.pricing`); a note when the model has no known price.
+    """
+    if not model or model == "offline" or pages <= 0:
+        return CostEstimate(llm_usd=0.0, volume_usd=0.0, lines=("Offline: no LLM cost.",))
+    per_page = llm_cost_usd(
+        model,
+        input_tokens=DRAFT_INPUT_TOKENS_PER_PAGE,
+        output_tokens=DRAFT_OUTPUT_TOKENS_PER_PAGE,
+    )
+    notes: tuple[str, ...] = ()
+    if per_page is None:
+        notes = (f"No price is known for model '{model}'; its calls are counted as $0.",)
+        per_page = 0.0
+    total = round(per_page * pages, 6)
+    line = (
+        f"{pages} page(s) × {DRAFT_CALLS_PER_PAGE} calls on {model}: ≈"
+        f"{DRAFT_INPUT_TOKENS_PER_PAGE:,} input + {DRAFT_OUTPUT_TOKENS_PER_PAGE:,} output "
+        f"tokens per page → ${per_page:.4f}/page, ${total:.4f} in all"
+    )
+    return CostEstimate(llm_usd=total, volume_usd=0.0, lines=(line,), notes=notes)

@@ -1,0 +1,323 @@
+"""Drafts from briefs: the three structured LLM calls of the first owner's flow (issue 10 §2).
+
+Per page: (1) competitor analysis — common themes, content gaps, recommended word count, key
+headings, unique angles — from the cached SERP when present, from the brief otherwise;
+(2) the draft — title, meta description, H1, body HTML with the brief's headings and internal
+links, FAQ with answers (collection pages: intro above the grid + buying guide below + FAQ);
+(3) social posts — Facebook, LinkedIn, X (≤ 280 characters), Google Business Profile
+(≤ 1,500) — each carrying the page's URL.
+
+Prompts are the files in ``services/content/prompts/`` (``string.Template`` placeholders);
+their version (``prompts/VERSION``) is stored with each draft. Without an LLM,
+:func:`offline_skeleton` returns the brief's outline, clearly labelled, and no prose.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.content.briefs import META_MAX_CHARS, TITLE_MAX_CHARS, Brief
+from services.core.errors import ProviderError
+from services.providers.base import BrandProfile, StructuredGenerator, Usage
+
+PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
+#: Label of an outline-only skeleton (issue 10: offline drafts are never prose).
+OFFLINE_LABEL = "outline — connect an LLM in Settings to draft the text"
+#: Output token limits per call (a 1,200-word article body is ≈ 2,000 tokens of HTML).
+ANALYSIS_MAX_TOKENS = 1500
+DRAFT_MAX_TOKENS = 6000
+SOCIAL_MAX_TOKENS = 1200
+#: Platform limits (characters): X posts 280; Google Business Profile updates 1,500.
+X_MAX_CHARS = 280
+GBP_MAX_CHARS = 1500
+
+
+# --------------------------------------------------------------------------- answer schemas
+class CompetitorAnalysis(BaseModel):
+    """Call 1: what ranks and how this page can do better."""
+
+    model_config = ConfigDict(extra="forbid", title="CompetitorAnalysis")
+
+    common_themes: list[str]
+    content_gaps: list[str]
+    recommended_word_count: int = Field(ge=50, le=10000)
+    key_headings: list[str]
+    unique_angles: list[str]
+
+
+class FAQItem(BaseModel):
+    """One FAQ entry."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str
+    answer: str
+
+
+class ArticleDraft(BaseModel):
+    """Call 2 for article, comparison and landing pages."""
+
+    model_config = ConfigDict(extra="forbid", title="ArticleDraft")
+
+    title: str = Field(max_length=TITLE_MAX_CHARS)
+    meta_description: str = Field(max_length=META_MAX_CHARS)
+    h1: str
+    body_html: str = Field(min_length=1)
+    faq: list[FAQItem]
+
+
+class CollectionDraft(BaseModel):
+    """Call 2 for collection pages: collection copy, not an article."""
+
+    model_config = ConfigDict(extra="forbid", title="CollectionDraft")
+
+    title: str = Field(max_length=TITLE_MAX_CHARS)
+    meta_description: str = Field(max_length=META_MAX_CHARS)
+    h1: str
+    intro_html: str = Field(min_length=1)
+    buying_guide_html: str
+    faq: list[FAQItem]
+
+
+class SocialPosts(BaseModel):
+    """Call 3: one post per network."""
+
+    model_config = ConfigDict(extra="forbid", title="SocialPosts")
+
+    facebook: str = Field(min_length=1)
+    linkedin: str = Field(min_length=1)
+    x: str = Field(min_length=1, max_length=X_MAX_CHARS)
+    google_business_profile: str = Field(min_length=1, max_length=GBP_MAX_CHARS)
+
+
+# --------------------------------------------------------------------------- prompts
+@lru_cache(maxsize=16)
+def _template(name: str) -> Template:
+    return Template((PROMPTS_DIR / name).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def prompt_version() -> str:
+    """The version of the prompt files (``prompts/VERSION``), stored with each draft."""
+    return (PROMPTS_DIR / "VERSION").read_text(encoding="utf-8").strip()
+
+
+def _brief_text(brief: Brief) -> str:
+    """The brief as compact JSON for the prompts (no SERP: it has its own block)."""
+    data = brief.to_dict()
+    data.pop("serp", None)
+    data.pop("missing", None)
+    data["internal_links"] = [
+        {"href": link["target_url"], "anchor": link["anchor"]}
+        for link in brief.internal_links.get("outgoing", [])
+    ]
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _serp_text(brief: Brief) -> str:
+    if not brief.serp:
+        return "not available (no SERP data cached for this keyword)"
+    return "\n".join(f"{r['rank']}. {r.get('title') or ''} {r['url']}".strip() for r in brief.serp)
+
+
+def system_prompt(brand: BrandProfile, site_type: str) -> str:
+    """The system prompt: writer rules, the brand profile and the site type."""
+    return _template("system.md").safe_substitute(
+        brand=brand.to_prompt_text(), site_type=site_type or "online store"
+    )
+
+
+def analysis_prompt(brief: Brief) -> str:
+    """User prompt of call 1."""
+    lo, hi = (brief.word_count + [0, 0])[:2]
+    return _template("analysis.md").safe_substitute(
+        brief=_brief_text(brief), serp=_serp_text(brief), word_min=lo, word_max=hi
+    )
+
+
+def draft_prompt(brief: Brief, analysis: CompetitorAnalysis) -> str:
+    """User prompt of call 2 (collection copy for collection pages)."""
+    name = "draft_collection.md" if brief.page_type == "collection" else "draft_article.md"
+    return _template(name).safe_substitute(
+        brief=_brief_text(brief),
+        analysis=analysis.model_dump_json(),
+        primary=brief.primary_keyword,
+        page_type=brief.page_type,
+        word_count=analysis.recommended_word_count,
+        cta=brief.cta,
+    )
+
+
+def social_prompt(brief: Brief, title: str, summary: str) -> str:
+    """User prompt of call 3."""
+    return _template("social.md").safe_substitute(title=title, url=brief.url, summary=summary)
+
+
+# --------------------------------------------------------------------------- the flow
+@dataclass
+class DraftResult:
+    """A generated draft.
+
+    Attributes:
+        draft: JSON-ready ``{"kind": "llm", "title", "meta_description", "h1", "body_html",
+            "faq", "social", "analysis", ...}``.
+        usage: every billed call (3 to 6 with repairs).
+        model: the model that wrote it.
+        prompt_version: :func:`prompt_version`.
+        seconds: wall time of the three calls (s).
+    """
+
+    draft: dict[str, Any]
+    usage: list[Usage] = field(default_factory=list)
+    model: str = ""
+    prompt_version: str = ""
+    seconds: float = 0.0
+
+    @property
+    def cost_usd(self) -> float:
+        """Sum of the calls' cost, USD."""
+        return round(sum(u.cost_usd for u in self.usage), 6)
+
+
+def _with_url(text: str, url: str, limit: int | None = None) -> str:
+    """``text`` with ``url`` appended when missing, cut at a word to fit ``limit``."""
+    text = text.strip()
+    if url and url not in text:
+        room = None if limit is None else limit - len(url) - 1
+        if room is not None and len(text) > room:
+            text = text[:room].rsplit(" ", 1)[0].rstrip()
+        text = f"{text} {url}"
+    return text
+
+
+def generate_draft(
+    llm: StructuredGenerator, brief: Brief, brand: BrandProfile, *, site_type: str = ""
+) -> DraftResult:
+    """Run the three calls for one page.
+
+    Parameters
+    ----------
+    llm : StructuredGenerator
+        A live LLM adapter (Claude or OpenAI-compatible).
+    brief : Brief
+        The page's brief.
+    brand : BrandProfile
+        The project's brand profile (shapes the system prompt).
+    site_type : str
+        e.g. "online store" or "WordPress blog".
+
+    Returns
+    -------
+    DraftResult
+
+    Raises
+    ------
+    ProviderError
+        A call failed (API error, timeout, or an answer invalid after one repair);
+        ``exc.usage`` carries every call billed for this page so far.
+    """
+    started = time.perf_counter()
+    system = system_prompt(brand, site_type)
+    usage: list[Usage] = []
+    try:
+        analysis, u1 = llm.generate(
+            system,
+            analysis_prompt(brief),
+            CompetitorAnalysis,
+            max_tokens=ANALYSIS_MAX_TOKENS,
+            purpose="content_analysis",
+        )
+        usage += u1
+        schema: type[ArticleDraft] | type[CollectionDraft] = (
+            CollectionDraft if brief.page_type == "collection" else ArticleDraft
+        )
+        written, u2 = llm.generate(
+            system,
+            draft_prompt(brief, analysis),
+            schema,
+            max_tokens=DRAFT_MAX_TOKENS,
+            purpose="content_draft",
+        )
+        usage += u2
+        if isinstance(written, CollectionDraft):
+            body = written.intro_html.strip() + "\n" + written.buying_guide_html.strip()
+            extra = {
+                "intro_html": written.intro_html,
+                "buying_guide_html": written.buying_guide_html,
+            }
+        else:
+            body, extra = written.body_html, {}
+        summary = f"{written.meta_description}\nKey points: {'; '.join(analysis.key_headings[:6])}"
+        social, u3 = llm.generate(
+            system,
+            social_prompt(brief, written.title, summary),
+            SocialPosts,
+            max_tokens=SOCIAL_MAX_TOKENS,
+            purpose="content_social",
+        )
+        usage += u3
+    except ProviderError as exc:
+        exc.usage = [*usage, *getattr(exc, "usage", [])]
+        raise
+    draft = {
+        "kind": "llm",
+        "title": written.title,
+        "meta_description": written.meta_description,
+        "h1": written.h1,
+        "body_html": body,
+        **extra,
+        "faq": [item.model_dump() for item in written.faq],
+        "social": {
+            "facebook": _with_url(social.facebook, brief.url),
+            "linkedin": _with_url(social.linkedin, brief.url),
+            "x": _with_url(social.x, brief.url, X_MAX_CHARS),
+            "google_business_profile": _with_url(
+                social.google_business_profile, brief.url, GBP_MAX_CHARS
+            ),
+        },
+        "analysis": analysis.model_dump(),
+    }
+    model = usage[-1].model if usage else ""
+    return DraftResult(
+        draft=draft,
+        usage=usage,
+        model=model,
+        prompt_version=prompt_version(),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def offline_skeleton(brief: Brief) -> dict[str, Any]:
+    """Outline-only skeleton for offline use: the brief's headings, no prose.
+
+    Returns
+    -------
+    dict
+        ``{"kind": "outline", "label": OFFLINE_LABEL, "title", "meta_description", "h1",
+        "body_html", "faq": [], "social": {}}`` — ``body_html`` holds only the outline
+        headings, each a keyword or section name from the brief.
+    """
+    from html import escape
+
+    parts = [f"<p><em>{escape(OFFLINE_LABEL)}</em></p>"]
+    for item in brief.outline:
+        level = 3 if item.get("level") == 3 else 2
+        parts.append(f"<h{level}>{escape(str(item.get('text', '')))}</h{level}>")
+    return {
+        "kind": "outline",
+        "label": OFFLINE_LABEL,
+        "title": brief.title,
+        "meta_description": brief.meta_description,
+        "h1": brief.h1,
+        "body_html": "\n".join(parts),
+        "faq": [],
+        "social": {},
+    }

@@ -1,0 +1,222 @@
+"""The drafts spreadsheet: sheets Briefs, Drafts, Internal links, Social posts (pure).
+
+One row per page (Internal links: one row per link). XLSX through pandas + XlsxWriter with a
+frozen header row, column widths, wrapped text, and every text cell formula-injection safe
+(:func:`services.seed_clusters.export.neutralise_cell`; XlsxWriter's string-to-formula and
+string-to-URL conversions are off as well). A CSV per sheet is built from the same frames.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from services.seed_clusters.export import neutralise_cell, neutralise_frame
+
+SHEETS = ("Briefs", "Drafts", "Internal links", "Social posts")
+#: Excel's hard limit of characters in one cell.
+EXCEL_CELL_MAX = 32_767
+_TRUNCATED = " [truncated: Excel holds 32,767 characters per cell; see the CSV]"
+
+BRIEF_COLUMNS = [
+    "primary_keyword",
+    "page_type",
+    "role",
+    "status",
+    "search_volume",
+    "secondary_keywords",
+    "intent",
+    "url",
+    "title",
+    "meta_description",
+    "h1",
+    "outline",
+    "word_count",
+    "schema_type",
+    "cta",
+    "serp_top10",
+    "missing_data",
+]
+DRAFT_COLUMNS = [
+    "primary_keyword",
+    "url",
+    "status",
+    "draft_kind",
+    "title",
+    "meta_description",
+    "h1",
+    "body_html",
+    "faq",
+    "model",
+    "prompt_version",
+    "cost_usd",
+    "error",
+]
+LINK_COLUMNS = ["source_url", "anchor", "target_url", "relation"]
+SOCIAL_COLUMNS = [
+    "primary_keyword",
+    "url",
+    "facebook",
+    "linkedin",
+    "x",
+    "google_business_profile",
+]
+#: Column widths (characters) of the wide text columns; others get 18.
+WIDTHS = {
+    "primary_keyword": 32,
+    "url": 40,
+    "source_url": 40,
+    "target_url": 40,
+    "anchor": 30,
+    "title": 40,
+    "meta_description": 60,
+    "secondary_keywords": 50,
+    "outline": 60,
+    "body_html": 80,
+    "faq": 60,
+    "facebook": 50,
+    "linkedin": 50,
+    "x": 50,
+    "google_business_profile": 60,
+    "serp_top10": 50,
+    "missing_data": 40,
+    "error": 40,
+}
+
+
+def _lines(items: Sequence[str]) -> str:
+    return "\n".join(items)
+
+
+def workbook_frames(records: Sequence[Mapping[str, Any]]) -> dict[str, pd.DataFrame]:
+    """The four sheets as DataFrames.
+
+    Parameters
+    ----------
+    records : sequence of mapping
+        One per page: ``{"status", "error", "brief": dict, "draft": dict, "model",
+        "prompt_version", "cost_usd"}`` (a ``ContentPage`` as a dict).
+
+    Returns
+    -------
+    dict
+        Sheet name → DataFrame with the columns above (search_volume searches/month,
+        cost_usd USD).
+    """
+    briefs, drafts, links, social = [], [], [], []
+    for rec in records:
+        b: Mapping[str, Any] = rec.get("brief") or {}
+        d: Mapping[str, Any] = rec.get("draft") or {}
+        kw = b.get("primary_keyword", "")
+        url = b.get("url", "")
+        wc = b.get("word_count") or []
+        briefs.append(
+            {
+                "primary_keyword": kw,
+                "page_type": b.get("page_type", ""),
+                "role": b.get("role", ""),
+                "status": rec.get("status", ""),
+                "search_volume": b.get("search_volume"),
+                "secondary_keywords": _lines(
+                    [
+                        f"{s['keyword']} ({s['search_volume'] if s.get('search_volume') is not None else 'volume unknown'})"
+                        for s in b.get("secondary_keywords") or []
+                    ]
+                ),
+                "intent": b.get("intent", ""),
+                "url": url,
+                "title": b.get("title", ""),
+                "meta_description": b.get("meta_description", ""),
+                "h1": b.get("h1", ""),
+                "outline": _lines(
+                    [f"H{o.get('level', 2)}: {o.get('text', '')}" for o in b.get("outline") or []]
+                ),
+                "word_count": f"{wc[0]}-{wc[1]}" if len(wc) == 2 else "",
+                "schema_type": b.get("schema_type", ""),
+                "cta": b.get("cta", ""),
+                "serp_top10": _lines([str(r.get("url", "")) for r in b.get("serp") or []]),
+                "missing_data": _lines(list(b.get("missing") or [])),
+            }
+        )
+        drafts.append(
+            {
+                "primary_keyword": kw,
+                "url": url,
+                "status": rec.get("status", ""),
+                "draft_kind": d.get("kind", "none") if d else "none",
+                "title": d.get("title", ""),
+                "meta_description": d.get("meta_description", ""),
+                "h1": d.get("h1", ""),
+                "body_html": d.get("body_html", ""),
+                "faq": _lines(
+                    [
+                        f"Q: {f.get('question', '')}\nA: {f.get('answer', '')}"
+                        for f in d.get("faq") or []
+                    ]
+                ),
+                "model": rec.get("model") or "",
+                "prompt_version": rec.get("prompt_version") or "",
+                "cost_usd": float(rec.get("cost_usd") or 0.0),
+                "error": rec.get("error") or "",
+            }
+        )
+        for link in (b.get("internal_links") or {}).get("outgoing", []):
+            links.append({k: link.get(k, "") for k in LINK_COLUMNS})
+        posts: Mapping[str, Any] = d.get("social") or {}
+        social.append(
+            {
+                "primary_keyword": kw,
+                "url": url,
+                **{k: posts.get(k, "") for k in SOCIAL_COLUMNS[2:]},
+            }
+        )
+    return {
+        "Briefs": pd.DataFrame(briefs, columns=BRIEF_COLUMNS),
+        "Drafts": pd.DataFrame(drafts, columns=DRAFT_COLUMNS),
+        "Internal links": pd.DataFrame(links, columns=LINK_COLUMNS),
+        "Social posts": pd.DataFrame(social, columns=SOCIAL_COLUMNS),
+    }
+
+
+def _fit_cell(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > EXCEL_CELL_MAX:
+        return value[: EXCEL_CELL_MAX - len(_TRUNCATED)] + _TRUNCATED
+    return value
+
+
+def frames_to_xlsx(frames: Mapping[str, pd.DataFrame]) -> bytes:
+    """An XLSX workbook, one sheet per frame: frozen header, widths, wrapped text, no formulas.
+
+    Returns
+    -------
+    bytes
+        The ``.xlsx`` file.
+    """
+    buf = io.BytesIO()
+    options = {"strings_to_formulas": False, "strings_to_urls": False}
+    with pd.ExcelWriter(buf, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
+        wrap = writer.book.add_format({"text_wrap": True, "valign": "top"})
+        for name, frame in frames.items():
+            safe = neutralise_frame(frame)
+            for col in safe.columns:
+                if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
+                    safe[col] = safe[col].map(_fit_cell)
+            safe.columns = [neutralise_cell(str(c)) for c in safe.columns]
+            sheet = name[:31]
+            safe.to_excel(writer, index=False, sheet_name=sheet)
+            ws = writer.sheets[sheet]
+            ws.freeze_panes(1, 0)
+            for i, col in enumerate(frame.columns):
+                ws.set_column(i, i, WIDTHS.get(str(col), 18), wrap)
+    return buf.getvalue()
+
+
+def frames_to_csvs(frames: Mapping[str, pd.DataFrame]) -> dict[str, bytes]:
+    """One UTF-8 CSV (with BOM, for Excel) per sheet, neutralised; key = ``<sheet>.csv``."""
+    return {
+        f"{name}.csv": neutralise_frame(frame).to_csv(index=False).encode("utf-8-sig")
+        for name, frame in frames.items()
+    }
