@@ -81,3 +81,19 @@ class PrimaryKeywordTaken(InvalidInputError):
 class CrawlBlocked(ClusterPlannerError):
     """The site may not be crawled at all: robots.txt is unreachable (5xx or no answer, which
     RFC 9309 §2.3.1.4 treats as "disallow everything"); the run is recorded as failed."""
+
+
+# --------------------------------------------------------------------------- content (services/content)
+class WordPressError(ProviderError):
+    """The WordPress REST API refused or failed a call; the message says what to fix.
+
+    Attributes
+    ----------
+    code : str
+        The ``WP_Error`` code of the answer (``rest_cannot_create``, ``incorrect_password``…)
+        or "" when the body was not a WordPress error.
+    """
+
+    def __init__(self, message: str, *, status_code: int | None = None, code: str = "") -> None:
+        super().__init__(message, provider="wordpress", status=status_code)
+        self.code = code
