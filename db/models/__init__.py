@@ -5,6 +5,7 @@ Names, statuses and columns follow the owner's design documents
 (``shared/design/cluster-funnel-design.md`` D5, ``primary-keywords-design.md``).
 """
 
+from db.models.content import CONTENT_STATUSES, ContentPage, ContentVersion
 from db.models.core import (
     CLUSTER_STATUSES,
     PAGE_ROLES,
@@ -33,6 +34,7 @@ from db.models.site import CRAWL_RUN_STATUSES, CrawlLink, CrawlRun
 
 __all__ = [
     "CLUSTER_STATUSES",
+    "CONTENT_STATUSES",
     "CRAWL_RUN_STATUSES",
     "PAGE_ROLES",
     "UNCLUSTERED_REASONS",
@@ -41,6 +43,8 @@ __all__ = [
     "Base",
     "BudgetReservation",
     "ClusterPage",
+    "ContentPage",
+    "ContentVersion",
     "CrawlLink",
     "CrawlRun",
     "CrawledPage",

@@ -1,0 +1,522 @@
+"""Site crawl: what pages, the CLI and the job worker call (issue 9 §1).
+
+- :func:`run_crawl` crawls inline (the ``crawl`` job handler and the CLI use it);
+- :func:`start_crawl_job` / :func:`resume_crawl_job` queue it as a background job (kind
+  ``crawl``: progress, cancel, resume — a resumed run skips the URLs it already fetched);
+- :func:`list_pages`, :func:`skipped_urls`, :func:`page_texts`, :func:`internal_links` and
+  :func:`latest_run` read the results.
+
+Pages are stored as ``CrawledPage`` rows (``source='crawl'``) in batches while the crawl runs,
+updated in place on a re-crawl; a complete crawl (no page/depth limit hit, no include/exclude
+patterns) marks pages it no longer finds as ``gone``.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from db.models import Project
+from db.session import session_scope
+from services.core.errors import CrawlBlocked, InvalidInputError, JobCancelled, NotFoundError
+from services.core.ids import as_uuid
+from services.site.crawl import store
+from services.site.crawl.crawler import Crawler, CrawlLimits, CrawlSummary, PageRecord
+from services.site.crawl.fetch import Fetcher
+from services.site.crawl.urls import is_http, slug_of
+
+JOB_KIND = "crawl"
+#: Pages written per transaction while crawling (and at least every SAVE_EVERY_S seconds).
+SAVE_BATCH = 25
+SAVE_EVERY_S = 2.0
+#: Characters of main text in :attr:`PageText.body_summary`.
+SUMMARY_CHARS = 1_500
+
+ProgressFn = Callable[[float, str], None]
+
+__all__ = [
+    "JOB_KIND",
+    "CrawlLimits",
+    "CrawlReport",
+    "PageText",
+    "crawl_job",
+    "default_start_url",
+    "internal_links",
+    "latest_run",
+    "list_pages",
+    "page_texts",
+    "resume_crawl_job",
+    "run_crawl",
+    "skipped_urls",
+    "start_crawl_job",
+]
+
+
+@dataclass
+class CrawlReport:
+    """Outcome of a crawl (also the job's result).
+
+    Attributes
+    ----------
+    run_id : str
+        The ``crawl_runs`` row.
+    status : str
+        ``completed`` | ``cancelled`` | ``failed``.
+    pages : int
+        Pages stored (any HTTP status); ``ok`` of them 2xx HTML, ``http_errors`` 4xx/5xx.
+    fetched : int
+        URLs requested (pages + non-HTML answers + timeouts…), resumed attempts included.
+    skipped : int
+        URLs not crawled; ``skip_counts`` by reason.
+    sitemap_urls : int
+        Page URLs listed in the site's sitemaps.
+    redirects : int
+        Redirect hops followed.
+    gone : int
+        Pages marked gone; ``gone_note`` says why none were checked.
+    complete : bool
+        Every discovered URL was fetched.
+    seconds : float
+        Wall time of this attempt; ``pages_per_second`` = pages / seconds.
+    robots : dict
+        robots.txt status, delay (s), sitemaps.
+    """
+
+    run_id: str
+    status: str
+    start_url: str
+    pages: int = 0
+    ok: int = 0
+    http_errors: int = 0
+    fetched: int = 0
+    skipped: int = 0
+    skip_counts: dict[str, int] = field(default_factory=dict)
+    sitemap_urls: int = 0
+    redirects: int = 0
+    gone: int = 0
+    gone_note: str = ""
+    complete: bool = False
+    seconds: float = 0.0
+    pages_per_second: float = 0.0
+    requests: int = 0
+    robots: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+
+    @property
+    def message(self) -> str:
+        """One line for the job panel and the CLI."""
+        text = (
+            f"Crawled {self.pages:,} pages ({self.ok:,} OK, {self.http_errors:,} HTTP errors), "
+            f"skipped {self.skipped:,} URLs in {self.seconds:.1f} s"
+        )
+        if self.gone:
+            text += f"; {self.gone:,} pages gone since the last crawl"
+        return text + ("" if self.complete else " (limits reached: not every URL was crawled)")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, with ``message``."""
+        return {**asdict(self), "message": self.message}
+
+
+@dataclass
+class PageText:
+    """A crawled page's text for the primary-keyword step (part B of issue 9).
+
+    Attributes
+    ----------
+    url : str
+    title, h1 : str or None
+    headings : list of str
+        H2-H6 texts in document order.
+    body_summary : str
+        The first :data:`SUMMARY_CHARS` characters of the main text (cut at a word).
+    slug : str
+        Last path segment without extension (``""`` for the home page).
+    page_type : str or None
+        home | collection | product | article | other.
+    noindex : bool
+    word_count : int or None
+    """
+
+    url: str
+    title: str | None
+    h1: str | None
+    headings: list[str]
+    body_summary: str
+    slug: str
+    page_type: str | None = None
+    noindex: bool = False
+    word_count: int | None = None
+
+
+def _summary_text(text: str | None) -> str:
+    text = (text or "").strip()
+    if len(text) <= SUMMARY_CHARS:
+        return text
+    cut = text[:SUMMARY_CHARS]
+    return cut[: cut.rfind(" ")] if " " in cut else cut
+
+
+def _project(engine: Engine, project_id: Any) -> tuple[uuid.UUID, str | None]:
+    pid = as_uuid(project_id)
+    with session_scope(engine) as s:
+        project = s.get(Project, pid)
+        if project is None:
+            raise NotFoundError("That project does not exist.")
+        return pid, project.domain
+
+
+def default_start_url(engine: Engine, project_id: Any) -> str:
+    """``https://<project domain>/`` (empty when the project has no domain).
+
+    Raises
+    ------
+    NotFoundError
+        No such project.
+    """
+    _pid, domain = _project(engine, project_id)
+    if not domain:
+        return ""
+    host = domain.strip().removeprefix("https://").removeprefix("http://").strip("/")
+    return f"https://{host}/"
+
+
+def _check_url(start_url: str) -> str:
+    url = (start_url or "").strip()
+    if url and "://" not in url:
+        url = "https://" + url
+    if not is_http(url):
+        raise InvalidInputError("Enter the site's address, e.g. https://www.example.com/.")
+    return url
+
+
+class _Saver:
+    """Buffers pages and writes them every :data:`SAVE_BATCH` pages / :data:`SAVE_EVERY_S`."""
+
+    def __init__(self, engine: Engine, project_id: uuid.UUID, run_id: uuid.UUID) -> None:
+        self.engine, self.project_id, self.run_id = engine, project_id, run_id
+        self.buffer: list[PageRecord] = []
+        self.last = time.monotonic()
+        self.saved = 0
+        self.fetched = 0
+
+    def add(self, record: PageRecord) -> None:
+        self.buffer.append(record)
+        if len(self.buffer) >= SAVE_BATCH or time.monotonic() - self.last >= SAVE_EVERY_S:
+            self.flush()
+
+    def flush(self) -> None:
+        self.last = time.monotonic()
+        if not self.buffer:
+            return
+        with session_scope(self.engine) as s:
+            self.saved += store.save_pages(s, self.project_id, self.run_id, self.buffer)
+            store.record_progress(s, self.run_id, self.fetched)
+        self.buffer = []
+
+
+def run_crawl(
+    engine: Engine,
+    project_id: Any,
+    start_url: str,
+    *,
+    limits: CrawlLimits,
+    progress: ProgressFn | None = None,
+    fetcher: Fetcher | None = None,
+    resume_run_id: Any = None,
+) -> CrawlReport:
+    """Crawl the site inline and store its pages.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    project_id : uuid.UUID or str
+    start_url : str
+        The site's address (``https://`` is added when no scheme is given). Ignored when
+        resuming (the run's own start URL is used).
+    limits : CrawlLimits
+        Max pages (default 500), max depth, include/exclude path patterns, timeout.
+    progress : callable, optional
+        ``progress(percent 0-100, message)``; raising ``JobCancelled`` stops the crawl (what
+        was fetched is kept and the run can be resumed).
+    fetcher : Fetcher, optional
+        Default: a polite :class:`~services.site.crawl.fetch.Fetcher` (1 request/s per host,
+        4 in flight, ``limits.timeout_s``). Tests pass ``Fetcher(rate_limit=False)``.
+    resume_run_id : uuid.UUID or str, optional
+        Continue this cancelled/failed run instead of starting a new one.
+
+    Returns
+    -------
+    CrawlReport
+
+    Raises
+    ------
+    InvalidInputError
+        Bad URL or limits; the run to resume is finished or of another project.
+    NotFoundError
+        No such project or run.
+    CrawlBlocked
+        robots.txt is unreachable (nothing may be crawled); the run is marked failed.
+    JobCancelled
+        From ``progress``; the run is marked cancelled.
+    """
+    limits = limits.validated()
+    pid, _domain = _project(engine, project_id)
+    resume = None
+    with session_scope(engine) as s:
+        if resume_run_id is not None:
+            run = store.get_run(s, as_uuid(resume_run_id))
+            if run is None or run.project_id != pid:
+                raise NotFoundError("That crawl run does not exist.")
+            if run.status in ("completed", "running"):
+                raise InvalidInputError(f"That crawl is {run.status}; start a new crawl instead.")
+            start_url = run.start_url
+            limits = CrawlLimits.from_dict(run.limits)
+            resume = store.resume_state(s, run)
+            run.status, run.finished_at, run.error = "running", None, None
+            run_id = run.id
+        else:
+            start_url = _check_url(start_url)
+            run_id = store.create_run(s, pid, start_url, limits)
+    own_fetcher = fetcher is None
+    fetcher = fetcher or Fetcher(timeout_s=limits.timeout_s)
+    saver = _Saver(engine, pid, run_id)
+    saver.fetched = resume.done if resume else 0
+
+    def on_page(record: PageRecord) -> None:
+        saver.fetched = crawler.summary.fetched + (resume.done if resume else 0)
+        saver.add(record)
+
+    crawler = Crawler(start_url, limits, fetcher, on_page, progress=progress, resume=resume)
+    status, error = "failed", None
+    summary: CrawlSummary | None = None
+    try:
+        summary = crawler.run()
+        status = "failed" if summary.error else "completed"
+        error = summary.error or None
+    except JobCancelled:
+        status = "cancelled"
+        raise
+    except Exception as exc:  # recorded on the run, then re-raised for the job/CLI
+        error = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        summary = summary or crawler.summary
+        fetched = summary.fetched + (resume.done if resume else 0)
+        saver.fetched = fetched
+        saver.flush()
+        gone, gone_note = 0, ""
+        with session_scope(engine) as s:
+            if status == "completed":
+                gone_note = _gone_note(summary, limits)
+                if not gone_note:
+                    gone = store.mark_gone(s, pid, run_id)
+            report = _report(run_id, status, start_url, summary, fetched, gone, gone_note)
+            store.finish_run(
+                s, run_id, status, summary, fetched=fetched, error=error, stats=report.to_dict()
+            )
+        if own_fetcher:
+            fetcher.close()
+    if summary.error:
+        raise CrawlBlocked(summary.error)
+    if progress:
+        progress(100, report.message)
+    return report
+
+
+def _gone_note(summary: CrawlSummary, limits: CrawlLimits) -> str:
+    if not summary.complete:
+        return "not checked: the crawl hit its page or depth limit"
+    if limits.include or limits.exclude:
+        return "not checked: include/exclude patterns limited the crawl"
+    return ""
+
+
+def _report(
+    run_id: uuid.UUID,
+    status: str,
+    start_url: str,
+    summary: CrawlSummary,
+    fetched: int,
+    gone: int,
+    gone_note: str,
+) -> CrawlReport:
+    seconds = float(summary.seconds or 0.0)
+    return CrawlReport(
+        run_id=str(run_id),
+        status=status,
+        start_url=start_url,
+        pages=summary.pages,
+        ok=summary.ok,
+        http_errors=summary.http_errors,
+        fetched=fetched,
+        skipped=sum(summary.skip_counts.values()),
+        skip_counts=dict(summary.skip_counts),
+        sitemap_urls=summary.sitemap_urls,
+        redirects=len(summary.redirects),
+        gone=gone,
+        gone_note=gone_note,
+        complete=summary.complete,
+        seconds=round(seconds, 2),
+        pages_per_second=round(summary.pages / seconds, 2) if seconds > 0 else 0.0,
+        requests=summary.requests,
+        robots=dict(summary.robots),
+        error=summary.error,
+    )
+
+
+# --------------------------------------------------------------------------- background job
+def start_crawl_job(
+    engine: Engine, project_id: Any, start_url: str, limits: CrawlLimits
+) -> uuid.UUID:
+    """Queue a crawl (job kind ``crawl``); returns the job id to poll.
+
+    Raises
+    ------
+    InvalidInputError
+        Bad URL or limits (checked before queueing).
+    NotFoundError
+        No such project.
+    """
+    from services.app import jobs
+
+    url = _check_url(start_url)
+    checked = limits.validated()
+    pid, _domain = _project(engine, project_id)
+    return jobs.submit(
+        JOB_KIND, pid, {"start_url": url, "limits": checked.to_dict()}, engine=engine
+    )
+
+
+def resume_crawl_job(engine: Engine, project_id: Any) -> uuid.UUID:
+    """Queue the continuation of the project's latest crawl run (cancelled or failed).
+
+    Raises
+    ------
+    InvalidInputError
+        The latest run finished (or none exists): nothing to resume.
+    """
+    from services.app import jobs
+
+    pid, _domain = _project(engine, project_id)
+    with session_scope(engine) as s:
+        run = store.latest_run(s, pid)
+        if run is None or run.status not in ("cancelled", "failed"):
+            raise InvalidInputError("There is no interrupted crawl to resume.")
+        params = {"start_url": run.start_url, "limits": run.limits, "resume_run_id": str(run.id)}
+    return jobs.submit(JOB_KIND, pid, params, engine=engine)
+
+
+def crawl_job(ctx: Any) -> dict[str, Any]:
+    """Job handler (kind ``crawl``). Params: ``start_url``, ``limits`` (CrawlLimits dict),
+    optional ``resume_run_id``. ``ctx.deps.extras["crawl_fetcher"]`` is a test seam (a
+    fetcher with the rate limit lifted)."""
+    extras = getattr(ctx.deps, "extras", None) or {}
+    report = run_crawl(
+        ctx.engine,
+        ctx.project_id,
+        str(ctx.params.get("start_url", "")),
+        limits=CrawlLimits.from_dict(ctx.params.get("limits")),
+        progress=ctx.progress,
+        fetcher=extras.get("crawl_fetcher"),
+        resume_run_id=ctx.params.get("resume_run_id"),
+    )
+    return report.to_dict()
+
+
+# --------------------------------------------------------------------------- reads
+@dataclass
+class RunView:
+    """The latest crawl run as the page shows it."""
+
+    id: uuid.UUID
+    status: str
+    start_url: str
+    pages_fetched: int
+    limits: dict[str, Any]
+    stats: dict[str, Any]
+    error: str | None
+
+
+def latest_run(engine: Engine, project_id: Any) -> RunView | None:
+    """The project's most recent crawl run, or None."""
+    with session_scope(engine) as s:
+        run = store.latest_run(s, as_uuid(project_id))
+        if run is None:
+            return None
+        return RunView(
+            id=run.id,
+            status=run.status,
+            start_url=run.start_url,
+            pages_fetched=run.pages_fetched,
+            limits=dict(run.limits or {}),
+            stats=dict(run.stats or {}),
+            error=run.error,
+        )
+
+
+def list_pages(engine: Engine, project_id: Any) -> pd.DataFrame:
+    """Every page of the project, one row each.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`services.site.crawl.store.PAGE_COLUMNS`: url, status (HTTP status of
+        the last crawl, <NA> when never crawled), title, h1, word_count, page_type (home |
+        collection | product | article | other), canonical, noindex, source (crawl | cluster |
+        …), meta_description, product_count, depth, discovered_via, crawl_status (crawled |
+        error | gone | the planner's own statuses), error, final_url, last_crawled_at.
+    """
+    with session_scope(engine) as s:
+        return store.pages_frame(s, as_uuid(project_id))
+
+
+def skipped_urls(engine: Engine, project_id: Any) -> pd.DataFrame:
+    """URLs the latest crawl run did not crawl: url, reason, status, found_on."""
+    with session_scope(engine) as s:
+        run = store.latest_run(s, as_uuid(project_id))
+        rows = list(run.skipped or []) if run is not None else []
+    return pd.DataFrame(rows, columns=store.SKIP_COLUMNS)
+
+
+def page_texts(engine: Engine, project_id: Any) -> list[PageText]:
+    """Text of every crawled 2xx page (not gone), by URL, for primary-keyword candidates."""
+    with session_scope(engine) as s:
+        pages = store.crawled_pages(s, as_uuid(project_id))
+        return [
+            PageText(
+                url=p.url,
+                title=p.title,
+                h1=p.h1,
+                headings=[
+                    text
+                    for level in ("h2", "h3", "h4", "h5", "h6")
+                    for text in (p.headings or {}).get(level, [])
+                ],
+                body_summary=_summary_text(p.body_content),
+                slug=slug_of(p.url),
+                page_type=p.category,
+                noindex=bool(p.noindex),
+                word_count=p.word_count,
+            )
+            for p in pages
+        ]
+
+
+def internal_links(engine: Engine, project_id: Any) -> pd.DataFrame:
+    """Internal links found by the crawl (for the content issue's link plan).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns source_url (the linking page's URL), target_url (absolute, no fragment),
+        anchor_text (link text, or the image's alt text), nofollow (bool).
+    """
+    with session_scope(engine) as s:
+        return store.links_frame(s, as_uuid(project_id))

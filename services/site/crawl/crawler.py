@@ -1,0 +1,501 @@
+"""The crawl loop: robots.txt → sitemaps → breadth-first fetching and extraction.
+
+No database here: pages go out through ``on_page`` as they are fetched (the api stores them in
+batches, so a cancelled crawl keeps what it fetched and can be resumed).
+
+Discovery (issue 9 §1): the start URL, the URLs of the site's sitemaps (robots.txt ``Sitemap:``
+lines, else ``/sitemap.xml``; indexes and ``.gz`` files followed), then internal links of the
+fetched pages (breadth first), also canonical and same-site meta-refresh targets. With
+``follow_links=False`` links are followed only when no sitemap lists a page (the fallback).
+``depth`` counts link hops from the start URL or a sitemap URL (both depth 0).
+
+A URL is fetched once per crawl (key: :func:`services.site.crawl.urls.url_key`, so ``/a``,
+``/a/`` and ``http://www.…/a`` are one page). The start URL is always fetched; other URLs
+must be on the start URL's site (www/non-www and http/https alike), pass the include/exclude
+patterns and robots.txt. Redirects are followed on the site and recorded on the page they
+land on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from services.core.errors import InvalidInputError
+from services.site.crawl import sitemaps
+from services.site.crawl.extract import Extracted, Link, MainText, extract_page
+from services.site.crawl.fetch import DEFAULT_TIMEOUT_S, Fetcher, FetchResult
+from services.site.crawl.robots import RobotsRules, rules_for_status
+from services.site.crawl.urls import (
+    host_key,
+    is_http,
+    path_matches,
+    same_site,
+    site_root,
+    url_key,
+)
+
+DEFAULT_MAX_PAGES = 500
+#: Hard ceiling of the form's max pages.
+MAX_PAGES_LIMIT = 50_000
+#: robots.txt bytes read (Google's documented limit is 500 KiB).
+ROBOTS_MAX_BYTES = 500 * 1024
+#: Skipped URLs kept per crawl (counts by reason are complete).
+MAX_SKIPS_KEPT = 5_000
+MAX_REDIRECTS_KEPT = 2_000
+
+# Skip reasons added by the crawler (the fetcher adds not HTML, timeout, redirect loop…).
+OFF_HOST = "off host"
+ROBOTS_DISALLOW = "robots.txt disallow"
+EXCLUDED = "excluded by pattern"
+NOT_INCLUDED = "not in include patterns"
+REDIRECT_OFF_HOST = "redirect off host"
+PAGE_FAILED = "page could not be processed"
+
+log = logging.getLogger(__name__)
+ProgressFn = Callable[[float, str], None]
+
+
+@dataclass
+class CrawlLimits:
+    """The crawl form's limits.
+
+    Attributes
+    ----------
+    max_pages : int
+        URLs fetched at most (pages, errors and non-HTML answers alike); default 500.
+    max_depth : int or None
+        Link hops from the start URL / a sitemap URL; None = no limit.
+    include : list of str
+        Path patterns a URL must match (any), e.g. ``/blog/*`` or ``/collections``
+        (a prefix when it has no wildcard); empty = all. The start URL is always fetched.
+    exclude : list of str
+        Path patterns never fetched.
+    follow_links : bool
+        Follow internal links even when sitemaps list pages (default True).
+    timeout_s : float
+        Seconds per request (15).
+    """
+
+    max_pages: int = DEFAULT_MAX_PAGES
+    max_depth: int | None = None
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    follow_links: bool = True
+    timeout_s: float = DEFAULT_TIMEOUT_S
+
+    def validated(self) -> CrawlLimits:
+        """A cleaned copy.
+
+        Raises
+        ------
+        InvalidInputError
+            max pages outside 1…50,000, negative depth, timeout outside 1…60 s.
+        """
+        if not 1 <= int(self.max_pages) <= MAX_PAGES_LIMIT:
+            raise InvalidInputError(f"Max pages must be between 1 and {MAX_PAGES_LIMIT:,}.")
+        if self.max_depth is not None and int(self.max_depth) < 0:
+            raise InvalidInputError("Max depth cannot be negative.")
+        if not 1 <= float(self.timeout_s) <= 60:
+            raise InvalidInputError("The timeout must be between 1 and 60 seconds.")
+        return CrawlLimits(
+            max_pages=int(self.max_pages),
+            max_depth=None if self.max_depth is None else int(self.max_depth),
+            include=[p.strip() for p in self.include if p and p.strip()],
+            exclude=[p.strip() for p in self.exclude if p and p.strip()],
+            follow_links=bool(self.follow_links),
+            timeout_s=float(self.timeout_s),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (job params, ``CrawlRun.limits``)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> CrawlLimits:
+        """Inverse of :meth:`to_dict` (unknown keys ignored)."""
+        data = data or {}
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**known).validated()
+
+
+@dataclass
+class PageRecord:
+    """One fetched URL that answered (any HTTP status).
+
+    Attributes
+    ----------
+    url : str
+        The URL asked for.
+    final_url : str
+        Where redirects ended.
+    key : str
+        ``url_key(final_url)`` (= ``CrawledPage.normalized_url``).
+    status : int
+        HTTP status of the final answer.
+    depth : int
+        Link hops from a seed.
+    via : str
+        ``start`` | ``sitemap`` | ``link``.
+    redirects : list of (str, int)
+        Hops before ``final_url``.
+    extracted : Extracted or None
+        For 2xx HTML pages.
+    internal_links : list of Link
+        Links to the site (from ``extracted``).
+    external_links : int
+        Links off the site.
+    truncated : bool
+        Body cut at 5 MB.
+    content_type : str
+    seconds : float
+        Fetch time.
+    """
+
+    url: str
+    final_url: str
+    key: str
+    status: int
+    depth: int
+    via: str
+    redirects: list[tuple[str, int]] = field(default_factory=list)
+    extracted: Extracted | None = None
+    internal_links: list[Link] = field(default_factory=list)
+    external_links: int = 0
+    truncated: bool = False
+    content_type: str = ""
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """2xx and extracted."""
+        return 200 <= self.status < 300 and self.extracted is not None
+
+
+@dataclass
+class Skip:
+    """A URL not crawled, and why (``reason`` is one of the module's/fetcher's reasons)."""
+
+    url: str
+    reason: str
+    status: int | None = None
+    found_on: str = ""
+
+
+@dataclass
+class ResumeState:
+    """What an interrupted run already did: keys fetched (or skipped), and what to fetch next.
+
+    Attributes
+    ----------
+    seen : set of str
+        URL keys not to fetch again.
+    frontier : list of (str, int, str)
+        (URL, depth, via) still to fetch.
+    done : int
+        URLs already fetched (counts toward ``max_pages``).
+    """
+
+    seen: set[str] = field(default_factory=set)
+    frontier: list[tuple[str, int, str]] = field(default_factory=list)
+    done: int = 0
+
+
+@dataclass
+class CrawlSummary:
+    """What a crawl did (the api turns it into the report and ``CrawlRun.stats``)."""
+
+    start_url: str
+    site: str
+    fetched: int = 0
+    pages: int = 0
+    ok: int = 0
+    http_errors: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    skip_counts: Counter[str] = field(default_factory=Counter)
+    robots: dict[str, Any] = field(default_factory=dict)
+    sitemap_urls: int = 0
+    sitemaps: list[tuple[str, str]] = field(default_factory=list)
+    sitemap_errors: list[str] = field(default_factory=list)
+    redirects: list[tuple[str, str, int]] = field(default_factory=list)
+    dropped_depth: int = 0
+    left_over: int = 0
+    complete: bool = False
+    seconds: float = 0.0
+    requests: int = 0
+    error: str = ""
+
+    def add_skip(self, skip: Skip) -> None:
+        """Count a skip by reason (the part before a parenthesis) and keep the first N."""
+        self.skip_counts[skip.reason.split(" (", 1)[0].split(":", 1)[0]] += 1
+        if len(self.skipped) < MAX_SKIPS_KEPT:
+            self.skipped.append(skip)
+
+
+class Crawler:
+    """One crawl of one site (see module docstring).
+
+    Parameters
+    ----------
+    start_url : str
+        Absolute http(s) URL (usually the home page).
+    limits : CrawlLimits
+        Validated limits.
+    fetcher : Fetcher
+        Polite HTTP client (its ``rate_limit``/timeout are used as given).
+    on_page : callable
+        ``on_page(PageRecord)`` for every URL that answered, in the main thread.
+    progress : callable, optional
+        ``progress(percent 0-100, message)``; may raise ``JobCancelled`` to stop.
+    main_text : MainText, optional
+        trafilatura with a time limit (default: a new one).
+    resume : ResumeState, optional
+        Continue an interrupted run.
+    """
+
+    def __init__(
+        self,
+        start_url: str,
+        limits: CrawlLimits,
+        fetcher: Fetcher,
+        on_page: Callable[[PageRecord], None],
+        *,
+        progress: ProgressFn | None = None,
+        main_text: MainText | None = None,
+        resume: ResumeState | None = None,
+    ) -> None:
+        if not is_http(start_url):
+            raise InvalidInputError("Enter the site's address, e.g. https://www.example.com/.")
+        self.start_url = start_url
+        self.limits = limits
+        self.fetcher = fetcher
+        self.on_page = on_page
+        self.progress = progress or (lambda _pct, _msg: None)
+        self.main_text = main_text or MainText()
+        self._own_main_text = main_text is None
+        self.site = host_key(start_url)
+        self.robots = RobotsRules()
+        self.summary = CrawlSummary(start_url=start_url, site=self.site)
+        self.resume = resume
+        self._seen: set[str] = set(resume.seen) if resume else set()
+        self._stored: set[str] = set()  # keys handed to on_page in this attempt
+        self._queue: deque[tuple[str, int, str, str]] = deque()
+        self._follow = limits.follow_links
+        self._done = resume.done if resume else 0
+
+    # ------------------------------------------------------------------ admission
+    def _allow_redirect(self, target: str) -> str | None:
+        if not same_site(target, self.site):
+            return REDIRECT_OFF_HOST
+        if not self.robots.allows(target):
+            return ROBOTS_DISALLOW
+        return None
+
+    def _admit(self, url: str, depth: int, via: str, found_on: str = "") -> None:
+        key = url_key(url)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        if not same_site(url, self.site):
+            self.summary.add_skip(Skip(url, OFF_HOST, found_on=found_on))
+            return
+        if via != "start":
+            if self.limits.max_depth is not None and depth > self.limits.max_depth:
+                self.summary.dropped_depth += 1
+                self._seen.discard(key)  # reachable at a smaller depth through another page
+                return
+            if any(path_matches(url, p) for p in self.limits.exclude):
+                self.summary.add_skip(Skip(url, EXCLUDED, found_on=found_on))
+                return
+            if self.limits.include and not any(path_matches(url, p) for p in self.limits.include):
+                self.summary.add_skip(Skip(url, NOT_INCLUDED, found_on=found_on))
+                return
+        if not self.robots.allows(url):
+            self.summary.add_skip(Skip(url, ROBOTS_DISALLOW, found_on=found_on))
+            return
+        self._queue.append((url, depth, via, found_on))
+
+    # ------------------------------------------------------------------ stages
+    def _load_robots(self) -> None:
+        url = site_root(self.start_url) + "robots.txt"
+        result = self.fetcher.get(
+            url,
+            html_only=False,
+            max_bytes=ROBOTS_MAX_BYTES,
+            allow=lambda u: None if same_site(u, self.site) else REDIRECT_OFF_HOST,
+        )
+        status = result.status if not result.skip_reason else None
+        self.robots = rules_for_status(status, result.text(), result.skip_reason or "")
+        self.fetcher.set_delay(self.site, self.robots.delay_s)
+        self.summary.robots = {
+            "url": url,
+            "status": self.robots.status,
+            "delay_s": self.robots.delay_s,
+            "sitemaps": self.robots.sitemaps,
+            "detail": self.robots.detail,
+        }
+
+    def _load_sitemaps(self) -> list[str]:
+        found = sitemaps.discover(self.fetcher, self.start_url, self.site, self.robots.sitemaps)
+        self.summary.sitemaps = found.sitemaps
+        self.summary.sitemap_errors = found.errors
+        self.summary.sitemap_urls = len(found.urls)
+        return found.urls
+
+    def _fetch_one(self, url: str, depth: int, via: str, found_on: str) -> PageRecord | Skip:
+        """Worker thread: fetch and extract one URL; a failure is recorded on the URL."""
+        try:
+            return self._fetch_and_extract(url, depth, via, found_on)
+        except Exception as exc:  # thread boundary: one bad page must not stop the crawl
+            log.exception("crawl of %s failed", url)
+            return Skip(url, f"{PAGE_FAILED}: {type(exc).__name__}: {exc}"[:500], None, found_on)
+
+    def _fetch_and_extract(
+        self, url: str, depth: int, via: str, found_on: str
+    ) -> PageRecord | Skip:
+        result: FetchResult = self.fetcher.get(url, allow=self._allow_redirect)
+        if result.skip_reason or result.status is None:
+            return Skip(url, result.skip_reason or "no answer", result.status, found_on)
+        record = PageRecord(
+            url=url,
+            final_url=result.final_url,
+            key=url_key(result.final_url),
+            status=result.status,
+            depth=depth,
+            via=via,
+            redirects=result.redirects,
+            truncated=result.truncated,
+            content_type=result.content_type,
+            seconds=result.seconds,
+        )
+        if 200 <= result.status < 300:
+            record.extracted = extract_page(
+                result.text(),
+                result.final_url,
+                headers=result.headers,
+                main_text=self.main_text,
+            )
+            if result.truncated:
+                record.extracted.warnings.append(
+                    f"body truncated at {len(result.body) // (1024 * 1024)} MB"
+                )
+            for link in record.extracted.links:
+                if same_site(link.url, self.site):
+                    record.internal_links.append(link)
+                else:
+                    record.external_links += 1
+        return record
+
+    def _handle(self, outcome: PageRecord | Skip) -> None:
+        self._done += 1
+        self.summary.fetched += 1
+        if isinstance(outcome, Skip):
+            self.summary.add_skip(outcome)
+            return
+        record = outcome
+        requested = url_key(record.url)
+        for hop_url, hop_status in record.redirects:
+            if len(self.summary.redirects) < MAX_REDIRECTS_KEPT:
+                self.summary.redirects.append((hop_url, record.final_url, hop_status))
+        if record.key in self._stored:
+            return  # a redirect landed on a page this crawl already has
+        self._stored.add(record.key)
+        self._seen.update({record.key, requested})
+        self.summary.pages += 1
+        if record.ok:
+            self.summary.ok += 1
+        elif record.status >= 400:
+            self.summary.http_errors += 1
+        self.on_page(record)
+        if record.extracted is None:
+            return
+        follow = self._follow
+        next_depth = record.depth + 1
+        if follow:
+            for link in record.extracted.links:
+                self._admit(link.url, next_depth, "link", record.final_url)
+        for extra in (record.extracted.canonical, record.extracted.meta_refresh):
+            if extra and same_site(extra, self.site):
+                self._admit(extra, next_depth, "link", record.final_url)
+
+    def _report(self, in_flight: int) -> None:
+        total = min(self.limits.max_pages, self._done + len(self._queue) + in_flight)
+        pct = 5 + 94 * self._done / max(total, 1)
+        self.progress(
+            min(pct, 99.0),
+            f"Crawled {self._done:,} of {total:,} URLs ({self.summary.ok:,} pages)",
+        )
+
+    # ------------------------------------------------------------------ run
+    def run(self) -> CrawlSummary:
+        """Crawl until the frontier is empty or ``max_pages`` URLs were fetched.
+
+        Returns
+        -------
+        CrawlSummary
+            ``complete`` is True when every discovered URL was fetched (no page limit or
+            depth limit cut the crawl); ``error`` is set when robots.txt forbids crawling.
+
+        Raises
+        ------
+        JobCancelled
+            From ``progress`` (pages fetched so far were already handed to ``on_page``).
+        """
+        started = time.perf_counter()
+        try:
+            self.progress(0, "Reading robots.txt")
+            self._load_robots()
+            if self.robots.status == "unreachable":
+                self.summary.error = self.robots.detail
+                return self.summary
+            self.progress(2, "Reading sitemaps")
+            sitemap_urls = self._load_sitemaps()
+            if self.resume is not None:
+                for url, depth, via in self.resume.frontier:
+                    self._queue.append((url, depth, via, ""))
+                self._admit_seeds(sitemap_urls)
+            else:
+                self._admit(self.start_url, 0, "start")
+                self._admit_seeds(sitemap_urls)
+            if not any(same_site(u, self.site) for u in sitemap_urls):
+                self._follow = True  # the fallback: no sitemap page, follow links
+            self._loop()
+            self.summary.left_over = len(self._queue)
+            self.summary.complete = not self._queue and self.summary.dropped_depth == 0
+            return self.summary
+        finally:
+            self.summary.seconds = round(time.perf_counter() - started, 3)
+            self.summary.requests = self.fetcher.requests_made
+            if self._own_main_text:
+                self.main_text.close()
+
+    def _admit_seeds(self, urls: list[str]) -> None:
+        for url in urls:
+            self._admit(url, 0, "sitemap", "sitemap")
+
+    def _loop(self) -> None:
+        workers = max(1, self.fetcher.max_in_flight)
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crawl")
+        futures: set[Future[PageRecord | Skip]] = set()
+        try:
+            while self._queue or futures:
+                while self._queue and len(futures) < workers:
+                    if self._done + len(futures) >= self.limits.max_pages:
+                        break
+                    url, depth, via, found_on = self._queue.popleft()
+                    if url_key(url) in self._stored:
+                        continue  # already reached through a redirect
+                    futures.add(pool.submit(self._fetch_one, url, depth, via, found_on))
+                if not futures:
+                    break  # page limit reached with URLs left in the queue
+                finished, futures = wait(futures, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    self._handle(future.result())
+                self._report(len(futures))
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,77 @@
+"""URL helpers of the crawl: site identity (www/non-www, http/https), keys, link resolution."""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from services.core.urls import normalize_url
+
+#: Link schemes that never lead to a page.
+_NON_PAGE = ("mailto:", "tel:", "javascript:", "data:", "ftp:", "sms:", "whatsapp:")
+
+
+def host_key(url: str) -> str:
+    """Lowercase host name without ``www.`` and without port: ``https://WWW.Ex.com:443/a`` →
+    ``ex.com``. Two URLs with the same key belong to the same site (www/non-www and
+    http/https are the same site)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+def same_site(url: str, site: str) -> bool:
+    """True when ``url`` is on ``site`` (a :func:`host_key`)."""
+    return host_key(url) == site
+
+
+def url_key(url: str) -> str:
+    """The dedupe key of a page: :func:`services.core.urls.normalize_url` (scheme-less,
+    lowercase, no ``www.``, no trailing slash, query or fragment) — the same key as
+    ``CrawledPage.normalized_url``."""
+    return normalize_url(url)
+
+
+def is_http(url: str) -> bool:
+    """True for an absolute http(s) URL with a host."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def resolve_link(href: str, base: str) -> str | None:
+    """Absolute URL of ``href`` on a page at ``base``, without fragment; None for non-page
+    links (``mailto:``, ``tel:``, ``javascript:``, a bare ``#fragment``, non-http schemes)."""
+    href = (href or "").strip()
+    if not href or href.startswith("#") or href.lower().startswith(_NON_PAGE):
+        return None
+    try:
+        absolute = urljoin(base, href)
+        parts = urlsplit(absolute)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+
+
+def site_root(url: str) -> str:
+    """``scheme://host[:port]/`` of ``url``."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/", "", ""))
+
+
+def path_matches(url: str, pattern: str) -> bool:
+    """True when the URL's path matches ``pattern``: a glob (``/blog/*``, ``*/tag/*``) when it
+    holds ``*``, ``?`` or ``[``, else a path prefix (``/blog`` matches ``/blog/post-1``).
+    Case-sensitive, as URL paths are."""
+    path = urlsplit(url).path or "/"
+    if any(ch in pattern for ch in "*?["):
+        return fnmatchcase(path, pattern)
+    return path.startswith(pattern)
+
+
+def slug_of(url: str) -> str:
+    """Last path segment of ``url`` without extension: ``/blog/trail-shoes.html`` →
+    ``trail-shoes``; the home page gives ``""``."""
+    path = (urlsplit(url).path or "/").rstrip("/")
+    last = path.rsplit("/", 1)[-1]
+    return last.rsplit(".", 1)[0] if "." in last else last
