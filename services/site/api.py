@@ -30,7 +30,6 @@ from services.core.errors import (
 )
 from services.core.ids import as_uuid
 from services.core.text import normalize_keyword
-from services.core.urls import normalize_url
 from services.providers.base import (
     BrandProfile,
     Embedder,
@@ -152,24 +151,38 @@ def _headings(value: Any) -> tuple[str, list[str]]:
     return h1, [t for t in others if t]
 
 
-def _crawl_page_texts(engine: Engine, project_id: uuid.UUID) -> dict[str, Any]:
-    """normalized_url → the crawl's PageText (part A), or {} while the crawl API is absent."""
+def _crawl_page_texts(engine: Engine, project_id: uuid.UUID) -> dict[str, Any] | None:
+    """URL → the crawl's PageText (part A: 2xx pages not gone), or None without the crawl API."""
     try:
         from services.site.crawl.api import page_texts
     except ImportError:
-        return {}
-    return {normalize_url(t.url): t for t in page_texts(engine, project_id)}
+        return None
+    return {t.url: t for t in page_texts(engine, project_id)}
+
+
+#: Page sources left out of the primary-keyword step: planned cluster pages already hold an
+#: approved primary in ``PageKeywords`` (their keywords count as taken).
+SKIPPED_PAGE_SOURCES = ("cluster",)
 
 
 def load_page_inputs(engine: Engine, project_id: Any) -> list[PageInput]:
-    """Every page of the project as a :class:`PageInput` (crawl texts when crawled)."""
+    """Pages of the project as :class:`PageInput` (crawl texts when crawled).
+
+    Crawled pages the crawl does not list as live text (errors, redirects, pages gone) and
+    planned cluster pages are left out; pages known only from rankings are kept (their URL
+    slug is their text).
+    """
     pid = as_uuid(project_id)
     crawled = _crawl_page_texts(engine, pid)
     with engine.connect() as conn:
         rows = store.load_pages(conn, pid)
     out = []
     for row in rows:
-        text = crawled.get(row["normalized_url"])
+        if row["source"] in SKIPPED_PAGE_SOURCES:
+            continue
+        text = crawled.get(row["url"]) if crawled is not None else None
+        if crawled is not None and text is None and row["source"] == "crawl":
+            continue
         h1, headings = _headings(row["headings"])
         title = row["title"] or ""
         summary = (row["body_content"] or "")[:1000]
@@ -177,7 +190,7 @@ def load_page_inputs(engine: Engine, project_id: Any) -> list[PageInput]:
             title = getattr(text, "title", None) or title
             h1 = getattr(text, "h1", None) or h1
             headings = list(getattr(text, "headings", None) or headings)
-            summary = getattr(text, "summary", None) or getattr(text, "body_summary", "") or summary
+            summary = getattr(text, "body_summary", None) or summary
         out.append(
             PageInput(
                 page_id=row["id"],

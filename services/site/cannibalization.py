@@ -234,3 +234,29 @@ def to_csv_bytes(report: pd.DataFrame) -> bytes:
     buffer = io.StringIO()
     report.to_csv(buffer, index=False)
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def filter_report(
+    report: pd.DataFrame,
+    *,
+    conflicts_only: bool = True,
+    contains: str = "",
+    actions: list[str] | None = None,
+) -> pd.DataFrame:
+    """Rows of the report the page shows: conflicts only, keyword/URL text, chosen actions.
+
+    A keyword's rows are kept together: when any of its rows matches ``contains`` or an
+    action, all its rows (owner included) are shown.
+    """
+    rows = report
+    if conflicts_only:
+        rows = rows[rows["conflict"].astype(bool)]
+    text = contains.strip().lower()
+    if text:
+        hit = rows["keyword"].str.lower().str.contains(text, regex=False) | rows[
+            "url"
+        ].str.lower().str.contains(text, regex=False)
+        rows = rows[rows["keyword"].isin(rows.loc[hit, "keyword"])]
+    if actions:
+        rows = rows[rows["keyword"].isin(rows.loc[rows["action"].isin(actions), "keyword"])]
+    return rows.reset_index(drop=True)

@@ -31,7 +31,7 @@ def _count(engine, model, project_id) -> int:
 
 
 def _crawled(engine, project_id, url: str, title: str, h1: str, headings: list[str]) -> uuid.UUID:
-    """A crawled page as part A stores it (own fixture rows until the crawl lands)."""
+    """A page with crawled text (own fixture rows, independent of the crawl's filters)."""
     from services.core.urls import normalize_url
 
     with session_scope(engine) as s:
@@ -42,7 +42,7 @@ def _crawled(engine, project_id, url: str, title: str, h1: str, headings: list[s
             title=title,
             headings={"h1": [h1], "h2": headings},
             body_content=" ".join([title, h1, *headings]),
-            source="crawl",
+            source="onboarding",  # read from the row whether or not the crawl API is there
             status="completed",
         )
         s.add(page)

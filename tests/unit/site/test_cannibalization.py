@@ -8,6 +8,7 @@ import pandas as pd
 from services.site.cannibalization import (
     CannibalizationSettings,
     covered_owner,
+    filter_report,
     find_cannibalization,
     near_duplicate_primaries,
     to_csv_bytes,
@@ -104,3 +105,16 @@ def test_settings_round_trip_and_defaults():
     s = CannibalizationSettings.from_dict({"min_click_share": "0.3", "junk": 1})
     assert s.min_click_share == 0.3 and s.max_position == 20.0
     assert CannibalizationSettings.from_dict(s.to_dict()) == s
+
+
+def test_filter_keeps_a_keywords_rows_together():
+    rows, _m, _r = parse_rankings_export(gsc_query_page(), "gsc.csv")
+    report = find_cannibalization(aggregate_rankings(rows))
+    assert set(filter_report(report)["keyword"]) == {"trail shoes"}
+    shown = filter_report(report, conflicts_only=False, contains="CARE")
+    assert shown["keyword"].tolist() == ["shoe care", "shoe care"]  # owner row kept too
+    merge = filter_report(report, conflicts_only=False, actions=["merge"])
+    assert set(merge["keyword"]) == {"trail shoes"} and len(merge) == 2
+    # /trail-guide's own best keyword is "trail shoes": re-target it away from "shoe care".
+    retarget = filter_report(report, conflicts_only=False, actions=["re-target"])
+    assert set(retarget["keyword"]) == {"shoe care"}

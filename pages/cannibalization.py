@@ -1,0 +1,69 @@
+"""Cannibalization: keywords several pages of the site rank for; owner and action per page."""
+
+import streamlit as st
+
+from services.core.errors import ClusterPlannerError
+from services.site import api
+from services.site.cannibalization import CannibalizationSettings, filter_report, to_csv_bytes
+from ui.frame import page
+
+app, project_id = page("Cannibalization")
+
+current = api.cannibalization_settings(app.engine)
+with st.expander("Thresholds"), st.form("cannibalization_settings"):
+    share = st.slider(
+        "Conflict: each page takes at least this share of the keyword's clicks",
+        0.05,
+        0.5,
+        current.min_click_share,
+        0.05,
+    )
+    position = st.number_input(
+        "Without clicks: pages ranking in the top N", 1, 100, int(current.max_position)
+    )
+    cosine = st.slider(
+        "Near-duplicate primaries: cosine above", 0.5, 0.99, current.near_duplicate_cosine, 0.01
+    )
+    if st.form_submit_button("Save thresholds"):
+        try:
+            api.save_cannibalization_settings(
+                app.engine, CannibalizationSettings(share, float(position), cosine)
+            )
+        except ClusterPlannerError as exc:
+            st.error(str(exc))
+        else:
+            st.rerun()
+
+result = api.cannibalization_report(app.engine, project_id, embedder=app.embedder())
+if result.rows.empty:
+    st.info("No keyword is ranked by two or more pages (import a rankings export first).")
+else:
+    m1, m2 = st.columns(2)
+    m1.metric("Keywords in conflict", result.conflicts)
+    m2.metric("Keywords shared by 2+ pages", result.rows["keyword"].nunique())
+    f1, f2, f3 = st.columns([1, 2, 2])
+    conflicts_only = f1.toggle("Conflicts only", value=True)
+    contains = f2.text_input("Keyword or URL contains")
+    actions = f3.multiselect("Action", ["merge", "re-target", "link to owner"])
+    shown = filter_report(
+        result.rows, conflicts_only=conflicts_only, contains=contains, actions=actions
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "click_share": st.column_config.NumberColumn("Click share", format="percent"),
+            "position": st.column_config.NumberColumn("Position", format="%.1f"),
+            "search_volume": st.column_config.NumberColumn("Search volume", format="%d"),
+        },
+    )
+    st.download_button(
+        "Download CSV", to_csv_bytes(shown), file_name="cannibalization.csv", mime="text/csv"
+    )
+
+st.subheader("Near-duplicate primary keywords")
+if result.near_duplicates.empty:
+    st.caption("None above the threshold (or no primary keywords yet).")
+else:
+    st.dataframe(result.near_duplicates, hide_index=True, width="stretch")

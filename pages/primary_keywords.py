@@ -1,0 +1,100 @@
+"""Primary Keywords: one primary keyword per page of the site; edit, pick, approve."""
+
+import streamlit as st
+
+from services.core.errors import ClusterPlannerError
+from services.site import api
+from services.site.primary import to_decisions
+from ui.frame import page
+from ui.jobs import job_panel, submit
+
+app, project_id = page("Primary Keywords")
+
+with st.expander("Import a rankings export (Search Console, Ahrefs, Semrush)"):
+    upload = st.file_uploader(
+        "Query + page export: Search Console (Date, Page, Query, Clicks…), Ahrefs Organic "
+        "keywords, Semrush Organic Positions",
+        type=["csv", "tsv", "txt"],
+    )
+    if upload is not None and st.button("Import rankings"):
+        try:
+            r = api.import_rankings(app.engine, project_id, upload.getvalue(), upload.name)
+        except ClusterPlannerError as exc:
+            st.error(str(exc))
+        else:
+            st.success(
+                f"{r.tool}: {r.rows_imported:,} page-query rows, {r.pages:,} pages "
+                f"({r.pages_created:,} new), {r.keywords:,} keywords; {r.skipped:,} rows skipped."
+            )
+
+if st.button("Suggest primary keywords", type="primary"):
+    submit(lambda: api.start_primary_keywords_job(app.engine, project_id))
+job_panel(app.engine, project_id, api.JOB_KIND)
+
+if flash := st.session_state.pop("primary_flash", None):
+    st.success(flash)
+table = api.primary_keywords_table(app.engine, project_id)
+if table.empty:
+    st.info("No suggestions yet: crawl the site or import rankings, then suggest.")
+    st.stop()
+
+m1, m2, m3 = st.columns(3)
+m1.metric("Pages", len(table))
+m2.metric("Approved", int(table["is_approved"].sum()))
+m3.metric("Title/H1 fallbacks", int(table["is_fallback"].sum()))
+st.caption(
+    "Pick 1-5 to take an alternative, or type a primary keyword. A keyword can be the "
+    "primary of one page only; 'taken' alternatives belong to another page."
+)
+edited = st.data_editor(
+    table,
+    key=f"primary_editor_{len(table)}",
+    hide_index=True,
+    width="stretch",
+    height=min(38 + 35 * len(table), 38 + 35 * 20),
+    column_order=[
+        "url",
+        "primary",
+        "pick",
+        "options",
+        "score",
+        "search_volume",
+        "source",
+        "is_fallback",
+        "is_priority",
+        "approve",
+    ],
+    disabled=["url", "options", "score", "search_volume", "source", "is_fallback"],
+    column_config={
+        "url": st.column_config.TextColumn("Page"),
+        "primary": st.column_config.TextColumn("Primary keyword"),
+        "pick": st.column_config.SelectboxColumn("Pick", options=["", "1", "2", "3", "4", "5"]),
+        "options": st.column_config.TextColumn("Alternatives (score, volume)"),
+        "score": st.column_config.NumberColumn("Score (0-85)", format="%.1f"),
+        "search_volume": st.column_config.NumberColumn("Search volume", format="%d"),
+        "source": "Source",
+        "is_fallback": st.column_config.CheckboxColumn("Fallback"),
+        "is_priority": st.column_config.CheckboxColumn("Priority"),
+        "approve": st.column_config.CheckboxColumn("Approve"),
+    },
+)
+
+c1, c2 = st.columns(2)
+if c1.button("Save edits and approve checked"):
+    try:
+        result = api.save_primary_decisions(app.engine, project_id, to_decisions(table, edited))
+    except ClusterPlannerError as exc:
+        st.error(str(exc))
+    else:
+        st.session_state["primary_flash"] = (
+            f"Saved {result.updated} pages; {result.approved} newly approved."
+        )
+        st.rerun()
+if c2.button("Approve all suggestions"):
+    try:
+        result = api.bulk_approve_primaries(app.engine, project_id)
+    except ClusterPlannerError as exc:
+        st.error(str(exc))
+    else:
+        st.session_state["primary_flash"] = f"Approved {result.approved} primary keywords."
+        st.rerun()
