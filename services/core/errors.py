@@ -6,6 +6,9 @@ with ``st.error``; anything else is a bug and propagates.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 
 class ClusterPlannerError(Exception):
     """Base class of every error a user may be shown."""
@@ -14,25 +17,119 @@ class ClusterPlannerError(Exception):
 class ProviderError(ClusterPlannerError):
     """An outside service (LLM, DataForSEO, WordPress, embedder) failed or answered badly.
 
-    Attributes:
-        provider: short provider name, e.g. ``"anthropic"``, ``"dataforseo"``.
-        status: HTTP status or provider status code when known, else ``None``.
-        usage: billed calls made before the failure (``services.providers.base.Usage``),
-            so a failed run's spend is still logged and settled against the budget.
+    Modelled on the anthropic SDK's ``_exceptions.py``: one base carrying the HTTP status
+    and the provider's request id, and a shallow set of subclasses callers can tell apart
+    (:class:`RateLimitedError`, :class:`ProviderUnavailableError`, :class:`BadResponseError`).
+
+    Attributes
+    ----------
+    provider : str
+        Short provider name, e.g. ``"anthropic"``, ``"openai"``, ``"dataforseo"``.
+    status_code : int or None
+        HTTP status, or the provider's own status code (DataForSEO 40202…), when known.
+    request_id : str or None
+        The provider's request id (``request-id`` / ``x-request-id`` header, DataForSEO
+        task id) for support tickets.
+    transient : bool
+        True when the same request may succeed later (timeouts, 5xx, rate limits); these
+        count towards circuit breakers.
+    usage : list
+        Billed calls made before the failure (``services.providers.base.Usage``), so a
+        failed run's spend is still logged and settled against the budget.
+    retryable : bool or None
+        Overrides the retry layer's choice by class (None): False for a read timeout that
+        may have been billed, an open circuit breaker, or a retry allowance used up.
     """
+
+    #: Default of :attr:`transient` for the class.
+    transient_default = False
 
     def __init__(
         self,
         message: str,
         *,
         provider: str = "",
-        status: int | None = None,
+        status_code: int | None = None,
+        request_id: str | None = None,
+        transient: bool | None = None,
         usage: list | None = None,
+        status: int | None = None,
+        retryable: bool | None = None,
     ) -> None:
         super().__init__(message)
         self.provider = provider
-        self.status = status
+        self.status_code = status_code if status_code is not None else status
+        self.request_id = request_id
+        self.transient = self.transient_default if transient is None else transient
         self.usage = list(usage or [])
+        self.retryable = retryable
+
+    @property
+    def status(self) -> int | None:
+        """Alias of :attr:`status_code` (older callers)."""
+        return self.status_code
+
+    @status.setter
+    def status(self, value: int | None) -> None:
+        self.status_code = value
+
+
+class RateLimitedError(ProviderError):
+    """The provider asked us to slow down (HTTP 429, DataForSEO 40202) beyond what we wait.
+
+    Attributes
+    ----------
+    retry_after_s : float or None
+        Seconds the provider asked us to wait (``Retry-After``), when it said.
+    retry_at : datetime.datetime or None
+        When to try again (UTC), shown to the user as "try again at HH:MM".
+    """
+
+    transient_default = True
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after_s: float | None = None,
+        retry_at: datetime | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after_s = retry_after_s
+        self.retry_at = retry_at
+
+
+class ProviderUnavailableError(ProviderError):
+    """The provider did not answer in time, could not be reached, or failed (5xx, 529)."""
+
+    transient_default = True
+
+
+class BadResponseError(ProviderError):
+    """The provider answered HTTP 200 with something we cannot use (not JSON, missing fields,
+    values out of range), or a model's structured output stayed invalid after the repair."""
+
+    transient_default = True
+
+
+class StructuredOutputError(BadResponseError):
+    """A model's structured output was invalid twice (first answer and the one repair).
+
+    Attributes
+    ----------
+    raw : str
+        The start of the last invalid answer (≤ 500 characters).
+    """
+
+    def __init__(self, message: str, *, raw: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.raw = raw
+
+
+class InvalidOutput(ValueError):
+    """A model answer that does not match the schema or the stage's rules (internal: the
+    adapters turn it into a repair turn, then :class:`StructuredOutputError`)."""
 
 
 class BudgetExceeded(ClusterPlannerError):
@@ -54,6 +151,40 @@ class BudgetExceeded(ClusterPlannerError):
         self.budget_usd = budget_usd
 
 
+class BudgetTopUpRefused(BudgetExceeded, ProviderError):
+    """A paid run stopped before an extra call (a repair, a retry) whose worst-case cost no
+    longer fits the monthly budget.
+
+    Also a :class:`ProviderError`, so the funnel treats it like a failed call: the calls
+    already billed (``usage``) are logged, and Stage 3 falls back to the offline filter.
+    """
+
+    def __init__(
+        self,
+        estimate_usd: float,
+        remaining_usd: float,
+        budget_usd: float,
+        *,
+        usage: list | None = None,
+    ) -> None:
+        BudgetExceeded.__init__(self, estimate_usd, remaining_usd, budget_usd)
+        self.provider = "budget"
+        self.status_code = None
+        self.request_id = None
+        self.transient = False
+        self.usage = list(usage or [])
+        self.retryable = False
+        self.args = (
+            f"The next call may cost up to ${estimate_usd:.4f}, more than the ${remaining_usd:.4f} "
+            f"left of this month's ${budget_usd:.2f} budget; the run stopped before it.",
+        )
+
+
+class PriceUnknownError(ClusterPlannerError):
+    """A paid model has no known price: the run is refused until a price is entered on the
+    Settings page ($0 is allowed for a local OpenAI-compatible server)."""
+
+
 class ImportFormatError(ClusterPlannerError):
     """An uploaded keyword export cannot be read at all; nothing was written."""
 
@@ -70,17 +201,8 @@ class JobCancelled(ClusterPlannerError):
     """A background job stopped because its cancel was requested (raised between blocks)."""
 
 
-# --- site (rankings import, primary keywords, cannibalization)
-
-
-class PrimaryKeywordTaken(InvalidInputError):
-    """A primary keyword is already held by another page of the project (unique per project)."""
-
-
-# --------------------------------------------------------------------------- site crawl (services/site/crawl)
-class CrawlBlocked(ClusterPlannerError):
-    """The site may not be crawled at all: robots.txt is unreachable (5xx or no answer, which
-    RFC 9309 §2.3.1.4 treats as "disallow everything"); the run is recorded as failed."""
+class JobAlreadyActive(InvalidInputError):
+    """The same kind of job is already queued or running for this project (double submit)."""
 
 
 # --------------------------------------------------------------------------- content (services/content)
@@ -97,3 +219,33 @@ class WordPressError(ProviderError):
     def __init__(self, message: str, *, status_code: int | None = None, code: str = "") -> None:
         super().__init__(message, provider="wordpress", status=status_code)
         self.code = code
+
+
+# --- site (rankings import, primary keywords, cannibalization)
+
+
+class PrimaryKeywordTaken(InvalidInputError):
+    """A primary keyword is already held by another page of the project (unique per project)."""
+
+
+# --------------------------------------------------------------------------- projects.imports
+class ImportConfirmationRequired(ImportFormatError):
+    """Most rows of an upload do not look like search queries; nothing was written.
+
+    Import again with the user's confirmation (``allow_non_queries=True``) to keep them.
+
+    Attributes
+    ----------
+    share : float
+        Share of rows (0-1) that do not look like search queries.
+    """
+
+    def __init__(self, message: str, share: float) -> None:
+        super().__init__(message)
+        self.share = share
+
+
+# --------------------------------------------------------------------------- site crawl (services/site/crawl)
+class CrawlBlocked(ClusterPlannerError):
+    """The site may not be crawled at all: robots.txt is unreachable (5xx or no answer, which
+    RFC 9309 §2.3.1.4 treats as "disallow everything"); the run is recorded as failed."""

@@ -70,6 +70,7 @@ from services.projects.imports.store import (
     UNIVERSE_COLUMNS,
     import_keywords,
     load_keyword_universe,
+    write_keywords,
 )
 
 __all__ = [
@@ -86,4 +87,5 @@ __all__ = [
     "import_keywords",
     "load_keyword_universe",
     "parse_keyword_export",
+    "write_keywords",
 ]

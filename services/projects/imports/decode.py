@@ -7,6 +7,8 @@ Byte-order mark (UTF-8/16/32), else strict UTF-8, else ``charset_normalizer``. W
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import charset_normalizer
 
 from services.core.errors import ImportFormatError
@@ -28,19 +30,44 @@ _BOMS = (
 )
 
 
+#: Longest error message shown to the user (characters); longer ones are cut with "…".
+MESSAGE_LIMIT = 300
+
+
 def _name(filename: str) -> str:
+    if len(filename) > 60:
+        filename = filename[:59] + "…"
     return f"{filename}: " if filename else ""
+
+
+def _error(filename: str, message: str) -> ImportFormatError:
+    """An :class:`ImportFormatError` for ``filename``, at most :data:`MESSAGE_LIMIT` characters."""
+    return ImportFormatError(_clip(_name(filename) + message))
+
+
+def _clip(message: str, limit: int = MESSAGE_LIMIT) -> str:
+    """``message`` cut to ``limit`` characters (the last one an ellipsis when cut)."""
+    return message if len(message) <= limit else message[: limit - 1] + "…"
+
+
+def _columns_seen(columns: Iterable[object], limit: int = 8) -> str:
+    """The first ``limit`` column names, each cut to 30 characters, and the total count."""
+    names = [str(c).strip() for c in columns]
+    shown = ", ".join(repr(_clip(n, 30)) for n in names[:limit] if n)
+    more = f" … ({len(names):,} columns)" if len(names) > limit else ""
+    return f"[{shown}{more}]"
 
 
 def _decode(data: bytes, filename: str) -> str:
     """Text of ``data``: BOM, then strict UTF-8, then charset-normalizer."""
     if not data:
-        raise ImportFormatError(f"{_name(filename)}the file is empty (0 bytes).")
+        raise _error(filename, "the file is empty (0 bytes).")
     for magic, what in _BINARY_SIGNATURES.items():
         if data.startswith(magic):
-            raise ImportFormatError(
-                f"{_name(filename)}this is {what}, not a CSV/TSV export. "
-                "Export or save the keywords as CSV and upload that file."
+            raise _error(
+                filename,
+                f"this is {what}, not a CSV/TSV export. "
+                "Export or save the keywords as CSV and upload that file.",
             )
     text: str | None = None
     for bom, encoding in _BOMS:
@@ -48,9 +75,10 @@ def _decode(data: bytes, filename: str) -> str:
             try:
                 text = data.decode(encoding)
             except UnicodeDecodeError as exc:
-                raise ImportFormatError(
-                    f"{_name(filename)}the file starts with a {encoding} byte-order mark but "
-                    f"is not valid {encoding} (byte {exc.start})."
+                raise _error(
+                    filename,
+                    f"the file starts with a {encoding} byte-order mark but "
+                    f"is not valid {encoding} (byte {exc.start}).",
                 ) from exc
             break
     if text is None:
@@ -61,21 +89,23 @@ def _decode(data: bytes, filename: str) -> str:
         if text is None or "\x00" in text:  # NULs: UTF-16 without a BOM, or binary
             best = charset_normalizer.from_bytes(data).best()
             if best is None:
-                raise ImportFormatError(
-                    f"{_name(filename)}cannot detect the text encoding; the file looks "
-                    "binary. Upload the CSV/TSV file exported by the tool."
+                raise _error(
+                    filename,
+                    "cannot detect the text encoding; the file looks "
+                    "binary. Upload the CSV/TSV file exported by the tool.",
                 )
             text = str(best)
     text = text.lstrip("\ufeff")
     sample = text[:10_000]
     controls = sum(1 for ch in sample if ch < " " and ch not in "\t\r\n")
     if controls > max(2, len(sample) // 100):
-        raise ImportFormatError(
-            f"{_name(filename)}the file holds binary data ({controls} control characters in "
-            "its first 10,000), not CSV/TSV text."
+        raise _error(
+            filename,
+            f"the file holds binary data ({controls} control characters in "
+            "its first 10,000), not CSV/TSV text.",
         )
     if not text.strip():
-        raise ImportFormatError(f"{_name(filename)}the file is empty (no text).")
+        raise _error(filename, "the file is empty (no text).")
     if "\n" not in text and "\r" in text:  # classic Mac line endings
         text = text.replace("\r", "\n")
     return text

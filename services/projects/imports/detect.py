@@ -18,14 +18,16 @@ from typing import Any
 import clevercsv
 import pandas as pd
 
-from services.core.errors import ImportFormatError
-from services.projects.imports.decode import _name
+from services.projects.imports.decode import _columns_seen, _error
 
 #: Tools the importer recognises (the value stored in ``KeywordMetric.source``).
 TOOLS = ("semrush", "ahrefs", "keyword_planner", "gsc")
 _DELIMITERS = [",", "\t", ";", "|"]
 _HEADER_SCAN_LINES = 30
 _SNIFF_CHARS = 8_000
+#: Widest header accepted (cells). Real exports have < 100 columns (Keyword Planner with 48
+#: monthly columns is the widest seen); a wider line is not a keyword export.
+MAX_COLUMNS = 1_000
 
 # Keyword column names of every tool (GSC names localised: es, de, fr, pt, it).
 _GSC_QUERY_HEADERS = (
@@ -166,14 +168,19 @@ def _norm_header(name: Hashable) -> str:
 
 
 def _split_line(line: str, delimiter: str) -> list[str]:
-    return next(csv.reader([line], delimiter=delimiter), [])
+    """Cells of one line; a line the csv module refuses (a cell over its 128 KiB field
+    limit, a stray line break) is split on the delimiter alone."""
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:
+        return line.split(delimiter)
 
 
 def _find_header(text: str, filename: str) -> tuple[int, str]:
     """Offset of the header line and the delimiter that splits it into a keyword column."""
     pos = 0
     first_cells: list[str] = []
-    for _ in range(_HEADER_SCAN_LINES):
+    for number in range(1, _HEADER_SCAN_LINES + 1):
         end = text.find("\n", pos)
         line = text[pos : end if end >= 0 else len(text)].rstrip("\r")
         splits = {d: _split_line(line, d) for d in _DELIMITERS}
@@ -181,17 +188,25 @@ def _find_header(text: str, filename: str) -> tuple[int, str]:
             d for d in _DELIMITERS if _KEYWORD_HEADERS & {_norm_header(c) for c in splits[d]}
         ]
         if matches:
-            return pos, max(matches, key=lambda d: len(splits[d]))
+            delimiter = max(matches, key=lambda d: len(splits[d]))
+            if len(splits[delimiter]) > MAX_COLUMNS:
+                raise _error(
+                    filename,
+                    f"the header (line {number}) has {len(splits[delimiter]):,} columns; a "
+                    f"keyword export has at most {MAX_COLUMNS:,}. The file is corrupted or not "
+                    "a keyword export.",
+                )
+            return pos, delimiter
         if not first_cells and line.strip():
             first_cells = max(splits.values(), key=len)
         if end < 0:
             break
         pos = end + 1
-    seen = [c.strip() for c in first_cells if c.strip()]
-    raise ImportFormatError(
-        f"{_name(filename)}no keyword column found in the first {_HEADER_SCAN_LINES} lines. "
-        f"Columns seen: {seen[:40]}. Expected a column named e.g. 'Keyword' (Semrush, Ahrefs, "
-        "Keyword Planner) or 'Top queries' (Search Console)."
+    raise _error(
+        filename,
+        f"no keyword column found in the first {_HEADER_SCAN_LINES} lines (expected e.g. "
+        "'Keyword', or 'Top queries' for Search Console). Columns seen: "
+        f"{_columns_seen(c for c in first_cells if c.strip())}.",
     )
 
 
@@ -230,9 +245,10 @@ def _detect_tool(headers: list[str], filename: str, columns: Iterable[Any]) -> s
         scores["gsc"] = 0
     tool = max(TOOLS, key=lambda t: scores[t])
     if scores[tool] == 0:
-        raise ImportFormatError(
-            f"{_name(filename)}unknown export: the header matches none of Semrush, Ahrefs, "
-            f"Google Keyword Planner or Search Console. Columns seen: {list(map(str, columns))[:40]}."
+        raise _error(
+            filename,
+            "unknown export: the header matches none of Semrush, Ahrefs, Google Keyword "
+            f"Planner or Search Console. Columns seen: {_columns_seen(columns)}.",
         )
     return tool
 

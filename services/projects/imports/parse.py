@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from services.core.errors import ImportFormatError
+from services.core.errors import ImportConfirmationRequired
 from services.core.text import normalize_keyword
-from services.projects.imports.decode import _decode, _name
+from services.projects.imports.decode import _clip, _columns_seen, _decode, _error, _name
 from services.projects.imports.detect import (
     _GKP_MONTH_PREFIXES,
     _detect_tool,
@@ -36,8 +36,6 @@ from services.projects.imports.detect import (
 
 #: Longest keyword kept (characters, after normalisation; the column is String(1000)).
 MAX_KEYWORD_LENGTH = 1000
-#: Rows per executemany batch; progress is reported after each batch.
-CHUNK_SIZE = 10_000
 #: Columns of the DataFrame returned by :func:`parse_keyword_export`.
 OUTPUT_COLUMNS = [
     "keyword",
@@ -50,7 +48,183 @@ OUTPUT_COLUMNS = [
     "serp_features",
     "source",
 ]
-#: Columns of the DataFrame returned by :func:`load_keyword_universe`.
+#: Highest search volume stored (searches/month): PostgreSQL's INTEGER maximum, 2**31 - 1,
+#: the same on SQLite. No keyword is searched 2 billion times a month; a larger cell is a
+#: corrupted value and is clamped, with a note.
+MAX_SEARCH_VOLUME = 2_147_483_647
+#: Highest CPC kept (USD). The dearest Google Ads keywords cost around 1,000 USD a click;
+#: a cell above this is treated as missing, with a note.
+MAX_CPC_USD = 10_000.0
+#: Share of rows (0-1) that may fail :func:`looks_like_query` before an import needs the
+#: user's confirmation (``allow_non_queries=True``).
+NON_QUERY_CONFIRM_SHARE = 0.5
+_SERP_FEATURES_MAX_CHARS = 2_000  # longest SERP-features cell kept (characters)
+# C0/C1 control characters (NUL …) other than the whitespace ones, DEL, non-characters and
+# invisible format characters that make two keywords look identical (zero-width space, bidi
+# marks, word joiner, BOM). PostgreSQL refuses NUL in text; SQLite
+# would store it; both get the cleaned text.
+_CONTROL = re.compile(  # literal characters: the pattern also runs in pyarrow's RE2
+    "[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffe\uffff\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
+)
+# What a search query is made of: letters, digits, spaces and the punctuation queries use.
+_QUERY_ODD_CHAR = r"[^\w\s'’.,&+/:#%$€£\-]"
+# Three letter/digit switches in one token ("a8kd0qz1"): an id or hash, not a word.
+_QUERY_ID_TOKEN = r"(?:[a-z]\d|\d[a-z])\S*(?:[a-z]\d|\d[a-z])\S*(?:[a-z]\d|\d[a-z])"
+# Six consonants in a row (y counts as a vowel): random letters, not a word of a Latin-script
+# language (English peaks at five, "lengths").
+_QUERY_CONSONANT_RUN = r"[bcdfghjklmnpqrstvwxz]{6,}"
+# Letter pairs seen fewer than 3 times in 40,000 real English keywords (Semrush exports of
+# the team) and never in the Spanish Keyword Planner export: two of them in one keyword
+# mark random letters ("qzvk"), not words.
+_QUERY_RARE_BIGRAMS = "|".join(
+    [
+        "bq",
+        "bv",
+        "bw",
+        "bx",
+        "bz",
+        "cx",
+        "cz",
+        "dq",
+        "fd",
+        "fg",
+        "fh",
+        "fj",
+        "fk",
+        "fm",
+        "fn",
+        "fq",
+        "fv",
+        "fx",
+        "fz",
+        "gf",
+        "gj",
+        "gk",
+        "gq",
+        "gv",
+        "gw",
+        "gx",
+        "hf",
+        "hh",
+        "hk",
+        "hq",
+        "hx",
+        "hz",
+        "jb",
+        "jc",
+        "jd",
+        "jf",
+        "jg",
+        "jh",
+        "jj",
+        "jl",
+        "jm",
+        "jn",
+        "jr",
+        "jt",
+        "jv",
+        "jw",
+        "jx",
+        "jy",
+        "jz",
+        "kj",
+        "kq",
+        "kx",
+        "kz",
+        "lj",
+        "lq",
+        "lx",
+        "lz",
+        "mj",
+        "mk",
+        "mq",
+        "mx",
+        "oq",
+        "pj",
+        "pq",
+        "pv",
+        "px",
+        "pz",
+        "qb",
+        "qc",
+        "qd",
+        "qe",
+        "qf",
+        "qg",
+        "qh",
+        "qi",
+        "qj",
+        "qk",
+        "qm",
+        "qn",
+        "qo",
+        "qp",
+        "qq",
+        "qs",
+        "qt",
+        "qv",
+        "qx",
+        "qy",
+        "qz",
+        "rx",
+        "sj",
+        "sz",
+        "tq",
+        "tz",
+        "uh",
+        "uj",
+        "uq",
+        "vd",
+        "vf",
+        "vh",
+        "vj",
+        "vn",
+        "vq",
+        "vw",
+        "vx",
+        "vz",
+        "wg",
+        "wj",
+        "wm",
+        "wv",
+        "wx",
+        "wz",
+        "xg",
+        "xh",
+        "xj",
+        "xk",
+        "xl",
+        "xq",
+        "xu",
+        "xv",
+        "xw",
+        "xx",
+        "xz",
+        "yh",
+        "yj",
+        "yk",
+        "yq",
+        "yv",
+        "yx",
+        "yy",
+        "yz",
+        "zb",
+        "zc",
+        "zf",
+        "zg",
+        "zh",
+        "zj",
+        "zk",
+        "zn",
+        "zp",
+        "zq",
+        "zv",
+        "zw",
+        "zx",
+    ]
+)
+_QUERY_MAX_WORDS = 20
+_QUERY_MAX_TOKEN = 40
 _INTENT_MAX_CHARS = 100  # KeywordMetric.intent is String(100)
 # pandas reports skipped over-long rows only as warnings; catching them mutates the global
 # warnings state, so parsing is serialised (Streamlit runs each session in its own thread).
@@ -132,6 +306,15 @@ class ImportReport:
         Rows dropped on their own; ``rows_read == skipped + duplicates_merged + distinct``.
     skipped_reasons : dict[str, int]
         Reason → count: ``"malformed row"``, ``"empty keyword"``, ``"keyword too long"``.
+    notes : dict[str, int]
+        Rows kept with a changed value, note → count: ``"control characters removed"``,
+        ``"search volume clamped to 2,147,483,647"``, ``"CPC above 10,000 USD dropped"``.
+    first_lines : dict[str, int]
+        Skip reason or note → line of the file (1-based) of its first row. Counted as one
+        line per row: a quoted cell spanning lines shifts later numbers.
+    non_query_share : float
+        Share of the kept keywords (0-1) that do not look like search queries
+        (:func:`looks_like_query`).
     seconds : float
         Wall time of the call (s).
     """
@@ -144,11 +327,38 @@ class ImportReport:
     duplicates_merged: int = 0
     skipped: int = 0
     skipped_reasons: dict[str, int] = field(default_factory=dict)
+    notes: dict[str, int] = field(default_factory=dict)
+    first_lines: dict[str, int] = field(default_factory=dict)
+    non_query_share: float = 0.0
     seconds: float = 0.0
 
+    def summary(self) -> str:
+        """One line for the page (at most 300 characters): counts, skips and notes with the
+        line of their first row."""
+        text = (
+            f"Imported {self.rows_imported:,} keywords from a {self.tool} export "
+            f"({self.inserted:,} new, {self.updated:,} updated)."
+        )
+        details = [
+            f"{reason}: {count:,} (first at line {self.first_lines.get(reason, '?')})"
+            for reason, count in {**self.skipped_reasons, **self.notes}.items()
+        ]
+        if self.skipped:
+            text += f" Skipped {self.skipped:,} rows."
+        if details:
+            text += " " + "; ".join(details) + "."
+        return _clip(text)
 
-def _read_table(body: str, header_delimiter: str, filename: str) -> tuple[pd.DataFrame, int, str]:
-    """All cells as strings ("" when missing), over-long rows skipped, and the delimiter name."""
+
+def _read_table(
+    body: str, header_delimiter: str, filename: str
+) -> tuple[pd.DataFrame, list[int], str]:
+    """All cells as strings ("" when missing), the lines of skipped malformed rows (1 = the
+    header) and the delimiter's name.
+
+    When malformed rows were re-read (see :func:`_read_ragged`), ``frame.attrs["lines"]``
+    holds the line of every kept row.
+    """
     delimiter, quotechar, escapechar = _sniff(body, header_delimiter)
     label = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}.get(delimiter, delimiter)
     with _PARSE_LOCK, warnings.catch_warnings(record=True) as caught:
@@ -173,49 +383,82 @@ def _read_table(body: str, header_delimiter: str, filename: str) -> tuple[pd.Dat
                 row = re.search(r"row (\d+)", message)
                 where = f" (the quote opened in data row {row.group(1)})" if row else ""
                 message = f"a quoted cell is never closed{where}"
-            raise ImportFormatError(
-                f"{_name(filename)}cannot parse the file as {label}-separated text: {message}."
+            raise _error(
+                filename, f"cannot parse the file as {label}-separated text: {message}."
             ) from exc
         except pd.errors.EmptyDataError as exc:
-            raise ImportFormatError(f"{_name(filename)}the file has no columns.") from exc
+            raise _error(filename, "the file has no columns.") from exc
+        except (ValueError, OverflowError, MemoryError) as exc:  # pandas' own limits
+            raise _error(
+                filename, f"cannot parse the file as {label}-separated text: {exc}."
+            ) from exc
     overlong = any(
         issubclass(w.category, pd.errors.ParserWarning)
         and str(w.message).startswith(("Skipping line", "Length of header"))
         for w in caught
     )
     if not overlong:
-        return frame, 0, label
+        return frame, [], label
     frame, malformed = _read_ragged(body, delimiter, quotechar, escapechar, list(frame.columns))
     return frame, malformed, label
 
 
 def _read_ragged(
     body: str, delimiter: str, quotechar: str, escapechar: str | None, columns: list[Any]
-) -> tuple[pd.DataFrame, int]:
+) -> tuple[pd.DataFrame, list[int]]:
     """Re-read a file that has rows with more cells than its header (rare path).
 
     pandas either skips such rows or, when the first data row is one of them, silently
     truncates them all. Neither tells a harmless trailing delimiter from a shifted row, so
     the stdlib reader does it here: surplus cells that are empty are dropped, a row whose
-    surplus cells hold data is skipped and counted as malformed.
+    surplus cells hold data is skipped and counted as malformed, and so is a row the csv
+    module refuses (a cell over its 128 KiB field limit). Line breaks are read like pandas
+    reads them (``\\r``, ``\\n`` or ``\\r\\n``).
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        The kept rows; ``frame.attrs["lines"]`` is the line (1 = header) of each.
+    malformed : list of int
+        Lines of the skipped rows.
     """
     width = len(columns)
     reader = csv.reader(
-        io.StringIO(body), delimiter=delimiter, quotechar=quotechar, escapechar=escapechar
+        io.StringIO(body, newline=None),
+        delimiter=delimiter,
+        quotechar=quotechar,
+        escapechar=escapechar,
     )
-    next(reader, None)  # the header
     kept: list[list[str]] = []
-    malformed = 0
-    for record in reader:
+    lines: list[int] = []
+    malformed: list[int] = []
+    started = False
+    while True:
+        first_line = reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            if started:
+                malformed.append(first_line)
+            started = True
+            continue
+        if not started:  # the header
+            started = True
+            continue
         if not record:
             continue  # blank line
         if len(record) > width:
             if any(cell.strip() for cell in record[width:]):
-                malformed += 1
+                malformed.append(first_line)
                 continue
             record = record[:width]
         kept.append(record + [""] * (width - len(record)))
-    return pd.DataFrame(kept, columns=columns, dtype=str), malformed
+        lines.append(first_line)
+    frame = pd.DataFrame(kept, columns=columns, dtype=str)
+    frame.attrs["lines"] = np.asarray(lines, dtype=np.int64)
+    return frame, malformed
 
 
 # --------------------------------------------------------------------------- values
@@ -270,7 +513,8 @@ def _numbers(column: pd.Series, *, integer: bool = False) -> pd.Series:
 
 
 def _volumes(values: pd.Series) -> pd.Series:
-    return values.round().astype("Int64")
+    """Whole searches/month as Int64, clamped to :data:`MAX_SEARCH_VOLUME` (NaN stays <NA>)."""
+    return values.clip(upper=MAX_SEARCH_VOLUME).round().astype("Int64")
 
 
 def _map_unique(column: pd.Series, func_: Callable[[str], str | None]) -> pd.Series:
@@ -283,7 +527,7 @@ def _map_unique(column: pd.Series, func_: Callable[[str], str | None]) -> pd.Ser
 
 def _intent_labels(cell: str) -> str | None:
     labels: list[str] = []
-    for part in re.split(r"[,;|/]", cell):
+    for part in re.split(r"[,;|/]", _CONTROL.sub("", cell)):
         label = part.strip().lower()
         label = _SEMRUSH_INTENT_CODES.get(label, label)
         if label and label not in labels:
@@ -306,7 +550,7 @@ def _intent_from_flags(frame: pd.DataFrame, flag_columns: dict[str, str]) -> pd.
 
 
 def _text_or_none(cell: str) -> str | None:
-    cell = cell.strip()
+    cell = _CONTROL.sub("", cell).strip()[:_SERP_FEATURES_MAX_CHARS]
     return cell or None
 
 
@@ -335,6 +579,7 @@ def _extract(
         if months and volume.isna().any():
             monthly = pd.concat([_numbers(frame[m], integer=True) for m in months], axis=1)
             volume = volume.fillna(monthly.mean(axis=1, skipna=True))
+    out["_volume_clamped"] = (volume > MAX_SEARCH_VOLUME).to_numpy()
     out["search_volume"] = _volumes(volume)
 
     if tool == "keyword_planner":
@@ -348,6 +593,8 @@ def _extract(
     else:
         out["cpc"] = _numbers(frame[cols["cpc"]]) if "cpc" in cols else nan
         competition = _numbers(frame[cols["competition"]]) if "competition" in cols else nan
+    out["_cpc_dropped"] = (out["cpc"] > MAX_CPC_USD).to_numpy()
+    out["cpc"] = out["cpc"].where(out["cpc"] <= MAX_CPC_USD)
     out["competition"] = competition.where(competition <= 1.0)
     out["competition_level"] = (
         _map_unique(frame[cols["competition_level"]], _level)
@@ -406,7 +653,9 @@ def _merge_duplicates(rows: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return result.reset_index(drop=True), int(dup.sum() - len(merged))
 
 
-def parse_keyword_export(data: bytes, filename: str = "") -> tuple[pd.DataFrame, ImportReport]:
+def parse_keyword_export(
+    data: bytes, filename: str = "", *, allow_non_queries: bool = False
+) -> tuple[pd.DataFrame, ImportReport]:
     """Read a keyword export into one row per normalised keyword. Pure: writes nothing.
 
     Parameters
@@ -416,6 +665,9 @@ def parse_keyword_export(data: bytes, filename: str = "") -> tuple[pd.DataFrame,
         Planner or Search Console; any common encoding, see the module docstring).
     filename : str, optional
         Original file name; used only in error messages.
+    allow_non_queries : bool, optional
+        Import even when more than :data:`NON_QUERY_CONFIRM_SHARE` of the rows do not look
+        like search queries (the user confirmed).
 
     Returns
     -------
@@ -435,46 +687,97 @@ def parse_keyword_export(data: bytes, filename: str = "") -> tuple[pd.DataFrame,
     ImportFormatError
         The file cannot be read at all: empty, binary or a workbook, unknown encoding, no
         keyword column (the message lists the columns seen), unknown tool, unbalanced
-        quotes, no data rows, mostly malformed rows, or no usable keyword at all.
+        quotes, no data rows, mostly malformed rows, or no usable keyword at all. Every
+        message is at most 300 characters.
+    ImportConfirmationRequired
+        More than :data:`NON_QUERY_CONFIRM_SHARE` of the keywords do not look like search
+        queries and ``allow_non_queries`` is False.
+
+    Notes
+    -----
+    Every row is range-checked here, the same for SQLite and PostgreSQL: control characters
+    are removed from text (PostgreSQL refuses NUL), keywords over
+    :data:`MAX_KEYWORD_LENGTH` are skipped, volumes are clamped to
+    :data:`MAX_SEARCH_VOLUME`, CPCs above :data:`MAX_CPC_USD`, competition above 1 and KD
+    above 100 become missing; each skip or change is counted in the report with the line
+    of its first row.
     """
     started = time.perf_counter()
     text = _decode(data, filename)
     offset, header_delimiter = _find_header(text, filename)
-    frame, malformed, label = _read_table(text[offset:], header_delimiter, filename)
+    header_line = text.count("\n", 0, offset) + 1
+    frame, malformed_lines, label = _read_table(text[offset:], header_delimiter, filename)
     headers = [_norm_header(c) for c in frame.columns]
     tool = _detect_tool(headers, filename, frame.columns)
     cols = _resolve(tool, frame, headers)
     if "keyword" not in cols:
-        raise ImportFormatError(
-            f"{_name(filename)}looks like a {tool} export but has no keyword column. "
-            f"Columns seen: {list(map(str, frame.columns))[:40]}."
+        raise _error(
+            filename,
+            f"looks like a {tool} export but has no keyword column. "
+            f"Columns seen: {_columns_seen(frame.columns)}.",
         )
+    malformed = len(malformed_lines)
     rows_read = len(frame) + malformed
     if rows_read == 0:
-        raise ImportFormatError(f"{_name(filename)}the file has a header but no data rows.")
+        raise _error(filename, "the file has a header but no data rows.")
     if malformed * 2 > rows_read:
-        raise ImportFormatError(
-            f"{_name(filename)}{malformed} of {rows_read} rows have more cells than the "
-            f"{len(frame.columns)}-column header when read as {label}-separated text; the "
-            "file is corrupted or not an export of a supported tool."
+        raise _error(
+            filename,
+            f"{malformed:,} of {rows_read:,} rows have more cells than the "
+            f"{len(frame.columns)}-column header when read as {label}-separated text (first "
+            f"at line {header_line - 1 + malformed_lines[0]}); the file is corrupted or not an "
+            "export of a supported tool.",
         )
+    relative = frame.attrs.get("lines")
+    if relative is None:  # one line per row after the header
+        relative = np.arange(2, len(frame) + 2, dtype=np.int64)
+    lines = header_line - 1 + np.asarray(relative, dtype=np.int64)
 
     rows = _extract(frame, tool, cols, headers)
-    rows["keyword"] = _normalized_keywords(rows["keyword"])
+    raw = rows["keyword"].astype(str)
+    controls = raw.str.contains(_CONTROL, regex=True).to_numpy(dtype=bool)
+    if controls.any():
+        raw = raw.where(~controls, raw.str.replace(_CONTROL, "", regex=True))
+    rows["keyword"] = _normalized_keywords(raw)
     lengths = rows["keyword"].str.len()
     empty = (lengths == 0).to_numpy()
     too_long = (lengths > MAX_KEYWORD_LENGTH).to_numpy()
-    reasons = {
-        "malformed row": malformed,
-        "empty keyword": int(empty.sum()),
-        "keyword too long": int(too_long.sum()),
+    skipped_masks = {"empty keyword": empty, "keyword too long": too_long}
+    kept = ~(empty | too_long)
+    note_masks = {
+        "control characters removed": controls & kept,
+        f"search volume clamped to {MAX_SEARCH_VOLUME:,}": rows["_volume_clamped"].to_numpy()
+        & kept,
+        f"CPC above {MAX_CPC_USD:,.0f} USD dropped": rows["_cpc_dropped"].to_numpy() & kept,
     }
+    reasons = {"malformed row": malformed}
+    first_lines = {"malformed row": header_line - 1 + malformed_lines[0]} if malformed else {}
+    notes: dict[str, int] = {}
+    for target, masks in ((reasons, skipped_masks), (notes, note_masks)):
+        for reason, mask in masks.items():
+            target[reason] = int(mask.sum())
+            if target[reason]:
+                first_lines[reason] = int(lines[np.argmax(mask)])
     reasons = {reason: count for reason, count in reasons.items() if count}
-    rows = rows[~(empty | too_long)]
+    notes = {note: count for note, count in notes.items() if count}
+    rows = rows[kept].drop(columns=["_volume_clamped", "_cpc_dropped"])
+    kept_lines = lines[kept]
     if rows.empty:
-        detail = ", ".join(f"{r}: {c}" for r, c in reasons.items())
-        raise ImportFormatError(
-            f"{_name(filename)}no usable keyword rows ({rows_read} rows read; {detail})."
+        detail = "; ".join(
+            f"{r}: {c:,} (first at line {first_lines[r]})" for r, c in reasons.items()
+        )
+        raise _error(filename, f"no usable keyword rows ({rows_read:,} rows read; {detail}).")
+    queries = looks_like_query(rows["keyword"])
+    share = float(1.0 - queries.mean())
+    if share > NON_QUERY_CONFIRM_SHARE and not allow_non_queries:
+        example = str(rows["keyword"].iloc[int(np.argmin(queries))])
+        raise ImportConfirmationRequired(
+            _clip(
+                f"{_name(filename)}{share:.0%} of rows do not look like search queries "
+                f"(e.g. {_clip(example, 40)!r} at line {kept_lines[int(np.argmin(queries))]}). "
+                "Check that this is the keyword export you meant; import anyway to keep them."
+            ),
+            share,
         )
     rows, merged = _merge_duplicates(rows)
     for name in ("competition_level", "intent", "serp_features"):
@@ -485,6 +788,43 @@ def parse_keyword_export(data: bytes, filename: str = "") -> tuple[pd.DataFrame,
         duplicates_merged=merged,
         skipped=sum(reasons.values()),
         skipped_reasons=reasons,
+        notes=notes,
+        first_lines=first_lines,
+        non_query_share=share,
         seconds=time.perf_counter() - started,
     )
     return rows[OUTPUT_COLUMNS], report
+
+
+def looks_like_query(keywords: pd.Series) -> np.ndarray:
+    """Which normalised keywords look like search queries rather than ids, hashes or noise.
+
+    A keyword passes when it has a letter (any script), at most 20 words, no token over 40
+    characters, at most 20 % of characters outside letters, digits, spaces and the
+    punctuation queries use (``' . , & + / : # % $ - …``), no token with three letter/digit
+    switches (``a8kd0qz1``), no run of six consonants (y counting as a vowel) and fewer than
+    two letter pairs that real keywords almost never have (``qz``, ``xj``…). Thresholds
+    are ours, set so that the team's real exports (Semrush, Keyword Planner es) pass at
+    ≥ 99 % and random printable or alphanumeric strings of 5-30 characters fail at ≥ 70 %
+    (``tests/unit/projects/test_import_guards.py``).
+
+    Parameters
+    ----------
+    keywords : pandas.Series of str
+        Normalised keywords (lowercase, single spaces).
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n,)
+        True where the keyword looks like a search query.
+    """
+    text = keywords.astype(str)
+    length = text.str.len().clip(lower=1)
+    ok = text.str.contains(r"[^\W\d_]", regex=True)
+    ok &= text.str.count(" ") < _QUERY_MAX_WORDS
+    ok &= ~text.str.contains(rf"\S{{{_QUERY_MAX_TOKEN + 1},}}", regex=True)
+    ok &= text.str.count(_QUERY_ODD_CHAR) <= 0.2 * length
+    ok &= ~text.str.contains(_QUERY_ID_TOKEN, regex=True)
+    ok &= ~text.str.contains(_QUERY_CONSONANT_RUN, regex=True)
+    ok &= text.str.count(f"(?:{_QUERY_RARE_BIGRAMS})") < 2
+    return ok.to_numpy(dtype=bool)

@@ -6,12 +6,13 @@ import os
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import ExitStack, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, or_, select
+from sqlalchemy import Connection, Engine, and_, case, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from db.models import KeywordMetric, Project
@@ -20,7 +21,7 @@ from services.core.ids import as_uuid
 from services.projects.imports.parse import ImportReport, parse_keyword_export
 
 #: Rows per executemany batch; progress is reported after each batch.
-CHUNK_SIZE = 10_000
+CHUNK_SIZE = 5_000
 UNIVERSE_COLUMNS = [
     "keyword",
     "search_volume",
@@ -91,8 +92,8 @@ def _python_values(column: pd.Series) -> list[Any]:
     return column.astype(object).where(column.notna(), None).tolist()
 
 
-def _new_ids(total: int, dialect: Any) -> list[Any]:
-    """``total`` random (version 4) UUIDs, already bound for ``dialect``.
+def _new_ids(total: int, dialect: Any) -> tuple[list[str], list[Any]]:
+    """``total`` random (version 4) UUIDs as 32-digit hex, and the same bound for ``dialect``.
 
     Built in bulk from ``os.urandom``; when the dialect stores UUIDs as 32-digit hex text
     (SQLite) the hex strings are used directly instead of 100,000 ``UUID`` objects.
@@ -105,15 +106,16 @@ def _new_ids(total: int, dialect: Any) -> list[Any]:
     processor = KeywordMetric.__table__.c.id.type.bind_processor(dialect)
     probe = uuid.uuid4()
     if processor is not None and processor(probe) == probe.hex:
-        return hexes
+        return hexes, hexes
     ids = [uuid.UUID(h) for h in hexes]
-    return [processor(i) for i in ids] if processor is not None else ids
+    return hexes, [processor(i) for i in ids] if processor is not None else ids
 
 
 def _bound_rows(
     frame: pd.DataFrame, project_id: uuid.UUID, now: datetime, dialect: Any, order: list[str]
-) -> list[Any]:
-    """Driver-ready parameters, one tuple (positional) or dict (named) per keyword.
+) -> tuple[list[str], list[Any]]:
+    """Driver-ready parameters, one tuple (positional) or dict (named) per keyword, and the
+    new ids as hex (a row keeps its id only when it was inserted, not updated).
 
     SQLAlchemy's per-row parameter processing costs about a second per 100,000 rows, so
     the column types' bind processors are applied here column-wise instead (constants once).
@@ -121,7 +123,8 @@ def _bound_rows(
     table = KeywordMetric.__table__
     total = len(frame)
     constants = {"project_id": project_id, "status": "qualified", "fetched_at": now}
-    columns: dict[str, list[Any]] = {"id": _new_ids(total, dialect)}
+    hexes, bound_ids = _new_ids(total, dialect)
+    columns: dict[str, list[Any]] = {"id": bound_ids}
     for name in _ROW_COLUMNS:
         if name in constants:
             processor = table.c[name].type.bind_processor(dialect)
@@ -134,9 +137,102 @@ def _bound_rows(
         if processor is not None and name not in constants and name != "id":
             columns[name] = [processor(v) for v in columns[name]]
     if order:  # positional paramstyle (sqlite "?")
-        return list(zip(*(columns[name] for name in order), strict=True))
+        return hexes, list(zip(*(columns[name] for name in order), strict=True))
     ordered = [columns[name] for name in _ROW_COLUMNS]
-    return [dict(zip(_ROW_COLUMNS, values, strict=True)) for values in zip(*ordered, strict=True)]
+    return hexes, [
+        dict(zip(_ROW_COLUMNS, values, strict=True)) for values in zip(*ordered, strict=True)
+    ]
+
+
+#: ``on_batch(conn, saved, inserted, updated)``: called inside each batch's transaction.
+BatchHook = Callable[[Connection, int, int, int], None]
+
+
+def write_keywords(
+    engine: Engine,
+    project_id: uuid.UUID | str,
+    frame: pd.DataFrame,
+    *,
+    atomic: bool = True,
+    skip: int = 0,
+    on_batch: BatchHook | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[int, int]:
+    """Upsert parsed keywords in key order and bounded batches; exact new/updated counts.
+
+    Rows are written sorted by keyword, :data:`CHUNK_SIZE` per ``executemany`` of a dialect
+    ``INSERT … ON CONFLICT DO UPDATE`` (see :func:`_upsert_statement`). The stable key order
+    means two imports of overlapping keywords lock rows in the same order, so PostgreSQL
+    cannot deadlock them; the bounded batches keep SQLite's write lock short when
+    ``atomic`` is False. A row counts as inserted when the id proposed for it is in the
+    table afterwards (an update keeps the stored row's id), so the counts stay exact while
+    another import writes the same keywords.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        A migrated SQLite or PostgreSQL engine.
+    project_id : uuid.UUID or str
+        The project that owns the keywords.
+    frame : pandas.DataFrame
+        Output of :func:`~services.projects.imports.parse.parse_keyword_export`.
+    atomic : bool, optional
+        True (default): one transaction, a failure anywhere leaves the table as it was.
+        False: one transaction per batch; a failure keeps the batches already committed.
+    skip : int, optional
+        Rows (in key order) already saved by an interrupted run of the same file; they
+        are not written again.
+    on_batch : callable, optional
+        ``on_batch(conn, saved, inserted, updated)`` with cumulative counts, run inside the
+        batch's transaction (a job records its progress there, atomically with the rows).
+    progress : callable, optional
+        ``progress(saved, total)`` after each batch; an exception raised by it stops the
+        import (rolling everything back when ``atomic``).
+
+    Returns
+    -------
+    (inserted, updated) : tuple of int
+        Keywords new to the project and keywords it already had, of the rows written by
+        this call (``skip`` excluded).
+
+    Raises
+    ------
+    NotFoundError
+        ``project_id`` does not exist.
+    """
+    pid = as_uuid(project_id)
+    table = KeywordMetric.__table__
+    ordered = frame.sort_values("keyword", kind="stable").reset_index(drop=True)
+    total = len(ordered)
+    inserted = updated = 0
+    with ExitStack() as stack:
+        outer = stack.enter_context(engine.begin()) if atomic else None
+        with engine.connect() if outer is None else nullcontext(outer) as probe:
+            if probe.execute(select(Project.id).where(Project.id == pid)).first() is None:
+                raise NotFoundError(f"Project {pid} does not exist.")
+            dialect = probe.dialect
+        compiled = _upsert_statement(dialect.name).compile(
+            dialect=dialect, column_keys=list(_ROW_COLUMNS)
+        )
+        sql = str(compiled)
+        order = list(compiled.positiontup or [])
+        now = datetime.now(UTC)
+        for start in range(skip, total, CHUNK_SIZE):
+            batch = ordered.iloc[start : start + CHUNK_SIZE]
+            hexes, rows = _bound_rows(batch, pid, now, dialect, order)
+            proposed = [uuid.UUID(h) for h in hexes]
+            with nullcontext(outer) if outer is not None else engine.begin() as conn:
+                conn.exec_driver_sql(sql, rows)
+                new = conn.execute(
+                    select(func.count()).select_from(table).where(table.c.id.in_(proposed))
+                ).scalar_one()
+                inserted += new
+                updated += len(batch) - new
+                if on_batch is not None:
+                    on_batch(conn, start + len(batch), inserted, updated)
+            if progress is not None:
+                progress(start + len(batch), total)
+    return inserted, updated
 
 
 def import_keywords(
@@ -145,15 +241,17 @@ def import_keywords(
     data: bytes,
     filename: str = "",
     progress: Callable[[float, str], None] | None = None,
+    *,
+    allow_non_queries: bool = False,
 ) -> ImportReport:
     """Parse a keyword export and upsert it into the project's ``keyword_metrics``.
 
-    All rows are written in ONE transaction (chunked ``executemany`` of a dialect
-    ``INSERT … ON CONFLICT DO UPDATE``): a failure anywhere leaves the table as it was.
-    A keyword the project already has keeps the higher ``search_volume``; the winning
-    row's metrics are kept and missing ones filled from the other (see
-    :func:`_upsert_statement`). New rows get ``status="qualified"`` and
-    ``fetched_at=now`` (UTC).
+    All rows are written in ONE transaction (see :func:`write_keywords`): a failure
+    anywhere leaves the table as it was. A keyword the project already has keeps the
+    higher ``search_volume``; the winning row's metrics are kept and missing ones filled
+    from the other (see :func:`_upsert_statement`). New rows get ``status="qualified"`` and
+    ``fetched_at=now`` (UTC). Large files go through the ``import`` job instead
+    (:mod:`services.projects.jobs`), which commits batch by batch.
 
     Parameters
     ----------
@@ -169,6 +267,8 @@ def import_keywords(
         ``progress(fraction, message)`` with ``fraction`` in 0-1, called after parsing,
         after each chunk of :data:`CHUNK_SIZE` rows and at the end. An exception raised by
         it aborts the import and rolls everything back.
+    allow_non_queries : bool, optional
+        The user confirmed a file whose rows mostly do not look like search queries.
 
     Returns
     -------
@@ -180,36 +280,22 @@ def import_keywords(
     ------
     ImportFormatError
         The file cannot be read (nothing is written).
+    ImportConfirmationRequired
+        Most rows do not look like search queries and ``allow_non_queries`` is False.
     NotFoundError
         ``project_id`` does not exist.
     """
     started = time.perf_counter()
     report_progress = progress or (lambda _fraction, _message: None)
     report_progress(0.0, "Reading the file")
-    frame, report = parse_keyword_export(data, filename)
+    frame, report = parse_keyword_export(data, filename, allow_non_queries=allow_non_queries)
     total = len(frame)
     report_progress(0.1, f"Read {report.rows_read:,} rows from a {report.tool} export")
-    pid = as_uuid(project_id)
-    table = KeywordMetric.__table__
-    count = select(func.count()).select_from(table).where(table.c.project_id == pid)
-    with engine.begin() as conn:
-        if conn.execute(select(Project.id).where(Project.id == pid)).first() is None:
-            raise NotFoundError(f"Project {pid} does not exist.")
-        before = conn.execute(count).scalar_one()
-        compiled = _upsert_statement(conn.dialect.name).compile(
-            dialect=conn.dialect, column_keys=list(_ROW_COLUMNS)
-        )
-        rows = _bound_rows(
-            frame, pid, datetime.now(UTC), conn.dialect, list(compiled.positiontup or [])
-        )
-        sql = str(compiled)
-        for start in range(0, total, CHUNK_SIZE):
-            conn.exec_driver_sql(sql, rows[start : start + CHUNK_SIZE])
-            done = min(start + CHUNK_SIZE, total)
-            report_progress(0.1 + 0.85 * done / total, f"Saved {done:,} of {total:,} keywords")
-        after = conn.execute(count).scalar_one()
-    report.inserted = after - before
-    report.updated = total - report.inserted
+
+    def saved(done: int, of: int) -> None:
+        report_progress(0.1 + 0.85 * done / of, f"Saved {done:,} of {of:,} keywords")
+
+    report.inserted, report.updated = write_keywords(engine, project_id, frame, progress=saved)
     report.rows_imported = total
     report.seconds = time.perf_counter() - started
     report_progress(
