@@ -93,6 +93,7 @@ def job_handlers() -> dict[str, Callable[[Any], dict[str, Any]]]:
     The one place that wires job kinds to feature packages; modules are imported here, when a
     worker first needs a handler, not when the queue module is imported.
     """
+    from services.content.jobs import drafts_job
     from services.keyword_lists.jobs import cluster_job, discovery_job
     from services.site.api import primary_keywords_job
     from services.site.crawl.api import crawl_job
@@ -102,6 +103,7 @@ def job_handlers() -> dict[str, Callable[[Any], dict[str, Any]]]:
         "discovery": discovery_job,
         "primary_keywords": primary_keywords_job,
         "crawl": crawl_job,
+        "drafts": drafts_job,
     }
 
 

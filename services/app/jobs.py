@@ -50,7 +50,13 @@ from services.core.ids import as_uuid
 log = logging.getLogger(__name__)
 
 #: Job kinds the queue accepts (their handlers: :func:`services.app.bootstrap.job_handlers`).
-JOB_KINDS: tuple[str, ...] = ("cluster", "discovery", "primary_keywords", "crawl")
+JOB_KINDS: tuple[str, ...] = (
+    "cluster",
+    "discovery",
+    "primary_keywords",
+    "crawl",
+    "drafts",
+)
 Handler = Callable[["JobContext"], dict[str, Any]]
 #: kind → handler installed by :func:`configure` (tests add their own); empty until then.
 HANDLERS: dict[str, Handler] = {}
