@@ -13,11 +13,13 @@ patterns) marks pages it no longer finds as ``gone``.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -187,13 +189,24 @@ def default_start_url(engine: Engine, project_id: Any) -> str:
     return f"https://{host}/"
 
 
+_HOST = re.compile(r"^(localhost|[a-z0-9-]+(\.[a-z0-9-]+)+)$")
+
+
 def _check_url(start_url: str) -> str:
+    """The start URL with a scheme (https by default) and at least the ``/`` path.
+
+    Raises
+    ------
+    InvalidInputError
+        Not an http(s) address with a plausible host name.
+    """
     url = (start_url or "").strip()
     if url and "://" not in url:
         url = "https://" + url
-    if not is_http(url):
+    parts = urlsplit(url)
+    if not is_http(url) or not _HOST.match(parts.hostname or ""):
         raise InvalidInputError("Enter the site's address, e.g. https://www.example.com/.")
-    return url
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
 
 class _Saver:

@@ -49,7 +49,15 @@ def _crawl(app: Any, args: argparse.Namespace) -> CommandResult:
         include=list(args.include),
         exclude=list(args.exclude),
     )
-    report = run_crawl(app.engine, project.id, args.url, limits=limits, progress=_stderr_progress)
+    # ``app.crawl_fetcher``: test seam (a fetcher with the rate limit lifted), never set by the app.
+    report = run_crawl(
+        app.engine,
+        project.id,
+        args.url,
+        limits=limits,
+        progress=_stderr_progress,
+        fetcher=getattr(app, "crawl_fetcher", None),
+    )
     lines = [report.message]
     lines += [f"  skipped, {reason}: {n:,}" for reason, n in sorted(report.skip_counts.items())]
     if report.gone_note:

@@ -4,7 +4,8 @@ HTML is parsed once with selectolax's Lexbor engine (a fast, spec-compliant HTML
 the main body text (navigation, headers, footers and other boilerplate removed) comes from
 trafilatura, the best-scoring open-source main-text extractor in the ScrapingHub and
 Bevendorff et al. (SIGIR 2023) benchmarks. trafilatura runs in a worker thread with a time
-limit (:class:`MainText`); when it times out or finds nothing, the text of ``<main>`` /
+limit (:class:`MainText`) on pages up to :data:`MAIN_TEXT_MAX_HTML`; when it times out, the
+page is larger, or it finds nothing, the text of ``<main>`` /
 ``<article>`` / ``<body>`` without ``nav``/``header``/``footer``/``aside``/scripts is used and
 the page carries a warning. trafilatura keeps LRU caches that grow about 1 MB a page on long
 crawls; :class:`MainText` clears them every :data:`RESET_CACHES_EVERY` pages.
@@ -29,6 +30,9 @@ from services.site.crawl.urls import resolve_link
 
 #: Seconds trafilatura may spend on one page before the fallback text is used.
 MAIN_TEXT_TIMEOUT_S = 10.0
+#: Characters of HTML above which trafilatura is not run (about 6 s per 5 MB on one core) and
+#: the fallback text is used, with a warning.
+MAIN_TEXT_MAX_HTML = 2_000_000
 #: Pages between two clears of trafilatura's caches.
 RESET_CACHES_EVERY = 100
 #: Characters of main text stored per page (about 30,000 words).
@@ -348,7 +352,10 @@ def extract_page(
             out.warnings.append(f"only the first {MAX_LINKS_PER_PAGE:,} links were kept")
             break
 
-    main, warning = (main_text or (lambda h, u: (_trafilatura(h, u), "")))(html, url)
+    if len(html) > MAIN_TEXT_MAX_HTML:
+        main, warning = None, "page too large for main-text extraction: whole body text used"
+    else:
+        main, warning = (main_text or (lambda h, u: (_trafilatura(h, u), "")))(html, url)
     if warning:
         out.warnings.append(warning)
     out.body_text = (main or _fallback_text(tree))[:MAX_BODY_CHARS]

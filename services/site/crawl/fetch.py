@@ -27,7 +27,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
-from services.site.crawl.urls import host_key, resolve_link, url_key
+from services.site.crawl.urls import host_key, resolve_link
 
 USER_AGENT = "ClusterPlanner/1.0 (+site)"
 #: Seconds to connect and between two bytes of an answer; also the whole download's budget.
@@ -243,7 +243,7 @@ class Fetcher:
         """
         started = time.perf_counter()
         result = FetchResult(url=url, final_url=url)
-        seen = {url_key(url) + "?" + _query(url)}
+        seen = {url}  # exact URLs: /a/ → /a is a redirect, not a loop
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
             self._wait_turn(current)
@@ -266,11 +266,10 @@ class Fetcher:
             if target is None:
                 result.skip_reason = f"redirect to an unusable location ({location[:200]})"
                 break
-            key = url_key(target) + "?" + _query(target)
-            if key in seen:
+            if target in seen:
                 result.skip_reason = REDIRECT_LOOP
                 break
-            seen.add(key)
+            seen.add(target)
             refusal = allow(target) if allow else None
             if refusal:
                 result.final_url = target
@@ -337,10 +336,6 @@ def _is_timeout(exc: requests.RequestException) -> bool:
         return True
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return isinstance(reason, TimeoutError | ReadTimeoutError) or "timed out" in str(exc)
-
-
-def _query(url: str) -> str:
-    return url.split("?", 1)[1].split("#", 1)[0] if "?" in url else ""
 
 
 def _header_charset(content_type: str) -> str | None:
