@@ -42,6 +42,12 @@ MANUAL_STATUSES = ("edited", "approved")
 Progress = Callable[[int, int, str], None]
 
 
+def approved_clusters(engine: Engine, project_id: Any) -> list[tuple[str, str]]:
+    """``(cluster id, name)`` of the project's clusters with approved pages, newest first."""
+    with session_scope(engine) as s:
+        return [(str(cid), name) for cid, name in store.approved_clusters(s, as_uuid(project_id))]
+
+
 def require_cluster(engine: Engine, project_id: Any, cluster_id: Any) -> None:
     """Check that ``cluster_id`` is a cluster of ``project_id``.
 
@@ -561,6 +567,13 @@ class PublishReport:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
         return asdict(self)
+
+    def rows(self) -> list[dict[str, str]]:
+        """One ``{"keyword", "result", "detail"}`` row per page (post URL or the error)."""
+        return [
+            {"keyword": k, "result": "sent as draft", "detail": v}
+            for k, v in self.published.items()
+        ] + [{"keyword": k, "result": "failed", "detail": v} for k, v in self.failed.items()]
 
 
 def _wp_fields(view: ContentView, categories: list[int]) -> dict[str, Any]:

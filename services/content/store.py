@@ -41,6 +41,17 @@ def get_project(s: Session, project_id: Any) -> Project:
     return project
 
 
+def approved_clusters(s: Session, project_id: uuid.UUID) -> list[tuple[uuid.UUID, str]]:
+    """(id, name) of the project's clusters with at least one bridged page, newest first."""
+    bridged = select(ClusterPage.cluster_id).where(ClusterPage.crawled_page_id.is_not(None))
+    rows = s.execute(
+        select(KeywordCluster.id, KeywordCluster.name)
+        .where(KeywordCluster.project_id == project_id, KeywordCluster.id.in_(bridged))
+        .order_by(KeywordCluster.created_at.desc())
+    ).all()
+    return [(cid, name) for cid, name in rows]
+
+
 def approved_pages(s: Session, cluster: KeywordCluster) -> list[PageInput]:
     """The cluster's approved pages bridged by bulk-approve, parent first, with metrics.
 

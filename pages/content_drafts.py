@@ -1,0 +1,131 @@
+"""Content Drafts: briefs, drafts, statuses, downloads and WordPress for an approved cluster."""
+
+import pandas as pd
+import streamlit as st
+
+from services.content import api
+from services.core.errors import ClusterPlannerError
+from services.providers.registry import structured_generator
+from ui.frame import page
+from ui.jobs import job_panel, submit
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+app, project_id = page("Content Drafts")
+clusters = dict(api.approved_clusters(app.engine, project_id))
+if not clusters:
+    st.info("No approved cluster yet: approve one on Cluster Review first.")
+    st.stop()
+cluster_id = st.selectbox("Approved cluster", list(clusters), format_func=clusters.__getitem__)
+
+if st.button("Generate briefs", help="Offline, from your keyword data; rebuilding keeps the old"):
+    try:
+        made = api.generate_briefs(app.engine, cluster_id)
+    except ClusterPlannerError as exc:
+        st.error(str(exc))
+    else:
+        st.success(f"{made.created} brief(s) created, {made.regenerated} rebuilt.")
+
+views = api.list_content(app.engine, cluster_id)
+if not views:
+    st.info("Generate the briefs to start.")
+    st.stop()
+st.dataframe(
+    api.content_table(views),
+    hide_index=True,
+    width="stretch",
+    column_config={"cost_usd": st.column_config.NumberColumn("Cost (USD)", format="$%.4f")},
+)
+
+st.subheader("Drafts")
+llm = structured_generator(app.providers())
+only_failed = st.checkbox("Retry failed pages only")
+preview = api.drafts_preview(app.engine, cluster_id, llm, only_failed=only_failed)
+st.text(preview.message)
+if st.button("Generate drafts", disabled=preview.pages == 0 or not preview.fits):
+    submit(
+        lambda: api.start_drafts(app.engine, project_id, cluster_id, llm, only_failed=only_failed)
+    )
+job_panel(app.engine, project_id, "drafts")
+
+st.subheader("Open a page")
+labels = {str(v.id): f"{v.primary_keyword} ({v.status})" for v in views}
+chosen = st.selectbox("Page", list(labels), format_func=labels.__getitem__)
+view = api.get_content(app.engine, chosen)
+brief, draft = view.brief, view.draft
+if view.error:
+    st.error(view.error)
+tab_brief, tab_draft = st.tabs(["Brief", "Draft"])
+with tab_brief:
+    st.text(
+        f"{brief['page_type']} page · {brief['primary_keyword']} · "
+        f"{brief.get('search_volume') or 'volume unknown'} searches/month · intent "
+        f"{brief.get('intent') or 'unknown'} · {brief['word_count'][0]}-{brief['word_count'][1]}"
+        f" words · schema {brief['schema_type']}"
+    )
+    st.text(f"URL: {brief['url']}\nCTA: {brief['cta']}")
+    with st.form("brief"):
+        b_title = st.text_input("Title (≤ 60)", brief["title"], max_chars=60)
+        b_meta = st.text_area("Meta description (≤ 155)", brief["meta_description"], max_chars=155)
+        b_h1 = st.text_input("H1", brief["h1"])
+        if st.form_submit_button("Save brief"):
+            api.save_brief(
+                app.engine, chosen, {"title": b_title, "meta_description": b_meta, "h1": b_h1}
+            )
+            st.rerun()
+    st.dataframe(pd.DataFrame(brief["outline"]), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame(brief["secondary_keywords"]), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(brief["internal_links"]["outgoing"]), hide_index=True, width="stretch"
+    )
+    if brief.get("serp"):
+        st.dataframe(pd.DataFrame(brief["serp"]), hide_index=True, width="stretch")
+    if brief.get("missing"):
+        st.text("Missing from the data: " + "; ".join(brief["missing"]))
+with tab_draft:
+    if draft.get("kind") != "llm":
+        st.info("No draft yet." if not draft else draft.get("label", ""))
+        if draft:
+            st.code(draft.get("body_html", ""), language="html")
+    else:
+        st.text(f"{view.status} · {view.model} · prompts {view.prompt_version}")
+        with st.form("draft"):
+            title = st.text_input("Title", draft["title"])
+            meta = st.text_area("Meta description", draft["meta_description"])
+            h1 = st.text_input("H1", draft["h1"])
+            body = st.text_area("Body (HTML)", draft["body_html"], height=300)
+            social = {
+                k: st.text_area(k.replace("_", " ").title(), v)
+                for k, v in (draft.get("social") or {}).items()
+            }
+            if st.form_submit_button("Save draft"):
+                edits = {"title": title, "meta_description": meta, "h1": h1, "body_html": body}
+                api.save_draft(app.engine, chosen, {**edits, "social": social})
+                st.rerun()
+        if st.button("Approve this draft", disabled=view.status == "approved"):
+            api.set_status(app.engine, chosen, "approved")
+            st.rerun()
+
+st.subheader("Downloads")
+name = clusters[cluster_id].replace(" ", "-")
+st.download_button(
+    "Download XLSX", api.workbook_xlsx(app.engine, cluster_id), f"{name}-drafts.xlsx", XLSX
+)
+for filename, data in api.workbook_csvs(app.engine, cluster_id).items():
+    st.download_button(f"Download {filename}", data, f"{name}-{filename}", "text/csv")
+st.download_button(
+    "Download Matrixify Custom Collections CSV",
+    api.matrixify_csv(app.engine, cluster_id),
+    f"{name} Custom Collections.csv",
+    "text/csv",
+)
+
+st.subheader("WordPress")
+post_type = st.radio("Publish as", ["posts", "pages"], horizontal=True)
+if st.button("Send drafts to WordPress (status draft)"):
+    try:
+        sent = api.publish_wordpress(app.engine, cluster_id, post_type=post_type)
+    except ClusterPlannerError as exc:
+        st.error(str(exc))
+    else:
+        st.dataframe(pd.DataFrame(sent.rows()), hide_index=True, width="stretch")
