@@ -51,8 +51,8 @@ from services.site.primary import (
     PageInput,
     PrimaryDecision,
     assign_primaries,
+    candidates_by_page,
     merge_candidates,
-    ranking_candidates,
     relevance_from_cosine,
     score_candidate,
     universe_matches,
@@ -357,14 +357,12 @@ def run_primary_keywords(
     report.pages = len(pages)
 
     report_progress(10, f"Candidates for {len(pages):,} pages")
-    by_page = (
-        {url: g for url, g in ranked.groupby("normalized_url", sort=False)} if len(ranked) else {}
-    )
+    by_page = candidates_by_page(ranked)
     matches = universe_matches(pages, universe)
     metrics = universe.set_index("keyword") if len(universe) else None
     per_page: list[list[Candidate]] = []
     for page, matched in zip(pages, matches, strict=True):
-        own = ranking_candidates(by_page.get(page.normalized_url, pd.DataFrame()))
+        own = by_page.get(page.normalized_url, [])
         uni = [Candidate(keyword=k, source="universe") for k in matched]
         per_page.append(merge_candidates([own, uni]))
 

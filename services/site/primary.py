@@ -56,8 +56,11 @@ COSINE_CEIL = 0.80
 MIN_CONFIDENCE = 0.25
 #: Longest title/H1 fallback, in words (a title is a sentence, a keyword is a phrase).
 MAX_FALLBACK_WORDS = 8
-#: Characters of the body summary used in the page text for relevance.
-SUMMARY_CHARS = 500
+#: Characters of the body summary used in the page text for relevance (MiniLM's cost grows
+#: with the text: 500 pages of title + H1 + 8 headings + 300 characters embed in ≈ 5 s).
+SUMMARY_CHARS = 300
+#: Headings (H2-H6, document order) used in the page text.
+MAX_HEADINGS = 8
 
 _TITLE_SPLIT = re.compile(r"\s+[|–—-]\s+|\s*\|\s*")
 _SLUG_WORDS = re.compile(r"[^\W_]+", re.UNICODE)
@@ -101,7 +104,7 @@ class PageInput:
     @property
     def text(self) -> str:
         """Text embedded for relevance: title, H1, headings, summary; else the slug words."""
-        parts = [self.title, self.h1, *self.headings[:15], self.summary[:SUMMARY_CHARS]]
+        parts = [self.title, self.h1, *self.headings[:MAX_HEADINGS], self.summary[:SUMMARY_CHARS]]
         body = " . ".join(p.strip() for p in parts if p and p.strip())
         return body or self.slug_words or self.url
 
@@ -179,36 +182,52 @@ def _num(value: Any) -> float | None:
 
 
 def ranking_candidates(page_rankings: pd.DataFrame) -> list[Candidate]:
-    """Candidates from one page's aggregated rankings rows, with their performance share.
+    """Candidates from ONE page's aggregated rankings rows (see :func:`candidates_by_page`)."""
+    if page_rankings.empty:
+        return []
+    frame = page_rankings.assign(normalized_url="page")
+    return candidates_by_page(frame).get("page", [])
+
+
+def candidates_by_page(ranked: pd.DataFrame) -> dict[str, list[Candidate]]:
+    """Ranking candidates of every page, with their performance share.
 
     Parameters
     ----------
-    page_rankings : pandas.DataFrame
-        Rows of :func:`services.site.rankings.aggregate_rankings` for ONE page.
+    ranked : pandas.DataFrame
+        :func:`services.site.rankings.aggregate_rankings` rows (``normalized_url``,
+        ``keyword``, ``clicks``, ``impressions``, ``estimated_traffic``, ``search_volume``,
+        ``position``).
 
     Returns
     -------
-    list of Candidate
-        At most :data:`MAX_RANKING_CANDIDATES`, best performing first; ``share`` set as in the
-        module docstring (clicks, else estimated traffic, else impressions).
+    dict
+        normalized_url → at most :data:`MAX_RANKING_CANDIDATES` candidates, best performing
+        first; ``share`` as in the module docstring: the keyword's part of the page's clicks,
+        else of its estimated traffic, else of its impressions (0 when the page has none).
     """
-    if page_rankings.empty:
-        return []
-    frame = page_rankings
+    if ranked.empty:
+        return {}
+    frame = ranked.copy()
     share = pd.Series(0.0, index=frame.index)
+    decided = pd.Series(False, index=frame.index)
     for column in ("clicks", "estimated_traffic", "impressions"):
         values = frame[column].fillna(0.0).clip(lower=0.0)
-        if values.sum() > 0:
-            share = values / values.sum()
-            break
-    order = frame.assign(perf_share=share).sort_values(
-        ["perf_share", "search_volume", "position"],
-        ascending=[False, False, True],
+        total = values.groupby(frame["normalized_url"]).transform("sum")
+        use = ~decided & (total > 0)
+        share = share.where(~use, values / total.where(total > 0))
+        decided |= use
+    frame["perf_share"] = share.fillna(0.0)
+    frame = frame.sort_values(
+        ["normalized_url", "perf_share", "search_volume", "position"],
+        ascending=[True, False, False, True],
         na_position="last",
+        kind="stable",
     )
-    out = []
-    for row in order.head(MAX_RANKING_CANDIDATES).itertuples(index=False):
-        out.append(
+    frame = frame.groupby("normalized_url", sort=False).head(MAX_RANKING_CANDIDATES)
+    out: dict[str, list[Candidate]] = {}
+    for row in frame.itertuples(index=False):
+        out.setdefault(row.normalized_url, []).append(
             Candidate(
                 keyword=row.keyword,
                 source="rankings",

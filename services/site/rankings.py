@@ -350,11 +350,12 @@ def parse_rankings_export(
     rows = grouped.agg(
         page_url=("page_url", "first"),
         position=("position", "min"),
-        clicks=("clicks", lambda s: s.sum(min_count=1)),
-        impressions=("impressions", lambda s: s.sum(min_count=1)),
-        estimated_traffic=("estimated_traffic", lambda s: s.sum(min_count=1)),
+        clicks=("clicks", "sum"),
+        impressions=("impressions", "sum"),
+        estimated_traffic=("estimated_traffic", "sum"),
         search_volume=("search_volume", "max"),
     )
+    rows = _nan_if_none(rows, out, key)
     rows["source"] = tool
     merged = len(out) - len(rows)
 
@@ -371,6 +372,22 @@ def parse_rankings_export(
         seconds=time.perf_counter() - started,
     )
     return rows[ROW_COLUMNS].reset_index(drop=True), metrics, report
+
+
+_SUMMED = ("clicks", "impressions", "estimated_traffic")
+
+
+def _nan_if_none(result: pd.DataFrame, source: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Sums of groups without any value back to NaN (pandas' ``sum`` gives 0 for them)."""
+    present = source[keys].copy()
+    names = [c for c in _SUMMED if c in result.columns and c in source.columns]
+    for name in names:
+        present[name] = source[name].notna()
+    counts = present.groupby(keys, sort=False)[names].any()
+    merged = result.set_index(keys)
+    for name in names:
+        merged[name] = merged[name].where(counts[name].reindex(merged.index).to_numpy())
+    return merged.reset_index()
 
 
 def _first_valid(series: pd.Series):
@@ -434,26 +451,28 @@ def aggregate_rankings(rows: pd.DataFrame) -> pd.DataFrame:
         gsc["_w"] = weight.where(gsc["position"].notna(), 0)
         g = gsc.groupby(key, sort=False).agg(
             page_url=("page_url", "first"),
-            clicks=("clicks", lambda s: s.sum(min_count=1)),
-            impressions=("impressions", lambda s: s.sum(min_count=1)),
+            clicks=("clicks", "sum"),
+            impressions=("impressions", "sum"),
             _wpos=("_wpos", "sum"),
             _w=("_w", "sum"),
             _mean=("position", "mean"),
         )
+        g = _nan_if_none(g.reset_index(), gsc, key)
         g["position"] = np.where(g["_w"] > 0, g["_wpos"] / g["_w"].where(g["_w"] > 0), g["_mean"])
         g["estimated_traffic"] = np.nan
         g["search_volume"] = np.nan
         g["sources"] = "gsc"
-        parts.append(g.drop(columns=["_wpos", "_w", "_mean"]).reset_index())
+        parts.append(g.drop(columns=["_wpos", "_w", "_mean"]))
     if not tools.empty:
         last = tools.groupby(key + ["source"], sort=False)["date"].transform("max")
         t = tools[tools["date"] == last]
         t = t.groupby(key + ["source"], sort=False, as_index=False).agg(
             page_url=("page_url", "first"),
             position=("position", "min"),
-            estimated_traffic=("estimated_traffic", lambda s: s.sum(min_count=1)),
+            estimated_traffic=("estimated_traffic", "sum"),
             search_volume=("search_volume", "max"),
         )
+        t = _nan_if_none(t, tools[tools["date"] == last], key + ["source"])
         t = t.rename(columns={"source": "sources"})
         t["clicks"] = np.nan
         t["impressions"] = np.nan
@@ -464,10 +483,11 @@ def aggregate_rankings(rows: pd.DataFrame) -> pd.DataFrame:
     combined = both.groupby(key, sort=False, as_index=False).agg(
         page_url=("page_url", "first"),
         position=("position", "min"),
-        clicks=("clicks", lambda s: s.sum(min_count=1)),
-        impressions=("impressions", lambda s: s.sum(min_count=1)),
+        clicks=("clicks", "sum"),
+        impressions=("impressions", "sum"),
         estimated_traffic=("estimated_traffic", "max"),
         search_volume=("search_volume", "max"),
         sources=("sources", lambda s: ",".join(sorted(set(s)))),
     )
+    combined = _nan_if_none(combined, both, key)
     return combined[AGGREGATE_COLUMNS].reset_index(drop=True)
