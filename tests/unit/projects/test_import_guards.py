@@ -53,10 +53,14 @@ def test_header_of_70000_fields_is_refused_with_a_short_message():
 
 
 def test_nul_and_other_control_characters_are_removed_from_text():
-    data = HEADER.replace(b"\n", b",Intent,SERP Features\n") + (
-        b"sh\x00oes,10,5,Infor\x00mational,Video\x07\n"
-        b"bo\x1bots,20,5,Commercial,\xe2\x80\x8bSitelinks\n"
-    ) + b"".join(b"hat %d,1,1,Commercial,Video\n" % i for i in range(30))
+    data = (
+        HEADER.replace(b"\n", b",Intent,SERP Features\n")
+        + (
+            b"sh\x00oes,10,5,Infor\x00mational,Video\x07\n"
+            b"bo\x1bots,20,5,Commercial,\xe2\x80\x8bSitelinks\n"
+        )
+        + b"".join(b"hat %d,1,1,Commercial,Video\n" % i for i in range(30))
+    )
 
     frame, report = parse_keyword_export(data)
 
@@ -68,9 +72,7 @@ def test_nul_and_other_control_characters_are_removed_from_text():
 
 
 def test_a_cell_over_the_csv_field_limit_is_a_skipped_row():
-    data = (
-        b"Keyword;Volume;Keyword Difficulty\n" + b"a" * 200_000 + b";1;2\nboots;1;2\nhats;3;4\n"
-    )
+    data = b"Keyword;Volume;Keyword Difficulty\n" + b"a" * 200_000 + b";1;2\nboots;1;2\nhats;3;4\n"
 
     frame, report = parse_keyword_export(data)
 
@@ -89,7 +91,7 @@ def test_cpc_out_of_range_becomes_missing_with_a_note():
 
 
 def test_error_messages_are_at_most_300_characters_and_name_the_first_bad_line():
-    columns = ",".join("a very long column name number %d of this export" % i for i in range(40))
+    columns = ",".join(f"a very long column name number {i} of this export" for i in range(40))
     with pytest.raises(ImportFormatError) as caught:
         parse_keyword_export((columns + "\nx\n").encode(), "f" * 200 + ".csv")
     assert len(str(caught.value)) <= MESSAGE_LIMIT
