@@ -169,3 +169,18 @@ def test_matrixify_skeleton_body_is_not_exported_as_copy():
     assert frame.loc[0, "Body HTML"] == ""
     assert frame.loc[0, "Command"] == "NEW"
     assert frame.loc[0, "Metafield: title_tag [string]"] == recs[0]["brief"]["title"]
+
+
+def test_numbers_stay_numbers_and_blanks_stay_blank():
+    import pandas as pd
+
+    data = spreadsheet.frames_to_xlsx(
+        {"S": pd.DataFrame({"n": [1, 2], "t": ["=1+1", None], "f": [0.5, float("nan")]})}
+    )
+    ws = openpyxl.load_workbook(io.BytesIO(data))["S"]
+    assert [[c.value for c in r] for r in ws.iter_rows()] == [
+        ["n", "t", "f"],
+        [1, "'=1+1", 0.5],
+        [2, None, None],
+    ]
+    assert ws["A2"].data_type == "n" and ws["B2"].data_type == "s"

@@ -1,0 +1,270 @@
+"""Benchmark: content briefs, drafts spreadsheet, drafting overhead and cost per page.
+
+Run: ``python bench/content.py [pages] [drafted_pages]`` (defaults 1000 and 30).
+
+1. Briefs for ``pages`` approved pages, offline (targets ≤ 10 s for 1,000): one seed cluster
+   whose approved pages are bridged as bulk-approve does (``CrawledPage`` + ``PageKeywords``,
+   6 secondary keywords each), a keyword universe of 20 × pages keywords of which 10 % are
+   questions carrying the head terms, and a cached SERP for every 10th primary keyword —
+   then ``services.content.api.generate_briefs`` on a temporary SQLite database.
+2. XLSX of ``pages`` drafts (≤ 5 s for 1,000): every page gets a written draft of realistic
+   size (≈ 700-word HTML body, 3 FAQ entries, 4 social posts), then ``workbook_xlsx``.
+3. Our overhead per drafted page beyond LLM time (≤ 50 ms): ``run_drafts`` for
+   ``drafted_pages`` pages through the real ``anthropic`` SDK against a local server that
+   answers the three calls with realistic-size JSON (``tests/unit/content/content_fakes``
+   shapes); overhead = wall time − time the server spent answering, per page. It covers
+   prompt building, SDK/HTTP work, validation, the per-page transaction, usage rows and the
+   budget reserve/settle.
+4. Cost per page from the token counts the server reports (our real prompts at
+   ⌈characters / 4⌉ tokens in, the realistic answers out) at Claude Haiku 4.5's list price
+   (services/spend/pricing.py; goal ≤ $0.02), next to the batch preview's estimate.
+
+Last line: JSON with unit-carrying keys.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from cryptography.fernet import Fernet  # noqa: E402
+
+from db.models import (  # noqa: E402
+    ClusterPage,
+    CrawledPage,
+    KeywordCluster,
+    KeywordMetric,
+    PageKeywords,
+    Project,
+    SerpCache,
+)
+from db.models.content import ContentPage  # noqa: E402
+from db.session import get_engine, migrate, session_scope  # noqa: E402
+from db.types import configure_encryption  # noqa: E402
+from services.content import api  # noqa: E402
+from services.providers.llm.claude import AnthropicProvider  # noqa: E402
+from services.spend.budget import (  # noqa: E402
+    BudgetGuard,
+    estimate_drafts_cost,
+    set_monthly_budget,
+)
+from services.spend.pricing import llm_cost_usd  # noqa: E402
+from tests.fakes.http_server import FakeServer  # noqa: E402
+from tests.unit.content.content_fakes import (  # noqa: E402
+    anthropic_content_handler,
+    content_answer,
+)
+
+HEADS = ["trail running shoes", "hiking boots", "rain jackets", "camping stoves", "tents"]
+MODIFIERS = ["waterproof", "lightweight", "cheap", "women's", "men's", "kids", "vegan", "wide"]
+QUESTIONS = ["how to clean", "what are", "are", "how to choose", "why buy"]
+LOREM = (
+    "Choose a pair that fits your foot shape and the ground you run on; test the grip, the "
+    "drop and the cushioning before a long race, and replace them every few hundred miles. "
+)
+MODEL = "claude-haiku-4-5"
+
+
+def build_db(pages: int):
+    configure_encryption(Fernet.generate_key())
+    tmp = tempfile.mkdtemp(prefix="bench-content-")
+    engine = get_engine(f"sqlite:///{tmp}/bench.db")
+    migrate(engine)
+    with session_scope(engine) as s:
+        project = Project(
+            name="Bench",
+            domain="shop.example",
+            brand_config={"company_name": "Ridgeline", "products": ["outdoor gear"]},
+        )
+        s.add(project)
+        s.flush()
+        cluster = KeywordCluster(
+            project_id=project.id,
+            seed_keyword="outdoor gear",
+            name="outdoor gear",
+            status="approved",
+        )
+        s.add(cluster)
+        s.flush()
+        metrics = []
+        for i in range(pages):
+            head = HEADS[i % len(HEADS)]
+            kw = f"{MODIFIERS[i % len(MODIFIERS)]} {head} {i}"
+            slug = f"/collections/p-{i}"
+            crawled = CrawledPage(
+                project_id=project.id,
+                url=f"https://shop.example{slug}",
+                normalized_url=f"shop.example{slug}",
+                title=kw,
+                source="cluster",
+                status="completed",
+                category="collection",
+            )
+            s.add(crawled)
+            s.flush()
+            secondary = [f"{kw} {m}" for m in ("sale", "review", "uk", "size 10", "2026", "black")]
+            s.add(
+                PageKeywords(
+                    crawled_page_id=crawled.id,
+                    primary_keyword=kw,
+                    secondary_keywords=secondary,
+                    search_volume=100 + i,
+                    is_approved=True,
+                    is_priority=i == 0,
+                )
+            )
+            s.add(
+                ClusterPage(
+                    cluster_id=cluster.id,
+                    keyword=kw,
+                    role="parent" if i == 0 else "child",
+                    url_slug=slug,
+                    is_approved=True,
+                    sort_order=i,
+                    crawled_page_id=crawled.id,
+                )
+            )
+            metrics.append((kw, 100 + i))
+            metrics += [(k, 10 + j) for j, k in enumerate(secondary)]
+            for j in range(13):
+                q = QUESTIONS[j % len(QUESTIONS)]
+                metrics.append((f"{q} {kw} {j}" if j % 7 == 0 else f"{kw} filler {j}", 5 + j))
+            if i % 10 == 0:
+                s.add(
+                    SerpCache(
+                        keyword=kw,
+                        location_name="United States",
+                        language_name="English",
+                        urls=[f"rival{r}.example/{i}" for r in range(10)],
+                    )
+                )
+        s.add_all(
+            KeywordMetric(project_id=project.id, keyword=k, search_volume=v, source="semrush")
+            for k, v in metrics
+        )
+        return engine, project.id, cluster.id, len(metrics)
+
+
+def realistic_answer(schema: str, prompt: str) -> str | None:
+    """Answers of realistic size (a ≈ 700-word collection copy) for cost and overhead."""
+    data = content_answer(schema, prompt)
+    if schema == "CollectionDraft":
+        data["buying_guide_html"] = "".join(
+            f"<h2>Section {k}</h2><p>{LOREM * 3}</p>" for k in range(6)
+        )
+        data["faq"] = [{"question": f"Question {k}?", "answer": LOREM} for k in range(3)]
+    if schema == "CompetitorAnalysis":
+        data["common_themes"] = [LOREM[:90]] * 5
+        data["content_gaps"] = [LOREM[:90]] * 4
+        data["key_headings"] = [f"Heading {k}" for k in range(8)]
+        data["unique_angles"] = [LOREM[:90]] * 3
+    if schema == "SocialPosts":
+        for key in ("facebook", "linkedin"):
+            data[key] = LOREM[:200] + " " + data[key]
+        data["google_business_profile"] = LOREM * 2 + data["google_business_profile"]
+    return json.dumps(data)
+
+
+def fake_drafts(engine, cluster_id) -> None:
+    body = "".join(f"<h2>Section {k}</h2><p>{LOREM * 3}</p>" for k in range(6))
+    with session_scope(engine) as s:
+        for row in s.query(ContentPage).filter(ContentPage.cluster_id == cluster_id):
+            row.draft = {
+                "kind": "llm",
+                "title": row.brief["title"],
+                "meta_description": row.brief["meta_description"],
+                "h1": row.brief["h1"],
+                "body_html": body,
+                "faq": [{"question": f"Q{k}?", "answer": LOREM} for k in range(3)],
+                "social": {
+                    "facebook": LOREM[:200],
+                    "linkedin": LOREM[:300],
+                    "x": LOREM[:250],
+                    "google_business_profile": LOREM * 3,
+                },
+            }
+            row.status = "drafted"
+
+
+def main() -> None:
+    pages = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    drafted = int(sys.argv[2]) if len(sys.argv) > 2 else 30
+    engine, project_id, cluster_id, universe = build_db(pages)
+    print(f"{pages} approved pages, keyword universe {universe:,} keywords")
+
+    t0 = time.perf_counter()
+    report = api.generate_briefs(engine, cluster_id)
+    briefs_s = time.perf_counter() - t0
+    print(f"briefs: {report.created} in {briefs_s:.2f} s (target ≤ 10 s for 1,000)")
+    sample = api.list_content(engine, cluster_id)[1].brief
+    q = sum(o["source"] == "question" for o in sample["outline"])
+    print(
+        f"  sample brief: {len(sample['outline'])} outline headings ({q} questions), "
+        f"{len(sample['internal_links']['outgoing'])} outgoing links"
+    )
+
+    fake_drafts(engine, cluster_id)
+    t0 = time.perf_counter()
+    data = api.workbook_xlsx(engine, cluster_id)
+    xlsx_s = time.perf_counter() - t0
+    print(f"xlsx: {pages} drafts in {xlsx_s:.2f} s, {len(data) / 1e6:.1f} MB (target ≤ 5 s)")
+
+    # drafting overhead and cost: a fresh cluster of `drafted` pages
+    engine2, _pid, cluster2, _ = build_db(drafted)
+    api.generate_briefs(engine2, cluster2)
+    set_monthly_budget(engine2, 1000.0)
+    with FakeServer() as server:
+        server.route("/v1/messages", anthropic_content_handler(override=realistic_answer))
+        llm = AnthropicProvider("bench", base_url=server.url, max_retries=0, model=MODEL)
+        t0 = time.perf_counter()
+        result = api.run_drafts(engine2, cluster2, llm, budget=BudgetGuard(engine2))
+        wall = time.perf_counter() - t0
+        served = server.server_seconds
+        bodies = [r.json for r in server.requests]
+    assert result.drafted == drafted, result.to_dict()
+    overhead_ms = (wall - served) / drafted * 1000
+    print(
+        f"drafts: {drafted} pages, {len(bodies)} calls, wall {wall:.2f} s, server {served:.2f} s"
+        f" → overhead {overhead_ms:.1f} ms/page (target ≤ 50 ms)"
+    )
+    from tests.fakes.contracts import approx_tokens  # noqa: PLC0415
+
+    in_tok = out_tok = 0
+    for body in bodies:
+        schema = body["output_config"]["format"]["schema"]
+        prompt = body["messages"][0]["content"]
+        in_tok += approx_tokens(body["system"] + prompt + json.dumps(schema))
+        out_tok += approx_tokens(realistic_answer(schema["title"], prompt) or "")
+    in_pp, out_pp = in_tok / drafted, out_tok / drafted
+    cost_pp = llm_cost_usd(MODEL, input_tokens=round(in_pp), output_tokens=round(out_pp)) or 0.0
+    logged_pp = result.cost_usd / drafted
+    est_pp = estimate_drafts_cost(MODEL, 1).total_usd
+    print(
+        f"tokens per page: {in_pp:,.0f} in, {out_pp:,.0f} out → ${cost_pp:.4f}/page on Haiku 4.5 "
+        f"(logged ${logged_pp:.4f}; preview estimate ${est_pp:.4f}; goal ≤ $0.02)"
+    )
+    print(
+        json.dumps(
+            {
+                "pages": pages,
+                "briefs_seconds": round(briefs_s, 3),
+                "xlsx_seconds": round(xlsx_s, 3),
+                "xlsx_mb": round(len(data) / 1e6, 2),
+                "draft_overhead_ms_per_page": round(overhead_ms, 1),
+                "input_tokens_per_page": round(in_pp),
+                "output_tokens_per_page": round(out_pp),
+                "cost_usd_per_page_haiku45": round(cost_pp, 5),
+                "estimate_usd_per_page_haiku45": round(est_pp, 5),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
