@@ -12,7 +12,9 @@ fetched pages (breadth first), also canonical and same-site meta-refresh targets
 A URL is fetched once per crawl (key: :func:`services.site.crawl.urls.url_key`, so ``/a``,
 ``/a/`` and ``http://www.…/a`` are one page). The start URL is always fetched; other URLs
 must be on the start URL's site (www/non-www and http/https alike), pass the include/exclude
-patterns and robots.txt. Redirects are followed on the site and recorded on the page they
+patterns and robots.txt, and not name a file that is never a page (``.pdf``, ``.zip``, images…:
+:data:`FILE_EXTENSIONS`, skipped without a request; other non-HTML answers are skipped by their
+Content-Type). Redirects are followed on the site and recorded on the page they
 land on.
 """
 
@@ -25,6 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from services.core.errors import InvalidInputError
 from services.site.crawl import sitemaps
@@ -56,6 +59,66 @@ EXCLUDED = "excluded by pattern"
 NOT_INCLUDED = "not in include patterns"
 REDIRECT_OFF_HOST = "redirect off host"
 PAGE_FAILED = "page could not be processed"
+NOT_HTML_FILE = "not HTML"
+#: File extensions that are never HTML pages: such links are skipped without a request.
+FILE_EXTENSIONS = frozenset(
+    [
+        "pdf",
+        "zip",
+        "gz",
+        "tgz",
+        "bz2",
+        "xz",
+        "rar",
+        "7z",
+        "tar",
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "webp",
+        "avif",
+        "svg",
+        "ico",
+        "bmp",
+        "tif",
+        "tiff",
+        "mp3",
+        "mp4",
+        "m4a",
+        "mov",
+        "avi",
+        "webm",
+        "wav",
+        "ogg",
+        "css",
+        "js",
+        "mjs",
+        "map",
+        "json",
+        "csv",
+        "tsv",
+        "xls",
+        "xlsx",
+        "doc",
+        "docx",
+        "ppt",
+        "pptx",
+        "odt",
+        "ods",
+        "py",
+        "ipynb",
+        "exe",
+        "dmg",
+        "msi",
+        "apk",
+        "woff",
+        "woff2",
+        "ttf",
+        "otf",
+        "eot",
+    ]
+)
 
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[float, str], None]
@@ -237,6 +300,11 @@ class CrawlSummary:
             self.skipped.append(skip)
 
 
+def _extension(url: str) -> str:
+    last = urlsplit(url).path.rsplit("/", 1)[-1]
+    return last.rsplit(".", 1)[-1].lower() if "." in last else ""
+
+
 class Crawler:
     """One crawl of one site (see module docstring).
 
@@ -315,6 +383,10 @@ class Crawler:
             if self.limits.include and not any(path_matches(url, p) for p in self.limits.include):
                 self.summary.add_skip(Skip(url, NOT_INCLUDED, found_on=found_on))
                 return
+        ext = _extension(url)
+        if ext in FILE_EXTENSIONS and via != "start":
+            self.summary.add_skip(Skip(url, f"{NOT_HTML_FILE} (.{ext} file)", found_on=found_on))
+            return
         if not self.robots.allows(url):
             self.summary.add_skip(Skip(url, ROBOTS_DISALLOW, found_on=found_on))
             return

@@ -77,20 +77,22 @@ def test_crawl_records_pages_skips_with_reasons_and_extracted_fields(engine, pro
         )
     }
     assert skipped["/private/secret"] == "robots.txt disallow"
-    assert skipped["/files/guide.pdf"] == "not HTML (application/pdf)"
+    assert skipped["/files/guide.pdf"] == "not HTML (.pdf file)"  # by its name, not fetched
+    assert skipped["/download"] == "not HTML (application/pdf)"  # by its Content-Type
     assert skipped["/loop-a"] == "redirect loop"
     assert skipped["/slow"] == "timeout"
     assert skipped["http://other.example.org/off-site"] == "off host"  # listed in the sitemap
     assert skipped["https://external.example.org/x"] == "off host"  # linked from the home page
     assert report.skip_counts == {
         "robots.txt disallow": 1,
-        "not HTML": 1,
+        "not HTML": 2,
         "redirect loop": 1,
         "timeout": 1,
         "off host": 2,
     }
     requested = site.paths()
     assert "/private/secret" not in requested  # robots.txt obeyed
+    assert "/files/guide.pdf" not in requested
     assert requested.count("/products/trail-runner") == 1  # canonical target not fetched twice
     assert {ua for _t, _p, ua in site.requests} == {USER_AGENT}
 

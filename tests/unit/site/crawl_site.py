@@ -207,6 +207,7 @@ def shop_site(site: SiteServer, http_origin: SiteServer, *, crawl_delay: float =
                     "https://external.example.org/x|Partner",
                     "mailto:hello@example.org|Mail us",
                     f"{http_origin.url}/about-http|Our story",
+                    "/download?file=size-guide|Size guide",
                     "/about#team|Team",
                 ),
             )
@@ -263,6 +264,7 @@ def shop_site(site: SiteServer, http_origin: SiteServer, *, crawl_delay: float =
         "/slow": Route(200, page("Slow", "Slow page"), {"Content-Type": "text/html"}, delay=2.5),
         "/huge": Route(200, huge, {"Content-Type": "text/html"}),
         "/files/guide.pdf": Route(200, b"%PDF-1.4 fake", {"Content-Type": "application/pdf"}),
+        "/download": Route(200, b"%PDF-1.4 fake", {"Content-Type": "application/pdf"}),
         "/loop-a": redirect("/loop-b", 302),
         "/loop-b": redirect("/loop-a", 302),
         "/old-page": redirect("/new-page"),
