@@ -172,18 +172,19 @@ def realistic_answer(schema: str, prompt: str) -> str | None:
 
 
 def fake_drafts(engine, cluster_id) -> None:
-    body = "".join(f"<h2>Section {k}</h2><p>{LOREM * 3}</p>" for k in range(6))
     with session_scope(engine) as s:
-        for row in s.query(ContentPage).filter(ContentPage.cluster_id == cluster_id):
+        rows = s.query(ContentPage).filter(ContentPage.cluster_id == cluster_id)
+        for n, row in enumerate(rows):  # unique text per page, as real drafts are
+            body = "".join(f"<h2>Section {k} of {n}</h2><p>{LOREM * 3}</p>" for k in range(6))
             row.draft = {
                 "kind": "llm",
                 "title": row.brief["title"],
                 "meta_description": row.brief["meta_description"],
                 "h1": row.brief["h1"],
                 "body_html": body,
-                "faq": [{"question": f"Q{k}?", "answer": LOREM} for k in range(3)],
+                "faq": [{"question": f"Q{k} of {n}?", "answer": LOREM} for k in range(3)],
                 "social": {
-                    "facebook": LOREM[:200],
+                    "facebook": f"{n} {LOREM[:200]}",
                     "linkedin": LOREM[:300],
                     "x": LOREM[:250],
                     "google_business_profile": LOREM * 3,

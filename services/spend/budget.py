@@ -545,10 +545,10 @@ def cost_report(engine: Engine, month: str | None = None) -> CostReport:
 
 
 # --------------------------------------------------------------------------- content drafts
-# Tokens per drafted page (services.content.drafts: analysis + draft + social posts), from
-# bench/content.py against the scripted local LLM server at ⌈characters / 4⌉ for a
-# collection page with 6 secondary keywords, 5 questions and 5 links; rounded up so the
-# preview is an upper bound for typical pages (repairs cost extra and are not included).
+# Tokens per drafted page (services.content.drafts: analysis + draft + social posts).
+# bench/content.py measures ≈ 2,900 in / 1,600 out for a collection page (our real prompts,
+# answers of ≈ 700 words, at ⌈characters / 4⌉); articles run to 2,000 words, so the preview
+# uses an upper bound (a repair call costs extra and is not included).
 DRAFT_INPUT_TOKENS_PER_PAGE = 4_000
 DRAFT_OUTPUT_TOKENS_PER_PAGE = 3_000
 #: Calls per drafted page (analysis, draft, social posts).
