@@ -1,0 +1,76 @@
+"""Site Crawl: crawl the project's site politely (background job) and list its pages."""
+
+import streamlit as st
+
+from services.site.crawl import api
+from ui.frame import page
+from ui.jobs import job_panel, submit
+
+app, project_id = page("Site Crawl")
+engine = app.engine
+
+with st.form("crawl"):
+    url = st.text_input("Site address", value=api.default_start_url(engine, project_id))
+    c1, c2 = st.columns(2)
+    max_pages = c1.number_input("Max pages", 1, 50_000, value=500, step=100)
+    max_depth = c2.number_input("Max depth (0 = no limit)", 0, 100, value=0)
+    include = st.text_input("Only paths matching (comma-separated, e.g. /blog/*, /collections)")
+    exclude = st.text_input("Skip paths matching (comma-separated, e.g. /tag/*, /cart)")
+    start = st.form_submit_button("Start crawl", type="primary")
+st.caption(
+    "Polite: obeys robots.txt and its Crawl-delay, 1 request/s, HTML pages only, "
+    'User-Agent "ClusterPlanner/1.0 (+site)".'
+)
+if start:
+    limits = api.CrawlLimits(
+        max_pages=int(max_pages),
+        max_depth=int(max_depth) or None,
+        include=include.split(","),
+        exclude=exclude.split(","),
+    )
+    submit(lambda: api.start_crawl_job(engine, project_id, url, limits))
+job_panel(engine, project_id, api.JOB_KIND, summary=lambda job: str(job.result.get("message")))
+
+run = api.latest_run(engine, project_id)
+if run is not None and run.status in ("cancelled", "failed"):
+    st.warning(f"The last crawl was {run.status} after {run.pages_fetched:,} URLs.")
+    if st.button("Resume the crawl"):
+        submit(lambda: api.resume_crawl_job(engine, project_id))
+
+pages = api.list_pages(engine, project_id)
+if pages.empty:
+    st.info("No pages yet: start a crawl.")
+    st.stop()
+
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Pages", len(pages))
+m2.metric("OK (2xx)", int((pages["crawl_status"] == "crawled").sum()))
+m3.metric("Errors", int((pages["crawl_status"] == "error").sum()))
+m4.metric("Gone", int((pages["crawl_status"] == "gone").sum()))
+tab_pages, tab_skipped, tab_links = st.tabs(["Pages", "Skipped URLs", "Internal links"])
+with tab_pages:
+    types = st.multiselect("Page type", sorted(pages["page_type"].dropna().unique()))
+    shown = pages[pages["page_type"].isin(types)] if types else pages
+    st.dataframe(
+        shown,
+        hide_index=True,
+        column_order=[
+            "url",
+            "status",
+            "title",
+            "h1",
+            "word_count",
+            "page_type",
+            "noindex",
+            "canonical",
+            "product_count",
+            "crawl_status",
+            "error",
+            "source",
+        ],
+        column_config={"url": st.column_config.TextColumn("URL")},
+    )
+with tab_skipped:
+    st.dataframe(api.skipped_urls(engine, project_id), hide_index=True)
+with tab_links:
+    st.dataframe(api.internal_links(engine, project_id), hide_index=True)
