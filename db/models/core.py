@@ -210,9 +210,14 @@ class BudgetReservation(Base):
     month: Mapped[str] = mapped_column(String(7), index=True)  # YYYY-MM
     estimate_usd: Mapped[float] = mapped_column(Float)
     actual_usd: Mapped[float | None] = mapped_column(Float)
-    status: Mapped[str] = mapped_column(String(16), default="reserved")  # reserved|settled|released
+    # reserved | settled | released | abandoned (a killed run: its billed spend is kept)
+    status: Mapped[str] = mapped_column(String(16), default="reserved")
     label: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Issue 11 (migration 0006): billed spend so far (USD), written after every paid call, and
+    # when it was last written (a hold not written for a while belongs to a killed run).
+    spent_usd: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Job(TimestampMixin, Base):
@@ -225,8 +230,8 @@ class Job(TimestampMixin, Base):
         ForeignKey("projects.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(String(50))
-    status: Mapped[str] = mapped_column(String(16), default="queued")
-    # queued | running | succeeded | failed | cancelled
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    # queued | running | succeeded | failed | cancelled | interrupted
     progress: Mapped[int] = mapped_column(Integer, default=0)  # 0-100
     message: Mapped[str] = mapped_column(Text, default="")
     error: Mapped[str | None] = mapped_column(Text)
@@ -235,3 +240,9 @@ class Job(TimestampMixin, Base):
     result: Mapped[dict[str, Any]] = mapped_column(default=dict)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Issue 11 (migration 0006): the running job's heartbeat (a lease: no beat for
+    # JOB_LEASE_S → interrupted), the worker holding it ("host:pid"), and "kind:project" while
+    # queued/running — unique, so a double submit is refused (NULL once finished).
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    worker: Mapped[str | None] = mapped_column(String(200))
+    active_key: Mapped[str | None] = mapped_column(String(200), unique=True, index=True)

@@ -47,14 +47,15 @@ class AppContext:
 
     def funnel_plan(self) -> FunnelPlan:
         """Funnel dependencies, provider warnings and the cost preflight, from ONE provider set."""
-        from services.spend.budget import BudgetGuard, estimate_cluster_cost, preflight
+        from services.spend.budget import BudgetGuard, preflight, run_estimate_usd
 
         ps = self.providers()
         budget: Any = None
         estimate = None
         if ps.is_paid:
             budget = BudgetGuard(self.engine)
-            estimate = lambda: estimate_cluster_cost(ps).total_usd  # noqa: E731
+            # The worst case of the run; refuses a model without a price (issue 11).
+            estimate = lambda: run_estimate_usd(ps)  # noqa: E731
         deps = FunnelDeps(
             engine=self.engine,
             llm=ps.llm,
@@ -105,6 +106,17 @@ def job_handlers() -> dict[str, Callable[[Any], dict[str, Any]]]:
         "crawl": crawl_job,
         "drafts": drafts_job,
     }
+
+
+def job_release_hooks() -> dict[str, Callable[[Any, Any], Any]]:
+    """Job kind → ``release(engine, project_id)``: what an interrupted job leaves half-done.
+
+    Run by :func:`services.app.jobs.recover_stale` (lease expired, worker gone, SIGTERM) and
+    by a cancel that the handler did not answer in time.
+    """
+    from services.keyword_lists.store import reset_clustering
+
+    return {"cluster": reset_clustering}
 
 
 def build_app(settings: Settings | None = None) -> AppContext:

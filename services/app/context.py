@@ -15,12 +15,20 @@ _app: AppContext | None = None
 
 
 def get_app() -> AppContext:
-    """Build the context once (settings, key file, migrations) and return it."""
+    """Build the context once (settings, key file, migrations) and return it.
+
+    Each call (every page load) also interrupts stale jobs and settles dead budget holds,
+    at most every few seconds (:func:`services.app.jobs.recover_stale_throttled`).
+    """
     global _app
     with _lock:
         if _app is None:
             _app = build_app()
-        return _app
+        app = _app
+    from services.app.jobs import recover_stale_throttled
+
+    recover_stale_throttled(app.engine)
+    return app
 
 
 def set_app(app: AppContext | None) -> None:

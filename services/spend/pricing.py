@@ -22,6 +22,7 @@ Sources
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 
 PER_MILLION = 1_000_000
@@ -61,9 +62,34 @@ ANTHROPIC_PRICES: dict[str, ModelPrice] = {
 }
 
 #: Models of OpenAI-compatible servers with a known price. Empty on purpose: no price source
-#: is recorded in ``shared/contracts/openai``; local servers (Ollama, llama.cpp, vLLM) cost
-#: nothing per token. Unknown models are logged at $0 with ``price_known=False``.
+#: is recorded in ``shared/contracts/openai``. A model without a price refuses paid runs until
+#: the user enters one on the Settings page (:data:`CUSTOM_PRICES`; $0 for a local server such
+#: as Ollama, llama.cpp or vLLM).
 OPENAI_PRICES: dict[str, ModelPrice] = {}
+
+#: Prices entered on the Settings page (model id → price), loaded from the database by
+#: :func:`services.spend.budget.load_custom_prices`; they win over the list prices above.
+CUSTOM_PRICES: dict[str, ModelPrice] = {}
+_custom_lock = threading.Lock()
+
+
+def set_custom_prices(prices: dict[str, ModelPrice]) -> None:
+    """Replace :data:`CUSTOM_PRICES` (process-wide; keys are lowercased model ids)."""
+    with _custom_lock:
+        CUSTOM_PRICES.clear()
+        CUSTOM_PRICES.update({k.strip().lower(): v for k, v in prices.items()})
+
+
+def simple_price(input_usd: float, output_usd: float) -> ModelPrice:
+    """A :class:`ModelPrice` from input/output USD per million tokens (cache = input rates)."""
+    return ModelPrice(
+        input=float(input_usd),
+        output=float(output_usd),
+        cache_write_5m=float(input_usd),
+        cache_write_1h=float(input_usd),
+        cache_read=float(input_usd),
+    )
+
 
 # DataForSEO endpoints (path below /v3/) and their per-request prices in USD.
 SEARCH_VOLUME_LIVE = "keywords_data/google_ads/search_volume/live"
@@ -101,7 +127,7 @@ def model_price(model: str) -> ModelPrice | None:
         None when the model has no known price.
     """
     name = (model or "").strip().lower()
-    for table in (ANTHROPIC_PRICES, OPENAI_PRICES):
+    for table in (CUSTOM_PRICES, ANTHROPIC_PRICES, OPENAI_PRICES):
         if name in table:
             return table[name]
         base = _DATE_SUFFIX.sub("", name)
