@@ -154,7 +154,7 @@ def test_timeout_mid_batch_fails_one_page_and_retry_drafts_only_it(engine, clust
         return None
 
     server.route("/v1/messages", anthropic_content_handler(override=override))
-    llm = claude(server, timeout=0.3, stage_deadline_s=0.3)
+    llm = claude(server, timeout=0.3)
     set_monthly_budget(engine, 5.0)
     preview = api.drafts_preview(engine, cluster_id, llm)
     assert preview.pages == APPROVED and preview.estimate.total_usd > 0 and preview.fits

@@ -164,7 +164,7 @@ def test_timeout_is_a_provider_error(server):
         return None
 
     server.route("/v1/messages", anthropic_content_handler(override=override))
-    llm = claude(server, timeout=0.2, stage_deadline_s=0.2)
+    llm = claude(server, timeout=0.2)
     with pytest.raises(ProviderError) as err:
         generate_draft(llm, collection_brief(), BRAND)
     assert len(err.value.usage) == 1  # the analysis was billed before the timeout
