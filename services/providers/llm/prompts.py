@@ -13,6 +13,7 @@ deterministically.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from copy import deepcopy
@@ -20,7 +21,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from services.core.errors import ProviderError
+from services.core.errors import InvalidOutput, ProviderError, StructuredOutputError
 from services.core.text import normalize_keyword
 from services.providers.base import (
     EXPANSION_STRATEGIES,
@@ -33,6 +34,8 @@ from services.providers.base import (
     ModelT,
     Usage,
 )
+from services.providers.retry import Deadline, stage_deadline_s
+from services.spend import meter
 
 #: One example per strategy, all on the seed "trail running shoes" (design D2).
 STRATEGY_EXAMPLES: dict[str, str] = {
@@ -283,25 +286,7 @@ def repair_prompt(error: str) -> str:
 
 
 # --------------------------------------------------------------------------- validation
-class InvalidOutput(ValueError):
-    """A model answer that does not match the schema or the stage's rules."""
-
-
-class StructuredOutputError(ProviderError):
-    """The model's structured output was invalid twice (first answer and the repair).
-
-    Attributes
-    ----------
-    usage : list[Usage]
-        The billed calls of both attempts (tokens, USD), for the caller to log.
-    raw : str
-        The start of the last invalid answer (≤ 500 characters).
-    """
-
-    def __init__(self, message: str, *, provider: str, usage: list[Usage], raw: str = "") -> None:
-        super().__init__(message, provider=provider)
-        self.usage = usage
-        self.raw = raw
+# InvalidOutput and StructuredOutputError live in services.core.errors (imported above).
 
 
 def _validation_message(exc: ValidationError) -> str:
@@ -494,20 +479,59 @@ def call_with_repair(
             provider=provider,
             usage=usages,
             raw=text[:RAW_EXCERPT_CHARS],
+            transient=False,
         ) from exc
 
 
 # --------------------------------------------------------------------------- shared adapter flow
+def approx_tokens(text: str) -> int:
+    """Typical token count of ``text``: ⌈characters / 4⌉ (English prose and JSON)."""
+    return math.ceil(len(text) / 4)
+
+
+#: Upper bound used for budget holds: UTF-8 bytes per token is at least this for our prompts
+#: (English/JSON ≈ 4 characters per token; CJK ≈ 3 bytes per token), so bytes / 2 over-counts.
+MIN_BYTES_PER_TOKEN = 2.0
+#: Tokens added to every request for the schema/tool framing the API inserts.
+REQUEST_OVERHEAD_TOKENS = 400
+
+
+def max_input_tokens(
+    schema: dict[str, Any], turns: list[dict[str, str]], *, system: str = SYSTEM_PROMPT
+) -> int:
+    """Upper bound of the input tokens of one request (system prompt, schema and turns)."""
+    size = len(system.encode()) + len(json.dumps(schema).encode())
+    size += sum(len(str(t.get("content", "")).encode()) for t in turns)
+    return math.ceil(size / MIN_BYTES_PER_TOKEN) + REQUEST_OVERHEAD_TOKENS
+
+
 class StructuredLLMProvider:
     """Stage 1 and Stage 3 for adapters whose ``_call`` returns (answer text, Usage).
 
     Subclasses set ``provider`` and implement
-    ``_call(stage, schema_name, schema, turns) -> (text, Usage)`` for their SDK; this class
-    builds the prompts, validates the answers with the pydantic schemas and makes the one
-    repair attempt (:func:`call_with_repair`).
+    ``_call(stage, schema_name, schema, turns, *, deadline) -> (text, Usage)`` for their SDK;
+    this class builds the prompts, validates the answers with the pydantic schemas and makes
+    the one repair attempt (:func:`call_with_repair`). Other structured methods reuse
+    :meth:`metered_call` with a deadline from :meth:`new_deadline`: the stage's total
+    deadline and the budget hold (:mod:`services.spend.meter`) then apply to them too.
     """
 
     provider: str = ""
+    #: Seconds per stage, all calls, retries and waits included (see :meth:`new_deadline`).
+    stage_deadline_s: float = 30.0
+
+    def _init_deadline(self, seconds: float | None) -> None:
+        """Set :attr:`stage_deadline_s` (None → setting ``PROVIDER_STAGE_DEADLINE_S`` or 30)."""
+        self.stage_deadline_s = float(seconds) if seconds else stage_deadline_s()
+
+    def new_deadline(self) -> Deadline:
+        """A fresh deadline of :attr:`stage_deadline_s` for one stage."""
+        return Deadline(self.stage_deadline_s)
+
+    @property
+    def active_model(self) -> str:
+        """The model calls run on (subclasses override)."""
+        return str(getattr(self, "model", ""))
 
     def _call(
         self,
@@ -517,9 +541,58 @@ class StructuredLLMProvider:
         turns: list[dict[str, str]],
         *,
         system: str = SYSTEM_PROMPT,
-        max_tokens: int = MAX_OUTPUT_TOKENS,
+        max_tokens: int | None = None,
+        deadline: Deadline | None = None,
     ) -> tuple[str, Usage]:
         raise NotImplementedError
+
+    def metered_call(
+        self,
+        stage: str,
+        schema_name: str,
+        schema: dict[str, Any],
+        turns: list[dict[str, str]],
+        *,
+        system: str = SYSTEM_PROMPT,
+        max_tokens: int | None = None,
+        deadline: Deadline | None = None,
+    ) -> tuple[str, Usage]:
+        """:meth:`_call` inside the run's budget hold.
+
+        Before the call, the run's hold is topped up to cover its worst case
+        (:func:`max_input_tokens` in, :data:`MAX_OUTPUT_TOKENS` out, at the model's price);
+        after it, the billed cost is recorded on the hold — also when the call fails.
+
+        Raises
+        ------
+        BudgetTopUpRefused
+            The worst case does not fit the budget left; the call was not made.
+        ProviderError
+            As :meth:`_call`.
+        """
+        from services.spend.pricing import llm_cost_usd
+
+        worst = llm_cost_usd(
+            self.active_model,
+            input_tokens=max_input_tokens(schema, turns, system=system),
+            output_tokens=max_tokens or MAX_OUTPUT_TOKENS,
+        )
+        meter.before_call(worst or 0.0, label=f"{self.provider} {stage}")
+        try:
+            text, usage = self._call(
+                stage,
+                schema_name,
+                schema,
+                turns,
+                system=system,
+                max_tokens=max_tokens,
+                deadline=deadline,
+            )
+        except ProviderError as exc:
+            meter.after_call(sum(u.cost_usd for u in exc.usage))
+            raise
+        meter.after_call(usage.cost_usd)
+        return text, usage
 
     def expand(self, request: ExpansionRequest) -> ExpansionResult:
         """Stage 1: 15-20 candidates over the 11 strategies, the seed first as parent.
@@ -527,11 +600,16 @@ class StructuredLLMProvider:
         Raises
         ------
         ProviderError
-            API failure after the SDK's retries, or :class:`StructuredOutputError` when
-            the answer is invalid twice (its ``usage`` holds both billed calls).
+            API failure after the retries (typed: rate limited, unavailable, bad response),
+            :class:`StructuredOutputError` when the answer is invalid twice (its ``usage``
+            holds both billed calls), or ``BudgetTopUpRefused`` before a call that no
+            longer fits the budget.
         """
+        deadline = self.new_deadline()
         candidates, usage = call_with_repair(
-            lambda turns: self._call("expand", EXPANSION_SCHEMA_NAME, EXPANSION_SCHEMA, turns),
+            lambda turns: self.metered_call(
+                "expand", EXPANSION_SCHEMA_NAME, EXPANSION_SCHEMA, turns, deadline=deadline
+            ),
             expansion_prompt(request),
             lambda text: parse_expansion(text, request),
             provider=self.provider,
@@ -547,8 +625,11 @@ class StructuredLLMProvider:
         ProviderError
             As :meth:`expand`.
         """
+        deadline = self.new_deadline()
         decisions, usage = call_with_repair(
-            lambda turns: self._call("filter", FILTER_SCHEMA_NAME, FILTER_SCHEMA, turns),
+            lambda turns: self.metered_call(
+                "filter", FILTER_SCHEMA_NAME, FILTER_SCHEMA, turns, deadline=deadline
+            ),
             filter_prompt(request),
             lambda text: parse_filter(text, request),
             provider=self.provider,
@@ -568,26 +649,36 @@ class StructuredLLMProvider:
     ) -> tuple[ModelT, list[Usage]]:
         """``StructuredGenerator.generate``: one call plus one repair, validated by ``schema``.
 
+        The deadline is the stage deadline, stretched for long answers to at least
+        ``max_tokens / GENERATE_MIN_TOKENS_PER_S`` seconds; the budget hold applies as for the
+        funnel stages (:meth:`metered_call`).
+
         Raises
         ------
         ProviderError
-            API failure after the SDK's retries (``exc.usage`` holds calls already billed),
-            or :class:`StructuredOutputError` when both answers are invalid — an empty
-            answer (a refusal) counts as invalid.
+            Typed API failure, :class:`StructuredOutputError` (invalid twice) or
+            ``BudgetTopUpRefused``; each carries the billed calls as ``usage``.
         """
         json_schema = strict_json_schema(schema)
         name = re.sub(r"[^A-Za-z0-9_-]", "_", schema.__name__)[:64] or "Answer"
-
-        def validate(text: str) -> ModelT:
-            value: ModelT = _load(schema, text)
-            return value
-
+        seconds = max(self.stage_deadline_s, max_tokens / GENERATE_MIN_TOKENS_PER_S)
+        deadline = Deadline(seconds)
         return call_with_repair(
-            lambda turns: self._call(
-                purpose, name, json_schema, turns, system=system, max_tokens=max_tokens
+            lambda turns: self.metered_call(
+                purpose,
+                name,
+                json_schema,
+                turns,
+                system=system,
+                max_tokens=max_tokens,
+                deadline=deadline,
             ),
             user,
-            validate,
+            lambda text: _load(schema, text),
             provider=self.provider,
             stage=purpose,
         )
+
+
+#: Slowest generation speed we allow for when stretching a long answer's deadline (tokens/s).
+GENERATE_MIN_TOKENS_PER_S = 40.0
