@@ -25,6 +25,7 @@ Embedders are the production ones, tier by list size
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 import time
@@ -38,7 +39,6 @@ import pandas as pd  # noqa: E402
 
 from services.clustering.intent import agreement, classify_intents, parse_labels  # noqa: E402
 from services.clustering.pages import ClusterOptions, cluster_keywords, lexical_groups  # noqa: E402
-from services.keyword_lists.run import list_embedder  # noqa: E402
 from services.projects.imports import parse_keyword_export  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
@@ -48,6 +48,61 @@ ATW_CLUSTERED = (
     DATA / "semrush-add-to-website-clustered" / "add-to-website_clustered_full_us_2026-04-22.csv"
 )
 GKP = DATA / "gkp-auto-repair-es" / "keyword-stats.csv"
+#: Development sets with Ahrefs' Parent Keyword (fetched per ../shared/data/README.md, kept
+#: only in the git-ignored .local/devdata/): name → file.
+DEVDATA = REPO / ".local" / "devdata"
+DEV_SETS = {
+    "socks": "socks.csv",
+    "law": "output_grpr.csv",
+    "chatgpt-prompts": "chatgpt-prompts.csv",
+}
+#: Seed of the fixed split of every development set by truth group (tune / held-out).
+DEV_SPLIT_SEED = 20260424
+
+
+def read_ahrefs(path: Path) -> pd.DataFrame:
+    """An Ahrefs Keywords Explorer export (UTF-8 CSV or UTF-16 TSV) as ``keyword``,
+    ``search_volume``, ``truth`` (normalised Parent Keyword, "" when empty) and ``intent``
+    (the "Intents" cell, None when absent). Read directly with pandas so the quality
+    figures do not move with importer changes."""
+    from services.core.text import normalize_keyword
+
+    raw = path.read_bytes()
+    utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff")
+    text = raw.decode("utf-16" if utf16 else "utf-8-sig")
+    table = pd.read_csv(
+        io.StringIO(text), sep="\t" if utf16 else ",", dtype=str, keep_default_na=False
+    )
+    return pd.DataFrame(
+        {
+            "keyword": table["Keyword"].map(normalize_keyword),
+            "search_volume": pd.to_numeric(table["Volume"], errors="coerce"),
+            "truth": table["Parent Keyword"].map(normalize_keyword),
+            "intent": table.get("Intents", None),
+        }
+    )
+
+
+def dev_sets(names: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Development sets: ``keyword``, ``search_volume``, ``truth`` (Parent Keyword), ``tune``.
+
+    Rows without a Parent Keyword (Ahrefs leaves it empty for low-volume keywords: 8,971
+    of the law file's 28,734) carry no truth and are left out. ``tune`` marks the tuning
+    half of the fixed split (:func:`split_halves`, :data:`DEV_SPLIT_SEED`).
+    """
+    out = {}
+    for name, file in DEV_SETS.items():
+        if names and name not in names:
+            continue
+        path = DEVDATA / file
+        if not path.exists():
+            print(f"{name}: {path} missing (fetch it, see ../shared/data/README.md)")
+            continue
+        frame = read_ahrefs(path)
+        frame = frame[frame["truth"] != ""].drop_duplicates("keyword").reset_index(drop=True)
+        frame["tune"] = split_halves(frame["truth"], DEV_SPLIT_SEED)
+        out[name] = frame
+    return out
 
 
 def bcubed(pred: np.ndarray, truth: np.ndarray) -> tuple[float, float, float]:
@@ -112,6 +167,8 @@ def run(
     frame: pd.DataFrame, options: ClusterOptions, tier: str = "auto"
 ) -> tuple[pd.DataFrame, dict]:
     if tier == "auto":
+        from services.keyword_lists.run import list_embedder
+
         n_texts = int(lexical_groups(frame["keyword"].tolist()).max(initial=-1)) + 1
         embedder = list_embedder(n_texts)
     else:
@@ -123,6 +180,44 @@ def run(
     kw = result.keywords.copy()
     kw["hub"] = kw["cluster"].map(hub_of).fillna(-1).astype(int)
     return kw, {**result.stats, "embedder": embedder.name}
+
+
+def devdata_report(names: list[str] | None, probabilities: list[float]) -> dict:
+    """B-cubed of lexical, variant, current (cosine) and pairwise grouping on each half.
+
+    Each half is clustered as a list of its own with the production embedder tier (by list
+    size), single-keyword floor as in production; every keyword is scored, unclustered
+    ones as singletons.
+    """
+    from services.clustering.variants import variant_groups
+
+    out: dict = {}
+    for name, frame in dev_sets(names).items():
+        for half, part in (("tune", frame[frame["tune"]]), ("held_out", frame[~frame["tune"]])):
+            part = part.reset_index(drop=True)
+            truth = part["truth"].to_numpy()
+            rows = {
+                "lexical": singletons(lexical_groups(part["keyword"].tolist())),
+                "variants": singletons(variant_groups(part["keyword"].tolist())),
+            }
+            kw, stats = run(part, ClusterOptions(grouping="cosine"))
+            rows[f"current [{stats['embedder']}]"] = singletons(kw["cluster"].to_numpy())
+            for prob in probabilities:
+                t0 = time.perf_counter()
+                kw, stats = run(part, ClusterOptions(probability=prob))
+                label = f"pairwise p>={prob:g} [{stats['embedder']}]"
+                rows[label] = singletons(kw["cluster"].to_numpy())
+                stats_s = time.perf_counter() - t0
+            for label, pred in rows.items():
+                p, r, f = bcubed(pred, truth)
+                print(f"{name} {half} ({len(part):,} kw) {label:<32} {fmt(p, r, f)}", flush=True)
+                out[f"{name}_{half}_{label.split(' [')[0]}"] = {
+                    "precision": round(p, 4),
+                    "recall": round(r, 4),
+                    "f1": round(f, 4),
+                }
+            out[f"{name}_{half}_seconds_last_run"] = round(stats_s, 2) if probabilities else None
+    return out
 
 
 def fmt(p: float, r: float, f: float) -> str:
@@ -144,8 +239,29 @@ def main() -> None:
         type=int,
         help="with --truth: also score both halves of a random split of the truth groups",
     )
+    parser.add_argument(
+        "--devdata",
+        nargs="?",
+        const="all",
+        help="score the development sets' halves (names comma-separated, default all)",
+    )
+    parser.add_argument(
+        "--probability",
+        default="",
+        help="with --devdata: comma-separated same-page probability thresholds "
+        "(default: the balanced one)",
+    )
     args = parser.parse_args()
     out: dict = {}
+    if args.devdata:
+        from services.clustering.pairwise import PROBABILITY_THRESHOLDS
+
+        probs = [float(x) for x in args.probability.split(",") if x] or [
+            PROBABILITY_THRESHOLDS["balanced"]
+        ]
+        names = None if args.devdata == "all" else args.devdata.split(",")
+        print(json.dumps(devdata_report(names, probs)))
+        return
     levels = args.strictness.split(",")
 
     if args.truth:
@@ -233,6 +349,8 @@ def main() -> None:
 
     words = wp["Keyword"].map(normalize_keyword).tolist()
     truth = [parse_labels(x) for x in wp["Intent"]]
+    from services.keyword_lists.run import list_embedder
+
     embedder = list_embedder(len(set(words)))
     table = agreement(classify_intents(words, embedder), truth)
     print(f"intent vs Semrush ({len(words):,} rows, {embedder.name}):")

@@ -32,10 +32,8 @@ Persistence, reconciliation with existing clusters and job wiring live in
 from __future__ import annotations
 
 import time
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -43,8 +41,11 @@ import pandas as pd
 
 from services.clustering import hubs as hubs_mod
 from services.clustering import knn as ck
+from services.clustering import pairwise as pw
+from services.clustering.lexical import lexical_groups, lexical_keys
+from services.clustering.variants import variant_groups
 from services.core.errors import InvalidInputError
-from services.core.text import canonical_key, content_tokens, normalize_keyword, singularize
+from services.core.text import normalize_keyword
 from services.providers.base import Embedder
 
 #: Strictness settings offered to the user, loosest first.
@@ -181,6 +182,17 @@ class ClusterOptions:
         :func:`lone_reason`. Default
         :data:`SINGLETON_MIN_VOLUME`; None = every lone keyword goes to Unclustered
         ("no neighbour above threshold"); 0 = every lone keyword is a page.
+    grouping : str
+        "pairwise" (default): same-search variants (:mod:`services.clustering.variants`),
+        then the pairwise same-page model (:mod:`services.clustering.pairwise`) on the kNN
+        graph, strictness = probability threshold. "cosine": the former pipeline (lexical
+        keys, then the cosine threshold of :data:`PAGE_THRESHOLDS`), kept for comparison.
+    probability : float, optional
+        Explicit same-page probability threshold (0-1) of the pairwise grouping
+        (overrides ``strictness``).
+    use_grouping_hint : bool
+        Keywords sharing a non-empty ``grouping_hint`` (an imported "Parent Keyword",
+        "Parent Topic" or a tool's cluster column) start in one cluster. Off by default.
     """
 
     strictness: str = "balanced"
@@ -194,6 +206,9 @@ class ClusterOptions:
     tier: str | None = None
     attach_margin: float | None = None
     singleton_min_volume: int | None = SINGLETON_MIN_VOLUME
+    grouping: str = "pairwise"
+    probability: float | None = None
+    use_grouping_hint: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (job params)."""
@@ -209,6 +224,9 @@ class ClusterOptions:
             "tier": self.tier,
             "attach_margin": self.attach_margin,
             "singleton_min_volume": self.singleton_min_volume,
+            "grouping": self.grouping,
+            "probability": self.probability,
+            "use_grouping_hint": self.use_grouping_hint,
         }
 
     @classmethod
@@ -242,6 +260,12 @@ class ClusterResult:
         (clusters, d) unit centroid per cluster, for hubs and reconciliation.
     stats : dict
         Timings (s), tier, thresholds, counts and the unclustered share.
+    group_of : np.ndarray
+        (keywords,) int64 lexical/variant group of each keyword (-1 = filtered before
+        grouping, e.g. below the volume floor).
+    group_embeddings : np.ndarray
+        (groups, d) unit embedding of each group's representative, so later steps
+        (intent vote, reconciliation) reuse the run's embeddings instead of embedding again.
     """
 
     keywords: pd.DataFrame
@@ -249,98 +273,23 @@ class ClusterResult:
     hubs: pd.DataFrame
     centroids: np.ndarray
     stats: dict[str, Any] = field(default_factory=dict)
+    group_of: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    group_embeddings: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+
+    def keyword_embeddings(self) -> np.ndarray:
+        """(keywords, d) float32: each keyword's group vector (zeros when not grouped)."""
+        dim = self.group_embeddings.shape[1] if self.group_embeddings.ndim == 2 else 0
+        out = np.zeros((len(self.group_of), dim), np.float32)
+        ok = self.group_of >= 0
+        if ok.any() and dim:
+            out[ok] = self.group_embeddings[self.group_of[ok]]
+        return out
 
     @property
     def unclustered_share(self) -> float:
         """Share of keywords in the Unclustered bucket (0-1)."""
         n = len(self.keywords)
         return float((self.keywords["cluster"] < 0).sum() / n) if n else 0.0
-
-
-# --------------------------------------------------------------------------- lexical keys
-def _fold(token: str) -> str:
-    """Accents off ("reparación" → "reparacion"), hyphens and apostrophes out."""
-    if not token.isascii():
-        token = unicodedata.normalize("NFKD", token)
-        token = "".join(ch for ch in token if not unicodedata.combining(ch))
-    return token.replace("-", "").replace("'", "")
-
-
-#: Audience words folded to one form before the lexical keys are built: Ahrefs' Parent
-#: Keyword (the page that ranks #1) puts "ladies walking socks" with "walking socks womens"
-#: and "childrens socks" with "kids socks" (shared Ahrefs "socks" export, B-cubed F1 of the
-#: lexical groups 0.787 → 0.795 with this map). Applied after :func:`singularize`.
-AUDIENCE_SYNONYMS: dict[str, str] = {
-    **dict.fromkeys(["lady", "women", "woman", "womens", "womans", "female"], "woman"),
-    **dict.fromkeys(["men", "man", "mens", "male", "gent"], "man"),
-    **dict.fromkeys(["kid", "child", "children", "childrens", "kiddy", "kiddie"], "kid"),
-}
-#: Market words that never change the page: "heated socks uk" ranks the "heated socks" page
-#: (13 of 19 "… uk" keywords of the shared Ahrefs export have the un-suffixed Parent Keyword).
-MARKET_WORDS: frozenset[str] = frozenset(["uk", "usa"])
-
-
-def _key_token(token: str) -> str:
-    """One content token as used in the lexical keys ("" = dropped)."""
-    token = singularize(_fold(token))
-    if token in MARKET_WORDS:
-        return ""
-    return AUDIENCE_SYNONYMS.get(token, token)
-
-
-@lru_cache(maxsize=250_000)
-def lexical_keys(keyword: str) -> tuple[str, str]:
-    """The two keys that make keywords lexical variants of each other.
-
-    Returns
-    -------
-    tuple of str
-        ``(bag, compound)``: the words of :func:`services.core.text.canonical_key` (order,
-        plural, possessive, stop word, filler word and year insensitive) folded and sorted,
-        and the folded content tokens in keyword order glued together. "Women's Trail
-        Shoes" and "trail shoe for women" share the bag key; "trinkwasser test" and
-        "trinkwassertest" share the compound key.
-    """
-    # Fold AND singularise again: "trinkwasser-tests" is one token that singularize()
-    # skips (not alphabetic) until the hyphen is gone.
-    bag = sorted({t for t in map(_key_token, canonical_key(keyword).split()) if t})
-    toks = [t for t in map(_key_token, content_tokens(keyword)) if t]
-    if not toks:
-        norm = normalize_keyword(keyword)
-        return " ".join(bag) or norm, norm.replace(" ", "")
-    return " ".join(bag), "".join(toks)
-
-
-def lexical_groups(keywords: Sequence[str]) -> np.ndarray:
-    """Group number per keyword; keywords sharing either lexical key share a group.
-
-    Union-find over both keys, so "a b" ~ "b a" (bag) and "b a" ~ "ba" (compound) chain.
-    Groups are numbered by first appearance.
-    """
-    n = len(keywords)
-    parent = list(range(n))
-
-    def find(x: int) -> int:
-        root = x
-        while parent[root] != root:
-            root = parent[root]
-        while parent[x] != root:
-            parent[x], x = root, parent[x]
-        return root
-
-    first: dict[str, int] = {}
-    for i, kw in enumerate(keywords):
-        bag, compound = lexical_keys(kw)
-        for key in (bag, "\x00" + compound):
-            j = first.setdefault(key, i)
-            if j != i:
-                a, b = find(i), find(j)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-    roots = np.fromiter((find(i) for i in range(n)), np.int64, n)
-    _, groups = np.unique(roots, return_inverse=True)
-    # Number by first appearance (np.unique numbers by root, which is the first member).
-    return groups.astype(np.int64)
 
 
 # --------------------------------------------------------------------------- thresholds
@@ -367,6 +316,25 @@ def page_threshold(embedder: Embedder, options: ClusterOptions) -> float:
             f"Strictness must be one of {', '.join(STRICTNESS_LEVELS)}; got {options.strictness!r}."
         )
     return PAGE_THRESHOLDS[tier_of(embedder, options)][options.strictness]
+
+
+def probability_threshold(options: ClusterOptions) -> float:
+    """Same-page probability threshold of a pairwise run (explicit, else per strictness).
+
+    Raises
+    ------
+    InvalidInputError
+        Unknown strictness or a probability outside (0, 1).
+    """
+    if options.probability is not None:
+        if not 0.0 < options.probability < 1.0:
+            raise InvalidInputError("The same-page probability must be between 0 and 1.")
+        return float(options.probability)
+    if options.strictness not in STRICTNESS_LEVELS:
+        raise InvalidInputError(
+            f"Strictness must be one of {', '.join(STRICTNESS_LEVELS)}; got {options.strictness!r}."
+        )
+    return pw.PROBABILITY_THRESHOLDS[options.strictness]
 
 
 def hub_threshold(embedder: Embedder, options: ClusterOptions) -> float:
@@ -468,6 +436,10 @@ def cluster_keywords(
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     threshold = page_threshold(embedder, options)
+    pairwise_mode = options.grouping == "pairwise"
+    if options.grouping not in ("pairwise", "cosine"):
+        raise InvalidInputError(f"Unknown grouping {options.grouping!r}.")
+    probability = probability_threshold(options) if pairwise_mode else None
     keywords = [normalize_keyword(str(k)) for k in frame["keyword"].tolist()]
     n = len(keywords)
     vol = _volumes(frame)
@@ -481,7 +453,15 @@ def cluster_keywords(
     eligible = np.flatnonzero(reason == None)  # noqa: E711 - elementwise on object array
     groups = np.full(n, -1, np.int64)
     if len(eligible):
-        groups[eligible] = lexical_groups([keywords[i] for i in eligible])
+        eligible_words = [keywords[i] for i in eligible]
+        if pairwise_mode:
+            hints = None
+            if options.use_grouping_hint and "grouping_hint" in frame:
+                hint_col = frame["grouping_hint"].to_numpy(object)
+                hints = [hint_col[i] if isinstance(hint_col[i], str) else None for i in eligible]
+            groups[eligible] = variant_groups(eligible_words, hints=hints)
+        else:
+            groups[eligible] = lexical_groups(eligible_words)
     n_groups = int(groups.max()) + 1 if len(eligible) else 0
     # Representative = highest volume, then shortest, then alphabetical.
     order = sorted(
@@ -523,34 +503,61 @@ def cluster_keywords(
 
     # 4. kNN + greedy communities on the active groups.
     t2 = time.perf_counter()
+    n_pairs = 0
     act = np.flatnonzero(active)
     emb_act = rep_emb[act]
     notify(50, "Finding nearest neighbours")
-    nb = ck.knn(
-        emb_act, options.k, progress=lambda f: notify(50 + 25 * f, "Finding nearest neighbours")
-    )
-    indptr, indices, sims = ck.neighbour_lists(emb_act, nb, threshold)
-    del nb
-    timings["knn"] = time.perf_counter() - t2
-    t3 = time.perf_counter()
-    notify(78, "Forming page-level clusters")
-    labels_act, centres_act = ck.greedy_communities(
-        indptr,
-        indices,
-        sims,
-        size=gsize[act],
-        volume=gvol[act],
-        min_size=2,
-        emb=emb_act,
-        threshold=threshold,
-    )
-    del indptr, indices, sims
+    if pairwise_mode:
+        tier = tier_of(embedder, options)
+        nb = ck.knn(
+            emb_act,
+            min(options.k, pw.PAIR_K),
+            progress=lambda f: notify(50 + 25 * f, "Finding nearest neighbours"),
+        )
+        left, right, cos, ranks = pw.candidate_pairs(nb, pw.PAIR_MIN_COSINE[tier])
+        del nb
+        timings["knn"] = time.perf_counter() - t2
+        t3 = time.perf_counter()
+        notify(78, "Scoring keyword pairs")
+        model = pw.load_model(tier)
+        prob = pw.score_pairs(model, [rep_text[g] for g in act], gvol[act], left, right, cos, ranks)
+        notify(82, "Forming page-level clusters")
+        labels_act, centres_act = pw.cluster_by_probability(
+            len(act),
+            left,
+            right,
+            prob,
+            float(probability or 0.5),
+            size=gsize[act],
+            volume=gvol[act],
+        )
+        n_pairs = len(left)
+    else:
+        nb = ck.knn(
+            emb_act, options.k, progress=lambda f: notify(50 + 25 * f, "Finding nearest neighbours")
+        )
+        indptr, indices, sims = ck.neighbour_lists(emb_act, nb, threshold)
+        del nb
+        timings["knn"] = time.perf_counter() - t2
+        t3 = time.perf_counter()
+        notify(78, "Forming page-level clusters")
+        labels_act, centres_act = ck.greedy_communities(
+            indptr,
+            indices,
+            sims,
+            size=gsize[act],
+            volume=gvol[act],
+            min_size=2,
+            emb=emb_act,
+            threshold=threshold,
+        )
+        del indptr, indices, sims
     group_label = np.full(n_groups, -1, np.int64)
     group_label[act] = labels_act
     centre_group = act[centres_act] if len(centres_act) else np.zeros(0, np.int64)
     n_clusters = len(centre_group)
     attached = 0
-    if options.attach_margin is not None and n_clusters:
+    if options.attach_margin is not None and n_clusters and not pairwise_mode:
         attached = _attach_lone(
             group_label, active, rep_emb, gsize, n_clusters, threshold - options.attach_margin
         )
@@ -650,12 +657,18 @@ def cluster_keywords(
             str(k): int(v) for k, v in pd.Series(reason).value_counts().items()
         },
         "threshold": threshold,
+        "grouping": options.grouping,
+        "probability_threshold": probability,
+        "grouping_hint": bool(options.use_grouping_hint),
+        "pairs_scored": n_pairs,
         "hub_threshold": hub_threshold(embedder, options) if options.hubs else None,
         "embedder": getattr(embedder, "name", ""),
         "seconds": {k: round(v, 3) for k, v in timings.items()},
     }
     notify(95, f"{n_clusters:,} clusters, {unclustered:,} unclustered")
-    return ClusterResult(kw_df, clusters_df, hubs_df, centroids, stats)
+    return ClusterResult(
+        kw_df, clusters_df, hubs_df, centroids, stats, group_of=groups, group_embeddings=rep_emb
+    )
 
 
 def _describe_clusters(

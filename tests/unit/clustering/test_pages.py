@@ -123,7 +123,7 @@ def test_variants_form_page_clusters_named_by_highest_volume():
 def test_name_tie_goes_to_the_most_central_keyword():
     rows = [("red shoe store", 100), ("red shoes store", 100), ("red shoes stores online", 100)]
     result = cluster_keywords(
-        frame(rows), TrigramEmbedder(), ClusterOptions(threshold=0.3, hubs=False)
+        frame(rows), TrigramEmbedder(), ClusterOptions(threshold=0.3, hubs=False, grouping="cosine")
     )
     k = result.keywords
     assert k["cluster"].nunique() == 1
@@ -201,7 +201,9 @@ def test_admission_needs_the_cluster_centre_not_just_a_member():
     rows = [("centre kw", 100), ("member a", 90), ("member b", 80), ("member d", 70)]
     rows.append(("far x", 60))
     result = cluster_keywords(
-        frame(rows), FixedEmbedder(CHAIN), ClusterOptions(threshold=0.866, hubs=False)
+        frame(rows),
+        FixedEmbedder(CHAIN),
+        ClusterOptions(threshold=0.866, hubs=False, grouping="cosine"),
     )
     got = clusters_of(result)
     assert got["centre kw"] == {"centre kw", "member a", "member b", "member d"}
@@ -369,3 +371,47 @@ def test_100k_list_never_allocates_an_n_by_n_matrix(monkeypatch):
     assert len(result.keywords) == n
     # An n×n float32 matrix would be 40 GB; the whole run stays far below even 1 % of it.
     assert peak < 400 * 2**20, f"peak traced memory {peak / 2**20:.0f} MB"
+
+
+# --------------------------------------------------------------------------- pairwise mode
+def test_pairwise_mode_merges_same_search_variants_and_reports_its_threshold():
+    rows = [
+        ("fha vs conventional", 900),
+        ("conventional vs fha loan", 300),
+        ("compare fha and conventional loans", 100),
+        ("wool socks", 800),
+        ("football boots", 700),
+    ]
+    result = cluster_keywords(frame(rows), TrigramEmbedder(), ClusterOptions(hubs=False))
+    k = result.keywords.set_index("keyword")
+    assert k.loc["fha vs conventional", "cluster"] == k.loc["conventional vs fha loan", "cluster"]
+    assert (
+        k.loc["fha vs conventional", "cluster"]
+        == k.loc["compare fha and conventional loans", "cluster"]
+    )
+    assert k.loc["wool socks", "cluster"] != k.loc["football boots", "cluster"]
+    assert result.stats["grouping"] == "pairwise"
+    assert result.stats["probability_threshold"] == 0.45
+    with pytest.raises(InvalidInputError):
+        cluster_keywords(frame(rows), TrigramEmbedder(), ClusterOptions(probability=1.5))
+
+
+def test_grouping_hint_only_when_asked():
+    rows = [("nike socks", 900), ("sports socks brand", 300), ("football boots", 700)]
+    data = frame(rows).assign(grouping_hint=["nike socks", "nike socks", None])
+    off = cluster_keywords(data, TrigramEmbedder(), ClusterOptions(hubs=False)).keywords
+    on = cluster_keywords(
+        data, TrigramEmbedder(), ClusterOptions(hubs=False, use_grouping_hint=True)
+    ).keywords
+    assert off["cluster"][0] != off["cluster"][1]
+    assert on["cluster"][0] == on["cluster"][1] != on["cluster"][2]
+
+
+def test_result_carries_each_keywords_vector_for_reuse():
+    rows = [("wool socks", 800), ("wool sock", 10), ("football boots", 700)]
+    emb = TrigramEmbedder()
+    result = cluster_keywords(frame(rows), emb, ClusterOptions(hubs=False))
+    vectors = result.keyword_embeddings()
+    assert vectors.shape == (3, emb.dim)
+    np.testing.assert_allclose(vectors[0], vectors[1])  # one lexical group, one vector
+    np.testing.assert_allclose(vectors[2], emb.embed(["football boots"])[0], atol=1e-6)

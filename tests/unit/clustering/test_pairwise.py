@@ -1,0 +1,86 @@
+"""Pairwise same-page model: features, shipped weights, candidate pairs, clustering."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from services.clustering import knn as ck
+from services.clustering import pairwise as pw
+from services.core.errors import InvalidInputError
+
+
+def features_of(a, b, cos=0.9, va=100.0, vb=100.0):
+    x = pw.pair_features([a, b], np.array([va, vb]), np.array([0]), np.array([1]), np.array([cos]))
+    return dict(zip(pw.FEATURES, x[0].tolist(), strict=True))
+
+
+def test_word_classes_of_the_differing_tokens():
+    f = features_of("black socks", "socks")
+    assert f["diff_colour"] == 1 and f["diff_other"] == 0 and f["subset"] == 1
+    f = features_of("car accident lawyer houston", "car accident lawyer")
+    assert f["diff_location"] == 1 and f["head_match"] == 0
+    f = features_of("how to wash wool socks", "wool socks")
+    assert f["diff_question"] == 1 and f["question_xor"] == 1
+    f = features_of("nike socks", "adidas socks")
+    assert f["diff_other"] == 1 and f["head_match"] == 1 and f["jaccard"] == pytest.approx(1 / 3)
+    assert features_of("socks 2024", "socks")["diff_year"] == 1
+
+
+def test_shipped_weights_load_for_both_tiers_and_rank_sensibly():
+    for tier in ("minilm", "static"):
+        model = pw.load_model(tier)
+        texts = ["wool socks", "wool sock", "merino wool socks", "football boots"]
+        left, right = np.array([0, 0]), np.array([1, 3])
+        cos = np.array([0.99, 0.4 if tier == "minilm" else 0.6], np.float32)
+        p = model.predict(pw.pair_features(texts, np.full(4, 100.0), left, right, cos))
+        assert 0 <= p.min() and p.max() <= 1
+        assert p[0] > 0.5 > p[1]
+
+
+def test_weights_trained_on_other_features_are_refused(tmp_path):
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps({"features": ["cos"], "tiers": {}}))
+    with pytest.raises(InvalidInputError, match="other features"):
+        pw.load_model("minilm", str(path))
+    with pytest.raises(InvalidInputError, match="not found"):
+        pw.load_model("minilm", str(tmp_path / "missing.json"))
+
+
+def test_candidate_pairs_are_unique_with_best_rank_and_mutual_flag():
+    nb = ck.Neighbours(
+        np.array([[1, 2], [0, 2], [1, 0]]),
+        np.array([[0.9, 0.5], [0.9, 0.8], [0.8, 0.5]], np.float32),
+    )
+    left, right, cos, ranks = pw.candidate_pairs(nb, 0.6)
+    pairs = {(int(a), int(b)): (float(c), tuple(r)) for a, b, c, r in zip(left, right, cos, ranks)}
+    assert set(pairs) == {(0, 1), (1, 2)}
+    assert pairs[(0, 1)] == (pytest.approx(0.9), (0.0, 1.0))
+    assert pairs[(1, 2)][1] == (0.0, 1.0)
+
+
+def test_clusters_need_the_centre_above_the_probability_threshold():
+    # 0 is the centre; 1 and 2 are likely with 0; 3 is likely only with 2.
+    left, right = np.array([0, 0, 2, 0]), np.array([1, 2, 3, 3])
+    prob = np.array([0.9, 0.8, 0.9, 0.1], np.float32)
+    size, vol = np.ones(5, np.int64), np.array([100, 50, 40, 30, 10.0])
+    labels, centres = pw.cluster_by_probability(5, left, right, prob, 0.5, size=size, volume=vol)
+    assert labels[0] == labels[1] == labels[2]
+    assert labels[3] != labels[0]
+    assert labels[4] == -1
+    strict, _ = pw.cluster_by_probability(5, left, right, prob, 0.85, size=size, volume=vol)
+    assert strict[0] == strict[1] != strict[2]
+
+
+def test_scoring_in_blocks_equals_one_pass():
+    texts = [f"kw {i} socks" for i in range(50)]
+    rng = np.random.default_rng(0)
+    left = rng.integers(0, 25, 300)
+    right = rng.integers(25, 50, 300)
+    cos = rng.uniform(0.5, 1.0, 300).astype(np.float32)
+    model = pw.load_model("minilm")
+    one = model.predict(pw.pair_features(texts, np.full(50, 10.0), left, right, cos))
+    blocks = pw.score_pairs(model, texts, np.full(50, 10.0), left, right, cos, block=64)
+    np.testing.assert_allclose(one, blocks, rtol=1e-6)
