@@ -20,7 +20,8 @@ from services.seed_clusters.export import EXPORT_COLUMNS, cluster_csv
 from services.seed_clusters.review import review_table, save_decisions, to_decisions
 from tests.conftest import SEMRUSH_WP
 
-SLUG = re.compile(r"^/collections/[a-z0-9]+(-[a-z0-9]+)*$")
+# A Shopify project (the default site type): collections, and supporting blog articles.
+SLUG = re.compile(r"^/(collections|blogs/news)/[a-z0-9]+(-[a-z0-9]+)*$")
 BRAND = BrandProfile(
     company_name="Acme Themes",
     products=("WordPress themes", "page builder templates"),

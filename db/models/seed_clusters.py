@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.models.core import Base, Project, TimestampMixin
@@ -24,6 +35,8 @@ class KeywordCluster(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(32), default="generating")
     generation_metadata: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Archived clusters leave the dashboard and the review list until restored (0007).
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     project: Mapped[Project] = relationship(back_populates="clusters")
     pages: Mapped[list[ClusterPage]] = relationship(
@@ -58,6 +71,16 @@ class ClusterPage(TimestampMixin, Base):
     # Secondary keywords (list-clustering "Send to review" puts cluster members here).
     secondary_keywords: Mapped[list[Any]] = mapped_column(default=list)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    # Issue 8 (migration 0007): collection | article | comparison | landing; data | dataforseo
+    # | llm_idea | seed; relevance 0-1; the composite score's weighted parts; whether the
+    # user typed the path (then it is kept as typed); URL of an approved page that already
+    # targets the keyword.
+    page_type: Mapped[str | None] = mapped_column(String(20))
+    source: Mapped[str | None] = mapped_column(String(20))
+    relevance: Mapped[float | None] = mapped_column(Float)
+    score_parts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    slug_edited: Mapped[bool] = mapped_column(Boolean, default=False)
+    covered_by: Mapped[str | None] = mapped_column(String(2000))
     crawled_page_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("crawled_pages.id", ondelete="SET NULL"), unique=True
     )

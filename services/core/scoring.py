@@ -2,16 +2,21 @@
 
 Source: ``shared/design/primary-keywords-design.md`` decision 1 (50 % volume / 35 %
 relevance / 15 % competition), reused by the cluster funnel spec ("the existing
-``calculate_score()`` formula").
+``calculate_score()`` formula"). The three weights are a project setting (issue 8);
+:data:`DEFAULT_WEIGHTS` are the spec's.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 VOLUME_WEIGHT = 0.50
 RELEVANCE_WEIGHT = 0.35
 COMPETITION_WEIGHT = 0.15
+#: (volume, relevance, competition) weights of the spec.
+DEFAULT_WEIGHTS: tuple[float, float, float] = (VOLUME_WEIGHT, RELEVANCE_WEIGHT, COMPETITION_WEIGHT)
 #: Competition assumed when a source has none (0-1): neutral, neither rewarded nor punished.
 UNKNOWN_COMPETITION = 0.5
 
@@ -23,8 +28,88 @@ def volume_score(search_volume: int | float | None) -> float:
     return min(50.0, max(0.0, math.log10(search_volume) * 10.0))
 
 
+def normalize_weights(
+    weights: Sequence[float] | Mapping[str, Any] | None,
+) -> tuple[float, float, float]:
+    """Three non-negative weights summing to 1 (volume, relevance, competition).
+
+    Parameters
+    ----------
+    weights : sequence of 3 floats, mapping with keys volume/relevance/competition, or None
+        None or an all-zero / malformed value gives :data:`DEFAULT_WEIGHTS`.
+
+    Returns
+    -------
+    tuple of float
+        The weights scaled to sum 1.
+
+    Raises
+    ------
+    ValueError
+        A negative weight.
+    """
+    if weights is None:
+        return DEFAULT_WEIGHTS
+    if isinstance(weights, Mapping):
+        try:
+            values = [float(weights[k]) for k in ("volume", "relevance", "competition")]
+        except (KeyError, TypeError, ValueError):
+            return DEFAULT_WEIGHTS
+    else:
+        values = [float(w) for w in weights]
+        if len(values) != 3:
+            return DEFAULT_WEIGHTS
+    if any(v < 0 for v in values):
+        raise ValueError("Score weights cannot be negative.")
+    total = sum(values)
+    if total <= 0:
+        return DEFAULT_WEIGHTS
+    return (values[0] / total, values[1] / total, values[2] / total)
+
+
+def score_parts(
+    search_volume: int | float | None,
+    confidence: float | None,
+    competition: float | None,
+    weights: Sequence[float] | Mapping[str, Any] | None = None,
+) -> dict[str, float]:
+    """The composite score split into its weighted parts (what the review table shows).
+
+    Parameters
+    ----------
+    search_volume : int or None
+        Searches/month (None when unknown → volume part 0).
+    confidence : float or None
+        Relevance 0-1 from Stage 3 (None → 0).
+    competition : float or None
+        Google Ads competition 0-1 (None → :data:`UNKNOWN_COMPETITION`).
+    weights : optional
+        (volume, relevance, competition); default :data:`DEFAULT_WEIGHTS`.
+
+    Returns
+    -------
+    dict
+        ``volume``, ``relevance``, ``competition`` (points, each weight × its 0-100 or 0-50
+        scale) and ``total`` (their sum), rounded to 2 decimals.
+    """
+    wv, wr, wc = normalize_weights(weights)
+    relevance = max(0.0, min(1.0, confidence or 0.0)) * 100.0
+    comp = UNKNOWN_COMPETITION if competition is None else max(0.0, min(1.0, competition))
+    parts = {
+        "volume": wv * volume_score(search_volume),
+        "relevance": wr * relevance,
+        "competition": wc * (1.0 - comp) * 100.0,
+    }
+    out = {k: round(v, 2) for k, v in parts.items()}
+    out["total"] = round(sum(parts.values()), 2)
+    return out
+
+
 def calculate_score(
-    search_volume: int | float | None, confidence: float | None, competition: float | None
+    search_volume: int | float | None,
+    confidence: float | None,
+    competition: float | None,
+    weights: Sequence[float] | Mapping[str, Any] | None = None,
 ) -> float:
     """Composite score of a keyword for a page.
 
@@ -32,16 +117,11 @@ def calculate_score(
         search_volume: searches/month (None when unknown → volume part 0).
         confidence: relevance confidence 0-1 from Stage 3 (None → 0).
         competition: Google Ads competition 0-1 (None → :data:`UNKNOWN_COMPETITION`).
+        weights: (volume, relevance, competition), default 0.50 / 0.35 / 0.15.
 
     Returns:
         ``0.50·volume_score + 0.35·(confidence·100) + 0.15·((1 − competition)·100)``,
-        rounded to 2 decimals; range 0-85 (volume_score tops out at 50).
+        rounded to 2 decimals; range 0-85 with the default weights (volume_score tops out
+        at 50).
     """
-    relevance = max(0.0, min(1.0, confidence or 0.0)) * 100.0
-    comp = UNKNOWN_COMPETITION if competition is None else max(0.0, min(1.0, competition))
-    score = (
-        VOLUME_WEIGHT * volume_score(search_volume)
-        + RELEVANCE_WEIGHT * relevance
-        + COMPETITION_WEIGHT * (1.0 - comp) * 100.0
-    )
-    return round(score, 2)
+    return score_parts(search_volume, confidence, competition, weights)["total"]

@@ -10,9 +10,12 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from db.models import KeywordCluster, KeywordMetric, Project
+from db.models.core import utcnow
 from db.session import session_scope
 from services.core.errors import InvalidInputError, NotFoundError
 from services.core.ids import as_uuid
+from services.core.scoring import DEFAULT_WEIGHTS, normalize_weights
+from services.core.slugs import SITE_TYPES, check_custom_pattern
 from services.providers.base import BrandProfile
 
 KEEP_SECRET = object()  # pass as wordpress_app_password to leave the stored one unchanged
@@ -34,6 +37,10 @@ class ProjectView:
     keyword_count: int = 0
     cluster_count: int = 0
     brand_config: dict[str, Any] = field(default_factory=dict)
+    site_type: str = "shopify"
+    url_pattern: str = ""
+    score_weights: tuple[float, float, float] = DEFAULT_WEIGHTS
+    archived: bool = False
 
 
 def _view(p: Project, keyword_count: int = 0, cluster_count: int = 0) -> ProjectView:
@@ -50,11 +57,16 @@ def _view(p: Project, keyword_count: int = 0, cluster_count: int = 0) -> Project
         keyword_count=keyword_count,
         cluster_count=cluster_count,
         brand_config=dict(p.brand_config or {}),
+        site_type=p.site_type or "shopify",
+        url_pattern=p.url_pattern or "",
+        score_weights=normalize_weights(p.score_weights),
+        archived=p.archived_at is not None,
     )
 
 
-def list_projects(engine: Engine) -> list[ProjectView]:
-    """All projects, by name, with keyword and cluster counts."""
+def list_projects(engine: Engine, *, archived: bool = False) -> list[ProjectView]:
+    """Live projects (``archived`` True: the archived ones), by name, with keyword and
+    cluster counts."""
     with session_scope(engine) as s:
         kw = dict(
             s.execute(
@@ -72,7 +84,13 @@ def list_projects(engine: Engine) -> list[ProjectView]:
         )
         return [
             _view(p, kw.get(p.id, 0), cl.get(p.id, 0))
-            for p in s.scalars(select(Project).order_by(Project.name))
+            for p in s.scalars(
+                select(Project)
+                .where(
+                    Project.archived_at.is_not(None) if archived else Project.archived_at.is_(None)
+                )
+                .order_by(Project.name)
+            )
         ]
 
 
@@ -97,22 +115,48 @@ def save_project(
     location_name: str = "United States",
     language_name: str = "English",
     project_id: Any = None,
+    site_type: str | None = None,
+    url_pattern: str | None = None,
+    score_weights: Any = None,
 ) -> uuid.UUID:
     """Create (``project_id`` None) or update a project.
 
     Args:
         wordpress_app_password: new password, "" to clear, or :data:`KEEP_SECRET` to keep.
+        site_type: shopify | woocommerce | wordpress | publisher | custom (None: keep; a new
+            project gets shopify). Decides the URL pattern of suggested pages.
+        url_pattern: the custom site type's pattern, e.g. ``/guides/{parent}/{slug}/``.
+        score_weights: (volume, relevance, competition) or a dict with those keys; scaled
+            to sum 1; None keeps the stored weights (a new project: 0.50 / 0.35 / 0.15).
 
     Returns:
         The project id.
 
     Raises:
-        InvalidInputError: empty or duplicate name.
+        InvalidInputError: empty or duplicate name, unknown site type, a custom site type
+            without a valid pattern, negative weights.
         NotFoundError: unknown ``project_id``.
     """
     name = (name or "").strip()
     if not name:
         raise InvalidInputError("A project needs a name.")
+    if site_type is not None and site_type not in SITE_TYPES:
+        raise InvalidInputError(
+            f"Unknown site type '{site_type}'; choose one of {', '.join(SITE_TYPES)}."
+        )
+    pattern = (url_pattern or "").strip() or None
+    if site_type == "custom":
+        try:
+            pattern = check_custom_pattern(pattern or "")
+        except ValueError as exc:
+            raise InvalidInputError(str(exc)) from exc
+    weights = None
+    if score_weights is not None:
+        try:
+            wv, wr, wc = normalize_weights(score_weights)
+        except ValueError as exc:
+            raise InvalidInputError(str(exc)) from exc
+        weights = {"volume": round(wv, 4), "relevance": round(wr, 4), "competition": round(wc, 4)}
     domain = (domain or "").strip().removeprefix("https://").removeprefix("http://").strip("/")
     try:
         with session_scope(engine) as s:
@@ -133,6 +177,13 @@ def save_project(
                 p.wordpress_app_password = str(wordpress_app_password).strip() or None
             p.location_name = location_name or "United States"
             p.language_name = language_name or "English"
+            if site_type is not None:
+                p.site_type = site_type
+                p.url_pattern = pattern if site_type == "custom" else None
+            elif p.site_type is None:
+                p.site_type = "shopify"
+            if weights is not None:
+                p.score_weights = weights
             s.flush()
             return p.id
     except IntegrityError as exc:
@@ -157,3 +208,19 @@ def resolve_project(engine: Engine, name_or_id: str) -> ProjectView:
         if p is None:
             raise NotFoundError(f"No project named or numbered '{text}'.")
         return _view(p)
+
+
+def set_project_archived(engine: Engine, project_id: Any, archived: bool) -> None:
+    """Archive (hide from the project picker and lists) or restore a project; nothing is
+    deleted.
+
+    Raises
+    ------
+    NotFoundError
+        Unknown project.
+    """
+    with session_scope(engine) as s:
+        p = s.get(Project, as_uuid(project_id))
+        if p is None:
+            raise NotFoundError("Project not found.")
+        p.archived_at = utcnow() if archived else None

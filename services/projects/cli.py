@@ -32,7 +32,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _create(app: Any, args: argparse.Namespace) -> CommandResult:
-    pid = save_project(app.engine, name=args.name, domain=args.domain)
+    pid = save_project(app.engine, name=args.name, domain=args.domain, site_type=args.site_type)
     return CommandResult(
         [f"Created project '{args.name}' ({pid})."],
         {"id": pid, "name": args.name, "domain": args.domain, "site_type": args.site_type},

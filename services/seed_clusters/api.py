@@ -7,6 +7,8 @@ Stage 4 (human approval) lives in the Cluster Review page, Stage 5 in
 
 from __future__ import annotations
 
+import importlib
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -16,12 +18,14 @@ from typing import Any, Protocol
 from sqlalchemy import Engine
 
 from db.models import ClusterPage, KeywordCluster
+from db.models.core import utcnow
 from db.session import session_scope
-from services.core.errors import InvalidInputError, ProviderError
+from services.core.errors import InvalidInputError, NotFoundError, ProviderError
 from services.core.ids import as_uuid
-from services.core.text import normalize_keyword
+from services.core.text import content_tokens, normalize_keyword
 from services.providers.base import (
     BrandProfile,
+    Candidate,
     Embedder,
     ExpansionRequest,
     FilterRequest,
@@ -29,6 +33,7 @@ from services.providers.base import (
     Usage,
     VolumeProvider,
 )
+from services.seed_clusters import store
 from services.seed_clusters.enrich import VOLUME_FLOOR, run_stage2
 from services.seed_clusters.expand import run_stage1
 from services.seed_clusters.select import MAX_KEEP, MIN_KEEP, Suggestion, run_stage3
@@ -41,6 +46,46 @@ STAGE_LABELS = {
     "filter": "Finalizing results",
 }
 MAX_SEED_LENGTH = 200
+#: Stage 1 sources that are real keywords (the seed counts as the user's own).
+REAL_SOURCES = frozenset(["data", "universe", "dataforseo", "seed"])
+#: Fewer real candidates than this → the thin-data message (issue 8; shown when no LLM
+#: proposes ideas, since the message's way out is switching one on).
+THIN_DATA_BELOW = 8
+#: DataForSEO Labs keyword suggestions asked for per run (one request; price per item).
+DATAFORSEO_SUGGESTIONS = 50
+_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+
+
+def validate_seed(seed_keyword: str) -> str:
+    """The normalised seed, or the error to show at the seed input.
+
+    Raises:
+        InvalidInputError: empty, longer than :data:`MAX_SEED_LENGTH` characters, or without
+            a letter ("123", "!!!").
+    """
+    seed = normalize_keyword(seed_keyword)
+    if not seed:
+        raise InvalidInputError("Enter a seed keyword.")
+    if len(seed) > MAX_SEED_LENGTH:
+        raise InvalidInputError(
+            f"The seed keyword has {len(seed)} characters; use at most {MAX_SEED_LENGTH} "
+            "(a seed is a short search phrase such as 'trail running shoes')."
+        )
+    if not _LETTER.search(seed):
+        raise InvalidInputError(
+            "The seed keyword needs at least one letter (e.g. 'trail running shoes')."
+        )
+    return seed
+
+
+def thin_data_message(count: int, seed: str) -> str:
+    """The message shown when fewer than :data:`THIN_DATA_BELOW` real keywords qualify."""
+    noun = "keyword" if count == 1 else "keywords"
+    return (
+        f"Only {count} {noun} for '{seed}' in this project's data — import a "
+        "Semrush/Ahrefs/Keyword Planner export for this seed, or switch on DataForSEO or an "
+        "LLM in Settings."
+    )
 
 
 class BudgetPort(Protocol):
@@ -67,6 +112,9 @@ class FunnelDeps:
         fallback_llm: offline provider used when ``llm`` fails in Stage 3.
         budget: monthly budget guard for paid providers; None when everything is free.
         estimate_usd: returns the estimated cost of one run (USD) for the budget check.
+        dataforseo_ideas: also take real keywords from DataForSEO Labs keyword suggestions
+            (one more request; the composition root turns it on with DataForSEO and adds its
+            price to the estimate shown before the run).
     """
 
     engine: Engine
@@ -76,6 +124,7 @@ class FunnelDeps:
     fallback_llm: LLMProvider | None = None
     budget: BudgetPort | None = None
     estimate_usd: Callable[[], float] | None = None
+    dataforseo_ideas: bool = False
 
 
 @dataclass
@@ -85,7 +134,7 @@ class ClusterResult:
     Attributes:
         success: False when Stage 1 failed (no cluster was created).
         cluster_id: id of the saved ``KeywordCluster`` (None on failure).
-        suggestions: 8-12 pages, the parent first.
+        suggestions: up to 12 pages, the parent first (fewer with thin data).
         generation_metadata: per-stage seconds, cost USD and counts (also saved on the cluster).
         warnings: user-facing warnings (e.g. "volume data unavailable: …").
         error: the failure message when ``success`` is False.
@@ -126,16 +175,18 @@ def generate_cluster(
         :class:`ClusterResult`; on a Stage 1 provider failure ``success=False`` with the
         message and no cluster row.
 
+    Every run makes a new cluster; a seed run before gets "seed (v2)", "seed (v3)"… (the
+    New Cluster page asks first, with :func:`clusters_for_seed`).
+
     Raises:
-        InvalidInputError: empty or over-long seed.
+        InvalidInputError: empty or over-long seed, or a seed without letters.
+        NotFoundError: unknown project.
         BudgetExceeded: the estimate does not fit the monthly budget (nothing was called).
     """
     project_id = as_uuid(project_id)
-    seed = normalize_keyword(seed_keyword)
-    if not seed:
-        raise InvalidInputError("Enter a seed keyword.")
-    if len(seed) > MAX_SEED_LENGTH:
-        raise InvalidInputError(f"The seed keyword is longer than {MAX_SEED_LENGTH} characters.")
+    seed = validate_seed(seed_keyword)
+    with session_scope(deps.engine) as s:
+        site = store.site_settings(s, project_id)
     brand = BrandProfile.from_dict(brand_config)
     notify = progress or (lambda _stage, _seconds: None)
 
@@ -166,11 +217,35 @@ def generate_cluster(
             _save_failed_usage(deps.engine, project_id, usages)
             return ClusterResult(success=False, error=f"Could not generate suggestions: {exc}")
         usages += expansion.usage
+        extra, extra_usage, extra_warnings = (
+            _dataforseo_candidates(
+                deps.volume, seed, project_id, {c.keyword for c in expansion.candidates}
+            )
+            if deps.dataforseo_ideas
+            else ([], [], [])
+        )
+        usages += extra_usage
+        expansion.candidates.extend(extra)
+        keywords = [c.keyword for c in expansion.candidates]
+        with session_scope(deps.engine) as s:
+            in_data = set(store.imported_metrics(s, project_id, keywords))
+            covered = store.approved_coverage(s, project_id)
+        covered.update(_site_coverage(deps.engine, project_id, keywords))
+        real_children = {
+            c.keyword
+            for c in expansion.candidates[1:]
+            if c.keyword in in_data or c.source == "dataforseo"
+        }
+        passed_over: dict[str, str] = {}
+        for u in expansion.usage:
+            passed_over.update(u.metadata.get("passed_over", {}))
         meta["stages"]["expand"] = {
             "seconds": round(time.perf_counter() - t0, 4),
-            "cost_usd": _cost(expansion.usage),
+            "cost_usd": _cost(expansion.usage + extra_usage),
             "candidates": len(expansion.candidates),
-            "from_keyword_data": sum(1 for c in expansion.candidates if c.source == "universe"),
+            "from_keyword_data": sum(1 for c in expansion.candidates if c.keyword in in_data),
+            "from_dataforseo": len(extra),
+            "passed_over": [{"keyword": k, "reason": r} for k, r in passed_over.items()],
         }
         notify("expand", meta["stages"]["expand"]["seconds"])
 
@@ -207,6 +282,9 @@ def generate_cluster(
                 deps.embedder_factory,
                 fallback=deps.fallback_llm,
                 volume_known=enriched.volume_available,
+                site=site,
+                covered=covered,
+                in_data=in_data,
             )
         except ProviderError as exc:
             usages += exc.usage
@@ -225,13 +303,26 @@ def generate_cluster(
         if reservation is not None:
             deps.budget.settle(reservation, _cost(usages))  # type: ignore[union-attr]
 
-    warnings = enriched.warnings + filtered.warnings
-    invented = sum(1 for sug in filtered.suggestions if sug.source == "lexicon")
-    if invented:
+    warnings = extra_warnings + enriched.warnings + filtered.warnings
+    llm_ideas = any(c.source not in REAL_SOURCES for c in expansion.candidates[1:])
+    if len(real_children) < THIN_DATA_BELOW and not llm_ideas:
+        warnings.insert(0, thin_data_message(len(real_children), seed))
+    no_volume = [
+        g for g in filtered.suggestions if g.source == "llm_idea" and g.search_volume is None
+    ]
+    if no_volume:
         warnings.append(
-            f"{invented} of {len(filtered.suggestions)} pages are modifier ideas that are not in "
-            "your keyword data: check their search volume before building them."
+            f"{len(no_volume)} of {len(filtered.suggestions)} pages are LLM ideas without "
+            "search volume: shown as such and not pre-selected."
         )
+    covered_pages = [g for g in filtered.suggestions if g.covered_by]
+    if covered_pages:
+        warnings.append(
+            f"{len(covered_pages)} suggested pages target keywords an approved page already "
+            "covers; they are flagged and not pre-selected."
+        )
+    meta["site_type"] = site.site_type
+    meta["score_weights"] = list(site.weights)
     meta["total_seconds"] = round(time.perf_counter() - t_start, 4)
     meta["total_cost_usd"] = _cost(usages)
     meta["warnings"] = warnings
@@ -265,7 +356,7 @@ def _save_cluster(
         cluster = KeywordCluster(
             project_id=project_id,
             seed_keyword=seed,
-            name=seed,
+            name=store.next_version_name(s, project_id, seed),
             status="suggestions_ready",
             generation_metadata=meta,
         )
@@ -285,9 +376,93 @@ def _save_cluster(
                     competition=sug.competition,
                     competition_level=sug.competition_level,
                     composite_score=sug.composite_score,
-                    is_approved=False,
+                    is_approved=sug.preselected,
                     sort_order=order,
+                    page_type=sug.page_type,
+                    source=sug.source,
+                    relevance=sug.relevance,
+                    score_parts=dict(sug.score_parts),
+                    secondary_keywords=list(sug.secondary_keywords),
+                    covered_by=sug.covered_by,
                 )
             )
         record_usage(s, usages, project_id=project_id, cluster_id=cluster.id)
         return cluster.id
+
+
+def _dataforseo_candidates(
+    volume: VolumeProvider | None, seed: str, project_id: uuid.UUID, known: set[str]
+) -> tuple[list[Candidate], list[Usage], list[str]]:
+    """Real keywords from DataForSEO Labs keyword suggestions (one request) when DataForSEO
+    is the volume source: those carrying every head term of the seed, with their metrics.
+
+    Returns:
+        (candidates with ``source="dataforseo"`` and metrics filled, usage, warnings); empty
+        when the volume source is not DataForSEO. A failed request is a warning, not a failure.
+    """
+    suggest = getattr(volume, "keyword_suggestions", None)
+    if suggest is None:
+        return [], [], []
+    try:
+        result = suggest(seed, project_id=project_id, limit=DATAFORSEO_SUGGESTIONS)
+    except ProviderError as exc:
+        return [], list(exc.usage), [f"DataForSEO keyword suggestions unavailable: {exc}"]
+    heads = set(content_tokens(seed))
+    out = []
+    for kw, data in result.data.items():
+        kw = normalize_keyword(kw)
+        if kw in known or not heads <= set(content_tokens(kw)):
+            continue
+        known.add(kw)
+        volume_text = f"{data.search_volume:,}" if data.search_volume is not None else "unknown"
+        out.append(
+            Candidate(
+                keyword=kw,
+                expansion_strategy="other modifier",
+                rationale=f"DataForSEO keyword suggestion: {volume_text} searches/month.",
+                estimated_intent=(data.intent or "commercial").split(",")[0],
+                source="dataforseo",
+                search_volume=data.search_volume,
+                cpc=data.cpc,
+                competition=data.competition,
+                competition_level=data.competition_level,
+            )
+        )
+    return out, list(result.usage), []
+
+
+def _site_coverage(engine: Engine, project_id: uuid.UUID, keywords: list[str]) -> dict[str, str]:
+    """Keyword → URL of a page of the site that already ranks for it, when the site package
+    offers ``services.site.api.covered_by`` (issue 10's rankings); {} otherwise."""
+    try:
+        site_api = importlib.import_module("services.site.api")
+    except ModuleNotFoundError:
+        return {}
+    covered_by = getattr(site_api, "covered_by", None)
+    if covered_by is None:
+        return {}
+    return dict(covered_by(engine, project_id, keywords))
+
+
+def clusters_for_seed(engine: Engine, project_id: Any, seed_keyword: str) -> list[dict[str, Any]]:
+    """Live clusters of the project already made from this seed, newest first
+    (id, name, status, created_at); [] for an invalid seed."""
+    try:
+        seed = validate_seed(seed_keyword)
+    except InvalidInputError:
+        return []
+    with session_scope(engine) as s:
+        return store.clusters_for_seed(s, as_uuid(project_id), seed)
+
+
+def set_cluster_archived(engine: Engine, cluster_id: Any, archived: bool) -> None:
+    """Archive (hide from Clusters, Cluster Review and the dashboard) or restore a cluster.
+
+    Raises:
+        NotFoundError: unknown cluster.
+    """
+    with session_scope(engine) as s:
+        cluster = s.get(KeywordCluster, as_uuid(cluster_id))
+        if cluster is None:
+            raise NotFoundError("Cluster not found.")
+        cluster.archived_at = utcnow() if archived else None

@@ -2,7 +2,8 @@
 
 One unit of work per call (owner's spec, "Bulk-approve bridges cluster pages to content
 pipeline"): for each approved ``ClusterPage`` a ``CrawledPage(source='cluster',
-status='completed', category='collection')`` and a ``PageKeywords(is_approved=True,
+status='completed', category=<page type: collection | article | landing>, title in title
+case)`` and a ``PageKeywords(is_approved=True,
 is_priority=parent)``; ``ClusterPage.crawled_page_id`` set; cluster status ``approved``.
 Idempotent and safe to run twice at once: the unique constraints on
 ``crawled_pages(project_id, normalized_url)``, ``cluster_pages.crawled_page_id`` and
@@ -24,8 +25,18 @@ from db.models import ClusterPage, CrawledPage, KeywordCluster, PageKeywords, Pr
 from db.session import session_scope
 from services.core.errors import InvalidInputError, NotFoundError
 from services.core.ids import as_uuid
+from services.core.slugs import title_case
+from services.core.text import normalize_keyword
 from services.core.urls import normalize_url, page_url
 from services.seed_clusters.review import PageDecision, apply_decisions
+
+#: CrawledPage.category per page type (the crawl's vocabulary: collection | article | …).
+_CATEGORY = {
+    "collection": "collection",
+    "article": "article",
+    "comparison": "article",
+    "landing": "landing",
+}
 
 
 @dataclass
@@ -60,10 +71,10 @@ def _bridge_page(s: Session, project: Project, page: ClusterPage) -> str:
             project_id=project.id,
             url=page_url(page.url_slug, project.domain),
             normalized_url=normalized,
-            title=page.keyword.title(),
+            title=title_case(page.keyword),
             source="cluster",
             status="completed",
-            category="collection",
+            category=_CATEGORY.get(page.page_type or "collection", "collection"),
             labels=[page.role],
         )
         s.add(crawled)
@@ -138,3 +149,50 @@ def bulk_approve(
             already_bridged=counts["already"],
             status=cluster.status,
         )
+
+
+def approve_pages(
+    engine: Engine,
+    cluster_id: Any,
+    *,
+    keywords: list[str] | None = None,
+    select_all: bool = False,
+    project_id: Any = None,
+) -> ApprovalReport:
+    """Bulk-approve a selection of pages (the CLI's ``approve``).
+
+    Args:
+        keywords: approve exactly the pages whose primary keyword is listed (plus the parent
+            when none of them is the parent); None keeps the current selection (the
+            pre-selected pages).
+        select_all: approve every page.
+        project_id: when given, the cluster must belong to this project.
+
+    Raises:
+        NotFoundError: unknown cluster, a cluster of another project, or a listed keyword
+            that is no page of the cluster.
+        InvalidInputError: as :func:`bulk_approve`.
+    """
+    wanted = {normalize_keyword(k) for k in keywords or []}
+    with session_scope(engine) as s:
+        cluster = s.get(KeywordCluster, as_uuid(cluster_id))
+        if cluster is None or (
+            project_id is not None and cluster.project_id != as_uuid(project_id)
+        ):
+            raise NotFoundError("Cluster not found in this project.")
+        pages = [(p.id, p.keyword, p.role, p.url_slug, p.is_approved) for p in cluster.pages]
+    missing = wanted - {kw for _, kw, _, _, _ in pages}
+    if missing:
+        raise NotFoundError(f"Not a page of this cluster: {', '.join(sorted(missing))}.")
+    decisions = []
+    for pid, kw, role, path, approved in pages:
+        if select_all:
+            approve = True
+        elif keywords is not None:
+            approve = kw in wanted or role == "parent"
+        else:
+            approve = bool(approved)
+        decisions.append(
+            PageDecision(page_id=pid, approve=approve, keyword=kw, url_slug=path, role=role)
+        )
+    return bulk_approve(engine, cluster_id, decisions)

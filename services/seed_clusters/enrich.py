@@ -30,6 +30,9 @@ def run_stage2(
 ) -> EnrichOutcome:
     """Enrich every candidate in ONE ``lookup`` call and flag volume < 50 (or unknown).
 
+    Candidates that arrive with metrics (DataForSEO keyword suggestions) are not looked up
+    again. Volumes are integers (searches/month).
+
     Nothing is removed here (Stage 3 decides). When the source is missing or raises
     ``ProviderError`` the candidates continue without volume and the outcome carries the
     warning ``"volume data unavailable"`` plus the reason.
@@ -40,7 +43,8 @@ def run_stage2(
         outcome.warnings.append(f"{VOLUME_UNAVAILABLE}: no search-volume source is configured.")
     else:
         try:
-            result = volume.lookup([c.keyword for c in candidates], project_id=project_id)
+            todo = [c.keyword for c in candidates if c.search_volume is None]
+            result = volume.lookup(todo, project_id=project_id)
         except ProviderError as exc:
             outcome.volume_available = False
             outcome.usage.extend(exc.usage)  # a failed task may still be billed
@@ -50,9 +54,11 @@ def run_stage2(
             outcome.skipped = dict(result.skipped)
             for cand in candidates:
                 data = result.data.get(normalize_keyword(cand.keyword))
-                if data is None:
+                if data is None or cand.search_volume is not None:
                     continue
-                cand.search_volume = data.search_volume
+                cand.search_volume = (
+                    int(data.search_volume) if data.search_volume is not None else None
+                )
                 cand.cpc = data.cpc
                 cand.competition = data.competition
                 cand.competition_level = data.competition_level

@@ -12,17 +12,26 @@ from db.models import KeywordCluster
 from db.session import session_scope
 from services.core.errors import NotFoundError
 from services.core.ids import as_uuid
+from services.core.slugs import title_case
 
 EXPORT_COLUMNS = [
     "cluster",
     "seed",
     "role",
+    "page_type",
     "keyword",
+    "secondary_keywords",
     "url_slug",
+    "title",
     "search_volume",
     "cpc",
     "competition",
     "composite_score",
+    "volume_points",
+    "relevance_points",
+    "competition_points",
+    "source",
+    "covered_by",
     "expansion_strategy",
     "approved",
 ]
@@ -49,33 +58,51 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def cluster_export_frame(engine: Engine, cluster_id: Any) -> pd.DataFrame:
+def cluster_export_frame(
+    engine: Engine, cluster_id: Any, *, project_id: Any = None
+) -> pd.DataFrame:
     """One row per page of the cluster with :data:`EXPORT_COLUMNS` (parent first).
 
+    ``search_volume`` is an integer column (searches/month, empty when unknown: never
+    ``55000.0``); ``url_slug`` is the page's path exactly as stored (typed paths as typed);
+    ``secondary_keywords`` is "; "-joined.
+
     Raises:
-        NotFoundError: unknown cluster.
+        NotFoundError: unknown cluster (or one of another project than ``project_id``).
     """
     with session_scope(engine) as s:
         cluster = s.get(KeywordCluster, as_uuid(cluster_id))
-        if cluster is None:
+        if cluster is None or (
+            project_id is not None and cluster.project_id != as_uuid(project_id)
+        ):
             raise NotFoundError("Cluster not found.")
         rows = [
             {
                 "cluster": cluster.name,
                 "seed": cluster.seed_keyword,
                 "role": p.role,
+                "page_type": p.page_type or "collection",
                 "keyword": p.keyword,
+                "secondary_keywords": "; ".join(p.secondary_keywords or []),
                 "url_slug": p.url_slug,
+                "title": title_case(p.keyword),
                 "search_volume": p.search_volume,
                 "cpc": p.cpc,
                 "competition": p.competition,
                 "composite_score": p.composite_score,
+                "volume_points": (p.score_parts or {}).get("volume"),
+                "relevance_points": (p.score_parts or {}).get("relevance"),
+                "competition_points": (p.score_parts or {}).get("competition"),
+                "source": p.source or "",
+                "covered_by": p.covered_by or "",
                 "expansion_strategy": p.expansion_strategy,
                 "approved": bool(p.is_approved),
             }
             for p in sorted(cluster.pages, key=lambda p: (p.role != "parent", p.sort_order))
         ]
-    return pd.DataFrame(rows, columns=EXPORT_COLUMNS)
+    df = pd.DataFrame(rows, columns=EXPORT_COLUMNS)
+    df["search_volume"] = df["search_volume"].astype("Int64")
+    return df
 
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
@@ -91,6 +118,6 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "Cluster") -> bytes:
     return buf.getvalue()
 
 
-def cluster_csv(engine: Engine, cluster_id: Any) -> bytes:
+def cluster_csv(engine: Engine, cluster_id: Any, *, project_id: Any = None) -> bytes:
     """The "Download CSV" file of a cluster."""
-    return to_csv_bytes(cluster_export_frame(engine, cluster_id))
+    return to_csv_bytes(cluster_export_frame(engine, cluster_id, project_id=project_id))

@@ -441,6 +441,8 @@ NOT_INVENTED: frozenset[str] = frozenset(
 )
 
 QUESTION = re.compile(QUESTION_PATTERN)
+#: Label of a keyword whose modifier fits none of the 11 strategies (never a wrong strategy).
+OTHER_MODIFIER = "other modifier"
 URL_LIKE = re.compile(r"(https?://|www\.|\.(com|net|org|io|co|de|es)\b|/)")
 #: Modifiers that make a keyword a poor collection page (support, account, jobs, media).
 NOT_A_COLLECTION = re.compile(

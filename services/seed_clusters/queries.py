@@ -24,9 +24,12 @@ CLUSTER_COLUMNS = [
 ]
 
 
-def list_clusters(engine: Engine, project_id: Any) -> pd.DataFrame:
+def list_clusters(engine: Engine, project_id: Any, *, archived: bool = False) -> pd.DataFrame:
     """Clusters of a project, newest first, with page counts, total search volume
-    (searches/month, summed over pages) and cost (USD, from APIUsage)."""
+    (searches/month, summed over the cluster's pages) and cost (USD, from APIUsage).
+
+    ``archived`` False lists the live clusters, True the archived ones.
+    """
     with session_scope(engine) as s:
         page_stats = (
             select(
@@ -57,12 +60,67 @@ def list_clusters(engine: Engine, project_id: Any) -> pd.DataFrame:
             )
             .outerjoin(page_stats, page_stats.c.cluster_id == KeywordCluster.id)
             .outerjoin(cost, cost.c.cluster_id == KeywordCluster.id)
-            .where(KeywordCluster.project_id == as_uuid(project_id))
+            .where(
+                KeywordCluster.project_id == as_uuid(project_id),
+                KeywordCluster.archived_at.is_not(None)
+                if archived
+                else KeywordCluster.archived_at.is_(None),
+            )
             .order_by(KeywordCluster.created_at.desc())
         ).all()
     df = pd.DataFrame([tuple(r) for r in rows], columns=CLUSTER_COLUMNS)
     df["id"] = df["id"].astype(str)
+    df["total_search_volume"] = df["total_search_volume"].astype("int64")
     return df
+
+
+#: Column names the Clusters page shows (issue 8: human names, not field names).
+CLUSTER_LABELS = {
+    "name": "Cluster",
+    "seed_keyword": "Seed keyword",
+    "status": "Status",
+    "pages": "Pages",
+    "approved_pages": "Approved pages",
+    "total_search_volume": "Search volume (searches/month)",
+    "cost_usd": "Cost (USD)",
+    "created_at": "Created",
+}
+
+
+def project_totals(engine: Engine, project_id: Any) -> dict[str, int]:
+    """Dashboard totals over the live clusters: clusters, pages, approved pages and the
+    search volume of the distinct keywords (a keyword in two clusters counts once;
+    searches/month).
+    """
+    with session_scope(engine) as s:
+        rows = s.execute(
+            select(
+                KeywordCluster.id,
+                ClusterPage.keyword,
+                ClusterPage.search_volume,
+                ClusterPage.is_approved,
+            )
+            .join(ClusterPage, ClusterPage.cluster_id == KeywordCluster.id)
+            .where(
+                KeywordCluster.project_id == as_uuid(project_id),
+                KeywordCluster.archived_at.is_(None),
+            )
+        ).all()
+        n_clusters = s.scalar(
+            select(func.count()).where(
+                KeywordCluster.project_id == as_uuid(project_id),
+                KeywordCluster.archived_at.is_(None),
+            )
+        )
+    volumes: dict[str, int] = {}
+    for _cid, keyword, volume, _approved in rows:
+        volumes[keyword] = max(volumes.get(keyword, 0), int(volume or 0))
+    return {
+        "clusters": int(n_clusters or 0),
+        "pages": len(rows),
+        "approved_pages": sum(1 for r in rows if r[3]),
+        "search_volume": sum(volumes.values()),
+    }
 
 
 def cluster_pages_frame(engine: Engine, cluster_id: Any) -> pd.DataFrame:

@@ -1,15 +1,22 @@
-"""Funnel Stage 3: filter to 8-12 pages, one parent, no near-duplicates, slugs, scores.
+"""Funnel Stage 3: filter to 8-12 pages, one parent, one page per search, paths, scores.
 
 The provider (LLM or offline) judges relevance (keep/drop, reason, confidence 0-1); the
 rules of the spec are then enforced here, deterministically, whatever the provider said:
 
 * exactly one parent: the seed;
-* near-duplicates (same :func:`services.core.text.canonical_key`, or embedding cosine ≥
-  :data:`NEAR_DUPLICATE_COSINE`) keep only the higher-volume variant;
+* keywords that target the same search (:func:`find_same_search`: plural/singular, word
+  order, "a vs b" / "b vs a" / "compare a and b", short forms, embedding cosine ≥
+  :data:`NEAR_DUPLICATE_COSINE` between different wordings) become ONE page: the higher-volume variant is its primary
+  keyword, the others its secondary keywords (never separate, competing pages);
 * volume < 50 or unknown is dropped unless fewer than :data:`RELAX_BELOW` would remain,
   in which case the floor is relaxed and the best remaining candidates fill up to 8;
-* 8-12 kept, ranked by :func:`services.core.scoring.calculate_score`;
-* ``/collections/<slug>`` slugs, unique in the cluster.
+* 8-12 kept: the strongest by search volume × relevance (issue 8: "the strongest real
+  keywords first"), shown in the order of :func:`services.core.scoring.calculate_score`
+  with the project's weights; each page keeps its score parts;
+* a page type and a path by the project's site type (:mod:`services.seed_clusters.site_rules`),
+  unique in the cluster;
+* pre-selected for approval unless it is an idea without search volume or its keyword is
+  already covered by an approved page of the project ("already covered by <url>").
 """
 
 from __future__ import annotations
@@ -19,10 +26,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from services.clustering.variants import same_comparison, variant_groups
 from services.core.errors import ProviderError
-from services.core.scoring import calculate_score
-from services.core.slugs import collection_slug
-from services.core.text import canonical_key, normalize_keyword
+from services.core.scoring import score_parts
+from services.core.text import FILLER_WORDS, content_tokens, normalize_keyword
 from services.providers.base import (
     Candidate,
     Embedder,
@@ -32,6 +39,7 @@ from services.providers.base import (
     Usage,
 )
 from services.seed_clusters.enrich import VOLUME_FLOOR
+from services.seed_clusters.site_rules import SiteSettings, page_type_of, role_note, suggest_path
 
 MIN_KEEP = 8
 MAX_KEEP = 12
@@ -41,13 +49,23 @@ RELAX_BELOW = 5
 #: as "trail running shoes for women" / "womens trail running shoe" (≥ 0.93) versus
 #: "trail running shoes" / "trail running shoes for women" (≈ 0.85, distinct pages).
 NEAR_DUPLICATE_COSINE = 0.93
+#: Cosine at which two compared parts name the same thing ("amex platinum" / "american
+#: express platinum"); parts of a comparison are short names, closer than whole keywords.
+SAME_PART_COSINE = 0.8
 #: Candidates the provider scored below this confidence (0-1) are treated as off-topic.
 MIN_CONFIDENCE = 0.35
+#: Page sources (issue 8): the project's data, DataForSEO Labs, an LLM idea; "seed" for a
+#: seed the data does not hold.
+SOURCES = ("data", "dataforseo", "llm_idea", "seed")
 
 
 @dataclass
 class Suggestion:
-    """One suggested collection page, ready to persist as a ``ClusterPage``."""
+    """One suggested page, ready to persist as a ``ClusterPage``.
+
+    ``search_volume`` is an integer (searches/month) or None; ``url_slug`` is the page's
+    path by the project's site type.
+    """
 
     keyword: str
     role: str
@@ -61,7 +79,14 @@ class Suggestion:
     composite_score: float
     relevance: float  # 0-1 (the provider's confidence)
     low_volume: bool = False
-    source: str = "llm"
+    source: str = "data"  # data | dataforseo | llm_idea | seed
+    page_type: str = "collection"  # collection | article | comparison | landing
+    secondary_keywords: list[str] = field(default_factory=list)
+    score_parts: dict[str, float] = field(
+        default_factory=dict
+    )  # volume/relevance/competition/total
+    preselected: bool = True
+    covered_by: str | None = None  # URL of an approved page that already targets the keyword
 
 
 @dataclass
@@ -75,16 +100,22 @@ class FilterOutcome:
     provider: str = ""
 
 
-def find_near_duplicates(
+def find_same_search(
     keywords: list[str], embedder: Embedder | None, threshold: float = NEAR_DUPLICATE_COSINE
 ) -> list[list[int]]:
-    """Group indices of near-duplicate keywords (canonical key or embedding cosine).
+    """Group indices of keywords that one result page answers.
+
+    Union-find over :func:`services.clustering.variants.variant_groups` (lexical variants,
+    comparisons in any order or wording, implied head nouns, short forms the list spells
+    out), comparisons whose parts match (:func:`services.clustering.variants.same_comparison`,
+    parts compared by embedding cosine ≥ :data:`SAME_PART_COSINE`) and whole-keyword
+    embedding cosine ≥ ``threshold``.
 
     Returns:
-        Groups (lists of indices into ``keywords``) of size ≥ 2; union-find over both
-        signals, so "a ~ b" and "b ~ c" put a, b, c together.
+        Groups (lists of indices into ``keywords``) of size ≥ 2.
     """
-    parent = list(range(len(keywords)))
+    n = len(keywords)
+    parent = list(range(n))
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -95,23 +126,70 @@ def find_near_duplicates(
     def union(i: int, j: int) -> None:
         parent[find(i)] = find(j)
 
-    by_key: dict[str, int] = {}
-    for i, kw in enumerate(keywords):
-        key = canonical_key(kw)
-        if key in by_key:
-            union(i, by_key[key])
+    if n == 0:
+        return []
+    first: dict[int, int] = {}
+    for i, g in enumerate(variant_groups(keywords).tolist()):
+        if g in first:
+            union(i, first[g])
         else:
-            by_key[key] = i
-    if embedder is not None and len(keywords) > 1:
+            first[g] = i
+    similar: Callable[[str, str], bool] | None = None
+    if embedder is not None and n > 1:
         vecs = embedder.embed(keywords)
         sims = vecs @ vecs.T
         ii, jj = np.where(np.triu(sims, k=1) >= threshold)
+        words = [_words(kw) for kw in keywords]
         for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
-            union(i, j)
+            # A keyword that only ADDS words to another is a narrower search with its own
+            # page ("add google analytics to wordpress website" ⊃ "add google analytics to
+            # website"), however close the embedding; a different wording is the same search.
+            if not (words[i] <= words[j] or words[j] <= words[i]):
+                union(i, j)
+
+        def similar(x: str, y: str) -> bool:
+            vx, vy = embedder.embed([x, y])
+            return float(vx @ vy) >= SAME_PART_COSINE
+
+    comparisons = [i for i, kw in enumerate(keywords) if _is_comparison(kw)]
+    for a_pos, i in enumerate(comparisons):
+        for j in comparisons[a_pos + 1 :]:
+            if find(i) != find(j) and same_comparison(keywords[i], keywords[j], similar=similar):
+                union(i, j)
     groups: dict[int, list[int]] = {}
-    for i in range(len(keywords)):
+    for i in range(n):
         groups.setdefault(find(i), []).append(i)
     return [g for g in groups.values() if len(g) > 1]
+
+
+#: Kept for callers of the earlier name.
+find_near_duplicates = find_same_search
+
+
+def _words(keyword: str) -> frozenset[str]:
+    """Content words (singular, no stop or filler words) of a keyword."""
+    return frozenset(t for t in content_tokens(keyword) if t not in FILLER_WORDS)
+
+
+def _is_comparison(keyword: str) -> bool:
+    words = set(keyword.split())
+    return bool(words & {"vs", "versus", "compare", "comparison", "or"})
+
+
+def page_source(candidate: Candidate, in_data: set[str] | None) -> str:
+    """``data`` | ``dataforseo`` | ``llm_idea`` | ``seed`` of a candidate (see :data:`SOURCES`).
+
+    A keyword found in the project's imported data is ``data`` whoever proposed it.
+    """
+    if in_data is not None and candidate.keyword in in_data:
+        return "data"
+    if candidate.source in ("data", "universe"):
+        return "data"
+    if candidate.source == "dataforseo":
+        return "dataforseo"
+    if candidate.source == "seed":
+        return "seed"
+    return "llm_idea"
 
 
 def decide(
@@ -121,6 +199,9 @@ def decide(
     embedder: Embedder | None,
     *,
     volume_known: bool = True,
+    site: SiteSettings | None = None,
+    covered: dict[str, str] | None = None,
+    in_data: set[str] | None = None,
 ) -> tuple[list[Suggestion], list[tuple[str, str]], list[str]]:
     """Apply the Stage 3 rules to the provider's decisions.
 
@@ -128,13 +209,18 @@ def decide(
         seed: the seed keyword (becomes the only parent).
         candidates: enriched Stage 2 candidates.
         decisions: the provider's verdicts (missing ones count as keep, confidence 0.5).
-        embedder: for embedding near-duplicates; None → lexical only.
+        embedder: for embedding same-search tests; None → lexical rules only.
         volume_known: False when Stage 2 had no volume data (the floor cannot apply).
+        site: site type, URL pattern and score weights (default: Shopify, spec weights).
+        covered: keyword → URL of an approved page of the project that already targets it.
+        in_data: keywords present in the project's imported data (for ``source``).
 
     Returns:
-        (suggestions sorted parent first then by composite score, dropped (keyword, reason),
-        warnings).
+        (suggestions parent first then by composite score, dropped (keyword, reason) — merged
+        variants included with the page they joined —, warnings).
     """
+    site = site or SiteSettings()
+    covered = covered or {}
     seed = normalize_keyword(seed)
     by_kw = {normalize_keyword(d.keyword): d for d in decisions}
     warnings: list[str] = []
@@ -144,23 +230,28 @@ def decide(
         d = by_kw.get(c.keyword)
         return 1.0 if c.keyword == seed else (d.confidence if d else 0.5)
 
-    # 1. Near-duplicates: keep the higher-volume variant (the seed always wins its group).
+    # 1. Same search → one page: the higher-volume variant (the seed always wins its group)
+    #    is the primary keyword, the others its secondary keywords.
     pool = list(candidates)
+    if not any(c.keyword == seed for c in pool):
+        pool.insert(0, Candidate(keyword=seed, expansion_strategy="attribute", role_hint="parent"))
+    secondaries: dict[str, list[str]] = {}
     losers: set[int] = set()
-    for group in find_near_duplicates([c.keyword for c in pool], embedder):
+    for group in find_same_search([c.keyword for c in pool], embedder):
         best = max(
             group,
             key=lambda i: (pool[i].keyword == seed, pool[i].search_volume or -1, conf(pool[i])),
         )
-        for i in group:
-            if i != best:
-                losers.add(i)
-                dropped.append(
-                    (
-                        pool[i].keyword,
-                        f"near-duplicate of '{pool[best].keyword}' (cannibalization risk)",
-                    )
+        rest = sorted((i for i in group if i != best), key=lambda i: -(pool[i].search_volume or -1))
+        secondaries[pool[best].keyword] = [pool[i].keyword for i in rest]
+        for i in rest:
+            losers.add(i)
+            dropped.append(
+                (
+                    pool[i].keyword,
+                    f"near-duplicate of '{pool[best].keyword}' (same search): kept as its secondary keyword",
                 )
+            )
     pool = [c for i, c in enumerate(pool) if i not in losers]
 
     # 2. The provider's verdict (off-topic / explicit drops); the seed is never dropped.
@@ -182,65 +273,85 @@ def decide(
     passing = [c for c in children if over_floor(c)]
     relaxed = len(passing) < RELAX_BELOW
     if relaxed:
-        if volume_known:
+        if volume_known and children:
             warnings.append(
-                f"Only {len(passing)} candidates reach {VOLUME_FLOOR} searches/month; the volume "
-                "floor was relaxed and low-volume pages are marked."
+                f"Only {len(passing)} of the {len(children)} candidates reach {VOLUME_FLOOR} "
+                "searches/month; the volume floor was relaxed and low-volume pages are marked."
             )
         chosen = children
     else:
         chosen = passing
         for c in children:
             if not over_floor(c):
-                dropped.append(
-                    (
-                        c.keyword,
-                        f"search volume {c.search_volume if c.search_volume is not None else 'unknown'} < {VOLUME_FLOOR}",
-                    )
-                )
+                vol = c.search_volume if c.search_volume is not None else "unknown"
+                dropped.append((c.keyword, f"search volume {vol} < {VOLUME_FLOOR}"))
 
-    def score(c: Candidate) -> float:
-        return calculate_score(c.search_volume, conf(c), c.competition)
+    def parts(c: Candidate) -> dict[str, float]:
+        return score_parts(c.search_volume, conf(c), c.competition, site.weights)
+
+    def score(c: Candidate) -> tuple[float, float]:
+        """Keep order: search volume × relevance (the strongest real keywords first, issue
+        8), then the composite score; with no volume at all, the composite score alone."""
+        return ((c.search_volume or 0) * conf(c), parts(c)["total"])
 
     chosen.sort(key=score, reverse=True)
     # 4. 8-12 pages in total (parent + 7-11 children). Top up from provider rejects only when
-    #    the floor is relaxed; never re-admit a near-duplicate.
+    #    the floor is relaxed; never re-admit a same-search variant.
     if relaxed and len(chosen) < MIN_KEEP - 1:
         extra = sorted(rejected, key=score, reverse=True)[: MIN_KEEP - 1 - len(chosen)]
         chosen.extend(extra)
         dropped[:] = [d for d in dropped if d[0] not in {c.keyword for c in extra}]
     for c in chosen[MAX_KEEP - 1 :]:
-        dropped.append((c.keyword, "lower composite score than the 12 kept pages"))
-    chosen = chosen[: MAX_KEEP - 1]
-    if len(chosen) + 1 < MIN_KEEP:
-        warnings.append(
-            f"Only {len(chosen) + 1} pages qualify (8-12 wanted): the seed has few distinct, "
-            "searched variants."
+        dropped.append(
+            (c.keyword, f"lower search volume × relevance than the {MAX_KEEP} kept pages")
         )
+    chosen = chosen[: MAX_KEEP - 1]
+    chosen.sort(key=lambda c: (parts(c)["total"], c.search_volume or 0), reverse=True)
 
-    parent = next((c for c in candidates if c.keyword == seed), None)
-    if parent is None:  # Stage 1 guarantees it; keep Stage 3 total anyway.
-        parent = Candidate(keyword=seed, expansion_strategy="attribute", role_hint="parent")
+    parent = next(c for c in pool if c.keyword == seed)
     taken: set[str] = set()
     suggestions = []
     for c in [parent, *chosen]:
         d = by_kw.get(c.keyword)
         is_parent = c.keyword == seed
+        ptype = page_type_of(c.keyword, c.estimated_intent, site.site_type)
+        if is_parent and ptype == "landing":
+            ptype = "collection"  # the hub lists its children
+        source = page_source(c, in_data)
+        volume = int(c.search_volume) if c.search_volume is not None else None
+        cover = next(
+            (covered[k] for k in [c.keyword, *secondaries.get(c.keyword, [])] if k in covered),
+            None,
+        )
+        reasoning = (d.reason if d and d.reason else c.rationale) or ""
+        note = "" if is_parent else role_note(ptype, seed, site)
+        if note:
+            reasoning = f"{reasoning} {note}".strip()
+        if cover:
+            reasoning = f"Already covered by {cover}. {reasoning}".strip()
+        sp = parts(c)
         suggestions.append(
             Suggestion(
                 keyword=c.keyword,
                 role="parent" if is_parent else "child",
-                url_slug=collection_slug(c.keyword, taken),
+                url_slug=suggest_path(
+                    c.keyword, ptype, site, parent_keyword=None if is_parent else seed, taken=taken
+                ),
                 expansion_strategy=c.expansion_strategy,
-                reasoning=(d.reason if d and d.reason else c.rationale) or "",
-                search_volume=c.search_volume,
+                reasoning=reasoning,
+                search_volume=volume,
                 cpc=c.cpc,
                 competition=c.competition,
                 competition_level=c.competition_level,
-                composite_score=score(c),
+                composite_score=sp["total"],
                 relevance=conf(c),
                 low_volume=not over_floor(c),
-                source=c.source,
+                source=source,
+                page_type=ptype,
+                secondary_keywords=secondaries.get(c.keyword, []),
+                score_parts=sp,
+                preselected=cover is None and not (source == "llm_idea" and volume is None),
+                covered_by=cover,
             )
         )
     return suggestions, dropped, warnings
@@ -253,8 +364,13 @@ def run_stage3(
     *,
     fallback: LLMProvider | None = None,
     volume_known: bool = True,
+    site: SiteSettings | None = None,
+    covered: dict[str, str] | None = None,
+    in_data: set[str] | None = None,
 ) -> FilterOutcome:
     """Run the provider's filter, falling back to ``fallback`` on ``ProviderError``.
+
+    ``site``, ``covered`` and ``in_data`` are passed to :func:`decide`.
 
     Raises:
         ProviderError: when the provider fails and there is no fallback.
@@ -278,6 +394,9 @@ def run_stage3(
         result.decisions,
         embedder,
         volume_known=volume_known,
+        site=site,
+        covered=covered,
+        in_data=in_data,
     )
     return FilterOutcome(
         suggestions=suggestions,

@@ -134,6 +134,9 @@ def test_unique_constraint_rejects_a_second_page_at_the_same_url(engine, project
 
 
 def test_approve_without_selection_or_parent_is_refused(engine, cluster_id):
+    with session_scope(engine) as s:  # pages start pre-selected (issue 8): clear them
+        for p in s.scalars(select(ClusterPage)):
+            p.is_approved = False
     with pytest.raises(InvalidInputError, match="at least one"):
         bulk_approve(engine, cluster_id)
     _, table = review_table(engine, cluster_id)

@@ -31,6 +31,11 @@ def _page(name, project_id=None, **state):
     return at.run()
 
 
+def _text(element):
+    """An element's text without the Markdown escapes of ``ui.safe.plain``."""
+    return element.value.replace("\\", "")
+
+
 def _seed_cluster(engine, project_id):
     emb = HashingEmbedder()
     deps = FunnelDeps(
@@ -52,7 +57,7 @@ def test_projects_page_creates_a_project_with_brand_profile(app_context, engine)
     at.text_input[4].input("Salomon, Hoka")
     at.button[0].click().run()
     assert not at.exception
-    assert at.success and "Saved project 'Ridgeline'" in at.success[0].value
+    assert at.success and "Saved project 'Ridgeline'" in _text(at.success[0])
     with session_scope(engine) as s:
         p = s.scalar(select(Project))
         assert p.domain == "ridgeline.example"
@@ -93,7 +98,7 @@ def test_new_cluster_page_generates_offline_cluster(app_context, engine, project
     assert table.iloc[0]["keyword"] == "trail running shoes"
 
 
-def test_cluster_review_page_shows_suggestions_and_refuses_empty_approval(
+def test_cluster_review_page_shows_suggestions_and_approves_the_preselected_pages(
     app_context, engine, project_id
 ):
     result = _seed_cluster(engine, project_id)
@@ -103,7 +108,8 @@ def test_cluster_review_page_shows_suggestions_and_refuses_empty_approval(
     assert f"{len(result.suggestions)} pages" in at.caption[0].value
     approve = next(b for b in at.button if b.label == "Approve selected")
     approve.click().run()
-    assert at.error and "at least one" in at.error[0].value
+    preselected = sum(s.preselected for s in result.suggestions)
+    assert at.success and f"Approved: {preselected} pages created" in _text(at.success[0])
 
 
 def test_clusters_page_lists_clusters_with_volume(app_context, engine, project_id):
@@ -139,8 +145,8 @@ def test_cluster_review_select_all_and_approve(app_context, engine, project_id):
     at.toggle[0].set_value(True).run()
     next(b for b in at.button if b.label == "Approve selected").click().run()
     assert not at.exception
-    assert (
-        at.success and f"Approved: {len(result.suggestions)} pages created" in at.success[0].value
+    assert at.success and f"Approved: {len(result.suggestions)} pages created" in _text(
+        at.success[0]
     )
     assert "status: **approved**" in at.caption[0].value
     with session_scope(engine) as s:

@@ -1,16 +1,18 @@
 """The offline ``LLMProvider``: Stage 1 and Stage 3 with no key and no network.
 
-Stage 1 mines the project's imported keyword universe for real keywords that contain the
-seed's head terms (plural- and order-insensitive), labels each with the strategy its
-modifier belongs to (:mod:`services.seed_clusters.modifiers`, then the embedder for modifiers no
-lexicon knows), prefers real keywords with search volume, keeps the set diverse across
-strategies, and only then invents lexicon keywords whose modifier is semantically close to
-the seed and brand. Stage 3 scores relevance as embedding similarity to the seed and the
-brand profile.
+Stage 1 draws candidates ONLY from keywords that exist in the project's imported data
+(``KeywordMetric`` rows): real variants that carry every head term of the seed (plural- and
+order-insensitive), ranked by search volume × relevance (embedding similarity to the seed),
+with a mild preference for strategies not yet represented. Nothing is invented: with thin data
+Stage 1 returns fewer candidates and the funnel says so. Every real variant that is passed
+over gets a recorded reason (off-topic, competitor brand, navigational, or ranked below the
+kept candidates) in the usage metadata. The brand profile is context for relevance only,
+never keyword text. Stage 3 scores relevance as embedding similarity to the seed and brand.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,18 +23,9 @@ from sqlalchemy import Engine, func, select
 
 from db.models import KeywordMetric
 from db.session import session_scope
-from services.core.scoring import volume_score
-from services.core.text import (
-    STOP_WORDS,
-    canonical_key,
-    content_tokens,
-    normalize_keyword,
-    singularize,
-    tokens,
-)
+from services.clustering.variants import build_context, same_search_key
+from services.core.text import content_tokens, normalize_keyword, singularize, tokens
 from services.providers.base import (
-    EXPANSION_STRATEGIES,
-    BrandProfile,
     Candidate,
     Embedder,
     ExpansionRequest,
@@ -42,34 +35,47 @@ from services.providers.base import (
     FilterResult,
     Usage,
 )
-from services.seed_clusters.modifiers import (
-    GENERIC_MODIFIERS,
-    MODIFIER_TEMPLATES,
-    NOT_A_COLLECTION,
-    NOT_INVENTED,
-    QUESTION,
-    STRATEGY_LEXICONS,
-    STRATEGY_TEMPLATES,
-    URL_LIKE,
-    estimate_intent,
-    strategy_of,
-)
+from services.seed_clusters.modifiers import OTHER_MODIFIER, URL_LIKE, estimate_intent, strategy_of
 
-#: Pool of real keywords embedded per seed (pre-ranked by volume and intent); bounds the
-#: Stage 1 cost to a few hundred strings whatever the universe size.
-MINING_POOL = 120
-#: At most this many candidates of one strategy in the first selection pass (diversity).
-PER_STRATEGY_CAP = 4
+#: Real keywords embedded per seed (the highest-volume matches); bounds the Stage 1 cost to a
+#: few hundred strings whatever the universe size.
+MINING_POOL = 150
 #: Real keywords below this cosine to the seed are off-topic (e.g. other languages, brands).
 MIN_SEED_SIMILARITY = 0.45
-MAX_WORDS = 8
-#: Lexicon modifiers (no keyword data): minimum cosine of modifier to seed. Measured with
-#: all-MiniLM-L6-v2: plausible pairs score 0.27-0.55 ("leather"/"handbags" 0.49,
-#: "marathon"/"trail running shoes" 0.49), implausible ones 0.03-0.20 ("marathon"/"handbags"
-#: 0.18, "ecommerce"/"handbags" 0.11).
-SPECIFIC_FIT = 0.28
-GENERIC_FIT = 0.2
-GENERIC_BONUS = 0.08
+MAX_WORDS = 10
+#: Soft diversity: each candidate already kept with the same strategy multiplies a
+#: candidate's volume × relevance by this factor while ranking (so a 4th "comparison" page
+#: needs ~1.5× the volume of a first page of another strategy; nothing is capped).
+DIVERSITY_FACTOR = 0.9
+#: Navigational / account / piracy / job cues: such keywords are not pages we build.
+NAVIGATIONAL = re.compile(
+    r"\b(login|log in|sign in|signin|sign up|signup|admin|dashboard|reddit|youtube|wiki|"
+    r"jobs?|salary|careers?|crack|nulled|torrent|phone number|customer service|"
+    r"my account)\b"
+)
+#: Function words that are no modifier (the strategy of "what are payday loans" is read
+#: from what is left: "what").
+_FUNCTION_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "for",
+        "to",
+        "in",
+        "on",
+        "and",
+        "my",
+        "your",
+        "our",
+        "is",
+        "are",
+        "be",
+        "by",
+        "with",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -81,18 +87,23 @@ class _UniverseRow:
 
 
 class _UniverseCache:
-    """Tokenised keyword universe per project, rebuilt when the project's data changes."""
+    """Tokenised keyword universe per project, rebuilt when the project's data changes.
+
+    Only imported rows count as the project's data: DataForSEO cache rows
+    (``source='dataforseo'``) are look-ups, not the user's export.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._data: dict[Any, tuple[tuple[int, Any], list[_UniverseRow]]] = {}
 
     def get(self, engine: Engine, project_id: Any) -> list[_UniverseRow]:
+        imported = (KeywordMetric.project_id == project_id) & (KeywordMetric.source != "dataforseo")
         with session_scope(engine) as s:
             stamp = tuple(
                 s.execute(
                     select(func.count(KeywordMetric.id), func.max(KeywordMetric.fetched_at)).where(
-                        KeywordMetric.project_id == project_id
+                        imported
                     )
                 ).one()
             )
@@ -103,7 +114,7 @@ class _UniverseCache:
             rows = s.execute(
                 select(
                     KeywordMetric.keyword, KeywordMetric.search_volume, KeywordMetric.intent
-                ).where(KeywordMetric.project_id == project_id)
+                ).where(imported)
             ).all()
         universe = [
             _UniverseRow(kw, int(vol or 0), (intent or "").lower(), frozenset(content_tokens(kw)))
@@ -115,33 +126,79 @@ class _UniverseCache:
 
 
 _UNIVERSES = _UniverseCache()
-_PROTOTYPES: dict[str, np.ndarray] = {}
-_PROTOTYPES_LOCK = threading.Lock()
+
+
+def universe_rows(engine: Engine, project_id: Any) -> list[tuple[str, int]]:
+    """(keyword, search volume) of every imported keyword of a project (cached per data stamp)."""
+    return [(r.keyword, r.volume) for r in _UNIVERSES.get(engine, project_id)]
 
 
 def _is_latin(text: str) -> bool:
     return all(ord(ch) < 0x250 or ch.isspace() for ch in text)
 
 
-def _collection_worthy(row: _UniverseRow, competitors: tuple[str, ...]) -> bool:
-    """Whether a real keyword can be the primary keyword of a collection page."""
-    kw = row.keyword
-    if URL_LIKE.search(kw) or QUESTION.search(kw) or NOT_A_COLLECTION.search(kw):
-        return False
-    if len(kw.split()) > MAX_WORDS or not _is_latin(kw):
-        return False
-    if row.intent and row.intent.split(",") == ["navigational"]:
-        return False
-    lowered = f" {kw} "
+def exclusion_reason(keyword: str, intent: str, competitors: tuple[str, ...]) -> str | None:
+    """Why a real keyword cannot be a page of the cluster (None when it can).
+
+    Reasons: navigational (URL, log-in, account, job or piracy cues, or a keyword whose only
+    intent label is navigational), competitor brand (a competitor's name without a
+    comparison cue), off-topic (another script, more than :data:`MAX_WORDS` words).
+    """
+    if URL_LIKE.search(keyword) or NAVIGATIONAL.search(keyword):
+        return "navigational (a URL, log-in, account or support query)"
+    if intent and intent.split(",") == ["navigational"]:
+        return "navigational (the data's only intent label)"
+    if not _is_latin(keyword):
+        return "off-topic (another script)"
+    if len(keyword.split()) > MAX_WORDS:
+        return f"off-topic (more than {MAX_WORDS} words)"
+    words = keyword.split()
+    lowered = f" {keyword} "
     for comp in competitors:
         comp = normalize_keyword(comp)
         if (
             comp
             and f" {comp} " in lowered
-            and not any(w in kw.split() for w in ("vs", "versus", "alternative", "alternatives"))
+            and not any(w in words for w in ("vs", "versus", "alternative", "alternatives"))
         ):
-            return False  # a competitor's brand query, not our page
-    return True
+            return f"competitor brand ({comp})"
+    return None
+
+
+def _implied_head_matches(
+    seed: str, seed_set: frozenset[str], near: list[_UniverseRow]
+) -> set[str]:
+    """Keywords missing one seed word that the data shows is implied by their head noun.
+
+    "amex travel cards" carries "best travel credit cards" when the data holds "amex travel
+    credit cards" and uses "credit card" as a head after several words
+    (:func:`services.clustering.variants.build_context`, the implied-head rule shared with
+    list clustering). The context is built from ``near`` only (keywords with the seed's
+    head noun and at most one seed word missing), so it costs little on large imports.
+    """
+    missing_one = [r for r in near if len(seed_set - r.toks) == 1]
+    if not missing_one:
+        return set()
+    context = build_context([r.keyword for r in near])
+    wanted = set(same_search_key(seed, context).split())
+    out = set()
+    for row in missing_one:
+        key = same_search_key(row.keyword, context)
+        if not key.startswith("cmp:") and wanted <= set(key.split()):
+            out.add(row.keyword)
+    return out
+
+
+def modifier_words(keyword: str, seed_set: frozenset[str]) -> list[str]:
+    """The words of ``keyword`` that qualify the seed (seed words and function words out)."""
+    return [
+        t for t in tokens(keyword) if t not in _FUNCTION_WORDS and singularize(t) not in seed_set
+    ]
+
+
+def label_strategy(modifiers: list[str]) -> str:
+    """The strategy whose lexicon knows one of the modifier words, else "other modifier"."""
+    return strategy_of(modifiers) or OTHER_MODIFIER
 
 
 class OfflineLLMProvider:
@@ -158,78 +215,43 @@ class OfflineLLMProvider:
         self.engine = engine
         self._embedder_factory = embedder_factory
 
-    # ----------------------------------------------------------------- helpers
     @property
     def embedder(self) -> Embedder:
         return self._embedder_factory()
 
-    def _strategy_prototypes(self) -> np.ndarray:
-        """One unit vector per strategy: the mean embedding of its lexicon (once per embedder
-        and process; providers are rebuilt per page run, the lexicons never change)."""
-        embedder = self.embedder
-        with _PROTOTYPES_LOCK:
-            cached = _PROTOTYPES.get(embedder.name)
-        if cached is not None:
-            return cached
-        rows = []
-        for strategy in EXPANSION_STRATEGIES:
-            mean = embedder.embed(list(STRATEGY_LEXICONS[strategy])).mean(axis=0)
-            rows.append(mean / (np.linalg.norm(mean) or 1.0))
-        vecs = np.vstack(rows).astype(np.float32)
-        with _PROTOTYPES_LOCK:
-            _PROTOTYPES[embedder.name] = vecs
-        return vecs
-
-    def _label(self, modifiers: list[str], modifier_vec: np.ndarray | None) -> str:
-        strategy = strategy_of(modifiers)
-        if strategy:
-            return strategy
-        if modifier_vec is not None:
-            sims = self._strategy_prototypes() @ modifier_vec
-            return EXPANSION_STRATEGIES[int(np.argmax(sims))]
-        return "attribute"
-
     # ----------------------------------------------------------------- Stage 1
     def expand(self, request: ExpansionRequest) -> ExpansionResult:
-        """15-20 candidates: real keywords from the project's data first, then lexicon ones.
+        """Up to ``max_candidates`` real keywords from the project's data (none invented).
 
         Returns:
-            :class:`ExpansionResult` (the seed first, role_hint "parent") and one zero-cost
-            ``Usage``.
+            :class:`ExpansionResult`: the seed first (role_hint "parent"), then real keywords
+            (``source="data"``), best first; same-search variants of a kept keyword follow it
+            so Stage 3 can make them its secondary keywords. One zero-cost ``Usage`` whose
+            metadata carries ``matching`` (real keywords with every head term),
+            ``passed_over`` (keyword → reason) and ``from_keyword_data``.
         """
         seed = normalize_keyword(request.seed)
-        target = request.max_candidates - 1  # children wanted besides the seed
-        minimum = request.min_candidates - 1
-        seed_toks = content_tokens(seed)
-        seed_set = frozenset(seed_toks)
+        seed_set = frozenset(content_tokens(seed))
+        ranked, passed = (
+            self._mine_universe(request, seed, seed_set) if request.project_id else ([], {})
+        )
+        target = request.max_candidates - 1  # distinct searches wanted besides the seed
         out: list[Candidate] = []
-        used_keys = {canonical_key(seed)}
-
-        real = self._mine_universe(request, seed, seed_set) if request.project_id else []
-        per_strategy: dict[str, int] = {}
-        leftovers: list[Candidate] = []
-        for cand in real:
-            key = canonical_key(cand.keyword)
-            if key in used_keys:
-                continue
-            if per_strategy.get(cand.expansion_strategy, 0) >= PER_STRATEGY_CAP:
-                leftovers.append(cand)
-                continue
-            used_keys.add(key)
-            per_strategy[cand.expansion_strategy] = per_strategy.get(cand.expansion_strategy, 0) + 1
-            out.append(cand)
-            if len(out) >= target:
-                break
-        for cand in leftovers:
-            if len(out) >= target:
-                break
-            key = canonical_key(cand.keyword)
-            if key not in used_keys:
-                used_keys.add(key)
+        seed_key = same_search_key(seed)
+        keys: dict[str, int] = {seed_key: 0}
+        for cand in ranked:
+            key = same_search_key(cand.keyword)
+            if key in keys:  # a variant of a kept search: carried along, merged in Stage 3
                 out.append(cand)
-        if len(out) < minimum + 2:  # leave room: Stage 3 drops near-duplicates
-            want = max(minimum, min(target, minimum + 2)) - len(out)
-            out.extend(self._invent(seed, request.brand, want, used_keys))
+                continue
+            if len(keys) - 1 >= target:
+                passed.setdefault(
+                    cand.keyword,
+                    f"ranked below the {target} kept candidates (search volume × relevance)",
+                )
+                continue
+            keys[key] = len(keys)
+            out.append(cand)
         seed_cand = Candidate(
             keyword=seed,
             expansion_strategy="attribute",
@@ -241,174 +263,101 @@ class OfflineLLMProvider:
         usage = Usage(
             provider=self.name,
             endpoint="stage1.expand",
-            metadata={"from_keyword_data": sum(c.source == "universe" for c in out)},
+            metadata={
+                "from_keyword_data": len(out),
+                "matching": len(ranked)
+                + sum(1 for r in passed.values() if not r.startswith("ranked")),
+                "passed_over": passed,
+            },
         )
         return ExpansionResult(candidates=[seed_cand, *out], usage=[usage])
 
     def _mine_universe(
         self, request: ExpansionRequest, seed: str, seed_set: frozenset[str]
-    ) -> list[Candidate]:
-        """Real keywords containing the seed's head terms, ranked, labelled by strategy."""
+    ) -> tuple[list[Candidate], dict[str, str]]:
+        """Real keywords containing the seed's head terms, ranked, labelled by strategy.
+
+        Returns:
+            (candidates best first, passed-over keyword → reason).
+        """
+        passed: dict[str, str] = {}
         if not seed_set:
-            return []
+            return [], passed
         universe = _UNIVERSES.get(self.engine, request.project_id)
         head = content_tokens(seed)[-1]
-        full, partial = [], []
-        for row in universe:
-            if row.keyword == seed or not _collection_worthy(row, request.brand.competitors):
-                continue
-            if seed_set <= row.toks:
-                full.append(row)
-            elif len(seed_set) >= 4 and head in row.toks and len(seed_set - row.toks) == 1:
+        near = [
+            row
+            for row in universe
+            if row.keyword != seed and head in row.toks and len(seed_set - row.toks) <= 1
+        ]
+        implied = _implied_head_matches(seed, seed_set, near)
+        full: list[_UniverseRow] = []
+        partial: list[_UniverseRow] = []
+        for row in near:
+            if seed_set <= row.toks or row.keyword in implied:
+                bucket = full
+            elif len(seed_set) >= 4:
                 # Long seeds only, one qualifier missing: "waterproof trail running shoes for
                 # women" may use "trail running shoes for women"; "trail running shoes" never
                 # borrows its sibling "road running shoes".
-                partial.append(row)
-
-        def prior(row: _UniverseRow) -> float:
-            intent = row.intent or estimate_intent(row.keyword)
-            bonus = 6.0 if ("commercial" in intent or "transactional" in intent) else 0.0
-            bonus -= 3.0 if intent == "informational" else 0.0
-            return volume_score(row.volume) + bonus - 1.5 * max(0, len(row.keyword.split()) - 4)
-
-        pool = sorted(full, key=prior, reverse=True)[:MINING_POOL]
-        if len(pool) < MINING_POOL // 2:
-            pool += sorted(partial, key=prior, reverse=True)[: MINING_POOL - len(pool)]
-        if not pool:
-            return []
-        modifiers = [
-            [t for t in tokens(r.keyword) if t not in STOP_WORDS and singularize(t) not in seed_set]
-            for r in pool
-        ]
-        texts = [
-            seed,
-            *[r.keyword for r in pool],
-            *[" ".join(m) or r.keyword for m, r in zip(modifiers, pool, strict=True)],
-        ]
-        vecs = self.embedder.embed(texts)
-        seed_vec = vecs[0]
-        kw_vecs = vecs[1 : 1 + len(pool)]
-        mod_vecs = vecs[1 + len(pool) :]
-        sims = kw_vecs @ seed_vec
-        ranked = []
-        for row, mods, sim, mvec in zip(pool, modifiers, sims.tolist(), mod_vecs, strict=True):
-            if sim < MIN_SEED_SIMILARITY:
+                bucket = partial
+            else:
                 continue
-            strategy = self._label(mods, mvec)
+            reason = exclusion_reason(row.keyword, row.intent, request.brand.competitors)
+            if reason:
+                passed[row.keyword] = reason
+                continue
+            bucket.append(row)
+        by_volume = sorted(full, key=lambda r: (-r.volume, r.keyword))
+        pool = by_volume[:MINING_POOL]
+        for row in by_volume[MINING_POOL:]:
+            passed[row.keyword] = f"lower search volume than the {MINING_POOL} real variants ranked"
+        if len(pool) < MINING_POOL // 2:
+            pool += sorted(partial, key=lambda r: (-r.volume, r.keyword))[: MINING_POOL - len(pool)]
+        if not pool:
+            return [], passed
+        vecs = self.embedder.embed([seed, *[r.keyword for r in pool]])
+        sims = (vecs[1:] @ vecs[0]).tolist()
+        scored = []
+        for row, sim in zip(pool, sims, strict=True):
+            if sim < MIN_SEED_SIMILARITY:
+                passed[row.keyword] = f"off-topic (similarity to the seed {sim:.2f})"
+                continue
+            relevance = max(_relevance(sim), 0.05)
+            scored.append((row, relevance, label_strategy(modifier_words(row.keyword, seed_set))))
+        # Greedy pick by volume × relevance, softly discounting strategies already taken.
+        taken: dict[str, int] = {}
+        remaining = list(scored)
+        ranked: list[Candidate] = []
+        while remaining:
+            best = max(
+                range(len(remaining)),
+                key=lambda i: (
+                    max(remaining[i][0].volume, 1)
+                    * remaining[i][1]
+                    * DIVERSITY_FACTOR ** taken.get(remaining[i][2], 0),
+                    remaining[i][0].volume,
+                ),
+            )
+            row, relevance, strategy = remaining.pop(best)
+            taken[strategy] = taken.get(strategy, 0) + 1
             intent = (row.intent.split(",")[0] if row.intent else "") or estimate_intent(
                 row.keyword
             )
-            score = prior(row) + 40.0 * sim
-            rationale = (
-                f"Real keyword from your keyword data: {row.volume:,} searches/month; "
-                f"'{' '.join(mods) or row.keyword}' is a {strategy} modifier of the seed."
-            )
+            mods = " ".join(modifier_words(row.keyword, seed_set)) or row.keyword
             ranked.append(
-                (
-                    score,
-                    Candidate(
-                        keyword=row.keyword,
-                        expansion_strategy=strategy,
-                        rationale=rationale,
-                        estimated_intent=intent,
-                        source="universe",
-                    ),
-                )
-            )
-        ranked.sort(key=lambda pair: pair[0], reverse=True)
-        return [c for _, c in ranked]
-
-    def _invent(
-        self, seed: str, brand: BrandProfile, want: int, used_keys: set[str]
-    ) -> list[Candidate]:
-        """Lexicon candidates whose modifier plausibly qualifies the seed.
-
-        Fit = cosine between the modifier alone and the seed. Broadly applicable modifiers
-        (:data:`services.seed_clusters.modifiers.GENERIC_MODIFIERS`: women, cheap, gift, beginners…) need
-        :data:`GENERIC_FIT`; domain-specific ones (marathon, gutenberg, crossbody…) need
-        :data:`SPECIFIC_FIT`, so "leather handbags" does not get "marathon" pages. Modifiers
-        repeating a seed word are skipped. Picks round-robin over the strategies; only when
-        too few modifiers fit are the best of the rest used, so Stage 1 still returns 15.
-        """
-        if want <= 0:
-            return []
-        seed_words = set(content_tokens(seed))
-        seed_strategy = strategy_of(content_tokens(seed))  # "leather handbags" → material/type
-        options: list[tuple[str, str, str]] = []  # (strategy, modifier, keyword)
-        for strategy in EXPANSION_STRATEGIES:
-            if strategy == seed_strategy and strategy != "demographic":
-                continue  # no "rubber leather handbags": the seed already fixes this dimension
-            for modifier in STRATEGY_LEXICONS[strategy]:
-                if modifier in NOT_INVENTED or modifier.isdigit():
-                    continue
-                if seed_words & set(content_tokens(modifier)):
-                    continue
-                template = MODIFIER_TEMPLATES.get(modifier, STRATEGY_TEMPLATES[strategy])
-                options.append((strategy, modifier, template.format(m=modifier, s=seed)))
-        if brand.competitors:
-            rival = normalize_keyword(brand.competitors[0])
-            options.append(("comparison/intent", rival, f"{rival} {seed} alternatives"))
-        persona = _persona_phrase(brand.primary_persona)
-        if persona and not seed_words & set(content_tokens(persona)):
-            options.append(("demographic", persona, f"{seed} for {persona}"))
-        if brand.price_point:
-            word = brand.price_point.split()[0].lower()
-            options.append(("price/value", word, f"{word} {seed}"))
-        vecs = self.embedder.embed([seed, *[m for _, m, _ in options]])
-        fit = vecs[1:] @ vecs[0]
-        ranked = sorted(
-            range(len(options)),
-            key=lambda i: fit[i] + (GENERIC_BONUS if options[i][1] in GENERIC_MODIFIERS else 0.0),
-            reverse=True,
-        )
-
-        def fits(i: int) -> bool:
-            floor = GENERIC_FIT if options[i][1] in GENERIC_MODIFIERS else SPECIFIC_FIT
-            return bool(fit[i] >= floor)
-
-        picked: list[Candidate] = []
-        per_strategy: dict[str, int] = {}
-
-        def take(strategy: str, kw: str, cap: int) -> bool:
-            kw = normalize_keyword(kw)
-            key = canonical_key(kw)
-            if key in used_keys or per_strategy.get(strategy, 0) >= cap:
-                return False
-            used_keys.add(key)
-            per_strategy[strategy] = per_strategy.get(strategy, 0) + 1
-            picked.append(
                 Candidate(
-                    keyword=kw,
+                    keyword=row.keyword,
                     expansion_strategy=strategy,
                     rationale=(
-                        f"Suggested {strategy} angle (not in your keyword data; check its "
-                        "search volume before building)."
+                        f"Real keyword from your keyword data: {row.volume:,} searches/month; "
+                        f"'{mods}' is {'an' if strategy[0] in 'aeiou' else 'a'} {strategy} of the seed."
                     ),
-                    estimated_intent=estimate_intent(kw),
-                    source="lexicon",
+                    estimated_intent=intent,
+                    source="data",
                 )
             )
-            return len(picked) >= want
-
-        good = [i for i in ranked if fits(i)]
-        for cap in (1, 2, 3):
-            for idx in good:
-                if take(options[idx][0], options[idx][2], cap):
-                    return picked
-        # Too few single modifiers fit: combine fitting ones ("cheap … for women") before
-        # falling back to modifiers that fit poorly.
-        prefixes = [i for i in good if options[i][2].endswith(seed)][:6]
-        suffixes = [i for i in good if options[i][2].startswith(f"{seed} for ")][:4]
-        for p in prefixes:
-            for q in suffixes:
-                if options[p][0] != options[q][0] and take(
-                    options[p][0], f"{options[p][1]} {options[q][2]}", 3
-                ):
-                    return picked
-        for idx in ranked:
-            if not fits(idx) and take(options[idx][0], options[idx][2], 3):
-                return picked
-        return picked
+        return ranked, passed
 
     # ----------------------------------------------------------------- Stage 3
     def filter(self, request: FilterRequest) -> FilterResult:
@@ -419,8 +368,7 @@ class OfflineLLMProvider:
         composite score is decided by search volume and competition, not by closeness to
         the seed wording (which would favour near-duplicates of the parent).
         confidence = 0.8·seed part + 0.2·brand part (seed part alone without brand products
-        or persona). Informational keywords are discounted ×0.8 (a collection page serves
-        commercial/transactional intent).
+        or persona). Informational keywords are not discounted: they become article pages.
         """
         seed = normalize_keyword(request.seed)
         keywords = [c.keyword for c in request.candidates]
@@ -435,8 +383,6 @@ class OfflineLLMProvider:
             conf = s_part
             if brand_sim is not None:
                 conf = 0.8 * s_part + 0.2 * _relevance(float(brand_sim[i]))
-            if cand.estimated_intent == "informational":
-                conf *= 0.8
             is_seed = cand.keyword == seed
             vol = (
                 f"{cand.search_volume:,} searches/month"
@@ -473,32 +419,3 @@ def _relevance(cos: float) -> float:
     """Confidence 0-1 from a cosine: 0 at :data:`OFF_TOPIC_COSINE`, 1 from
     :data:`ON_TOPIC_COSINE` up, linear in between."""
     return float(np.clip((cos - OFF_TOPIC_COSINE) / (ON_TOPIC_COSINE - OFF_TOPIC_COSINE), 0.0, 1.0))
-
-
-def _persona_phrase(persona: str) -> str:
-    """Short audience noun phrase from a persona sentence ("small business owners ...")."""
-    words = []
-    for w in normalize_keyword(persona).split():
-        if w in {
-            "who",
-            "that",
-            "with",
-            "building",
-            "looking",
-            "wanting",
-            "need",
-            "needing",
-            "and",
-            "on",
-            "in",
-            "for",
-            "at",
-            "to",
-            "of",
-            "training",
-            "buying",
-            "running",
-        }:
-            break
-        words.append(w)
-    return " ".join(words[:3]) if len(words) > 0 else ""

@@ -39,11 +39,12 @@ def test_to_decisions_cleans_edits():
     edited = original.copy()
     edited["approve"] = [True, True, False]
     edited.loc[1, "keyword"] = "  Waterproof Trail Running SHOES "
-    edited.loc[2, "url_slug"] = "Budget Trail Shoes"
+    edited.loc[2, "url_slug"] = "/collections/budget-trail-shoes"
     decisions = to_decisions(original, edited)
     assert [d.approve for d in decisions] == [True, True, False]
     assert decisions[1].keyword == "waterproof trail running shoes"
-    assert decisions[2].url_slug == "/collections/budget-trail-shoes"
+    assert decisions[2].url_slug == "/collections/budget-trail-shoes"  # kept as typed
+    assert decisions[2].slug_typed
 
 
 @pytest.mark.parametrize(
@@ -52,6 +53,7 @@ def test_to_decisions_cleans_edits():
         (lambda t: t.assign(approve=True, role="child"), "Exactly one approved parent"),
         (lambda t: t.assign(approve=True, role="parent"), "Exactly one approved parent"),
         (lambda t: t.assign(url_slug="/collections/same"), "unique"),
+        (lambda t: t.assign(url_slug=["/a", "/b", "Budget Trail Shoes"]), "starts with '/'"),
         (lambda t: t.assign(keyword=["", "a", "b"]), "keyword"),
         (lambda t: t.assign(role=["parent", "hub", "child"]), "Role must be"),
         (lambda t: t.iloc[:2], "added or removed"),
