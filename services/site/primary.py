@@ -13,11 +13,16 @@ Flow (``shared/design/primary-keywords-design.md``; issue 9 §3):
    [:data:`COSINE_FLOOR`, :data:`COSINE_CEIL`] to [0, 1]. The floor is the MiniLM cosine of a
    median unrelated keyword pair (0.22, measured in ``services.providers.embeddings``).
 3. **Confidence** — clicks/impressions raise it: ``confidence = relevance + (1 - relevance) ·
-   share``, where ``share`` (0-1) is the keyword's part of the page's Search Console clicks;
-   when the page has no clicks, of its estimated organic traffic (Semrush/Ahrefs); when it has
-   neither, of its impressions; 0 for keywords the page does not rank for. A keyword that brings
-   a page all its traffic therefore has confidence 1; one it does not rank for keeps its
-   relevance. Confidence never goes down.
+   sqrt(share)``, where ``share`` (0-1) is the keyword's part of the page's Search Console
+   clicks; when the page has no clicks, of its estimated organic traffic (Semrush/Ahrefs); when
+   it has neither, of its impressions; 0 for keywords the page does not rank for. A keyword
+   that brings a page all its traffic has confidence 1; one that brings a quarter of it closes
+   half the gap between relevance and 1 (the square root: a page's traffic is spread over many
+   long-tail queries, so a quarter is already a main keyword). A keyword the page does not
+   rank for keeps its relevance; confidence never goes down. Measured on the development
+   rankings sets (``bench/primary_quality.py``), the square root beat the linear share on
+   top-1 and top-5 for all four; a cross-page ownership factor (× the page's part of the
+   keyword's traffic) was tried and was worse on all four.
 4. **Score**: :func:`services.core.scoring.calculate_score` (50 % volume, 35 % confidence,
    15 % competition) — the one formula of the app.
 5. **Assignment**: greedy over all (page, candidate) pairs by score, best first: a pair is
@@ -29,6 +34,7 @@ Flow (``shared/design/primary-keywords-design.md``; issue 9 §3):
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -291,7 +297,7 @@ def relevance_from_cosine(cosine: np.ndarray | float) -> np.ndarray:
 def score_candidate(candidate: Candidate) -> Candidate:
     """Set ``confidence`` (relevance raised by performance share) and the composite score."""
     rel = max(0.0, min(1.0, candidate.relevance))
-    candidate.confidence = rel + (1.0 - rel) * max(0.0, min(1.0, candidate.share))
+    candidate.confidence = rel + (1.0 - rel) * math.sqrt(max(0.0, min(1.0, candidate.share)))
     candidate.score = calculate_score(
         candidate.search_volume, candidate.confidence, candidate.competition
     )

@@ -30,11 +30,11 @@ def _cand(keyword: str, score: float, confidence: float = 0.9, source: str = "ra
     return c
 
 
-def test_confidence_is_raised_by_performance_share_and_never_lowered():
+def test_confidence_is_raised_by_the_square_root_of_the_share_and_never_lowered():
     c = Candidate(keyword="trail shoes", source="rankings", search_volume=1000, share=0.5)
     c.relevance = 0.4
     score_candidate(c)
-    assert c.confidence == pytest.approx(0.4 + 0.6 * 0.5)
+    assert c.confidence == pytest.approx(0.4 + 0.6 * 0.5**0.5)
     assert c.score == calculate_score(1000, c.confidence, None)
     alone = Candidate(keyword="trail shoes", source="universe", search_volume=1000)
     alone.relevance = 0.4
