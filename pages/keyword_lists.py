@@ -2,10 +2,9 @@
 
 import streamlit as st
 
-from services.core.errors import ClusterPlannerError
 from services.keyword_lists import api
-from services.projects.imports import import_keywords
 from ui.frame import page
+from ui.imports import import_widget
 from ui.keyword_lists import clusters_tab, discover_tab, keywords_tab
 
 app, pid = page("Keyword Lists")
@@ -15,19 +14,7 @@ tab_import, tab_discover, tab_list, tab_clusters = st.tabs(
     ["Import", "Discover", "Keywords", "Clusters"]
 )
 with tab_import:
-    upload = st.file_uploader(
-        "Keyword export (Semrush, Ahrefs, Keyword Planner, Search Console)",
-        type=["csv", "tsv", "txt"],
-    )
-    if upload is not None and st.button("Import"):
-        try:
-            report = import_keywords(engine, pid, upload.getvalue(), upload.name)
-            st.success(
-                f"Imported {report.rows_imported:,} keywords ({report.inserted:,} new) "
-                f"from a {report.tool} export."
-            )
-        except ClusterPlannerError as exc:
-            st.error(str(exc))
+    import_widget(app, pid, key="list-import")
 with tab_discover:
     discover_tab(engine, pid)
 view = api.list_view(engine, pid)

@@ -6,10 +6,12 @@ from services.core.errors import ClusterPlannerError
 from services.projects.api import KEEP_SECRET, get_project, save_project
 from services.providers.base import BrandProfile
 from ui.frame import page
+from ui.imports import import_widget
+from ui.safe import plain
 
 app, _ = page("Projects", needs_project=False)
 if flash := st.session_state.pop("flash", None):
-    st.success(flash)
+    st.success(plain(flash))
 
 project_id = st.session_state.get("project_id")
 mode = st.radio(
@@ -83,7 +85,7 @@ if submitted:
             project_id=current.id if current else None,
         )
     except ClusterPlannerError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
     else:
         st.session_state["project_id"] = str(new_id)
         st.session_state["flash"] = f"Saved project '{name}'."
@@ -96,32 +98,4 @@ if project_id:
         "Semrush, Ahrefs, Google Ads Keyword Planner or Search Console exports (CSV/TSV). "
         "The tool is detected from the header; duplicates keep the higher volume."
     )
-    upload = st.file_uploader("Keyword export", type=["csv", "tsv", "txt"])
-    if upload is not None and st.button("Import", type="primary"):
-        from services.projects.imports import import_keywords
-
-        bar = st.progress(0.0, text="Reading file…")
-        try:
-            report = import_keywords(
-                app.engine,
-                project_id,
-                upload.getvalue(),
-                upload.name,
-                progress=lambda f, msg: bar.progress(min(1.0, f), text=msg),
-            )
-        except ClusterPlannerError as exc:
-            st.error(str(exc))
-        else:
-            bar.progress(1.0, text="Done")
-            st.success(
-                f"Imported {report.rows_imported:,} keywords from {report.tool} "
-                f"({report.inserted:,} new, {report.updated:,} updated) in {report.seconds:.2f} s."
-            )
-            st.json(
-                {
-                    "rows read": report.rows_read,
-                    "duplicates merged": report.duplicates_merged,
-                    "skipped": report.skipped,
-                    "skipped reasons": report.skipped_reasons,
-                }
-            )
+    import_widget(app, project_id, key="project-import")

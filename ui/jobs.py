@@ -9,6 +9,7 @@ import streamlit as st
 
 from services.app import jobs
 from services.core.errors import ClusterPlannerError
+from ui.safe import plain
 
 
 def submit(start: Callable[[], Any]) -> None:
@@ -17,13 +18,17 @@ def submit(start: Callable[[], Any]) -> None:
     try:
         start()
     except ClusterPlannerError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     st.rerun()
 
 
 def job_panel(
-    engine: Any, project_id: str, kind: str, summary: Callable[[Any], str] | None = None
+    engine: Any,
+    project_id: str,
+    kind: str,
+    summary: Callable[[Any], str] | None = None,
+    stopped: Callable[[Any], str] | None = None,
 ) -> None:
     """Progress of the project's latest job of ``kind``, refreshed every second while it runs.
 
@@ -31,6 +36,9 @@ def job_panel(
     ----------
     summary : callable, optional
         ``summary(job_view) -> str`` for a succeeded job (default: its result message).
+    stopped : callable, optional
+        ``stopped(job_view) -> str`` for a failed, cancelled or interrupted job (default:
+        its error), e.g. what an interrupted import saved.
     """
 
     @st.fragment(run_every=1.0)
@@ -47,11 +55,12 @@ def job_panel(
             return
         if st.session_state.pop(seen, False):  # it just finished: redraw the whole page
             st.rerun(scope="app")
+        text = plain(stopped(job)) if stopped and job.status != "succeeded" else ""
         if job.status == "failed":
-            st.error(f"The {kind} job failed: {job.error}")
-        elif job.status == "cancelled":
-            st.warning(f"The {kind} job was cancelled.")
+            st.error(text or f"The {kind} job failed: {plain(job.error)}")
+        elif job.status != "succeeded":  # cancelled, interrupted
+            st.warning(text or f"The {kind} job was {job.status}.")
         else:
-            st.success(summary(job) if summary else str(job.result.get("message", "Done")))
+            st.success(plain(summary(job) if summary else job.result.get("message", "Done")))
 
     _panel()

@@ -19,6 +19,7 @@ from services.keyword_lists.discovery import (
 from services.keyword_lists.store import KEYWORD_STATUSES
 from services.providers.base import SEARCH_INTENTS
 from ui.jobs import job_panel, submit
+from ui.safe import plain
 
 
 def cluster_summary(job: Any) -> str:
@@ -127,13 +128,13 @@ def clusters_tab(engine: Any, pid: str, view: Any) -> None:
     if hub and st.button("Send to review"):
         try:
             api.send_hub_to_review(engine, pid, hubs[hub])
-            st.success(f"'{hub}' is ready on the Cluster Review page.")
+            st.success(f"'{plain(hub)}' is ready on the Cluster Review page.")
         except ClusterPlannerError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
     for c in view.clusters.head(50).itertuples():
         mix = ", ".join(f"{k} {v}" for k, v in (c.intent_mix or {}).items())
         with st.expander(
-            f"{c.name} · {c.keyword_count:,} keywords · {c.total_volume:,}/mo · {mix}"
+            plain(f"{c.name} · {c.keyword_count:,} keywords · {c.total_volume:,}/mo · {mix}")
         ):
             st.dataframe(
                 view.members[view.members["cluster_id"] == c.id][

@@ -70,6 +70,7 @@ from services.projects.imports.store import (
     UNIVERSE_COLUMNS,
     import_keywords,
     load_keyword_universe,
+    upsert_metrics,
     write_keywords,
 )
 
@@ -87,5 +88,6 @@ __all__ = [
     "import_keywords",
     "load_keyword_universe",
     "parse_keyword_export",
+    "upsert_metrics",
     "write_keywords",
 ]

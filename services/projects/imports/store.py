@@ -113,6 +113,14 @@ def _new_ids(total: int, dialect: Any) -> tuple[list[str], list[Any]]:
 
 def _bound_rows(
     frame: pd.DataFrame, project_id: uuid.UUID, now: datetime, dialect: Any, order: list[str]
+) -> list[Any]:
+    """Driver-ready parameters of :func:`_bound_batch` without the ids (kept for callers of
+    the earlier signature; new code uses :func:`upsert_metrics`)."""
+    return _bound_batch(frame, project_id, now, dialect, order)[1]
+
+
+def _bound_batch(
+    frame: pd.DataFrame, project_id: uuid.UUID, now: datetime, dialect: Any, order: list[str]
 ) -> tuple[list[str], list[Any]]:
     """Driver-ready parameters, one tuple (positional) or dict (named) per keyword, and the
     new ids as hex (a row keeps its id only when it was inserted, not updated).
@@ -142,6 +150,62 @@ def _bound_rows(
     return hexes, [
         dict(zip(_ROW_COLUMNS, values, strict=True)) for values in zip(*ordered, strict=True)
     ]
+
+
+def _write_batch(
+    conn: Connection, sql: str, order: list[str], pid: uuid.UUID, now: datetime, batch: pd.DataFrame
+) -> int:
+    """Upsert one batch; the number of its rows that were new (their proposed id is stored)."""
+    table = KeywordMetric.__table__
+    hexes, rows = _bound_batch(batch, pid, now, conn.dialect, order)
+    conn.exec_driver_sql(sql, rows)
+    proposed = [uuid.UUID(h) for h in hexes]
+    return int(
+        conn.execute(
+            select(func.count()).select_from(table).where(table.c.id.in_(proposed))
+        ).scalar_one()
+    )
+
+
+def upsert_metrics(
+    conn: Connection, project_id: uuid.UUID | str, frame: pd.DataFrame
+) -> tuple[int, int]:
+    """Upsert keyword metrics inside the caller's transaction, the importer's way.
+
+    Same rules as :func:`write_keywords` (sorted keys, batches of :data:`CHUNK_SIZE`, the
+    higher volume wins, exact counts) for other packages that add keywords to the universe
+    in their own unit of work (e.g. a rankings import).
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+        An open connection in a transaction (the caller commits).
+    project_id : uuid.UUID or str
+        The project.
+    frame : pandas.DataFrame
+        Columns of :data:`~services.projects.imports.parse.OUTPUT_COLUMNS` (missing metric
+        columns are read as missing), one row per normalised keyword.
+
+    Returns
+    -------
+    (inserted, updated) : tuple of int
+    """
+    pid = as_uuid(project_id)
+    compiled = _upsert_statement(conn.dialect.name).compile(
+        dialect=conn.dialect, column_keys=list(_ROW_COLUMNS)
+    )
+    sql, order = str(compiled), list(compiled.positiontup or [])
+    ordered = frame.sort_values("keyword", kind="stable").reset_index(drop=True)
+    for name in _ROW_COLUMNS:
+        if name not in ordered.columns and name not in ("id", "project_id", "status", "fetched_at"):
+            ordered[name] = None
+    now = datetime.now(UTC)
+    inserted = 0
+    for start in range(0, len(ordered), CHUNK_SIZE):
+        inserted += _write_batch(
+            conn, sql, order, pid, now, ordered.iloc[start : start + CHUNK_SIZE]
+        )
+    return inserted, len(ordered) - inserted
 
 
 #: ``on_batch(conn, saved, inserted, updated)``: called inside each batch's transaction.
@@ -201,7 +265,6 @@ def write_keywords(
         ``project_id`` does not exist.
     """
     pid = as_uuid(project_id)
-    table = KeywordMetric.__table__
     ordered = frame.sort_values("keyword", kind="stable").reset_index(drop=True)
     total = len(ordered)
     inserted = updated = 0
@@ -219,13 +282,8 @@ def write_keywords(
         now = datetime.now(UTC)
         for start in range(skip, total, CHUNK_SIZE):
             batch = ordered.iloc[start : start + CHUNK_SIZE]
-            hexes, rows = _bound_rows(batch, pid, now, dialect, order)
-            proposed = [uuid.UUID(h) for h in hexes]
             with nullcontext(outer) if outer is not None else engine.begin() as conn:
-                conn.exec_driver_sql(sql, rows)
-                new = conn.execute(
-                    select(func.count()).select_from(table).where(table.c.id.in_(proposed))
-                ).scalar_one()
+                new = _write_batch(conn, sql, order, pid, now, batch)
                 inserted += new
                 updated += len(batch) - new
                 if on_batch is not None:

@@ -15,6 +15,7 @@ from services.projects.imports import (
     load_keyword_universe,
     parse_keyword_export,
     store,
+    upsert_metrics,
     write_keywords,
 )
 
@@ -117,3 +118,16 @@ def test_two_overlapping_imports_in_opposite_orders_count_exactly(engine, projec
     assert _count(engine, project_id) == 600
     assert (load_keyword_universe(engine, project_id)["search_volume"] == 10).all()
     assert isinstance(reports[0].seconds, float) and not pd.isna(reports[0].seconds)
+
+
+def test_upsert_metrics_counts_exactly_inside_the_callers_transaction(engine, project_id):
+    import_keywords(engine, project_id, _export(["alpha", "bravo"]))
+    frame = pd.DataFrame({"keyword": ["charlie", "alpha"], "search_volume": [5, 50]})
+    frame["source"] = "gsc"
+
+    with engine.begin() as conn:
+        assert upsert_metrics(conn, project_id, frame) == (1, 1)
+
+    universe = load_keyword_universe(engine, project_id).set_index("keyword")
+    assert universe.loc["alpha", "search_volume"] == 50  # the higher volume won
+    assert set(universe.index) == {"alpha", "bravo", "charlie"}
