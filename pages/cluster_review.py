@@ -8,6 +8,7 @@ from services.seed_clusters.export import cluster_csv
 from services.seed_clusters.queries import list_clusters
 from services.seed_clusters.review import REVIEW_COLUMNS, review_table, save_decisions, to_decisions
 from ui.frame import page
+from ui.safe import plain
 
 app, project_id = page("Cluster Review")
 
@@ -28,11 +29,12 @@ st.session_state["cluster_id"] = cluster_id
 
 header, table = review_table(app.engine, cluster_id)
 if flash := st.session_state.pop("review_flash", None):
-    st.success(flash)
+    st.success(plain(flash))
 for warning in header["warnings"]:
-    st.warning(warning)
+    st.warning(plain(warning))
 st.caption(
-    f"Seed: **{header['seed_keyword']}** · status: **{header['status']}** · {len(table)} pages"
+    f"Seed: **{plain(header['seed_keyword'])}** · status: **{plain(header['status'])}** · "
+    f"{len(table)} pages"
 )
 if st.toggle("Select every page", key=f"all_{cluster_id}"):
     table = table.assign(approve=True)
@@ -73,7 +75,7 @@ if c1.button("Approve selected", type="primary"):
     try:
         report = bulk_approve(app.engine, cluster_id, to_decisions(table, edited))
     except ClusterPlannerError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
     else:
         st.session_state["review_flash"] = (
             f"Approved: {report.created} pages created in the content pipeline, "
@@ -85,7 +87,7 @@ if c2.button("Save edits"):
     try:
         n = save_decisions(app.engine, cluster_id, to_decisions(table, edited))
     except ClusterPlannerError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
     else:
         st.session_state["review_flash"] = f"Saved; {n} pages marked approved."
         st.rerun()

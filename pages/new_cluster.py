@@ -6,6 +6,7 @@ from services.core.errors import ClusterPlannerError
 from services.projects.api import get_project
 from services.seed_clusters.api import STAGE_LABELS, generate_cluster
 from ui.frame import page
+from ui.safe import plain
 
 app, project_id = page("New Cluster")
 
@@ -13,7 +14,7 @@ project = get_project(app.engine, project_id)
 funnel = app.funnel_plan()
 deps = funnel.deps
 for warning in funnel.warnings:
-    st.warning(warning)
+    st.warning(plain(warning))
 st.caption(
     f"Providers — LLM: **{deps.llm.name}**, search volume: "
     f"**{deps.volume.name if deps.volume else 'none'}** · {funnel.preflight.message}"
@@ -45,11 +46,11 @@ if go:
             )
         except ClusterPlannerError as exc:
             status.update(label="Not started", state="error")
-            st.error(str(exc))
+            st.error(plain(exc))
             st.stop()
         if not result.success:
             status.update(label="Generation failed", state="error")
-            st.error(result.error)
+            st.error(plain(result.error))
             st.stop()
         meta = result.generation_metadata
         status.update(
@@ -59,7 +60,7 @@ if go:
         )
     st.session_state["cluster_id"] = str(result.cluster_id)
     for warning in result.warnings:
-        st.warning(warning)
+        st.warning(plain(warning))
     st.caption(f"Cost of this run: ${meta['total_cost_usd']:.4f}")
     st.dataframe(
         [

@@ -96,6 +96,7 @@ def job_handlers() -> dict[str, Callable[[Any], dict[str, Any]]]:
     """
     from services.content.jobs import drafts_job
     from services.keyword_lists.jobs import cluster_job, discovery_job
+    from services.projects.jobs import import_job
     from services.site.api import primary_keywords_job
     from services.site.crawl.api import crawl_job
 
@@ -105,6 +106,7 @@ def job_handlers() -> dict[str, Callable[[Any], dict[str, Any]]]:
         "primary_keywords": primary_keywords_job,
         "crawl": crawl_job,
         "drafts": drafts_job,
+        "import": import_job,
     }
 
 
