@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from http import HTTPStatus
 
 from usp.fetch_parse import SitemapFetcher
 from usp.objects.sitemap import AbstractSitemap, InvalidSitemap
@@ -81,7 +82,12 @@ class PoliteWebClient(AbstractWebClient):
         if result.skip_reason or result.status is None:
             return WebClientErrorResponse(str(result.skip_reason or "no answer"), retryable=False)
         if not 200 <= result.status < 300:
-            return WebClientErrorResponse(f"HTTP {result.status}", retryable=False)
+            # usp's own wording ("404 Not Found"), so its quiet_404 logs a missing sitemap at INFO.
+            try:
+                phrase = HTTPStatus(result.status).phrase
+            except ValueError:
+                phrase = "HTTP error"
+            return WebClientErrorResponse(f"{result.status} {phrase}", retryable=False)
         return _Success(result)
 
 
