@@ -105,6 +105,13 @@ with tab_draft:
         if st.button("Approve this draft", disabled=view.status == "approved"):
             api.set_status(app.engine, chosen, "approved")
             st.rerun()
+    if llm is not None and draft and st.button("Regenerate this draft (the current one is kept)"):
+        try:
+            api.regenerate_draft(app.engine, chosen, llm)
+        except ClusterPlannerError as exc:
+            st.error(str(exc))
+        else:
+            st.rerun()
 
 st.subheader("Downloads")
 name = clusters[cluster_id].replace(" ", "-")

@@ -26,7 +26,7 @@ from services.content.briefs import Brief, build_brief
 from services.content.drafts import DraftResult, generate_draft, offline_skeleton
 from services.content.links import LinkNode, links_by_page, plan_links
 from services.content.outline import QuestionIndex
-from services.core.errors import InvalidInputError, NotFoundError, ProviderError
+from services.core.errors import BudgetExceeded, InvalidInputError, NotFoundError, ProviderError
 from services.core.ids import as_uuid
 from services.providers.base import BrandProfile, StructuredGenerator
 from services.spend.budget import BudgetGuard, BudgetStatus, CostEstimate, estimate_drafts_cost
@@ -319,6 +319,14 @@ class DraftsPreview:
         )
 
 
+def _site_type(project: Any) -> str:
+    """The project's site type as the prompts name it ("Shopify store"…), "" when unset."""
+    from services.core.slugs import SITE_TYPE_LABELS
+
+    kind = str(getattr(project, "site_type", "") or "")
+    return SITE_TYPE_LABELS.get(kind, kind)
+
+
 def _model_of(llm: StructuredGenerator | None) -> str:
     if llm is None:
         return "offline"
@@ -353,6 +361,7 @@ class DraftsReport:
     skeletons: int = 0
     cost_usd: float = 0.0
     failures: dict[str, str] = field(default_factory=dict)  # keyword → reason
+    stopped: str = ""  # why the batch stopped early (budget), "" when it ran to the end
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (job result), with a one-line ``message``."""
@@ -360,6 +369,7 @@ class DraftsReport:
         out["message"] = (
             f"{self.drafted} drafted, {self.failed} failed, {self.skeletons} outline "
             f"skeleton(s); ${self.cost_usd:.4f}"
+            + (f"; stopped: {self.stopped}" if self.stopped else "")
         )
         return out
 
@@ -381,7 +391,9 @@ def run_drafts(
     three calls outside any transaction and is saved on its own: a failure marks that page
     "failed" with the reason and the batch goes on. Usage rows are written for every billed
     call, failed ones included; the reservation is settled with the actual cost at the end,
-    also when the job is cancelled.
+    also when the job is cancelled. A budget top-up refused before a call (the run meter of
+    :mod:`services.spend.meter`) fails that page and stops the batch (``report.stopped``);
+    the prompts name the project's site type unless ``site_type`` is given.
 
     Parameters
     ----------
@@ -401,6 +413,7 @@ def run_drafts(
         cluster = store.get_cluster(s, cid)
         project = store.get_project(s, cluster.project_id)
         brand = BrandProfile.from_dict(project.brand_config)
+        site_type = site_type or _site_type(project)
         project_id = project.id
         targets = [
             (r.id, r.primary_keyword, Brief.from_dict(r.brief))
@@ -431,6 +444,9 @@ def run_drafts(
             except ProviderError as exc:
                 error = exc
             _save_result(engine, content_id, project_id, cid, result, error, report, keyword)
+            if isinstance(error, BudgetExceeded):  # a refused top-up: the rest would be too
+                report.stopped = str(error)
+                break
         if progress is not None:
             progress(len(targets), len(targets), report.to_dict()["message"])
     finally:
@@ -486,6 +502,7 @@ def regenerate_draft(
         row = store.get_content(s, content_id)
         project = store.get_project(s, row.project_id)
         brand = BrandProfile.from_dict(project.brand_config)
+        site_type = site_type or _site_type(project)
         brief = Brief.from_dict(row.brief)
         ids = (row.id, row.project_id, row.cluster_id, row.primary_keyword)
     report = DraftsReport()
@@ -516,7 +533,6 @@ def start_drafts(
         The estimate does not fit the budget left.
     """
     from services.app import jobs
-    from services.core.errors import BudgetExceeded
 
     preview = drafts_preview(engine, cluster_id, llm, only_failed=only_failed)
     if preview.pages == 0:

@@ -209,6 +209,33 @@ def test_budget_refuses_the_batch_before_any_call(engine, cluster_id, server):
     assert server.requests == []
 
 
+def test_refused_budget_top_up_stops_the_batch(engine, cluster_id, server):
+    """A call billed far above its estimate: the next call's top-up does not fit the budget,
+    the page fails with the reason and the batch stops (the other pages stay briefs)."""
+    import json as _json
+
+    from tests.unit.content.content_fakes import content_answer
+
+    api.generate_briefs(engine, cluster_id)
+
+    def override(schema, prompt):
+        if schema == "CompetitorAnalysis":
+            text = _json.dumps(content_answer(schema, prompt))
+            return Reply(body=anthropic_message(text, output_tokens=100_000))  # $0.50
+        return None
+
+    server.route("/v1/messages", anthropic_content_handler(override=override))
+    llm = claude(server)
+    estimate = api.drafts_preview(engine, cluster_id, llm).estimate.total_usd
+    set_monthly_budget(engine, round(estimate + 0.006, 2))  # fits the estimate, not $0.50
+    report = api.run_drafts(engine, cluster_id, llm, budget=BudgetGuard(engine))
+    assert (report.drafted, report.failed) == (0, 1) and report.stopped
+    assert "stopped" in report.to_dict()["message"]
+    statuses = [v.status for v in api.list_content(engine, cluster_id)]
+    assert statuses.count("failed") == 1 and statuses.count("brief") == APPROVED - 1
+    assert len(server.requests) == 1  # the draft call was never made
+
+
 def test_cancel_keeps_the_pages_done_and_settles_the_budget(engine, cluster_id, server):
     api.generate_briefs(engine, cluster_id)
     server.route("/v1/messages", anthropic_content_handler())
