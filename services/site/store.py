@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,7 @@ from db.models import (
 from services.core.errors import NotFoundError
 
 # Reused, not copied: the keyword importer's universe upsert (higher volume wins, gaps filled).
-from services.projects.imports.store import _bound_rows, _upsert_statement
+from services.projects.imports import upsert_metrics
 from services.site.rankings import ROW_COLUMNS
 
 #: Rows per executemany batch of the rankings upsert.
@@ -145,34 +145,8 @@ def upsert_rankings(
 
 def upsert_keyword_metrics(conn: Connection, project_id: uuid.UUID, metrics: pd.DataFrame) -> int:
     """Keyword metrics into the universe with the keyword importer's upsert; returns new rows."""
-    table = KeywordMetric.__table__
-    count = select(func.count()).select_from(table).where(table.c.project_id == project_id)
-    before = conn.execute(count).scalar_one()
-    compiled = _upsert_statement(conn.dialect.name).compile(
-        dialect=conn.dialect,
-        column_keys=[
-            "id",
-            "project_id",
-            "keyword",
-            "search_volume",
-            "cpc",
-            "competition",
-            "competition_level",
-            "keyword_difficulty",
-            "intent",
-            "serp_features",
-            "source",
-            "status",
-            "fetched_at",
-        ],
-    )
-    params = _bound_rows(
-        metrics, project_id, datetime.now(UTC), conn.dialect, list(compiled.positiontup or [])
-    )
-    sql = str(compiled)
-    for start in range(0, len(params), CHUNK_SIZE):
-        conn.exec_driver_sql(sql, params[start : start + CHUNK_SIZE])
-    return int(conn.execute(count).scalar_one() - before)
+    inserted, _updated = upsert_metrics(conn, project_id, metrics)
+    return inserted
 
 
 def load_rankings(conn: Connection | Session, project_id: uuid.UUID) -> pd.DataFrame:
