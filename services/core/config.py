@@ -6,10 +6,17 @@ Every key is listed in ``.streamlit/secrets.toml.example``.
 
 Keys:
     DATABASE_URL: SQLAlchemy URL; default ``sqlite:///<repo>/.local/cluster_planner.db``.
-    CLUSTER_PLANNER_DATA_DIR: folder for the SQLite file, the Fernet key file and job
-        storage; default ``<repo>/.local``.
+    CLUSTER_PLANNER_DATA_DIR: folder for the SQLite file, uploads and job storage;
+        default ``<repo>/.local``.
     CLUSTER_PLANNER_SECRET_KEY: Fernet key (urlsafe base64, 32 bytes) encrypting
-        secrets at rest; default: generated once into ``<data dir>/fernet.key``.
+        secrets at rest. Required when ``CLUSTER_PLANNER_ENV=production``; otherwise, when
+        unset, a key is generated once into :attr:`Settings.secret_key_file`, OUTSIDE the
+        data dir (a copied data folder then holds no key to its secrets). A key left in
+        ``<data dir>/fernet.key`` by an older version is moved there at start-up.
+    CLUSTER_PLANNER_KEY_FILE: path of that key file; default
+        ``<user config dir>/cluster-planner/fernet.key`` (``platformdirs``: e.g.
+        ``~/.config/cluster-planner/fernet.key`` on Linux).
+    CLUSTER_PLANNER_ENV: ``production`` makes CLUSTER_PLANNER_SECRET_KEY mandatory.
     ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, ANTHROPIC_MODEL, ANTHROPIC_FALLBACK_MODEL.
     OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL.
     DATAFORSEO_LOGIN, DATAFORSEO_PASSWORD, DATAFORSEO_BASE_URL.
@@ -26,7 +33,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+import platformdirs
+
+from services.core.errors import ConfigurationError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]  # services/core/config.py → the repository
+#: Folder name under the user's config dir (platformdirs) that holds the Fernet key file.
+APP_DIR_NAME = "cluster-planner"
 SECRETS_FILE = REPO_ROOT / ".streamlit" / "secrets.toml"
 
 
@@ -61,6 +74,44 @@ class Settings:
     def database_url(self) -> str:
         """SQLAlchemy URL; SQLite in the data dir unless DATABASE_URL is set."""
         return self.get("DATABASE_URL") or f"sqlite:///{self.data_dir / 'cluster_planner.db'}"
+
+    @property
+    def is_production(self) -> bool:
+        """True when ``CLUSTER_PLANNER_ENV`` is ``production``."""
+        return (self.get("CLUSTER_PLANNER_ENV") or "").strip().lower() == "production"
+
+    @property
+    def secret_key(self) -> str | None:
+        """``CLUSTER_PLANNER_SECRET_KEY``, or None to use :attr:`secret_key_file`.
+
+        Raises
+        ------
+        ConfigurationError
+            In production (:attr:`is_production`) without the key: a generated key file
+            would be lost with the container, and with it every saved secret.
+        """
+        key = self.get("CLUSTER_PLANNER_SECRET_KEY")
+        if not key and self.is_production:
+            raise ConfigurationError(
+                "CLUSTER_PLANNER_SECRET_KEY is required when CLUSTER_PLANNER_ENV=production "
+                '(a Fernet key: python -c "from cryptography.fernet import Fernet; '
+                'print(Fernet.generate_key().decode())").'
+            )
+        return key
+
+    @property
+    def secret_key_file(self) -> Path:
+        """Where the generated Fernet key lives: ``CLUSTER_PLANNER_KEY_FILE``, else
+        ``<user config dir>/cluster-planner/fernet.key`` — never the data dir by default."""
+        configured = self.get("CLUSTER_PLANNER_KEY_FILE")
+        if configured:
+            return Path(configured).expanduser()
+        return Path(platformdirs.user_config_dir(APP_DIR_NAME, appauthor=False)) / "fernet.key"
+
+    @property
+    def legacy_key_file(self) -> Path:
+        """Where versions before issue 11 kept the key: next to the database."""
+        return self.data_dir / "fernet.key"
 
     def has(self, *keys: str) -> bool:
         """True when every key is set (used to tell which live providers are configured)."""
