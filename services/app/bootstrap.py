@@ -126,7 +126,8 @@ def build_app(settings: Settings | None = None) -> AppContext:
     settings = settings or get_settings()
     engine = init_db(
         settings.database_url,
-        secret_key=settings.get("CLUSTER_PLANNER_SECRET_KEY"),
-        key_file=settings.data_dir / "fernet.key",
+        secret_key=settings.secret_key,
+        key_file=settings.secret_key_file,
+        legacy_key_files=(settings.legacy_key_file,),
     )
     return AppContext(settings=settings, engine=engine)

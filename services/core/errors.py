@@ -245,6 +245,10 @@ class ImportConfirmationRequired(ImportFormatError):
         self.share = share
 
 
+class ConfigurationError(ClusterPlannerError):
+    """A required setting is missing or invalid (e.g. the Fernet key in production)."""
+
+
 # --------------------------------------------------------------------------- site crawl (services/site/crawl)
 class CrawlBlocked(ClusterPlannerError):
     """The site may not be crawled at all: robots.txt is unreachable (5xx or no answer, which
