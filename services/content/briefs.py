@@ -19,6 +19,7 @@ from typing import Any
 
 from services.clustering.intent import QUESTION_PATTERN, rule_intents
 from services.content.outline import Question, build_outline
+from services.core.slugs import title_case
 from services.core.text import normalize_keyword
 
 PAGE_TYPES = ("collection", "article", "comparison", "landing")
@@ -138,7 +139,7 @@ def page_type(page: PageInput, intents: Sequence[str]) -> str:
 
 
 def _title_case(keyword: str) -> str:
-    return " ".join(w[:1].upper() + w[1:] for w in normalize_keyword(keyword).split())
+    return title_case(normalize_keyword(keyword))
 
 
 def _fit(text: str, limit: int) -> str:

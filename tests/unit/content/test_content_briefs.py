@@ -156,3 +156,17 @@ def test_links_in_a_two_page_cluster_have_no_siblings():
         ("p", "a", "to child"),
         ("a", "p", "to parent"),
     ]
+
+
+def test_article_brief_title_h1_cta_and_word_count():
+    brief = build_brief(
+        page(primary_keyword="how to clean trail running shoes", category="blog", intent=None),
+        brand_name="Trailhead Co",
+        parent_keyword="trail running shoes",
+    )
+    assert brief.page_type == "article"
+    assert brief.h1 == "How to Clean Trail Running Shoes"
+    assert brief.title == "How to Clean Trail Running Shoes | Trailhead Co"
+    assert brief.cta == "Browse trail running shoes"
+    assert brief.word_count == [1200, 2000] and brief.schema_type == "Article"
+    assert brief.intent == "informational" and brief.intent_source == "keyword modifiers"
