@@ -6,6 +6,7 @@ from services.core.errors import ClusterPlannerError
 from services.site import api
 from services.site.cannibalization import CannibalizationSettings, filter_report, to_csv_bytes
 from ui.frame import page
+from ui.safe import plain
 
 app, project_id = page("Cannibalization")
 
@@ -30,7 +31,7 @@ with st.expander("Thresholds"), st.form("cannibalization_settings"):
                 app.engine, CannibalizationSettings(share, float(position), cosine)
             )
         except ClusterPlannerError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
         else:
             st.rerun()
 

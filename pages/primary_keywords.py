@@ -7,6 +7,7 @@ from services.site import api
 from services.site.primary import to_decisions
 from ui.frame import page
 from ui.jobs import job_panel, submit
+from ui.safe import plain
 
 app, project_id = page("Primary Keywords")
 
@@ -20,7 +21,7 @@ with st.expander("Import a rankings export (Search Console, Ahrefs, Semrush)"):
         try:
             r = api.import_rankings(app.engine, project_id, upload.getvalue(), upload.name)
         except ClusterPlannerError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
         else:
             st.success(
                 f"{r.tool}: {r.rows_imported:,} page-query rows, {r.pages:,} pages "
@@ -32,7 +33,7 @@ if st.button("Suggest primary keywords", type="primary"):
 job_panel(app.engine, project_id, api.JOB_KIND)
 
 if flash := st.session_state.pop("primary_flash", None):
-    st.success(flash)
+    st.success(plain(flash))
 table = api.primary_keywords_table(app.engine, project_id)
 if table.empty:
     st.info("No suggestions yet: crawl the site or import rankings, then suggest.")
@@ -84,7 +85,7 @@ if c1.button("Save edits and approve checked"):
     try:
         result = api.save_primary_decisions(app.engine, project_id, to_decisions(table, edited))
     except ClusterPlannerError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
     else:
         st.session_state["primary_flash"] = (
             f"Saved {result.updated} pages; {result.approved} newly approved."
@@ -94,7 +95,7 @@ if c2.button("Approve all suggestions"):
     try:
         result = api.bulk_approve_primaries(app.engine, project_id)
     except ClusterPlannerError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
     else:
         st.session_state["primary_flash"] = f"Approved {result.approved} primary keywords."
         st.rerun()
