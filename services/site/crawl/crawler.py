@@ -32,7 +32,13 @@ from urllib.parse import urlsplit
 from services.core.errors import InvalidInputError
 from services.site.crawl import sitemaps
 from services.site.crawl.extract import Extracted, Link, MainText, extract_page
-from services.site.crawl.fetch import DEFAULT_TIMEOUT_S, Fetcher, FetchResult
+from services.site.crawl.fetch import (
+    DEFAULT_TIMEOUT_S,
+    REDIRECT_LOOP,
+    TOO_MANY_REDIRECTS,
+    Fetcher,
+    FetchResult,
+)
 from services.site.crawl.robots import RobotsRules, rules_for_status
 from services.site.crawl.urls import (
     host_key,
@@ -394,15 +400,17 @@ class Crawler:
 
     # ------------------------------------------------------------------ stages
     def _load_robots(self) -> None:
+        """robots.txt of the start URL's origin. RFC 9309 §2.3.1.2: redirects are followed
+        (five at most, even to another host); a loop or a longer chain counts as
+        "unavailable" (no restriction), a network failure as "unreachable"."""
         url = site_root(self.start_url) + "robots.txt"
-        result = self.fetcher.get(
-            url,
-            html_only=False,
-            max_bytes=ROBOTS_MAX_BYTES,
-            allow=lambda u: None if same_site(u, self.site) else REDIRECT_OFF_HOST,
-        )
-        status = result.status if not result.skip_reason else None
-        self.robots = rules_for_status(status, result.text(), result.skip_reason or "")
+        result = self.fetcher.get(url, html_only=False, max_bytes=ROBOTS_MAX_BYTES)
+        if result.skip_reason in (REDIRECT_LOOP, TOO_MANY_REDIRECTS):
+            self.robots = rules_for_status(404, "")
+            self.robots.detail = f"robots.txt: {result.skip_reason}, treated as unavailable"
+        else:
+            status = result.status if not result.skip_reason else None
+            self.robots = rules_for_status(status, result.text(), result.skip_reason or "")
         self.fetcher.set_delay(self.site, self.robots.delay_s)
         self.summary.robots = {
             "url": url,
@@ -530,10 +538,8 @@ class Crawler:
             if self.resume is not None:
                 for url, depth, via in self.resume.frontier:
                     self._queue.append((url, depth, via, ""))
-                self._admit_seeds(sitemap_urls)
-            else:
-                self._admit(self.start_url, 0, "start")
-                self._admit_seeds(sitemap_urls)
+            self._admit(self.start_url, 0, "start")  # already seen when a resumed run had it
+            self._admit_seeds(sitemap_urls)
             if not any(same_site(u, self.site) for u in sitemap_urls):
                 self._follow = True  # the fallback: no sitemap page, follow links
             self._loop()

@@ -252,6 +252,54 @@ def test_cancel_then_resume_fetches_each_url_once(engine, project_id):
         )
 
 
+def test_resume_of_a_run_cancelled_before_any_page(engine, project_id):
+    with SiteServer() as site:
+        tiny_site(site, ["/a"], {"/a": "A"})
+
+        def cancel_at_once(percent: float, message: str) -> None:
+            raise JobCancelled("cancelled by the user")
+
+        with pytest.raises(JobCancelled):
+            api.run_crawl(
+                engine,
+                project_id,
+                site.url,
+                limits=CrawlLimits(),
+                progress=cancel_at_once,
+                fetcher=fast_fetcher(),
+            )
+        run = api.latest_run(engine, project_id)
+        assert run.status == "cancelled" and run.pages_fetched == 0
+        report = api.run_crawl(
+            engine,
+            project_id,
+            "",
+            limits=CrawlLimits(),
+            fetcher=fast_fetcher(),
+            resume_run_id=run.id,
+        )
+    assert report.pages == 3 and report.status == "completed"
+
+
+def test_robots_txt_redirect_to_another_host_is_followed(engine, project_id):
+    with SiteServer() as site, SiteServer() as other:
+        port = urlsplit(other.url).port
+        other.routes["/robots.txt"] = Route(
+            200, "User-agent: *\nDisallow: /a$\n", {"Content-Type": "text/plain"}
+        )
+        tiny_site(
+            site,
+            ["/a", "/b"],
+            {"/a": "A", "/b": "B"},
+            **{"/robots.txt": Route(301, "", {"Location": f"http://localhost:{port}/robots.txt"})},
+        )
+        report = api.run_crawl(
+            engine, project_id, site.url, limits=CrawlLimits(), fetcher=fast_fetcher()
+        )
+        assert "/a" not in site.paths() and "/b" in site.paths()
+    assert report.skip_counts == {"robots.txt disallow": 1}
+
+
 def test_crawl_delay_spaces_requests_to_the_host(engine, project_id):
     with SiteServer() as site:
         tiny_site(
