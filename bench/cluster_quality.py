@@ -220,6 +220,70 @@ def devdata_report(names: list[str] | None, probabilities: list[float]) -> dict:
     return out
 
 
+#: Files with intent labels: name → (path, keyword column, intent column, tool).
+INTENT_SETS = {
+    "semrush-wordpress": (WP, "Keyword", "Intent", "Semrush"),
+    "semrush-designrush": (
+        DEVDATA / "designrush-semrush.csv",
+        "Keyword",
+        "Keyword Intents",
+        "Semrush",
+    ),
+    "ahrefs-chatgpt-prompts": (DEVDATA / "chatgpt-prompts.csv", "Keyword", "Intents", "Ahrefs"),
+}
+
+
+def intent_sets() -> dict[str, pd.DataFrame]:
+    """Keywords with their tool's intent labels and a fixed half split (``tune``).
+
+    Rows without any of the four base intents are left out. The split is by keyword
+    (seeded permutation, :data:`DEV_SPLIT_SEED`); rules are calibrated on "tune" only.
+    """
+    from services.core.text import normalize_keyword
+
+    out = {}
+    for name, (path, kcol, icol, _tool) in INTENT_SETS.items():
+        if not path.exists():
+            print(f"{name}: {path} missing")
+            continue
+        raw = path.read_bytes()
+        utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff")
+        text = raw.decode("utf-16" if utf16 else "utf-8-sig")
+        table = pd.read_csv(
+            io.StringIO(text), sep="\t" if utf16 else ",", dtype=str, keep_default_na=False
+        )
+        frame = pd.DataFrame(
+            {"keyword": table[kcol].map(normalize_keyword), "labels": table[icol].map(parse_labels)}
+        )
+        frame = frame[frame["labels"].map(bool)].drop_duplicates("keyword")
+        frame = frame.reset_index(drop=True)
+        perm = np.random.default_rng(DEV_SPLIT_SEED).permutation(len(frame))
+        frame["tune"] = np.zeros(len(frame), bool)
+        frame.loc[perm[: len(frame) // 2], "tune"] = True
+        out[name] = frame
+    return out
+
+
+def intent_report() -> dict:
+    """Per-label precision / recall of offline intents on each labelled file's halves."""
+    from services.clustering.pages import embed_blocks
+    from services.keyword_lists.run import list_embedder
+
+    out: dict = {}
+    for name, frame in intent_sets().items():
+        for half, part in (("tune", frame[frame["tune"]]), ("held_out", frame[~frame["tune"]])):
+            words = part["keyword"].tolist()
+            embedder = list_embedder(len(words))
+            emb = embed_blocks(embedder, words)
+            table = agreement(
+                classify_intents(words, embedder, embeddings=emb), part["labels"].tolist()
+            )
+            print(f"intent {name} {half} ({len(words):,} rows, {embedder.name}):")
+            print(table.round(3).to_string())
+            out[f"intent_{name}_{half}"] = table.round(3).to_dict(orient="index")
+    return out
+
+
 def fmt(p: float, r: float, f: float) -> str:
     return f"P {p:.3f}  R {r:.3f}  F1 {f:.3f}"
 
@@ -251,8 +315,14 @@ def main() -> None:
         help="with --devdata: comma-separated same-page probability thresholds "
         "(default: the balanced one)",
     )
+    parser.add_argument(
+        "--intent", action="store_true", help="intent precision / recall on the labelled files"
+    )
     args = parser.parse_args()
     out: dict = {}
+    if args.intent:
+        print(json.dumps(intent_report()))
+        return
     if args.devdata:
         from services.clustering.pairwise import PROBABILITY_THRESHOLDS
 

@@ -402,6 +402,7 @@ def cluster_keywords(
     options: ClusterOptions | None = None,
     *,
     progress: Progress | None = None,
+    embeddings: np.ndarray | None = None,
 ) -> ClusterResult:
     """Group a keyword list into page-level clusters and hubs.
 
@@ -418,6 +419,10 @@ def cluster_keywords(
     progress : callable, optional
         ``progress(percent, message)``; an exception raised by it (e.g. a cancelled job)
         stops the run between blocks.
+    embeddings : np.ndarray, optional
+        (len(frame), d) unit vectors of the keywords, already computed by the caller
+        (e.g. reconciliation); the group representatives' rows are used instead of
+        embedding them again.
 
     Returns
     -------
@@ -483,9 +488,12 @@ def cluster_keywords(
     t1 = time.perf_counter()
     rep_text = [keywords[i] for i in rep]
     notify(5, f"Embedding {len(rep_text):,} keyword groups")
-    rep_emb = embed_blocks(
-        embedder, rep_text, progress=lambda f: notify(5 + 45 * f, "Embedding keywords")
-    )
+    if embeddings is not None and len(embeddings) == n:
+        rep_emb = np.ascontiguousarray(embeddings[rep], dtype=np.float32)
+    else:
+        rep_emb = embed_blocks(
+            embedder, rep_text, progress=lambda f: notify(5 + 45 * f, "Embedding keywords")
+        )
     timings["embed"] = time.perf_counter() - t1
 
     # 1b. Off-topic filter (needs embeddings).

@@ -91,6 +91,10 @@ class RunPlan:
     diff : dict
         ``new_clusters`` (names), ``grown`` ({cluster id: keywords added}), ``untouched``
         (count), ``unclustered`` (count).
+    embeddings : np.ndarray, optional
+        (keywords, d) unit vector of each pending keyword as the run computed it (its
+        lexical group's vector; zeros for keywords the run never embedded: below the
+        volume floor or matched lexically to an existing cluster), for the intent vote.
     """
 
     keywords: pd.DataFrame
@@ -98,6 +102,7 @@ class RunPlan:
     new_hubs: pd.DataFrame
     stats: dict[str, Any] = field(default_factory=dict)
     diff: dict[str, Any] = field(default_factory=dict)
+    embeddings: np.ndarray | None = None
 
 
 def plan_run(
@@ -147,6 +152,9 @@ def plan_run(
 
     has_existing = len(existing.clusters) > 0
     centre_emb = np.zeros((0, 0), np.float32)
+    # Vectors computed for pending rows (row → vector), reused by the clustering step
+    # and returned for the intent vote.
+    known: dict[int, np.ndarray] = {}
     if has_existing and len(todo):
         # 1. Lexical variants of placed keywords.
         notify(2, "Matching lexical variants of existing clusters")
@@ -169,6 +177,7 @@ def plan_run(
         centre_emb = embed_blocks(embedder, existing.clusters["centre_keyword"].tolist())
         if len(todo):
             emb = embed_blocks(embedder, kw.loc[todo, "keyword"].tolist())
+            known.update(zip(todo.tolist(), emb, strict=True))
             best, sim = ck.knn_against(emb, centre_emb, 1)
             ok = sim[:, 0] >= threshold
             ids = existing.clusters["id"].to_numpy()
@@ -187,8 +196,15 @@ def plan_run(
     def sub_progress(p: float, m: str) -> None:
         notify(10 + 0.8 * p, m)
 
+    if "grouping_hint" in kw:
+        sub["grouping_hint"] = kw.loc[todo, "grouping_hint"].to_numpy()
+    pre = np.stack([known[i] for i in todo.tolist()]) if known and len(todo) else None
     result = cluster_keywords(
-        sub, embedder, _replace(options, hubs=False, min_volume=None), progress=sub_progress
+        sub,
+        embedder,
+        _replace(options, hubs=False, min_volume=None),
+        progress=sub_progress,
+        embeddings=pre,
     )
     res_kw = result.keywords
     kw.loc[todo, "new_cluster"] = res_kw["cluster"].to_numpy()
@@ -254,8 +270,17 @@ def plan_run(
             "new_hubs": int(len(new_hubs)),
         }
     )
+    vectors = result.keyword_embeddings()
+    dim = int(vectors.shape[1]) if vectors.ndim == 2 else 0
+    if not dim and known:
+        dim = len(next(iter(known.values())))
+    plan_emb = np.zeros((n, dim), np.float32)
+    for row, vec in known.items():  # matched to an existing centre: its own vector
+        plan_emb[row] = vec
+    if len(todo) and vectors.shape == (len(todo), dim):
+        plan_emb[todo] = vectors
     notify(95, "Plan ready")
-    return RunPlan(kw, new_clusters, new_hubs, stats, diff)
+    return RunPlan(kw, new_clusters, new_hubs, stats, diff, embeddings=plan_emb)
 
 
 def hub_centred_threshold(embedder: Embedder, options: ClusterOptions) -> float | None:

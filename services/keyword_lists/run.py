@@ -159,7 +159,7 @@ def run_list_clustering(
             method = "semantic"
         lap("plan")
         notify(82, "Labelling search intent")
-        _fill_intents(engine, pending, embedder)
+        _fill_intents(engine, pending, embedder, getattr(plan, "embeddings", None))
         lap("intent")
         notify(88, "Saving clusters")
         saved = list_store.save_plan(engine, project_id, plan, method=method)
@@ -195,13 +195,29 @@ def run_list_clustering(
     return summary
 
 
-def _fill_intents(engine: Engine, pending: pd.DataFrame, embedder: Embedder) -> None:
-    """Offline intents for pending keywords that have none (imports may lack them)."""
-    missing = pending[pending["intent"].isna() | (pending["intent"].astype(str) == "")]
+def _fill_intents(
+    engine: Engine,
+    pending: pd.DataFrame,
+    embedder: Embedder,
+    embeddings: np.ndarray | None = None,
+) -> None:
+    """Offline intents for pending keywords that have none (imports may lack them).
+
+    ``embeddings`` are the run's vectors of ``pending`` rows (the plan's), so the
+    neighbour vote does not embed the keywords a second time.
+    """
+    mask = (pending["intent"].isna() | (pending["intent"].astype(str) == "")).to_numpy()
+    missing = pending[mask]
     if missing.empty:
         return
     words = missing["keyword"].tolist()
-    labels = classify_intents(words, embedder if len(pending) <= INTENT_VOTE_MAX else None)
+    vote = len(pending) <= INTENT_VOTE_MAX
+    reuse = embeddings is not None and len(embeddings) == len(pending) and vote
+    labels = classify_intents(
+        words,
+        embedder if vote else None,
+        embeddings=embeddings[mask] if reuse and embeddings is not None else None,
+    )
     rows = [
         {"kid": kid, "intent": format_labels(lab)}
         for kid, lab in zip(missing["keyword_id"], labels, strict=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from services.clustering import intent as intent_mod
 from services.clustering.intent import (
     agreement,
     classify_intents,
@@ -25,7 +26,8 @@ from tests.services.keyword_list_fakes import TrigramEmbedder
         ("buy wordpress theme", {"transactional"}),
         ("wordpress login", {"navigational", "transactional"}),
         ("https://acme.com/wordpress", {"navigational"}),
-        ("best free wordpress themes", {"commercial", "transactional"}),  # multi-label
+        ("best free wordpress themes", {"commercial"}),  # "free": 15 % transactional (Semrush)
+        ("buy cheap wordpress themes", {"commercial", "transactional"}),  # multi-label
         ("wordpress", set()),
     ],
 )
@@ -77,3 +79,13 @@ def test_live_intents_use_the_provider_and_return_usage():
     assert provider.asked == ["buy shoes", "shoes"]
     assert labels == {"buy shoes": "commercial,transactional"}
     assert usage[0].cost_usd == 0.0101
+
+
+def test_rule_labelled_keyword_also_informational_when_its_neighbours_are(monkeypatch):
+    words = ["wordpress login", "wordpress login error", "wordpress login errors"]
+    words += ["wordpress login issue", "wordpress login issues"]
+    labels = classify_intents(words, TrigramEmbedder())
+    # "wordpress login" has no informational cue; its close neighbours (cosine ≥ 0.83) do.
+    assert "navigational" in labels[0] and "informational" in labels[0]
+    monkeypatch.setattr(intent_mod, "INFO_VOTE_SHARE", None)
+    assert "informational" not in classify_intents(words, TrigramEmbedder())[0]

@@ -36,7 +36,7 @@ def test_shipped_weights_load_for_both_tiers_and_rank_sensibly():
         left, right = np.array([0, 0]), np.array([1, 3])
         cos = np.array([0.99, 0.4 if tier == "minilm" else 0.6], np.float32)
         p = model.predict(pw.pair_features(texts, np.full(4, 100.0), left, right, cos))
-        assert 0 <= p.min() and p.max() <= 1
+        assert p.min() >= 0 and p.max() <= 1
         assert p[0] > 0.5 > p[1]
 
 
@@ -55,7 +55,10 @@ def test_candidate_pairs_are_unique_with_best_rank_and_mutual_flag():
         np.array([[0.9, 0.5], [0.9, 0.8], [0.8, 0.5]], np.float32),
     )
     left, right, cos, ranks = pw.candidate_pairs(nb, 0.6)
-    pairs = {(int(a), int(b)): (float(c), tuple(r)) for a, b, c, r in zip(left, right, cos, ranks)}
+    pairs = {
+        (int(a), int(b)): (float(c), tuple(r))
+        for a, b, c, r in zip(left, right, cos, ranks, strict=True)
+    }
     assert set(pairs) == {(0, 1), (1, 2)}
     assert pairs[(0, 1)] == (pytest.approx(0.9), (0.0, 1.0))
     assert pairs[(1, 2)][1] == (0.0, 1.0)
