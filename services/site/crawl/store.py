@@ -277,33 +277,32 @@ def mark_gone(s: Session, project_id: uuid.UUID, run_id: uuid.UUID) -> int:
 
 
 def pages_frame(s: Session, project_id: uuid.UUID) -> pd.DataFrame:
-    """Every page of the project (columns: :data:`PAGE_COLUMNS`), by URL."""
+    """Every page of the project (columns: :data:`PAGE_COLUMNS`), by URL (body text not read)."""
+    p = CrawledPage
+    columns = {
+        "url": p.url,
+        "status": p.http_status,
+        "title": p.title,
+        "h1": p.h1,
+        "word_count": p.word_count,
+        "page_type": p.category,
+        "canonical": p.canonical_url,
+        "noindex": p.noindex,
+        "source": p.source,
+        "meta_description": p.meta_description,
+        "product_count": p.product_count,
+        "depth": p.crawl_depth,
+        "discovered_via": p.discovered_via,
+        "crawl_status": p.status,
+        "error": p.crawl_error,
+        "final_url": p.final_url,
+        "last_crawled_at": p.last_crawled_at,
+    }
     rows = s.execute(
-        select(CrawledPage).where(CrawledPage.project_id == project_id).order_by(CrawledPage.url)
-    ).scalars()
-    data = [
-        {
-            "url": p.url,
-            "status": p.http_status,
-            "title": p.title,
-            "h1": p.h1,
-            "word_count": p.word_count,
-            "page_type": p.category,
-            "canonical": p.canonical_url,
-            "noindex": bool(p.noindex),
-            "source": p.source,
-            "meta_description": p.meta_description,
-            "product_count": p.product_count,
-            "depth": p.crawl_depth,
-            "discovered_via": p.discovered_via,
-            "crawl_status": p.status,
-            "error": p.crawl_error,
-            "final_url": p.final_url,
-            "last_crawled_at": p.last_crawled_at,
-        }
-        for p in rows
-    ]
-    frame = pd.DataFrame(data, columns=PAGE_COLUMNS)
+        select(*columns.values()).where(p.project_id == project_id).order_by(p.url)
+    ).all()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=list(columns))
+    frame["noindex"] = frame["noindex"].fillna(False).astype(bool)
     for col in ("status", "word_count", "product_count", "depth"):
         frame[col] = frame[col].astype("Int64")
     return frame
