@@ -3,16 +3,33 @@
 import streamlit as st
 
 from services.core.errors import ClusterPlannerError
+from services.seed_clusters.api import set_cluster_archived
 from services.seed_clusters.approval import bulk_approve
 from services.seed_clusters.export import cluster_csv
 from services.seed_clusters.queries import list_clusters
-from services.seed_clusters.review import REVIEW_COLUMNS, review_table, save_decisions, to_decisions
+from services.seed_clusters.review import (
+    EDITABLE_COLUMNS,
+    REVIEW_COLUMNS,
+    review_table,
+    save_decisions,
+    to_decisions,
+)
 from ui.frame import page
 from ui.safe import plain
+from ui.seed_clusters import REVIEW_COLUMN_CONFIG, confirm_button, restore_list, run_action
 
 app, project_id = page("Cluster Review")
+if flash := st.session_state.pop("review_flash", None):
+    st.success(plain(flash))
 
 clusters = list_clusters(app.engine, project_id)
+archived = list_clusters(app.engine, project_id, archived=True)
+restore_list(
+    archived,
+    "clusters",
+    lambda cid: set_cluster_archived(app.engine, cid, False),
+    "review_flash",
+)
 if clusters.empty:
     st.info("No clusters yet: generate one on the New Cluster page.")
     st.stop()
@@ -28,13 +45,11 @@ cluster_id = st.selectbox(
 st.session_state["cluster_id"] = cluster_id
 
 header, table = review_table(app.engine, cluster_id)
-if flash := st.session_state.pop("review_flash", None):
-    st.success(plain(flash))
 for warning in header["warnings"]:
     st.warning(plain(warning))
 st.caption(
     f"Seed: **{plain(header['seed_keyword'])}** · status: **{plain(header['status'])}** · "
-    f"{len(table)} pages"
+    f"{len(table)} pages · {int(table['approve'].sum())} selected"
 )
 if st.toggle("Select every page", key=f"all_{cluster_id}"):
     table = table.assign(approve=True)
@@ -46,31 +61,11 @@ edited = st.data_editor(
     width="stretch",
     height=min(38 + 35 * len(table), 38 + 35 * 20),
     column_order=REVIEW_COLUMNS[1:],
-    disabled=[
-        "search_volume",
-        "cpc",
-        "competition",
-        "composite_score",
-        "expansion_strategy",
-        "reasoning",
-    ],
-    column_config={
-        "approve": st.column_config.CheckboxColumn("Approve"),
-        "role": st.column_config.SelectboxColumn(
-            "Role", options=["parent", "child"], required=True
-        ),
-        "keyword": st.column_config.TextColumn("Keyword", required=True),
-        "url_slug": st.column_config.TextColumn("URL slug"),
-        "search_volume": st.column_config.NumberColumn("Search volume", format="%d"),
-        "cpc": st.column_config.NumberColumn("CPC (USD)", format="$%.2f"),
-        "competition": st.column_config.NumberColumn("Competition", format="%.2f"),
-        "composite_score": st.column_config.NumberColumn("Score", format="%.1f"),
-        "expansion_strategy": "Strategy",
-        "reasoning": "Why",
-    },
+    disabled=[c for c in REVIEW_COLUMNS if c not in EDITABLE_COLUMNS],
+    column_config=REVIEW_COLUMN_CONFIG,
 )
 
-c1, c2, c3 = st.columns([1, 1, 2])
+c1, c2, c3, c4 = st.columns([1, 1, 1, 1])
 if c1.button("Approve selected", type="primary"):
     try:
         report = bulk_approve(app.engine, cluster_id, to_decisions(table, edited))
@@ -89,7 +84,9 @@ if c2.button("Save edits"):
     except ClusterPlannerError as exc:
         st.error(plain(exc))
     else:
-        st.session_state["review_flash"] = f"Saved; {n} pages marked approved."
+        st.session_state["review_flash"] = (
+            f"Saved; {n} pages marked approved. Changed keywords were looked up again and rescored."
+        )
         st.rerun()
 c3.download_button(
     "Download CSV",
@@ -97,3 +94,15 @@ c3.download_button(
     file_name=f"cluster-{header['seed_keyword'].replace(' ', '-')}.csv",
     mime="text/csv",
 )
+with c4:
+    if confirm_button(
+        "Archive cluster",
+        f"archive_{cluster_id}",
+        f"Archive '{plain(header['name'])}'? It leaves the lists and the dashboard; you can "
+        "restore it from 'Archived clusters'.",
+    ):
+        run_action(
+            lambda: set_cluster_archived(app.engine, cluster_id, True),
+            "review_flash",
+            f"Archived '{header['name']}'.",
+        )

@@ -10,8 +10,9 @@ from ui.keyword_lists import clusters_tab, discover_tab, keywords_tab
 app, pid = page("Keyword Lists")
 engine = app.engine
 
+# The open tab lives in the URL (?tab=…): a reload during a job stays on the job's tab.
 tab_import, tab_discover, tab_list, tab_clusters = st.tabs(
-    ["Import", "Discover", "Keywords", "Clusters"]
+    ["Import", "Discover", "Keywords", "Clusters"], key="tab", bind="query-params"
 )
 with tab_import:
     import_widget(app, pid, key="list-import")

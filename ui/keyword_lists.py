@@ -103,12 +103,40 @@ def keywords_tab(engine: Any, pid: str, view: Any) -> None:
     job_panel(engine, pid, "cluster", cluster_summary)
 
 
+#: Top-level boxes of the treemap overview (hubs, or clusters outside any hub), by volume:
+#: 800+ clusters in one treemap are unreadable (issue 8).
+TREEMAP_TOP = 15
+
+
+def top_of_tree(tm: Any, top: int, focus: str | None) -> Any:
+    """Treemap rows under the ``top`` largest top-level nodes, or under ``focus`` only."""
+    parent_of = dict(zip(tm["id"], tm["parent"], strict=True))
+
+    def root(node: str) -> str:
+        while parent_of.get(node):
+            node = parent_of[node]
+        return node
+
+    top_level = tm[tm["parent"] == ""].nlargest(top, "value")["id"]
+    roots = set(top_level) if focus is None else {focus}
+    return tm[tm["id"].map(root).isin(roots)]
+
+
 def clusters_tab(engine: Any, pid: str, view: Any) -> None:
     """Treemap, CSV, Send to review, cluster cards and the Unclustered bucket."""
     if view.clusters.empty:
         st.info("No clusters yet: import or discover keywords, then press Cluster.")
         return
     tm = api.treemap_rows(view)
+    tops = tm[tm["parent"] == ""].sort_values("value", ascending=False)
+    names = dict(zip(tops["id"], tops["label"], strict=True))
+    focus = st.selectbox(
+        "Treemap",
+        [None, *names],
+        format_func=lambda i: f"Top {TREEMAP_TOP} hubs by search volume" if i is None else names[i],
+        help="Pick a hub to drill down into its clusters and keywords; click a box to zoom.",
+    )
+    tm = top_of_tree(tm, TREEMAP_TOP, focus)
     st.plotly_chart(
         go.Figure(
             go.Treemap(
@@ -117,6 +145,7 @@ def clusters_tab(engine: Any, pid: str, view: Any) -> None:
                 labels=tm["label"],
                 values=tm["value"],
                 branchvalues="total",
+                maxdepth=2 if focus is None else 3,
             )
         )
     )

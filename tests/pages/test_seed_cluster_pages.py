@@ -120,8 +120,9 @@ def test_clusters_page_lists_clusters_with_volume(app_context, engine, project_i
     total = sum(p.search_volume or 0 for p in result.suggestions)
     assert at.metric[2].value == f"{total:,}/mo"
     df = at.dataframe[0].value
-    assert df.iloc[0]["status"] == "suggestions_ready"
-    assert df.iloc[0]["pages"] == len(result.suggestions)
+    assert df.iloc[0]["Status"] == "suggestions_ready"  # human column names
+    assert df.iloc[0]["Pages"] == len(result.suggestions)
+    assert "total_search_volume" not in df.columns
 
 
 @pytest.mark.parametrize("page", ["cluster_review.py", "clusters.py"])

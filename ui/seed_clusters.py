@@ -1,0 +1,115 @@
+"""Pieces of the seed-cluster pages: confirm buttons, archive/restore, table columns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from services.core.errors import ClusterPlannerError
+from ui.safe import plain
+
+#: Review-table columns as the Cluster Review page shows them.
+REVIEW_COLUMN_CONFIG: dict[str, Any] = {
+    "approve": st.column_config.CheckboxColumn("Approve"),
+    "role": st.column_config.SelectboxColumn("Role", options=["parent", "child"], required=True),
+    "page_type": st.column_config.TextColumn("Page type"),
+    "keyword": st.column_config.TextColumn("Keyword", required=True),
+    "url_slug": st.column_config.TextColumn(
+        "URL path", help="Type a path to keep it exactly as typed (validated on save)."
+    ),
+    "search_volume": st.column_config.NumberColumn("Search volume", format="%d"),
+    "composite_score": st.column_config.NumberColumn("Score", format="%.1f"),
+    "volume_points": st.column_config.NumberColumn("Volume pts", format="%.1f"),
+    "relevance_points": st.column_config.NumberColumn("Relevance pts", format="%.1f"),
+    "competition_points": st.column_config.NumberColumn("Competition pts", format="%.1f"),
+    "source": st.column_config.TextColumn(
+        "Source", help="data = your import · dataforseo = DataForSEO · llm_idea = an LLM idea"
+    ),
+    "secondary_keywords": st.column_config.TextColumn("Secondary keywords"),
+    "covered_by": st.column_config.TextColumn("Already covered by"),
+    "cpc": st.column_config.NumberColumn("CPC (USD)", format="$%.2f"),
+    "competition": st.column_config.NumberColumn("Competition", format="%.2f"),
+    "expansion_strategy": st.column_config.TextColumn("Strategy"),
+    "reasoning": st.column_config.TextColumn("Why"),
+}
+
+
+def confirm_button(label: str, key: str, question: str) -> bool:
+    """A button that asks ``question`` with Confirm / Cancel before it counts.
+
+    Returns
+    -------
+    bool
+        True on the run where the user confirmed.
+    """
+    flag = f"_confirm_{key}"
+    if not st.session_state.get(flag):
+        if st.button(label, key=key):
+            st.session_state[flag] = True
+            st.rerun()
+        return False
+    st.warning(question)
+    yes, no = st.columns(2)
+    if yes.button("Confirm", key=f"{key}_yes", type="primary"):
+        st.session_state.pop(flag, None)
+        return True
+    if no.button("Cancel", key=f"{key}_no"):
+        st.session_state.pop(flag, None)
+        st.rerun()
+    return False
+
+
+def run_action(action: Callable[[], Any], flash_key: str, message: str) -> None:
+    """Call an api function; show a typed error, else store ``message`` and rerun."""
+    try:
+        action()
+    except ClusterPlannerError as exc:
+        st.error(plain(exc))
+        return
+    st.session_state[flash_key] = message
+    st.rerun()
+
+
+def restore_list(
+    rows: pd.DataFrame | list[tuple[str, str]],
+    label: str,
+    restore: Callable[[str], Any],
+    flash_key: str,
+) -> None:
+    """Archived items — a frame with ``id`` and ``name`` columns, or (id, name) pairs — each
+    with a Restore button, in a collapsed expander."""
+    pairs = (
+        list(zip(rows["id"].astype(str), rows["name"], strict=True))
+        if isinstance(rows, pd.DataFrame)
+        else list(rows)
+    )
+    if not pairs:
+        return
+    with st.expander(f"Archived {label} ({len(pairs)})"):
+        for item_id, name in pairs:
+            c1, c2 = st.columns([4, 1])
+            c1.text(str(name))
+            if c2.button("Restore", key=f"restore_{item_id}"):
+                run_action(lambda rid=item_id: restore(rid), flash_key, f"Restored '{name}'.")
+
+
+def suggestion_rows(suggestions: list[Any]) -> list[dict[str, Any]]:
+    """The New Cluster result table (one dict per page)."""
+    return [
+        {
+            "role": s.role,
+            "page type": s.page_type,
+            "keyword": s.keyword,
+            "URL path": s.url_slug,
+            "search volume": s.search_volume,
+            "score": s.composite_score,
+            "source": s.source,
+            "pre-selected": s.preselected,
+            "secondary keywords": ", ".join(s.secondary_keywords),
+            "strategy": s.expansion_strategy,
+        }
+        for s in suggestions
+    ]
