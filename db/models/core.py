@@ -73,6 +73,13 @@ class Project(TimestampMixin, Base):
     # Per-project DataForSEO location/language (defaults: United States, English).
     location_name: Mapped[str] = mapped_column(String(100), default="United States")
     language_name: Mapped[str] = mapped_column(String(50), default="English")
+    # Issue 8 (migration 0007): shopify | woocommerce | wordpress | publisher | custom; the
+    # custom URL pattern ({slug}, optional {parent}); composite-score weights {"volume",
+    # "relevance", "competition"} (None = spec defaults); archived projects leave the picker.
+    site_type: Mapped[str] = mapped_column(String(20), default="shopify")
+    url_pattern: Mapped[str | None] = mapped_column(String(200))
+    score_weights: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     clusters: Mapped[list[KeywordCluster]] = relationship(
         back_populates="project", cascade="all, delete-orphan"
