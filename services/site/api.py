@@ -7,10 +7,11 @@ lives in :mod:`services.site.crawl`; pages read here are ``CrawledPage`` rows of
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,7 @@ from services.providers.base import (
     ExpansionRequest,
     FilterRequest,
     LLMProvider,
+    Usage,
     VolumeProvider,
 )
 from services.providers.base import Candidate as FunnelCandidate
@@ -58,6 +60,7 @@ from services.site.primary import (
     universe_matches,
 )
 from services.site.rankings import RankingsReport, aggregate_rankings, parse_rankings_export
+from services.spend.usage import record_usage
 
 #: Pages processed at once (LLM calls per page run in parallel up to this; design risk note).
 MAX_PARALLEL_PAGES = 8
@@ -232,6 +235,8 @@ class PrimaryRunReport:
         Provider problems the run worked around.
     errors : dict
         page URL → error for pages whose LLM step failed (offline relevance was used).
+    llm_cost_usd : float
+        What the LLM calls cost (USD; 0 offline).
     seconds : float
     """
 
@@ -244,15 +249,30 @@ class PrimaryRunReport:
     llm_pages: int = 0
     warnings: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
+    llm_cost_usd: float = 0.0
     seconds: float = 0.0
 
 
 def _llm_candidates(
-    llm: LLMProvider, brand: BrandProfile, project_id: Any, page: PageInput, known: list[str]
+    llm: LLMProvider,
+    brand: BrandProfile,
+    project_id: Any,
+    page: PageInput,
+    known: list[str],
+    usage: list[Usage],
 ) -> tuple[list[Candidate], dict[str, float]]:
-    """Generate-then-filter on one page: new candidates and the filter's confidences (0-1)."""
+    """Generate-then-filter on one page: new candidates and the filter's confidences (0-1).
+
+    The calls' ``Usage`` (also of a failed call, from ``ProviderError.usage``) is appended to
+    ``usage``.
+    """
     seed = normalize_keyword(page.fallback_keyword() or page.slug_words)
-    expanded = llm.expand(ExpansionRequest(seed=seed, brand=brand, project_id=project_id))
+    try:
+        expanded = llm.expand(ExpansionRequest(seed=seed, brand=brand, project_id=project_id))
+    except ProviderError as exc:
+        usage.extend(exc.usage)
+        raise
+    usage.extend(expanded.usage)
     generated = [c.keyword for c in expanded.candidates]
     pool = list(dict.fromkeys([*known, *(normalize_keyword(k) for k in generated)]))
     request = FilterRequest(
@@ -261,7 +281,13 @@ def _llm_candidates(
         candidates=tuple(FunnelCandidate(keyword=k, expansion_strategy="page") for k in pool),
         project_id=project_id,
     )
-    decisions = llm.filter(request).decisions
+    try:
+        filtered = llm.filter(request)
+    except ProviderError as exc:
+        usage.extend(exc.usage)
+        raise
+    usage.extend(filtered.usage)
+    decisions = filtered.decisions
     confidence = {
         normalize_keyword(d.keyword): (d.confidence if d.keep else d.confidence * 0.5)
         for d in decisions
@@ -291,6 +317,77 @@ def _enrich(
     return found
 
 
+def _run_llm_step(
+    engine: Engine,
+    llm: LLMProvider,
+    brand: BrandProfile,
+    pid: uuid.UUID,
+    pages: list[PageInput],
+    per_page: list[list[Candidate]],
+    llm_conf: list[dict[str, float]],
+    report: PrimaryRunReport,
+    progress: Progress,
+    budget: Any,
+) -> None:
+    """Generate-then-filter for every page, ≤ :data:`MAX_PARALLEL_PAGES` at once.
+
+    With a ``budget`` (:class:`services.spend.budget.BudgetGuard`) the worst case
+    (:func:`services.spend.budget.worst_case_llm_usd` per page: one expand and one filter
+    call, each with a repair) is reserved first — a refused reservation raises
+    ``BudgetExceeded`` before any paid call — and settled with the calls' actual cost. Every
+    call's usage is recorded in ``api_usage``. A cancel stops the pages not started yet.
+    """
+    usage: list[Usage] = []
+    lock = threading.Lock()
+    reservation = None
+    if budget is not None:
+        from services.spend.budget import unpriced_message, worst_case_llm_usd
+
+        model = str(getattr(llm, "model", "") or llm.name)
+        per_page_usd = worst_case_llm_usd(model)
+        if per_page_usd is None:
+            raise InvalidInputError(unpriced_message(model))
+        reservation = budget.reserve(
+            per_page_usd * len(pages), f"primary keywords: {len(pages)} pages"
+        )
+
+    def one(i: int) -> tuple[int, list[Candidate], dict[str, float], str | None]:
+        known = [c.keyword for c in per_page[i]]
+        calls: list[Usage] = []
+        try:
+            new, conf = _llm_candidates(llm, brand, pid, pages[i], known, calls)
+        except ProviderError as exc:
+            return i, [], {}, str(exc)
+        finally:
+            with lock:
+                usage.extend(calls)
+        return i, new, conf, None
+
+    pool = ThreadPoolExecutor(max_workers=MAX_PARALLEL_PAGES)
+    try:
+        futures = [pool.submit(one, i) for i in range(len(pages))]
+        for done, future in enumerate(as_completed(futures), start=1):
+            i, new, conf, error = future.result()
+            if error is not None:
+                report.errors[pages[i].url] = error
+            else:
+                per_page[i] = merge_candidates([per_page[i], new])
+                llm_conf[i] = conf
+                report.llm_pages += 1
+            progress(10 + 40 * done / len(pages), f"LLM step: {done}/{len(pages)} pages")
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        with lock:
+            calls_made = list(usage)
+        spent = sum(u.cost_usd for u in calls_made)
+        if calls_made:
+            with session_scope(engine) as s:
+                record_usage(s, calls_made, project_id=pid)
+        report.llm_cost_usd = round(spent, 6)
+        if reservation is not None:
+            budget.settle(reservation, spent)
+
+
 def run_primary_keywords(
     engine: Engine,
     project_id: Any,
@@ -299,6 +396,7 @@ def run_primary_keywords(
     volume: VolumeProvider | None = None,
     llm: LLMProvider | None = None,
     progress: Progress | None = None,
+    budget: Any = None,
 ) -> PrimaryRunReport:
     """Suggest one unique primary keyword (+ 5 alternatives) for every page of the project.
 
@@ -318,6 +416,9 @@ def run_primary_keywords(
         page whose calls fail keeps the offline relevance and its error is reported.
     progress : callable, optional
         ``progress(percent 0-100, message)``; may raise ``JobCancelled``.
+    budget : services.spend.budget.BudgetGuard, optional
+        Reserve/settle the LLM step's cost against the monthly budget (pass it whenever
+        ``llm`` bills per call); usage is recorded in ``api_usage`` either way.
 
     Returns
     -------
@@ -331,6 +432,8 @@ def run_primary_keywords(
         The project has no pages (crawl the site or import rankings first).
     PrimaryKeywordTaken
         A concurrent edit took a keyword during the run (nothing written; run again).
+    BudgetExceeded
+        The LLM step's worst case does not fit the budget left (no paid call made).
     """
     started = time.perf_counter()
     report_progress = progress or _noop
@@ -367,27 +470,10 @@ def run_primary_keywords(
         per_page.append(merge_candidates([own, uni]))
 
     llm_conf: list[dict[str, float]] = [{} for _ in pages]
-    if llm is not None and llm.name != "offline":
-        done = 0
-
-        def one(i: int) -> tuple[int, list[Candidate], dict[str, float], str | None]:
-            known = [c.keyword for c in per_page[i]]
-            try:
-                new, conf = _llm_candidates(llm, brand, pid, pages[i], known)
-            except ProviderError as exc:
-                return i, [], {}, str(exc)
-            return i, new, conf, None
-
-        with ThreadPoolExecutor(max_workers=MAX_PARALLEL_PAGES) as pool:
-            for i, new, conf, error in pool.map(one, range(len(pages))):
-                done += 1
-                if error is not None:
-                    report.errors[pages[i].url] = error
-                else:
-                    per_page[i] = merge_candidates([per_page[i], new])
-                    llm_conf[i] = conf
-                    report.llm_pages += 1
-                report_progress(10 + 40 * done / len(pages), f"LLM step: {done}/{len(pages)} pages")
+    if llm is not None and llm.name != "offline" and pages:
+        _run_llm_step(
+            engine, llm, brand, pid, pages, per_page, llm_conf, report, report_progress, budget
+        )
 
     report_progress(50, "Search volume for the candidates")
     keywords = sorted({c.keyword for cands in per_page for c in cands})
@@ -470,10 +556,15 @@ def primary_keywords_job(ctx: Any) -> dict[str, Any]:
     app = getattr(ctx.deps, "app", None)
     llm: LLMProvider | None = None
     volume: VolumeProvider | None
+    budget = None
     if app is not None:
         providers = app.providers()
         llm, volume = providers.llm, providers.volume
         embedder = app.embedder()
+        if llm is not None and llm.name != "offline":
+            from services.spend.budget import BudgetGuard
+
+            budget = BudgetGuard(ctx.engine)
     else:
         from services.providers.embeddings import get_embedder
         from services.providers.offline_volume import ImportedVolumeProvider
@@ -481,7 +572,13 @@ def primary_keywords_job(ctx: Any) -> dict[str, Any]:
         volume = ImportedVolumeProvider(ctx.engine)
         embedder = get_embedder("minilm")
     report = run_primary_keywords(
-        ctx.engine, ctx.project_id, embedder=embedder, volume=volume, llm=llm, progress=ctx.progress
+        ctx.engine,
+        ctx.project_id,
+        embedder=embedder,
+        volume=volume,
+        llm=llm,
+        progress=ctx.progress,
+        budget=budget,
     )
     result = {k: v for k, v in vars(report).items()}
     result["message"] = (

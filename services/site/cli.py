@@ -54,12 +54,18 @@ def _primary_keywords(app: Any, args: argparse.Namespace) -> CommandResult:
     report = None
     if not args.no_run:
         providers = app.providers()
+        budget = None
+        if providers.llm is not None and providers.llm.name != "offline":
+            from services.spend.budget import BudgetGuard
+
+            budget = BudgetGuard(app.engine)
         report = api.run_primary_keywords(
             app.engine,
             project.id,
             embedder=app.embedder(),
             volume=providers.volume,
             llm=providers.llm,
+            budget=budget,
         )
         lines.append(
             f"{report.pages:,} pages: {report.assigned:,} primary keywords from candidates, "

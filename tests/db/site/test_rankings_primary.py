@@ -10,12 +10,19 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from db.models import CrawledPage, KeywordMetric, PageKeywords, PagePrimaryKeyword, PageRanking
+from db.models import (
+    APIUsage,
+    CrawledPage,
+    KeywordMetric,
+    PageKeywords,
+    PagePrimaryKeyword,
+    PageRanking,
+)
 from db.session import session_scope
 from services.cli import main
 from services.core.errors import NotFoundError, PrimaryKeywordTaken, ProviderError
 from services.providers.base import Candidate as FunnelCandidate
-from services.providers.base import ExpansionResult, FilterDecision, FilterResult
+from services.providers.base import ExpansionResult, FilterDecision, FilterResult, Usage
 from services.providers.offline_volume import ImportedVolumeProvider
 from services.site import api
 from services.site.primary import PrimaryDecision
@@ -267,3 +274,46 @@ def test_job_handler_reports_progress(engine, project_id):
     result = api.primary_keywords_job(ctx)
     assert result["assigned"] == 3 and "primary keywords" in result["message"]
     assert seen[-1] == 100 and seen == sorted(seen)
+
+
+class _Budget:
+    """Records reserve/settle like services.spend.budget.BudgetGuard."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, float]] = []
+
+    def reserve(self, estimate_usd: float, label: str):
+        self.calls.append(("reserve", estimate_usd))
+        return "r1"
+
+    def settle(self, reservation, actual_usd: float) -> None:
+        self.calls.append(("settle", actual_usd))
+
+
+class _PaidLLM(_FakeLLM):
+    """The fake LLM on a priced model, billing 0.001 USD per call."""
+
+    model = "claude-haiku-4-5"
+
+    def expand(self, request):
+        result = super().expand(request)
+        result.usage = [Usage(provider="fake", endpoint="expand", cost_usd=0.001)]
+        return result
+
+    def filter(self, request):
+        result = super().filter(request)
+        result.usage = [Usage(provider="fake", endpoint="filter", cost_usd=0.001)]
+        return result
+
+
+def test_llm_step_reserves_the_worst_case_settles_and_records_usage(engine, project_id):
+    from services.spend.budget import worst_case_llm_usd
+
+    api.import_rankings(engine, project_id, gsc_query_page(), "gsc.csv")
+    budget = _Budget()
+    report = _run(engine, project_id, llm=_PaidLLM(), budget=budget)
+    # 3 pages reserved at the worst case; /care's expand fails (no usage) → 2 pages × 2 calls.
+    assert budget.calls[0] == ("reserve", pytest.approx(3 * worst_case_llm_usd("claude-haiku-4-5")))
+    assert budget.calls[1] == ("settle", pytest.approx(0.004))
+    assert report.llm_cost_usd == pytest.approx(0.004)
+    assert _count(engine, APIUsage, project_id) == 4
