@@ -210,6 +210,10 @@ duplicates and no near-duplicates (plural, word-order or "for women"/"women's" v
 each other).
 - Lowercase, 2-7 words, as people really search; fit the brand's products, price point and \
 persona; no competitor brand names.
+- These are ideas: they are marked "LLM idea" until search volume confirms them. The brand \
+profile is context only: never put the company name, persona or profile wording into a \
+keyword, and never pad the list with seasonal, platform or audience words that nobody searches \
+with the seed.
 - estimated_intent: commercial or transactional for most collection pages; informational or \
 navigational only when that is what the query is.
 - rationale: one short sentence on why this page is worth building for this brand."""
