@@ -54,7 +54,7 @@ chosen = st.selectbox("Page", list(labels), format_func=labels.__getitem__)
 view = api.get_content(app.engine, chosen)
 brief, draft = view.brief, view.draft
 if view.error:
-    st.error(view.error)
+    st.text(f"Failed: {view.error}")
 tab_brief, tab_draft = st.tabs(["Brief", "Draft"])
 with tab_brief:
     st.text(
@@ -89,6 +89,8 @@ with tab_draft:
             st.code(draft.get("body_html", ""), language="html")
     else:
         st.text(f"{view.status} · {view.model} · prompts {view.prompt_version}")
+        for finding in draft.get("checks") or []:
+            st.text(f"⚠ Check: {finding}")
         with st.form("draft"):
             title = st.text_input("Title", draft["title"])
             meta = st.text_area("Meta description", draft["meta_description"])

@@ -15,6 +15,7 @@ their version (``prompts/VERSION``) is stored with each draft. Without an LLM,
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -285,6 +286,7 @@ def generate_draft(
         },
         "analysis": analysis.model_dump(),
     }
+    draft["checks"] = draft_checks(draft, brief)
     model = usage[-1].model if usage else ""
     return DraftResult(
         draft=draft,
@@ -293,6 +295,39 @@ def generate_draft(
         prompt_version=prompt_version(),
         seconds=time.perf_counter() - started,
     )
+
+
+_TAG = re.compile(r"<[^>]+>")
+_HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.I)
+
+
+def draft_checks(draft: dict[str, Any], brief: Brief) -> list[str]:
+    """What a reviewer should look at before approving (empty when nothing is off).
+
+    Checks: every outgoing internal link of the brief is in the body (by URL); the primary
+    keyword appears in the title and the H1; the body's word count (tags stripped) is within
+    the brief's range, ±20 %.
+
+    Returns
+    -------
+    list[str]
+        One sentence per finding.
+    """
+    found: list[str] = []
+    body = str(draft.get("body_html", ""))
+    hrefs = {h.rstrip("/") for h in _HREF.findall(body)}
+    for link in brief.internal_links.get("outgoing", []):
+        if str(link["target_url"]).rstrip("/") not in hrefs:
+            found.append(f'internal link to {link["target_url"]} ("{link["anchor"]}") is missing')
+    primary = brief.primary_keyword.lower()
+    for key in ("title", "h1"):
+        if primary and primary not in str(draft.get(key, "")).lower():
+            found.append(f'the {key} does not contain the primary keyword "{primary}"')
+    words = len(_TAG.sub(" ", body).split())
+    lo, hi = (list(brief.word_count) + [0, 0])[:2]
+    if lo and not lo * 0.8 <= words <= hi * 1.2:
+        found.append(f"the body has {words} words; the brief asks for {lo}-{hi}")
+    return found
 
 
 def offline_skeleton(brief: Brief) -> dict[str, Any]:

@@ -56,6 +56,7 @@ DRAFT_COLUMNS = [
     "model",
     "prompt_version",
     "cost_usd",
+    "checks",
     "error",
 ]
 LINK_COLUMNS = ["source_url", "anchor", "target_url", "relation"]
@@ -86,6 +87,7 @@ WIDTHS = {
     "google_business_profile": 60,
     "serp_top10": 50,
     "missing_data": 40,
+    "checks": 50,
     "error": 40,
 }
 
@@ -163,6 +165,7 @@ def workbook_frames(records: Sequence[Mapping[str, Any]]) -> dict[str, pd.DataFr
                 "model": rec.get("model") or "",
                 "prompt_version": rec.get("prompt_version") or "",
                 "cost_usd": float(rec.get("cost_usd") or 0.0),
+                "checks": _lines(list(d.get("checks") or [])),
                 "error": rec.get("error") or "",
             }
         )

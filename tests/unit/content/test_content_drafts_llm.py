@@ -98,6 +98,11 @@ def test_collection_draft_on_claude_three_calls(server):
     assert all(URL in post for post in d["social"].values())
     assert len(d["social"]["x"]) <= X_MAX_CHARS
     assert d["analysis"]["recommended_word_count"] == 600
+    assert d["checks"] == [
+        'internal link to https://example.com/collections/waterproof ("waterproof trail '
+        'running shoes") is missing',
+        "the body has 10 words; the brief asks for 300-800",
+    ]
     assert len(result.usage) == 3 and result.cost_usd > 0
     assert result.prompt_version == prompt_version() != ""
     assert result.model.startswith("claude-haiku-4-5")
@@ -178,3 +183,15 @@ def test_offline_skeleton_is_labelled_outline_without_prose():
     body_lines = sk["body_html"].splitlines()[1:]
     assert all(line.startswith(("<h2>", "<h3>")) for line in body_lines)
     assert sk["social"] == {} and sk["faq"] == []
+
+
+def test_draft_checks_pass_on_a_complete_draft():
+    from services.content.drafts import draft_checks
+
+    brief = collection_brief()
+    body = "<p>words</p> " * 300 + '<a href="https://example.com/collections/waterproof/">x</a>'
+    draft = {"title": "Trail Running Shoes | X", "h1": "Trail running shoes", "body_html": body}
+    assert draft_checks(draft, brief) == []
+    assert draft_checks({**draft, "h1": "Shoes"}, brief) == [
+        'the h1 does not contain the primary keyword "trail running shoes"'
+    ]
