@@ -223,6 +223,7 @@ _QUERY_RARE_BIGRAMS = "|".join(
         "zx",
     ]
 )
+_QUERY_SAMPLE_ROWS = 5_000  # keywords checked by looks_like_query per file (evenly spaced)
 _QUERY_MAX_WORDS = 20
 _QUERY_MAX_TOKEN = 40
 _INTENT_MAX_CHARS = 100  # KeywordMetric.intent is String(100)
@@ -314,7 +315,7 @@ class ImportReport:
         line per row: a quoted cell spanning lines shifts later numbers.
     non_query_share : float
         Share of the kept keywords (0-1) that do not look like search queries
-        (:func:`looks_like_query`).
+        (:func:`looks_like_query`; on an evenly spaced sample of 5,000 in larger files).
     seconds : float
         Wall time of the call (s).
     """
@@ -767,14 +768,18 @@ def parse_keyword_export(
             f"{r}: {c:,} (first at line {first_lines[r]})" for r, c in reasons.items()
         )
         raise _error(filename, f"no usable keyword rows ({rows_read:,} rows read; {detail}).")
-    queries = looks_like_query(rows["keyword"])
+    # An evenly spaced sample estimates the share within ±1.4 points (95 %, n = 5,000).
+    step = max(1, len(rows) // _QUERY_SAMPLE_ROWS)
+    sample = rows["keyword"].iloc[::step]
+    queries = looks_like_query(sample)
     share = float(1.0 - queries.mean())
     if share > NON_QUERY_CONFIRM_SHARE and not allow_non_queries:
-        example = str(rows["keyword"].iloc[int(np.argmin(queries))])
+        first = int(np.argmin(queries))
+        example = str(sample.iloc[first])
         raise ImportConfirmationRequired(
             _clip(
                 f"{_name(filename)}{share:.0%} of rows do not look like search queries "
-                f"(e.g. {_clip(example, 40)!r} at line {kept_lines[int(np.argmin(queries))]}). "
+                f"(e.g. {_clip(example, 40)!r} at line {kept_lines[first * step]}). "
                 "Check that this is the keyword export you meant; import anyway to keep them."
             ),
             share,

@@ -121,9 +121,10 @@ def _bound_rows(
 
 def _bound_batch(
     frame: pd.DataFrame, project_id: uuid.UUID, now: datetime, dialect: Any, order: list[str]
-) -> tuple[list[str], list[Any]]:
-    """Driver-ready parameters, one tuple (positional) or dict (named) per keyword, and the
-    new ids as hex (a row keeps its id only when it was inserted, not updated).
+) -> tuple[list[Any], list[Any]]:
+    """The new ids as bound for the driver, and driver-ready parameters, one tuple
+    (positional) or dict (named) per keyword (a row keeps its proposed id only when it was
+    inserted, not updated).
 
     SQLAlchemy's per-row parameter processing costs about a second per 100,000 rows, so
     the column types' bind processors are applied here column-wise instead (constants once).
@@ -145,9 +146,9 @@ def _bound_batch(
         if processor is not None and name not in constants and name != "id":
             columns[name] = [processor(v) for v in columns[name]]
     if order:  # positional paramstyle (sqlite "?")
-        return hexes, list(zip(*(columns[name] for name in order), strict=True))
+        return bound_ids, list(zip(*(columns[name] for name in order), strict=True))
     ordered = [columns[name] for name in _ROW_COLUMNS]
-    return hexes, [
+    return bound_ids, [
         dict(zip(_ROW_COLUMNS, values, strict=True)) for values in zip(*ordered, strict=True)
     ]
 
@@ -155,16 +156,21 @@ def _bound_batch(
 def _write_batch(
     conn: Connection, sql: str, order: list[str], pid: uuid.UUID, now: datetime, batch: pd.DataFrame
 ) -> int:
-    """Upsert one batch; the number of its rows that were new (their proposed id is stored)."""
-    table = KeywordMetric.__table__
-    hexes, rows = _bound_batch(batch, pid, now, conn.dialect, order)
+    """Upsert one batch; the number of its rows that were new (their proposed id is stored).
+
+    The ids are counted with one driver-level query (``IN (?, …)`` on SQLite, ``= ANY(%s)``
+    on PostgreSQL) on the already-bound values: no per-id SQLAlchemy processing.
+    """
+    bound_ids, rows = _bound_batch(batch, pid, now, conn.dialect, order)
     conn.exec_driver_sql(sql, rows)
-    proposed = [uuid.UUID(h) for h in hexes]
-    return int(
-        conn.execute(
-            select(func.count()).select_from(table).where(table.c.id.in_(proposed))
-        ).scalar_one()
-    )
+    table = KeywordMetric.__tablename__
+    if conn.dialect.name == "postgresql":
+        query = f"SELECT count(*) FROM {table} WHERE id = ANY(%s)"
+        params: tuple[Any, ...] = (list(bound_ids),)
+    else:
+        query = f"SELECT count(*) FROM {table} WHERE id IN ({','.join('?' * len(bound_ids))})"
+        params = tuple(bound_ids)
+    return int(conn.exec_driver_sql(query, params).scalar_one())
 
 
 def upsert_metrics(
