@@ -69,6 +69,8 @@ SUMMARY_CHARS = 300
 MAX_HEADINGS = 8
 
 _TITLE_SPLIT = re.compile(r"\s+[|–—-]\s+|\s*\|\s*")
+# "1.2.3. Control flow", "1. Intro" (a dot is required: "2026 trail shoes" keeps its year)
+_SECTION_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)+\.?\s+|^\s*\d+\.\s+")
 _SLUG_WORDS = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -122,7 +124,8 @@ class PageInput:
         return words
 
     def fallback_keyword(self) -> str:
-        """The H1 (else title, else slug words) as a keyword: brand suffix cut, ≤ 8 words."""
+        """The H1 (else title, else slug words) as a keyword: brand suffix and section number
+        ("1.2.3.") cut, ≤ 8 words."""
         path = unquote(urlsplit(self.url).path or "").rstrip("/")
         last = " ".join(
             _SLUG_WORDS.findall(
@@ -131,6 +134,7 @@ class PageInput:
         )
         for source in (self.h1, self.title, last):
             text = _TITLE_SPLIT.split(source or "")[0] if source else ""
+            text = _SECTION_NUMBER.sub("", text)
             words = normalize_keyword(text).split(" ")
             keyword = " ".join(words[:MAX_FALLBACK_WORDS]).strip()
             if keyword:

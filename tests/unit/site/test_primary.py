@@ -122,6 +122,13 @@ def test_fallback_cuts_brand_suffix_and_long_titles():
     page = _page("p", "https://x.com/p", title="Best Waterproof Hiking Boots for Women – Acme")
     assert page.fallback_keyword() == "best waterproof hiking boots for women"
     assert _page("p", "https://x.com/blog/clean-shoes.html").fallback_keyword() == "clean shoes"
+    assert _page("p", "https://x.com/d", h1="1.2.3. Control flow").fallback_keyword() == (
+        "control flow"
+    )
+    assert _page("p", "https://x.com/d", h1="1. Intro").fallback_keyword() == "intro"
+    assert _page("p", "https://x.com/d", h1="2026 Trail Shoes").fallback_keyword() == (
+        "2026 trail shoes"
+    )
 
 
 def test_to_decisions_pick_typed_priority_and_approve():
