@@ -24,7 +24,13 @@ from db.session import session_scope
 from services.content import matrixify, spreadsheet, store
 from services.content.briefs import Brief, build_brief
 from services.content.drafts import DraftResult, generate_draft, offline_skeleton
-from services.content.links import LinkNode, links_by_page, plan_links
+from services.content.links import (
+    LinkNode,
+    RankingIndex,
+    links_by_page,
+    plan_links,
+    ranking_links,
+)
 from services.content.outline import QuestionIndex
 from services.core.errors import BudgetExceeded, InvalidInputError, NotFoundError, ProviderError
 from services.core.ids import as_uuid
@@ -99,14 +105,11 @@ def generate_briefs(engine: Engine, cluster_id: Any) -> BriefsReport:
             )
         brand = BrandProfile.from_dict(project.brand_config).company_name
         questions = QuestionIndex(store.project_keywords(s, project.id))
-        links = links_by_page(
-            plan_links(
-                [
-                    LinkNode(p.page_id, p.primary_keyword, p.url, p.role, p.search_volume)
-                    for p in pages
-                ]
-            )
-        )
+        nodes = [
+            LinkNode(p.page_id, p.primary_keyword, p.url, p.role, p.search_volume) for p in pages
+        ]
+        ranking = RankingIndex(store.ranking_rows(s, project.id))
+        links = links_by_page(plan_links(nodes) + ranking_links(nodes, ranking))
         parent = next((p.primary_keyword for p in pages if p.role == "parent"), None)
         serps = store.cached_serps(s, project, [p.primary_keyword for p in pages])
         existing = store.content_by_page(s, [uuid.UUID(p.page_id) for p in pages])

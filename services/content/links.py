@@ -3,8 +3,8 @@
 Rules (issue 10, "internal links"): every child links to its parent and the parent links to
 every child; each child links to 2-3 siblings — the ones sharing most content words with
 it, then the highest search volume; the anchor text is the *target's* primary keyword.
-Links from existing pages of an onboarded site that rank for related keywords need ranking
-data and are not planned here.
+For onboarded sites, existing pages that rank for keywords carrying the page's head terms
+(rankings import, :class:`RankingIndex`) are proposed as extra link sources.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from services.core.text import content_tokens
+from services.core.urls import normalize_url
 
 #: Siblings each child links to (issue 10: "2-3 siblings").
 MAX_SIBLING_LINKS = 3
@@ -126,10 +127,98 @@ def links_by_page(links: Sequence[InternalLink]) -> dict[str, dict[str, list[dic
     """Per page id: ``{"outgoing": [...], "incoming": [...]}`` link dicts."""
     out: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for link in links:
-        out.setdefault(link.source_id, {"outgoing": [], "incoming": []})["outgoing"].append(
-            link.to_dict()
-        )
+        if link.source_id:  # "" = an existing page of the site outside the plan
+            out.setdefault(link.source_id, {"outgoing": [], "incoming": []})["outgoing"].append(
+                link.to_dict()
+            )
         out.setdefault(link.target_id, {"outgoing": [], "incoming": []})["incoming"].append(
             link.to_dict()
         )
+    return out
+
+
+# --------------------------------------------------------------------------- onboarded sites
+#: Existing pages proposed as link sources per brief page.
+MAX_RANKING_SOURCES = 3
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    """One keyword an existing page of the site ranks for (rankings import).
+
+    Attributes:
+        page_url: the ranking page.
+        keyword: the query it ranks for.
+        position: average position (1 = top), None when unknown.
+        clicks: clicks in the export's period, None when unknown.
+    """
+
+    page_url: str
+    keyword: str
+    position: float | None = None
+    clicks: int | None = None
+
+
+class RankingIndex:
+    """Existing pages by the content words of the keywords they rank for.
+
+    A page is a *related* link source for a brief page when it ranks for a keyword that
+    carries every content word of the brief page's primary keyword (plural-insensitive):
+    it already gets search traffic on the topic, so a link from it passes relevant
+    authority (issue 10, "from existing pages that rank for related keywords").
+    """
+
+    def __init__(self, rows: Sequence[RankingRow]) -> None:
+        self._rows = list(rows)
+        self._postings: dict[str, set[int]] = {}
+        for i, row in enumerate(self._rows):
+            for w in set(content_tokens(row.keyword)):
+                self._postings.setdefault(w, set()).add(i)
+
+    def sources(
+        self, keyword: str, *, exclude_urls: set[str], limit: int = MAX_RANKING_SOURCES
+    ) -> list[tuple[str, str]]:
+        """``(page_url, keyword it ranks for)`` of up to ``limit`` related pages.
+
+        Pages are ranked by their clicks on the related keywords, then by best position;
+        ``exclude_urls`` (:func:`services.core.urls.normalize_url` form) removes the page
+        itself and the pages of the cluster, which are linked already.
+        """
+        head = set(content_tokens(keyword))
+        if not head:
+            return []
+        postings = sorted((self._postings.get(w, set()) for w in head), key=len)
+        hits = set(postings[0]).intersection(*postings[1:])
+        best: dict[str, tuple[int, float, str]] = {}
+        for i in hits:
+            row = self._rows[i]
+            if normalize_url(row.page_url) in exclude_urls:
+                continue
+            clicks, pos, kw = best.get(row.page_url, (0, float("inf"), row.keyword))
+            position = row.position if row.position is not None else float("inf")
+            if position < pos:
+                kw = row.keyword
+            best[row.page_url] = (clicks + (row.clicks or 0), min(pos, position), kw)
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[1][1], kv[0]))
+        return [(url, kw) for url, (_c, _p, kw) in ranked[:limit]]
+
+
+def ranking_links(
+    nodes: Sequence[LinkNode], index: RankingIndex, *, limit: int = MAX_RANKING_SOURCES
+) -> list[InternalLink]:
+    """Links from existing ranking pages to the cluster's pages (anchor = target keyword)."""
+    cluster_urls = {normalize_url(n.url) for n in nodes}
+    out = []
+    for node in nodes:
+        for url, ranked_for in index.sources(node.keyword, exclude_urls=cluster_urls, limit=limit):
+            out.append(
+                InternalLink(
+                    source_id="",
+                    source_url=url,
+                    target_id=node.page_id,
+                    target_url=node.url,
+                    anchor=node.keyword,
+                    relation=f"from a page ranking for “{ranked_for}”",
+                )
+            )
     return out

@@ -169,7 +169,10 @@ def workbook_frames(records: Sequence[Mapping[str, Any]]) -> dict[str, pd.DataFr
                 "error": rec.get("error") or "",
             }
         )
-        for link in (b.get("internal_links") or {}).get("outgoing", []):
+        planned = b.get("internal_links") or {}
+        # outgoing links of each page, plus links from existing site pages (no source id)
+        from_site = [x for x in planned.get("incoming", []) if not x.get("source_id")]
+        for link in [*planned.get("outgoing", []), *from_site]:
             links.append({k: link.get(k, "") for k in LINK_COLUMNS})
         posts: Mapping[str, Any] = d.get("social") or {}
         social.append(

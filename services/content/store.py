@@ -15,11 +15,13 @@ from db.models import (
     KeywordCluster,
     KeywordMetric,
     PageKeywords,
+    PageRanking,
     Project,
     SerpCache,
 )
 from db.models.content import ContentPage, ContentVersion
 from services.content.briefs import PageInput, SerpResult
+from services.content.links import RankingRow
 from services.core.errors import NotFoundError
 from services.core.ids import as_uuid
 from services.projects.keyword_data import lookup_metrics
@@ -100,6 +102,16 @@ def project_keywords(s: Session, project_id: uuid.UUID) -> Iterator[tuple[str, i
             KeywordMetric.project_id == project_id
         )
     ).tuples()
+
+
+def ranking_rows(s: Session, project_id: uuid.UUID) -> list[RankingRow]:
+    """Keywords the site's existing pages rank for (rankings import), for link sources."""
+    rows = s.execute(
+        select(
+            PageRanking.page_url, PageRanking.keyword, PageRanking.position, PageRanking.clicks
+        ).where(PageRanking.project_id == project_id)
+    ).all()
+    return [RankingRow(url, kw, pos, clicks) for url, kw, pos, clicks in rows]
 
 
 def cached_serps(

@@ -108,6 +108,35 @@ def test_briefs_for_every_approved_page_parent_first(engine, cluster_id):
     assert 2 <= sum(link["relation"] == "to sibling" for link in out) <= 3
 
 
+def test_onboarded_site_pages_ranking_for_related_keywords_link_in(engine, project_id, cluster_id):
+    import datetime as dt
+
+    from db.models import PageRanking
+
+    with session_scope(engine) as s:
+        s.add(
+            PageRanking(
+                project_id=project_id,
+                page_url="https://example.com/blogs/news/trail-guide",
+                normalized_url="example.com/blogs/news/trail-guide",
+                keyword="trail running shoes guide",
+                position=3.0,
+                clicks=40,
+                source="gsc",
+                date=dt.date(2026, 11, 1),
+            )
+        )
+    api.generate_briefs(engine, cluster_id)
+    parent = api.list_content(engine, cluster_id)[0]
+    incoming = [x for x in parent.brief["internal_links"]["incoming"] if not x["source_id"]]
+    assert [(x["source_url"], x["anchor"]) for x in incoming] == [
+        ("https://example.com/blogs/news/trail-guide", "trail running shoes")
+    ]
+    wb = openpyxl.load_workbook(io.BytesIO(api.workbook_xlsx(engine, cluster_id)))
+    sources = [r[0].value for r in wb["Internal links"].iter_rows(min_row=2)]
+    assert "https://example.com/blogs/news/trail-guide" in sources
+
+
 def test_regenerating_briefs_keeps_the_previous_version(engine, cluster_id):
     api.generate_briefs(engine, cluster_id)
     first = api.list_content(engine, cluster_id)[0]

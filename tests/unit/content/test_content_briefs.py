@@ -170,3 +170,37 @@ def test_article_brief_title_h1_cta_and_word_count():
     assert brief.cta == "Browse trail running shoes"
     assert brief.word_count == [1200, 2000] and brief.schema_type == "Article"
     assert brief.intent == "informational" and brief.intent_source == "keyword modifiers"
+
+
+def test_ranking_pages_become_link_sources_for_related_keywords():
+    from services.content.links import RankingIndex, RankingRow, ranking_links
+
+    nodes = [
+        LinkNode("p", "trail running shoes", "https://shop.example/collections/trail", "parent"),
+        LinkNode(
+            "a", "waterproof trail running shoes", "https://shop.example/collections/wp", "child"
+        ),
+    ]
+    index = RankingIndex(
+        [
+            RankingRow(
+                "https://shop.example/blogs/news/trail-guide", "trail running shoe guide", 4.0, 120
+            ),
+            RankingRow(
+                "https://shop.example/blogs/news/trail-guide", "best trail running shoes", 8.0, 30
+            ),
+            RankingRow("https://shop.example/pages/about", "about trail running shoes", 2.0, 5),
+            RankingRow("https://shop.example/collections/trail/", "trail running shoes", 1.0, 900),
+            RankingRow("https://shop.example/blogs/news/rain", "waterproof jackets", 3.0, 500),
+        ]
+    )
+    links = ranking_links(nodes, index)
+    to_parent = [(x.source_url, x.anchor) for x in links if x.target_id == "p"]
+    assert to_parent == [
+        ("https://shop.example/blogs/news/trail-guide", "trail running shoes"),
+        ("https://shop.example/pages/about", "trail running shoes"),
+    ]  # the cluster page itself (trailing slash) is not a source; clicks order the rest
+    assert links[0].relation == "from a page ranking for “trail running shoe guide”"
+    assert [x for x in links if x.target_id == "a"] == []  # nothing ranks for "waterproof trail…"
+    by = links_by_page(links)
+    assert "" not in by and len(by["p"]["incoming"]) == 2
