@@ -82,7 +82,6 @@ JOB_KINDS: tuple[str, ...] = (
     "primary_keywords",
     "crawl",
     "drafts",
-    "import",
 )
 Handler = Callable[["JobContext"], dict[str, Any]]
 #: kind → handler installed by :func:`configure` (tests add their own); empty until then.
@@ -112,8 +111,10 @@ RECOVER_EVERY_S = 10.0
 DEFAULT_WORKERS = 1
 HUEY_NAME = "cluster-planner"
 TASK_NAME = "cluster_planner.run_job"
-#: This process, as stored in ``jobs.worker``.
-WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+#: This process, as stored in ``jobs.worker`` ("host:pid"; ``CLUSTER_PLANNER_WORKER_HOST``
+#: overrides the host name, e.g. for containers that share a host name).
+WORKER_HOST = os.environ.get("CLUSTER_PLANNER_WORKER_HOST") or socket.gethostname()
+WORKER_ID = f"{WORKER_HOST}:{os.getpid()}"
 
 _timing: dict[str, float] = {}
 
@@ -644,6 +645,7 @@ def _run_handler(
             watcher.stop()  # no JobCancelled may be raised in this thread past this point
     except JobCancelled:
         _finish(engine, jid, "cancelled", message="Cancelled", only_if=("running",))
+        _release(engine, kind, ctx.project_id)  # idempotent; the handler may have done it
         return
     except ClusterPlannerError as exc:
         _finish(engine, jid, "failed", error=str(exc), message="Failed", only_if=("running",))
@@ -840,7 +842,7 @@ def _worker_gone(worker: str | None) -> bool:
     if not worker or ":" not in worker:
         return False
     host, _, pid = worker.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    if host != WORKER_HOST or not pid.isdigit():
         return False
     if worker == WORKER_ID:
         return False

@@ -617,7 +617,8 @@ def recover_stale_reservations(engine: Engine, *, now: datetime | None = None) -
                         endpoint="budget hold",
                         cost_usd=float(spent),
                         tokens=0,
-                        metadata_={"label": label, "reservation_id": str(rid)},
+                        # the column is "metadata" (``APIUsage.metadata_`` in the ORM)
+                        **{"metadata": {"label": label, "reservation_id": str(rid)}},
                         created_at=now,
                     )
                 )
