@@ -13,6 +13,8 @@ keyword        Query / Queries / Top        Keyword                      Keyword
                queries / Search query
 page_url       Page / Landing page / URL    Current URL / URL            URL
 position       Position / Average position  Current position / Position Position
+               (BigQuery: sum_position /
+               impressions + 1)
 clicks         Clicks / Url clicks          —                            —
 impressions    Impressions                  —                            —
 est. traffic   —                            Organic traffic / Traffic    Traffic
@@ -21,7 +23,7 @@ KD (0-100)     —                            KD / Difficulty              Keywo
 cpc (USD)      —                            CPC                          CPC
 competition    —                            —                            Competition (0-1)
 intent         —                            Intents                      Keyword Intents
-date           Date                         Updated / Date               Timestamp / Date
+date           Date / data_date             Updated / Date               Timestamp / Date
 ============== ============================ ============================ =========================
 
 .. [1] As in the keyword importer, a Search Console query's "volume" in the keyword universe
@@ -107,7 +109,8 @@ _FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "position": ("position", "average position", "avg. position", "avg position"),
         "clicks": ("clicks", "url clicks"),
         "impressions": ("impressions",),
-        "date": ("date",),
+        "sum_position": ("sum_position", "sum_top_position"),
+        "date": ("date", "data_date"),
     },
     "ahrefs": {
         "keyword": ("keyword",),
@@ -311,6 +314,14 @@ def parse_rankings_export(
     urls = frame[cols["page_url"]].astype(str).str.strip()
     out["page_url"] = urls
     out["position"] = _column(frame, cols, "position")
+    if tool == "gsc" and "position" not in cols and "sum_position" in cols:
+        # BigQuery bulk export: positions are zero-based sums, average = sum / impressions + 1
+        # (Google's "Query guidelines and sample queries",
+        # https://support.google.com/webmasters/answer/12917174).
+        impressions = _column(frame, cols, "impressions", integer=True)
+        out["position"] = (
+            _column(frame, cols, "sum_position") / impressions.where(impressions > 0) + 1.0
+        )
     out["clicks"] = _column(frame, cols, "clicks", integer=True)
     out["impressions"] = _column(frame, cols, "impressions", integer=True)
     out["estimated_traffic"] = _column(frame, cols, "estimated_traffic")

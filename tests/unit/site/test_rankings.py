@@ -103,3 +103,14 @@ def test_aggregate_keeps_the_latest_snapshot_of_a_tool():
 def test_not_a_rankings_export_is_refused_with_columns_named():
     with pytest.raises(ImportFormatError, match="not a rankings export"):
         parse_rankings_export(keyword_export(), "kw.csv")
+
+
+def test_gsc_bigquery_export_position_from_sum_position():
+    data = (
+        b"data_date,url,query,clicks,impressions,sum_position\n"
+        b"2026-01-02,https://x.com/a,trail shoes,3,10,20\n"
+    )
+    rows, _m, report = parse_rankings_export(data, "bq.csv")
+    assert report.tool == "gsc"
+    assert rows.loc[0, "position"] == 3.0  # 20 / 10 + 1
+    assert rows.loc[0, "date"] == date(2026, 1, 2)
