@@ -519,9 +519,11 @@ def _volumes(values: pd.Series) -> pd.Series:
 
 
 def _map_unique(column: pd.Series, func_: Callable[[str], str | None]) -> pd.Series:
-    """Apply ``func_`` once per distinct cell (intent, level and SERP cells repeat a lot)."""
+    """Apply ``func_`` once per distinct cell (intent, level and SERP cells repeat a lot),
+    the cell's control characters removed first (every text field, the same on both
+    databases: PostgreSQL refuses NUL)."""
     text = column.astype(str)
-    mapping = {u: func_(u) for u in pd.unique(text)}
+    mapping = {u: func_(_CONTROL.sub("", u)) for u in pd.unique(text)}
     mapped = text.map(mapping).astype(object)
     return mapped.where(mapped.notna(), None)
 
