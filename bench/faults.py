@@ -2,10 +2,10 @@
 
 Run: ``python bench/faults.py [--deadline 30] [--only anthropic|openai|dataforseo]``.
 
-43 scenarios (``tests/unit/providers/fault_scenarios.py``): timeouts, 429 with retry-after 5 s
+44 scenarios (``tests/unit/providers/fault_scenarios.py``): timeouts, 429 with retry-after 5 s
 and 120 s, 429/40202 storms, 5xx, 529, non-JSON and ``{}`` HTTP 200, missing usage, invalid
 answers with a repair, DataForSEO 40202 that carry a cost, 10¹² and −5 volumes, cost limit,
-failed tasks, connection refused — each against the real adapter (anthropic / openai SDK,
+a 5×10⁹ volume clamped to the INTEGER columns, failed tasks, connection refused — each against the real adapter (anthropic / openai SDK,
 requests) and a local HTTP server. Prints fault → outcome → seconds → requests → logged cost
 = billed cost, then one JSON line.
 """

@@ -626,10 +626,16 @@ def run_job(job_id: str) -> None:
     with _running_lock:
         _running[jid] = engine
     watcher.start()
+    # A budget hold left active in this (reused) worker thread by an earlier job must not
+    # meter this one (services.spend.meter is per context; huey reuses its threads).
+    from services.spend import meter
+
+    meter.activate(None)
     try:
         _run_handler(engine, jid, kind, ctx, watcher)
     finally:
         watcher.stop()
+        meter.activate(None)
         with _running_lock:
             _running.pop(jid, None)
 

@@ -157,19 +157,22 @@ def run_list_clustering(
         else:
             plan = plan_run(existing, pending, embedder, options, progress=stage(2, 80))
             method = "semantic"
-        lap("plan")
-        notify(82, "Labelling search intent")
-        _fill_intents(engine, pending, embedder, getattr(plan, "embeddings", None))
-        lap("intent")
-        notify(88, "Saving clusters")
-        saved = list_store.save_plan(engine, project_id, plan, method=method)
-        lap("save")
         if usage:
+            # Billed SERP calls are logged now, whatever happens to the rest of the run.
             from db.session import session_scope
             from services.spend.usage import record_usage
 
             with session_scope(engine) as s:
                 record_usage(s, usage, project_id=project_id)
+        lap("plan")
+        notify(82, "Labelling search intent")
+        _fill_intents(engine, pending, embedder, getattr(plan, "embeddings", None))
+        lap("intent")
+        notify(88, "Saving clusters")
+        # One transaction: clusters, members and keyword statuses (an interrupted run
+        # leaves no partial clusters; its keywords go back to "qualified").
+        saved = list_store.save_plan(engine, project_id, plan, method=method)
+        lap("save")
     except JobCancelled:
         list_store.reset_clustering(engine, project_id)
         raise

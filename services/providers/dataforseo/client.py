@@ -98,6 +98,9 @@ DEFAULT_RATE_LIMIT_RETRIES = 2
 DEFAULT_RATE_LIMIT_BACKOFF_S = 3.0
 #: Largest search volume we accept (searches/month); Google's biggest terms are ~10⁹.
 MAX_SEARCH_VOLUME = 10**10
+#: Largest volume the ``search_volume`` INTEGER columns hold (2³¹ − 1, PostgreSQL's limit);
+#: an accepted volume above it is stored clamped, with a note.
+STORABLE_SEARCH_VOLUME = 2**31 - 1
 #: Largest CPC we accept (USD).
 MAX_CPC_USD = 10_000.0
 #: Consecutive service failures that open the breaker, and how long it stays open (s).
@@ -503,8 +506,9 @@ def _cost(value: Any, default: float) -> float:
 def _volume(value: Any, keyword: str, notes: dict[str, str]) -> int | None:
     """Search volume (searches/month) range-checked to 0..:data:`MAX_SEARCH_VOLUME`.
 
-    A negative, fractional-overflow or absurd value (e.g. 10¹²) is a provider fault: stored
-    as unknown (None) with a note in ``notes[keyword]`` instead of crashing a later write.
+    A negative, NaN or absurd value (e.g. 10¹²) is a provider fault: stored as unknown (None)
+    with a note in ``notes[keyword]`` instead of crashing a later write on PostgreSQL; a value
+    between 2³¹ − 1 and 10¹⁰ is clamped to :data:`STORABLE_SEARCH_VOLUME`, with a note.
     """
     number = _number(value)
     if number is None:
@@ -514,6 +518,11 @@ def _volume(value: Any, keyword: str, notes: dict[str, str]) -> int | None:
             f"search volume {value!r} out of range 0..{MAX_SEARCH_VOLUME:.0e}: stored as unknown"
         )
         return None
+    if number > STORABLE_SEARCH_VOLUME:
+        notes[keyword] = (
+            f"search volume {value!r} stored as {STORABLE_SEARCH_VOLUME:,} (column limit)"
+        )
+        return STORABLE_SEARCH_VOLUME
     return int(number)
 
 

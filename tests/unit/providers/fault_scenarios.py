@@ -251,6 +251,9 @@ def _dfs_scenarios() -> list[Scenario]:
         Scenario("dataforseo", "volume 10^12", lambda d: [_sv_ok(10**12)], "ok", 1),
         Scenario("dataforseo", "volume -5", lambda d: [_sv_ok(-5)], "ok", 1),
         Scenario(
+            "dataforseo", "volume 5×10^9 (above INTEGER)", lambda d: [_sv_ok(5 * 10**9)], "ok", 1
+        ),
+        Scenario(
             "dataforseo",
             "40203 cost limit",
             lambda d: [envelope_error(40203, "Cost limit exceeded.")],
@@ -271,7 +274,7 @@ def _dfs_scenarios() -> list[Scenario]:
 
 
 def scenarios() -> list[Scenario]:
-    """Every scenario: 14 per LLM adapter, 15 for DataForSEO (43)."""
+    """Every scenario: 14 per LLM adapter, 16 for DataForSEO (44)."""
     return _llm_scenarios("anthropic") + _llm_scenarios("openai") + _dfs_scenarios()
 
 

@@ -40,6 +40,9 @@ def test_out_of_range_volumes_become_unknown_with_a_note(engine):
         assert out.outcome == "ok"
         assert out.extras["search_volume"] == {"trail shoes": None}
         assert "out of range" in str(out.extras["notes"])
+    out = run(by_fault["volume 5×10^9 (above INTEGER)"], deadline_s=DEADLINE_S, engine=engine)
+    assert out.extras["search_volume"] == {"trail shoes": 2**31 - 1}
+    assert "column limit" in str(out.extras["notes"])
 
 
 def test_rate_limit_beyond_the_cap_fails_at_once_with_a_time(engine):
