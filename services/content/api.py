@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine
 
+from db.models import KeywordCluster, Project
 from db.models.content import CONTENT_STATUSES, ContentPage
 from db.session import session_scope
 from services.content import matrixify, spreadsheet, store
@@ -48,14 +49,43 @@ MANUAL_STATUSES = ("edited", "approved")
 Progress = Callable[[int, int, str], None]
 
 
+#: Scope prefix of a project's own (onboarded) pages outside the seed clusters.
+SITE_PREFIX = "site:"
+SITE_LABEL = "Site pages (onboarded, approved primaries)"
+
+
+def site_scope(project_id: Any) -> str:
+    """The scope id of a project's onboarded pages, used wherever a cluster id is taken."""
+    return f"{SITE_PREFIX}{as_uuid(project_id)}"
+
+
+def _resolve(s: Any, scope: Any) -> tuple[KeywordCluster | None, Project]:
+    """(cluster or None for the site scope, project) of a scope id.
+
+    Raises
+    ------
+    NotFoundError
+        Unknown cluster or project.
+    """
+    if isinstance(scope, str) and scope.startswith(SITE_PREFIX):
+        return None, store.get_project(s, scope[len(SITE_PREFIX) :])
+    cluster = store.get_cluster(s, scope)
+    return cluster, store.get_project(s, cluster.project_id)
+
+
 def approved_clusters(engine: Engine, project_id: Any) -> list[tuple[str, str]]:
-    """``(cluster id, name)`` of the project's clusters with approved pages, newest first."""
+    """``(scope id, name)`` of the project's clusters with approved pages, newest first, then
+    the site scope (:func:`site_scope`) when onboarded pages have approved primaries."""
+    pid = as_uuid(project_id)
     with session_scope(engine) as s:
-        return [(str(cid), name) for cid, name in store.approved_clusters(s, as_uuid(project_id))]
+        out = [(str(cid), name) for cid, name in store.approved_clusters(s, pid)]
+        if store.has_site_pages(s, pid):
+            out.append((site_scope(pid), SITE_LABEL))
+        return out
 
 
 def require_cluster(engine: Engine, project_id: Any, cluster_id: Any) -> None:
-    """Check that ``cluster_id`` is a cluster of ``project_id``.
+    """Check that ``cluster_id`` (or a site scope) belongs to ``project_id``.
 
     Raises
     ------
@@ -63,8 +93,8 @@ def require_cluster(engine: Engine, project_id: Any, cluster_id: Any) -> None:
         Unknown cluster, or one of another project.
     """
     with session_scope(engine) as s:
-        cluster = store.get_cluster(s, cluster_id)
-        if cluster.project_id != as_uuid(project_id):
+        _cluster, project = _resolve(s, cluster_id)
+        if project.id != as_uuid(project_id):
             raise NotFoundError("This cluster belongs to another project.")
 
 
@@ -85,6 +115,9 @@ class BriefsReport:
 def generate_briefs(engine: Engine, cluster_id: Any) -> BriefsReport:
     """Build (or rebuild) the brief of every approved page of a cluster, offline.
 
+    ``cluster_id`` may also be a :func:`site_scope`: the onboarded site's approved pages
+    outside the clusters (no parent: links go to the 2-3 most related pages).
+
     A rebuilt brief keeps the previous one in ``content_versions``; drafts and statuses
     are left as they are (a failed page without a draft goes back to "brief").
 
@@ -96,12 +129,14 @@ def generate_briefs(engine: Engine, cluster_id: Any) -> BriefsReport:
         The cluster has no approved pages yet (bulk-approve first).
     """
     with session_scope(engine) as s:
-        cluster = store.get_cluster(s, cluster_id)
-        project = store.get_project(s, cluster.project_id)
-        pages = store.approved_pages(s, cluster)
+        cluster, project = _resolve(s, cluster_id)
+        cid = cluster.id if cluster is not None else None
+        pages = store.approved_pages(s, cluster) if cluster else store.site_pages(s, project)
         if not pages:
             raise InvalidInputError(
                 "This cluster has no approved pages yet: approve it on Cluster Review first."
+                if cluster
+                else "The site has no approved primary keywords yet."
             )
         brand = BrandProfile.from_dict(project.brand_config).company_name
         questions = QuestionIndex(store.project_keywords(s, project.id))
@@ -129,7 +164,7 @@ def generate_briefs(engine: Engine, cluster_id: Any) -> BriefsReport:
                     ContentPage(
                         project_id=project.id,
                         crawled_page_id=uuid.UUID(page.page_id),
-                        cluster_id=cluster.id,
+                        cluster_id=cid,
                         primary_keyword=brief.primary_keyword,
                         page_type=brief.page_type,
                         status="brief",
@@ -143,7 +178,7 @@ def generate_briefs(engine: Engine, cluster_id: Any) -> BriefsReport:
             row.brief = brief.to_dict()
             row.page_type = brief.page_type
             row.primary_keyword = brief.primary_keyword
-            row.cluster_id = cluster.id
+            row.cluster_id = cid
             if row.status == "failed" and not row.draft:
                 row.status, row.error = "brief", None
             regenerated += 1
@@ -195,7 +230,9 @@ def _view(row: ContentPage, versions: int = 0) -> ContentView:
 def list_content(engine: Engine, cluster_id: Any) -> list[ContentView]:
     """Every content record of a cluster, parent first (empty before briefs exist)."""
     with session_scope(engine) as s:
-        return [_view(r) for r in store.content_pages(s, as_uuid(cluster_id))]
+        cluster, project = _resolve(s, cluster_id)
+        rows = store.content_pages(s, cluster.id if cluster else None, project.id)
+        return [_view(r) for r in rows]
 
 
 def content_table(views: Sequence[ContentView]) -> pd.DataFrame:
@@ -336,8 +373,9 @@ def _model_of(llm: StructuredGenerator | None) -> str:
     return str(getattr(llm, "active_model", getattr(llm, "model", llm.name)))
 
 
-def _targets(s: Any, cluster_id: uuid.UUID, only_failed: bool) -> list[ContentPage]:
-    rows = store.content_pages(s, cluster_id)
+def _targets(s: Any, scope: Any, only_failed: bool) -> list[ContentPage]:
+    cluster, project = _resolve(s, scope)
+    rows = store.content_pages(s, cluster.id if cluster else None, project.id)
     wanted = ("failed",) if only_failed else ("brief", "failed")
     return [r for r in rows if r.status in wanted]
 
@@ -347,7 +385,7 @@ def drafts_preview(
 ) -> DraftsPreview:
     """Pages a batch would draft (status brief or failed; failed only on retry) and its cost."""
     with session_scope(engine) as s:
-        n = len(_targets(s, as_uuid(cluster_id), only_failed))
+        n = len(_targets(s, cluster_id, only_failed))
     model = _model_of(llm)
     budget = None if llm is None else BudgetGuard(engine).status()
     return DraftsPreview(
@@ -411,16 +449,15 @@ def run_drafts(
     NotFoundError
         Unknown cluster.
     """
-    cid = as_uuid(cluster_id)
     with session_scope(engine) as s:
-        cluster = store.get_cluster(s, cid)
-        project = store.get_project(s, cluster.project_id)
+        cluster, project = _resolve(s, cluster_id)
+        cid = cluster.id if cluster is not None else None
         brand = BrandProfile.from_dict(project.brand_config)
         site_type = site_type or _site_type(project)
         project_id = project.id
         targets = [
             (r.id, r.primary_keyword, Brief.from_dict(r.brief))
-            for r in _targets(s, cid, only_failed)
+            for r in _targets(s, cluster_id, only_failed)
         ]
     report = DraftsReport()
     if llm is None:
@@ -546,7 +583,8 @@ def start_drafts(
         raise BudgetExceeded(
             preview.estimate.total_usd, preview.budget.remaining_usd, preview.budget.budget_usd
         )
-    params = {"cluster_id": str(as_uuid(cluster_id)), "only_failed": bool(only_failed)}
+    scope = cluster_id if str(cluster_id).startswith(SITE_PREFIX) else str(as_uuid(cluster_id))
+    params = {"cluster_id": scope, "only_failed": bool(only_failed)}
     return jobs.submit("drafts", project_id, params, engine=engine)
 
 
@@ -653,11 +691,10 @@ def publish_wordpress(
     """
     from services.providers.wordpress import WordPressClient
 
-    cid = as_uuid(cluster_id)
     wanted = {as_uuid(c) for c in content_ids} if content_ids else None
     with session_scope(engine) as s:
-        cluster = store.get_cluster(s, cid)
-        project = store.get_project(s, cluster.project_id)
+        cluster, project = _resolve(s, cluster_id)
+        cid = cluster.id if cluster is not None else None
         if client is None:
             if not project.wordpress_url:
                 raise InvalidInputError("Set the project's WordPress URL and credentials first.")
@@ -668,7 +705,7 @@ def publish_wordpress(
             )
         views = [
             _view(r)
-            for r in store.content_pages(s, cid)
+            for r in store.content_pages(s, cid, project.id)
             if (r.draft or {}).get("kind") == "llm"
             and r.status in ("drafted", "edited", "approved", "published")
             and (wanted is None or r.id in wanted)

@@ -1,6 +1,7 @@
 """Commands ``briefs``, ``drafts``, ``export-drafts`` and ``publish`` (see :mod:`services.cli`).
 
-Each takes ``PROJECT CLUSTER_ID`` (project name or id, the approved seed cluster's id).
+Each takes ``PROJECT CLUSTER_ID`` (project name or id, the approved seed cluster's id, or
+``site`` for the onboarded site's pages with approved primary keywords).
 ``drafts`` runs in the foreground with the LLM chosen in Settings (outline skeletons when
 none is connected), after the same budget check as the page's job.
 """
@@ -45,14 +46,19 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def _target(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("project", help="project name or id")
-    parser.add_argument("cluster_id", help="id of an approved seed cluster")
+    parser.add_argument(
+        "cluster_id", help="id of an approved seed cluster, or 'site' for the onboarded pages"
+    )
 
 
 def _resolve(app: Any, args: argparse.Namespace) -> str:
-    from services.content.api import require_cluster
+    """Check the project and the cluster; ``site`` becomes the project's site scope."""
+    from services.content.api import require_cluster, site_scope
     from services.projects.api import resolve_project
 
     project = resolve_project(app.engine, args.project)
+    if args.cluster_id == "site":
+        args.cluster_id = site_scope(project.id)
     require_cluster(app.engine, project.id, args.cluster_id)
     return str(project.id)
 

@@ -67,11 +67,18 @@ def approved_pages(s: Session, cluster: KeywordCluster) -> list[PageInput]:
         .where(ClusterPage.cluster_id == cluster.id, PageKeywords.is_approved.is_(True))
         .order_by(ClusterPage.role != "parent", ClusterPage.sort_order)
     ).all()
+    return _page_inputs(s, cluster.project_id, [tuple(r) for r in rows])
+
+
+def _page_inputs(
+    s: Session, project_id: uuid.UUID, rows: Sequence[tuple[Any, CrawledPage, PageKeywords]]
+) -> list[PageInput]:
+    """``PageInput`` per (ClusterPage or None, CrawledPage, PageKeywords) row."""
     words: set[str] = set()
     for _cp, _page, pk in rows:
         words.add(pk.primary_keyword)
         words.update(str(k) for k in pk.secondary_keywords or [])
-    metrics = lookup_metrics(s, cluster.project_id, sorted(words))
+    metrics = lookup_metrics(s, project_id, sorted(words))
     out = []
     for cp, page, pk in rows:
         m = metrics.get(pk.primary_keyword)
@@ -85,7 +92,7 @@ def approved_pages(s: Session, cluster: KeywordCluster) -> list[PageInput]:
                 page_id=str(page.id),
                 primary_keyword=pk.primary_keyword,
                 url=page.url,
-                role=cp.role,
+                role=cp.role if cp is not None else "page",
                 category=page.category,
                 search_volume=volume,
                 intent=m.intent if m else None,
@@ -93,6 +100,43 @@ def approved_pages(s: Session, cluster: KeywordCluster) -> list[PageInput]:
             )
         )
     return out
+
+
+def site_pages(s: Session, project: Project) -> list[PageInput]:
+    """The project's own approved pages outside any seed cluster (onboarded site pages with
+    an approved primary keyword), by URL, with metrics as :func:`approved_pages`."""
+    in_clusters = select(ClusterPage.crawled_page_id).where(
+        ClusterPage.crawled_page_id.is_not(None)
+    )
+    rows = s.execute(
+        select(CrawledPage, PageKeywords)
+        .join(PageKeywords, PageKeywords.crawled_page_id == CrawledPage.id)
+        .where(
+            CrawledPage.project_id == project.id,
+            PageKeywords.is_approved.is_(True),
+            CrawledPage.id.not_in(in_clusters),
+        )
+        .order_by(CrawledPage.url)
+    ).all()
+    return _page_inputs(s, project.id, [(None, page, pk) for page, pk in rows])
+
+
+def has_site_pages(s: Session, project_id: uuid.UUID) -> bool:
+    """True when the project has approved pages outside the seed clusters."""
+    in_clusters = select(ClusterPage.crawled_page_id).where(
+        ClusterPage.crawled_page_id.is_not(None)
+    )
+    first = s.execute(
+        select(CrawledPage.id)
+        .join(PageKeywords, PageKeywords.crawled_page_id == CrawledPage.id)
+        .where(
+            CrawledPage.project_id == project_id,
+            PageKeywords.is_approved.is_(True),
+            CrawledPage.id.not_in(in_clusters),
+        )
+        .limit(1)
+    ).first()
+    return first is not None
 
 
 def project_keywords(s: Session, project_id: uuid.UUID) -> Iterator[tuple[str, int | None]]:
@@ -141,9 +185,17 @@ def cached_serps(
     return out
 
 
-def content_pages(s: Session, cluster_id: uuid.UUID) -> list[ContentPage]:
-    """The cluster's content records, parent first then by keyword."""
-    rows = s.scalars(select(ContentPage).where(ContentPage.cluster_id == cluster_id)).all()
+def content_pages(
+    s: Session, cluster_id: uuid.UUID | None, project_id: uuid.UUID | None = None
+) -> list[ContentPage]:
+    """The cluster's content records (``cluster_id`` None: the project's site pages), parent
+    first then by keyword."""
+    query = select(ContentPage)
+    if cluster_id is None:
+        query = query.where(ContentPage.cluster_id.is_(None), ContentPage.project_id == project_id)
+    else:
+        query = query.where(ContentPage.cluster_id == cluster_id)
+    rows = s.scalars(query).all()
     return sorted(rows, key=lambda c: (c.brief.get("role") != "parent", c.primary_keyword))
 
 

@@ -58,3 +58,27 @@ def test_briefs_drafts_export_and_publish(app, engine, project_id, capsys, tmp_p
 def test_unknown_cluster_is_bad_input(app, project_id, capsys):
     code, _, err = run(app, capsys, "briefs", "Test Store", str(uuid.uuid4()))
     assert code == 2 and "Cluster not found" in err
+
+
+def test_site_scope_on_the_command_line(app, engine, project_id, capsys):
+    from db.models import CrawledPage, PageKeywords
+    from db.session import session_scope
+
+    code, _, err = run(app, capsys, "briefs", "Test Store", "site")
+    assert code == 2 and "no approved primary keywords" in err
+    with session_scope(engine) as s:
+        page = CrawledPage(
+            project_id=project_id,
+            url="https://example.com/collections/hiking-boots",
+            normalized_url="example.com/collections/hiking-boots",
+            source="onboarding",
+            status="completed",
+            category="collection",
+        )
+        s.add(page)
+        s.flush()
+        s.add(
+            PageKeywords(crawled_page_id=page.id, primary_keyword="hiking boots", is_approved=True)
+        )
+    code, out, _ = run(app, capsys, "briefs", "Test Store", "site", "--json")
+    assert code == 0 and json.loads(out) == {"created": 1, "regenerated": 0}

@@ -370,3 +370,51 @@ def test_drafts_job_reports_progress_and_result(engine, project_id, cluster_id, 
     with session_scope(engine) as s:
         row = s.get(Job, job_id)
         assert row.progress == 100 and "drafted" in row.message
+
+
+def test_onboarded_site_pages_have_their_own_scope(engine, project_id, cluster_id, server):
+    from db.models import CrawledPage, PageKeywords
+
+    with session_scope(engine) as s:
+        for path, kw, cat in (
+            ("/collections/hiking-boots", "hiking boots", "collection"),
+            ("/blogs/news/clean-shoes", "how to clean trail running shoes", "article"),
+            ("/collections/hiking-socks", "hiking socks", "collection"),
+        ):
+            page = CrawledPage(
+                project_id=project_id,
+                url=f"https://example.com{path}",
+                normalized_url=f"example.com{path}",
+                source="onboarding",
+                status="completed",
+                category=cat,
+            )
+            s.add(page)
+            s.flush()
+            s.add(PageKeywords(crawled_page_id=page.id, primary_keyword=kw, is_approved=True))
+    scopes = dict(api.approved_clusters(engine, project_id))
+    site = api.site_scope(project_id)
+    assert list(scopes) == [str(cluster_id), site] and scopes[site] == api.SITE_LABEL
+
+    assert api.generate_briefs(engine, site).created == 3
+    assert api.generate_briefs(engine, cluster_id).created == APPROVED  # untouched by the site
+    views = api.list_content(engine, site)
+    assert sorted(v.primary_keyword for v in views) == [
+        "hiking boots",
+        "hiking socks",
+        "how to clean trail running shoes",
+    ]
+    by_kw = {v.primary_keyword: v for v in views}
+    assert by_kw["how to clean trail running shoes"].page_type == "article"
+    boots = by_kw["hiking boots"].brief["internal_links"]["outgoing"]
+    assert boots[0]["target_url"] == "https://example.com/collections/hiking-socks"
+    assert len(api.list_content(engine, cluster_id)) == APPROVED
+
+    server.route("/v1/messages", anthropic_content_handler())
+    report = api.run_drafts(engine, site, claude(server))
+    assert report.drafted == 3 and len(server.requests) == 9
+    wb = openpyxl.load_workbook(io.BytesIO(api.workbook_xlsx(engine, site)))
+    assert wb["Drafts"].max_row == 4
+    api.require_cluster(engine, project_id, site)
+    with pytest.raises(InvalidInputError):
+        api.start_drafts(engine, project_id, site, claude(server))  # nothing left to draft
