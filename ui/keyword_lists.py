@@ -85,6 +85,11 @@ def keywords_tab(engine: Any, pid: str, view: Any) -> None:
         step=10,
         help="Below this, such keywords go to Unclustered with the reason; 0 keeps every keyword.",
     )
+    hint = st.checkbox(
+        "Use the import's Parent Keyword / topic column as a grouping hint",
+        value=False,
+        help="Keywords sharing it start in one cluster; clustering fills in the rest.",
+    )
     serp = st.toggle("Group by SERP overlap (DataForSEO, about $0.002 per keyword)", value=False)
     min_shared = st.slider("Shared top-10 URLs", 2, 7, 3, disabled=not serp)
     if serp:
@@ -98,6 +103,7 @@ def keywords_tab(engine: Any, pid: str, view: Any) -> None:
                 strictness=strictness,
                 singleton_min_volume=int(floor),
                 serp_min_shared=min_shared if serp else None,
+                use_grouping_hint=hint,
             )
         )
     job_panel(engine, pid, "cluster", cluster_summary)

@@ -174,6 +174,9 @@ class KeywordMetric(Base):
     source: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(32), default="qualified")
     serp_features: Mapped[str | None] = mapped_column(Text)
+    # Imported Ahrefs "Parent Keyword" / "Parent Topic" or a tool's cluster column (normalised),
+    # an optional grouping hint for list clustering (issue 12).
+    grouping_hint: Mapped[str | None] = mapped_column(String(500))
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -107,12 +107,19 @@ def serp_preview(engine: Engine, project_id: Any) -> Preview:
 
 
 def cluster_params(
-    strictness: str, singleton_min_volume: int, serp_min_shared: int | None
+    strictness: str,
+    singleton_min_volume: int,
+    serp_min_shared: int | None,
+    use_grouping_hint: bool = False,
 ) -> dict[str, Any]:
-    """The job parameters of one clustering run (JSON-ready)."""
+    """The job parameters of one clustering run (JSON-ready; stored with the job)."""
     from services.clustering.pages import ClusterOptions
 
-    opts = ClusterOptions(strictness=strictness, singleton_min_volume=int(singleton_min_volume))
+    opts = ClusterOptions(
+        strictness=strictness,
+        singleton_min_volume=int(singleton_min_volume),
+        use_grouping_hint=bool(use_grouping_hint),
+    )
     return {
         "options": opts.to_dict(),
         "serp": {"min_shared": serp_min_shared} if serp_min_shared else None,
@@ -126,9 +133,14 @@ def start_clustering(
     strictness: str,
     singleton_min_volume: int,
     serp_min_shared: int | None = None,
+    use_grouping_hint: bool = False,
 ) -> uuid.UUID:
-    """Queue a clustering job of the project's pending keywords; returns the job id."""
-    params = cluster_params(strictness, singleton_min_volume, serp_min_shared)
+    """Queue a clustering job of the project's pending keywords; returns the job id.
+
+    ``use_grouping_hint``: keywords sharing an imported Parent Keyword / topic start in
+    one cluster (off by default; recorded in the job's parameters).
+    """
+    params = cluster_params(strictness, singleton_min_volume, serp_min_shared, use_grouping_hint)
     return jobs.submit("cluster", project_id, params, engine=engine)
 
 

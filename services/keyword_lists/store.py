@@ -45,16 +45,18 @@ def load_pending(engine: Engine, project_id: Any) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``keyword_id``, ``keyword``, ``search_volume`` (float, NaN unknown), ``intent``,
+        ``grouping_hint`` (imported Parent Keyword / topic, None when absent),
         ``retry`` (True for keywords that already have a member row).
     """
     pid = as_uuid(project_id)
     km, m = KeywordMetric, ListClusterMember
     placed = select(m.keyword_id).where(m.project_id == pid)
-    fresh = select(km.id, km.keyword, km.search_volume, km.intent).where(
+    cols = (km.id, km.keyword, km.search_volume, km.intent, km.grouping_hint)
+    fresh = select(*cols).where(
         km.project_id == pid, km.status.in_(CLUSTERABLE), km.id.not_in(placed)
     )
     retry = (
-        select(km.id, km.keyword, km.search_volume, km.intent)
+        select(*cols)
         .join(m, m.keyword_id == km.id)
         .where(
             m.project_id == pid,
@@ -68,7 +70,7 @@ def load_pending(engine: Engine, project_id: Any) -> pd.DataFrame:
         b = conn.execute(retry).all()
     frame = pd.DataFrame(
         [(*r, False) for r in a] + [(*r, True) for r in b],
-        columns=["keyword_id", "keyword", "search_volume", "intent", "retry"],
+        columns=["keyword_id", "keyword", "search_volume", "intent", "grouping_hint", "retry"],
     )
     frame["search_volume"] = pd.to_numeric(frame["search_volume"], errors="coerce").astype(
         "float64"

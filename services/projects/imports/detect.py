@@ -83,6 +83,7 @@ _FIELD_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
         "keyword_difficulty": ("keyword difficulty", "keyword difficulty index"),
         "intent": ("intent", "keyword intents", "intents"),
         "serp_features": ("serp features", "serp features by keyword"),
+        "grouping_hint": ("cluster", "topic", "parent keyword", "parent topic"),
     },
     "ahrefs": {
         "keyword": ("keyword", "keywords"),
@@ -91,6 +92,7 @@ _FIELD_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
         "keyword_difficulty": ("difficulty", "kd", "keyword difficulty"),
         "intent": ("intents", "intent"),
         "serp_features": ("serp features",),
+        "grouping_hint": ("parent keyword", "parent topic"),
     },
     "keyword_planner": {
         "keyword": _GKP_KEYWORD_HEADERS,

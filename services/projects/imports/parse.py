@@ -46,6 +46,7 @@ OUTPUT_COLUMNS = [
     "keyword_difficulty",
     "intent",
     "serp_features",
+    "grouping_hint",
     "source",
 ]
 #: Highest search volume stored (searches/month): PostgreSQL's INTEGER maximum, 2**31 - 1,
@@ -623,8 +624,28 @@ def _extract(
         if "serp_features" in cols
         else none
     )
+    # A tool's own grouping (Ahrefs Parent Keyword / Parent Topic, a cluster column):
+    # a hint list clustering may use when the user asks (issue 12).
+    out["grouping_hint"] = (
+        _map_unique(frame[cols["grouping_hint"]], _grouping_hint)
+        if "grouping_hint" in cols
+        else none
+    )
     out["source"] = tool
     return out
+
+
+#: Grouping-hint values that group nothing ("Other" holds 12,586 of the 27,640 rows of the
+#: shared clustered Semrush export).
+_HINT_CATCH_ALL = frozenset(
+    ["other", "others", "misc", "miscellaneous", "uncategorized", "uncategorised", "none", "n/a"]
+)
+
+
+def _grouping_hint(cell: str) -> str | None:
+    """Normalised hint (≤ 500 characters, the column width); None when empty or catch-all."""
+    text = normalize_keyword(cell)[:500].strip(" -")
+    return text if text and text not in _HINT_CATCH_ALL else None
 
 
 def _normalized_keywords(column: pd.Series) -> np.ndarray:
@@ -787,7 +808,7 @@ def parse_keyword_export(
             share,
         )
     rows, merged = _merge_duplicates(rows)
-    for name in ("competition_level", "intent", "serp_features"):
+    for name in ("competition_level", "intent", "serp_features", "grouping_hint"):
         rows[name] = rows[name].astype(object).where(rows[name].notna(), None)
     report = ImportReport(
         tool=tool,

@@ -41,6 +41,7 @@ _METRIC_COLUMNS = (
     "keyword_difficulty",
     "intent",
     "serp_features",
+    "grouping_hint",
 )
 #: Columns of every inserted row (``id`` first; the order of named parameters).
 _ROW_COLUMNS = (
