@@ -827,3 +827,50 @@ def cost_report(engine: Engine, month: str | None = None) -> CostReport:
         free_clusters=int((cluster_frame["cost_usd"] <= 0).sum()),
     )
 
+
+# --------------------------------------------------------------------------- content drafts
+# Tokens per drafted page (services.content.drafts: analysis + draft + social posts).
+# bench/content.py measures ≈ 2,900 in / 1,600 out for a collection page (our real prompts,
+# answers of ≈ 700 words, at ⌈characters / 4⌉); articles run to 2,000 words, so the preview
+# uses an upper bound (a repair call costs extra and is not included).
+DRAFT_INPUT_TOKENS_PER_PAGE = 4_000
+DRAFT_OUTPUT_TOKENS_PER_PAGE = 3_000
+#: Calls per drafted page (analysis, draft, social posts).
+DRAFT_CALLS_PER_PAGE = 3
+
+
+def estimate_drafts_cost(model: str, pages: int) -> CostEstimate:
+    """Estimate a drafts batch of ``pages`` pages on ``model``.
+
+    Parameters
+    ----------
+    model : str
+        The LLM model in force ("" or "offline" → $0).
+    pages : int
+        Pages to draft.
+
+    Returns
+    -------
+    CostEstimate
+        ``llm_usd`` = pages × (:data:`DRAFT_INPUT_TOKENS_PER_PAGE` input +
+        :data:`DRAFT_OUTPUT_TOKENS_PER_PAGE` output tokens) × the model's list price
+        (:mod:`services.spend.pricing`); a note when the model has no known price.
+    """
+    if not model or model == "offline" or pages <= 0:
+        return CostEstimate(llm_usd=0.0, volume_usd=0.0, lines=("Offline: no LLM cost.",))
+    per_page = llm_cost_usd(
+        model,
+        input_tokens=DRAFT_INPUT_TOKENS_PER_PAGE,
+        output_tokens=DRAFT_OUTPUT_TOKENS_PER_PAGE,
+    )
+    notes: tuple[str, ...] = ()
+    if per_page is None:
+        notes = (f"No price is known for model '{model}'; its calls are counted as $0.",)
+        per_page = 0.0
+    total = round(per_page * pages, 6)
+    line = (
+        f"{pages} page(s) × {DRAFT_CALLS_PER_PAGE} calls on {model}: ≈"
+        f"{DRAFT_INPUT_TOKENS_PER_PAGE:,} input + {DRAFT_OUTPUT_TOKENS_PER_PAGE:,} output "
+        f"tokens per page → ${per_page:.4f}/page, ${total:.4f} in all"
+    )
+    return CostEstimate(llm_usd=total, volume_usd=0.0, lines=(line,), notes=notes)
