@@ -80,7 +80,10 @@ def _jsonable(value: Any) -> Any:
 def common_options() -> argparse.ArgumentParser:
     """Options every command accepts (so ``--json`` may follow the command name)."""
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--json", action="store_true", help="print one JSON document")
+    # SUPPRESS: a subcommand's own copy must not reset a --json given before the command.
+    parent.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON document"
+    )
     return parent
 
 
@@ -132,7 +135,7 @@ def main(argv: Sequence[str] | None = None, *, app: Any = None) -> int:
     except ClusterPlannerError as exc:
         print(f"failed: {exc}", file=sys.stderr)
         return 1
-    if args.json:
+    if getattr(args, "json", False):
         print(json.dumps(_jsonable(result.data), ensure_ascii=False, indent=2))
     else:
         for line in result.summary:

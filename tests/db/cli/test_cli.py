@@ -74,3 +74,10 @@ def test_cluster_list_writes_one_row_per_keyword(app, capsys, tmp_path):
     unclustered = [r for r in rows if r["cluster"] == "Unclustered"]
     assert len(unclustered) == summary["unclustered"] and all(r["reason"] for r in unclustered)
     assert all(r["cluster_id"] for r in rows if r["cluster"] != "Unclustered")
+
+
+def test_json_before_or_after_the_command(app, capsys):
+    run(app, capsys, "projects", "create", "WP")
+    for argv in (("--json", "projects", "list"), ("projects", "list", "--json")):
+        code, out, _ = run(app, capsys, *argv)
+        assert code == 0 and json.loads(out)[0]["name"] == "WP"
