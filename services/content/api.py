@@ -529,12 +529,23 @@ def _save_result(
 
 
 def regenerate_draft(
-    engine: Engine, content_id: Any, llm: StructuredGenerator, *, site_type: str = ""
+    engine: Engine,
+    content_id: Any,
+    llm: StructuredGenerator,
+    *,
+    site_type: str = "",
+    budget: BudgetGuard | None = None,
 ) -> ContentView:
     """Draft one page again; the previous draft is kept in ``content_versions``.
 
+    Like a batch of one: the page's estimate is reserved against the monthly budget first
+    (``budget``, default a :class:`BudgetGuard` on ``engine``) and settled with the actual
+    cost afterwards.
+
     Raises
     ------
+    BudgetExceeded
+        The estimate does not fit the budget; nothing was called.
     ProviderError
         The calls failed (the page is marked failed with the reason; its draft is kept).
     """
@@ -545,13 +556,20 @@ def regenerate_draft(
         site_type = site_type or _site_type(project)
         brief = Brief.from_dict(row.brief)
         ids = (row.id, row.project_id, row.cluster_id, row.primary_keyword)
+    guard = budget or BudgetGuard(engine)
+    reservation = guard.reserve(
+        estimate_drafts_cost(_model_of(llm), 1).total_usd, f"draft: {ids[3]}"[:200]
+    )
     report = DraftsReport()
     try:
-        result = generate_draft(llm, brief, brand, site_type=site_type)
-    except ProviderError as exc:
-        _save_result(engine, ids[0], ids[1], ids[2], None, exc, report, ids[3])
-        raise
-    _save_result(engine, ids[0], ids[1], ids[2], result, None, report, ids[3])
+        try:
+            result = generate_draft(llm, brief, brand, site_type=site_type)
+        except ProviderError as exc:
+            _save_result(engine, ids[0], ids[1], ids[2], None, exc, report, ids[3])
+            raise
+        _save_result(engine, ids[0], ids[1], ids[2], result, None, report, ids[3])
+    finally:
+        guard.settle(reservation, report.cost_usd)
     return get_content(engine, ids[0])
 
 

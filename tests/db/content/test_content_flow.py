@@ -299,6 +299,10 @@ def test_edit_approve_and_regenerate_keep_versions(engine, cluster_id, server):
     assert api.set_status(engine, view.id, "approved").status == "approved"
     with pytest.raises(InvalidInputError):
         api.set_status(engine, view.id, "published")
+    set_monthly_budget(engine, 0.0)
+    with pytest.raises(BudgetExceeded):
+        api.regenerate_draft(engine, view.id, llm)
+    set_monthly_budget(engine, 5.0)
     again = api.regenerate_draft(engine, view.id, llm)
     assert again.status == "drafted" and again.draft["title"] != "My title"
     assert again.versions == 1
