@@ -28,6 +28,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -76,6 +77,11 @@ class VariantContext:
 
 def _ordered(keyword: str) -> list[str]:
     """Key tokens in keyword order (stop, filler and year words out; see lexical keys)."""
+    return list(_ordered_cached(keyword))
+
+
+@lru_cache(maxsize=250_000)
+def _ordered_cached(keyword: str) -> tuple[str, ...]:
     out = []
     for tok in tokens(keyword):
         if tok in STOP_WORDS or tok in FILLER_WORDS or _YEAR.match(tok):
@@ -83,7 +89,7 @@ def _ordered(keyword: str) -> list[str]:
         key = _key_token(tok)
         if key:
             out.append(key)
-    return out
+    return tuple(out)
 
 
 def build_context(keywords: Iterable[str]) -> VariantContext:
@@ -309,3 +315,47 @@ def same_comparison(a: str, b: str, *, similar: Callable[[str, str], bool] | Non
             match(sa[0], sb[1]) and match(sa[1], sb[0])
         )
     return all(any(match(x, y) for y in sb) for x in sa)
+
+
+#: Short-form tokens (brand abbreviations such as "amex", "bofa"): length bounds (letters).
+SHORT_FORM_MIN, SHORT_FORM_MAX = 2, 6
+
+
+def is_short_form(short: str, phrase: Sequence[str]) -> bool:
+    """Whether ``short`` can abbreviate ``phrase``: "amex" ← "american express", "bofa" ←
+    "bank of america".
+
+    ``short`` is one token of 2-6 letters and ``phrase`` 2-4 words; ``short`` must be the
+    concatenation of a non-empty prefix of every word of the phrase, in order (stop words
+    may be skipped). The shape alone does not prove identity ("ski" fits "snow kids"): the
+    caller confirms with the embedder or with contexts both forms share in the data.
+
+    Parameters
+    ----------
+    short : str
+        The candidate short form.
+    phrase : sequence of str
+        The words of the long form, in order.
+
+    Returns
+    -------
+    bool
+    """
+    words = [w for w in phrase if w]
+    if not (SHORT_FORM_MIN <= len(short) <= SHORT_FORM_MAX and short.isalpha()):
+        return False
+    if not 2 <= len(words) <= 4 or short in words:
+        return False
+
+    def fits(rest: str, i: int) -> bool:
+        if i == len(words):
+            return rest == ""
+        word = words[i]
+        if word in STOP_WORDS and fits(rest, i + 1):
+            return True
+        for n in range(1, min(len(word), len(rest)) + 1):
+            if word[:n] == rest[:n] and fits(rest[n:], i + 1):
+                return True
+        return False
+
+    return fits(short, 0)

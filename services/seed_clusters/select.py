@@ -21,12 +21,13 @@ rules of the spec are then enforced here, deterministically, whatever the provid
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from services.clustering.variants import same_comparison, variant_groups
+from services.clustering.variants import is_short_form, same_comparison, variant_groups
 from services.core.errors import ProviderError
 from services.core.scoring import score_parts
 from services.core.text import FILLER_WORDS, content_tokens, normalize_keyword
@@ -107,9 +108,10 @@ def find_same_search(
 
     Union-find over :func:`services.clustering.variants.variant_groups` (lexical variants,
     comparisons in any order or wording, implied head nouns, short forms the list spells
-    out), comparisons whose parts match (:func:`services.clustering.variants.same_comparison`,
-    parts compared by embedding cosine ≥ :data:`SAME_PART_COSINE`) and whole-keyword
-    embedding cosine ≥ ``threshold``.
+    out), brand short forms ("amex gold card" = "american express gold card", see
+    :func:`short_form_swap`), comparisons whose parts name the same things
+    (:func:`services.clustering.variants.same_comparison`) and whole-keyword embedding cosine
+    ≥ ``threshold`` between different wordings.
 
     Returns:
         Groups (lists of indices into ``keywords``) of size ≥ 2.
@@ -134,7 +136,7 @@ def find_same_search(
             union(i, first[g])
         else:
             first[g] = i
-    similar: Callable[[str, str], bool] | None = None
+    cosine: Callable[[str, str], float] | None = None
     if embedder is not None and n > 1:
         vecs = embedder.embed(keywords)
         sims = vecs @ vecs.T
@@ -147,19 +149,92 @@ def find_same_search(
             if not (words[i] <= words[j] or words[j] <= words[i]):
                 union(i, j)
 
-        def similar(x: str, y: str) -> bool:
+        def cosine(x: str, y: str) -> float:
             vx, vy = embedder.embed([x, y])
-            return float(vx @ vy) >= SAME_PART_COSINE
+            return float(vx @ vy)
+
+    contexts = _contexts(keywords)
+    for i in range(n):
+        for j in range(i + 1, n):
+            if find(i) != find(j) and short_form_swap(keywords[i], keywords[j], cosine, contexts):
+                union(i, j)
+
+    def same_part(x: str, y: str) -> bool:
+        if short_form_swap(x, y, cosine, contexts):
+            return True
+        digits_differ = _digits(x) != _digits(y)
+        return bool(cosine and not digits_differ and cosine(x, y) >= SAME_PART_COSINE)
 
     comparisons = [i for i, kw in enumerate(keywords) if _is_comparison(kw)]
     for a_pos, i in enumerate(comparisons):
         for j in comparisons[a_pos + 1 :]:
-            if find(i) != find(j) and same_comparison(keywords[i], keywords[j], similar=similar):
+            if find(i) != find(j) and same_comparison(keywords[i], keywords[j], similar=same_part):
                 union(i, j)
     groups: dict[int, list[int]] = {}
     for i in range(n):
         groups.setdefault(find(i), []).append(i)
     return [g for g in groups.values() if len(g) > 1]
+
+
+#: Embedding cosine (all-MiniLM-L6-v2) that confirms a short form: "amex" / "american
+#: express" 0.65, against "chase" / "capital one" 0.43 and "bofa" / "bank of america" 0.28
+#: (the data must confirm that one: two shared contexts).
+SHORT_FORM_COSINE = 0.5
+#: Contexts both forms must share in the candidate list when the embedder does not confirm.
+SHORT_FORM_CONTEXTS = 2
+
+
+def short_form_swap(
+    a: str,
+    b: str,
+    cosine: Callable[[str, str], float] | None,
+    contexts: dict[str, set[str]] | None = None,
+) -> bool:
+    """Whether ``a`` and ``b`` are the same words but for a brand short form and its long form
+    ("amex gold card" / "american express gold card").
+
+    The swap must have the shape of an abbreviation
+    (:func:`services.clustering.variants.is_short_form`) and be confirmed by the embedder
+    (cosine ≥ :data:`SHORT_FORM_COSINE`) or by the list (both forms occur with at least
+    :data:`SHORT_FORM_CONTEXTS` same other words, ``contexts`` from :func:`_contexts`).
+    """
+    ta = normalize_keyword(a).split()
+    tb = normalize_keyword(b).split()
+    only_a = [t for t in ta if t not in tb]
+    only_b = [t for t in tb if t not in ta]
+    if len(only_a) > len(only_b):
+        only_a, only_b = only_b, only_a
+    if len(only_a) != 1 or not 2 <= len(only_b) <= 4:
+        return False
+    short, phrase = only_a[0], only_b
+    if not is_short_form(short, phrase):
+        return False
+    long_form = " ".join(phrase)
+    if cosine is not None and cosine(short, long_form) >= SHORT_FORM_COSINE:
+        return True
+    if contexts:
+        shared = contexts.get(short, set()) & contexts.get(long_form, set())
+        return len(shared) >= SHORT_FORM_CONTEXTS
+    return False
+
+
+def _contexts(keywords: list[str]) -> dict[str, set[str]]:
+    """Word or word run → the rests of the keywords it occurs in ("amex" → {"gold card",
+    "platinum"}); runs of 1-4 words."""
+    out: dict[str, set[str]] = {}
+    for kw in keywords:
+        toks = normalize_keyword(kw).split()
+        for size in range(1, 5):
+            for start in range(0, len(toks) - size + 1):
+                run = " ".join(toks[start : start + size])
+                rest = " ".join(toks[:start] + toks[start + size :])
+                if rest:
+                    out.setdefault(run, set()).add(rest)
+    return out
+
+
+def _digits(text: str) -> list[str]:
+    return re.findall(r"\d+", text)
 
 
 #: Kept for callers of the earlier name.

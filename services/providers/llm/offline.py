@@ -45,8 +45,12 @@ MIN_SEED_SIMILARITY = 0.45
 MAX_WORDS = 10
 #: Soft diversity: each candidate already kept with the same strategy multiplies a
 #: candidate's volume × relevance by this factor while ranking (so a 4th "comparison" page
-#: needs ~1.5× the volume of a first page of another strategy; nothing is capped).
+#: needs ~1.4× the volume of a first page of another strategy; nothing is capped). "Other
+#: modifier" is no strategy and is never discounted.
 DIVERSITY_FACTOR = 0.9
+#: The discount stops growing after this many kept candidates of one strategy (0.9³ ≈ 0.73):
+#: diversity orders near-equals, it never buries a much stronger keyword.
+DIVERSITY_MAX_STEPS = 3
 #: Navigational / account / piracy / job cues: such keywords are not pages we build.
 NAVIGATIONAL = re.compile(
     r"\b(login|log in|sign in|signin|sign up|signup|admin|dashboard|reddit|youtube|wiki|"
@@ -335,12 +339,13 @@ class OfflineLLMProvider:
                 key=lambda i: (
                     max(remaining[i][0].volume, 1)
                     * remaining[i][1]
-                    * DIVERSITY_FACTOR ** taken.get(remaining[i][2], 0),
+                    * DIVERSITY_FACTOR ** min(taken.get(remaining[i][2], 0), DIVERSITY_MAX_STEPS),
                     remaining[i][0].volume,
                 ),
             )
             row, relevance, strategy = remaining.pop(best)
-            taken[strategy] = taken.get(strategy, 0) + 1
+            if strategy != OTHER_MODIFIER:  # no strategy: nothing to diversify
+                taken[strategy] = taken.get(strategy, 0) + 1
             intent = (row.intent.split(",")[0] if row.intent else "") or estimate_intent(
                 row.keyword
             )

@@ -1,0 +1,78 @@
+"""One page per search with the real embedder and the list's own evidence (issue 8, point 5):
+the issue's "amex platinum vs chase reserve" variants, brand short forms, and what must stay
+apart."""
+
+import pytest
+
+from services.clustering.variants import is_short_form
+from services.providers.embeddings import get_embedder
+from services.seed_clusters.select import find_same_search, short_form_swap
+
+
+@pytest.fixture(scope="module")
+def minilm():
+    return get_embedder("minilm")
+
+
+def _groups(keywords, embedder):
+    return sorted(sorted(keywords[i] for i in g) for g in find_same_search(keywords, embedder))
+
+
+def test_the_issue_comparisons_are_one_search_with_minilm(minilm):
+    keywords = [
+        "amex platinum vs chase reserve",
+        "american express platinum vs chase sapphire reserve",
+        "compare amex platinum and chase sapphire reserve",
+        "chase reserve vs amex platinum",
+        "amex gold card",
+        "american express gold card",
+    ]
+    assert _groups(keywords, minilm) == sorted(
+        [sorted(keywords[:4]), ["american express gold card", "amex gold card"]]
+    )
+
+
+def test_different_searches_stay_apart_with_minilm(minilm):
+    keywords = [
+        "chase travel cards",
+        "capital one travel cards",
+        "iphone 15 vs samsung s24",
+        "iphone 14 vs samsung s23",
+        "women running shoes",
+        "men running shoes",
+        "trail running shoes",
+        "trail running shoes for women",
+        "add google analytics to website",
+        "add google analytics to wordpress website",
+    ]
+    assert _groups(keywords, minilm) == []
+
+
+def test_a_short_form_the_embedder_does_not_know_needs_two_shared_contexts():
+    with_data = [
+        "bofa credit card",
+        "bank of america credit card",
+        "bofa login",
+        "bank of america login",
+    ]
+    assert _groups(with_data, None) == [
+        ["bank of america credit card", "bofa credit card"],
+        ["bank of america login", "bofa login"],
+    ]
+    assert _groups(["bofa credit card", "bank of america credit card"], None) == []
+    assert not short_form_swap("chase travel cards", "capital one travel cards", None, None)
+
+
+@pytest.mark.parametrize(
+    ("short", "phrase", "expected"),
+    [
+        ("amex", "american express", True),
+        ("bofa", "bank of america", True),
+        ("fha", "federal housing administration", True),
+        ("chase", "capital one", False),
+        ("men", "women", False),
+        ("a", "american express", False),
+    ],
+)
+def test_short_form_shape(short, phrase, expected):
+    assert is_short_form(short, phrase.split()) is expected
