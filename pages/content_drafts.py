@@ -130,10 +130,14 @@ st.download_button(
 )
 
 st.subheader("WordPress")
+written = [str(v.id) for v in views if v.draft.get("kind") == "llm"]
+to_send = st.multiselect("Pages to send", written, written, format_func=labels.__getitem__)
 post_type = st.radio("Publish as", ["posts", "pages"], horizontal=True)
 if st.button("Send drafts to WordPress (status draft)"):
     try:
-        sent = api.publish_wordpress(app.engine, cluster_id, post_type=post_type)
+        sent = api.publish_wordpress(
+            app.engine, cluster_id, content_ids=to_send, post_type=post_type
+        )
     except ClusterPlannerError as exc:
         st.error(str(exc))
     else:

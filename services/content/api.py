@@ -709,7 +709,7 @@ def publish_wordpress(
     """
     from services.providers.wordpress import WordPressClient
 
-    wanted = {as_uuid(c) for c in content_ids} if content_ids else None
+    wanted = {as_uuid(c) for c in content_ids} if content_ids is not None else None
     with session_scope(engine) as s:
         cluster, project = _resolve(s, cluster_id)
         cid = cluster.id if cluster is not None else None

@@ -345,6 +345,8 @@ def test_publish_to_wordpress_is_idempotent(engine, project_id, cluster_id, serv
         assert {v.status for v in api.list_content(engine, cluster_id)} == {"published"}
         cat = wp.terms["categories"][0]["id"]
         assert all(post["categories"] == [cat] for post in wp.posts.values())
+        with pytest.raises(InvalidInputError, match="No written draft"):
+            api.publish_wordpress(engine, cluster_id, content_ids=[])  # nothing selected
         api.publish_wordpress(engine, cluster_id)  # again: updates, creates nothing
         assert len(wp.posts) == APPROVED
         assert {v.wp_post_id for v in api.list_content(engine, cluster_id)} == ids
