@@ -29,8 +29,10 @@ Nothing stays stuck (issue 11):
   (``SIGNAL_INTERRUPTED``); the job is then marked ``interrupted`` and released before the
   process exits (an ``atexit`` hook does the same for the in-process worker).
 * **Resume.** :func:`resume` re-queues an interrupted, failed or cancelled job (same id).
-* **Double submit.** A job holds ``active_key`` ("kind:project", unique) while queued or
-  running; a second submit is refused with :class:`~services.core.errors.JobAlreadyActive`.
+* **Double submit.** A job holds ``active_key`` (unique) while queued or running: "kind:project"
+  for kinds that work on the whole project (:data:`EXCLUSIVE_PER_PROJECT`), else
+  "kind:project:<parameters hash>"; a second submit is refused with
+  :class:`~services.core.errors.JobAlreadyActive`.
 * **Cancel within 2 s.** The watcher polls the cancel flag every :data:`CANCEL_POLL_S`; the
   handler's next progress report raises at once, and a handler busy in a long block gets
   ``JobCancelled`` raised in its thread after :data:`CANCEL_GRACE_S`.
@@ -44,6 +46,8 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import hashlib
+import json
 import logging
 import os
 import socket
@@ -93,6 +97,9 @@ JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled", "interr
 ACTIVE = ("queued", "running")
 #: Statuses :func:`resume` accepts.
 RESUMABLE = ("interrupted", "failed", "cancelled")
+#: Kinds of which a project has at most one queued/running job (they work on the whole
+#: project: its pending keywords, its site). Other kinds refuse only the same parameters twice.
+EXCLUSIVE_PER_PROJECT = frozenset({"cluster", "crawl", "primary_keywords"})
 #: Minimum seconds between two progress writes (and cancel checks) of one job.
 PROGRESS_INTERVAL_S = 0.5
 #: Seconds between two heartbeats of a running job (setting ``JOB_HEARTBEAT_S``).
@@ -391,9 +398,18 @@ def get_deps() -> JobDeps:
 
 
 # --------------------------------------------------------------------------- public API
-def active_key(kind: str, project_id: uuid.UUID | None) -> str:
-    """The "one active job" key of ``kind`` in a project."""
-    return f"{kind}:{project_id or '-'}"
+def active_key(
+    kind: str, project_id: uuid.UUID | None, params: dict[str, Any] | None = None
+) -> str:
+    """The "one active job" key: ``kind:project`` for :data:`EXCLUSIVE_PER_PROJECT` kinds,
+    else ``kind:project:<hash of the parameters>`` (the same job twice)."""
+    key = f"{kind}:{project_id or '-'}"
+    if kind in EXCLUSIVE_PER_PROJECT:
+        return key
+    digest = hashlib.sha1(
+        json.dumps(params or {}, sort_keys=True, default=str).encode()
+    ).hexdigest()[:16]
+    return f"{key}:{digest}"
 
 
 def _already_active(engine: Engine, key: str, kind: str) -> JobAlreadyActive:
@@ -430,7 +446,7 @@ def submit(
     engine : sqlalchemy.Engine, optional
         Default: the workers' engine (:func:`get_deps`).
     dedupe_key : str, optional
-        At most one queued/running job per key; default ``"kind:project"``.
+        At most one queued/running job per key; default :func:`active_key`.
 
     Returns
     -------
@@ -450,7 +466,7 @@ def submit(
         raise InvalidInputError(f"Unknown job kind {kind!r}.")
     engine = engine or get_deps().engine
     pid = None if project_id is None else as_uuid(project_id)
-    key = dedupe_key or active_key(kind, pid)
+    key = dedupe_key or active_key(kind, pid, params)
     recover_stale(engine)  # a dead job must not block the next one
     try:
         with session_scope(engine) as s:
@@ -513,7 +529,7 @@ def resume(job_id: Any, *, engine: Engine | None = None) -> JobView:
             if job.status not in RESUMABLE:
                 raise InvalidInputError(f"A {job.status} job cannot be resumed.")
             kind = job.kind
-            key = active_key(job.kind, job.project_id)
+            key = active_key(job.kind, job.project_id, dict(job.params or {}))
             job.status, job.progress, job.error = "queued", 0, None
             job.message, job.cancel_requested = "Resumed: waiting for a worker", False
             job.started_at = job.finished_at = job.heartbeat_at = None

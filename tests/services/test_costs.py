@@ -61,9 +61,10 @@ def test_price_table():
 def test_estimate_haiku_plus_one_dataforseo_request_fits_the_design_target():
     est = estimate_cluster_cost(provider_set())
     assert est.volume_usd == 0.075
-    assert 0.005 < est.llm_usd < 0.025
+    # The hold is the worst case (issue 11): 4 calls at max_tokens; the typical run is cheap.
+    assert 0.09 < est.llm_usd < 0.12
     assert est.total_usd == pytest.approx(est.llm_usd + est.volume_usd)
-    assert est.total_usd <= 0.10  # design: ≤ $0.10 per cluster
+    assert est.typical_usd is not None and est.typical_usd <= 0.10  # design: ≤ $0.10 per cluster
 
 
 def test_estimate_sonnet_costs_more_and_offline_costs_nothing():
@@ -130,7 +131,7 @@ def test_stale_holds_expire_and_months_reset(engine):
     guard.reserve(0.3, "crashed run")
     with pytest.raises(BudgetExceeded):
         guard.reserve(0.2, "no room")
-    now[0] += timedelta(minutes=30)  # still May, hold younger than 1 h
+    now[0] += timedelta(minutes=10)  # still May, hold younger than STALE_RESERVATION (15 min)
     with pytest.raises(BudgetExceeded):
         guard.reserve(0.2, "no room")
     now[0] = datetime(2026, 5, 31, 23, 59, tzinfo=UTC) + timedelta(seconds=30)
