@@ -41,6 +41,7 @@ AUDIENCE_SYNONYMS: dict[str, str] = {
 MARKET_WORDS: frozenset[str] = frozenset(["uk", "usa"])
 
 
+@lru_cache(maxsize=250_000)
 def _key_token(token: str) -> str:
     """One content token as used in the lexical keys ("" = dropped)."""
     token = singularize(_fold(token))

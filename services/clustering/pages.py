@@ -9,14 +9,23 @@ Pipeline of :func:`cluster_keywords` (pure: a DataFrame in, DataFrames out):
    order-, plural-, possessive-, stop-word-, filler-, year- and accent-insensitive key
    (:func:`services.core.text.canonical_key` plus accent folding) or the compound key (content
    words glued together, hyphens removed), so "trinkwassertest" = "Trinkwasser-Tests" =
-   "trinkwasser test". A group is represented by its highest-volume keyword.
+   "trinkwasser test" (:mod:`services.clustering.lexical`). In the default "pairwise"
+   grouping also the same-search variants of :mod:`services.clustering.variants`
+   (comparisons in any order, implied head nouns, short forms the list spells out) and,
+   when asked, a shared grouping hint (imported Parent Keyword). A group is represented by
+   its highest-volume keyword.
 3. **Embeddings** of the group representatives with the shared embedder (tier by list size,
-   :func:`services.providers.embeddings.pick_tier`), in blocks.
-4. **kNN** (faiss, :mod:`services.clustering.knn`) and **greedy community detection** on the
-   neighbour lists above the cosine threshold of the chosen strictness; no n×n matrix.
-   Precision-first admission: a group joins a cluster only when it is above the threshold
-   to the cluster's centre, never through some other member, and nothing is attached below
-   the threshold unless :attr:`ClusterOptions.attach_margin` asks for it.
+   :func:`services.providers.embeddings.pick_tier`), in blocks — or the caller's vectors
+   (``embeddings=``), so a run embeds each keyword once.
+4. **kNN** (faiss, :mod:`services.clustering.knn`), then, by default, the **pairwise
+   same-page model** (:mod:`services.clustering.pairwise`) scores each group's nearest
+   neighbours and clusters form around dense centres on the pairs at or above the
+   strictness's probability; the former "cosine" grouping instead runs **greedy community
+   detection** on the neighbour lists above the cosine threshold of the chosen strictness.
+   No n×n matrix either way. Precision-first admission: a group joins a cluster only when
+   it is above the threshold to the cluster's centre, never through some other member, and
+   (cosine grouping) nothing is attached below the threshold unless
+   :attr:`ClusterOptions.attach_margin` asks for it.
 5. **Lone keywords** (no lexical variant, no centre above the threshold): at or above
    :attr:`ClusterOptions.singleton_min_volume` (default :data:`SINGLETON_MIN_VOLUME`
    searches/month) a lone keyword is a page-level cluster of its own — Ahrefs' Parent

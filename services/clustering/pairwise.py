@@ -19,6 +19,7 @@ likely with some member never admits it). The strictness setting is that thresho
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -250,21 +251,22 @@ def pair_features(
     masks: dict[str, int] = {}
     n_cls = len(_CLASS_NAMES) + 2
     other_bit = 1 << n_cls
-    out = np.zeros((m, len(FEATURES)), np.float32)
-    cols = out[:, 2:]  # a view: token features are written in place
-    for row, (a, b) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
+    # Plain Python per pair, numpy once per column: element writes into a numpy row cost
+    # more than the set operations themselves.
+    rows: list[tuple[float, float, int, int, int, bool, bool, bool, int, float, bool]] = []
+    log_n = math.log1p(n_texts)
+    for a, b in zip(left.tolist(), right.tolist(), strict=True):
         ta, tb = info[a], info[b]
         inter = len(ta.key & tb.key)
-        union = len(ta.key | tb.key) or 1
         only_a = len(ta.key) - inter
         only_b = len(tb.key) - inter
+        union = (inter + only_a + only_b) or 1
         g_inter = len(ta.grams & tb.grams)
-        g_union = len(ta.grams | tb.grams) or 1
-        diff = ta.raw ^ tb.raw
+        g_union = (len(ta.grams) + len(tb.grams) - g_inter) or 1
         mask = 0
         other_df = 0.0
         n_other = 0
-        for tok in diff:
+        for tok in ta.raw ^ tb.raw:
             bits = masks.get(tok)
             if bits is None:
                 bits = masks[tok] = _class_mask(tok)
@@ -273,19 +275,37 @@ def pair_features(
                 other_df += df.get(tok, 0)
                 n_other += 1
             mask |= bits
-        c = cols[row]
-        c[0] = inter / union
-        c[1] = g_inter / g_union
-        c[2] = only_a + only_b
-        c[3] = min(only_a, only_b)
-        c[4] = max(only_a, only_b)
-        c[5] = 1.0 if (only_a == 0 or only_b == 0) else 0.0
-        c[6] = 1.0 if ta.head == tb.head else 0.0
-        c[7] = 1.0 if ta.first == tb.first else 0.0
-        for bit in range(n_cls + 1):
-            c[8 + bit] = (mask >> bit) & 1
-        c[9 + n_cls] = np.log1p(other_df / n_other) / np.log1p(n_texts) if n_other else 0.0
-        c[10 + n_cls] = 1.0 if ta.question != tb.question else 0.0
+        rows.append(
+            (
+                inter / union,
+                g_inter / g_union,
+                only_a,
+                only_b,
+                only_a + only_b,
+                ta.head == tb.head,
+                ta.first == tb.first,
+                ta.question != tb.question,
+                mask,
+                math.log1p(other_df / n_other) / log_n if n_other else 0.0,
+                n_other > 0,
+            )
+        )
+    out = np.zeros((m, len(FEATURES)), np.float32)
+    if m:
+        (jac, gjac, oa, ob, ndiff, head, first, qxor, mask_arr, odf, _o) = (
+            np.asarray(col) for col in zip(*rows, strict=True)
+        )
+        out[:, 2] = jac
+        out[:, 3] = gjac
+        out[:, 4] = ndiff
+        out[:, 5] = np.minimum(oa, ob)
+        out[:, 6] = np.maximum(oa, ob)
+        out[:, 7] = (oa == 0) | (ob == 0)
+        out[:, 8] = head
+        out[:, 9] = first
+        out[:, 10 : 10 + n_cls + 1] = (mask_arr[:, None] >> np.arange(n_cls + 1)) & 1
+        out[:, 11 + n_cls] = odf
+        out[:, 12 + n_cls] = qxor
     vol = np.log1p(np.nan_to_num(np.asarray(volumes, np.float64), nan=0.0))
     cos = np.asarray(cos, np.float32)
     out[:, 0] = cos
