@@ -16,7 +16,7 @@ from typing import Any
 from services.cli import CommandResult
 from services.core.errors import ProviderError
 from services.projects.api import resolve_project
-from services.seed_clusters.api import generate_cluster
+from services.seed_clusters.api import clusters_for_seed, generate_cluster
 from services.seed_clusters.approval import approve_pages
 from services.seed_clusters.export import cluster_csv, cluster_export_frame
 
@@ -62,11 +62,17 @@ def _page_row(s: Any) -> dict[str, Any]:
 def _seed(app: Any, args: argparse.Namespace) -> CommandResult:
     project = resolve_project(app.engine, args.project)
     plan = app.funnel_plan()
+    before = clusters_for_seed(app.engine, project.id, args.seed)
     result = generate_cluster(args.seed, project.brand_config, project.id, deps=plan.deps)
     if not result.success:
         raise ProviderError(result.error or "the funnel failed")
     pages = [_page_row(s) for s in result.suggestions]
     warnings = [*plan.warnings, *result.warnings]
+    if before:
+        warnings.append(
+            f"'{args.seed}' already had {len(before)} cluster(s) in this project; this run is a "
+            "new version (open the existing one with its id in Cluster Review)."
+        )
     lines = [f"Cluster {result.cluster_id}: {len(pages)} pages for '{args.seed}'."]
     for p in pages:
         volume = f"{p['search_volume']:,}" if p["search_volume"] is not None else "no volume"

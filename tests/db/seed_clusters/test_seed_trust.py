@@ -341,6 +341,9 @@ def test_cli_seed_approve_export(engine, project_id, tmp_path, capsys):
         "source": "llm_idea",
     }
     assert isinstance(page["score"], float) and isinstance(out["warnings"], list)
+    assert cli_main(["seed", str(project_id), "credit cards", "--json"], app=app) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert any("already had 1 cluster" in w for w in again["warnings"])
     cid = out["cluster_id"]
     code = cli_main(
         ["approve", str(project_id), cid, "--keywords", "cabela's credit card", "--json"], app=app
