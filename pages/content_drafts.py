@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from services.content import api
+from services.content.briefs import brief_summary
 from services.core.errors import ClusterPlannerError
 from services.providers.registry import structured_generator
 from ui.frame import page
@@ -30,12 +31,8 @@ views = api.list_content(app.engine, cluster_id)
 if not views:
     st.info("Generate the briefs to start.")
     st.stop()
-st.dataframe(
-    api.content_table(views),
-    hide_index=True,
-    width="stretch",
-    column_config={"cost_usd": st.column_config.NumberColumn("Cost (USD)", format="$%.4f")},
-)
+cost = {"cost_usd": st.column_config.NumberColumn("Cost (USD)", format="$%.4f")}
+st.dataframe(api.content_table(views), hide_index=True, width="stretch", column_config=cost)
 
 st.subheader("Drafts")
 llm = structured_generator(app.providers())
@@ -57,13 +54,7 @@ if view.error:
     st.text(f"Failed: {view.error}")
 tab_brief, tab_draft = st.tabs(["Brief", "Draft"])
 with tab_brief:
-    st.text(
-        f"{brief['page_type']} page · {brief['primary_keyword']} · "
-        f"{brief.get('search_volume') or 'volume unknown'} searches/month · intent "
-        f"{brief.get('intent') or 'unknown'} · {brief['word_count'][0]}-{brief['word_count'][1]}"
-        f" words · schema {brief['schema_type']}"
-    )
-    st.text(f"URL: {brief['url']}\nCTA: {brief['cta']}")
+    st.text(brief_summary(brief))
     with st.form("brief"):
         b_title = st.text_input("Title (≤ 60)", brief["title"], max_chars=60)
         b_meta = st.text_area("Meta description (≤ 155)", brief["meta_description"], max_chars=155)
@@ -73,13 +64,10 @@ with tab_brief:
                 app.engine, chosen, {"title": b_title, "meta_description": b_meta, "h1": b_h1}
             )
             st.rerun()
-    st.dataframe(pd.DataFrame(brief["outline"]), hide_index=True, width="stretch")
-    st.dataframe(pd.DataFrame(brief["secondary_keywords"]), hide_index=True, width="stretch")
-    st.dataframe(
-        pd.DataFrame(brief["internal_links"]["outgoing"]), hide_index=True, width="stretch"
-    )
-    if brief.get("serp"):
-        st.dataframe(pd.DataFrame(brief["serp"]), hide_index=True, width="stretch")
+    links = brief["internal_links"]["outgoing"] + brief["internal_links"]["incoming"]
+    for rows in (brief["outline"], brief["secondary_keywords"], links, brief.get("serp")):
+        if rows:
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     if brief.get("missing"):
         st.text("Missing from the data: " + "; ".join(brief["missing"]))
 with tab_draft:
@@ -122,14 +110,28 @@ st.download_button(
 )
 for filename, data in api.workbook_csvs(app.engine, cluster_id).items():
     st.download_button(f"Download {filename}", data, f"{name}-{filename}", "text/csv")
+matrixify = api.matrixify_csv(app.engine, cluster_id)
 st.download_button(
-    "Download Matrixify Custom Collections CSV",
-    api.matrixify_csv(app.engine, cluster_id),
-    f"{name} Custom Collections.csv",
-    "text/csv",
+    "Download Matrixify Custom Collections CSV", matrixify, f"{name} Custom Collections.csv"
 )
 
 st.subheader("WordPress")
+with st.expander("WordPress connection"):
+    wp = api.wordpress_status(app.engine, project_id)
+    with st.form("wp"):
+        url = st.text_input("Site URL (https)", wp.url)
+        user = st.text_input("Username (your login, not the application's name)", wp.username)
+        kept = " (one is stored; leave empty to keep it)" if wp.password_set else ""
+        secret = st.text_input(f"Application Password{kept}", type="password")
+        if st.form_submit_button("Save and test the connection"):
+            try:
+                ok = api.connect_wordpress(
+                    app.engine, project_id, url=url, username=user, password=secret
+                )
+            except ClusterPlannerError as exc:
+                st.text(f"Not connected: {exc}")
+            else:
+                st.text(f"Connected as {ok.user} ({ok.roles}).")
 written = [str(v.id) for v in views if v.draft.get("kind") == "llm"]
 to_send = st.multiselect("Pages to send", written, written, format_func=labels.__getitem__)
 post_type = st.radio("Publish as", ["posts", "pages"], horizontal=True)

@@ -651,6 +651,61 @@ class PublishReport:
         ] + [{"keyword": k, "result": "failed", "detail": v} for k, v in self.failed.items()]
 
 
+@dataclass
+class WordPressStatus:
+    """The project's WordPress connection as the page shows it (never the password)."""
+
+    url: str
+    username: str
+    password_set: bool
+    user: str = ""  # the display name WordPress returned for the credentials
+    roles: str = ""
+
+
+def wordpress_status(engine: Engine, project_id: Any) -> WordPressStatus:
+    """The project's WordPress URL, username and whether a password is stored."""
+    with session_scope(engine) as s:
+        p = store.get_project(s, project_id)
+        return WordPressStatus(
+            p.wordpress_url or "", p.wordpress_username or "", bool(p.wordpress_app_password)
+        )
+
+
+def connect_wordpress(
+    engine: Engine, project_id: Any, *, url: str, username: str, password: str | None = None
+) -> WordPressStatus:
+    """Save the project's WordPress URL and credentials, then check them (``users/me``).
+
+    Parameters
+    ----------
+    password : str, optional
+        A new Application Password; None or "" keeps the stored one (encrypted at rest).
+
+    Raises
+    ------
+    InvalidInputError
+        Not an https URL (http only for localhost), or missing username/password.
+    WordPressError
+        The check failed; the message says what to fix (the settings are saved anyway, so
+        the user can correct one field).
+    """
+    from services.providers.wordpress import WordPressClient, validate_site_url
+
+    site = validate_site_url(url)
+    with session_scope(engine) as s:
+        p = store.get_project(s, project_id)
+        p.wordpress_url, p.wordpress_username = site, (username or "").strip() or None
+        if password:
+            p.wordpress_app_password = password.strip()
+        secret = p.wordpress_app_password or ""
+    client = WordPressClient(site, (username or "").strip(), secret)
+    user = client.check_auth()
+    status = wordpress_status(engine, project_id)
+    status.user = str(user.get("name") or "")
+    status.roles = ", ".join(user.get("roles") or [])
+    return status
+
+
 def _wp_fields(view: ContentView, categories: list[int]) -> dict[str, Any]:
     d = view.draft
     faq = d.get("faq") or []

@@ -268,3 +268,16 @@ def build_brief(
         serp=[asdict(r) for r in serp],
         missing=missing,
     )
+
+
+def brief_summary(brief: dict[str, Any]) -> str:
+    """Three plain-text lines for a person: type, keyword, volume, intent, length, schema;
+    the URL; the call to action (``brief`` as stored, :meth:`Brief.to_dict`)."""
+    lo, hi = (list(brief.get("word_count") or []) + [0, 0])[:2]
+    volume = brief.get("search_volume")
+    return (
+        f"{brief.get('page_type', '')} page · {brief.get('primary_keyword', '')} · "
+        f"{f'{volume:,} searches/month' if volume is not None else 'volume unknown'} · intent "
+        f"{brief.get('intent') or 'unknown'} · {lo}-{hi} words · schema "
+        f"{brief.get('schema_type', '')}\nURL: {brief.get('url', '')}\nCTA: {brief.get('cta', '')}"
+    )

@@ -424,3 +424,22 @@ def test_onboarded_site_pages_have_their_own_scope(engine, project_id, cluster_i
     api.require_cluster(engine, project_id, site)
     with pytest.raises(InvalidInputError):
         api.start_drafts(engine, project_id, site, claude(server))  # nothing left to draft
+
+
+def test_connect_wordpress_saves_then_checks_the_credentials(engine, project_id):
+    from services.core.errors import WordPressError
+
+    with pytest.raises(InvalidInputError, match="https"):
+        api.connect_wordpress(engine, project_id, url="http://shop.example", username="x")
+    with WordPressServer(user="editor", password="abcd efgh") as wp:
+        with pytest.raises(WordPressError, match="login username"):
+            api.connect_wordpress(
+                engine, project_id, url=wp.url, username="My App", password="abcd efgh"
+            )
+        status = api.wordpress_status(engine, project_id)
+        assert (status.url, status.username, status.password_set) == (wp.url, "My App", True)
+        ok = api.connect_wordpress(engine, project_id, url=wp.url + "/", username="editor")
+        assert (ok.user, ok.roles, ok.password_set) == ("editor", "editor", True)
+        assert [r["path"] for r in wp.requests][-1] == "/wp-json/wp/v2/users/me"
+    with session_scope(engine) as s:
+        assert s.get(Project, project_id).wordpress_app_password == "abcd efgh"
