@@ -69,3 +69,27 @@ def test_generate_briefs_open_one_and_download(app_context, engine, project_id):
     assert labels[0] == "Download XLSX"
     assert "Download Matrixify Custom Collections CSV" in labels
     assert "Download Briefs.csv" in labels
+
+
+def test_drafted_page_shows_checks_and_can_be_approved(app_context, engine, project_id):
+    from services.providers.llm.claude import AnthropicProvider
+    from tests.fakes.http_server import FakeServer
+    from tests.unit.content.content_fakes import anthropic_content_handler
+
+    cid = _approved_cluster(engine, project_id, approve=3)
+    api.generate_briefs(engine, cid)
+    with FakeServer() as server:
+        server.route("/v1/messages", anthropic_content_handler())
+        llm = AnthropicProvider("sk-ant-test", base_url=server.url, max_retries=0)
+        assert api.run_drafts(engine, cid, llm).drafted == 3
+    at = _page(project_id)
+    assert not at.exception
+    assert list(at.dataframe[0].value["status"]) == ["drafted"] * 3
+    first = api.list_content(engine, cid)[0]
+    titles = [t for t in at.text_input if t.label == "Title"]
+    assert titles and titles[0].value == first.draft["title"]
+    assert any(t.value.startswith("⚠ Check: the body has") for t in at.text)
+    next(b for b in at.button if b.label == "Approve this draft").click().run()
+    assert not at.exception
+    assert api.get_content(engine, first.id).status == "approved"
+    assert "Pages to send" in [m.label for m in at.multiselect]
