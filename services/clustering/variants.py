@@ -327,8 +327,9 @@ def is_short_form(short: str, phrase: Sequence[str]) -> bool:
 
     ``short`` is one token of 2-6 letters and ``phrase`` 2-4 words; ``short`` must be the
     concatenation of a non-empty prefix of every word of the phrase, in order (stop words
-    may be skipped). The shape alone does not prove identity ("ski" fits "snow kids"): the
-    caller confirms with the embedder or with contexts both forms share in the data.
+    may be skipped), shorter than the word itself for words of 3+ letters. The shape alone
+    does not prove identity ("ski" fits "snow kids"): the caller confirms with the embedder
+    or with contexts both forms share in the data.
 
     Parameters
     ----------
@@ -353,7 +354,10 @@ def is_short_form(short: str, phrase: Sequence[str]) -> bool:
         word = words[i]
         if word in STOP_WORDS and fits(rest, i + 1):
             return True
-        for n in range(1, min(len(word), len(rest)) + 1):
+        # A word of 3+ letters is abbreviated, never spelled in full ("themes" is not
+        # "theme seo"); short function words ("of") may be.
+        longest = len(word) if len(word) < 3 else len(word) - 1
+        for n in range(1, min(longest, len(rest)) + 1):
             if word[:n] == rest[:n] and fits(rest[n:], i + 1):
                 return True
         return False

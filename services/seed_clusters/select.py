@@ -30,7 +30,7 @@ import numpy as np
 from services.clustering.variants import is_short_form, same_comparison, variant_groups
 from services.core.errors import ProviderError
 from services.core.scoring import score_parts
-from services.core.text import FILLER_WORDS, content_tokens, normalize_keyword
+from services.core.text import FILLER_WORDS, content_tokens, normalize_keyword, singularize
 from services.providers.base import (
     Candidate,
     Embedder,
@@ -198,8 +198,8 @@ def short_form_swap(
     (cosine ≥ :data:`SHORT_FORM_COSINE`) or by the list (both forms occur with at least
     :data:`SHORT_FORM_CONTEXTS` same other words, ``contexts`` from :func:`_contexts`).
     """
-    ta = normalize_keyword(a).split()
-    tb = normalize_keyword(b).split()
+    ta = [singularize(t) for t in normalize_keyword(a).split()]
+    tb = [singularize(t) for t in normalize_keyword(b).split()]
     only_a = [t for t in ta if t not in tb]
     only_b = [t for t in tb if t not in ta]
     if len(only_a) > len(only_b):
@@ -223,7 +223,7 @@ def _contexts(keywords: list[str]) -> dict[str, set[str]]:
     "platinum"}); runs of 1-4 words."""
     out: dict[str, set[str]] = {}
     for kw in keywords:
-        toks = normalize_keyword(kw).split()
+        toks = [singularize(t) for t in normalize_keyword(kw).split()]
         for size in range(1, 5):
             for start in range(0, len(toks) - size + 1):
                 run = " ".join(toks[start : start + size])
@@ -241,9 +241,15 @@ def _digits(text: str) -> list[str]:
 find_near_duplicates = find_same_search
 
 
+_YEAR = re.compile(r"^(19|20)\d\d$")
+
+
 def _words(keyword: str) -> frozenset[str]:
-    """Content words (singular, no stop or filler words) of a keyword."""
-    return frozenset(t for t in content_tokens(keyword) if t not in FILLER_WORDS)
+    """Content words (singular, no stop or filler words, no years) of a keyword: "best
+    wordpress themes 2025" and "wordpress themes" have the same words."""
+    return frozenset(
+        t for t in content_tokens(keyword) if t not in FILLER_WORDS and not _YEAR.match(t)
+    )
 
 
 def _is_comparison(keyword: str) -> bool:

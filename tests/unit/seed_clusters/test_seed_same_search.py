@@ -48,6 +48,23 @@ def test_different_searches_stay_apart_with_minilm(minilm):
     assert _groups(keywords, minilm) == []
 
 
+def test_narrower_searches_and_years_from_the_wordpress_export(minilm):
+    keywords = [
+        "wordpress themes",
+        "best theme wordpress",
+        "best wordpress themes 2025",
+        "wordpress seo theme",
+        "best wordpress theme for seo",
+        "wordpress theme seo",
+    ]
+    assert _groups(keywords, minilm) == sorted(
+        [
+            ["best theme wordpress", "best wordpress themes 2025", "wordpress themes"],
+            ["best wordpress theme for seo", "wordpress seo theme", "wordpress theme seo"],
+        ]
+    )
+
+
 def test_a_short_form_the_embedder_does_not_know_needs_two_shared_contexts():
     with_data = [
         "bofa credit card",
@@ -72,6 +89,7 @@ def test_a_short_form_the_embedder_does_not_know_needs_two_shared_contexts():
         ("chase", "capital one", False),
         ("men", "women", False),
         ("a", "american express", False),
+        ("themes", "theme seo", False),
     ],
 )
 def test_short_form_shape(short, phrase, expected):
