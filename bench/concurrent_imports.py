@@ -117,7 +117,11 @@ def trial(engine, keywords: int, mode: str, seed: int) -> Trial:
             started = time.perf_counter()
             try:
                 with engine.begin() as conn:
-                    conn.execute(update(Project).where(Project.id == pid).values(name=f"r{n}"))
+                    conn.execute(
+                        update(Project)
+                        .where(Project.id == pid)
+                        .values(name=f"concurrency {seed} r{n}")
+                    )
             except OperationalError:
                 side_failures += 1
             waits.append(time.perf_counter() - started)
