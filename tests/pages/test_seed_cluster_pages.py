@@ -96,6 +96,13 @@ def test_new_cluster_page_generates_offline_cluster(app_context, engine, project
     assert 8 <= len(table) <= 12
     assert list(table["role"]).count("parent") == 1
     assert table.iloc[0]["keyword"] == "trail running shoes"
+    # Issue 8: every page is real data, with its type, path, source and score breakdown.
+    assert set(table["source"]) == {"data"}
+    assert {"page type", "URL path", "volume pts", "relevance pts", "competition pts"} <= set(
+        table.columns
+    )
+    parts = table[["volume pts", "relevance pts", "competition pts"]].sum(axis=1)
+    assert (parts - table["score"]).abs().max() < 0.02
 
 
 def test_cluster_review_page_shows_suggestions_and_approves_the_preselected_pages(
