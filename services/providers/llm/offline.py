@@ -200,9 +200,22 @@ def modifier_words(keyword: str, seed_set: frozenset[str]) -> list[str]:
     ]
 
 
-def label_strategy(modifiers: list[str]) -> str:
-    """The strategy whose lexicon knows one of the modifier words, else "other modifier"."""
-    return strategy_of(modifiers) or OTHER_MODIFIER
+#: Singular audience words that are often part of a product or technical name ("wordpress
+#: child theme", "man page", "baby monitor"): they label a keyword "demographic" only after
+#: "for" ("trail shoes for a child"); plural and possessive forms (kids, women's) always do.
+AMBIGUOUS_AUDIENCE = frozenset(["child", "kid", "man", "woman", "boy", "girl", "baby", "teen"])
+
+
+def label_strategy(modifiers: list[str], keyword: str = "") -> str:
+    """The strategy whose lexicon knows one of the modifier words, else "other modifier".
+
+    Never a guessed strategy: ambiguous singular audience words
+    (:data:`AMBIGUOUS_AUDIENCE`) count only after "for" in ``keyword``.
+    """
+    words = normalize_keyword(keyword).split()
+    after_for = {w for prev, w in zip(["", *words], words, strict=False) if prev in ("for", "a")}
+    kept = [m for m in modifiers if m not in AMBIGUOUS_AUDIENCE or m in after_for]
+    return strategy_of(kept) or OTHER_MODIFIER
 
 
 class OfflineLLMProvider:
@@ -328,7 +341,8 @@ class OfflineLLMProvider:
                 passed[row.keyword] = f"off-topic (similarity to the seed {sim:.2f})"
                 continue
             relevance = max(_relevance(sim), 0.05)
-            scored.append((row, relevance, label_strategy(modifier_words(row.keyword, seed_set))))
+            strategy = label_strategy(modifier_words(row.keyword, seed_set), row.keyword)
+            scored.append((row, relevance, strategy))
         # Greedy pick by volume × relevance, softly discounting strategies already taken.
         taken: dict[str, int] = {}
         remaining = list(scored)

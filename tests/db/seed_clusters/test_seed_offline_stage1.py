@@ -180,6 +180,9 @@ def test_strategy_labels_never_guess(provider):
     assert label_strategy(["academy"]) == "other modifier"
     assert label_strategy(["cheap"]) == "price/value"
     assert label_strategy(["women"]) == "demographic"
+    assert label_strategy(["child"], "wordpress child theme") == "other modifier"
+    assert label_strategy(["child"], "car seat for a child") == "demographic"
+    assert label_strategy(["kids"], "kids trail running shoes") == "demographic"
     assert label_strategy(["vs", "chase"]) == "comparison/intent"
     assert exclusion_reason("chase login", "", ()) is not None
     assert exclusion_reason("salomon trail shoes", "", ("Salomon",)).startswith("competitor")
