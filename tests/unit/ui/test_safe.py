@@ -49,3 +49,15 @@ def test_plain_text_passes_through_and_none_is_empty():
     assert plain("Saved project 'Acme'.") == "Saved project 'Acme'."
     assert plain(None) == ""
     assert plain(ValueError("bad [x]")) == "bad \\[x\\]"
+
+
+def test_the_built_in_table_download_is_off():
+    """Streamlit's dataframe toolbar would export cells like =HYPERLINK(…) raw (1.67:
+    ``client.disableDataExport`` hides its CSV download for st.dataframe/st.data_editor)."""
+    import tomllib
+    from pathlib import Path
+
+    config = tomllib.loads(
+        (Path(__file__).resolve().parents[3] / ".streamlit" / "config.toml").read_text()
+    )
+    assert config["client"]["disableDataExport"] is True
