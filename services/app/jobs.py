@@ -86,6 +86,7 @@ JOB_KINDS: tuple[str, ...] = (
     "primary_keywords",
     "crawl",
     "drafts",
+    "import",
 )
 Handler = Callable[["JobContext"], dict[str, Any]]
 #: kind → handler installed by :func:`configure` (tests add their own); empty until then.
