@@ -105,3 +105,10 @@ def test_a_missing_upload_fails_the_job_with_a_clear_message(queue, project_id, 
     ctx = jobs.JobContext(job_id, job.project_id, {"path": str(tmp_path / "x")}, jobs.get_deps())
     with pytest.raises(ClusterPlannerError, match="no longer on the server"):
         import_jobs.import_job(ctx)
+
+
+def test_the_import_kind_is_wired_in_the_composition_root():
+    from services.app.bootstrap import job_handlers
+
+    assert "import" in jobs.JOB_KINDS  # submit() accepts it before any handler is loaded
+    assert job_handlers()["import"] is import_jobs.import_job
