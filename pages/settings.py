@@ -15,6 +15,7 @@ from services.providers.registry import (
     settings_view,
 )
 from ui.frame import page
+from ui.model_prices import model_prices_section
 
 app, _ = page("Settings", needs_project=False)
 if st.session_state.pop("settings_saved", False):
@@ -81,6 +82,8 @@ if saved:
     else:
         st.session_state["settings_saved"] = True
         st.rerun()
+
+model_prices_section(app.engine)
 
 st.subheader("API keys")
 st.caption(

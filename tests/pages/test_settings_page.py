@@ -106,3 +106,18 @@ def test_live_providers_fallback_and_budget_are_saved_without_showing_secrets(en
     text = rendered(at)
     for secret in SECRETS.values():
         assert secret not in text
+
+
+def test_a_model_price_is_entered_and_removed(engine):
+    from services.spend.budget import get_model_prices
+
+    use(engine, {})
+    at = page().run()
+    model_input = next(t for t in at.text_input if t.label.startswith("Model id"))
+    model_input.set_value("llama3.1")
+    next(b for b in at.button if b.label == "Save price").click().run()
+    assert not at.exception
+    assert get_model_prices(engine) == {"llama3.1": {"input": 0.0, "output": 0.0}}
+    at.selectbox[-1].set_value("llama3.1")
+    next(b for b in at.button if b.label == "Remove price").click().run()
+    assert get_model_prices(engine) == {}
