@@ -10,7 +10,7 @@ project's data for Stage 1/2, MiniLM for relevance), it measures:
   real keywords that contain every head term of the seed (plural- and order-insensitive;
   the seed and its same-search variants excluded), k = number of child pages (goal ≥ 0.8);
   ``capture_distinct`` counts one keyword per search in the denominator (variants of one
-  search are one page's primary and secondary keywords, never two pages).
+  search are one page's primary and secondary keywords, never two pages; see ``capture``).
 
 Prints one line per seed, then ONE JSON line with the minimum and mean of both figures.
 """
@@ -36,6 +36,10 @@ from services.projects.api import save_project  # noqa: E402
 from services.projects.imports import import_keywords, load_keyword_universe  # noqa: E402
 from services.providers.base import BrandProfile  # noqa: E402
 from services.seed_clusters.api import generate_cluster  # noqa: E402
+from services.seed_clusters.select import find_same_search  # noqa: E402
+
+#: Highest-volume matching keywords grouped for the distinct-search denominator.
+DISTINCT_POOL = 300
 
 DATA = REPO.parent / "shared" / "data"
 #: (export, site type, seeds): seeds a strategist would try on each file.
@@ -63,23 +67,40 @@ def capture(
 ) -> float | None:
     """Child volume ÷ volume of the k best real keywords holding every head term.
 
-    ``distinct`` counts one keyword per same-search key (the best a cluster with one page
-    per search can hold); otherwise every keyword counts (the issue's literal figure).
+    Without ``distinct`` every keyword counts (the issue's literal figure) except the seed's
+    same-search variants (shared :func:`same_search_key`). With ``distinct`` the
+    :data:`DISTINCT_POOL` highest-volume matches are grouped by the funnel's rule-based
+    same-search test (:func:`find_same_search` without the embedder: lexical variants,
+    comparisons, "how do I …" wording, short forms the list confirms) and each group counts
+    once, at its best volume, the seed's group not at all: the best a cluster with one page
+    per search can hold.
     """
     heads = set(content_tokens(seed))
     seed_key = same_search_key(seed)
-    best_of: dict[str, int] = {}
-    for kw, v in universe.items():
-        if not heads <= set(content_tokens(kw)):
-            continue
-        key = same_search_key(kw)
-        if key == seed_key:
-            continue
-        key = key if distinct else kw
-        best_of[key] = max(best_of.get(key, 0), v)
-    matching = sorted(best_of.values(), reverse=True)
+    matching = sorted(
+        (
+            (v, kw)
+            for kw, v in universe.items()
+            if heads <= set(content_tokens(kw)) and same_search_key(kw) != seed_key
+        ),
+        reverse=True,
+    )
+    if distinct:
+        pool = [seed] + [kw for _, kw in matching[:DISTINCT_POOL]]
+        group_of = {i: i for i in range(len(pool))}
+        for group in find_same_search(pool, None):
+            for i in group:
+                group_of[i] = min(group)
+        best: dict[int, int] = {}
+        for i, kw in enumerate(pool[1:], start=1):
+            g = group_of[i]
+            if g != 0:
+                best[g] = max(best.get(g, 0), universe[kw])
+        volumes = sorted(best.values(), reverse=True)
+    else:
+        volumes = [v for v, _ in matching]
     k = len(child_volumes)
-    best = sum(matching[:k])
+    best = sum(volumes[:k])
     return round(sum(child_volumes) / best, 4) if best else None
 
 

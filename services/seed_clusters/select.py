@@ -136,6 +136,13 @@ def find_same_search(
             union(i, first[g])
         else:
             first[g] = i
+    by_words: dict[frozenset[str], int] = {}
+    for i, kw in enumerate(keywords):  # same words in another wording or as a how-to question
+        key = _words(kw)
+        if key and key in by_words:
+            union(i, by_words[key])
+        elif key:
+            by_words[key] = i
     cosine: Callable[[str, str], float] | None = None
     if embedder is not None and n > 1:
         vecs = embedder.embed(keywords)
@@ -146,7 +153,7 @@ def find_same_search(
             # A keyword that only ADDS words to another is a narrower search with its own
             # page ("add google analytics to wordpress website" ⊃ "add google analytics to
             # website"), however close the embedding; a different wording is the same search.
-            if not (words[i] <= words[j] or words[j] <= words[i]):
+            if not (words[i] < words[j] or words[j] < words[i]):
                 union(i, j)
 
         def cosine(x: str, y: str) -> float:
@@ -244,12 +251,19 @@ find_near_duplicates = find_same_search
 _YEAR = re.compile(r"^(19|20)\d\d$")
 
 
+#: Words of a "how to / how do I / how can you …" question around a task: "how do i add a
+#: website to google analytics" asks for the page "add website to google analytics" does.
+#: Other questions keep their words: "what are payday loans" is not "payday loans".
+_HOW_WORDS = frozenset(["how", "do", "doe", "did", "i", "can", "you", "we", "should", "one"])
+
+
 def _words(keyword: str) -> frozenset[str]:
-    """Content words (singular, no stop or filler words, no years) of a keyword: "best
-    wordpress themes 2025" and "wordpress themes" have the same words."""
-    return frozenset(
-        t for t in content_tokens(keyword) if t not in FILLER_WORDS and not _YEAR.match(t)
-    )
+    """Content words (singular, no stop or filler words, no years, no "how do i" wording) of
+    a keyword: "best wordpress themes 2025" and "wordpress themes" have the same words."""
+    toks = [t for t in content_tokens(keyword) if t not in FILLER_WORDS and not _YEAR.match(t)]
+    if toks and toks[0] == "how":
+        toks = [t for t in toks if t not in _HOW_WORDS]
+    return frozenset(toks)
 
 
 def _is_comparison(keyword: str) -> bool:

@@ -94,3 +94,21 @@ def test_a_short_form_the_embedder_does_not_know_needs_two_shared_contexts():
 )
 def test_short_form_shape(short, phrase, expected):
     assert is_short_form(short, phrase.split()) is expected
+
+
+def test_how_to_questions_around_a_task_are_the_task_but_what_questions_are_not():
+    keywords = [
+        "add new website to google analytics",
+        "how to add a new website to google analytics",
+        "how do i add a new website to google analytics",
+        "payday loans",
+        "what are payday loans",
+        "how do payday loans work",
+        "how do payday loans work?",
+    ]
+    assert _groups(keywords, None) == sorted(
+        [
+            sorted(keywords[:3]),
+            ["how do payday loans work", "how do payday loans work?"],
+        ]
+    )
