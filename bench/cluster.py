@@ -167,11 +167,11 @@ def run_one(n: int) -> dict:
     embedder = list_embedder(int(lexical_groups(frame["keyword"].tolist()).max()) + 1)
     embedder.embed(["warm up"])
     tier = embedder.name
-    from services.clustering import pairwise, variants
+    from services.clustering import variants
     from services.clustering.lexical import _key_token
     from services.clustering.pages import lexical_keys
 
-    for cache in (lexical_keys, _key_token, variants._ordered_cached, pairwise._text):
+    for cache in (lexical_keys, _key_token, variants._ordered_cached):
         cache.cache_clear()
     t0 = time.perf_counter()
     cpu0 = time.process_time()

@@ -528,7 +528,7 @@ def cluster_keywords(
         tier = tier_of(embedder, options)
         nb = ck.knn(
             emb_act,
-            min(options.k, pw.PAIR_K),
+            min(options.k, pw.pair_k(len(act))),
             progress=lambda f: notify(50 + 25 * f, "Finding nearest neighbours"),
         )
         left, right, cos, ranks = pw.candidate_pairs(nb, pw.PAIR_MIN_COSINE[tier])

@@ -41,6 +41,9 @@ from services.core.text import FILLER_WORDS, STOP_WORDS, normalize_keyword, toke
 COMPARISON_SPLIT = frozenset(["vs", "versus", "v", "or"])
 #: Cue words that introduce a comparison whose parts are joined by "and" / "with" / "to".
 _CUE_RE = re.compile(r"\b(compare|comparison|comparing|compared|differences? between|difference)\b")
+_ANY_CMP_RE = re.compile(
+    r"\b(vs|versus|v|or|compare|comparison|comparing|compared|differences?|difference)\b"
+)
 _SPLIT_RE = re.compile(r"\b(vs|versus|v|or)\b")
 _JOIN_RE = re.compile(r"\b(and|with|to)\b")
 #: A longer head ("credit card") counts as a head of the list when at least this many
@@ -135,6 +138,10 @@ def build_context(keywords: Iterable[str]) -> VariantContext:
                     initials = "".join(t[0] for t in run)
                     if initials in short and initials not in run:
                         phrases[initials][run] += 1
+    with_short: dict[str, list[int]] = defaultdict(list)
+    for k, toks in enumerate(ordered):
+        for t in set(toks) & phrases.keys():
+            with_short[t].append(k)
     acronyms = {}
     for short_form, counts in phrases.items():
         (best, n), *rest = counts.most_common(2) + [((), 0)]
@@ -142,8 +149,9 @@ def build_context(keywords: Iterable[str]) -> VariantContext:
             continue
         # Supported only when the list holds a keyword in both spellings ("pi lawyer" and
         # "personal injury lawyer"): "al" in "car accident lawyer al" is not "accident lawyer".
-        for toks in ordered:
-            if short_form in toks and not set(best) & set(toks):
+        for k in with_short.get(short_form, ()):
+            toks = ordered[k]
+            if not set(best) & set(toks):
                 swapped = [w for t in toks for w in (best if t == short_form else (t,))]
                 if " ".join(sorted(set(swapped))) in bags:
                     acronyms[short_form] = best
@@ -154,6 +162,8 @@ def build_context(keywords: Iterable[str]) -> VariantContext:
 def _comparison_sides(keyword: str) -> list[list[str]] | None:
     """The compared parts' key tokens, or None when ``keyword`` is not a comparison."""
     norm = normalize_keyword(keyword)
+    if not _ANY_CMP_RE.search(norm):
+        return None
     words = tokens(norm)
     has_split = any(w in COMPARISON_SPLIT for w in words)
     cue = _CUE_RE.search(norm)
