@@ -118,6 +118,6 @@ def test_a_model_price_is_entered_and_removed(engine):
     next(b for b in at.button if b.label == "Save price").click().run()
     assert not at.exception
     assert get_model_prices(engine) == {"llama3.1": {"input": 0.0, "output": 0.0}}
-    at.selectbox[-1].set_value("llama3.1")
+    at.selectbox[-1].set_value("llama3.1").run()
     next(b for b in at.button if b.label == "Remove price").click().run()
     assert get_model_prices(engine) == {}
