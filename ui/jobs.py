@@ -62,5 +62,13 @@ def job_panel(
             st.warning(text or f"The {kind} job was {job.status}.")
         else:
             st.success(plain(summary(job) if summary else job.result.get("message", "Done")))
+        if job.can_resume and st.button("Resume", key=f"resume-{kind}"):
+            try:
+                jobs.resume(job.id, engine=engine)
+            except ClusterPlannerError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state[seen] = True
+                st.rerun(scope="app")
 
     _panel()

@@ -98,3 +98,18 @@ def test_failed_job_shows_its_message(inline_jobs, engine, project_id):
     jobs.submit("cluster", project_id, {"options": {"strictness": "extreme"}}, engine=engine)
     at = page(project_id).run()
     assert any("cluster job failed" in e.value and "Strictness" in e.value for e in at.error)
+
+
+def test_a_failed_job_can_be_resumed_from_the_page(inline_jobs, engine, project_id):
+    add_keywords(engine, project_id, [("red shoes", 10), ("red shoe", 5)])
+    job_id = jobs.submit(
+        "cluster", project_id, {"options": {"strictness": "extreme"}}, engine=engine
+    )
+    first = jobs.get_job(job_id, engine=engine)
+    assert first.status == "failed"
+    at = page(project_id).run()
+    resume = [b for b in at.button if b.label == "Resume"]
+    assert resume, "a failed job offers Resume"
+    resume[0].click().run()
+    again = jobs.get_job(job_id, engine=engine)  # the same job ran once more (inline queue)
+    assert again.started_at is not None and again.started_at > first.started_at
