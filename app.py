@@ -18,6 +18,14 @@ PAGES = {
         st.Page("pages/clusters.py", title="Clusters", icon=":material/bar_chart:"),
         st.Page("pages/keyword_lists.py", title="Keyword Lists", icon=":material/list_alt:"),
     ],
+    "Site": [
+        st.Page("pages/site_crawl.py", title="Site Crawl", icon=":material/travel_explore:"),
+        st.Page("pages/primary_keywords.py", title="Primary Keywords", icon=":material/key:"),
+        st.Page("pages/cannibalization.py", title="Cannibalization", icon=":material/call_split:"),
+    ],
+    "Content": [
+        st.Page("pages/content_drafts.py", title="Content Drafts", icon=":material/edit_note:"),
+    ],
     "Workspace": [
         st.Page("pages/costs.py", title="Costs", icon=":material/payments:"),
         st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
