@@ -64,6 +64,8 @@ class AppContext:
             fallback_llm=ps.offline_llm if ps.llm is not ps.offline_llm else None,
             budget=budget,
             estimate_usd=estimate,
+            # With DataForSEO on, Stage 1 also draws real keywords from Labs suggestions.
+            dataforseo_ideas=ps.volume is not None and ps.volume.name == "dataforseo",
         )
         return FunnelPlan(deps=deps, warnings=ps.warnings, preflight=preflight(self.engine, ps))
 

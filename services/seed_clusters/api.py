@@ -52,7 +52,7 @@ REAL_SOURCES = frozenset(["data", "universe", "dataforseo", "seed"])
 #: proposes ideas, since the message's way out is switching one on).
 THIN_DATA_BELOW = 8
 #: DataForSEO Labs keyword suggestions asked for per run (one request; price per item).
-DATAFORSEO_SUGGESTIONS = 50
+DATAFORSEO_SUGGESTIONS = 20
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 
 

@@ -43,6 +43,7 @@ from services.core.errors import (
 )
 from services.spend import meter as run_meter
 from services.spend.pricing import (
+    KEYWORD_SUGGESTIONS_LIVE,
     SEARCH_VOLUME_LIVE,
     dataforseo_estimate_usd,
     llm_cost_usd,
@@ -250,6 +251,16 @@ def estimate_cluster_cost(provider_set: ProviderSet) -> CostEstimate:
         lines.append(
             f"DataForSEO search volume: ≤ {VOLUME_REQUESTS_PER_CLUSTER} request → ${volume_usd:.4f} "
             "($0 when every keyword is cached)"
+        )
+        # Stage 1 also takes real keywords from one Labs keyword_suggestions request (issue 8).
+        from services.seed_clusters.api import DATAFORSEO_SUGGESTIONS
+
+        ideas_usd = dataforseo_estimate_usd(KEYWORD_SUGGESTIONS_LIVE, 1, DATAFORSEO_SUGGESTIONS)
+        volume_usd += ideas_usd
+        typical += ideas_usd
+        lines.append(
+            f"DataForSEO Labs keyword suggestions: 1 request, ≤ {DATAFORSEO_SUGGESTIONS} "
+            f"keywords → ${ideas_usd:.4f}"
         )
     return CostEstimate(
         llm_usd=round(llm_usd, 6),
