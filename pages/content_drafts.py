@@ -9,6 +9,7 @@ from services.core.errors import ClusterPlannerError
 from services.providers.registry import structured_generator
 from ui.frame import page
 from ui.jobs import job_panel, submit
+from ui.safe import plain
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -23,7 +24,7 @@ if st.button("Generate briefs", help="Offline, from your keyword data; rebuildin
     try:
         made = api.generate_briefs(app.engine, cluster_id)
     except ClusterPlannerError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
     else:
         st.success(f"{made.created} brief(s) created, {made.regenerated} rebuilt.")
 
@@ -99,7 +100,7 @@ with tab_draft:
         try:
             api.regenerate_draft(app.engine, chosen, llm)
         except ClusterPlannerError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
         else:
             st.rerun()
 
@@ -141,6 +142,6 @@ if st.button("Send drafts to WordPress (status draft)"):
             app.engine, cluster_id, content_ids=to_send, post_type=post_type
         )
     except ClusterPlannerError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
     else:
         st.dataframe(pd.DataFrame(sent.rows()), hide_index=True, width="stretch")

@@ -16,6 +16,7 @@ from services.providers.registry import (
 )
 from ui.frame import page
 from ui.model_prices import model_prices_section
+from ui.safe import plain
 
 app, _ = page("Settings", needs_project=False)
 if st.session_state.pop("settings_saved", False):
@@ -78,7 +79,7 @@ if saved:
             monthly_budget_usd=budget,
         )
     except ClusterPlannerError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
     else:
         st.session_state["settings_saved"] = True
         st.rerun()

@@ -66,7 +66,7 @@ def job_panel(
             try:
                 jobs.resume(job.id, engine=engine)
             except ClusterPlannerError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
             else:
                 st.session_state[seen] = True
                 st.rerun(scope="app")

@@ -8,6 +8,7 @@ import streamlit as st
 
 from services.core.errors import ClusterPlannerError
 from services.spend.budget import delete_model_price, get_model_prices, set_model_price
+from ui.safe import plain
 
 
 def model_prices_section(engine: Any) -> None:
@@ -44,7 +45,7 @@ def model_prices_section(engine: Any) -> None:
             try:
                 set_model_price(engine, model, input_usd, output_usd)
             except ClusterPlannerError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
             else:
                 st.rerun()  # show the saved price in the table
     if prices:
