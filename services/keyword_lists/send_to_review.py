@@ -5,15 +5,19 @@ primary keyword = the cluster's name, secondary keywords = its other members (hi
 volume first). The result is reviewed and approved on the same Cluster Review page, and
 goes through the same bulk-approve bridge, as clusters from the seed funnel.
 
-Per page: ``url_slug`` from :func:`services.core.slugs.collection_slug` (unique in the cluster),
-metrics of the name keyword from ``keyword_metrics``, and ``composite_score`` from
-:func:`services.core.scoring.calculate_score` with the cluster's cohesion (mean cosine of its
-members to the centre, 0-1; 1.0 when unknown) as the relevance confidence.
+Per page: the page type and the path of the project's site type
+(:mod:`services.seed_clusters.site_rules`, unique in the cluster), metrics of the name keyword
+from ``keyword_metrics``, and the composite score with the project's weights and the cluster's
+cohesion (mean cosine of its members to the centre, 0-1; 1.0 when unknown) as the relevance
+confidence. Clusters whose names target the same search become ONE page (the others' keywords
+are its secondary keywords), and a page whose keyword an approved page already targets says
+"Already covered by <url>" (issue 8 §5).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -30,15 +34,36 @@ from db.models import (
 from db.session import session_scope
 from services.core.errors import InvalidInputError, NotFoundError
 from services.core.ids import as_uuid
-from services.core.scoring import calculate_score
-from services.core.slugs import collection_slug
+from services.core.scoring import score_parts
+from services.providers.base import Embedder
+from services.seed_clusters.select import find_same_search
+from services.seed_clusters.site_rules import page_type_of, role_note, suggest_path
+from services.seed_clusters.store import approved_coverage, site_settings
 
 MAX_KEYWORD_CHARS = 500  # ClusterPage.keyword is String(500)
 #: Secondary keywords kept per page (the rest stay visible in the Keyword Lists page).
 MAX_SECONDARY = 200
 
 
-def send_hub_to_review(engine: Engine, project_id: Any, hub_id: Any) -> uuid.UUID:
+def same_search_merges(clusters: Sequence[Any], embedder: Embedder | None) -> dict[int, int]:
+    """Which page-level clusters of a hub target the same search, as index → kept index.
+
+    Uses the seed funnel's rule (:func:`services.seed_clusters.select.find_same_search`: word
+    order, "a vs b" / "b vs a" / "compare a and b", singular/plural, brand short forms) on the
+    cluster names. The pillar (index 0) is kept when it is in a group, else the cluster with the
+    highest total search volume; the others become its secondary keywords.
+    """
+    groups = find_same_search([c.name for c in clusters], embedder)
+    out: dict[int, int] = {}
+    for group in groups:
+        keep = 0 if 0 in group else max(group, key=lambda i: (clusters[i].total_volume, -i))
+        out.update({i: keep for i in group if i != keep})
+    return out
+
+
+def send_hub_to_review(
+    engine: Engine, project_id: Any, hub_id: Any, embedder: Embedder | None = None
+) -> uuid.UUID:
     """Create the ``KeywordCluster`` of a hub (idempotent: a hub is sent once).
 
     Parameters
@@ -49,6 +74,8 @@ def send_hub_to_review(engine: Engine, project_id: Any, hub_id: Any) -> uuid.UUI
         The project (the hub must belong to it).
     hub_id : uuid.UUID or str
         The hub.
+    embedder : Embedder, optional
+        For same-search detection by meaning (default: the MiniLM embedder).
 
     Returns
     -------
@@ -63,6 +90,10 @@ def send_hub_to_review(engine: Engine, project_id: Any, hub_id: Any) -> uuid.UUI
         The hub has no clusters.
     """
     pid, hid = as_uuid(project_id), as_uuid(hub_id)
+    if embedder is None:
+        from services.providers.embeddings import get_embedder
+
+        embedder = get_embedder("minilm")
     with session_scope(engine) as s:
         hub = s.get(ListHub, hid)
         if hub is None or hub.project_id != pid:
@@ -122,37 +153,75 @@ def send_hub_to_review(engine: Engine, project_id: Any, hub_id: Any) -> uuid.UUI
         )
         s.add(review)
         s.flush()
+        site = site_settings(s, pid)
+        covered = approved_coverage(s, pid)
+        merged_into = same_search_merges(clusters, embedder)
         taken: set[str] = set()
-        page_map: dict[str, str] = {}
-        for order, c in enumerate(clusters):
-            kws = sorted(by_cluster[c.id], key=lambda t: (-t[1], t[0]))
-            sims = [t[2] for t in kws if t[2] is not None]
+        page_map: dict[str, list[str]] = {}
+        pillar = clusters[0].name
+        kept = [i for i in range(len(clusters)) if i not in merged_into]
+        for order, i in enumerate(kept):
+            c = clusters[i]
+            group = [i, *(j for j, k in merged_into.items() if k == i)]
+            kws = sorted(
+                {
+                    t
+                    for j in group
+                    for t in [*by_cluster[clusters[j].id], (clusters[j].name, 0, None)]
+                },
+                key=lambda t: (-t[1], t[0]),
+            )
+            sims = [t[2] for t in by_cluster[c.id] if t[2] is not None]
             cohesion = float(np.clip(np.mean(sims), 0.0, 1.0)) if sims else 1.0
             metric = metrics.get(c.name)
             volume = metric.search_volume if metric else None
             competition = metric.competition if metric else None
+            is_parent = order == 0
+            ptype = page_type_of(c.name, metric.intent if metric else None, site.site_type)
+            secondary = list(dict.fromkeys(k for k, _v, _s in kws if k != c.name))
+            cover = next((covered[k] for k in [c.name, *secondary] if k in covered), None)
+            merged = [clusters[j].name for j in group[1:]]
+            reasoning = (
+                f"Page-level cluster of {c.keyword_count} keywords, "
+                f"{c.total_volume:,} searches/month in total (cohesion {cohesion:.2f})."
+            )
+            if merged:
+                reasoning += f" Same search as {', '.join(repr(m) for m in merged)}: one page."
+            if not is_parent and (note := role_note(ptype, pillar, site)):
+                reasoning += f" {note}"
+            if cover:
+                reasoning = f"Already covered by {cover}. {reasoning}"
+            parts = score_parts(volume, cohesion, competition, site.weights)
             page = ClusterPage(
                 cluster_id=review.id,
                 keyword=c.name[:MAX_KEYWORD_CHARS],
-                role="parent" if order == 0 else "child",
-                url_slug=collection_slug(c.name, taken),
-                expansion_strategy="keyword list",
-                reasoning=(
-                    f"Page-level cluster of {c.keyword_count} keywords, "
-                    f"{c.total_volume:,} searches/month in total (cohesion {cohesion:.2f})."
+                role="parent" if is_parent else "child",
+                url_slug=suggest_path(
+                    c.name,
+                    ptype,
+                    site,
+                    parent_keyword=None if is_parent else pillar,
+                    taken=taken,
                 ),
+                expansion_strategy="keyword list",
+                reasoning=reasoning,
                 search_volume=volume,
                 cpc=metric.cpc if metric else None,
                 competition=competition,
                 competition_level=metric.competition_level if metric else None,
-                composite_score=calculate_score(volume, cohesion, competition),
+                composite_score=parts["total"],
+                score_parts=dict(parts),
+                relevance=cohesion,
+                page_type=ptype,
+                source="data",
+                covered_by=cover,
                 is_approved=False,
-                secondary_keywords=[k for k, _v, _s in kws if k != c.name][:MAX_SECONDARY],
+                secondary_keywords=secondary[:MAX_SECONDARY],
                 sort_order=order,
             )
             s.add(page)
             s.flush()
-            page_map[str(page.id)] = str(c.id)
+            page_map[str(page.id)] = [str(clusters[j].id) for j in group]
         review.generation_metadata = {**review.generation_metadata, "pages": page_map}
         hub.review_cluster_id = review.id
         return review.id
@@ -178,9 +247,10 @@ def sync_approvals(engine: Engine, project_id: Any) -> int:
         for review in reviews:
             pages = (review.generation_metadata or {}).get("pages") or {}
             for page in review.pages:
-                cid = pages.get(str(page.id))
-                cluster = s.get(ListCluster, as_uuid(cid)) if cid else None
-                if cluster is not None and cluster.is_approved != bool(page.is_approved):
-                    cluster.is_approved = bool(page.is_approved)
-                    changed += 1
+                ids = pages.get(str(page.id)) or []
+                for cid in [ids] if isinstance(ids, str) else ids:  # one id before merging
+                    cluster = s.get(ListCluster, as_uuid(cid))
+                    if cluster is not None and cluster.is_approved != bool(page.is_approved):
+                        cluster.is_approved = bool(page.is_approved)
+                        changed += 1
     return changed

@@ -99,3 +99,59 @@ def test_csv_export_is_formula_safe_and_lists_unclustered_last(engine, project_i
     )
     assert rows[-1] is bad
     assert not any(v.startswith(("=", "+", "@")) for r in rows for v in r.values())
+
+
+def _hub(engine, project_id, names_volumes, site_type="shopify"):
+    from db.models import Project
+
+    with session_scope(engine) as s:
+        s.get(Project, project_id).site_type = site_type
+        hub = ListHub(project_id=project_id, name=names_volumes[0][0])
+        s.add(hub)
+        s.flush()
+        for i, (name, volume) in enumerate(names_volumes):
+            s.add(
+                ListCluster(
+                    project_id=project_id,
+                    hub_id=hub.id,
+                    name=name,
+                    centre_keyword=name,
+                    is_pillar=i == 0,
+                    keyword_count=1,
+                    total_volume=volume,
+                )
+            )
+        return hub.id
+
+
+def test_clusters_of_a_hub_that_target_the_same_search_become_one_page(engine, project_id):
+    hub_id = _hub(
+        engine,
+        project_id,
+        [
+            ("best premium credit cards", 5000),
+            ("amex platinum vs chase reserve", 300),
+            ("american express platinum vs chase sapphire reserve", 900),
+            ("compare amex platinum and chase sapphire reserve", 100),
+            ("chase sapphire reserve review", 700),
+        ],
+        site_type="publisher",
+    )
+    review_id = send_hub_to_review(engine, project_id, hub_id)
+    with session_scope(engine) as s:
+        pages = sorted(s.get(KeywordCluster, review_id).pages, key=lambda p: p.sort_order)
+        keywords = [p.keyword for p in pages]
+        assert keywords == [
+            "best premium credit cards",
+            "american express platinum vs chase sapphire reserve",
+            "chase sapphire reserve review",
+        ]
+        comparison = pages[1]
+        assert set(comparison.secondary_keywords) >= {
+            "amex platinum vs chase reserve",
+            "compare amex platinum and chase sapphire reserve",
+        }
+        assert comparison.page_type == "comparison" and comparison.source == "data"
+        # Publisher: /<section>/<slug>/ with the pillar as the section.
+        assert comparison.url_slug.startswith("/best-premium-credit-cards/")
+        assert "Same search as" in comparison.reasoning
