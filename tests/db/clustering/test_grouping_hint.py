@@ -58,3 +58,12 @@ def test_without_the_option_the_hint_is_ignored(engine, project_id):
     assert summary["grouping_hint"] is False
     got = clusters_by_keyword(engine, project_id)
     assert got["sports socks brand"] != got["nike socks"]
+
+
+def test_the_option_is_recorded_in_the_job_parameters():
+    from services.keyword_lists.api import cluster_params
+
+    params = cluster_params("balanced", 50, None, use_grouping_hint=True)
+    assert params["options"]["use_grouping_hint"] is True
+    assert ClusterOptions.from_dict(params["options"]).use_grouping_hint is True
+    assert cluster_params("balanced", 50, None)["options"]["use_grouping_hint"] is False
