@@ -1,4 +1,5 @@
-"""The running app in headless Chromium: the Cluster Review page renders the suggestions table.
+"""The running app in headless Chromium: the Cluster Review page renders the suggestions table;
+the Content Drafts page makes briefs for an approved cluster, opens one and downloads the XLSX.
 
 Needs Debian's ``chromium`` (``.ci/run`` installs it); skipped, with the reason, elsewhere.
 """
@@ -41,7 +42,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture()
-def running_app(tmp_path):
+def approved_cluster() -> list[bool]:
+    """Ask the app fixture to bulk-approve the cluster before the server starts."""
+    return []
+
+
+@pytest.fixture()
+def running_app(tmp_path, approved_cluster):
     url = f"sqlite:///{tmp_path / 'app.db'}"
     engine = init_db(url, secret_key=None, key_file=tmp_path / "fernet.key")
     project_id = save_project(
@@ -54,9 +61,18 @@ def running_app(tmp_path):
         volume=DictVolume(TRAIL_VOLUMES),
         embedder_factory=lambda: emb,
     )
-    generate_cluster("trail running shoes", BRAND, project_id, deps=deps)
+    result = generate_cluster("trail running shoes", BRAND, project_id, deps=deps)
+    if approved_cluster:
+        from services.seed_clusters.approval import bulk_approve
+
+        bulk_approve(engine, result.cluster_id)
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "CLUSTER_PLANNER_DATA_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "CLUSTER_PLANNER_DATA_DIR": str(tmp_path),
+        "CLUSTER_PLANNER_KEY_FILE": str(tmp_path / "fernet.key"),
+    }
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -92,23 +108,27 @@ def running_app(tmp_path):
     proc.wait(timeout=20)
 
 
+def _launch(pw):
+    return pw.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    )
+
+
 def test_cluster_review_page_shows_the_table_in_chromium(running_app, tmp_path):
     from playwright.sync_api import sync_playwright
 
     shot = Path(os.environ.get("CLUSTER_REVIEW_SCREENSHOT", tmp_path / "review.png"))
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+        browser = _launch(pw)
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
         page.goto(f"{running_app}/cluster_review")  # deep link on a fresh server → the router
         page.get_by_role("heading", name="Projects").wait_for(timeout=60_000)
@@ -127,3 +147,33 @@ def test_cluster_review_page_shows_the_table_in_chromium(running_app, tmp_path):
         page.screenshot(path=str(shot), full_page=True)
         browser.close()
     assert shot.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("approved_cluster", [[True]])
+def test_content_drafts_briefs_and_xlsx_download_in_chromium(running_app, tmp_path):
+    from openpyxl import load_workbook
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = _launch(pw)
+        page = browser.new_page(viewport={"width": 1600, "height": 1400})
+        page.goto(running_app)
+        page.get_by_role("heading", name="Projects").wait_for(timeout=60_000)
+        page.get_by_role("link", name="Content Drafts").click()
+        page.get_by_role("heading", name="Content Drafts").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Generate briefs").click()
+        page.get_by_text("brief(s) created").wait_for(timeout=60_000)
+        page.get_by_role("heading", name="Open a page").wait_for(timeout=60_000)
+        body = page.locator("body").inner_text()
+        assert "Title" in body and "trail running shoes" in body
+        with page.expect_download(timeout=60_000) as download:
+            page.get_by_role("button", name="Download XLSX").click()
+        path = tmp_path / "drafts.xlsx"
+        download.value.save_as(path)
+        page.screenshot(path=str(tmp_path / "content.png"), full_page=True)
+        browser.close()
+    book = load_workbook(path)
+    assert {"Briefs", "Drafts", "Internal links", "Social posts"} <= set(book.sheetnames)
+    briefs = book["Briefs"]
+    keywords = [row[0].value for row in briefs.iter_rows(min_row=2)]
+    assert len(keywords) >= 8
