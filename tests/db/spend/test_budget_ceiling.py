@@ -106,8 +106,11 @@ def test_unknown_model_price_refuses_the_run_until_one_is_entered(engine):
 
 def test_estimate_is_the_worst_case_with_the_typical_cost_beside_it():
     est = estimate_cluster_cost(provider_set("anthropic", "claude-haiku-4-5", "dataforseo"))
-    # 4 calls (2 stages × call + repair) at 4,096 output tokens + 1 DataForSEO request.
-    assert est.total_usd == pytest.approx(worst_case_llm_usd("claude-haiku-4-5") + 0.075)
+    # 4 calls (2 stages × call + repair) at 4,096 output tokens + 1 DataForSEO volume request
+    # + 1 Labs keyword_suggestions request of 20 items (Stage 1 ideas, issue 8).
+    assert est.total_usd == pytest.approx(
+        worst_case_llm_usd("claude-haiku-4-5") + 0.075 + 0.01 + 20 * 0.0001
+    )
     assert est.typical_usd is not None and est.typical_usd < est.total_usd / 1.5
 
 
