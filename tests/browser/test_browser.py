@@ -16,7 +16,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from funnel_fakes import (
+
+from db.session import init_db
+from services.projects.api import save_project
+from services.providers.base import BrandProfile
+from services.seed_clusters.api import FunnelDeps, generate_cluster
+from tests.fakes.funnel import (
     BRAND,
     TRAIL_CANDIDATES,
     TRAIL_VOLUMES,
@@ -24,11 +29,6 @@ from funnel_fakes import (
     HashingEmbedder,
     ScriptedLLM,
 )
-
-from db.session import init_db
-from services.projects.api import save_project
-from services.providers.base import BrandProfile
-from services.seed_clusters.api import FunnelDeps, generate_cluster
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -3,14 +3,6 @@
 import threading
 
 import pytest
-from funnel_fakes import (
-    BRAND,
-    TRAIL_CANDIDATES,
-    TRAIL_VOLUMES,
-    DictVolume,
-    HashingEmbedder,
-    ScriptedLLM,
-)
 from sqlalchemy import func, select
 
 import services.seed_clusters.approval as approval
@@ -20,6 +12,14 @@ from services.core.errors import InvalidInputError
 from services.seed_clusters.api import FunnelDeps, generate_cluster
 from services.seed_clusters.approval import bulk_approve
 from services.seed_clusters.review import review_table, save_decisions, to_decisions
+from tests.fakes.funnel import (
+    BRAND,
+    TRAIL_CANDIDATES,
+    TRAIL_VOLUMES,
+    DictVolume,
+    HashingEmbedder,
+    ScriptedLLM,
+)
 
 
 @pytest.fixture()

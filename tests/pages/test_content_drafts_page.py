@@ -2,14 +2,14 @@
 
 from pathlib import Path
 
-from funnel_fakes import BRAND, TRAIL_CANDIDATES, TRAIL_VOLUMES, DictVolume, HashingEmbedder
-from funnel_fakes import ScriptedLLM as ScriptedFunnelLLM
 from streamlit.testing.v1 import AppTest
 
 from services.content import api
 from services.seed_clusters.api import FunnelDeps, generate_cluster
 from services.seed_clusters.approval import bulk_approve
 from services.seed_clusters.review import review_table, save_decisions, to_decisions
+from tests.fakes.funnel import BRAND, TRAIL_CANDIDATES, TRAIL_VOLUMES, DictVolume, HashingEmbedder
+from tests.fakes.funnel import ScriptedLLM as ScriptedFunnelLLM
 
 PAGE = Path(__file__).resolve().parents[2] / "pages" / "content_drafts.py"
 

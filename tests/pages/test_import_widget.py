@@ -100,7 +100,11 @@ def test_a_large_file_runs_as_a_job_whose_outcome_survives_a_reload(
 def test_cluster_review_caption_shows_a_markdown_seed_as_plain_text(
     app_context, engine, project_id
 ):
-    from funnel_fakes import (
+    from sqlalchemy import update
+
+    from db.models import KeywordCluster
+    from services.seed_clusters.api import FunnelDeps, generate_cluster
+    from tests.fakes.funnel import (
         BRAND,
         TRAIL_CANDIDATES,
         TRAIL_VOLUMES,
@@ -108,10 +112,6 @@ def test_cluster_review_caption_shows_a_markdown_seed_as_plain_text(
         HashingEmbedder,
         ScriptedLLM,
     )
-    from sqlalchemy import update
-
-    from db.models import KeywordCluster
-    from services.seed_clusters.api import FunnelDeps, generate_cluster
 
     emb = HashingEmbedder()
     deps = FunnelDeps(

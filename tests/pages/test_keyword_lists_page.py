@@ -9,7 +9,7 @@ from huey import Huey
 from streamlit.testing.v1 import AppTest
 
 from services.app import jobs
-from tests.services.keyword_list_fakes import TrigramEmbedder, add_keywords
+from tests.fakes.keyword_lists import TrigramEmbedder, add_keywords
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "keyword_lists.py")
 

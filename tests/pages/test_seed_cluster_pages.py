@@ -3,7 +3,13 @@
 from pathlib import Path
 
 import pytest
-from funnel_fakes import (
+from sqlalchemy import func, select
+from streamlit.testing.v1 import AppTest
+
+from db.models import KeywordMetric, Project
+from db.session import session_scope
+from services.seed_clusters.api import FunnelDeps, generate_cluster
+from tests.fakes.funnel import (
     BRAND,
     TRAIL_CANDIDATES,
     TRAIL_VOLUMES,
@@ -11,12 +17,6 @@ from funnel_fakes import (
     HashingEmbedder,
     ScriptedLLM,
 )
-from sqlalchemy import func, select
-from streamlit.testing.v1 import AppTest
-
-from db.models import KeywordMetric, Project
-from db.session import session_scope
-from services.seed_clusters.api import FunnelDeps, generate_cluster
 
 PAGES = Path(__file__).resolve().parents[2] / "pages"
 

@@ -4,7 +4,6 @@ restore, human column names and totals, no empty chart, project site type and sa
 from pathlib import Path
 
 from fakes.embedder import HashEmbedder
-from funnel_fakes import BRAND, TRAIL_CANDIDATES, TRAIL_VOLUMES, DictVolume, ScriptedLLM
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
@@ -13,6 +12,7 @@ from db.session import session_scope
 from services.projects.api import list_projects
 from services.seed_clusters.api import FunnelDeps, generate_cluster
 from services.seed_clusters.queries import list_clusters
+from tests.fakes.funnel import BRAND, TRAIL_CANDIDATES, TRAIL_VOLUMES, DictVolume, ScriptedLLM
 
 PAGES = Path(__file__).resolve().parents[2] / "pages"
 

@@ -18,7 +18,7 @@ from db.session import session_scope
 from services.app import jobs
 from services.core.errors import InvalidInputError, JobAlreadyActive
 from services.keyword_lists import store as list_store
-from tests.services.keyword_list_fakes import TrigramEmbedder, add_keywords
+from tests.fakes.keyword_lists import TrigramEmbedder, add_keywords
 
 STOP = threading.Event()
 

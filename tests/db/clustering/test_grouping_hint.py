@@ -11,7 +11,7 @@ from services.clustering.pages import ClusterOptions
 from services.keyword_lists import store as list_store
 from services.keyword_lists.run import run_list_clustering
 from services.projects.imports import import_keywords
-from tests.services.keyword_list_fakes import TrigramEmbedder
+from tests.fakes.keyword_lists import TrigramEmbedder
 
 AHREFS = (
     b"#,Keyword,Country,Difficulty,Volume,CPC,CPS,Parent Keyword,Last Update,SERP Features\n"

@@ -18,7 +18,7 @@ from services.clustering.reconcile import Existing, plan_run
 from services.core.errors import JobCancelled
 from services.keyword_lists import store as list_store
 from services.keyword_lists.run import run_list_clustering
-from tests.services.keyword_list_fakes import TrigramEmbedder, add_keywords
+from tests.fakes.keyword_lists import TrigramEmbedder, add_keywords
 
 OPTS = ClusterOptions(threshold=0.7, hub_threshold=0.2)
 FIRST = [

@@ -20,7 +20,7 @@ from services.keyword_lists.serp_store import (
 )
 from services.spend.pricing import SERP_ORGANIC_LIVE_ADVANCED
 from tests.conftest import CONTRACTS
-from tests.services.keyword_list_fakes import (
+from tests.fakes.keyword_lists import (
     FakeBudget,
     RecordingClient,
     TrigramEmbedder,

@@ -6,8 +6,6 @@ from __future__ import annotations
 import io
 
 import openpyxl
-from funnel_fakes import TRAIL_CANDIDATES, DictVolume, HashingEmbedder
-from funnel_fakes import ScriptedLLM as ScriptedFunnelLLM
 from sqlalchemy import func, select
 
 from db.models import KeywordMetric, Project
@@ -20,6 +18,8 @@ from services.seed_clusters.api import FunnelDeps, generate_cluster
 from services.seed_clusters.approval import bulk_approve
 from services.seed_clusters.review import review_table, save_decisions, to_decisions
 from services.spend.budget import BudgetGuard, set_monthly_budget
+from tests.fakes.funnel import TRAIL_CANDIDATES, DictVolume, HashingEmbedder
+from tests.fakes.funnel import ScriptedLLM as ScriptedFunnelLLM
 from tests.fakes.http_server import FakeServer
 from tests.unit.content.content_fakes import WordPressServer, anthropic_content_handler
 

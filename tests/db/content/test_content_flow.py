@@ -8,8 +8,6 @@ import uuid
 
 import openpyxl
 import pytest
-from funnel_fakes import BRAND, TRAIL_CANDIDATES, TRAIL_VOLUMES, DictVolume, HashingEmbedder
-from funnel_fakes import ScriptedLLM as ScriptedFunnelLLM
 from sqlalchemy import func, select
 
 from db.models import APIUsage, BudgetReservation, Job, KeywordMetric, Project, SerpCache
@@ -26,6 +24,8 @@ from services.seed_clusters.approval import bulk_approve
 from services.seed_clusters.review import review_table, save_decisions, to_decisions
 from services.spend.budget import BudgetGuard, set_monthly_budget
 from tests.fakes.contracts import anthropic_message
+from tests.fakes.funnel import BRAND, TRAIL_CANDIDATES, TRAIL_VOLUMES, DictVolume, HashingEmbedder
+from tests.fakes.funnel import ScriptedLLM as ScriptedFunnelLLM
 from tests.fakes.http_server import FakeServer, Reply
 from tests.unit.content.content_fakes import WordPressServer, anthropic_content_handler
 

@@ -3,14 +3,6 @@
 import re
 
 import pytest
-from funnel_fakes import (
-    BRAND,
-    TRAIL_CANDIDATES,
-    TRAIL_VOLUMES,
-    DictVolume,
-    HashingEmbedder,
-    ScriptedLLM,
-)
 from sqlalchemy import func, select
 
 from db.models import APIUsage, ClusterPage, KeywordCluster
@@ -21,6 +13,14 @@ from services.providers.base import EXPANSION_STRATEGIES, BrandProfile, Candidat
 from services.seed_clusters.api import FunnelDeps, generate_cluster
 from services.seed_clusters.enrich import run_stage2
 from services.seed_clusters.expand import run_stage1
+from tests.fakes.funnel import (
+    BRAND,
+    TRAIL_CANDIDATES,
+    TRAIL_VOLUMES,
+    DictVolume,
+    HashingEmbedder,
+    ScriptedLLM,
+)
 
 SLUG = re.compile(r"^/collections/[a-z0-9]+(-[a-z0-9]+)*$")
 

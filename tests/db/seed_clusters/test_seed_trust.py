@@ -7,7 +7,6 @@ import json
 import pandas as pd
 import pytest
 from fakes.embedder import HashEmbedder
-from funnel_fakes import DictVolume, ScriptedLLM
 from sqlalchemy import insert, select
 
 from db.models import ClusterPage, CrawledPage, KeywordMetric, PageKeywords
@@ -31,6 +30,7 @@ from services.seed_clusters.approval import approve_pages, bulk_approve
 from services.seed_clusters.export import cluster_csv
 from services.seed_clusters.queries import list_clusters, project_totals
 from services.seed_clusters.review import review_table, save_decisions, to_decisions
+from tests.fakes.funnel import DictVolume, ScriptedLLM
 
 CARDS = [
     ("credit cards", "attribute"),

@@ -14,7 +14,7 @@ from services.clustering.intent import (
     rule_intents,
 )
 from services.providers.base import KeywordData, Usage, VolumeResult
-from tests.services.keyword_list_fakes import TrigramEmbedder
+from tests.fakes.keyword_lists import TrigramEmbedder
 
 
 @pytest.mark.parametrize(

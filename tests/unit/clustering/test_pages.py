@@ -22,7 +22,7 @@ from services.clustering.pages import (
     page_threshold,
 )
 from services.core.errors import InvalidInputError
-from tests.services.keyword_list_fakes import FixedEmbedder, RandomEmbedder, TrigramEmbedder
+from tests.fakes.keyword_lists import FixedEmbedder, RandomEmbedder, TrigramEmbedder
 
 
 def frame(rows):

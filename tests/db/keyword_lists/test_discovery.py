@@ -14,7 +14,7 @@ from services.core.errors import BudgetExceeded, InvalidInputError
 from services.keyword_lists import discovery
 from services.spend.pricing import KEYWORD_SUGGESTIONS_LIVE
 from tests.conftest import CONTRACTS
-from tests.services.keyword_list_fakes import FakeBudget, RecordingClient, add_keywords
+from tests.fakes.keyword_lists import FakeBudget, RecordingClient, add_keywords
 
 SUGGESTIONS = json.loads(
     (

@@ -18,7 +18,7 @@ from services.keyword_lists.export import clusters_csv
 from services.keyword_lists.run import run_list_clustering
 from services.keyword_lists.send_to_review import send_hub_to_review, sync_approvals
 from services.seed_clusters.approval import bulk_approve
-from tests.services.keyword_list_fakes import TrigramEmbedder, add_keywords
+from tests.fakes.keyword_lists import TrigramEmbedder, add_keywords
 
 ROWS = [
     {"keyword": "wordpress themes", "search_volume": 1000, "competition": 0.4, "cpc": 1.5},

@@ -20,7 +20,7 @@ from services.core.errors import ProviderError
 from services.providers import embeddings as emb
 from services.providers.base import Embedder
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 KEYWORDS = [
     "trail running shoes",
     "running shoes for trails",

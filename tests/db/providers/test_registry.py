@@ -91,8 +91,10 @@ def test_app_context_funnel_deps_get_the_budget_guard_and_estimate(engine):
     set_provider_choices(engine, "anthropic", "dataforseo")
     deps, warnings = AppContext(settings=Settings(values=KEYS), engine=engine).funnel_deps()
     assert warnings == [] and isinstance(deps.budget, BudgetGuard)
-    # The worst case is held (issue 11): 4 Haiku calls at max_tokens + 1 DataForSEO request.
-    assert deps.estimate_usd() == pytest.approx(0.1807, abs=0.001)
+    # The worst case is held (issue 11): 4 Haiku calls at max_tokens + 1 DataForSEO volume
+    # request + 1 Labs ideas request (issue 8), which the funnel then makes.
+    assert deps.estimate_usd() == pytest.approx(0.1927, abs=0.001)
+    assert deps.dataforseo_ideas
     assert deps.fallback_llm is not None and deps.fallback_llm.name == "offline"
 
 
@@ -102,7 +104,7 @@ def test_secrets_example_lists_every_provider_key():
     from services.providers.registry import PROVIDER_KEYS
 
     example = (
-        Path(__file__).resolve().parents[2] / ".streamlit" / "secrets.toml.example"
+        Path(__file__).resolve().parents[3] / ".streamlit" / "secrets.toml.example"
     ).read_text()
     for keys in PROVIDER_KEYS.values():
         for key in keys:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fakes.embedder import HashEmbedder as HashingEmbedder  # noqa: F401 (re-exported)
-
 from services.core.errors import ProviderError
 from services.core.text import normalize_keyword
 from services.providers.base import (

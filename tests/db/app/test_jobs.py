@@ -13,7 +13,7 @@ from huey import Huey, RedisHuey, SqliteHuey
 
 from services.app import jobs
 from services.core.errors import InvalidInputError, NotFoundError
-from tests.services.keyword_list_fakes import TrigramEmbedder, add_keywords
+from tests.fakes.keyword_lists import TrigramEmbedder, add_keywords
 
 GATE = threading.Event()
 
