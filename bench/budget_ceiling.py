@@ -19,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench._h3b_db import bench_engine  # noqa: E402
+from bench._bench_db import bench_engine  # noqa: E402
 from tests.db.spend.ceiling_scenario import run_ceiling  # noqa: E402
 
 

@@ -36,7 +36,7 @@ import redis  # noqa: E402
 from huey import RedisHuey  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
-from bench._h3b_db import bench_engine  # noqa: E402
+from bench._bench_db import bench_engine  # noqa: E402
 from db.models import KeywordMetric  # noqa: E402
 from db.session import session_scope  # noqa: E402
 from services.app import jobs  # noqa: E402

@@ -1,0 +1,1 @@
+"""Content pipeline: briefs, drafts, social posts, spreadsheets, WordPress and Shopify outputs."""
