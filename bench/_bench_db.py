@@ -37,7 +37,7 @@ def bench_engine(pg: bool, schema: str = "migrations") -> Iterator[tuple[Engine,
             conn.execute(text(f"CREATE DATABASE {name}"))
         url = admin_url.rsplit("/", 1)[0] + f"/{name}"
     else:
-        tmp = tempfile.mkdtemp(prefix="bench-h3b-")
+        tmp = tempfile.mkdtemp(prefix="bench-db-")
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
     engine = get_engine(url)
     try:
