@@ -162,6 +162,59 @@ def rate_limited(
     )
 
 
+def status_error(
+    label: str,
+    status: int,
+    kind: str,
+    message: str,
+    request_id: str | None,
+    headers: Mapping[str, str],
+    *,
+    provider: str,
+    retryable: frozenset[int],
+) -> ProviderError:
+    """The typed error of an HTTP error answer from an LLM API.
+
+    Parameters
+    ----------
+    label : str
+        Who answered, for the message ("Claude", "The model server").
+    status : int
+        HTTP status.
+    kind, message : str
+        The API's error type and message (message already cut to a readable length).
+    request_id : str or None
+        The API's request id, shown in the message and kept on the error.
+    headers : mapping
+        Response headers (Retry-After on a 429).
+    retryable : frozenset of int
+        Statuses that mean "try again" (:class:`ProviderUnavailableError`).
+
+    Returns
+    -------
+    ProviderError
+        :class:`RateLimitedError` for 429 (see :func:`rate_limited`),
+        :class:`ProviderUnavailableError` for a retryable status, else ``ProviderError``.
+    """
+    if status == 429:
+        return rate_limited(
+            label,
+            parse_retry_after(headers),
+            provider=provider,
+            status_code=status,
+            request_id=request_id,
+            detail=f"{status} {kind}: {message}",
+        )
+    rid = f" (request id {request_id})" if request_id else ""
+    cls = ProviderUnavailableError if status in retryable else ProviderError
+    return cls(
+        f"{label} API error {status} {kind}: {message}{rid}",
+        provider=provider,
+        status_code=status,
+        request_id=request_id,
+    )
+
+
 def try_again_at(retry_after_s: float | None, now: datetime | None = None) -> str:
     """ "HH:MM" (UTC) after ``retry_after_s`` (None → 60 s), rounded up to the minute."""
     wait = retry_after_s if retry_after_s is not None else 60.0

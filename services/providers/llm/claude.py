@@ -40,8 +40,7 @@ from services.providers.retry import (
     DEFAULT_MAX_ATTEMPTS,
     Deadline,
     call_with_retries,
-    parse_retry_after,
-    rate_limited,
+    status_error,
 )
 from services.spend.pricing import llm_cost_usd
 
@@ -101,23 +100,15 @@ def translate_error(exc: anthropic.AnthropicError, timeout: float) -> ProviderEr
         kind = err.get("type") or type(exc).__name__
         message = str(err.get("message") or "no message")[:300]
         request_id = exc.request_id or body.get("request_id")
-        status = exc.status_code
-        if status == 429:
-            return rate_limited(
-                "Claude",
-                parse_retry_after(exc.response.headers),
-                provider=PROVIDER,
-                status_code=status,
-                request_id=request_id,
-                detail=f"{status} {kind}: {message}",
-            )
-        rid = f" (request id {request_id})" if request_id else ""
-        cls = ProviderUnavailableError if status in RETRYABLE_STATUS else ProviderError
-        return cls(
-            f"Claude API error {status} {kind}: {message}{rid}",
+        return status_error(
+            "Claude",
+            exc.status_code,
+            kind,
+            message,
+            request_id,
+            exc.response.headers,
             provider=PROVIDER,
-            status_code=status,
-            request_id=request_id,
+            retryable=RETRYABLE_STATUS,
         )
     return ProviderError(f"Claude API error: {type(exc).__name__}", provider=PROVIDER)
 

@@ -37,8 +37,7 @@ from services.providers.retry import (
     DEFAULT_MAX_ATTEMPTS,
     Deadline,
     call_with_retries,
-    parse_retry_after,
-    rate_limited,
+    status_error,
 )
 from services.spend.pricing import llm_cost_usd
 
@@ -84,24 +83,15 @@ def translate_error(exc: openai.OpenAIError, timeout: float) -> ProviderError:
         err = raw_err if isinstance(raw_err, dict) else body
         kind = err.get("type") or err.get("code") or type(exc).__name__
         message = str(err.get("message") or "no message")[:300]
-        request_id = exc.request_id
-        status = exc.status_code
-        if status == 429:
-            return rate_limited(
-                "The model server",
-                parse_retry_after(exc.response.headers),
-                provider=PROVIDER,
-                status_code=status,
-                request_id=request_id,
-                detail=f"{status} {kind}: {message}",
-            )
-        rid = f" (request id {request_id})" if request_id else ""
-        cls = ProviderUnavailableError if status in RETRYABLE_STATUS else ProviderError
-        return cls(
-            f"model server error {status} {kind}: {message}{rid}",
+        return status_error(
+            "The model server",
+            exc.status_code,
+            kind,
+            message,
+            exc.request_id,
+            exc.response.headers,
             provider=PROVIDER,
-            status_code=status,
-            request_id=request_id,
+            retryable=RETRYABLE_STATUS,
         )
     return ProviderError(f"model server error: {type(exc).__name__}", provider=PROVIDER)
 
