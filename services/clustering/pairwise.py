@@ -33,7 +33,7 @@ import numpy as np
 from services.clustering import knn as ck
 from services.clustering.lexical import _key_token
 from services.core.errors import InvalidInputError
-from services.core.text import tokens
+from services.core.text import ENGLISH_STOP_WORDS, tokens
 
 #: The shipped weights (``scripts/train_pairwise.py`` writes them).
 MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "pairwise" / "weights.json"
@@ -162,37 +162,8 @@ def _text(keyword: str) -> _Text:
     )
 
 
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "for",
-        "of",
-        "in",
-        "on",
-        "at",
-        "to",
-        "with",
-        "and",
-        "or",
-        "by",
-        "from",
-        "into",
-        "your",
-        "my",
-        "our",
-        "is",
-        "are",
-        "be",
-        "best",
-        "top",
-        "vs",
-        "versus",
-        "near",
-        "me",
-    ]
-)
+#: English function words (the model was trained on English data).
+_STOP = ENGLISH_STOP_WORDS
 
 
 def _class_mask(token: str) -> int:

@@ -18,8 +18,8 @@ from functools import lru_cache
 _WS = re.compile(r"\s+")
 _TOKEN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 
-#: Function words that never change which page a keyword belongs to (English + Spanish basics).
-STOP_WORDS: frozenset[str] = frozenset(
+#: English function words that never change which page a keyword belongs to.
+ENGLISH_STOP_WORDS: frozenset[str] = frozenset(
     [
         "a",
         "an",
@@ -48,6 +48,11 @@ STOP_WORDS: frozenset[str] = frozenset(
         "versus",
         "near",
         "me",
+    ]
+)
+#: Spanish basics of the same kind.
+SPANISH_STOP_WORDS: frozenset[str] = frozenset(
+    [
         "de",
         "la",
         "el",
@@ -62,6 +67,8 @@ STOP_WORDS: frozenset[str] = frozenset(
         "una",
     ]
 )
+#: Function words that never change which page a keyword belongs to (English + Spanish basics).
+STOP_WORDS: frozenset[str] = ENGLISH_STOP_WORDS | SPANISH_STOP_WORDS
 
 #: Words that qualify a keyword without changing the page that serves it ("awesome free
 #: wordpress themes" and "top free wordpress themes" are one page), plus years ("… 2025").
