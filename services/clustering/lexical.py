@@ -79,7 +79,26 @@ def lexical_groups(keywords: Sequence[str]) -> np.ndarray:
     Union-find over both keys, so "a b" ~ "b a" (bag) and "b a" ~ "ba" (compound) chain.
     Groups are numbered by first appearance.
     """
-    n = len(keywords)
+    return groups_by_shared_keys(
+        [(bag, "\x00" + compound) for bag, compound in map(lexical_keys, keywords)]
+    )
+
+
+def groups_by_shared_keys(keys: Sequence[Sequence[str]]) -> np.ndarray:
+    """Group items that share any key, transitively (union-find).
+
+    Parameters
+    ----------
+    keys : sequence of sequences of str
+        (n,) the keys of each item; two items sharing one key are in one group, and groups
+        chain ("a b" ~ "b a" by one key, "b a" ~ "ba" by another).
+
+    Returns
+    -------
+    np.ndarray
+        (n,) int64 group numbers, numbered by first appearance.
+    """
+    n = len(keys)
     parent = list(range(n))
 
     def find(x: int) -> int:
@@ -91,9 +110,8 @@ def lexical_groups(keywords: Sequence[str]) -> np.ndarray:
         return root
 
     first: dict[str, int] = {}
-    for i, kw in enumerate(keywords):
-        bag, compound = lexical_keys(kw)
-        for key in (bag, "\x00" + compound):
+    for i, item_keys in enumerate(keys):
+        for key in item_keys:
             j = first.setdefault(key, i)
             if j != i:
                 a, b = find(i), find(j)
@@ -101,5 +119,5 @@ def lexical_groups(keywords: Sequence[str]) -> np.ndarray:
                     parent[max(a, b)] = min(a, b)
     roots = np.fromiter((find(i) for i in range(n)), np.int64, n)
     _, groups = np.unique(roots, return_inverse=True)
-    # Number by first appearance (np.unique numbers by root, which is the first member).
+    # Numbered by first appearance: np.unique numbers by root, which is the first member.
     return groups.astype(np.int64)

@@ -32,7 +32,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from services.clustering.lexical import _key_token, lexical_keys
+from services.clustering.lexical import _key_token, groups_by_shared_keys, lexical_keys
 from services.core.text import FILLER_WORDS, STOP_WORDS, normalize_keyword, tokens
 
 #: Words that turn a keyword into a comparison of the parts around them (the cues of
@@ -259,20 +259,9 @@ def variant_groups(
     np.ndarray
         (n,) int64 group numbers, numbered by first appearance.
     """
-    n = len(keywords)
     if context is None:
         context = build_context(keywords)
-    parent = list(range(n))
-
-    def find(x: int) -> int:
-        root = x
-        while parent[root] != root:
-            root = parent[root]
-        while parent[x] != root:
-            parent[x], x = root, parent[x]
-        return root
-
-    first: dict[str, int] = {}
+    all_keys: list[list[str]] = []
     for i, kw in enumerate(keywords):
         bag, compound = lexical_keys(kw)
         keys = [bag, "\x00" + compound, "\x01" + same_search_key(kw, context)]
@@ -280,15 +269,8 @@ def variant_groups(
             hint = hints[i]
             if hint is not None and str(hint).strip() and str(hint) != "nan":
                 keys.append("\x02" + normalize_keyword(str(hint)))
-        for key in keys:
-            j = first.setdefault(key, i)
-            if j != i:
-                a, b = find(i), find(j)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-    roots = np.fromiter((find(i) for i in range(n)), np.int64, n)
-    _, groups = np.unique(roots, return_inverse=True)
-    return groups.astype(np.int64)
+        all_keys.append(keys)
+    return groups_by_shared_keys(all_keys)
 
 
 def same_comparison(a: str, b: str, *, similar: Callable[[str, str], bool] | None = None) -> bool:
