@@ -81,3 +81,23 @@ def test_json_before_or_after_the_command(app, capsys):
     for argv in (("--json", "projects", "list"), ("projects", "list", "--json")):
         code, out, _ = run(app, capsys, *argv)
         assert code == 0 and json.loads(out)[0]["name"] == "WP"
+
+
+def test_seed_approve_export_on_the_wordpress_export(app, capsys, tmp_path):
+    run(app, capsys, "projects", "create", "WP", "--site-type", "wordpress")
+    run(app, capsys, "import", "WP", str(SEMRUSH_WP))
+    code, out, _ = run(app, capsys, "seed", "WP", "wordpress themes", "--json")
+    cluster = json.loads(out)
+    pages = cluster["pages"]
+    assert code == 0 and 8 <= len(pages) <= 12
+    assert [p["role"] for p in pages].count("parent") == 1
+    children = [p for p in pages if p["role"] == "child"]
+    assert all(p["source"] == "data" and p["search_volume"] >= 50 for p in children)
+    assert all(p["slug"].startswith("/") and p["slug"].endswith("/") for p in pages)  # blog
+    code, out, _ = run(app, capsys, "approve", "WP", cluster["cluster_id"], "--all", "--json")
+    assert code == 0 and json.loads(out)["created"] == len(pages)
+    target = tmp_path / "cluster.csv"
+    code, _, _ = run(app, capsys, "export", "WP", cluster["cluster_id"], "--out", str(target))
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+    assert code == 0 and len(rows) == len(pages)
+    assert all(not r["search_volume"].endswith(".0") for r in rows)  # integer volumes
