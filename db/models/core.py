@@ -173,6 +173,8 @@ class KeywordMetric(Base):
     intent: Mapped[str | None] = mapped_column(String(100))  # comma-joined labels
     source: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(32), default="qualified")
+    # The status a clustering run found (qualified | failed), restored if the run is cut short.
+    status_before: Mapped[str | None] = mapped_column(String(32))
     serp_features: Mapped[str | None] = mapped_column(Text)
     # Imported Ahrefs "Parent Keyword" / "Parent Topic" or a tool's cluster column (normalised),
     # an optional grouping hint for list clustering (issue 12).

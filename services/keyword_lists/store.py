@@ -129,22 +129,23 @@ def mark_clustering(engine: Engine, project_id: Any) -> int:
                 km.status.in_(("qualified", "failed")),
                 km.id.not_in(select(m.keyword_id).where(m.project_id == pid)),
             )
-            .values(status="clustering")
+            .values(status="clustering", status_before=km.status)  # SET reads the old row
             .execution_options(synchronize_session=False)
         )
         return int(cast("CursorResult[Any]", res).rowcount or 0)
 
 
-def _release_clustering(engine: Engine, project_id: Any, status: str) -> int:
-    """Move the project's keywords still in ``clustering`` to ``status``; returns how many."""
+def _release_clustering(engine: Engine, project_id: Any, status: str | None) -> int:
+    """Move the project's keywords still in ``clustering`` to ``status``, or (None) back to the
+    status the run found them in (qualified when unknown); returns how many."""
+    km = KeywordMetric
+    target: Any = status if status is not None else func.coalesce(km.status_before, "qualified")
     with session_scope(engine) as s:
         res = s.execute(
-            update(KeywordMetric)
-            .where(
-                KeywordMetric.project_id == as_uuid(project_id),
-                KeywordMetric.status == "clustering",
-            )
-            .values(status=status)
+            update(km)
+            .where(km.project_id == as_uuid(project_id), km.status == "clustering")
+            .values(status=target, status_before=None)
+            .execution_options(synchronize_session=False)
         )
         return int(cast("CursorResult[Any]", res).rowcount or 0)
 
@@ -155,8 +156,9 @@ def mark_failed(engine: Engine, project_id: Any) -> int:
 
 
 def reset_clustering(engine: Engine, project_id: Any) -> int:
-    """Keywords left in ``clustering`` by a cancelled job go back to ``qualified``."""
-    return _release_clustering(engine, project_id, "qualified")
+    """Keywords left in ``clustering`` by a cancelled or interrupted job go back to the status
+    they had before the run (qualified or failed)."""
+    return _release_clustering(engine, project_id, None)
 
 
 def _next_run_no(s: Any, pid: uuid.UUID) -> int:

@@ -184,7 +184,7 @@ def test_volume_floor_keywords_get_their_reason(engine, project_id):
     assert reasons["zzyzx quokka"] == "below volume floor"
 
 
-def test_a_failing_run_marks_keywords_failed_and_a_cancelled_one_requalifies(engine, project_id):
+def test_a_failing_run_marks_keywords_failed_and_a_cancelled_one_restores_them(engine, project_id):
     add_keywords(engine, project_id, FIRST)
 
     class Broken(TrigramEmbedder):
@@ -201,7 +201,8 @@ def test_a_failing_run_marks_keywords_failed_and_a_cancelled_one_requalifies(eng
 
     with pytest.raises(JobCancelled):
         run(engine, project_id, progress=cancel)
-    assert set(statuses(engine, project_id).values()) == {"qualified"}
+    # Released to the status the run found them in (issue 11 §1): failed by the first run.
+    assert set(statuses(engine, project_id).values()) == {"failed"}
     assert list_store.list_view(engine, project_id).members.empty  # nothing half-written
     summary = run(engine, project_id)  # failed/cancelled keywords are picked up again
     assert summary["keywords"] == len(FIRST)
