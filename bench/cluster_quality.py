@@ -138,17 +138,17 @@ def read_truth(path: Path, column: str) -> dict[str, str]:
     sniffing; ``Keyword`` and ``column`` are matched case- and space-insensitively.
     """
     from services.core.text import normalize_keyword
-    from services.projects.imports import _decode, _find_header, _norm_header, _read_table
+    from services.projects.imports import decode_text, find_header, norm_header, read_table
 
-    text = _decode(path.read_bytes(), path.name)
-    start, delimiter = _find_header(text, path.name)
-    raw, _, _ = _read_table(text[start:], delimiter, path.name)
-    by_name = {_norm_header(c): c for c in raw.columns}
-    missing = [c for c in ("keyword", _norm_header(column)) if c not in by_name]
+    text = decode_text(path.read_bytes(), path.name)
+    start, delimiter = find_header(text, path.name)
+    raw, _, _ = read_table(text[start:], delimiter, path.name)
+    by_name = {norm_header(c): c for c in raw.columns}
+    missing = [c for c in ("keyword", norm_header(column)) if c not in by_name]
     if missing:
         raise SystemExit(f"{path.name}: no column {missing} (columns: {list(raw.columns)})")
     keys = raw[by_name["keyword"]].map(normalize_keyword)
-    values = raw[by_name[_norm_header(column)]].map(normalize_keyword)
+    values = raw[by_name[norm_header(column)]].map(normalize_keyword)
     return dict(zip(keys, values, strict=True))
 
 

@@ -47,16 +47,16 @@ import pandas as pd
 from services.core.errors import ImportFormatError
 from services.core.urls import normalize_url
 
-# Reused, not copied: the keyword importer's reading stages (see the module docstring).
-from services.projects.imports.decode import _decode
-from services.projects.imports.detect import _find_header, _norm_header, _split_line
+# Reused, not copied: the keyword importer's public reading stages (see the module docstring).
+from services.projects.imports.decode import decode_text
+from services.projects.imports.detect import find_header, norm_header, split_line
 from services.projects.imports.parse import (
     MAX_KEYWORD_LENGTH,
-    _intent_labels,
-    _map_unique,
-    _normalized_keywords,
-    _numbers,
-    _read_table,
+    intent_labels,
+    map_unique,
+    normalized_keywords,
+    parse_numbers,
+    read_table,
 )
 
 #: Tools recognised (the value stored in ``PageRanking.source``).
@@ -213,10 +213,10 @@ def detect_rankings_tool(headers: list[str]) -> str | None:
 
 
 def _header_names(text: str, filename: str) -> list[str]:
-    offset, delimiter = _find_header(text, filename)
+    offset, delimiter = find_header(text, filename)
     end = text.find("\n", offset)
     line = text[offset : end if end >= 0 else len(text)].rstrip("\r")
-    return [_norm_header(c) for c in _split_line(line, delimiter)]
+    return [norm_header(c) for c in split_line(line, delimiter)]
 
 
 def is_rankings_export(data: bytes, filename: str = "") -> bool:
@@ -227,13 +227,13 @@ def is_rankings_export(data: bytes, filename: str = "") -> bool:
     ImportFormatError
         The file cannot be read at all (empty, binary, no keyword column).
     """
-    return detect_rankings_tool(_header_names(_decode(data, filename), filename)) is not None
+    return detect_rankings_tool(_header_names(decode_text(data, filename), filename)) is not None
 
 
 def _column(frame: pd.DataFrame, cols: dict[str, str], name: str, integer: bool = False):
     if name not in cols:
         return pd.Series(np.nan, index=frame.index, dtype="float64")
-    return _numbers(frame[cols[name]], integer=integer)
+    return parse_numbers(frame[cols[name]], integer=integer)
 
 
 def _dates(frame: pd.DataFrame, cols: dict[str, str], today: date) -> pd.Series:
@@ -284,11 +284,11 @@ def parse_rankings_export(
     """
     started = time.perf_counter()
     today = today or datetime.now(UTC).date()
-    text = _decode(data, filename)
-    offset, header_delimiter = _find_header(text, filename)
-    frame, bad_lines, _label = _read_table(text[offset:], header_delimiter, filename)
+    text = decode_text(data, filename)
+    offset, header_delimiter = find_header(text, filename)
+    frame, bad_lines, _label = read_table(text[offset:], header_delimiter, filename)
     malformed = len(bad_lines) if isinstance(bad_lines, list) else int(bad_lines)
-    headers = [_norm_header(c) for c in frame.columns]
+    headers = [norm_header(c) for c in frame.columns]
     tool = detect_rankings_tool(headers)
     prefix = f"{filename}: " if filename else ""
     if tool is None:
@@ -310,7 +310,7 @@ def parse_rankings_export(
         raise ImportFormatError(f"{prefix}the file has a header but no data rows.")
 
     out = pd.DataFrame(index=frame.index)
-    out["keyword"] = _normalized_keywords(frame[cols["keyword"]])
+    out["keyword"] = normalized_keywords(frame[cols["keyword"]])
     urls = frame[cols["page_url"]].astype(str).str.strip()
     out["page_url"] = urls
     out["position"] = _column(frame, cols, "position")
@@ -332,7 +332,7 @@ def parse_rankings_export(
     kd = _column(frame, cols, "keyword_difficulty")
     out["keyword_difficulty"] = kd.where(kd <= 100.0)
     out["intent"] = (
-        _map_unique(frame[cols["intent"]], _intent_labels)
+        map_unique(frame[cols["intent"]], intent_labels)
         if "intent" in cols
         else pd.Series(None, index=frame.index, dtype=object)
     )

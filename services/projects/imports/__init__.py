@@ -56,14 +56,14 @@ missing metrics are filled from the other rows. Keywords longer than
 the row.
 """
 
-from services.projects.imports.decode import _decode
-from services.projects.imports.detect import TOOLS, _find_header, _norm_header
+from services.projects.imports.decode import decode_text
+from services.projects.imports.detect import TOOLS, find_header, norm_header
 from services.projects.imports.parse import (
     MAX_KEYWORD_LENGTH,
     OUTPUT_COLUMNS,
     ImportReport,
-    _read_table,
     parse_keyword_export,
+    read_table,
 )
 from services.projects.imports.store import (
     CHUNK_SIZE,
@@ -81,10 +81,10 @@ __all__ = [
     "TOOLS",
     "UNIVERSE_COLUMNS",
     "ImportReport",
-    "_decode",
-    "_find_header",
-    "_norm_header",
-    "_read_table",
+    "decode_text",
+    "find_header",
+    "norm_header",
+    "read_table",
     "import_keywords",
     "load_keyword_universe",
     "parse_keyword_export",

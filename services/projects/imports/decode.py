@@ -58,7 +58,7 @@ def _columns_seen(columns: Iterable[object], limit: int = 8) -> str:
     return f"[{shown}{more}]"
 
 
-def _decode(data: bytes, filename: str) -> str:
+def decode_text(data: bytes, filename: str) -> str:
     """Text of ``data``: BOM, then strict UTF-8, then charset-normalizer."""
     if not data:
         raise _error(filename, "the file is empty (0 bytes).")

@@ -165,11 +165,13 @@ _SIGNATURES: dict[str, frozenset[str]] = {
 }
 
 
-def _norm_header(name: Hashable) -> str:
+def norm_header(name: Hashable) -> str:
+    """A header cell as compared against the known tool headers: BOM, quotes and repeated
+    white space removed, lower case (``"\ufeffKeyword "`` → ``"keyword"``)."""
     return re.sub(r"\s+", " ", str(name).replace("\ufeff", "")).strip().strip('"').strip().lower()
 
 
-def _split_line(line: str, delimiter: str) -> list[str]:
+def split_line(line: str, delimiter: str) -> list[str]:
     """Cells of one line; a line the csv module refuses (a cell over its 128 KiB field
     limit, a stray line break) is split on the delimiter alone."""
     try:
@@ -178,17 +180,15 @@ def _split_line(line: str, delimiter: str) -> list[str]:
         return line.split(delimiter)
 
 
-def _find_header(text: str, filename: str) -> tuple[int, str]:
+def find_header(text: str, filename: str) -> tuple[int, str]:
     """Offset of the header line and the delimiter that splits it into a keyword column."""
     pos = 0
     first_cells: list[str] = []
     for number in range(1, _HEADER_SCAN_LINES + 1):
         end = text.find("\n", pos)
         line = text[pos : end if end >= 0 else len(text)].rstrip("\r")
-        splits = {d: _split_line(line, d) for d in _DELIMITERS}
-        matches = [
-            d for d in _DELIMITERS if _KEYWORD_HEADERS & {_norm_header(c) for c in splits[d]}
-        ]
+        splits = {d: split_line(line, d) for d in _DELIMITERS}
+        matches = [d for d in _DELIMITERS if _KEYWORD_HEADERS & {norm_header(c) for c in splits[d]}]
         if matches:
             delimiter = max(matches, key=lambda d: len(splits[d]))
             if len(splits[delimiter]) > MAX_COLUMNS:
@@ -220,7 +220,7 @@ def _sniff(body: str, header_delimiter: str) -> tuple[str, str, str | None]:
     header = body[: (body.find("\n") + 1 or len(body))].rstrip("\r\n")
 
     def splits_header(delimiter: str) -> bool:
-        return bool(_KEYWORD_HEADERS & {_norm_header(c) for c in _split_line(header, delimiter)})
+        return bool(_KEYWORD_HEADERS & {norm_header(c) for c in split_line(header, delimiter)})
 
     try:
         dialect = clevercsv.Detector().detect(sample, delimiters=_DELIMITERS)

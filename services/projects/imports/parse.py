@@ -24,14 +24,14 @@ import pandas as pd
 
 from services.core.errors import ImportConfirmationRequired
 from services.core.text import normalize_keyword
-from services.projects.imports.decode import _clip, _columns_seen, _decode, _error, _name
+from services.projects.imports.decode import _clip, _columns_seen, _error, _name, decode_text
 from services.projects.imports.detect import (
     _GKP_MONTH_PREFIXES,
     _detect_tool,
-    _find_header,
-    _norm_header,
     _resolve,
     _sniff,
+    find_header,
+    norm_header,
 )
 
 #: Longest keyword kept (characters, after normalisation; the column is String(1000)).
@@ -352,7 +352,7 @@ class ImportReport:
         return _clip(text)
 
 
-def _read_table(
+def read_table(
     body: str, header_delimiter: str, filename: str
 ) -> tuple[pd.DataFrame, list[int], str]:
     """All cells as strings ("" when missing), the lines of skipped malformed rows (1 = the
@@ -499,7 +499,7 @@ def _parse_number(text: str, integer: bool) -> float:
     return _scalar(token, integer)
 
 
-def _numbers(column: pd.Series, *, integer: bool = False) -> pd.Series:
+def parse_numbers(column: pd.Series, *, integer: bool = False) -> pd.Series:
     """Vectorised number parsing; unparseable and negative cells become NaN (float64)."""
     text = column.astype(str).str.strip()
     values = pd.to_numeric(text, errors="coerce").astype("float64")
@@ -519,7 +519,7 @@ def _volumes(values: pd.Series) -> pd.Series:
     return values.clip(upper=MAX_SEARCH_VOLUME).round().astype("Int64")
 
 
-def _map_unique(column: pd.Series, func_: Callable[[str], str | None]) -> pd.Series:
+def map_unique(column: pd.Series, func_: Callable[[str], str | None]) -> pd.Series:
     """Apply ``func_`` once per distinct cell (intent, level and SERP cells repeat a lot),
     the cell's control characters removed first (every text field, the same on both
     databases: PostgreSQL refuses NUL)."""
@@ -529,7 +529,10 @@ def _map_unique(column: pd.Series, func_: Callable[[str], str | None]) -> pd.Ser
     return mapped.where(mapped.notna(), None)
 
 
-def _intent_labels(cell: str) -> str | None:
+def intent_labels(cell: str) -> str | None:
+    """An intent cell as comma-joined lower-case labels, Semrush's numeric codes spelt out
+    (``"0, 3"`` or ``"Commercial, Transactional"`` → ``"commercial,transactional"``); None
+    when the cell holds no label."""
     labels: list[str] = []
     for part in re.split(r"[,;|/]", _CONTROL.sub("", cell)):
         label = part.strip().lower()
@@ -572,7 +575,9 @@ def _extract(
     none = pd.Series(None, index=frame.index, dtype=object)
 
     volume = (
-        _numbers(frame[cols["search_volume"]], integer=True) if "search_volume" in cols else nan
+        parse_numbers(frame[cols["search_volume"]], integer=True)
+        if "search_volume" in cols
+        else nan
     )
     if tool == "keyword_planner":
         months = [
@@ -581,35 +586,37 @@ def _extract(
             if name.startswith(_GKP_MONTH_PREFIXES)
         ]
         if months and volume.isna().any():
-            monthly = pd.concat([_numbers(frame[m], integer=True) for m in months], axis=1)
+            monthly = pd.concat([parse_numbers(frame[m], integer=True) for m in months], axis=1)
             volume = volume.fillna(monthly.mean(axis=1, skipna=True))
     out["_volume_clamped"] = (volume > MAX_SEARCH_VOLUME).to_numpy()
     out["search_volume"] = _volumes(volume)
 
     if tool == "keyword_planner":
-        bids = [_numbers(frame[cols[k]]) for k in ("bid_low", "bid_high") if k in cols]
+        bids = [parse_numbers(frame[cols[k]]) for k in ("bid_low", "bid_high") if k in cols]
         cpc = pd.concat(bids, axis=1).mean(axis=1, skipna=True) if bids else nan
         if "currency" in cols:
             currency = frame[cols["currency"]].astype(str).str.strip().str.upper()
             cpc = cpc.where(currency.isin(["USD", ""]))
         out["cpc"] = cpc
-        competition = _numbers(frame[cols["competition"]]) / 100.0 if "competition" in cols else nan
+        competition = (
+            parse_numbers(frame[cols["competition"]]) / 100.0 if "competition" in cols else nan
+        )
     else:
-        out["cpc"] = _numbers(frame[cols["cpc"]]) if "cpc" in cols else nan
-        competition = _numbers(frame[cols["competition"]]) if "competition" in cols else nan
+        out["cpc"] = parse_numbers(frame[cols["cpc"]]) if "cpc" in cols else nan
+        competition = parse_numbers(frame[cols["competition"]]) if "competition" in cols else nan
     out["_cpc_dropped"] = (out["cpc"] > MAX_CPC_USD).to_numpy()
     out["cpc"] = out["cpc"].where(out["cpc"] <= MAX_CPC_USD)
     out["competition"] = competition.where(competition <= 1.0)
     out["competition_level"] = (
-        _map_unique(frame[cols["competition_level"]], _level)
+        map_unique(frame[cols["competition_level"]], _level)
         if "competition_level" in cols
         else none
     )
-    kd = _numbers(frame[cols["keyword_difficulty"]]) if "keyword_difficulty" in cols else nan
+    kd = parse_numbers(frame[cols["keyword_difficulty"]]) if "keyword_difficulty" in cols else nan
     out["keyword_difficulty"] = kd.where(kd <= 100.0)
 
     if "intent" in cols:
-        out["intent"] = _map_unique(frame[cols["intent"]], _intent_labels)
+        out["intent"] = map_unique(frame[cols["intent"]], intent_labels)
     elif tool == "ahrefs":
         flags = {
             name: label
@@ -620,14 +627,12 @@ def _extract(
     else:
         out["intent"] = none
     out["serp_features"] = (
-        _map_unique(frame[cols["serp_features"]], _text_or_none)
-        if "serp_features" in cols
-        else none
+        map_unique(frame[cols["serp_features"]], _text_or_none) if "serp_features" in cols else none
     )
     # A tool's own grouping (Ahrefs Parent Keyword / Parent Topic, a cluster column):
     # a hint list clustering may use when the user asks (issue 12).
     out["grouping_hint"] = (
-        _map_unique(frame[cols["grouping_hint"]], _grouping_hint)
+        map_unique(frame[cols["grouping_hint"]], _grouping_hint)
         if "grouping_hint" in cols
         else none
     )
@@ -648,7 +653,7 @@ def _grouping_hint(cell: str) -> str | None:
     return text if text and text not in _HINT_CATCH_ALL else None
 
 
-def _normalized_keywords(column: pd.Series) -> np.ndarray:
+def normalized_keywords(column: pd.Series) -> np.ndarray:
     """:func:`normalize_keyword` of every cell, skipping cells that are already normal.
 
     A cell of printable ASCII without capitals, with single inner spaces and none at the
@@ -727,11 +732,11 @@ def parse_keyword_export(
     of its first row.
     """
     started = time.perf_counter()
-    text = _decode(data, filename)
-    offset, header_delimiter = _find_header(text, filename)
+    text = decode_text(data, filename)
+    offset, header_delimiter = find_header(text, filename)
     header_line = text.count("\n", 0, offset) + 1
-    frame, malformed_lines, label = _read_table(text[offset:], header_delimiter, filename)
-    headers = [_norm_header(c) for c in frame.columns]
+    frame, malformed_lines, label = read_table(text[offset:], header_delimiter, filename)
+    headers = [norm_header(c) for c in frame.columns]
     tool = _detect_tool(headers, filename, frame.columns)
     cols = _resolve(tool, frame, headers)
     if "keyword" not in cols:
@@ -762,7 +767,7 @@ def parse_keyword_export(
     controls = raw.str.contains(_CONTROL, regex=True).to_numpy(dtype=bool)
     if controls.any():
         raw = raw.where(~controls, raw.str.replace(_CONTROL, "", regex=True))
-    rows["keyword"] = _normalized_keywords(raw)
+    rows["keyword"] = normalized_keywords(raw)
     lengths = rows["keyword"].str.len()
     empty = (lengths == 0).to_numpy()
     too_long = (lengths > MAX_KEYWORD_LENGTH).to_numpy()
