@@ -7,7 +7,6 @@ Stage 4 (human approval) lives in the Cluster Review page, Stage 5 in
 
 from __future__ import annotations
 
-import importlib
 import re
 import time
 import uuid
@@ -432,15 +431,10 @@ def _dataforseo_candidates(
 
 
 def _site_coverage(engine: Engine, project_id: uuid.UUID, keywords: list[str]) -> dict[str, str]:
-    """Keyword → URL of a page of the site that already ranks for it, when the site package
-    offers ``services.site.api.covered_by`` (issue 10's rankings); {} otherwise."""
-    try:
-        site_api = importlib.import_module("services.site.api")
-    except ModuleNotFoundError:
-        return {}
-    covered_by = getattr(site_api, "covered_by", None)
-    if covered_by is None:
-        return {}
+    """Keyword → URL of a page of the site that already ranks for it or holds it as its
+    primary keyword (issue 9's rankings and primary keywords)."""
+    from services.site.api import covered_by
+
     return dict(covered_by(engine, project_id, keywords))
 
 
