@@ -250,8 +250,10 @@ def ceiling_report(names: list[str] | None) -> dict:
       starts from.
     * ``oracle``: B-cubed when every same-search variant group
       (:func:`services.clustering.variants.variant_groups`) joins the truth group most of its
-      keywords belong to: the best a pipeline keeping those groups whole can score, with
-      perfect knowledge of every other decision.
+      keywords belong to, with perfect knowledge of every other decision.
+    * ``oracle_unanimous``: the same, but variant groups whose keywords Ahrefs gives more
+      than one Parent Keyword stay pages of their own: what perfect merge decisions reach
+      while keeping precision near that of the variant groups themselves.
     """
     from services.clustering.variants import variant_groups
 
@@ -270,11 +272,23 @@ def ceiling_report(names: list[str] | None) -> dict:
             .agg(lambda t: t.value_counts().index[0])
         )
         p, r, f = bcubed(majority.reindex(groups).to_numpy(), truth)
+        unanimous = (
+            pd.DataFrame({"g": groups, "t": truth}).groupby("g")["t"].nunique().reindex(groups) == 1
+        ).to_numpy()
+        up, ur, uf = bcubed(
+            np.where(
+                unanimous,
+                majority.reindex(groups).to_numpy(),
+                "variant group " + pd.Series(groups).astype(str).to_numpy(),
+            ),
+            truth,
+        )
         lp, lr, lf = bcubed(singletons(lexical_groups(part["keyword"].tolist())), truth)
         print(
             f"{name} held_out: {pairs:,} word-order/plural twin pairs, {same:.1%} share a "
             f"Parent Keyword ({whole_same:.1%} of {whole_pairs:,} in the whole file); lexical {fmt(lp, lr, lf)}; oracle merge of variant groups "
-            f"{fmt(p, r, f)}",
+            f"{fmt(p, r, f)}; merging only variant groups with one Parent Keyword "
+            f"{fmt(up, ur, uf)}",
             flush=True,
         )
         out[f"{name}_held_out_ceiling"] = {
@@ -285,6 +299,9 @@ def ceiling_report(names: list[str] | None) -> dict:
             "oracle_precision": round(p, 4),
             "oracle_recall": round(r, 4),
             "oracle_f1": round(f, 4),
+            "oracle_unanimous_precision": round(up, 4),
+            "oracle_unanimous_recall": round(ur, 4),
+            "oracle_unanimous_f1": round(uf, 4),
         }
     return out
 
