@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from services.clustering import knn as ck
 from services.clustering.lexical import _key_token
@@ -135,35 +135,12 @@ FEATURES: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class _Text:
-    """Per-representative token data used by the pair features."""
-
-    raw: frozenset[str]
-    key: frozenset[str]
-    head: str
-    first: str
-    grams: frozenset[str]
-    question: bool
-
-
-def _text(keyword: str) -> _Text:
-    raw_toks = [_key_token(t) or t for t in tokens(keyword)]
-    key = [t for t in raw_toks if t not in _STOP]
-    glued = " " + " ".join(key) + " "
-    grams = frozenset(glued[i : i + 3] for i in range(max(0, len(glued) - 2)))
-    return _Text(
-        raw=frozenset(raw_toks),
-        key=frozenset(key),
-        head=key[-1] if key else "",
-        first=key[0] if key else "",
-        grams=grams,
-        question=bool(raw_toks) and raw_toks[0] in WORD_CLASSES["question"],
-    )
-
-
 #: English function words (the model was trained on English data).
 _STOP = ENGLISH_STOP_WORDS
+#: Bits of a token's word class: the classes of :data:`WORD_CLASSES`, then year, number and
+#: "other" (no class and not a function word).
+_N_CLS = len(_CLASS_NAMES) + 2
+_OTHER_BIT = _N_CLS
 
 
 def _class_mask(token: str) -> int:
@@ -175,16 +152,138 @@ def _class_mask(token: str) -> int:
         mask |= 1 << len(_CLASS_NAMES)
     elif _NUMBER.match(token):
         mask |= 1 << (len(_CLASS_NAMES) + 1)
+    if mask == 0 and token not in _STOP:
+        mask = 1 << _OTHER_BIT
     return mask
 
 
-def _prepare(texts: Sequence[str]) -> tuple[list[_Text], Counter[str]]:
-    """Token data per text and the list's document frequency of key tokens."""
-    info = [_text(t) for t in texts]
-    df: Counter[str] = Counter()
-    for t in info:
-        df.update(t.key)
-    return info, df
+@dataclass(frozen=True)
+class PairTokens:
+    """Token data of a list's keywords as sparse rows, so pair features are matrix products.
+
+    Attributes
+    ----------
+    raw : scipy.sparse.csr_matrix
+        (n, V) 1 where a keyword has the (key-mapped) token, function words included.
+    key : scipy.sparse.csr_matrix
+        (n, V) the same without function words.
+    grams : scipy.sparse.csr_matrix
+        (n, G) character trigrams of the key tokens joined by spaces.
+    token_class : scipy.sparse.csr_matrix
+        (V, 11) word-class bits per token (:func:`_class_mask`).
+    other_df : np.ndarray
+        (V,) keywords of the list holding an "other" token (0 for classed tokens).
+    head, first : np.ndarray
+        (n,) vocabulary id of the last and first key token (-1 = none).
+    question : np.ndarray
+        (n,) bool, the keyword opens with a question word.
+    """
+
+    raw: Any
+    key: Any
+    grams: Any
+    token_class: Any
+    other_df: np.ndarray
+    head: np.ndarray
+    first: np.ndarray
+    question: np.ndarray
+
+    @property
+    def n_key(self) -> np.ndarray:
+        """(n,) distinct key tokens per keyword."""
+        return np.diff(self.key.indptr)
+
+    @property
+    def n_grams(self) -> np.ndarray:
+        """(n,) distinct trigrams per keyword."""
+        return np.diff(self.grams.indptr)
+
+
+def _binary_csr(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> Any:
+    """(n, V) csr matrix with 1 at every (row, col) given (repeats count once)."""
+    from scipy import sparse
+
+    matrix = sparse.csr_matrix(
+        (np.ones(len(rows), np.float32), (rows, cols)), shape=shape, dtype=np.float32
+    )
+    matrix.sum_duplicates()
+    matrix.data[:] = 1.0
+    return matrix
+
+
+def _trigrams(glued: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Row and trigram id of every character trigram of each string, vectorized.
+
+    Code points (< 2**21) of the concatenated strings are packed three to an int64; trigrams
+    crossing a string boundary are dropped.
+    """
+    lengths = np.fromiter((len(g) for g in glued), np.int64, len(glued))
+    points = np.frombuffer("".join(glued).encode("utf-32-le"), np.uint32).astype(np.int64)
+    if len(points) < 3:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    codes = (points[:-2] << 42) | (points[1:-1] << 21) | points[2:]
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    per_row = np.maximum(lengths - 2, 0)
+    rows = np.repeat(np.arange(len(glued)), per_row)
+    offsets = np.arange(int(per_row.sum())) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    _, ids = np.unique(codes[np.repeat(starts, per_row) + offsets], return_inverse=True)
+    return rows, ids.ravel()
+
+
+def prepare_tokens(texts: Sequence[str]) -> PairTokens:
+    """Token data of ``texts`` (normalised keywords) for :func:`pair_features`."""
+    from scipy import sparse
+
+    mapped: dict[str, str] = {}
+    question_words = WORD_CLASSES["question"]
+    flat: list[str] = []
+    flat_rows: list[int] = []
+    glued: list[str] = []
+    head_tok: list[str | None] = []
+    first_tok: list[str | None] = []
+    question = np.zeros(len(texts), bool)
+    for row, text in enumerate(texts):
+        raw_toks = []
+        for tok in tokens(text):
+            m = mapped.get(tok)
+            if m is None:
+                m = mapped[tok] = _key_token(tok) or tok
+            raw_toks.append(m)
+        key = [t for t in raw_toks if t not in _STOP]
+        flat.extend(raw_toks)
+        flat_rows.extend([row] * len(raw_toks))
+        glued.append(" " + " ".join(key) + " ")
+        head_tok.append(key[-1] if key else None)
+        first_tok.append(key[0] if key else None)
+        question[row] = bool(raw_toks) and raw_toks[0] in question_words
+    codes, words = pd.factorize(pd.Series(flat, dtype=object))
+    vocab = {w: i for i, w in enumerate(words)}
+    rows = np.asarray(flat_rows, np.int64)
+    shape = (len(texts), len(words))
+    is_stop = np.fromiter((w in _STOP for w in words), bool, len(words))
+    raw_m = _binary_csr(rows, codes, shape)
+    key_sel = ~is_stop[codes]
+    key_m = _binary_csr(rows[key_sel], codes[key_sel], shape)
+    gram_rows, gram_ids = _trigrams(glued)
+    n_grams = int(gram_ids.max()) + 1 if len(gram_ids) else 0
+    masks = np.fromiter((_class_mask(t) for t in words), np.int64, len(words))
+    bits = ((masks[:, None] >> np.arange(_N_CLS + 1)) & 1).astype(np.float32)
+    df = np.asarray(key_m.sum(axis=0), np.float64).ravel()
+    return PairTokens(
+        raw=raw_m,
+        key=key_m,
+        grams=_binary_csr(gram_rows, gram_ids, (len(texts), n_grams)),
+        token_class=sparse.csr_matrix(bits),
+        other_df=np.where(bits[:, _OTHER_BIT] > 0, df, 0.0),
+        head=np.array([vocab[t] if t is not None else -1 for t in head_tok], np.int64),
+        first=np.array([vocab[t] if t is not None else -1 for t in first_tok], np.int64),
+        question=question,
+    )
+
+
+def _row_dot(matrix: Any, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """(m,) shared columns of each pair of binary rows."""
+    return np.asarray(matrix[left].multiply(matrix[right]).sum(axis=1), np.float64).ravel()
 
 
 def pair_features(
@@ -195,7 +294,7 @@ def pair_features(
     cos: np.ndarray,
     ranks: np.ndarray | None = None,
     *,
-    prepared: tuple[list[_Text], Counter[str]] | None = None,
+    prepared: PairTokens | None = None,
 ) -> np.ndarray:
     """Feature matrix of keyword pairs (see :data:`FEATURES`).
 
@@ -212,8 +311,8 @@ def pair_features(
     ranks : np.ndarray, optional
         (m, 2) best neighbour rank and mutual flag (:func:`candidate_pairs`); zeros
         when not given.
-    prepared : tuple, optional
-        Token data of ``texts`` from a previous call (:func:`_prepare`), reused across blocks.
+    prepared : PairTokens, optional
+        Token data of ``texts`` from :func:`prepare_tokens`, reused across blocks.
 
     Returns
     -------
@@ -221,81 +320,55 @@ def pair_features(
         (m, len(FEATURES)) float32.
     """
     m = len(left)
-    info, df = prepared if prepared is not None else _prepare(texts)
-    n_texts = max(1, len(texts))
-    masks: dict[str, int] = {}
-    n_cls = len(_CLASS_NAMES) + 2
-    other_bit = 1 << n_cls
-    # Plain Python per pair, numpy once per column: element writes into a numpy row cost
-    # more than the set operations themselves.
-    rows: list[tuple[float, float, int, int, int, bool, bool, bool, int, float, bool]] = []
-    log_n = math.log1p(n_texts)
-    for a, b in zip(left.tolist(), right.tolist(), strict=True):
-        ta, tb = info[a], info[b]
-        inter = len(ta.key & tb.key)
-        only_a = len(ta.key) - inter
-        only_b = len(tb.key) - inter
-        union = (inter + only_a + only_b) or 1
-        g_inter = len(ta.grams & tb.grams)
-        g_union = (len(ta.grams) + len(tb.grams) - g_inter) or 1
-        mask = 0
-        other_df = 0.0
-        n_other = 0
-        for tok in ta.raw ^ tb.raw:
-            bits = masks.get(tok)
-            if bits is None:
-                bits = masks[tok] = _class_mask(tok)
-            if bits == 0 and tok not in _STOP:
-                bits = other_bit
-                other_df += df.get(tok, 0)
-                n_other += 1
-            mask |= bits
-        rows.append(
-            (
-                inter / union,
-                g_inter / g_union,
-                only_a,
-                only_b,
-                only_a + only_b,
-                ta.head == tb.head,
-                ta.first == tb.first,
-                ta.question != tb.question,
-                mask,
-                math.log1p(other_df / n_other) / log_n if n_other else 0.0,
-                n_other > 0,
-            )
-        )
+    tok = prepared if prepared is not None else prepare_tokens(texts)
+    left = np.asarray(left, np.int64)
+    right = np.asarray(right, np.int64)
     out = np.zeros((m, len(FEATURES)), np.float32)
     if m:
-        (jac, gjac, oa, ob, ndiff, head, first, qxor, mask_arr, odf, _o) = (
-            np.asarray(col) for col in zip(*rows, strict=True)
-        )
-        out[:, 2] = jac
-        out[:, 3] = gjac
-        out[:, 4] = ndiff
-        out[:, 5] = np.minimum(oa, ob)
-        out[:, 6] = np.maximum(oa, ob)
-        out[:, 7] = (oa == 0) | (ob == 0)
-        out[:, 8] = head
-        out[:, 9] = first
-        out[:, 10 : 10 + n_cls + 1] = (mask_arr[:, None] >> np.arange(n_cls + 1)) & 1
-        out[:, 11 + n_cls] = odf
-        out[:, 12 + n_cls] = qxor
+        inter = _row_dot(tok.key, left, right)
+        n_key = tok.n_key
+        only_a = n_key[left] - inter
+        only_b = n_key[right] - inter
+        union = inter + only_a + only_b
+        g_inter = _row_dot(tok.grams, left, right)
+        g_union = tok.n_grams[left] + tok.n_grams[right] - g_inter
+        # Tokens in exactly one of the two keywords (function words included).
+        xor = tok.raw[left] + tok.raw[right]
+        xor.data = (xor.data == 1).astype(np.float32)
+        xor.eliminate_zeros()
+        classes = np.asarray((xor @ tok.token_class).todense()) > 0
+        n_other = np.asarray(xor @ tok.token_class[:, _OTHER_BIT].todense()).ravel()
+        other_df = xor @ tok.other_df
+        log_n = math.log1p(max(1, len(texts)))
+        out[:, 2] = inter / np.where(union > 0, union, 1)
+        out[:, 3] = g_inter / np.where(g_union > 0, g_union, 1)
+        out[:, 4] = only_a + only_b
+        out[:, 5] = np.minimum(only_a, only_b)
+        out[:, 6] = np.maximum(only_a, only_b)
+        out[:, 7] = (only_a == 0) | (only_b == 0)
+        out[:, 8] = tok.head[left] == tok.head[right]
+        out[:, 9] = tok.first[left] == tok.first[right]
+        out[:, 10 : 10 + _N_CLS + 1] = classes
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[:, 11 + _N_CLS] = np.where(
+                n_other > 0, np.log1p(other_df / np.maximum(n_other, 1)) / log_n, 0.0
+            )
+        out[:, 12 + _N_CLS] = tok.question[left] != tok.question[right]
     vol = np.log1p(np.nan_to_num(np.asarray(volumes, np.float64), nan=0.0))
     cos = np.asarray(cos, np.float32)
     out[:, 0] = cos
     out[:, 1] = cos * cos
-    base = 2 + 8 + n_cls + 1 + 2
+    base = 2 + 8 + _N_CLS + 1 + 2
     out[:, base] = np.abs(vol[left] - vol[right])
     out[:, base + 1] = cos * out[:, 2 + 5]
     out[:, base + 2] = cos * out[:, 2 + 6]
-    out[:, base + 3] = cos * out[:, 2 + 8 + n_cls]
+    out[:, base + 3] = cos * out[:, 2 + 8 + _N_CLS]
     if ranks is not None and len(ranks):
         out[:, base + 4] = np.log1p(ranks[:, 0])
         out[:, base + 5] = ranks[:, 1]
     out[:, base + 6] = np.maximum(vol[left], vol[right])
     out[:, base + 7] = np.minimum(vol[left], vol[right])
-    n_tok = np.fromiter((len(t.key) for t in info), np.float32, len(info))
+    n_tok = tok.n_key.astype(np.float32)
     out[:, base + 8] = np.minimum(n_tok[left], n_tok[right])
     out[:, base + 9] = np.maximum(n_tok[left], n_tok[right])
     return out
@@ -424,7 +497,7 @@ def score_pairs(
     Parameters are those of :func:`pair_features`; returns (m,) float32.
     """
     prob = np.empty(len(left), np.float32)
-    prepared = _prepare(texts)
+    prepared = prepare_tokens(texts)
     for start in range(0, len(left), block):
         sl = slice(start, start + block)
         feats = pair_features(

@@ -87,3 +87,24 @@ def test_scoring_in_blocks_equals_one_pass():
     one = model.predict(pw.pair_features(texts, np.full(50, 10.0), left, right, cos))
     blocks = pw.score_pairs(model, texts, np.full(50, 10.0), left, right, cos, block=64)
     np.testing.assert_allclose(one, blocks, rtol=1e-6)
+
+
+def test_other_token_frequency_and_non_ascii_trigrams():
+    import math
+
+    texts = ["nike socks", "adidas socks", "nike shoes", "zażółć gęślą", "zażółć", "the", "a"]
+    left, right = np.array([0, 3, 5, 0]), np.array([1, 4, 6, 5])
+    x = pw.pair_features(texts, np.full(7, 10.0), left, right, np.full(4, 0.8, np.float32))
+    f = [dict(zip(pw.FEATURES, row.tolist(), strict=True)) for row in x]
+    # "nike" is in two keywords of the list, "adidas" in one: mean 1.5 over log1p(7).
+    assert f[0]["other_df"] == pytest.approx(math.log1p(1.5) / math.log1p(7), rel=1e-5)
+
+    def grams(s):
+        glued = f" {s} "
+        return {glued[i : i + 3] for i in range(len(glued) - 2)}
+
+    a, b = grams("zażółć gęślą"), grams("zażółć")
+    assert f[1]["char_jaccard"] == pytest.approx(len(a & b) / len(a | b), rel=1e-5)
+    # Keywords of function words only have no head: two such match, one against a word does not.
+    assert f[2]["head_match"] == 1 and f[3]["head_match"] == 0
+    assert f[2]["diff_other"] == 0 and f[3]["diff_other"] == 1
