@@ -40,8 +40,9 @@ MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "pairwise" / "weig
 #: Candidate neighbours scored per group representative (best first).
 PAIR_K = 15
 #: Above this many keyword groups only :data:`PAIR_K_LARGE` neighbours are scored, so a
-#: 100,000-keyword list stays within its time budget (scoring costs ≈ 10-20 µs per pair in
-#: Python; 74,000 groups × 15 neighbours ≈ 1M pairs took 22 s on the loaded 2-core machine).
+#: 100,000-keyword list keeps a margin under its 60 s budget: with 15 neighbours its run took
+#: 53.5 s instead of 49.6 s on this 2-core machine (``bench/cluster.py``, 2026-11-28; kNN
+#: +1.1 s, scoring +0.9 s, the rest noise).
 PAIR_K_LARGE_FROM = 20_000
 PAIR_K_LARGE = 8
 #: Cosine below which a neighbour is not scored at all, per embedder tier (the model
