@@ -77,7 +77,17 @@ def keywords_tab(engine: Any, pid: str, view: Any) -> None:
     )
     st.caption(f"{len(shown):,} of {len(view.keywords):,} keywords")
     st.dataframe(shown, hide_index=True)
-    strictness = st.select_slider("Strictness", STRICTNESS_LEVELS, value="balanced")
+    strictness = st.select_slider(
+        "Strictness",
+        STRICTNESS_LEVELS,
+        value="balanced",
+        help=(
+            "How sure the same-page model must be before two keywords share a page: loose "
+            "merges more, strict keeps more apart. Offline grouping reads only the words; "
+            "whether Google ranks one page for both is in the SERP. When it must match "
+            "Google, use the Parent Keyword / topic column of your export or SERP overlap."
+        ),
+    )
     floor = st.number_input(
         "A keyword without close variants is its own page from (searches/month)",
         0,
