@@ -202,6 +202,8 @@ class PairTokens:
 
 def _binary_csr(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> Any:
     """(n, V) csr matrix with 1 at every (row, col) given (repeats count once)."""
+    # scipy.sparse is imported where used: it costs ≈ 0.6 s, and pages import this module
+    # (through services.clustering.pages) without clustering anything.
     from scipy import sparse
 
     matrix = sparse.csr_matrix(
@@ -337,8 +339,10 @@ def pair_features(
         xor = tok.raw[left] + tok.raw[right]
         xor.data = (xor.data == 1).astype(np.float32)
         xor.eliminate_zeros()
-        classes = np.asarray((xor @ tok.token_class).todense()) > 0
-        n_other = np.asarray(xor @ tok.token_class[:, _OTHER_BIT].todense()).ravel()
+        # Differing tokens per word class (the last column counts the "other" tokens).
+        class_counts = np.asarray((xor @ tok.token_class).todense())
+        classes = class_counts > 0
+        n_other = class_counts[:, _OTHER_BIT]
         other_df = xor @ tok.other_df
         log_n = math.log1p(max(1, len(texts)))
         out[:, 2] = inter / np.where(union > 0, union, 1)
