@@ -221,14 +221,11 @@ def devdata_report(names: list[str] | None, probabilities: list[float]) -> dict:
 
 
 def twin_key(keyword: str) -> str:
-    """Word-order and plural-insensitive key: "accident lawyers near me" and "near me
-    accident lawyer" share it (a trailing "s" is dropped from tokens over three letters,
-    not from "ss")."""
-    toks = [
-        t[:-1] if t.endswith("s") and len(t) > 3 and not t.endswith("ss") else t
-        for t in keyword.split()
-    ]
-    return " ".join(sorted(toks))
+    """Word-order and plural-insensitive key (:func:`services.core.text.singularize`):
+    "accident lawyers near me" and "near me accident lawyer" share it."""
+    from services.core.text import singularize, tokens
+
+    return " ".join(sorted(map(singularize, tokens(keyword))))
 
 
 def pair_agreement(keys: np.ndarray, truth: np.ndarray) -> tuple[int, float]:
