@@ -149,11 +149,6 @@ class OpenAICompatibleProvider(StructuredLLMProvider):
         base = client or _client(api_key or LOCAL_API_KEY, base_url, float(timeout), 0)
         self._client = base.with_options(max_retries=0)
 
-    @property
-    def active_model(self) -> str:
-        """The model both stages run on."""
-        return self.model
-
     def __repr__(self) -> str:  # never show the key
         return f"OpenAICompatibleProvider(model={self.model!r})"
 
