@@ -103,6 +103,11 @@ class PageInput:
     summary: str = ""
 
     @property
+    def has_content(self) -> bool:
+        """True when the page's own text is known (crawled title, H1 or headings)."""
+        return bool(self.title.strip() or self.h1.strip() or self.headings)
+
+    @property
     def slug_words(self) -> str:
         """Words of the URL path ("/agency/web-design/" → "agency web design")."""
         path = unquote(urlsplit(self.url).path or self.url)

@@ -162,7 +162,8 @@ def load_rankings(conn: Connection | Session, project_id: uuid.UUID) -> pd.DataF
 
 
 def load_pages(conn: Connection | Session, project_id: uuid.UUID) -> list[dict[str, Any]]:
-    """Pages of the project: id, url, normalized_url, title, headings, body, source."""
+    """Pages of the project: id, url, normalized_url, title, h1, headings, body, source,
+    status, http_status, noindex, crawl_meta, category."""
     t = CrawledPage.__table__
     rows = conn.execute(
         select(
@@ -170,9 +171,15 @@ def load_pages(conn: Connection | Session, project_id: uuid.UUID) -> list[dict[s
             t.c.url,
             t.c.normalized_url,
             t.c.title,
+            t.c.h1,
             t.c.headings,
             t.c.body_content,
             t.c.source,
+            t.c.status,
+            t.c.http_status,
+            t.c.noindex,
+            t.c.crawl_meta,
+            t.c.category,
         )
         .where(t.c.project_id == project_id)
         .order_by(t.c.normalized_url)
@@ -219,7 +226,7 @@ def cluster_primaries(conn: Connection | Session, project_id: uuid.UUID) -> dict
 
 
 def replace_suggestions(
-    conn: Connection, project_id: uuid.UUID, rows: Iterable[dict[str, Any]]
+    conn: Connection | Session, project_id: uuid.UUID, rows: Iterable[dict[str, Any]]
 ) -> int:
     """Replace the unlocked suggestions of the project by ``rows`` (one transaction).
 
