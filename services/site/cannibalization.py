@@ -34,6 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+#: ``app_settings`` key of the thresholds.
+CANNIBALIZATION_KEY = "cannibalization"
 #: Columns of :func:`find_cannibalization`.
 REPORT_COLUMNS = [
     "keyword",

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine
 
+from db.session import session_scope
 from services.core.app_settings import get_setting, set_setting
 from services.core.errors import InvalidInputError
 from services.core.ids import as_uuid
@@ -16,15 +17,13 @@ from services.core.text import normalize_keyword
 from services.providers.base import Embedder
 from services.site import store
 from services.site.cannibalization import (
+    CANNIBALIZATION_KEY,
     CannibalizationSettings,
-    covered_owner,
     find_cannibalization,
     near_duplicate_primaries,
 )
+from services.site.optimise import coverage
 from services.site.rankings import aggregate_rankings
-
-#: ``app_settings`` key of the cannibalization thresholds.
-CANNIBALIZATION_KEY = "cannibalization"
 
 
 def cannibalization_settings(engine: Engine) -> CannibalizationSettings:
@@ -114,10 +113,6 @@ def covered_by(engine: Engine, project_id: Any, keywords: Sequence[str]) -> dict
     wanted = {normalize_keyword(k): k for k in keywords if k and k.strip()}
     if not wanted:
         return {}
-    pid = as_uuid(project_id)
-    settings = cannibalization_settings(engine)
-    with engine.connect() as conn:
-        primaries, rows = store.covered_keywords(conn, pid, list(wanted), settings.max_position)
-    owners = covered_owner(aggregate_rankings(rows)) if len(rows) else {}
-    owners.update(primaries)
+    with session_scope(engine) as s:
+        owners = coverage(s, as_uuid(project_id), list(wanted))
     return {wanted[k]: url for k, url in owners.items() if k in wanted}
