@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -20,9 +21,9 @@ from services.site.cannibalization import (
     CANNIBALIZATION_KEY,
     CannibalizationSettings,
     find_cannibalization,
-    near_duplicate_primaries,
 )
 from services.site.optimise import coverage
+from services.site.page_conflicts import near_duplicate_pairs, page_stats, same_search_pairs
 from services.site.rankings import aggregate_rankings
 
 
@@ -42,18 +43,79 @@ def save_cannibalization_settings(engine: Engine, settings: CannibalizationSetti
     set_setting(engine, CANNIBALIZATION_KEY, settings.to_dict())
 
 
+#: Shown when the rankings list one URL per keyword (Semrush / Ahrefs organic exports).
+ONE_URL_PER_KEYWORD = (
+    "The imported rankings list one URL per keyword (Semrush and Ahrefs organic exports keep "
+    "only the best-ranking page), so they cannot show two pages competing for one keyword. "
+    "Import a Search Console query + page export (Performance report with Page and Query, "
+    "e.g. via the Search Console API or Looker Studio), or an export listing every ranking "
+    "URL (Semrush Position Tracking, Ahrefs Organic keywords with all URLs), to see them. "
+    "The same-search conflicts between pages below need no such data."
+)
+#: Shown without any rankings.
+NO_RANKINGS = (
+    "No rankings imported yet: keyword-level conflicts need a rankings export (Search Console "
+    "query + page is best). Same-search conflicts between primary keywords are shown below."
+)
+
+
 @dataclass
 class CannibalizationResult:
-    """The report: per (keyword, page) rows and near-duplicate primaries."""
+    """The report.
+
+    Attributes
+    ----------
+    rows : pandas.DataFrame
+        Keyword-level rows (:data:`services.site.cannibalization.REPORT_COLUMNS`).
+    near_duplicates : pandas.DataFrame
+        Page pairs with the same search or near-duplicate primaries
+        (:data:`services.site.page_conflicts.CONFLICT_COLUMNS` + ``Cosine``): owner, action,
+        evidence.
+    settings : CannibalizationSettings
+    notice : str
+        Why keyword-level conflicts cannot show ("" when they can).
+    """
 
     rows: pd.DataFrame
     near_duplicates: pd.DataFrame
     settings: CannibalizationSettings
+    notice: str = ""
 
     @property
     def conflicts(self) -> int:
         """Keywords in conflict."""
         return int(self.rows.loc[self.rows["conflict"].astype(bool), "keyword"].nunique())
+
+
+def _keyword_level_notice(ranked: pd.DataFrame) -> str:
+    if ranked.empty:
+        return NO_RANKINGS
+    urls_per_keyword = ranked.groupby("keyword")["normalized_url"].nunique()
+    return ONE_URL_PER_KEYWORD if int(urls_per_keyword.max()) <= 1 else ""
+
+
+def _page_pairs(
+    primaries: pd.DataFrame,
+    ranked: pd.DataFrame,
+    links: dict[str, int],
+    embedder: Embedder | None,
+    threshold: float,
+) -> pd.DataFrame:
+    """Same-search pairs, then near-duplicate primaries (embedder given), sibling-vetoed."""
+    frame = primaries[primaries["page_source"] != "cluster"]
+    stats = page_stats(frame[["url", "normalized_url", "primary"]], ranked, links)
+    vocabulary = ranked["keyword"].unique().tolist() if len(ranked) else []
+    same = same_search_pairs(stats, vocabulary)
+    same["Cosine"] = np.nan
+    if embedder is None:
+        return same
+    with_primary = [p for p in stats if p.primary]
+    if len(with_primary) < 2:
+        return same
+    vectors = embedder.embed([p.primary for p in with_primary])
+    done = {frozenset(p) for p in zip(same["Owner page"], same["Other page"], strict=True)}
+    near = near_duplicate_pairs(with_primary, vectors, threshold, done)
+    return pd.concat([same, near], ignore_index=True) if len(near) else same
 
 
 def cannibalization_report(
@@ -63,33 +125,32 @@ def cannibalization_report(
     embedder: Embedder | None = None,
     settings: CannibalizationSettings | None = None,
 ) -> CannibalizationResult:
-    """Cannibalization from the rankings, and near-duplicate primaries (with an embedder).
+    """Keyword-level conflicts from the rankings and page-level (same-search) conflicts.
+
+    One unit of work (reads only).
 
     Returns
     -------
     CannibalizationResult
-        ``rows``: :data:`services.site.cannibalization.REPORT_COLUMNS`; ``near_duplicates``:
-        :data:`~services.site.cannibalization.NEAR_DUPLICATE_COLUMNS` (empty without an
-        embedder).
+        ``near_duplicates`` holds the same-search pairs always and the near-duplicate
+        primaries with an embedder (:mod:`services.site.page_conflicts`); ``notice`` says
+        when the imported data cannot show keyword-level conflicts and what to import.
     """
     pid = as_uuid(project_id)
     settings = settings or cannibalization_settings(engine)
-    with engine.connect() as conn:
-        store.check_project(conn, pid)
-        ranked = aggregate_rankings(store.load_rankings(conn, pid))
-        primaries = store.primary_rows(conn, pid)
+    with session_scope(engine) as s:
+        store.check_project(s, pid)
+        ranked = aggregate_rankings(store.load_rankings(s, pid))
+        primaries = store.primary_rows(s, pid)
+        links = store.inbound_links(s, pid)
     rows = find_cannibalization(ranked, settings)
-    near = pd.DataFrame(columns=["keyword_a", "url_a", "keyword_b", "url_b", "cosine"])
-    if embedder is not None and not primaries.empty:
-        prim = primaries.dropna(subset=["primary"]).rename(columns={"primary": "keyword"})
-        if len(prim) >= 2:
-            vectors = embedder.embed(prim["keyword"].tolist())
-            near = near_duplicate_primaries(
-                prim[["keyword", "url"]].reset_index(drop=True),
-                vectors,
-                settings.near_duplicate_cosine,
-            )
-    return CannibalizationResult(rows=rows, near_duplicates=near, settings=settings)
+    pairs = _page_pairs(primaries, ranked, links, embedder, settings.near_duplicate_cosine)
+    return CannibalizationResult(
+        rows=rows,
+        near_duplicates=pairs,
+        settings=settings,
+        notice=_keyword_level_notice(ranked),
+    )
 
 
 def covered_by(engine: Engine, project_id: Any, keywords: Sequence[str]) -> dict[str, str]:

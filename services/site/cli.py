@@ -98,16 +98,19 @@ def _cannibalization(app: Any, args: argparse.Namespace) -> CommandResult:
             f"{r['keyword']}: {r['url']} [{r['role']}: {r['action']}]{share}"
             f" position {r['position']:.1f}"
         )
+    if result.notice:
+        lines.append(result.notice)
     near = result.near_duplicates.to_dict("records")
     lines.extend(
-        f"near-duplicate primaries: {n['keyword_a']} ({n['url_a']}) ~ {n['keyword_b']} "
-        f"({n['url_b']}) cosine {n['cosine']:.2f}"
+        f"{n['Action']}: {n['Other page']} (“{n['Other keyword']}”) → owner {n['Owner page']} "
+        f"(“{n['Owner keyword']}”). {n['Evidence']}"
         for n in near
     )
     data = {
         "settings": result.settings.to_dict(),
         "conflicts": result.conflicts,
         "rows": records,
-        "near_duplicate_primaries": near,
+        "competing_pages": near,
+        "notice": result.notice,
     }
     return CommandResult(lines, data)

@@ -12,12 +12,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from db.models import (
     CrawledPage,
+    CrawlLink,
     KeywordMetric,
     PageKeywords,
     PagePrimaryKeyword,
@@ -269,6 +270,7 @@ def primary_rows(conn: Connection | Session, project_id: uuid.UUID) -> pd.DataFr
         select(
             cp.c.id.label("page_id"),
             cp.c.url,
+            cp.c.normalized_url,
             cp.c.title,
             cp.c.source.label("page_source"),
             pp.c.keyword.label("primary"),
@@ -356,3 +358,14 @@ def covered_keywords(
     for name in ("position", "clicks", "impressions", "estimated_traffic", "search_volume"):
         frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
     return primaries, frame
+
+
+def inbound_links(conn: Connection | Session, project_id: uuid.UUID) -> dict[str, int]:
+    """Normalized URL → internal links pointing to it (the crawl's links)."""
+    t = CrawlLink.__table__
+    rows = conn.execute(
+        select(t.c.target_normalized, func.count())
+        .where(t.c.project_id == project_id)
+        .group_by(t.c.target_normalized)
+    )
+    return {str(url): int(n) for url, n in rows}

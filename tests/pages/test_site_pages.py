@@ -47,8 +47,8 @@ def test_cannibalization_page_filters_and_exports(app_context, engine, project_i
     at = page("cannibalization.py", project_id).run()
     assert not at.exception
     assert [m.value for m in at.metric] == ["1", "2"]
-    assert set(at.dataframe[0].value["keyword"]) == {"trail shoes"}
+    assert set(at.dataframe[0].value["Keyword"]) == {"trail shoes"}
     at.toggle[0].set_value(False).run()
-    assert set(at.dataframe[0].value["keyword"]) == {"trail shoes", "shoe care"}
+    assert set(at.dataframe[0].value["Keyword"]) == {"trail shoes", "shoe care"}
     at.text_input[0].input("care").run()
-    assert set(at.dataframe[0].value["keyword"]) == {"shoe care"}
+    assert set(at.dataframe[0].value["Keyword"]) == {"shoe care"}

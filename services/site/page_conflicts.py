@@ -1,0 +1,312 @@
+"""Intent-level cannibalization: pages of the site that target one search (issue 18 §3). Pure.
+
+Keyword-level conflicts (:func:`services.site.cannibalization.find_cannibalization`) need
+an export listing every URL that ranks for a keyword. Semrush and Ahrefs organic exports
+keep one URL per keyword, so two pages competing for one search show up only here:
+
+1. **Same search** — two pages whose primary keyword or top-traffic keyword are the same
+   search by the clustering package's same-search rules
+   (:func:`services.clustering.variants.same_search_key`: word order, plurals, "a vs b" =
+   "b vs a", short forms and head nouns the site's keyword list spells out: "upgrade card"
+   = "upgrade credit card").
+2. **Near-duplicate primaries** — MiniLM cosine above the threshold (0.85), unless the
+   keywords name **sibling products**: each side has a content word the other lacks
+   ("sapphire preferred" / "sapphire reserve", "gold" / "platinum", "life insurance" /
+   "home insurance", "revel" / "revvi") — two products, two pages, no conflict. A word
+   added on one side only ("upgrade card" / "upgrade credit card") is no veto.
+
+Every pair gets an **owner** — the page with more traffic (clicks, else estimated organic
+traffic), then the better position for its keyword, then more internal links pointing to
+it — and an **action** for the other page, with the evidence:
+
+- ``canonical`` — both URLs end in the same slug (two copies of one page): canonical to
+  the owner;
+- ``merge + 301`` — the other page earns less than :data:`MERGE_BELOW_SHARE` of the
+  owner's traffic: merge its content into the owner and 301-redirect it;
+- ``re-target`` — it earns traffic of its own: give it another primary keyword (its own
+  next-best ranking keyword) so the two stop competing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from urllib.parse import urlsplit
+
+import numpy as np
+import pandas as pd
+
+from services.clustering.variants import VariantContext, build_context, same_search_key
+from services.core.text import content_tokens
+
+#: The other page is merged into the owner when it earns less than this share of the
+#: owner's traffic (GSC Wizard's playbook: a 95 %/5 % split is one page's keyword; 20 % is
+#: the share the keyword-level rule already calls meaningful).
+MERGE_BELOW_SHARE = 0.2
+#: Word pairs that are the same thing said two ways: no sibling-product veto.
+INTERCHANGEABLE = frozenset(
+    frozenset(p)
+    for p in [
+        ("cheap", "affordable"),
+        ("cheap", "cheapest"),
+        ("cost", "price"),
+        ("cost", "pricing"),
+        ("guide", "tutorial"),
+        ("review", "rating"),
+        ("online", "internet"),
+        ("car", "auto"),
+        ("how", "way"),
+    ]
+)
+_COMPARISON = re.compile(r"\b(vs|versus|or|compare|comparison|difference)\b")
+#: Columns of :func:`page_conflicts` (plain headers: shown and exported as they are).
+CONFLICT_COLUMNS = [
+    "Owner page",
+    "Owner keyword",
+    "Other page",
+    "Other keyword",
+    "Why one search",
+    "Action",
+    "Evidence",
+]
+
+
+@dataclass(frozen=True)
+class SitePageStats:
+    """One page as the conflict rules see it.
+
+    Attributes
+    ----------
+    url : str
+    primary : str
+        Its primary keyword ("" when none).
+    top_keyword : str
+        The keyword bringing it the most traffic ("" without rankings).
+    traffic : float
+        Clicks (Search Console), else estimated organic visits per month; 0 when unknown.
+    position : float
+        Best position for its primary / top keyword (inf when unknown).
+    links : int
+        Internal links pointing to it (crawl).
+    """
+
+    url: str
+    primary: str
+    top_keyword: str = ""
+    traffic: float = 0.0
+    position: float = float("inf")
+    links: int = 0
+
+
+def sibling_products(a: str, b: str) -> bool:
+    """True when two keywords name different things: each has a content word the other lacks.
+
+    Interchangeable words (:data:`INTERCHANGEABLE`) do not count as a difference.
+
+    Examples
+    --------
+    ``("chase sapphire preferred", "chase sapphire reserve")`` → True;
+    ``("upgrade card", "upgrade credit card")`` → False (one side only adds a word).
+    """
+    ta, tb = set(content_tokens(a)), set(content_tokens(b))
+    only_a, only_b = ta - tb, tb - ta
+    if not only_a or not only_b:
+        return False
+    pairs = {frozenset((x, y)) for x in only_a for y in only_b}
+    return not (len(only_a) == len(only_b) == 1 and pairs <= INTERCHANGEABLE)
+
+
+def _slug(url: str) -> str:
+    path = urlsplit(url).path.rstrip("/")
+    return path.rsplit("/", 1)[-1].lower()
+
+
+def _search_keys(keyword: str, context: VariantContext) -> set[str]:
+    """The same-search key, and the bag of content words (word order, "a vs b" = "b vs a")."""
+    bag = " ".join(sorted(set(content_tokens(keyword))))
+    return {same_search_key(keyword, context), *(["bag:" + bag] if bag else [])}
+
+
+def _reason(a: str, b: str) -> str:
+    if a == b:
+        return f"the same keyword “{a}”"
+    same_words = set(content_tokens(a)) == set(content_tokens(b))
+    if same_words and _COMPARISON.search(a) and _COMPARISON.search(b):
+        return f"the same comparison in another order: “{a}” / “{b}”"
+    if same_words:
+        return f"the same words in another order or number: “{a}” / “{b}”"
+    return f"the same search (a short form or implied word): “{a}” / “{b}”"
+
+
+def _pair_row(x: SitePageStats, y: SitePageStats, kw_x: str, kw_y: str, why: str) -> list[str]:
+    """Owner first (traffic, position, links), action and evidence."""
+    rank_x = (x.traffic, -x.position, x.links)
+    rank_y = (y.traffic, -y.position, y.links)
+    (owner, o_kw), (other, t_kw) = (
+        ((x, kw_x), (y, kw_y)) if rank_x >= rank_y else ((y, kw_y), (x, kw_x))
+    )
+    if _slug(owner.url) and _slug(owner.url) == _slug(other.url):
+        action = "canonical"
+    elif other.traffic < MERGE_BELOW_SHARE * max(owner.traffic, 1e-9) or owner.traffic == 0:
+        action = "merge + 301"
+    else:
+        action = "re-target"
+
+    def pos(v: float) -> str:
+        return "–" if not np.isfinite(v) else f"{v:.0f}"
+
+    evidence = (
+        f"{why}. Traffic {owner.traffic:,.0f} vs {other.traffic:,.0f} visits/month; "
+        f"position {pos(owner.position)} vs {pos(other.position)}; "
+        f"internal links {owner.links} vs {other.links}."
+    )
+    return [owner.url, o_kw, other.url, t_kw, why, action, evidence]
+
+
+def same_search_pairs(
+    pages: Sequence[SitePageStats], vocabulary: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Pairs of pages whose primary or top keyword is the same search (rule 1).
+
+    Parameters
+    ----------
+    pages : sequence of SitePageStats
+    vocabulary : sequence of str
+        The site's keywords (rankings, universe): the short forms and head nouns it spells
+        out (:func:`services.clustering.variants.build_context`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`CONFLICT_COLUMNS`, one row per pair of URLs.
+    """
+    context = build_context(
+        [*vocabulary, *(p.primary for p in pages), *(p.top_keyword for p in pages)]
+    )
+    by_key: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for i, page in enumerate(pages):
+        for kw in dict.fromkeys(k for k in (page.primary, page.top_keyword) if k):
+            for key in _search_keys(kw, context):
+                by_key[key].append((i, kw))
+    seen: set[tuple[int, int]] = set()
+    rows = []
+    for members in by_key.values():
+        for (i, kw_i), (j, kw_j) in combinations(members, 2):
+            pair = (min(i, j), max(i, j))
+            if i == j or pair in seen:
+                continue
+            seen.add(pair)
+            why = _reason(kw_i, kw_j)
+            rows.append(_pair_row(pages[i], pages[j], kw_i, kw_j, why))
+    return pd.DataFrame(rows, columns=CONFLICT_COLUMNS)
+
+
+def near_duplicate_pairs(
+    pages: Sequence[SitePageStats],
+    vectors: np.ndarray,
+    threshold: float,
+    exclude: set[frozenset[str]] | None = None,
+) -> pd.DataFrame:
+    """Pages whose primaries are near-duplicates (rule 2), sibling products vetoed.
+
+    Parameters
+    ----------
+    pages : sequence of SitePageStats
+        Pages with a primary keyword.
+    vectors : numpy.ndarray
+        Unit embeddings of the pages' primaries, shape (n, dim).
+    threshold : float
+        Cosine above which a pair is listed.
+    exclude : set of frozenset, optional
+        URL pairs already reported as the same search.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`CONFLICT_COLUMNS` plus ``Cosine``, highest cosine first.
+    """
+    columns = [*CONFLICT_COLUMNS, "Cosine"]
+    if len(pages) < 2:
+        return pd.DataFrame(columns=columns)
+    sims = vectors @ vectors.T
+    rows = []
+    for i, j in zip(*np.where(np.triu(sims, k=1) > threshold), strict=True):
+        a, b = pages[int(i)], pages[int(j)]
+        if a.url == b.url or frozenset((a.url, b.url)) in (exclude or set()):
+            continue
+        if sibling_products(a.primary, b.primary):
+            continue
+        cosine = round(float(sims[i, j]), 3)
+        why = (
+            f"near-duplicate primary keywords (cosine {cosine:.2f}): “{a.primary}” / “{b.primary}”"
+        )
+        rows.append([*_pair_row(a, b, a.primary, b.primary, why), cosine])
+    out = pd.DataFrame(rows, columns=columns)
+    return out.sort_values("Cosine", ascending=False, kind="stable").reset_index(drop=True)
+
+
+@dataclass
+class _Ranked:
+    url: str
+    top: str
+    traffic: float
+    positions: dict[str, float]
+
+
+def _ranked_pages(ranked: pd.DataFrame) -> dict[str, _Ranked]:
+    """normalized URL → its URL, top-traffic keyword, traffic and positions."""
+    out: dict[str, _Ranked] = {}
+    if ranked.empty:
+        return out
+    clicks = ranked["clicks"].fillna(0)
+    frame = ranked.assign(_t=clicks.where(clicks > 0, ranked["estimated_traffic"].fillna(0)))
+    for url, group in frame.groupby("normalized_url", sort=False):
+        best = group.sort_values(["_t", "position"], ascending=[False, True]).iloc[0]
+        positions = {
+            str(k): float(p) for k, p in zip(group["keyword"], group["position"], strict=True)
+        }
+        top = str(best["keyword"]) if best["_t"] > 0 else ""
+        out[str(url)] = _Ranked(str(best["page_url"]), top, float(group["_t"].sum()), positions)
+    return out
+
+
+def page_stats(
+    primaries: pd.DataFrame, ranked: pd.DataFrame, links: dict[str, int]
+) -> list[SitePageStats]:
+    """Per page with a primary or rankings: :class:`SitePageStats`.
+
+    Parameters
+    ----------
+    primaries : pandas.DataFrame
+        ``url``, ``normalized_url``, ``primary`` (None allowed).
+    ranked : pandas.DataFrame
+        :func:`services.site.rankings.aggregate_rankings` rows.
+    links : dict
+        normalized URL → internal links pointing to it.
+    """
+    known = _ranked_pages(ranked)
+    out = []
+    for row in primaries.itertuples(index=False):
+        page = known.pop(row.normalized_url, None)
+        primary = row.primary if isinstance(row.primary, str) else ""
+        positions = page.positions if page else {}
+        pos = positions.get(primary, positions.get(page.top if page else "", np.inf))
+        out.append(
+            SitePageStats(
+                url=row.url,
+                primary=primary,
+                top_keyword=page.top if page else "",
+                traffic=page.traffic if page else 0.0,
+                position=pos if np.isfinite(pos) else float("inf"),
+                links=int(links.get(row.normalized_url, 0)),
+            )
+        )
+    for norm, page in known.items():
+        pos = page.positions.get(page.top, np.inf)
+        out.append(
+            SitePageStats(page.url, "", page.top, page.traffic, pos, int(links.get(norm, 0)))
+        )
+    return out
