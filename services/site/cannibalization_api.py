@@ -102,7 +102,9 @@ def _page_pairs(
     threshold: float,
 ) -> pd.DataFrame:
     """Same-search pairs, then near-duplicate primaries (embedder given), sibling-vetoed."""
-    frame = primaries[primaries["page_source"] != "cluster"]
+    frame = primaries[primaries["page_source"] != "cluster"].copy()
+    # A title/H1 label is no keyword: such a page competes through its rankings only.
+    frame.loc[frame["is_fallback"].fillna(False).astype(bool), "primary"] = None
     stats = page_stats(frame[["url", "normalized_url", "primary"]], ranked, links)
     vocabulary = ranked["keyword"].unique().tolist() if len(ranked) else []
     same = same_search_pairs(stats, vocabulary)

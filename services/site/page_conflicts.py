@@ -5,10 +5,11 @@ an export listing every URL that ranks for a keyword. Semrush and Ahrefs organic
 keep one URL per keyword, so two pages competing for one search show up only here:
 
 1. **Same search** — two pages whose primary keyword or top-traffic keyword are the same
-   search by the clustering package's same-search rules
-   (:func:`services.clustering.variants.same_search_key`: word order, plurals, "a vs b" =
-   "b vs a", short forms and head nouns the site's keyword list spells out: "upgrade card"
-   = "upgrade credit card").
+   search: the same words in any order or number ("a vs b" = "b vs a"), or one adds the
+   head-noun word the clustering package's same-search key implies
+   (:func:`services.clustering.variants.same_search_key`: "upgrade card" = "upgrade credit
+   card"). Unlike list clustering, page-changing words (best, near me, cheap) and short
+   place names ("la") are kept: a "near me" page and a "best … agencies" page are two pages.
 2. **Near-duplicate primaries** — MiniLM cosine above the threshold (0.85), unless the
    keywords name **sibling products**: each side has a content word the other lacks
    ("sapphire preferred" / "sapphire reserve", "gold" / "platinum", "life insurance" /
@@ -19,8 +20,8 @@ Every pair gets an **owner** — the page with more traffic (clicks, else estima
 traffic), then the better position for its keyword, then more internal links pointing to
 it — and an **action** for the other page, with the evidence:
 
-- ``canonical`` — both URLs end in the same slug (two copies of one page): canonical to
-  the owner;
+- ``canonical`` — both URLs end in the same slug of two or more words (two copies of one
+  page under two paths): canonical to the owner;
 - ``merge + 301`` — the other page earns less than :data:`MERGE_BELOW_SHARE` of the
   owner's traffic: merge its content into the owner and 301-redirect it;
 - ``re-target`` — it earns traffic of its own: give it another primary keyword (its own
@@ -40,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from services.clustering.variants import VariantContext, build_context, same_search_key
-from services.core.text import content_tokens
+from services.core.text import content_tokens, singularize, tokens
 
 #: The other page is merged into the owner when it earns less than this share of the
 #: owner's traffic (GSC Wizard's playbook: a 95 %/5 % split is one page's keyword; 20 % is
@@ -61,6 +62,39 @@ INTERCHANGEABLE = frozenset(
         ("how", "way"),
     ]
 )
+#: Grammar words that never change the search (page-changing words such as best, top,
+#: near me, cheap are kept, unlike the clustering stop words).
+GRAMMAR = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "for",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "with",
+        "and",
+        "or",
+        "by",
+        "from",
+        "into",
+        "your",
+        "my",
+        "our",
+        "is",
+        "are",
+        "be",
+        "vs",
+        "versus",
+        "v",
+    ]
+)
+_NOT_PLURAL = frozenset(["news", "series", "species", "ios", "us", "gas", "bus"])
+# A single letter or a token with a digit: a model or variant code ("s", "v8", "x5", "z06").
+_MODEL_CODE = re.compile(r"^([a-z]|\w*\d\w*)$")
 _COMPARISON = re.compile(r"\b(vs|versus|or|compare|comparison|difference)\b")
 #: Columns of :func:`page_conflicts` (plain headers: shown and exported as they are).
 CONFLICT_COLUMNS = [
@@ -102,38 +136,71 @@ class SitePageStats:
 
 
 def sibling_products(a: str, b: str) -> bool:
-    """True when two keywords name different things: each has a content word the other lacks.
+    """True when two keywords name different things: each has a content word the other
+    lacks, or one adds only model codes.
 
     Interchangeable words (:data:`INTERCHANGEABLE`) do not count as a difference.
 
     Examples
     --------
     ``("chase sapphire preferred", "chase sapphire reserve")`` → True;
-    ``("upgrade card", "upgrade credit card")`` → False (one side only adds a word).
+    ``("upgrade card", "upgrade credit card")`` → False (one side only adds a word);
+    ``("bentley continental gt v8", "bentley continental gt v8 s")`` → True (the added word
+    is a model code: a single letter or a token with a digit).
     """
     ta, tb = set(content_tokens(a)), set(content_tokens(b))
     only_a, only_b = ta - tb, tb - ta
-    if not only_a or not only_b:
+    if not only_a and not only_b:
         return False
+    if not only_a or not only_b:
+        # One side adds words: a model code ("v8 s", "x5", "s") names another variant.
+        return all(_MODEL_CODE.match(t) for t in only_a | only_b)
     pairs = {frozenset((x, y)) for x in only_a for y in only_b}
     return not (len(only_a) == len(only_b) == 1 and pairs <= INTERCHANGEABLE)
 
 
 def _slug(url: str) -> str:
-    path = urlsplit(url).path.rstrip("/")
-    return path.rsplit("/", 1)[-1].lower()
+    """The last path segment when it names a page (2+ words: "medigap-f-vs-g"), else ""."""
+    last = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1].lower()
+    last = re.sub(r"\.(html?|php|aspx?)$", "", last)
+    return last if len(re.findall(r"[^\W_]+", last)) >= 2 else ""
+
+
+def _words(keyword: str) -> frozenset[str]:
+    """Singular words of a keyword without grammar words; page-changing words (best, near
+    me, cheap…) and place-like short words (la, ny) are kept."""
+    return frozenset(
+        t if t in _NOT_PLURAL else singularize(t) for t in tokens(keyword) if t not in GRAMMAR
+    )
+
+
+def _implied_word(short: frozenset[str], long: str) -> bool:
+    """True when ``long`` only adds one word right before its last word ("upgrade card" →
+    "upgrade credit card"): a head noun written in full."""
+    toks = [t for t in tokens(long) if t not in GRAMMAR]
+    extra = _words(long) - short
+    return len(toks) >= 3 and len(extra) == 1 and singularize(toks[-2]) in extra
 
 
 def _search_keys(keyword: str, context: VariantContext) -> set[str]:
-    """The same-search key, and the bag of content words (word order, "a vs b" = "b vs a")."""
-    bag = " ".join(sorted(set(content_tokens(keyword))))
-    return {same_search_key(keyword, context), *(["bag:" + bag] if bag else [])}
+    """Keys two keywords of one search share: their word bag (word order, number, "a vs b" =
+    "b vs a"), and the clustering package's same-search key (short forms, head nouns)."""
+    bag = " ".join(sorted(_words(keyword)))
+    return {"ssk:" + same_search_key(keyword, context), *(["bag:" + bag] if bag else [])}
+
+
+def _one_search(a: str, b: str) -> bool:
+    """Word bags equal, or one adds an implied head-noun word (the same-search key agrees)."""
+    wa, wb = _words(a), _words(b)
+    if wa == wb:
+        return True
+    return (wa < wb and _implied_word(wa, b)) or (wb < wa and _implied_word(wb, a))
 
 
 def _reason(a: str, b: str) -> str:
     if a == b:
         return f"the same keyword “{a}”"
-    same_words = set(content_tokens(a)) == set(content_tokens(b))
+    same_words = _words(a) == _words(b)
     if same_words and _COMPARISON.search(a) and _COMPARISON.search(b):
         return f"the same comparison in another order: “{a}” / “{b}”"
     if same_words:
@@ -196,7 +263,7 @@ def same_search_pairs(
     for members in by_key.values():
         for (i, kw_i), (j, kw_j) in combinations(members, 2):
             pair = (min(i, j), max(i, j))
-            if i == j or pair in seen:
+            if i == j or pair in seen or not _one_search(kw_i, kw_j):
                 continue
             seen.add(pair)
             why = _reason(kw_i, kw_j)

@@ -22,6 +22,8 @@ from services.site.page_conflicts import (
         ("amex gold card", "amex platinum card"),
         ("revel credit card", "revvi credit card"),
         ("life insurance quotes", "home insurance quotes"),
+        ("bentley continental gt v8", "bentley continental gt v8 s"),
+        ("bmw x3", "bmw x5"),
     ],
 )
 def test_sibling_products_veto(a: str, b: str) -> None:
