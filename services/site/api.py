@@ -23,6 +23,11 @@ from services.site.cannibalization_api import (
     covered_by,
     save_cannibalization_settings,
 )
+from services.site.optimise import (
+    OptimiseBrief,
+    optimise_brief_inputs,
+    site_url_pattern,
+)
 from services.site.page_inputs import SKIPPED_PAGE_SOURCES
 from services.site.primary import score_candidate
 from services.site.primary_api import (
@@ -35,6 +40,7 @@ from services.site.primary_api import (
 )
 from services.site.primary_llm import MAX_PARALLEL_PAGES
 from services.site.primary_review import (
+    LABEL_HELP,
     TABLE_COLUMNS,
     ApprovalResult,
     bulk_approve_primaries,
@@ -47,11 +53,13 @@ from services.site.rankings_api import import_rankings
 __all__ = [
     "CANNIBALIZATION_KEY",
     "JOB_KIND",
+    "LABEL_HELP",
     "MAX_PARALLEL_PAGES",
     "SKIPPED_PAGE_SOURCES",
     "TABLE_COLUMNS",
     "VOLUME_BATCH_SIZE",
     "ApprovalResult",
+    "OptimiseBrief",
     "CannibalizationResult",
     "PrimaryRunReport",
     "bulk_approve_primaries",
@@ -59,6 +67,7 @@ __all__ = [
     "cannibalization_settings",
     "covered_by",
     "import_rankings",
+    "optimise_brief_inputs",
     "primary_keywords_frame",
     "primary_keywords_job",
     "primary_keywords_table",
@@ -66,5 +75,6 @@ __all__ = [
     "save_cannibalization_settings",
     "save_primary_decisions",
     "score_candidate",
+    "site_url_pattern",
     "start_primary_keywords_job",
 ]

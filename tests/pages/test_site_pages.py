@@ -34,7 +34,7 @@ def test_primary_keywords_page_lists_and_bulk_approves(app_context, engine, proj
     assert any("No suggestions yet" in i.value for i in at.info)
     _seed(engine, project_id)
     at.run()
-    assert [m.value for m in at.metric] == ["3", "0", "0"]
+    assert [m.value for m in at.metric] == ["3", "0", "0", "0"]
     approve_all = next(b for b in at.button if b.label == "Approve all suggestions")
     approve_all.click().run()
     assert not at.exception
