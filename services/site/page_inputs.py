@@ -6,7 +6,9 @@ Pages left out (issue 18 §5), with the reason kept for the report:
 - crawl errors and pages gone (``status`` ``error`` / ``gone``, HTTP ≥ 400);
 - redirect stubs: a ``<meta http-equiv="refresh">`` page, or a title such as
   "Redirecting…" — it is not the page a search lands on;
-- ``noindex`` pages: a search engine does not show them, so they own no keyword.
+- ``noindex`` pages: a search engine does not show them, so they own no keyword;
+- utility pages (about, contact, legal, login, cart, search — :data:`UTILITY_SLUGS`): no
+  one searches for a site's "about" page by a keyword worth targeting.
 
 Pages known only from rankings are kept (their URL slug is their text).
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
@@ -26,6 +29,42 @@ from services.site.primary import PageInput
 SKIPPED_PAGE_SOURCES = ("cluster",)
 #: Crawl statuses of pages that are not live HTML (``services.site.crawl.store``).
 DEAD_STATUSES = ("error", "gone", "failed")
+#: Last path segments of utility pages.
+UTILITY_SLUGS = frozenset(
+    [
+        "about",
+        "about-us",
+        "contact",
+        "contact-us",
+        "privacy",
+        "privacy-policy",
+        "terms",
+        "terms-of-service",
+        "terms-and-conditions",
+        "cookie-policy",
+        "cookies",
+        "legal",
+        "imprint",
+        "login",
+        "log-in",
+        "signin",
+        "sign-in",
+        "register",
+        "signup",
+        "sign-up",
+        "account",
+        "my-account",
+        "cart",
+        "basket",
+        "checkout",
+        "search",
+        "sitemap",
+        "404",
+        "search.html",
+        "genindex.html",
+        "py-modindex.html",
+    ]
+)
 #: Characters of the body kept as the page summary.
 SUMMARY_CHARS = 1000
 # "Redirecting…", "Redirect", "Moved Permanently" (not "Redirects in Apache", a guide).
@@ -67,7 +106,7 @@ def skip_reason(row: dict[str, Any]) -> str | None:
     Returns
     -------
     str or None
-        "planned page", "crawl error", "redirect stub", "noindex" or None.
+        "planned page", "crawl error", "redirect stub", "noindex", "utility page" or None.
     """
     if row.get("source") in SKIPPED_PAGE_SOURCES:
         return "planned page"
@@ -82,6 +121,9 @@ def skip_reason(row: dict[str, Any]) -> str | None:
         return "crawl error"
     if row.get("noindex"):
         return "noindex"
+    last = urlsplit(str(row.get("url") or "")).path.rstrip("/").rsplit("/", 1)[-1].lower()
+    if last.removesuffix(".html") in UTILITY_SLUGS or last in UTILITY_SLUGS:
+        return "utility page"
     return None
 
 

@@ -47,6 +47,7 @@ import pandas as pd
 
 from services.core.scoring import calculate_score
 from services.core.text import content_tokens, normalize_keyword
+from services.site.labels import page_label
 
 #: Ranking keywords kept per page (most clicks / traffic / impressions first).
 MAX_RANKING_CANDIDATES = 30
@@ -60,17 +61,12 @@ COSINE_FLOOR = 0.20
 COSINE_CEIL = 0.80
 #: Candidates below this confidence (0-1) do not qualify as a primary.
 MIN_CONFIDENCE = 0.25
-#: Longest title/H1 fallback, in words (a title is a sentence, a keyword is a phrase).
-MAX_FALLBACK_WORDS = 8
 #: Characters of the body summary used in the page text for relevance (MiniLM's cost grows
 #: with the text: 500 pages of title + H1 + 8 headings + 300 characters embed in ≈ 5 s).
 SUMMARY_CHARS = 300
 #: Headings (H2-H6, document order) used in the page text.
 MAX_HEADINGS = 8
 
-_TITLE_SPLIT = re.compile(r"\s+[|–—-]\s+|\s*\|\s*")
-# "1.2.3. Control flow", "1. Intro" (a dot is required: "2026 trail shoes" keeps its year)
-_SECTION_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)+\.?\s+|^\s*\d+\.\s+")
 _SLUG_WORDS = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -129,22 +125,9 @@ class PageInput:
         return words
 
     def fallback_keyword(self) -> str:
-        """The H1 (else title, else slug words) as a keyword: brand suffix and section number
-        ("1.2.3.") cut, ≤ 8 words."""
-        path = unquote(urlsplit(self.url).path or "").rstrip("/")
-        last = " ".join(
-            _SLUG_WORDS.findall(
-                re.sub(r"\.(html?|php|aspx?)$", "", path.rsplit("/", 1)[-1]).replace("_", " ")
-            )
-        )
-        for source in (self.h1, self.title, last):
-            text = _TITLE_SPLIT.split(source or "")[0] if source else ""
-            text = _SECTION_NUMBER.sub("", text)
-            words = normalize_keyword(text).split(" ")
-            keyword = " ".join(words[:MAX_FALLBACK_WORDS]).strip()
-            if keyword:
-                return keyword
-        return ""
+        """The page's label (:func:`services.site.labels.page_label`: H1, else title, else
+        slug, cut to a phrase; a one-word label takes its URL section)."""
+        return page_label(self.url, self.h1, self.title)
 
 
 @dataclass
