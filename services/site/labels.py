@@ -6,7 +6,8 @@ heading is cut at its first colon, dash or parenthesis, a heading still longer t
 :data:`MAX_LABEL_WORDS` is cut before a grammar word (never inside a noun phrase), and a
 label never ends on a grammar word ("guide to the" → "guide"). A one-word label takes its section from the URL
 path in front of it ("/accessibility/forms" → "accessible forms", "/travel/insurance" →
-"travel insurance"): "forms" is no search anyone types. Labels are shown as "label to verify",
+"travel insurance"); a root page takes the site name from its title ("Preface — Scipy
+lecture notes" → "scipy lecture notes preface"): "forms" is no search anyone types. Labels are shown as "label to verify",
 never as keywords, until keyword data (rankings or volumes) confirms them.
 """
 
@@ -84,6 +85,9 @@ _NO_SECTION = frozenset(
         "topic",
         "topics",
         "hub",
+        "examples",
+        "auto examples",
+        "gallery",
     ]
 )
 # "accessibility" → "accessible", "usability" → "usable" (the adjective reads as a search).
@@ -146,7 +150,18 @@ def page_label(url: str, h1: str = "", title: str = "") -> str:
         if label:
             break
     if label and len(label.split()) == 1:
-        section = _section(url, label)
+        section = _section(url, label) or _site_name(title, label)
         if section:
             label = f"{section} {label}"
     return label
+
+
+def _site_name(title: str, label: str) -> str:
+    """The title's last segment ("Preface — Scipy lecture notes" → "scipy lecture notes")
+    when it is short and adds words: the site's own name is the section of a root page."""
+    parts = _TITLE_SPLIT.split(title or "")
+    if len(parts) < 2:
+        return ""
+    name = normalize_keyword(parts[-1])
+    words = name.split()
+    return name if 1 <= len(words) <= 4 and label not in words else ""
