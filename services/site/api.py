@@ -27,6 +27,7 @@ from services.site.optimise import (
     OptimiseBrief,
     optimise_brief_inputs,
     site_url_pattern,
+    url_patterns_table,
 )
 from services.site.page_inputs import SKIPPED_PAGE_SOURCES
 from services.site.primary import score_candidate
@@ -77,4 +78,5 @@ __all__ = [
     "score_candidate",
     "site_url_pattern",
     "start_primary_keywords_job",
+    "url_patterns_table",
 ]

@@ -41,7 +41,7 @@ from services.site.cannibalization import (
 )
 from services.site.page_inputs import headings_of
 from services.site.rankings import aggregate_rankings
-from services.site.url_patterns import InferredPattern, SitePage, pattern_for
+from services.site.url_patterns import InferredPattern, SitePage, pattern_for, site_patterns
 
 #: Page sources that are pages of the live site (not planned cluster pages).
 SITE_SOURCES = ("crawl", "rankings", "onboarding")
@@ -129,6 +129,16 @@ def site_url_pattern(
     with session_scope(engine) as s:
         pages = site_pages(s, as_uuid(project_id))
     return pattern_for(keyword, page_type, pages, topic=topic)
+
+
+def url_patterns_table(engine: Engine, project_id: Any) -> list[tuple[str, int, str]]:
+    """The site's main URL patterns, for display: (pattern, URLs following it, page type).
+
+    Where new pages' paths come from (:mod:`services.site.url_patterns`).
+    """
+    with session_scope(engine) as s:
+        pages = site_pages(s, as_uuid(project_id))
+    return site_patterns(pages)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,10 @@ For a new page (keyword, page type), :func:`pattern_for` picks the section that
 2. has a compatible page type when the crawl knows its pages' types
    (:data:`COMPATIBLE_TYPES`: a new article goes where articles and guides live, a new
    collection where categories live; pages known only from rankings fit any type);
-3. shares the most topic words with the keyword, summed over its pages (at least one page
+3. is on the keyword's topic: a section named by topic words ("/travel/learn/" → travel)
+   needs one of them in the keyword or the cluster's parent keyword ("home insurance" does
+   not go under /travel/); generic section names (blog, learn, news) say nothing;
+4. shares the most topic words with the keyword, summed over its pages (at least one page
    must share a content word with it), then more pages, then the shorter pattern.
 
 No section qualifies → None, and the caller uses the site type's default path. The root
@@ -38,6 +41,45 @@ COMPATIBLE_TYPES: dict[str, frozenset[str]] = {
     "comparison": frozenset({"article", "guide", "blog_post", "other"}),
     "landing": frozenset({"product", "landing", "other"}),
 }
+#: Section names that say nothing about the topic ("/blog/", "/learn/").
+GENERIC_SECTION_WORDS = frozenset(
+    [
+        "new",
+        "product",
+        "products",
+        "collection",
+        "collections",
+        "shop",
+        "store",
+        "category",
+        "categories",
+        "c",
+        "p",
+        "tag",
+        "tags",
+        "docs",
+        "help",
+        "blog",
+        "blogs",
+        "news",
+        "learn",
+        "article",
+        "articles",
+        "post",
+        "posts",
+        "resources",
+        "guide",
+        "guides",
+        "library",
+        "hub",
+        "page",
+        "pages",
+        "en",
+        "us",
+        "uk",
+        "www",
+    ]
+)
 #: Page types that are never a template for new pages (listings of other pages, the home).
 _NOT_A_TEMPLATE = frozenset({"home", "tag"})
 
@@ -73,6 +115,7 @@ class Section:
     topics: list[set[str]] = field(default_factory=list)
     slashes: int = 0
     html: int = 0
+    name_words: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -122,7 +165,11 @@ def sections(pages: Iterable[SitePage]) -> dict[str, Section]:
         if not parts or "." in parts[-1] and not parts[-1].endswith((".html", ".htm")):
             continue
         prefix = "/" + "".join(f"{p.lower()}/" for p in parts[:-1])
-        section = out.setdefault(prefix, Section(pattern=prefix + "{slug}"))
+        if prefix not in out:
+            name = " ".join(parts[:-1]).replace("-", " ").replace("_", " ")
+            named = frozenset(content_tokens(name)) - GENERIC_SECTION_WORDS
+            out[prefix] = Section(pattern=prefix + "{slug}", name_words=named)
+        section = out[prefix]
         section.urls.append(page.url)
         section.slashes += int(slash)
         section.html += int(parts[-1].lower().endswith((".html", ".htm")))
@@ -179,6 +226,8 @@ def pattern_for(
     for section in groups.values():
         if len(section.urls) < MIN_SECTION_PAGES or not _type_fits(section, page_type):
             continue
+        if section.name_words and not section.name_words & wanted:
+            continue  # a named section ("/travel/…") takes only pages on its topic
         shared = [len(words & wanted) for words in section.topics]
         hits = [i for i, n in enumerate(shared) if n]
         if not hits:
