@@ -35,7 +35,7 @@ from db.models import Project  # noqa: E402
 from db.session import init_db, session_scope  # noqa: E402
 from services.providers.embeddings import get_embedder  # noqa: E402
 from services.providers.offline_volume import ImportedVolumeProvider  # noqa: E402
-from services.site import api, primary, primary_api  # noqa: E402
+from services.site import api, primary, primary_scoring  # noqa: E402
 from services.site.rankings import parse_rankings_export  # noqa: E402
 
 DEVDATA = REPO / ".local" / "devdata"
@@ -118,7 +118,7 @@ def main() -> None:
             candidate.share = 0.0
             return original(candidate)
 
-        primary_api.score_candidate = no_boost  # type: ignore[assignment]
+        primary_scoring.score_candidate = no_boost  # type: ignore[assignment]
     embedder = get_embedder("minilm")
     results = {}
     with tempfile.TemporaryDirectory() as tmp:

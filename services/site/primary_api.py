@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -38,11 +37,10 @@ from services.site.primary import (
     assign_primaries,
     candidates_by_page,
     merge_candidates,
-    relevance_from_cosine,
-    score_candidate,
     universe_matches,
 )
 from services.site.primary_llm import run_llm_step
+from services.site.primary_scoring import score_all, without_volume
 from services.site.rankings import aggregate_rankings
 
 #: Keywords per volume-provider request (DataForSEO's batch limit, design constraints).
@@ -176,50 +174,6 @@ def _enrich(
     return found
 
 
-def _fill_metrics(cand: Candidate, metrics: pd.DataFrame | None, enriched: dict[str, Any]) -> None:
-    """Volume and competition: the project's imported metrics first, then the provider's."""
-    if metrics is not None and cand.keyword in metrics.index:
-        row = metrics.loc[cand.keyword]
-        if cand.search_volume is None and pd.notna(row["search_volume"]):
-            cand.search_volume = float(row["search_volume"])
-        if pd.notna(row["competition"]):
-            cand.competition = float(row["competition"])
-    data = enriched.get(cand.keyword)
-    if data is not None:
-        if cand.search_volume is None and data.search_volume is not None:
-            cand.search_volume = float(data.search_volume)
-        if cand.competition is None and data.competition is not None:
-            cand.competition = float(data.competition)
-
-
-def _score(
-    pages: Sequence[PageInput],
-    per_page: list[list[Candidate]],
-    llm_conf: list[dict[str, float]],
-    metrics: pd.DataFrame | None,
-    enriched: dict[str, Any],
-    embedder: Embedder,
-) -> int:
-    """Relevance (LLM confidence, else cosine), metrics and score of every candidate."""
-    keywords = sorted({c.keyword for cands in per_page for c in cands})
-    vectors = embedder.embed(keywords) if keywords else np.zeros((0, 1), dtype=np.float32)
-    index = {k: i for i, k in enumerate(keywords)}
-    page_vectors = embedder.embed([p.text for p in pages])
-    scored = 0
-    for i, cands in enumerate(per_page):
-        if not cands:
-            continue
-        relevance = relevance_from_cosine(
-            vectors[[index[c.keyword] for c in cands]] @ page_vectors[i]
-        )
-        for cand, rel in zip(cands, relevance, strict=True):
-            cand.relevance = llm_conf[i].get(cand.keyword, float(rel))
-            _fill_metrics(cand, metrics, enriched)
-            score_candidate(cand)
-        scored += len(cands)
-    return scored
-
-
 def _suggestion_rows(
     pages: Sequence[PageInput], assignments: Sequence[Assignment], report: PrimaryRunReport
 ) -> list[dict[str, Any]]:
@@ -254,6 +208,39 @@ def _suggestion_rows(
     return rows
 
 
+def _suggest(
+    s: Session,
+    engine: Engine,
+    pid: uuid.UUID,
+    data: _RunInputs,
+    report: PrimaryRunReport,
+    embedder: Embedder,
+    volume: VolumeProvider | None,
+    llm: LLMProvider | None,
+    step: Progress,
+    budget: Any,
+) -> None:
+    """Candidates, LLM step, volumes, scores, assignment and the write, in session ``s``."""
+    url_of = {p.page_id: p.url for p in data.pages}
+    pages = [p for p in data.pages if p.page_id not in data.locked_pages]
+    report.pages = len(pages)
+    step(10, f"Candidates for {len(pages):,} pages")
+    per_page = _candidates(pages, data.ranked, data.universe)
+    llm_conf: list[dict[str, float]] = [{} for _ in pages]
+    if llm is not None and llm.name != "offline" and pages:
+        done = run_llm_step(engine, llm, data.brand, pid, pages, per_page, llm_conf, step, budget)
+        report.errors, report.llm_pages = done.errors, done.pages
+        report.llm_cost_usd = done.cost_usd
+    step(50, "Search volume for the candidates")
+    metrics = data.universe.set_index("keyword") if len(data.universe) else None
+    enriched = _enrich(volume, pid, without_volume(per_page, metrics), report)
+    step(60, "Relevance of the candidates")
+    report.candidates = score_all(pages, per_page, llm_conf, metrics, enriched, embedder)
+    step(85, "Choosing one primary keyword per page")
+    assignments = assign_primaries(pages, per_page, data.taken, url_of)
+    store.replace_suggestions(s, pid, _suggestion_rows(pages, assignments, report))
+
+
 def run_primary_keywords(
     engine: Engine,
     project_id: Any,
@@ -267,8 +254,7 @@ def run_primary_keywords(
     """Suggest one unique primary keyword (+ 5 alternatives) for every page of the project.
 
     Approved and typed primaries are kept; every other suggestion is replaced. One unit of
-    work: reads, scoring and the write share one session (the LLM spend is recorded apart).
-    Redirect stubs, noindex and error pages are left out (``report.skipped``).
+    work (the LLM spend is recorded apart). Pages owning no keyword: ``report.skipped``.
 
     Parameters
     ----------
@@ -279,13 +265,11 @@ def run_primary_keywords(
     volume : VolumeProvider, optional
         Enrichment of candidates lacking metrics (batches of ≤ 1,000); None = stored metrics only.
     llm : LLMProvider, optional
-        When given and not offline, generate-then-filter per page (≤ 8 pages in parallel); a
-        page whose calls fail keeps the offline relevance and its error is reported.
+        Not offline: generate-then-filter per page (:mod:`services.site.primary_llm`).
     progress : callable, optional
         ``progress(percent 0-100, message)``; may raise ``JobCancelled``.
     budget : services.spend.budget.BudgetGuard, optional
-        Reserve/settle the LLM step's cost against the monthly budget (pass it whenever
-        ``llm`` bills per call); usage is recorded in ``api_usage`` either way.
+        Reserve/settle the LLM step's cost (pass it whenever ``llm`` bills per call).
 
     Returns
     -------
@@ -313,32 +297,7 @@ def run_primary_keywords(
             report.skipped = data.skipped
             if not data.pages:
                 raise InvalidInputError(_no_pages_message(data.skipped))
-            url_of = {p.page_id: p.url for p in data.pages}
-            pages = [p for p in data.pages if p.page_id not in data.locked_pages]
-            report.pages = len(pages)
-            step(10, f"Candidates for {len(pages):,} pages")
-            per_page = _candidates(pages, data.ranked, data.universe)
-            llm_conf: list[dict[str, float]] = [{} for _ in pages]
-            if llm is not None and llm.name != "offline" and pages:
-                done = run_llm_step(
-                    engine, llm, data.brand, pid, pages, per_page, llm_conf, step, budget
-                )
-                report.errors, report.llm_pages = done.errors, done.pages
-                report.llm_cost_usd = done.cost_usd
-            step(50, "Search volume for the candidates")
-            metrics = data.universe.set_index("keyword") if len(data.universe) else None
-            missing = sorted(
-                {c.keyword for cands in per_page for c in cands}
-                - set(
-                    metrics.index[metrics["search_volume"].notna()] if metrics is not None else []
-                )
-            )
-            enriched = _enrich(volume, pid, missing, report)
-            step(60, "Relevance of the candidates")
-            report.candidates = _score(pages, per_page, llm_conf, metrics, enriched, embedder)
-            step(85, "Choosing one primary keyword per page")
-            assignments = assign_primaries(pages, per_page, data.taken, url_of)
-            store.replace_suggestions(s, pid, _suggestion_rows(pages, assignments, report))
+            _suggest(s, engine, pid, data, report, embedder, volume, llm, step, budget)
     except IntegrityError as exc:
         raise PrimaryKeywordTaken(
             "A primary keyword was taken by another page while the run was working; run it again."
