@@ -25,25 +25,16 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from db.models import Project  # noqa: E402
-from db.session import init_db, session_scope  # noqa: E402
+from bench.primary_quality import FILES, fresh_project  # noqa: E402
 from services.providers.embeddings import get_embedder  # noqa: E402
 from services.providers.offline_volume import ImportedVolumeProvider  # noqa: E402
 from services.site import api  # noqa: E402
 
 DEVDATA = REPO / ".local" / "devdata"
-FILES = ["designrush-semrush.csv", "grange-semrush.csv", "oralb-ahrefs.csv", "gsc-insights.csv"]
 
 
 def measure(path: Path, embedder: Any, workdir: Path, show: int) -> dict[str, object]:
-    engine = init_db(
-        f"sqlite:///{workdir / (path.stem + '.db')}", secret_key=None, key_file=workdir / "k"
-    )
-    with session_scope(engine) as s:
-        project = Project(name=path.stem, domain="")
-        s.add(project)
-        s.flush()
-        pid = project.id
+    engine, pid = fresh_project(path, workdir)
     api.import_rankings(engine, pid, path.read_bytes(), path.name)
     api.run_primary_keywords(engine, pid, embedder=embedder, volume=ImportedVolumeProvider(engine))
     started = time.perf_counter()

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from services.clustering.variants import VariantContext, build_context, same_search_key
-from services.core.text import content_tokens, singularize, tokens
+from services.core.text import ENGLISH_STOP_WORDS, content_tokens, singularize, tokens
 
 #: The other page is merged into the owner when it earns less than this share of the
 #: owner's traffic (GSC Wizard's playbook: a 95 %/5 % split is one page's keyword; 20 % is
@@ -64,33 +64,8 @@ INTERCHANGEABLE = frozenset(
 )
 #: Grammar words that never change the search (page-changing words such as best, top,
 #: near me, cheap are kept, unlike the clustering stop words).
-GRAMMAR = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "for",
-        "of",
-        "in",
-        "on",
-        "at",
-        "to",
-        "with",
-        "and",
-        "or",
-        "by",
-        "from",
-        "into",
-        "your",
-        "my",
-        "our",
-        "is",
-        "are",
-        "be",
-        "vs",
-        "versus",
-        "v",
-    ]
+GRAMMAR = (ENGLISH_STOP_WORDS - frozenset(["best", "top", "near", "me"])) | frozenset(
+    ["vs", "versus", "v", "or"]
 )
 _NOT_PLURAL = frozenset(["news", "series", "species", "ios", "us", "gas", "bus"])
 # A single letter or a token with a digit: a model or variant code ("s", "v8", "x5", "z06").
