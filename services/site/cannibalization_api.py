@@ -98,6 +98,7 @@ def _page_pairs(
     primaries: pd.DataFrame,
     ranked: pd.DataFrame,
     links: dict[str, int],
+    parents: dict[str, str],
     embedder: Embedder | None,
     threshold: float,
 ) -> pd.DataFrame:
@@ -107,7 +108,7 @@ def _page_pairs(
     frame.loc[frame["is_fallback"].fillna(False).astype(bool), "primary"] = None
     stats = page_stats(frame[["url", "normalized_url", "primary"]], ranked, links)
     vocabulary = ranked["keyword"].unique().tolist() if len(ranked) else []
-    same = same_search_pairs(stats, vocabulary)
+    same = same_search_pairs(stats, vocabulary, parents)
     same["Cosine"] = np.nan
     if embedder is None:
         return same
@@ -145,8 +146,9 @@ def cannibalization_report(
         ranked = aggregate_rankings(store.load_rankings(s, pid))
         primaries = store.primary_rows(s, pid)
         links = store.inbound_links(s, pid)
+        parents = store.parent_keywords(s, pid)
     rows = find_cannibalization(ranked, settings)
-    pairs = _page_pairs(primaries, ranked, links, embedder, settings.near_duplicate_cosine)
+    pairs = _page_pairs(primaries, ranked, links, parents, embedder, settings.near_duplicate_cosine)
     return CannibalizationResult(
         rows=rows,
         near_duplicates=pairs,

@@ -8,7 +8,8 @@ keep one URL per keyword, so two pages competing for one search show up only her
    search: the same words in any order or number ("a vs b" = "b vs a"), or one adds the
    head-noun word the clustering package's same-search key implies
    (:func:`services.clustering.variants.same_search_key`: "upgrade card" = "upgrade credit
-   card"). Unlike list clustering, page-changing words (best, near me, cheap) and short
+   card"), or the same Ahrefs Parent Keyword (imported with the keyword list). Unlike list
+   clustering, page-changing words (best, near me, cheap) and short
    place names ("la") are kept: a "near me" page and a "best … agencies" page are two pages.
 2. **Near-duplicate primaries** — MiniLM cosine above the threshold (0.85), unless the
    keywords name **sibling products**: each side has a content word the other lacks
@@ -209,7 +210,9 @@ def _pair_row(x: SitePageStats, y: SitePageStats, kw_x: str, kw_y: str, why: str
 
 
 def same_search_pairs(
-    pages: Sequence[SitePageStats], vocabulary: Sequence[str] = ()
+    pages: Sequence[SitePageStats],
+    vocabulary: Sequence[str] = (),
+    parents: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """Pairs of pages whose primary or top keyword is the same search (rule 1).
 
@@ -219,6 +222,8 @@ def same_search_pairs(
     vocabulary : sequence of str
         The site's keywords (rankings, universe): the short forms and head nouns it spells
         out (:func:`services.clustering.variants.build_context`).
+    parents : dict, optional
+        keyword → its Ahrefs Parent Keyword (one search by Ahrefs' own SERP reading).
 
     Returns
     -------
@@ -228,20 +233,26 @@ def same_search_pairs(
     context = build_context(
         [*vocabulary, *(p.primary for p in pages), *(p.top_keyword for p in pages)]
     )
+    parent = parents or {}
     by_key: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for i, page in enumerate(pages):
         for kw in dict.fromkeys(k for k in (page.primary, page.top_keyword) if k):
             for key in _search_keys(kw, context):
                 by_key[key].append((i, kw))
+            if parent.get(kw):
+                by_key["parent:" + parent[kw]].append((i, kw))
     seen: set[tuple[int, int]] = set()
     rows = []
     for members in by_key.values():
         for (i, kw_i), (j, kw_j) in combinations(members, 2):
             pair = (min(i, j), max(i, j))
-            if i == j or pair in seen or not _one_search(kw_i, kw_j):
+            shared_parent = bool(parent.get(kw_i)) and parent.get(kw_i) == parent.get(kw_j)
+            if i == j or pair in seen or not (shared_parent or _one_search(kw_i, kw_j)):
                 continue
             seen.add(pair)
             why = _reason(kw_i, kw_j)
+            if shared_parent and not _one_search(kw_i, kw_j):
+                why = f"the same Parent Keyword “{parent[kw_i]}”: “{kw_i}” / “{kw_j}”"
             rows.append(_pair_row(pages[i], pages[j], kw_i, kw_j, why))
     return pd.DataFrame(rows, columns=CONFLICT_COLUMNS)
 

@@ -369,3 +369,17 @@ def inbound_links(conn: Connection | Session, project_id: uuid.UUID) -> dict[str
         .group_by(t.c.target_normalized)
     )
     return {str(url): int(n) for url, n in rows}
+
+
+def parent_keywords(conn: Connection | Session, project_id: uuid.UUID) -> dict[str, str]:
+    """keyword → its imported Ahrefs Parent Keyword / Parent Topic (``grouping_hint``)."""
+    t = KeywordMetric.__table__
+    rows = conn.execute(
+        select(t.c.keyword, t.c.grouping_hint).where(
+            t.c.project_id == project_id,
+            t.c.source == "ahrefs",
+            t.c.grouping_hint.is_not(None),
+            t.c.grouping_hint != "",
+        )
+    )
+    return {str(k): str(h) for k, h in rows}

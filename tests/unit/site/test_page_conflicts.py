@@ -117,3 +117,17 @@ def test_page_stats_use_clicks_else_estimated_traffic() -> None:
     assert (stats["https://s.com/a"].traffic, stats["https://s.com/a"].top_keyword) == (100.0, "y")
     assert (stats["https://s.com/a"].position, stats["https://s.com/a"].links) == (3.0, 4)
     assert stats["https://s.com/b"].primary == "" and stats["https://s.com/b"].top_keyword == "z"
+
+
+def test_the_same_parent_keyword_is_one_search() -> None:
+    pages = [
+        SitePageStats("https://s.com/medigap-f", "medigap plan f", "", 300, 2),
+        SitePageStats("https://s.com/plan-f-coverage", "what does plan f cover", "", 20, 9),
+    ]
+    assert same_search_pairs(pages).empty
+    pairs = same_search_pairs(
+        pages, parents={"medigap plan f": "plan f", "what does plan f cover": "plan f"}
+    )
+    row = pairs.iloc[0]
+    assert "the same Parent Keyword “plan f”" in row["Why one search"]
+    assert (row["Owner page"], row["Action"]) == ("https://s.com/medigap-f", "merge + 301")
