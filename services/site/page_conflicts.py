@@ -17,12 +17,16 @@ keep one URL per keyword, so two pages competing for one search show up only her
    "home insurance", "revel" / "revvi") — two products, two pages, no conflict. A word
    added on one side only ("upgrade card" / "upgrade credit card") is no veto.
 
-Every pair gets an **owner** — the page with more traffic (clicks, else estimated organic
+A group of pages on one search is reported page by page against its owner. Every pair
+gets an **owner** — the page with more traffic (clicks, else estimated organic
 traffic), then the better position for its keyword, then more internal links pointing to
 it — and an **action** for the other page, with the evidence:
 
 - ``canonical`` — both URLs end in the same slug of two or more words (two copies of one
   page under two paths): canonical to the owner;
+- ``de-optimize`` — near-duplicates where one keyword only narrows the other with a place
+  or a sub-type ("kursus autocad" / "kursus autocad medan"): both pages stay; the other page
+  stops targeting the owner's keyword and links to it;
 - ``merge + 301`` — the other page earns less than :data:`MERGE_BELOW_SHARE` of the
   owner's traffic: merge its content into the owner and 301-redirect it;
 - ``re-target`` — it earns traffic of its own: give it another primary keyword (its own
@@ -35,7 +39,6 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import combinations
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -72,6 +75,11 @@ _NOT_PLURAL = frozenset(["news", "series", "species", "ios", "us", "gas", "bus"]
 # A single letter or a token with a digit: a model or variant code ("s", "v8", "x5", "z06").
 _MODEL_CODE = re.compile(r"^([a-z]|\w*\d\w*)$")
 _COMPARISON = re.compile(r"\b(vs|versus|or|compare|comparison|difference)\b")
+#: Words that rephrase a search without making it another page ("best branding agencies" =
+#: "top branding agencies" = "branding agencies list").
+SAME_PAGE_MODIFIERS = frozenset(
+    ["best", "top", "new", "latest", "list", "ultimate", "good", "great", "popular"]
+)
 #: Columns of :func:`page_conflicts` (plain headers: shown and exported as they are).
 CONFLICT_COLUMNS = [
     "Owner page",
@@ -184,15 +192,37 @@ def _reason(a: str, b: str) -> str:
     return f"the same search (a short form or implied word): “{a}” / “{b}”"
 
 
-def _pair_row(x: SitePageStats, y: SitePageStats, kw_x: str, kw_y: str, why: str) -> list[str]:
-    """Owner first (traffic, position, links), action and evidence."""
-    rank_x = (x.traffic, -x.position, x.links)
-    rank_y = (y.traffic, -y.position, y.links)
+def _rank(page: SitePageStats) -> tuple[float, float, int]:
+    """Owner order: traffic, then the better position, then more internal links."""
+    return (page.traffic, -page.position, page.links)
+
+
+def _pair_row(
+    x: SitePageStats,
+    y: SitePageStats,
+    kw_x: str,
+    kw_y: str,
+    why: str,
+    narrower: frozenset[str] = frozenset(),
+) -> list[str]:
+    """Owner first (:func:`_rank`), action and evidence.
+
+    ``narrower``: the words one keyword adds to the other when it names a narrower page (a
+    place, a sub-type) — both pages stay, the other is de-optimized for the owner's keyword.
+    """
     (owner, o_kw), (other, t_kw) = (
-        ((x, kw_x), (y, kw_y)) if rank_x >= rank_y else ((y, kw_y), (x, kw_x))
+        ((x, kw_x), (y, kw_y)) if _rank(x) >= _rank(y) else ((y, kw_y), (x, kw_x))
     )
+    extra = ""
     if _slug(owner.url) and _slug(owner.url) == _slug(other.url):
         action = "canonical"
+    elif narrower:
+        action = "de-optimize"
+        extra = (
+            f" One keyword narrows the other (adds “{' '.join(sorted(narrower))}”): keep both "
+            "pages on their own keywords, take the owner's keyword out of the other page's "
+            "title and headings and link it to the owner."
+        )
     elif other.traffic < MERGE_BELOW_SHARE * max(owner.traffic, 1e-9) or owner.traffic == 0:
         action = "merge + 301"
     else:
@@ -204,9 +234,21 @@ def _pair_row(x: SitePageStats, y: SitePageStats, kw_x: str, kw_y: str, why: str
     evidence = (
         f"{why}. Traffic {owner.traffic:,.0f} vs {other.traffic:,.0f} visits/month; "
         f"position {pos(owner.position)} vs {pos(other.position)}; "
-        f"internal links {owner.links} vs {other.links}."
+        f"internal links {owner.links} vs {other.links}.{extra}"
     )
     return [owner.url, o_kw, other.url, t_kw, why, action, evidence]
+
+
+def narrowing_words(a: str, b: str) -> frozenset[str]:
+    """Words one keyword adds to the other when they make it a narrower page, else empty.
+
+    ``("kursus autocad", "kursus autocad medan")`` → {"medan"} (a place: another page);
+    ``("branding agencies", "best branding agencies")`` → {} (:data:`SAME_PAGE_MODIFIERS`
+    only rephrase the same search).
+    """
+    wa, wb = _words(a), _words(b)
+    extra = (wb - wa) if wa < wb else (wa - wb) if wb < wa else frozenset()
+    return frozenset() if extra <= SAME_PAGE_MODIFIERS else frozenset(extra)
 
 
 def same_search_pairs(
@@ -244,16 +286,19 @@ def same_search_pairs(
     seen: set[tuple[int, int]] = set()
     rows = []
     for members in by_key.values():
-        for (i, kw_i), (j, kw_j) in combinations(members, 2):
-            pair = (min(i, j), max(i, j))
-            shared_parent = bool(parent.get(kw_i)) and parent.get(kw_i) == parent.get(kw_j)
-            if i == j or pair in seen or not (shared_parent or _one_search(kw_i, kw_j)):
+        # One row per page against the group's owner (not every pair of a large group).
+        ordered = sorted(members, key=lambda m: _rank(pages[m[0]]), reverse=True)
+        o, kw_o = ordered[0]
+        for j, kw_j in ordered[1:]:
+            pair = (min(o, j), max(o, j))
+            shared_parent = bool(parent.get(kw_o)) and parent.get(kw_o) == parent.get(kw_j)
+            if o == j or pair in seen or not (shared_parent or _one_search(kw_o, kw_j)):
                 continue
             seen.add(pair)
-            why = _reason(kw_i, kw_j)
-            if shared_parent and not _one_search(kw_i, kw_j):
-                why = f"the same Parent Keyword “{parent[kw_i]}”: “{kw_i}” / “{kw_j}”"
-            rows.append(_pair_row(pages[i], pages[j], kw_i, kw_j, why))
+            why = _reason(kw_o, kw_j)
+            if shared_parent and not _one_search(kw_o, kw_j):
+                why = f"the same Parent Keyword “{parent[kw_o]}”: “{kw_o}” / “{kw_j}”"
+            rows.append(_pair_row(pages[o], pages[j], kw_o, kw_j, why))
     return pd.DataFrame(rows, columns=CONFLICT_COLUMNS)
 
 
@@ -290,13 +335,14 @@ def near_duplicate_pairs(
         a, b = pages[int(i)], pages[int(j)]
         if a.url == b.url or frozenset((a.url, b.url)) in (exclude or set()):
             continue
-        if sibling_products(a.primary, b.primary):
-            continue
+        if sibling_products(a.primary, b.primary) or _one_search(a.primary, b.primary):
+            continue  # two products; or one search, listed against its owner already
         cosine = round(float(sims[i, j]), 3)
         why = (
             f"near-duplicate primary keywords (cosine {cosine:.2f}): “{a.primary}” / “{b.primary}”"
         )
-        rows.append([*_pair_row(a, b, a.primary, b.primary, why), cosine])
+        narrower = narrowing_words(a.primary, b.primary)
+        rows.append([*_pair_row(a, b, a.primary, b.primary, why, narrower), cosine])
     out = pd.DataFrame(rows, columns=columns)
     return out.sort_values("Cosine", ascending=False, kind="stable").reset_index(drop=True)
 

@@ -131,3 +131,20 @@ def test_the_same_parent_keyword_is_one_search() -> None:
     row = pairs.iloc[0]
     assert "the same Parent Keyword “plan f”" in row["Why one search"]
     assert (row["Owner page"], row["Action"]) == ("https://s.com/medigap-f", "merge + 301")
+
+
+def test_a_narrower_page_is_de_optimized_not_merged() -> None:
+    pages = [
+        SitePageStats("/autocad", "kursus autocad", "", 900),
+        SitePageStats("/autocad-medan", "kursus autocad medan", "", 30),
+    ]
+    vectors = np.array([[1, 0], [0.99, 0.141]], dtype=np.float32)
+    row = near_duplicate_pairs(pages, vectors, threshold=0.85).iloc[0]
+    assert (row["Owner page"], row["Action"]) == ("/autocad", "de-optimize")
+    assert "adds “medan”" in row["Evidence"]
+
+
+def test_a_group_on_one_search_is_listed_against_its_owner_only() -> None:
+    pages = [SitePageStats(f"/p{i}", f"page {i}", "flashcom indonesia", 10 * i) for i in range(5)]
+    pairs = same_search_pairs(pages)
+    assert len(pairs) == 4 and set(pairs["Owner page"]) == {"/p4"}
