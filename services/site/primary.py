@@ -4,9 +4,11 @@ Flow (``shared/design/primary-keywords-design.md``; issue 9 §3):
 
 1. **Candidates** per page: the page's own ranking keywords (rankings import, at most
    :data:`MAX_RANKING_CANDIDATES`, most clicks / traffic / impressions first), keywords of the
-   project's universe whose content words all occur in the page's title, H1, headings or URL
-   slug (:func:`universe_matches`, at most :data:`MAX_UNIVERSE_CANDIDATES`, highest volume
-   first) and, with an LLM on, the generate-then-filter keywords (done by the api).
+   project's universe whose content words all occur in the page's title, H1 and headings (its
+   URL slug only for a page known from rankings alone, and then not keywords another page
+   ranks for: :func:`universe_matches` and ``primary_api``; at most
+   :data:`MAX_UNIVERSE_CANDIDATES`, highest volume first) and, with an LLM on, the
+   generate-then-filter keywords (done by the api).
 2. **Relevance** (0-1): the LLM filter's confidence when there is one; offline the cosine
    between the keyword and the page text (title + H1 + headings + body summary, or the URL
    slug's words for a page known only from rankings), rescaled linearly from
@@ -118,9 +120,11 @@ class PageInput:
         return body or self.slug_words or self.url
 
     def match_tokens(self) -> set[str]:
-        """Content tokens of title, H1, headings and slug (universe matching)."""
+        """Content tokens of the page's own text (title, H1, headings) for universe matching;
+        of its URL slug only when its text is unknown (a page known from rankings only)."""
         words: set[str] = set()
-        for part in (self.title, self.h1, *self.headings, self.slug_words):
+        parts = [self.title, self.h1, *self.headings] if self.has_content else [self.slug_words]
+        for part in parts:
             words.update(content_tokens(part or ""))
         return words
 
