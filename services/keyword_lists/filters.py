@@ -1,0 +1,119 @@
+"""Keywords of a list that no page should target, each with its true reason (issue 16 §6).
+
+Pure: keywords and settings in, one reason (or None) per keyword out.
+
+* **A URL, a domain or a local path** ("https://…", "www.example.com", "asos.com socks",
+  "localhost/wordpress/wp-admin"): someone typed an address, not a search; such keywords go
+  to Unclustered with :data:`REASON_URL` and never become a cluster or hub.
+* **A competitor's brand** from the brand profile ("marks and spencer mens socks" when
+  "Marks and Spencer" is listed), unless a comparison cue ("vs", "alternative") makes it a
+  page the site can own: :func:`competitor_of`, reason ``competitor brand (<name>)``.
+* **Navigational by the data's own label**: the export labels the keyword navigational only
+  (Semrush "navigational", Ahrefs "Navigational"), see :func:`navigational_by_label`. A store
+  does not make such a keyword a collection (``services.keyword_lists.store_pages``).
+* **Store-only cues** (log-in, account, jobs, tutorials…) are read only on store site types:
+  a publisher can write "ai tools for youtube" or "how to stop payday loans from debiting my
+  account"; a shop has no collection for them (:func:`store_only_cue`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from services.core.text import normalize_keyword
+
+REASON_URL = "a URL, domain or site path, not a search"
+REASON_COMPETITOR = "competitor brand"
+REASON_NAVIGATIONAL = "navigational (the data's only intent label)"
+REASON_STORE_ONLY = "no store page (log-in, account, jobs or how-to cue)"
+
+#: Top-level domains read as a web address when a token ends with them (".com", ".co.uk"…).
+#: A short common list rather than the whole Public Suffix List: keyword exports hold these,
+#: and a long list makes "node.js" or "socks.size" look like addresses.
+_TLDS = (
+    "com|net|org|io|co|uk|de|fr|es|it|nl|be|ch|at|se|no|dk|fi|pl|pt|ie|au|nz|ca|us|in|jp|"
+    "cn|ru|br|mx|info|biz|ai|app|dev|shop|store|online|site|xyz|me|tv|edu|gov|eu"
+)
+_URL = re.compile(
+    r"(^|\s)(https?:?/*|www\.)|"  # scheme or www.
+    r"\blocalhost\b|\bwp-(admin|login|content|json)\b|\b127\.0\.0\.1\b|"  # local / CMS paths
+    rf"\b[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)*\.({_TLDS})(/\S*)?(\s|$)|"  # a domain token
+    r"[a-z0-9-]+/[a-z0-9-]+/|(^|\s)/[a-z]"  # a path: /page or section/page/ ("24/7" is not)
+)
+#: Technology names that look like domains ("asp.net core" is a search).
+_NOT_DOMAINS = re.compile(r"\b(asp|ado|vb|dot)\.net\b")
+_COMPARISON_CUE = frozenset(("vs", "versus", "alternative", "alternatives", "compare", "or"))
+#: Cues of keywords a shop has no collection for (read only on store site types).
+_STORE_ONLY = re.compile(
+    r"\b(login|log in|sign in|signin|sign up|signup|my account|account|dashboard|youtube|"
+    r"reddit|wiki|jobs?|careers?|salary|salaries|tutorials?|customer service|phone number|"
+    r"crack|nulled|torrent)\b"
+)
+
+
+def is_url_like(keyword: str) -> bool:
+    """True when ``keyword`` is (or contains) a URL, a domain name or a site path.
+
+    >>> [is_url_like(k) for k in ("asos.com socks", "localhost/wordpress/wp-admin", "nike socks")]
+    [True, True, False]
+    """
+    kw = str(keyword).strip().lower()
+    if _NOT_DOMAINS.search(kw) and not _URL.search(_NOT_DOMAINS.sub(" ", kw)):
+        return False
+    return bool(_URL.search(kw))
+
+
+def competitor_of(keyword: str, competitors: Sequence[str]) -> str | None:
+    """The competitor (normalised name) ``keyword`` names, None when none or a comparison.
+
+    A competitor with a comparison cue ("m&s vs next socks", "asos alternatives") is a page
+    the site can own, so it is not returned.
+    """
+    words = normalize_keyword(keyword).split()
+    if _COMPARISON_CUE.intersection(words):
+        return None
+    padded = f" {' '.join(words)} "
+    for comp in competitors:
+        name = normalize_keyword(comp)
+        if name and f" {name} " in padded:
+            return name
+    return None
+
+
+def navigational_by_label(intent: str | None) -> bool:
+    """True when the data labels the keyword navigational and nothing else that makes a
+    page (Ahrefs "Branded" / "Local" alone do not count: "nike socks" is a collection of a
+    shop that sells Nike)."""
+    labels = {
+        p.strip().lower() for p in str(intent or "").replace(";", ",").split(",") if p.strip()
+    }
+    return "navigational" in labels and not labels & {
+        "commercial",
+        "transactional",
+        "informational",
+    }
+
+
+def store_only_cue(keyword: str, site_is_store: bool) -> bool:
+    """True for a log-in / account / jobs / tutorial cue on a store (never elsewhere)."""
+    return site_is_store and bool(_STORE_ONLY.search(normalize_keyword(keyword)))
+
+
+def list_filter_reasons(
+    keywords: Sequence[str], competitors: Sequence[str] = ()
+) -> list[str | None]:
+    """Unclustered reason per keyword of a list run, None for keywords to cluster.
+
+    URLs, domains and site paths (:data:`REASON_URL`) and competitor brands
+    (``competitor brand (<name>)``) are left out of clustering.
+    """
+    out: list[str | None] = []
+    for kw in keywords:
+        if is_url_like(kw):
+            out.append(REASON_URL)
+        elif (comp := competitor_of(kw, competitors)) is not None:
+            out.append(f"{REASON_COMPETITOR} ({comp})"[:64])
+        else:
+            out.append(None)
+    return out
