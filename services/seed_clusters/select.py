@@ -30,7 +30,14 @@ import numpy as np
 from services.clustering.variants import is_short_form, same_comparison, variant_groups
 from services.core.errors import ProviderError
 from services.core.scoring import score_parts
-from services.core.text import FILLER_WORDS, content_tokens, normalize_keyword, singularize
+from services.core.text import (
+    FILLER_WORDS,
+    PAGE_CHANGING_WORDS,
+    content_tokens,
+    normalize_keyword,
+    singularize,
+    tokens,
+)
 from services.providers.base import (
     Candidate,
     Embedder,
@@ -149,11 +156,14 @@ def find_same_search(
         sims = vecs @ vecs.T
         ii, jj = np.where(np.triu(sims, k=1) >= threshold)
         words = [_words(kw) for kw in keywords]
+        changers = [frozenset(tokens(kw)) & PAGE_CHANGING_WORDS for kw in keywords]
         for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
             # A keyword that only ADDS words to another is a narrower search with its own
             # page ("add google analytics to wordpress website" ⊃ "add google analytics to
             # website"), however close the embedding; a different wording is the same search.
-            if not (words[i] < words[j] or words[j] < words[i]):
+            # Words that change the page (best, near me, vs, free …) are no wording detail:
+            # only evidence joins "best x" and "x" (issue 16).
+            if not (words[i] < words[j] or words[j] < words[i]) and changers[i] == changers[j]:
                 union(i, j)
 
         def cosine(x: str, y: str) -> float:
