@@ -1,22 +1,21 @@
 """Evidence the user's data holds that two keywords of a list are one page (issue 16 §1).
 
-Pure: evidence columns in, one grouping hint and one evidence kind per keyword out.
+Pure: evidence columns in, grouping hints and the rule of every merge out. The rules are the
+shared same-search rules of :mod:`services.clustering.evidence` (the seed funnel uses the
+same ones), applied in its order: the text rules (plural, spelling, word order, same words,
+compounds, comparison order, short forms, implied words, typos), then the evidence:
 
-Kinds, in the order a keyword's merge is explained:
+1. "same Parent Keyword" — an imported Ahrefs Parent Keyword / Parent Topic (or a tool's
+   cluster column);
+2. "same ranking URL" — the same page of the site ranks for both (the project's rankings:
+   Search Console query + page, Ahrefs Organic keywords, Semrush Organic Positions);
+3. "SERP overlap k/10" — cached top-10 results sharing at least ``min_serp_overlap`` URLs
+   (default 4 of 10; only SERPs already in the cache, nothing is paid for).
 
-1. ``parent`` — the same imported Ahrefs "Parent Keyword" / "Parent Topic" (or a tool's
-   cluster column), :data:`LABELS` "same Parent Keyword";
-2. ``url`` — the same ranking URL of the site (the project's rankings: Search Console
-   query + page, Ahrefs Organic keywords, Semrush Organic Positions), "same ranking URL";
-3. ``serp`` — cached top-10 results sharing at least ``min_shared`` URLs (default
-   :data:`DEFAULT_SERP_MIN_SHARED`, the issue's "≥ 4 of the top 10"; only SERPs already in
-   the cache, nothing is paid for), "SERP overlap".
-
-Keywords linked by any kind share one hint (transitively); the list clustering passes the
-hints to the same-search grouping (``services.clustering.variants.variant_groups``) whose
-union-find can only JOIN groups: evidence merges, it never splits what the same-search text
-rules join (Ahrefs gives word-order twins different parents in 31-55 % of cases,
-``bench/cluster_quality.py --devdata --ceiling``).
+The groups go to list clustering as grouping hints, which the same-search grouping
+(``services.clustering.variants.variant_groups``) can only JOIN: evidence merges, it never
+splits what the same-search text rules join (Ahrefs gives word-order twins different
+parents in 31-55 % of cases, ``bench/cluster_quality.py --devdata --ceiling``).
 """
 
 from __future__ import annotations
@@ -27,14 +26,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from services.clustering.lexical import groups_by_shared_keys
-from services.clustering.serp_overlap import serp_groups
-from services.core.text import normalize_keyword
+from services.clustering.evidence import (
+    DEFAULT_MIN_SERP_OVERLAP,
+    SearchGroups,
+    same_search_groups,
+)
 
-KINDS = ("parent", "url", "serp")
-LABELS = {"parent": "same Parent Keyword", "url": "same ranking URL", "serp": "SERP overlap"}
-#: Shared top-10 URLs that make cached SERPs evidence (issue 16 §1: ≥ 4 of the top 10).
-DEFAULT_SERP_MIN_SHARED = 4
+#: Rules that are evidence of the data (the others are the text rules).
+EVIDENCE_RULES = ("same Parent Keyword", "same ranking URL", "SERP overlap")
 
 
 @dataclass
@@ -68,68 +67,55 @@ class Evidence:
         return any(v >= 2 for v in self.counts().values())
 
 
-def _clean(value: object) -> str | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    text = normalize_keyword(str(value))
-    return text if text and text != "nan" else None
-
-
-def evidence_keys(
+def search_groups(
     keywords: Sequence[str],
-    evidence: Evidence,
     volumes: Sequence[float] | np.ndarray,
+    evidence: Evidence | None,
     *,
-    serp_min_shared: int = DEFAULT_SERP_MIN_SHARED,
-) -> pd.DataFrame:
-    """One key column per kind: keywords sharing a non-null key are one page by that kind.
-
-    Returns
-    -------
-    pandas.DataFrame
-        (n, 3) columns ``parent``, ``url``, ``serp`` (str or None), keyword order.
-    """
-    n = len(keywords)
-    parent = [_clean(p) for p in evidence.parent] if evidence.parent else [None] * n
-    url = [u or None for u in evidence.url] if evidence.url else [None] * n
-    serp: list[str | None] = [None] * n
-    if evidence.serp and sum(1 for s in evidence.serp if s) >= 2:
-        labels = serp_groups(keywords, evidence.serp, volumes, min_shared=serp_min_shared)
-        serp = [f"{g}" if g >= 0 else None for g in labels]
-    return pd.DataFrame({"parent": parent, "url": url, "serp": serp})
-
-
-def evidence_hints(keys: pd.DataFrame) -> list[str | None]:
-    """One grouping hint per keyword: keywords linked by any kind, transitively, share it.
-
-    Keywords no evidence links to another keyword get None.
-    """
-    all_keys = [
-        [f"{kind}\x00{v}" for kind, v in zip(KINDS, row, strict=True) if v is not None]
-        for row in keys[list(KINDS)].itertuples(index=False)
-    ]
-    groups = groups_by_shared_keys(all_keys)
-    sizes = np.bincount(groups) if len(groups) else np.zeros(0, np.int64)
-    return [f"evidence {g}" if sizes[g] > 1 else None for g in groups]
-
-
-def merged_by(keys: pd.DataFrame, cluster: Sequence[object]) -> list[str | None]:
-    """Per keyword, the evidence that put it in its cluster ("same Parent Keyword"…).
-
-    A keyword is "merged by" a kind when another keyword of the same final cluster shares
-    that kind's key; the first kind in :data:`KINDS` order is reported. None when no
-    evidence links it to a cluster mate (the text rules or the same-page model placed it),
-    or when it is Unclustered (``cluster`` None / NaN / negative).
-    """
-    frame = keys[list(KINDS)].copy()
-    frame["c"] = pd.Series(list(cluster), dtype=object).map(
-        lambda c: None if c is None or (isinstance(c, float) and np.isnan(c)) else str(c)
+    min_serp_overlap: int = DEFAULT_MIN_SERP_OVERLAP,
+) -> SearchGroups:
+    """Same-search groups of a list, with the evidence columns when ``evidence`` is given
+    (None = the text rules only: evidence switched off)."""
+    ev = evidence if evidence is not None else Evidence()
+    return same_search_groups(
+        keywords,
+        volumes=np.asarray(volumes, np.float64),
+        parent_keywords=ev.parent or None,
+        ranking_urls=ev.url or None,
+        serp_urls=ev.serp if any(ev.serp) else None,
+        min_serp_overlap=min_serp_overlap,
     )
+
+
+def hints_of(groups: SearchGroups) -> list[str | None]:
+    """One grouping hint per keyword: the keywords of one search group share it (None for
+    keywords alone in their group)."""
+    labels = groups.labels
+    sizes = np.bincount(labels) if len(labels) else np.zeros(0, np.int64)
+    return [f"search {g}" if sizes[g] > 1 else None for g in labels.tolist()]
+
+
+def is_evidence(rule: str | None) -> bool:
+    """True for the rules that read the data's evidence (not the words)."""
+    return bool(rule) and str(rule).startswith(EVIDENCE_RULES)
+
+
+def merged_by(groups: SearchGroups, cluster: Sequence[object]) -> list[str | None]:
+    """Per keyword, the rule that put it with a cluster mate ("same Parent Keyword", "word
+    order"…), or None when the same-page model placed it, or it is Unclustered.
+
+    The rule is :attr:`SearchGroups.reasons` (the first rule that attached the keyword),
+    kept when another keyword of its search group sits in the same final cluster.
+    """
+    frame = pd.DataFrame({"g": groups.labels, "rule": groups.reasons})
+    frame["c"] = [
+        None if c is None or (isinstance(c, float) and np.isnan(c)) else str(c) for c in cluster
+    ]
+    placed = frame[frame["c"].notna() & (frame["rule"] != "")]
     out = pd.Series([None] * len(frame), dtype=object)
-    for kind in reversed(KINDS):  # earlier kinds overwrite later ones
-        sub = frame[frame[kind].notna() & frame["c"].notna()]
-        if sub.empty:
-            continue
-        size = sub.groupby(["c", kind])[kind].transform("size")
-        out.loc[size.index[size.to_numpy() > 1]] = LABELS[kind]
+    if placed.empty:
+        return out.tolist()
+    size = frame[frame["c"].notna()].groupby(["c", "g"])["g"].transform("size")
+    together = size.reindex(placed.index).to_numpy() > 1
+    out.loc[placed.index[together]] = placed["rule"].to_numpy()[together]
     return out.tolist()

@@ -21,6 +21,7 @@ import pandas as pd
 from sqlalchemy import Engine, bindparam, update
 
 from db.models import KeywordMetric
+from services.clustering.evidence import SearchGroups
 from services.clustering.intent import classify_intents, format_labels
 from services.clustering.pages import ClusterOptions, Progress, lexical_groups
 from services.clustering.reconcile import Existing, RunPlan, plan_run
@@ -68,24 +69,19 @@ class _Clock:
 
 
 def with_evidence(
-    pending: pd.DataFrame,
-    evidence: ev.Evidence,
-    options: ClusterOptions,
-    on: bool,
-    *,
-    serp_min_shared: int = ev.DEFAULT_SERP_MIN_SHARED,
-) -> tuple[pd.DataFrame, ClusterOptions, pd.DataFrame | None]:
-    """Pending rows whose ``grouping_hint`` is the evidence hint, the options that use it, and
-    the evidence keys (None when evidence is off or there is none to use)."""
-    if not on or not evidence.any():
-        return pending, options, None
-    words = pending["keyword"].tolist()
-    keys = ev.evidence_keys(
-        words, evidence, pending["search_volume"].to_numpy(), serp_min_shared=serp_min_shared
+    pending: pd.DataFrame, evidence: ev.Evidence | None, options: ClusterOptions, use: bool
+) -> tuple[pd.DataFrame, ClusterOptions, SearchGroups]:
+    """The same-search groups of ``pending`` (text rules, plus the evidence columns unless
+    ``evidence`` is None) and, when ``use``, the pending rows with those groups as their
+    ``grouping_hint`` and the options that read it."""
+    groups = ev.search_groups(
+        pending["keyword"].tolist(), pending["search_volume"].to_numpy(), evidence
     )
-    out = pending.assign(grouping_hint=ev.evidence_hints(keys))
+    if not use:
+        return pending, options, groups
+    out = pending.assign(grouping_hint=ev.hints_of(groups))
     data = {**options.to_dict(), "use_grouping_hint": True}
-    return out, ClusterOptions.from_dict(data), keys
+    return out, ClusterOptions.from_dict(data), groups
 
 
 def cluster_key(plan_keywords: pd.DataFrame) -> list[object]:
@@ -144,7 +140,9 @@ def _plan(
     on = settings["use_evidence"] if evidence is None else bool(evidence)
     on = on or options.use_grouping_hint
     found = load_evidence(engine, project_id, kept, settings)
-    kept, run_options, keys = with_evidence(kept, found, options, on and serp is None)
+    # Without evidence to read, the run is the text-only pipeline, unchanged.
+    use = on and found.any()
+    kept, run_options, groups = with_evidence(kept, found if use else None, options, use)
     # Tier by the number of texts to embed: lexical groups of the pending keywords.
     n_texts = int(lexical_groups(kept["keyword"].tolist()).max(initial=-1)) + 1
     embedder = embedder_factory(n_texts + len(existing.clusters))
@@ -161,15 +159,15 @@ def _plan(
     else:
         plan = plan_run(existing, kept, embedder, run_options, progress=stage)
         method = "semantic"
-    merged = ev.merged_by(keys, cluster_key(plan.keywords)) if keys is not None else None
-    plan.keywords["evidence"] = merged if merged is not None else None
+    merged = pd.Series(ev.merged_by(groups, cluster_key(plan.keywords)), dtype=object)
+    plan.keywords["evidence"] = merged.to_numpy()
+    by_rule = merged.value_counts()
     plan.stats["evidence"] = {
-        "on": bool(on and serp is None),
+        "on": bool(on),
         "switched_off_by": None if on else ("run" if evidence is False else "project"),
         "columns": found.counts(),
-        "merged": {k: int(v) for k, v in pd.Series(merged).value_counts().items()}
-        if merged is not None
-        else {},
+        "merged": {str(k): int(v) for k, v in by_rule.items() if ev.is_evidence(k)},
+        "same_search": {str(k): int(v) for k, v in by_rule.items() if not ev.is_evidence(k)},
     }
     return _leave_out(plan, filtered), usage, method, embedder, kept
 
