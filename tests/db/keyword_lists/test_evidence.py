@@ -112,3 +112,10 @@ def test_url_and_competitor_keywords_go_to_unclustered_with_their_reason(engine,
     view = list_store.list_view(engine, project_id)
     assert "localhost/wordpress/wp-admin" not in set(view.clusters["name"])
     assert set(view.hubs["name"]) <= {"mens socks"}
+
+
+def test_the_run_switch_is_recorded_in_the_job_parameters():
+    from services.keyword_lists.api import cluster_params
+
+    assert cluster_params("balanced", 50, None)["evidence"] is None  # the project's setting
+    assert cluster_params("balanced", 50, None, evidence=False)["evidence"] is False
