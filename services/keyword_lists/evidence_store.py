@@ -17,7 +17,7 @@ from db.models import PageRanking, Project
 from services.core.ids import as_uuid
 from services.core.text import normalize_keyword
 from services.keyword_lists.evidence import Evidence
-from services.keyword_lists.serp_store import cached_urls
+from services.keyword_lists.serp_store import read_cached
 
 #: Key of the project setting (in ``Project.brand_config``) that switches evidence off.
 PROJECT_SETTING = "use_evidence"
@@ -26,14 +26,19 @@ PROJECT_SETTING = "use_evidence"
 def project_settings(engine: Engine, project_id: Any) -> dict[str, Any]:
     """The project's evidence switch, locale, site type and competitors."""
     with engine.connect() as conn:
-        row = conn.execute(
-            select(
-                Project.brand_config,
-                Project.location_name,
-                Project.language_name,
-                Project.site_type,
-            ).where(Project.id == as_uuid(project_id))
-        ).first()
+        return read_settings(conn, project_id)
+
+
+def read_settings(conn: Any, project_id: Any) -> dict[str, Any]:
+    """:func:`project_settings` on an open connection or session."""
+    row = conn.execute(
+        select(
+            Project.brand_config,
+            Project.location_name,
+            Project.language_name,
+            Project.site_type,
+        ).where(Project.id == as_uuid(project_id))
+    ).first()
     config = dict(row[0] or {}) if row else {}
     competitors = config.get("competitors") or []
     if isinstance(competitors, str):
@@ -47,15 +52,15 @@ def project_settings(engine: Engine, project_id: Any) -> dict[str, Any]:
     }
 
 
-def ranking_urls(engine: Engine, project_id: Any) -> dict[str, str]:
-    """keyword → the site's URL for it (most clicks, then best position, then URL)."""
+def ranking_urls(conn: Any, project_id: Any) -> dict[str, str]:
+    """keyword → the site's URL for it (most clicks, then best position, then URL), read
+    on an open connection or session."""
     t = PageRanking
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(t.keyword, t.normalized_url, t.clicks, t.position).where(
-                t.project_id == as_uuid(project_id)
-            )
-        ).all()
+    rows = conn.execute(
+        select(t.keyword, t.normalized_url, t.clicks, t.position).where(
+            t.project_id == as_uuid(project_id)
+        )
+    ).all()
     if not rows:
         return {}
     frame = pd.DataFrame([tuple(r) for r in rows], columns=["k", "u", "clicks", "pos"])
@@ -73,8 +78,21 @@ def load_evidence(
     """The evidence columns of ``pending`` (rows of ``store.load_pending``)."""
     words = pending["keyword"].tolist()
     hints = pending["grouping_hint"] if "grouping_hint" in pending else [None] * len(words)
-    urls = ranking_urls(engine, project_id)
-    serps = cached_urls(engine, words, settings["location"], settings["language"])
+    with engine.connect() as conn:
+        return read_evidence(conn, project_id, words, list(hints), settings)
+
+
+def read_evidence(
+    conn: Any,
+    project_id: Any,
+    words: list[str],
+    hints: list[Any],
+    settings: dict[str, Any],
+) -> Evidence:
+    """The evidence of ``words`` (with their imported ``hints``) on an open connection or
+    session."""
+    urls = ranking_urls(conn, project_id)
+    serps = read_cached(conn, words, settings["location"], settings["language"])
     keys = [normalize_keyword(w) for w in words]
     return Evidence(
         parent=[h if isinstance(h, str) and h.strip() else None for h in hints],
