@@ -17,6 +17,8 @@
   (:func:`split_halves`; each half clustered as a list of its own): "tune" is the half the
   page thresholds were tuned on (seed 20260424 for the Ahrefs "socks" export, see
   :data:`services.clustering.pages.PAGE_THRESHOLDS`), "held-out" the other.
+* ``--devdata --evidence``: list clustering with the data's evidence (Parent Keyword, SERP
+  overlap) on and off, with a leaky and a fair variant (``bench/cluster_evidence.py``).
 
 Embedders are the production ones, tier by list size
 (:func:`services.keyword_lists.run.list_embedder`). Run: ``python bench/cluster_quality.py``.
@@ -405,6 +407,12 @@ def main() -> None:
         "oracle bound) instead of clustering",
     )
     parser.add_argument(
+        "--evidence",
+        action="store_true",
+        help="with --devdata: list clustering with the data's evidence on and off, leaky and "
+        "fair variants, and SERP overlap (bench/cluster_evidence.py)",
+    )
+    parser.add_argument(
         "--intent", action="store_true", help="intent precision / recall on the labelled files"
     )
     args = parser.parse_args()
@@ -421,6 +429,11 @@ def main() -> None:
         names = None if args.devdata == "all" else args.devdata.split(",")
         if args.ceiling:
             print(json.dumps(ceiling_report(names)))
+            return
+        if args.evidence:
+            from bench.cluster_evidence import devdata_evidence, serp_report
+
+            print(json.dumps({**devdata_evidence(names), **serp_report()}))
             return
         print(json.dumps(devdata_report(names, probs)))
         return
