@@ -18,13 +18,14 @@ from services.core.ids import as_uuid
 from services.core.text import normalize_keyword
 from services.keyword_lists.evidence import Evidence
 from services.keyword_lists.serp_store import read_cached
+from services.providers.base import BrandProfile
 
 #: Key of the project setting (in ``Project.brand_config``) that switches evidence off.
 PROJECT_SETTING = "use_evidence"
 
 
 def project_settings(engine: Engine, project_id: Any) -> dict[str, Any]:
-    """The project's evidence switch, locale, site type and competitors."""
+    """The project's evidence switch, locale, site type, competitors and brand name."""
     with engine.connect() as conn:
         return read_settings(conn, project_id)
 
@@ -40,15 +41,14 @@ def read_settings(conn: Any, project_id: Any) -> dict[str, Any]:
         ).where(Project.id == as_uuid(project_id))
     ).first()
     config = dict(row[0] or {}) if row else {}
-    competitors = config.get("competitors") or []
-    if isinstance(competitors, str):
-        competitors = competitors.replace("\n", ",").split(",")
+    brand = BrandProfile.from_dict(config)
     return {
         "use_evidence": bool(config.get(PROJECT_SETTING, True)),
         "location": (row[1] if row else None) or "United States",
         "language": (row[2] if row else None) or "English",
         "site_type": (row[3] if row else None) or "shopify",
-        "competitors": tuple(str(c).strip() for c in competitors if str(c).strip()),
+        "competitors": brand.competitors,
+        "brand": brand.company_name,
     }
 
 

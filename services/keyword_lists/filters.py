@@ -8,12 +8,14 @@ Pure: keywords and settings in, one reason (or None) per keyword out.
 * **A competitor's brand** from the brand profile ("marks and spencer mens socks" when
   "Marks and Spencer" is listed), unless a comparison cue ("vs", "alternative") makes it a
   page the site can own: :func:`competitor_of`, reason ``competitor brand (<name>)``.
-* **Navigational by the data's own label**: the export labels the keyword navigational only
-  (Semrush "navigational", Ahrefs "Navigational"), see :func:`navigational_by_label`. A store
-  does not make such a keyword a collection (``services.keyword_lists.store_pages``).
-* **Store-only cues** (log-in, account, jobs, tutorials…) are read only on store site types:
-  a publisher can write "ai tools for youtube" or "how to stop payday loans from debiting my
-  account"; a shop has no collection for them (:func:`store_only_cue`).
+* **Unsafe for the brand**: the seed funnel's reviewed brand-safety list
+  (:func:`services.seed_clusters.filters.unsafe_reason`).
+
+Send to review applies the seed funnel's full rule set
+(:func:`services.seed_clusters.filters.exclusion_reason`: navigational by the data's label,
+store-only cues only on stores…) to the pages of a hub, see
+:func:`services.keyword_lists.review_pages.left_out_reason`; :func:`navigational_by_label`
+says which labels count there on a store.
 """
 
 from __future__ import annotations
@@ -22,11 +24,10 @@ import re
 from collections.abc import Sequence
 
 from services.core.text import normalize_keyword
+from services.seed_clusters.filters import unsafe_reason
 
 REASON_URL = "a URL, domain or site path, not a search"
 REASON_COMPETITOR = "competitor brand"
-REASON_NAVIGATIONAL = "navigational (the data's only intent label)"
-REASON_STORE_ONLY = "no store page (log-in, account, jobs or how-to cue)"
 
 #: Top-level domains read as a web address when a token ends with them (".com", ".co.uk"…).
 #: A short common list rather than the whole Public Suffix List: keyword exports hold these,
@@ -44,12 +45,6 @@ _URL = re.compile(
 #: Technology names that look like domains ("asp.net core" is a search).
 _NOT_DOMAINS = re.compile(r"\b(asp|ado|vb|dot)\.net\b")
 _COMPARISON_CUE = frozenset(("vs", "versus", "alternative", "alternatives", "compare", "or"))
-#: Cues of keywords a shop has no collection for (read only on store site types).
-_STORE_ONLY = re.compile(
-    r"\b(login|log in|sign in|signin|sign up|signup|my account|account|dashboard|youtube|"
-    r"reddit|wiki|jobs?|careers?|salary|salaries|tutorials?|customer service|phone number|"
-    r"crack|nulled|torrent)\b"
-)
 
 
 def is_url_like(keyword: str) -> bool:
@@ -95,18 +90,14 @@ def navigational_by_label(intent: str | None) -> bool:
     }
 
 
-def store_only_cue(keyword: str, site_is_store: bool) -> bool:
-    """True for a log-in / account / jobs / tutorial cue on a store (never elsewhere)."""
-    return site_is_store and bool(_STORE_ONLY.search(normalize_keyword(keyword)))
-
-
 def list_filter_reasons(
     keywords: Sequence[str], competitors: Sequence[str] = ()
 ) -> list[str | None]:
     """Unclustered reason per keyword of a list run, None for keywords to cluster.
 
-    URLs, domains and site paths (:data:`REASON_URL`) and competitor brands
-    (``competitor brand (<name>)``) are left out of clustering.
+    URLs, domains and site paths (:data:`REASON_URL`), competitor brands
+    (``competitor brand (<name>)``) and keywords unsafe for the brand are left out of
+    clustering (reasons cut to the 64 characters of ``list_cluster_members.reason``).
     """
     out: list[str | None] = []
     for kw in keywords:
@@ -114,6 +105,8 @@ def list_filter_reasons(
             out.append(REASON_URL)
         elif (comp := competitor_of(kw, competitors)) is not None:
             out.append(f"{REASON_COMPETITOR} ({comp})"[:64])
+        elif (unsafe := unsafe_reason(kw)) is not None:
+            out.append(unsafe[:64])
         else:
             out.append(None)
     return out

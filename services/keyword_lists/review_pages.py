@@ -13,9 +13,11 @@ reasons out.
   informational (Ahrefs labels most product nouns so); only questions and how-tos ("how to
   wash nike socks") and comparisons ("nike vs adidas socks", "best …") are supporting
   articles. Other site types keep :func:`services.seed_clusters.site_rules.page_type_of`.
-* **No page for what the site cannot own.** A competitor's brand (brand profile), a keyword
-  the data labels navigational only, and on stores a log-in / account / jobs / tutorial cue
-  are left out of the review with their reason (:mod:`.filters`).
+* **No page for what the site cannot own.** The seed funnel's rules with their true reasons
+  (:func:`services.seed_clusters.filters.exclusion_reason`: unsafe, URL, navigational by the
+  data's label, competitor brand, store-only cues on stores only) leave a cluster out of
+  the review. On a store a brand the shop sells ("nike grip socks", Ahrefs "Branded") is a
+  collection: there only a navigational label counts (:func:`.filters.navigational_by_label`).
 """
 
 from __future__ import annotations
@@ -30,14 +32,8 @@ from services.clustering.evidence import same_search_groups
 from services.clustering.intent import QUESTION_PATTERN
 from services.core.text import normalize_keyword
 from services.keyword_lists.evidence import Evidence, is_evidence
-from services.keyword_lists.filters import (
-    REASON_COMPETITOR,
-    REASON_NAVIGATIONAL,
-    REASON_STORE_ONLY,
-    competitor_of,
-    navigational_by_label,
-    store_only_cue,
-)
+from services.keyword_lists.filters import navigational_by_label
+from services.seed_clusters.filters import exclusion_reason
 from services.seed_clusters.site_rules import STORE_SITE_TYPES, page_type_of
 
 #: Questions and how-tos: supporting articles on a store.
@@ -69,16 +65,16 @@ def review_page_type(keyword: str, intent: str | None, site_type: str) -> str:
 
 
 def left_out_reason(
-    keyword: str, intent: str | None, site_type: str, competitors: Sequence[str]
+    keyword: str,
+    intent: str | None,
+    site_type: str,
+    competitors: Sequence[str],
+    brand: str = "",
 ) -> str | None:
     """Why a cluster of the hub is no page of this site (None when it is one)."""
-    if (comp := competitor_of(keyword, competitors)) is not None:
-        return f"{REASON_COMPETITOR} ({comp})"
-    if navigational_by_label(intent):
-        return REASON_NAVIGATIONAL
-    if store_only_cue(keyword, site_type in STORE_SITE_TYPES):
-        return REASON_STORE_ONLY
-    return None
+    store = site_type in STORE_SITE_TYPES
+    label = intent if not store or navigational_by_label(intent) else None
+    return exclusion_reason(keyword, label, tuple(competitors), site_type=site_type, brand=brand)
 
 
 @dataclass(frozen=True)

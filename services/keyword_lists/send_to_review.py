@@ -141,7 +141,11 @@ def _plan_pages(
     for i, c in enumerate(clusters[1:], start=1):  # the pillar is the hub: always a page
         metric = data.metrics.get(c.name)
         reason = left_out_reason(
-            c.name, metric.intent if metric else None, site_type, data.settings["competitors"]
+            c.name,
+            metric.intent if metric else None,
+            site_type,
+            data.settings["competitors"],
+            data.settings["brand"],
         )
         if reason:
             left_out[i] = reason

@@ -17,7 +17,7 @@ NIKE = [
     ("nike socks sale", 1900, "transactional", "nike socks"),
     ("how to wash nike socks", 300, "informational", "how to wash nike socks"),
     ("nike vs adidas socks", 250, "commercial", "nike vs adidas socks"),
-    ("marks and spencer mens socks", 2600, "navigational,branded", "mens socks"),
+    ("marks and spencer mens socks", 2600, "commercial,branded", "mens socks"),
     ("nike socks login", 40, "navigational", "nike login"),
 ]
 
@@ -76,7 +76,7 @@ def test_competitor_and_navigational_clusters_are_left_out_with_their_reason(eng
     assert "marks and spencer mens socks" not in pages and "nike socks login" not in pages
     reasons = {r["keyword"]: r["reason"] for r in meta["left_out"]}
     assert reasons["marks and spencer mens socks"] == "competitor brand (marks and spencer)"
-    assert reasons["nike socks login"] == "navigational (the data's only intent label)"
+    assert reasons["nike socks login"].startswith("navigational")
 
 
 def test_evidence_switched_off_for_the_project_keeps_pages_apart(engine, project_id):

@@ -10,7 +10,6 @@ from services.keyword_lists.filters import (
     is_url_like,
     list_filter_reasons,
     navigational_by_label,
-    store_only_cue,
 )
 from services.keyword_lists.review_pages import left_out_reason, review_page_type
 
@@ -58,10 +57,25 @@ def test_navigational_only_by_the_datas_label():
 
 
 def test_store_only_cues_only_on_stores():
-    assert store_only_cue("sock shop account login", site_is_store=True)
-    assert not store_only_cue("ai tools for youtube", site_is_store=False)
     assert left_out_reason("ai tools for youtube", "commercial", "publisher", ()) is None
-    assert left_out_reason("sock shop jobs", "commercial", "shopify", ()) is not None
+    assert left_out_reason("sock shop jobs", "commercial", "shopify", ()).startswith(
+        "no store page"
+    )
+
+
+def test_a_brand_the_store_sells_is_a_collection_but_navigational_is_left_out():
+    assert left_out_reason("nike grip socks", "branded", "shopify", ()) is None
+    assert left_out_reason("nike socks login", "navigational", "shopify", ()).startswith(
+        "navigational"
+    )
+    assert left_out_reason("superdrug socks", None, "shopify", ("Superdrug",)) == (
+        "competitor brand (superdrug)"
+    )
+
+
+def test_unsafe_keywords_leave_the_list_with_that_reason():
+    (reason,) = list_filter_reasons(["undress ai free tools"])
+    assert reason is not None and reason.startswith("unsafe for the brand")
 
 
 @pytest.mark.parametrize(
