@@ -26,11 +26,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from services.clustering.evidence import (
+from services.clustering.evidence import (  # the key helpers are the shared module's
     DEFAULT_MIN_SERP_OVERLAP,
     SearchGroups,
+    _hint_key,
+    _url_key,
     same_search_groups,
 )
+from services.clustering.lexical import groups_by_shared_keys
 
 #: Rules that are evidence of the data (the others are the text rules).
 EVIDENCE_RULES = ("same Parent Keyword", "same ranking URL", "SERP overlap")
@@ -74,17 +77,98 @@ def search_groups(
     *,
     min_serp_overlap: int = DEFAULT_MIN_SERP_OVERLAP,
 ) -> SearchGroups:
-    """Same-search groups of a list, with the evidence columns when ``evidence`` is given
-    (None = the text rules only: evidence switched off)."""
-    ev = evidence if evidence is not None else Evidence()
-    return same_search_groups(
-        keywords,
-        volumes=np.asarray(volumes, np.float64),
-        parent_keywords=ev.parent or None,
-        ranking_urls=ev.url or None,
-        serp_urls=ev.serp if any(ev.serp) else None,
-        min_serp_overlap=min_serp_overlap,
+    """Same-search groups of a list: the text rules, then the evidence between text groups.
+
+    The text rules first (:func:`services.clustering.evidence.same_search_groups` without
+    evidence). Then each text group takes ONE key per kind: the Parent Keyword and the
+    ranking URL carrying most search volume among its keywords, and the SERP of its
+    highest-volume keyword; text groups sharing a key are one group. Reading the evidence per
+    keyword instead chains the list into a few giant groups: Ahrefs gives word-order twins
+    different parents ("socks happy" → "socks", "happy socks" → "happy socks"), so one twin
+    pulls every "socks" keyword into "happy socks" (socks export: a 289-keyword "socks"
+    page holding "compression socks" and "mens socks"). ``evidence`` None = text only.
+
+    Returns
+    -------
+    SearchGroups
+        Labels and, per keyword, its text rule, or the evidence rule when its group joined
+        another by evidence and the keyword itself carries that key.
+    """
+    vol = np.nan_to_num(np.asarray(volumes, np.float64), nan=0.0)
+    text = same_search_groups(list(keywords), volumes=vol)
+    if evidence is None or not evidence.any():
+        return text
+    tl = text.labels
+    n_groups = int(tl.max()) + 1 if len(tl) else 0
+    own = _keyword_keys(evidence, len(keywords))
+    keyed = _group_keys(own, vol, tl, n_groups, evidence, min_serp_overlap)
+    merged = groups_by_shared_keys(
+        [[f"{k}\x00{v}" for k, v in keyed[g].items()] for g in range(n_groups)]
     )
+    labels = merged[tl]
+    sizes = np.bincount(merged, minlength=int(merged.max(initial=-1)) + 1)
+    joined = sizes[merged] > 1  # text groups joined with another by evidence
+    reasons = list(text.reasons)
+    for i, g in enumerate(tl.tolist()):
+        if not joined[g]:
+            continue
+        for kind in EVIDENCE_RULES:
+            key = keyed[g].get(kind)
+            if key is not None and own[kind][i] == key:
+                reasons[i] = (
+                    kind if kind != "SERP overlap" else f"SERP overlap ≥ {min_serp_overlap}/10"
+                )
+                break
+    _, labels = np.unique(labels, return_inverse=True)
+    return SearchGroups(labels.astype(np.int64), reasons, text.merges)
+
+
+def _keyword_keys(evidence: Evidence, n: int) -> dict[str, list[str | None]]:
+    """Comparable evidence keys per keyword and kind (SERP: filled by :func:`_group_keys`
+    for each group's representative)."""
+    none: list[str | None] = [None] * n
+    parent = [_hint_key(p) for p in evidence.parent] if evidence.parent else list(none)
+    url = [_url_key(u) for u in evidence.url] if evidence.url else list(none)
+    return {"same Parent Keyword": parent, "same ranking URL": url, "SERP overlap": list(none)}
+
+
+def _group_keys(
+    own: dict[str, list[str | None]],
+    vol: np.ndarray,
+    tl: np.ndarray,
+    n_groups: int,
+    evidence: Evidence,
+    min_serp_overlap: int,
+) -> list[dict[str, str]]:
+    """Per text group, its key per evidence kind (see :func:`search_groups`)."""
+    out: list[dict[str, str]] = [{} for _ in range(n_groups)]
+    weight = vol + 1.0  # unknown volume still counts once
+    for kind in ("same Parent Keyword", "same ranking URL"):
+        frame = pd.DataFrame({"g": tl, "k": own[kind], "w": weight}).dropna(subset=["k"])
+        if frame.empty:
+            continue
+        best = frame.groupby(["g", "k"])["w"].sum().reset_index()
+        best = best.sort_values(["g", "w", "k"], ascending=[True, False, True])
+        for g, k in best.drop_duplicates("g")[["g", "k"]].itertuples(index=False):
+            out[int(g)][kind] = str(k)
+    if evidence.serp and any(evidence.serp):
+        # The SERP of each group's highest-volume keyword that has one; overlaps among them.
+        order = np.lexsort((-vol, tl))
+        rep: dict[int, int] = {}
+        for i in order.tolist():
+            if evidence.serp[i] and int(tl[i]) not in rep:
+                rep[int(tl[i])] = i
+        groups = list(rep)
+        if len(groups) >= 2:
+            reps = [rep[g] for g in groups]
+            serp = same_search_groups(
+                [f"serp {j}" for j in range(len(reps))],  # no text rule between these
+                serp_urls=[evidence.serp[i] for i in reps],
+                min_serp_overlap=min_serp_overlap,
+            )
+            for g, lab in zip(groups, serp.labels.tolist(), strict=True):
+                out[g]["SERP overlap"] = own["SERP overlap"][rep[g]] = f"s{lab}"
+    return out
 
 
 def hints_of(groups: SearchGroups) -> list[str | None]:
