@@ -34,6 +34,7 @@ from services.clustering.evidence import (  # the key helpers are the shared mod
     same_search_groups,
 )
 from services.clustering.lexical import groups_by_shared_keys
+from services.clustering.serp_overlap import serp_groups
 
 #: Rules that are evidence of the data (the others are the text rules).
 EVIDENCE_RULES = ("same Parent Keyword", "same ranking URL", "SERP overlap")
@@ -161,13 +162,17 @@ def _group_keys(
         groups = list(rep)
         if len(groups) >= 2:
             reps = [rep[g] for g in groups]
-            serp = same_search_groups(
-                [f"serp {j}" for j in range(len(reps))],  # no text rule between these
-                serp_urls=[evidence.serp[i] for i in reps],
-                min_serp_overlap=min_serp_overlap,
+            # Centre-based (each centre takes the keywords sharing enough URLs with IT), not
+            # transitive: chains of overlaps join unrelated SERPs.
+            labels = serp_groups(
+                [str(i) for i in reps],
+                [evidence.serp[i] for i in reps],
+                vol[reps],
+                min_shared=min_serp_overlap,
             )
-            for g, lab in zip(groups, serp.labels.tolist(), strict=True):
-                out[g]["SERP overlap"] = own["SERP overlap"][rep[g]] = f"s{lab}"
+            for g, lab in zip(groups, labels.tolist(), strict=True):
+                if lab >= 0:
+                    out[g]["SERP overlap"] = own["SERP overlap"][rep[g]] = f"s{lab}"
     return out
 
 
