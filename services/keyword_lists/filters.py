@@ -24,7 +24,7 @@ import re
 from collections.abc import Sequence
 
 from services.core.text import normalize_keyword
-from services.seed_clusters.filters import unsafe_reason
+from services.seed_clusters.filters import unsafe_reason, unsafe_words
 
 REASON_URL = "a URL, domain or site path, not a search"
 REASON_COMPETITOR = "competitor brand"
@@ -36,12 +36,14 @@ _TLDS = (
     "com|net|org|io|co|uk|de|fr|es|it|nl|be|ch|at|se|no|dk|fi|pl|pt|ie|au|nz|ca|us|in|jp|"
     "cn|ru|br|mx|info|biz|ai|app|dev|shop|store|online|site|xyz|me|tv|edu|gov|eu"
 )
-_URL = re.compile(
-    r"(^|\s)(https?:?/*|www\.)|"  # scheme or www.
-    r"\blocalhost\b|\bwp-(admin|login|content|json)\b|\b127\.0\.0\.1\b|"  # local / CMS paths
-    rf"\b[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)*\.({_TLDS})(/\S*)?(\s|$)|"  # a domain token
+#: An address: a scheme, "www.", a local host or CMS path, a site path.
+_ADDRESS = re.compile(
+    r"(^|\s)(https?:/+|www\.)|"  # scheme or www. ("http error 500" is a search)
+    r"\blocalhost[:/]|\bwp-(admin|login|content|json)\b|\b127\.0\.0\.1\b|"  # local, CMS paths
     r"[a-z0-9-]+/[a-z0-9-]+/|(^|\s)/[a-z]"  # a path: /page or section/page/ ("24/7" is not)
 )
+#: A domain name token ("asos.com", "sockshop.co.uk").
+_DOMAIN = re.compile(rf"\b[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)*\.({_TLDS})(/\S*)?(\s|$)")
 #: Technology names that look like domains ("asp.net core" is a search).
 _NOT_DOMAINS = re.compile(r"\b(asp|ado|vb|dot)\.net\b")
 _COMPARISON_CUE = frozenset(("vs", "versus", "alternative", "alternatives", "compare", "or"))
@@ -50,13 +52,18 @@ _COMPARISON_CUE = frozenset(("vs", "versus", "alternative", "alternatives", "com
 def is_url_like(keyword: str) -> bool:
     """True when ``keyword`` is (or contains) a URL, a domain name or a site path.
 
+    A domain named in a comparison ("wordpress.com vs wordpress.org") is a search about the
+    products, not an address.
+
     >>> [is_url_like(k) for k in ("asos.com socks", "localhost/wordpress/wp-admin", "nike socks")]
     [True, True, False]
     """
     kw = str(keyword).strip().lower()
-    if _NOT_DOMAINS.search(kw) and not _URL.search(_NOT_DOMAINS.sub(" ", kw)):
+    if _ADDRESS.search(kw):
+        return True
+    if not _DOMAIN.search(_NOT_DOMAINS.sub(" ", kw)):
         return False
-    return bool(_URL.search(kw))
+    return not _COMPARISON_CUE.intersection(kw.split())
 
 
 def competitor_of(keyword: str, competitors: Sequence[str]) -> str | None:
@@ -99,14 +106,16 @@ def list_filter_reasons(
     (``competitor brand (<name>)``) and keywords unsafe for the brand are left out of
     clustering (reasons cut to the 64 characters of ``list_cluster_members.reason``).
     """
+    words, phrases = unsafe_words()
+    phrase = re.compile("|".join(re.escape(p.strip()) for p in phrases)) if phrases else None
     out: list[str | None] = []
     for kw in keywords:
+        reason = None
         if is_url_like(kw):
-            out.append(REASON_URL)
-        elif (comp := competitor_of(kw, competitors)) is not None:
-            out.append(f"{REASON_COMPETITOR} ({comp})"[:64])
-        elif (unsafe := unsafe_reason(kw)) is not None:
-            out.append(unsafe[:64])
-        else:
-            out.append(None)
+            reason = REASON_URL
+        elif competitors and (comp := competitor_of(kw, competitors)) is not None:
+            reason = f"{REASON_COMPETITOR} ({comp})"
+        elif not words.isdisjoint(kw.split()) or (phrase is not None and phrase.search(kw)):
+            reason = unsafe_reason(kw)  # the shared rule decides and words the reason
+        out.append(reason[:64] if reason else None)
     return out

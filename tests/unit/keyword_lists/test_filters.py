@@ -31,7 +31,17 @@ def test_urls_domains_and_site_paths_are_not_searches(keyword):
 
 
 @pytest.mark.parametrize(
-    "keyword", ["nike socks", "24/7 plumber", "1/2 price socks", "asp.net core", "node.js"]
+    "keyword",
+    [
+        "nike socks",
+        "24/7 plumber",
+        "1/2 price socks",
+        "asp.net core",
+        "node.js",
+        "http error 500 wordpress",
+        "wordpress.com vs wordpress.org",
+        "how to install wordpress on localhost",
+    ],
 )
 def test_ordinary_searches_are_not_urls(keyword):
     assert not is_url_like(keyword)
