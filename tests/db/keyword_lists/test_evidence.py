@@ -48,6 +48,22 @@ def test_parent_keyword_evidence_is_on_by_default_and_recorded_per_merge(engine,
     assert pd.isna(got.loc["football boots", "evidence"])
 
 
+def test_the_csv_export_says_what_merged_each_keyword(engine, project_id):
+    import csv
+    import io
+
+    from services.keyword_lists.export import clusters_csv
+
+    add_keywords(engine, project_id, ROWS)
+    run(engine, project_id)
+    rows = {
+        r["keyword"]: r
+        for r in csv.DictReader(io.StringIO(clusters_csv(engine, project_id).decode("utf-8-sig")))
+    }
+    assert rows["sports socks brand"]["merged_by"] == "same Parent Keyword"
+    assert rows["football boots"]["merged_by"] == ""
+
+
 def test_project_setting_switches_evidence_off(engine, project_id):
     add_keywords(engine, project_id, ROWS)
     with session_scope(engine) as s:
