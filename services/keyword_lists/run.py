@@ -18,9 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, bindparam, update
+from sqlalchemy import Engine
 
-from db.models import KeywordMetric
 from services.clustering.evidence import SearchGroups
 from services.clustering.intent import classify_intents, format_labels
 from services.clustering.pages import ClusterOptions, Progress, lexical_groups
@@ -237,13 +236,13 @@ def run_list_clustering(
             _record_usage(engine, project_id, usage)
         clock.lap("plan")
         notify(82, "Labelling search intent")
-        _fill_intents(engine, kept, embedder, getattr(plan, "embeddings", None))
-        _fill_intents(engine, plan.keywords.iloc[len(kept) :], None)
+        intents = missing_intents(kept, embedder, getattr(plan, "embeddings", None))
+        intents.update(missing_intents(plan.keywords.iloc[len(kept) :], None))
         clock.lap("intent")
         notify(88, "Saving clusters")
-        # One transaction: clusters, members and keyword statuses (an interrupted run
-        # leaves no partial clusters; its keywords go back to "qualified").
-        saved = list_store.save_plan(engine, project_id, plan, method=method)
+        # One transaction: intents, clusters, members and keyword statuses (an interrupted
+        # run leaves no partial clusters; its keywords go back to "qualified").
+        saved = list_store.save_plan(engine, project_id, plan, method=method, intents=intents)
         clock.lap("save")
     except JobCancelled:
         list_store.reset_clustering(engine, project_id)
@@ -284,44 +283,32 @@ def _record_usage(engine: Engine, project_id: Any, usage: list[Usage]) -> None:
         record_usage(s, usage, project_id=project_id)
 
 
-def _fill_intents(
-    engine: Engine,
+def missing_intents(
     pending: pd.DataFrame,
     embedder: Embedder | None,
     embeddings: np.ndarray | None = None,
-) -> None:
-    """Offline intents for pending keywords that have none (imports may lack them).
+) -> dict[Any, str]:
+    """Offline intents of pending keywords that have none (imports may lack them),
+    keyword id → comma-joined labels (saved with the plan).
 
     ``embeddings`` are the run's vectors of ``pending`` rows (the plan's), so the
     neighbour vote does not embed the keywords a second time; without an embedder the
     rules alone label them.
     """
     if pending.empty:
-        return
+        return {}
     mask = (pending["intent"].isna() | (pending["intent"].astype(str) == "")).to_numpy()
     missing = pending[mask]
     if missing.empty:
-        return
-    words = missing["keyword"].tolist()
+        return {}
     vote = len(pending) <= INTENT_VOTE_MAX and embedder is not None
     reuse = embeddings is not None and len(embeddings) == len(pending) and vote
     labels = classify_intents(
-        words,
+        missing["keyword"].tolist(),
         embedder if vote else None,
         embeddings=embeddings[mask] if reuse and embeddings is not None else None,
     )
-    rows = [
-        {"kid": kid, "intent": format_labels(lab)}
-        for kid, lab in zip(missing["keyword_id"], labels, strict=True)
-    ]
-    stmt = (
-        update(KeywordMetric.__table__)
-        .where(KeywordMetric.__table__.c.id == bindparam("kid"))
-        .values(intent=bindparam("intent"))
-    )
-    with engine.begin() as conn:
-        for start in range(0, len(rows), list_store.WRITE_CHUNK):
-            conn.execute(stmt, rows[start : start + list_store.WRITE_CHUNK])
+    return {kid: format_labels(lab) for kid, lab in zip(missing["keyword_id"], labels, strict=True)}
 
 
 __all__ = [

@@ -132,14 +132,58 @@ def _member_rows(
     return members
 
 
+def _write_intents(s: Any, intents: dict[Any, str]) -> None:
+    """The run's offline intents of keywords that had none (executemany UPDATE)."""
+    if not intents:
+        return
+    t = KeywordMetric.__table__
+    stmt = update(t).where(t.c.id == bindparam("kid")).values(intent=bindparam("intent"))
+    rows = [{"kid": k, "intent": v} for k, v in intents.items()]
+    for start in range(0, len(rows), WRITE_CHUNK):
+        s.execute(stmt, rows[start : start + WRITE_CHUNK])
+
+
+def _fill_cluster_stats(
+    rows: list[dict[str, Any]], numbers: list[Any], kw: pd.DataFrame, intents: dict[Any, str]
+) -> None:
+    """keyword_count, total_volume (searches/month, members' whole numbers) and intent_mix of
+    each new cluster row, from the plan's keywords (what :func:`refresh_clusters` would read
+    back after the insert)."""
+    if not rows:
+        return
+    new = kw[(kw["new_cluster"].to_numpy() >= 0) & kw["cluster_id"].isna().to_numpy()]
+    vol = pd.to_numeric(new["search_volume"], errors="coerce").fillna(0).astype("int64")
+    labels = [
+        intents.get(kid, intent)
+        for kid, intent in zip(new["keyword_id"], new["intent"], strict=True)
+    ]
+    stats: dict[int, list[Any]] = {}
+    for k, v, lab in zip(new["new_cluster"].astype(int), vol, labels, strict=True):
+        st = stats.setdefault(k, [0, 0, Counter()])
+        st[0] += 1
+        st[1] += int(v)
+        st[2].update(parse_labels(lab))
+    for k, row in zip(numbers, rows, strict=True):  # row of new cluster number k
+        count, volume, mix = stats.get(int(k), [0, 0, Counter()])
+        row.update(keyword_count=count, total_volume=volume, intent_mix=dict(mix))
+
+
 def save_plan(
-    engine: Any, project_id: Any, plan: RunPlan, *, method: str = "semantic"
+    engine: Any,
+    project_id: Any,
+    plan: RunPlan,
+    *,
+    method: str = "semantic",
+    intents: dict[Any, str] | None = None,
 ) -> dict[str, Any]:
     """Write a :class:`RunPlan` in one transaction and mark its keywords ``clustered``.
 
-    Existing clusters keep their id, name, hub and approval; only their counts, volume and
-    intent mix are refreshed. Members carry the evidence that merged them (plan column
-    ``evidence``, optional).
+    Set-based: every table is written with ``executemany`` in chunks of
+    :data:`WRITE_CHUNK` (no ORM object per row); the new clusters' counts, volume and intent
+    mix are computed from the plan, not read back. Existing clusters keep their id, name,
+    hub and approval; only their counts, volume and intent mix are refreshed. ``intents``
+    (keyword id → labels, the run's offline intents) are written in the same transaction.
+    Members carry the evidence that merged them (plan column ``evidence``, optional).
 
     Returns
     -------
@@ -152,9 +196,13 @@ def save_plan(
     now = utcnow()
     with session_scope(engine) as s:
         run_no = _next_run_no(s, pid)
+        _write_intents(s, intents or {})
         hub_ids, hub_rows = _hub_rows(plan, pid, run_no, now)
         _insert(s, ListHub.__table__, hub_rows)
         cluster_ids, cluster_rows = _cluster_rows(plan, pid, hub_ids, run_no, now, method)
+        _fill_cluster_stats(
+            cluster_rows, plan.new_clusters["new_cluster"].tolist(), kw, intents or {}
+        )
         _insert(s, ListCluster.__table__, cluster_rows)
         # Members: retried keywords lose their old row first.
         retry = kw.get("retry", pd.Series(False, index=kw.index)).astype(bool)
@@ -174,7 +222,7 @@ def save_plan(
             .execution_options(synchronize_session=False)
         )
         grown = [uuid.UUID(str(g)) for g in plan.diff.get("grown", {})]
-        refresh_clusters(s, pid, grown + cluster_ids)
+        refresh_clusters(s, pid, grown, hubs_too=bool(grown or cluster_ids))
     return {
         "run_no": run_no,
         "new_cluster_ids": [str(c) for c in cluster_ids],
@@ -186,10 +234,15 @@ def save_plan(
     }
 
 
-def refresh_clusters(s: Any, pid: uuid.UUID, cluster_ids: Iterable[uuid.UUID]) -> None:
-    """Recompute keyword_count, total_volume and intent_mix of clusters, and hub volumes."""
+def refresh_clusters(
+    s: Any, pid: uuid.UUID, cluster_ids: Iterable[uuid.UUID], *, hubs_too: bool = False
+) -> None:
+    """Recompute keyword_count, total_volume and intent_mix of clusters, and hub volumes
+    (also when ``hubs_too`` and no cluster is given)."""
     ids = list(cluster_ids)
     if not ids:
+        if hubs_too:
+            _refresh_hubs(s, pid)
         return
     m, km = ListClusterMember, KeywordMetric
     rows = []
@@ -220,7 +273,11 @@ def refresh_clusters(s: Any, pid: uuid.UUID, cluster_ids: Iterable[uuid.UUID]) -
     )
     for start in range(0, len(updates), WRITE_CHUNK):
         s.execute(stmt, updates[start : start + WRITE_CHUNK])
-    # Hub volumes of the project.
+    _refresh_hubs(s, pid)
+
+
+def _refresh_hubs(s: Any, pid: uuid.UUID) -> None:
+    """Hub volumes of the project = the sum of their clusters' volumes."""
     c = ListCluster
     hub_tot = s.execute(
         select(c.hub_id, func.sum(c.total_volume))

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import pandas as pd
-from sqlalchemy import CursorResult, Engine, func, select, update
+from sqlalchemy import CursorResult, Engine, func, literal, select, union_all, update
 
 from db.models import KeywordMetric, ListCluster, ListClusterMember
 from db.session import session_scope
@@ -50,11 +50,11 @@ def load_pending(engine: Engine, project_id: Any) -> pd.DataFrame:
     km, m = KeywordMetric, ListClusterMember
     placed = select(m.keyword_id).where(m.project_id == pid)
     cols = (km.id, km.keyword, km.search_volume, km.intent, km.grouping_hint)
-    fresh = select(*cols).where(
+    fresh = select(*cols, literal(False).label("retry")).where(
         km.project_id == pid, km.status.in_(CLUSTERABLE), km.id.not_in(placed)
     )
     retry = (
-        select(*cols)
+        select(*cols, literal(True).label("retry"))
         .join(m, m.keyword_id == km.id)
         .where(
             m.project_id == pid,
@@ -63,13 +63,13 @@ def load_pending(engine: Engine, project_id: Any) -> pd.DataFrame:
             m.moved_by_user.is_(False),
         )
     )
-    with engine.connect() as conn:
-        a = conn.execute(fresh).all()
-        b = conn.execute(retry).all()
+    with engine.connect() as conn:  # one query (SQLite and PostgreSQL append the parts)
+        rows = conn.execute(union_all(fresh, retry)).all()
     frame = pd.DataFrame(
-        [(*r, False) for r in a] + [(*r, True) for r in b],
+        [tuple(r) for r in rows],
         columns=["keyword_id", "keyword", "search_volume", "intent", "grouping_hint", "retry"],
     )
+    frame["retry"] = frame["retry"].astype(bool)
     frame["search_volume"] = pd.to_numeric(frame["search_volume"], errors="coerce").astype(
         "float64"
     )
