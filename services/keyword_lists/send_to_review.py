@@ -5,19 +5,24 @@ primary keyword = the cluster's name, secondary keywords = its other members (hi
 volume first). The result is reviewed and approved on the same Cluster Review page, and
 goes through the same bulk-approve bridge, as clusters from the seed funnel.
 
-Per page: the page type and the path of the project's site type
+Per page: the page type (:func:`services.keyword_lists.review_pages.review_page_type`: on
+stores product and category nouns are collections, questions, how-tos and comparisons
+supporting articles) and the path of the project's site type
 (:mod:`services.seed_clusters.site_rules`, unique in the cluster), metrics of the name keyword
 from ``keyword_metrics``, and the composite score with the project's weights and the cluster's
 cohesion (mean cosine of its members to the centre, 0-1; 1.0 when unknown) as the relevance
-confidence. Clusters whose names target the same search become ONE page (the others' keywords
-are its secondary keywords), and a page whose keyword an approved page already targets says
-"Already covered by <url>" (issue 8 §5).
+confidence. Clusters whose names target the same search — by the shared same-search rules,
+the data's evidence (same Parent Keyword, ranking URL, cached SERP overlap; unless the
+project switched evidence off) or meaning — become ONE page (the others' keywords are its
+secondary keywords, the reasoning says "merged: same Parent Keyword"); clusters the site
+cannot own (competitor, navigational, unsafe, store-only on stores) are left out with their
+reason (``generation_metadata["left_out"]``); a page whose keyword an approved page already
+targets says "Already covered by <url>" (issue 8 §5).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,23 +58,6 @@ from services.seed_clusters.store import approved_coverage, site_settings
 MAX_KEYWORD_CHARS = 500  # ClusterPage.keyword is String(500)
 #: Secondary keywords kept per page (the rest stay visible in the Keyword Lists page).
 MAX_SECONDARY = 200
-
-
-def same_search_merges(clusters: Sequence[Any], embedder: Embedder | None) -> dict[int, int]:
-    """Which page-level clusters of a hub target the same search, as index → kept index.
-
-    Uses the seed funnel's rule (:func:`services.seed_clusters.select.find_same_search`: word
-    order, "a vs b" / "b vs a" / "compare a and b", singular/plural, brand short forms) on the
-    cluster names. The pillar (index 0) is kept when it is in a group, else the cluster with the
-    highest total search volume; the others become its secondary keywords.
-    """
-    merges = page_merges(
-        [c.name for c in clusters],
-        [c.total_volume for c in clusters],
-        Evidence(),
-        find_same_search([c.name for c in clusters], embedder),
-    )
-    return {i: m.into for i, m in merges.items()}
 
 
 @dataclass
