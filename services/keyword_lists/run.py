@@ -139,9 +139,15 @@ def _plan(
     existing: Existing = list_store.load_existing(engine, project_id)
     on = settings["use_evidence"] if evidence is None else bool(evidence)
     on = on or options.use_grouping_hint
-    found = load_evidence(engine, project_id, kept, settings)
-    # Without evidence to read, the run is the text-only pipeline, unchanged.
-    use = on and found.any()
+    # Only the Parent Keyword column when evidence is off (to say the data has it).
+    found = (
+        load_evidence(engine, project_id, kept, settings)
+        if on
+        else ev.Evidence(parent=[h if isinstance(h, str) else None for h in kept["grouping_hint"]])
+    )
+    # Without evidence to read (or when SERP grouping decides), the run is the text-only
+    # pipeline, unchanged.
+    use = on and serp is None and found.any()
     kept, run_options, groups = with_evidence(kept, found if use else None, options, use)
     # Tier by the number of texts to embed: lexical groups of the pending keywords.
     n_texts = int(lexical_groups(kept["keyword"].tolist()).max(initial=-1)) + 1
@@ -168,6 +174,7 @@ def _plan(
     by_rule = merged.value_counts()
     plan.stats["evidence"] = {
         "on": bool(on),
+        "used": bool(use),
         "switched_off_by": None if on else ("run" if evidence is False else "project"),
         "columns": found.counts(),
         "merged": {str(k): int(v) for k, v in by_rule.items() if ev.is_evidence(k)},
