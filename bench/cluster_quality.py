@@ -333,7 +333,6 @@ def main() -> None:
         "--intent", action="store_true", help="intent precision / recall on the labelled files"
     )
     args = parser.parse_args()
-    out: dict = {}
     if args.intent:
         print(json.dumps(intent_report()))
         return
@@ -357,47 +356,57 @@ def main() -> None:
         print(json.dumps(devdata_report(names, probs)))
         return
     levels = args.strictness.split(",")
-
     if args.truth:
-        truth_map = read_truth(args.truth, args.truth_column)
-        whole = load(args.truth)
-        whole_truth = whole["keyword"].map(truth_map).replace("", np.nan).fillna(whole["keyword"])
-        parts = {"": whole}
-        if args.split is not None:
-            tune = split_halves(whole_truth, args.split)
-            parts = {
-                " tune": whole[tune].reset_index(drop=True),
-                " held-out": whole[~tune].reset_index(drop=True),
-                "": whole,
-            }
-        for tier in args.tier.split(","):
-            for level in levels:
-                for part, frame in parts.items():
-                    kw, stats = run(frame, ClusterOptions(strictness=level), tier)
-                    truth = kw["keyword"].map(truth_map).replace("", np.nan).fillna(kw["keyword"])
-                    p, r, f = bcubed(singletons(kw["cluster"].to_numpy()), truth.to_numpy())
-                    print(
-                        f"{args.truth.name}{part} [{level}, {stats['embedder']}] vs {args.truth_column}: {fmt(p, r, f)}  unclustered {stats['unclustered_share']:.1%}"
-                    )
-                    key = f"truth{part.strip().replace('-', '_') and '_' + part.strip().replace('-', '_')}_{level}_{stats['embedder']}"
-                    out[key] = {"precision": p, "recall": r, "f1": f}
-        frame = whole
-        lex = singletons(lexical_groups(frame["keyword"].tolist()))
-        truth = frame["keyword"].map(truth_map).replace("", np.nan).fillna(frame["keyword"])
-        p, r, f = bcubed(lex, truth.to_numpy())
-        print(f"{args.truth.name} [lexical groups only] vs {args.truth_column}: {fmt(p, r, f)}")
-        out["truth_lexical_only"] = {"precision": p, "recall": r, "f1": f}
-        for part, sub in parts.items():
-            if part:
-                lex = singletons(lexical_groups(sub["keyword"].tolist()))
-                truth = sub["keyword"].map(truth_map).replace("", np.nan).fillna(sub["keyword"])
-                p, r, f = bcubed(lex, truth.to_numpy())
-                print(
-                    f"{args.truth.name}{part} [lexical groups only] vs {args.truth_column}: {fmt(p, r, f)}"
-                )
-        print(json.dumps(out))
+        print(json.dumps(truth_report(args, levels)))
         return
+    print(json.dumps(shared_report(levels)))
 
+
+def truth_report(args: argparse.Namespace, levels: list[str]) -> dict:
+    """B-cubed against ``--truth`` FILE's ``--truth-column`` (see the module docstring)."""
+    out: dict = {}
+    truth_map = read_truth(args.truth, args.truth_column)
+    whole = load(args.truth)
+    whole_truth = whole["keyword"].map(truth_map).replace("", np.nan).fillna(whole["keyword"])
+    parts = {"": whole}
+    if args.split is not None:
+        tune = split_halves(whole_truth, args.split)
+        parts = {
+            " tune": whole[tune].reset_index(drop=True),
+            " held-out": whole[~tune].reset_index(drop=True),
+            "": whole,
+        }
+    for tier in args.tier.split(","):
+        for level in levels:
+            for part, frame in parts.items():
+                kw, stats = run(frame, ClusterOptions(strictness=level), tier)
+                truth = kw["keyword"].map(truth_map).replace("", np.nan).fillna(kw["keyword"])
+                p, r, f = bcubed(singletons(kw["cluster"].to_numpy()), truth.to_numpy())
+                print(
+                    f"{args.truth.name}{part} [{level}, {stats['embedder']}] vs {args.truth_column}: {fmt(p, r, f)}  unclustered {stats['unclustered_share']:.1%}"
+                )
+                key = f"truth{part.strip().replace('-', '_') and '_' + part.strip().replace('-', '_')}_{level}_{stats['embedder']}"
+                out[key] = {"precision": p, "recall": r, "f1": f}
+    frame = whole
+    lex = singletons(lexical_groups(frame["keyword"].tolist()))
+    truth = frame["keyword"].map(truth_map).replace("", np.nan).fillna(frame["keyword"])
+    p, r, f = bcubed(lex, truth.to_numpy())
+    print(f"{args.truth.name} [lexical groups only] vs {args.truth_column}: {fmt(p, r, f)}")
+    out["truth_lexical_only"] = {"precision": p, "recall": r, "f1": f}
+    for part, sub in parts.items():
+        if part:
+            lex = singletons(lexical_groups(sub["keyword"].tolist()))
+            truth = sub["keyword"].map(truth_map).replace("", np.nan).fillna(sub["keyword"])
+            p, r, f = bcubed(lex, truth.to_numpy())
+            print(
+                f"{args.truth.name}{part} [lexical groups only] vs {args.truth_column}: {fmt(p, r, f)}"
+            )
+    return out
+
+
+def shared_report(levels: list[str]) -> dict:
+    """The CLUSTER-column sanity check, unclustered shares and intent on the shared exports."""
+    out: dict = {}
     # Sanity check on the rule-made CLUSTER column.
     raw = pd.read_csv(ATW_CLUSTERED, dtype=str, keep_default_na=False)
     frame = load(ATW_CLUSTERED)
@@ -450,7 +459,7 @@ def main() -> None:
     print(f"intent vs Semrush ({len(words):,} rows, {embedder.name}):")
     print(table.round(3).to_string())
     out["intent"] = table.round(3).to_dict(orient="index")
-    print(json.dumps(out))
+    return out
 
 
 if __name__ == "__main__":
