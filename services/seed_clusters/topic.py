@@ -23,7 +23,7 @@ Words are compared as Snowball English stems (PyStemmer) of singular tokens, so
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -88,7 +88,7 @@ class SeedTopic:
     idf: dict[str, float] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, seed: str, keywords: Iterable[str | Sequence[str]]) -> SeedTopic:
+    def of(cls, seed: str, keywords: Iterable[str | Iterable[str]]) -> SeedTopic:
         """Build from the seed and the project's keywords (strings or token lists)."""
         own = tuple(dict.fromkeys(topic_stems(seed)))
         wanted = set(own)
