@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from services.clustering.evidence import same_search_groups
+from services.clustering.evidence import SearchGroups, same_search_groups
 from services.core.scoring import competition_used
 from services.core.text import normalize_keyword
 from services.providers.base import Candidate
@@ -68,6 +68,16 @@ class Intent:
 
     members: list[int]
     reasons: dict[int, str] = field(default_factory=dict)
+    groups: SearchGroups | None = None
+
+    def why(self, member: int, primary: int) -> str:
+        """The rule that makes ``member`` a wording of ``primary``'s search: the evidence
+        on their merge path when there is one, else its text rules, else the wording test."""
+        if self.groups is not None:
+            rule = self.groups.explain(member, primary)
+            if rule:
+                return rule
+        return self.reasons.get(member) or WORDING
 
 
 def group_intents(
@@ -122,7 +132,7 @@ def group_intents(
                 reasons.setdefault(group[0], WORDING)
     out: dict[int, Intent] = {}
     for i, g in enumerate(labels):
-        intent = out.setdefault(find(g), Intent([]))
+        intent = out.setdefault(find(g), Intent([], groups=groups))
         intent.members.append(i)
         if i in reasons:
             intent.reasons[i] = reasons[i]

@@ -64,6 +64,9 @@ MIN_CONFIDENCE = 0.35
 #: Weight of the IDF-weighted word overlap in the topic fit (the rest is the provider's
 #: confidence, the embedding similarity offline).
 TOPIC_WORD_WEIGHT = 0.5
+#: all-MiniLM-L6-v2 cosines mapped to closeness 0 and 1: 0.35 is off-topic (the offline
+#: provider's bound), 0.95 a near-identical wording.
+CLOSENESS_RANGE = (0.35, 0.95)
 #: Page sources (issue 8): the project's data, DataForSEO Labs, an LLM idea; "seed" for a
 #: seed the data does not hold.
 SOURCES = ("data", "dataforseo", "llm_idea", "seed")
@@ -157,6 +160,7 @@ class _Rules:
     evidence: FunnelEvidence | None
     covered: dict[str, str]
     in_data: set[str] | None
+    closeness: dict[str, float] = field(default_factory=dict)
 
     def conf(self, c: Candidate) -> float:
         """The provider's confidence (the seed 1.0; no verdict 0.5)."""
@@ -166,11 +170,15 @@ class _Rules:
         return d.confidence if d else 0.5
 
     def relevance(self, c: Candidate) -> float:
-        """Topic fit 0-1: IDF-weighted word overlap with the seed and the provider's confidence."""
+        """Topic fit 0-1: IDF-weighted word overlap with the seed, plus the provider's
+        confidence and (with an embedder) the unsaturated embedding closeness, half each."""
         if c.keyword == self.seed:
             return 1.0
         words = self.topic.overlap(c.keyword)
-        return round(TOPIC_WORD_WEIGHT * words + (1 - TOPIC_WORD_WEIGHT) * self.conf(c), 3)
+        meaning = self.conf(c)
+        if c.keyword in self.closeness:
+            meaning = (meaning + self.closeness[c.keyword]) / 2
+        return round(TOPIC_WORD_WEIGHT * words + (1 - TOPIC_WORD_WEIGHT) * meaning, 3)
 
     def parts(self, c: Candidate) -> dict[str, float]:
         competition, _ = competition_of(c, self.evidence)
@@ -180,6 +188,19 @@ class _Rules:
         """Keep order: demand × relevance (the strongest real searches first), then the
         composite score; with no volume at all, the composite score alone."""
         return ((page.demand or 0) * self.relevance(page.cand), self.parts(page.cand)["total"])
+
+
+def _closeness(seed: str, keywords: list[str], embedder: Embedder | None) -> dict[str, float]:
+    """Keyword → embedding closeness to the seed 0-1: cosine mapped linearly from
+    :data:`CLOSENESS_RANGE` (unsaturated, so it varies among on-topic keywords)."""
+    if embedder is None or not keywords:
+        return {}
+    vecs = embedder.embed([seed, *keywords])
+    lo, hi = CLOSENESS_RANGE
+    sims = (vecs[1:] @ vecs[0]).tolist()
+    return {
+        k: max(0.0, min(1.0, (s - lo) / (hi - lo))) for k, s in zip(keywords, sims, strict=True)
+    }
 
 
 def _filtered_pool(
@@ -240,8 +261,8 @@ def _intent_pages(
             key=lambda c: (c.search_volume or -1, c.keyword == rules.seed, rules.conf(c)),
         )
         rest = sorted((c for c in members if c is not best), key=lambda c: -(c.search_volume or -1))
-        reasons = {pool[i].keyword: r for i, r in intent.reasons.items()}
-        merged = {c.keyword: reasons.get(c.keyword, "same search") for c in rest}
+        index = {id(pool[i]): i for i in intent.members}
+        merged = {c.keyword: intent.why(index[id(c)], index[id(best)]) for c in rest}
         for c in rest:
             dropped.append(
                 (
@@ -420,6 +441,7 @@ def decide(
     )
     dropped: list[tuple[str, str]] = []
     pool = _filtered_pool(rules, candidates, brand or BrandProfile(), dropped)
+    rules.closeness = _closeness(seed, [c.keyword for c in pool], embedder)
     parent, *children = _intent_pages(rules, pool, embedder, dropped)
     kept, rejected = _provider_verdict(rules, children, dropped)
     chosen, warnings = _choose(rules, kept, rejected, dropped, volume_known)
