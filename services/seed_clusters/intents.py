@@ -73,11 +73,9 @@ class Intent:
     def why(self, member: int, primary: int) -> str:
         """The rule that makes ``member`` a wording of ``primary``'s search: the evidence
         on their merge path when there is one, else its text rules, else the wording test."""
-        if self.groups is not None:
-            rule = self.groups.explain(member, primary)
-            if rule:
-                return rule
-        return self.reasons.get(member) or WORDING
+        if self.groups is not None and self.groups.labels[member] == self.groups.labels[primary]:
+            return self.groups.explain(member, primary) or WORDING
+        return WORDING
 
 
 def group_intents(

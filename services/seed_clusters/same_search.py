@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from services.clustering.lexical import _key_token
 from services.clustering.variants import is_short_form, same_comparison, variant_groups
 from services.core.text import (
     FILLER_WORDS,
@@ -141,8 +142,8 @@ def short_form_swap(
     (cosine ≥ :data:`SHORT_FORM_COSINE`) or by the list (both forms occur with at least
     :data:`SHORT_FORM_CONTEXTS` same other words, ``contexts`` from :func:`_contexts`).
     """
-    ta = [singularize(t) for t in normalize_keyword(a).split()]
-    tb = [singularize(t) for t in normalize_keyword(b).split()]
+    ta = [singularize(t) for t in tokens(a)]
+    tb = [singularize(t) for t in tokens(b)]
     only_a = [t for t in ta if t not in tb]
     only_b = [t for t in tb if t not in ta]
     if len(only_a) > len(only_b):
@@ -195,11 +196,13 @@ _HOW_WORDS = frozenset(["how", "do", "doe", "did", "i", "can", "you", "we", "sho
 
 def _words(keyword: str) -> frozenset[str]:
     """Content words (singular, no stop or filler words, no years, no "how do i" wording) of
-    a keyword: "best wordpress themes 2025" and "wordpress themes" have the same words."""
+    a keyword: "wordpress themes 2025" and "wordpress themes" have the same words."""
     toks = [t for t in content_tokens(keyword) if t not in FILLER_WORDS and not _YEAR.match(t)]
     if toks and toks[0] == "how":
         toks = [t for t in toks if t not in _HOW_WORDS]
-    return frozenset(toks)
+    # Audience words and plurals folded as in the lexical keys ("womens" = "women" = "woman"),
+    # so "nike socks women" is seen to add "nike" to "womens socks".
+    return frozenset(_key_token(t) or t for t in toks)
 
 
 def _is_comparison(keyword: str) -> bool:
