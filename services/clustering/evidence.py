@@ -135,6 +135,15 @@ class SearchGroups:
     labels: np.ndarray
     reasons: list[str]
     merges: list[Merge] = field(default_factory=list)
+    _uf: _UnionFind | None = field(default=None, repr=False)
+
+    def explain(self, a: int, b: int) -> str:
+        """Why keywords ``a`` and ``b`` (one group) are one search: the evidence rule on the
+        merge path between them when there is one ("same Parent Keyword"), else its text
+        rules ("word order + singular/plural"); "" when they are not one group."""
+        if self._uf is None or self.labels[a] != self.labels[b] or a == b:
+            return ""
+        return self._uf.explain(a, b)
 
     def groups(self) -> list[list[int]]:
         """Groups of two or more keywords (index lists, ascending)."""
@@ -155,6 +164,11 @@ class _UnionFind:
         self.parent = list(range(n))
         self.merges: list[Merge] = []
         self.reasons = [""] * n
+        # Root → the Parent Keywords its members ARE (a keyword whose Parent Keyword is
+        # itself anchors that search); evidence never joins two different anchors.
+        self.anchors: dict[int, frozenset[str]] = {}
+        self._graph: dict[int, list[tuple[int, str]]] | None = None
+        self._graph_size = 0
 
     def find(self, x: int) -> int:
         root = x
@@ -164,24 +178,57 @@ class _UnionFind:
             self.parent[x], x = root, self.parent[x]
         return root
 
-    def union(self, a: int, b: int, rule: str) -> None:
+    def union(self, a: int, b: int, rule: str, *, evidence: bool = False) -> None:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return
-        self.parent[max(ra, rb)] = min(ra, rb)
+        anchors_a = self.anchors.get(ra, frozenset())
+        anchors_b = self.anchors.get(rb, frozenset())
+        if evidence and anchors_a and anchors_b and not anchors_a & anchors_b:
+            return  # two searches the data names separately stay two pages
+        root, child = min(ra, rb), max(ra, rb)
+        self.parent[child] = root
+        if anchors_a or anchors_b:
+            self.anchors[root] = anchors_a | anchors_b
         self.merges.append(Merge(a, b, rule))
         for i in (a, b):
             if not self.reasons[i]:
                 self.reasons[i] = rule
 
-    def union_by_key(self, keys: Sequence[str | None], rule: str) -> None:
+    def union_by_key(
+        self, keys: Sequence[str | None], rule: str, *, evidence: bool = False
+    ) -> None:
         first: dict[str, int] = {}
         for i, key in enumerate(keys):
             if not key:
                 continue
             j = first.setdefault(key, i)
             if j != i:
-                self.union(j, i, rule)
+                self.union(j, i, rule, evidence=evidence)
+
+    def explain(self, a: int, b: int) -> str:
+        """The rule that joins ``a`` and ``b``: the evidence on the merge path between them
+        when there is one, else the text rules on it ("word order + singular/plural")."""
+        if self._graph is None or self._graph_size != len(self.merges):
+            self._graph = defaultdict(list)
+            for m in self.merges:
+                self._graph[m.a].append((m.b, m.rule))
+                self._graph[m.b].append((m.a, m.rule))
+            self._graph_size = len(self.merges)
+        graph = self._graph
+        seen: dict[int, list[str]] = {a: []}  # node → rules on the path from a
+        queue = [a]
+        while queue:
+            node = queue.pop(0)
+            if node == b:
+                break
+            for nxt, rule in graph[node]:
+                if nxt not in seen:
+                    seen[nxt] = [*seen[node], rule]
+                    queue.append(nxt)
+        rules = seen.get(b, [])
+        strong = [r for r in rules if r.startswith(("same Parent", "same ranking", "SERP"))]
+        return strong[0] if strong else " + ".join(dict.fromkeys(rules))
 
     def labels(self) -> np.ndarray:
         n = len(self.parent)
@@ -365,7 +412,7 @@ def _serp_unions(uf: _UnionFind, serp_urls: Sequence[Sequence[str]], min_overlap
                 shared.update(j for j in post if j > i)
         for j, count in sorted(shared.items()):
             if count >= min_overlap:
-                uf.union(i, j, f"SERP overlap {count}/10")
+                uf.union(i, j, f"SERP overlap {count}/10", evidence=True)
 
 
 def same_search_groups(
@@ -436,12 +483,18 @@ def same_search_groups(
     for rule, keys in _text_keys(keywords, vol, context):
         uf.union_by_key(keys, rule)
     if parent_keywords is not None:
-        uf.union_by_key([_hint_key(h) for h in parent_keywords], "same Parent Keyword")
+        hints = [_hint_key(h) for h in parent_keywords]
+        for i, hint in enumerate(hints):
+            if hint and hint == normalize_keyword(keywords[i]):
+                root = uf.find(i)
+                uf.anchors[root] = uf.anchors.get(root, frozenset()) | {hint}
+        uf.union_by_key(hints, "same Parent Keyword", evidence=True)
     if ranking_urls is not None:
-        uf.union_by_key([_url_key(u) for u in ranking_urls], "same ranking URL")  # type: ignore[arg-type]
+        urls = [_url_key(u) for u in ranking_urls]  # type: ignore[arg-type]
+        uf.union_by_key(urls, "same ranking URL", evidence=True)
     if serp_urls is not None:
         _serp_unions(uf, serp_urls, min_serp_overlap)
-    return SearchGroups(uf.labels(), uf.reasons, uf.merges)
+    return SearchGroups(uf.labels(), uf.reasons, uf.merges, uf)
 
 
 def primaries(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -21,7 +22,7 @@ from db.models.core import utcnow
 from db.session import session_scope
 from services.core.errors import InvalidInputError, NotFoundError, ProviderError
 from services.core.ids import as_uuid
-from services.core.text import content_tokens, normalize_keyword
+from services.core.text import normalize_keyword
 from services.providers.base import (
     BrandProfile,
     Candidate,
@@ -35,6 +36,16 @@ from services.providers.base import (
 from services.seed_clusters import store
 from services.seed_clusters.enrich import VOLUME_FLOOR, run_stage2
 from services.seed_clusters.expand import run_stage1
+from services.seed_clusters.intents import FunnelEvidence
+from services.seed_clusters.results import (  # noqa: F401  (re-exported names)
+    DATAFORSEO_SUGGESTIONS,
+    THIN_DATA_BELOW,
+    dataforseo_candidates,
+    empty_seed_message,
+    result_warnings,
+    suggested_seed,
+    thin_data_message,
+)
 from services.seed_clusters.select import MAX_KEEP, MIN_KEEP, Suggestion, run_stage3
 from services.spend.usage import record_usage
 
@@ -45,13 +56,6 @@ STAGE_LABELS = {
     "filter": "Finalizing results",
 }
 MAX_SEED_LENGTH = 200
-#: Stage 1 sources that are real keywords (the seed counts as the user's own).
-REAL_SOURCES = frozenset(["data", "universe", "dataforseo", "seed"])
-#: Fewer real candidates than this → the thin-data message (issue 8; shown when no LLM
-#: proposes ideas, since the message's way out is switching one on).
-THIN_DATA_BELOW = 8
-#: DataForSEO Labs keyword suggestions asked for per run (one request; price per item).
-DATAFORSEO_SUGGESTIONS = 20
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
@@ -75,16 +79,6 @@ def validate_seed(seed_keyword: str) -> str:
             "The seed keyword needs at least one letter (e.g. 'trail running shoes')."
         )
     return seed
-
-
-def thin_data_message(count: int, seed: str) -> str:
-    """The message shown when fewer than :data:`THIN_DATA_BELOW` real keywords qualify."""
-    noun = "keyword" if count == 1 else "keywords"
-    return (
-        f"Only {count} {noun} for '{seed}' in this project's data — import a "
-        "Semrush/Ahrefs/Keyword Planner export for this seed, or switch on DataForSEO or an "
-        "LLM in Settings."
-    )
 
 
 class BudgetPort(Protocol):
@@ -137,6 +131,10 @@ class ClusterResult:
         generation_metadata: per-stage seconds, cost USD and counts (also saved on the cluster).
         warnings: user-facing warnings (e.g. "volume data unavailable: …").
         error: the failure message when ``success`` is False.
+        message: why a successful run saved no cluster (no page has search volume and
+            ``keep_empty`` was False); None when the cluster was saved.
+        suggested_seed: a real keyword to use instead of a seed the data does not hold
+            (the highest-demand keyword of the seed's intent), or None.
     """
 
     success: bool
@@ -145,10 +143,28 @@ class ClusterResult:
     generation_metadata: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    message: str | None = None
+    suggested_seed: str | None = None
 
 
 def _cost(usages: list[Usage]) -> float:
     return round(sum(u.cost_usd for u in usages), 6)
+
+
+@dataclass
+class _Run:
+    """State of one funnel run shared by its stages (usages, metadata, timings)."""
+
+    seed: str
+    project_id: uuid.UUID
+    deps: FunnelDeps
+    notify: Callable[[str, float | None], None]
+    usages: list[Usage] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def timed(self, stage: str, t0: float, **data: Any) -> None:
+        self.meta["stages"][stage] = {"seconds": round(time.perf_counter() - t0, 4), **data}
+        self.notify(stage, self.meta["stages"][stage]["seconds"])
 
 
 def generate_cluster(
@@ -158,6 +174,8 @@ def generate_cluster(
     *,
     deps: FunnelDeps,
     progress: Callable[[str, float | None], None] | None = None,
+    keep_empty: bool = False,
+    use_evidence: bool = True,
 ) -> ClusterResult:
     """Run the funnel for one seed and persist the suggestions.
 
@@ -169,6 +187,11 @@ def generate_cluster(
         deps: providers and database (:class:`FunnelDeps`).
         progress: called as ``progress(stage, seconds)`` — ``seconds`` None when a stage
             starts, its wall time when it ends; stages "expand", "enrich", "filter".
+        keep_empty: save the cluster even when no page has a search volume from any source
+            (default False: such a seed is not saved; the result carries a message and
+            ``suggested_seed``). A Stage 2 outage still saves the best-effort result (spec).
+        use_evidence: group wordings by the data's Parent Keyword and ranking URL when the
+            project has them (default on; False = the same-search text rules only).
 
     Returns:
         :class:`ClusterResult`; on a Stage 1 provider failure ``success=False`` with the
@@ -187,14 +210,12 @@ def generate_cluster(
     with session_scope(deps.engine) as s:
         site = store.site_settings(s, project_id)
     brand = BrandProfile.from_dict(brand_config)
-    notify = progress or (lambda _stage, _seconds: None)
-
-    reservation = None
+    run = _Run(seed, project_id, deps, progress or (lambda _stage, _seconds: None))
     estimate = deps.estimate_usd() if deps.estimate_usd else 0.0
+    reservation = None
     if deps.budget is not None and estimate > 0:
         reservation = deps.budget.reserve(estimate, f"cluster: {seed}")
-    usages: list[Usage] = []
-    meta: dict[str, Any] = {
+    run.meta = {
         "providers": {
             "llm": getattr(deps.llm, "name", ""),
             "volume": getattr(deps.volume, "name", None),
@@ -204,135 +225,187 @@ def generate_cluster(
     }
     t_start = time.perf_counter()
     try:
-        # Stage 1 — expand.
-        notify("expand", None)
-        t0 = time.perf_counter()
-        try:
-            expansion = run_stage1(
-                deps.llm, ExpansionRequest(seed=seed, brand=brand, project_id=project_id)
-            )
-        except ProviderError as exc:
-            usages += exc.usage
-            _save_failed_usage(deps.engine, project_id, usages)
-            return ClusterResult(success=False, error=f"Could not generate suggestions: {exc}")
-        usages += expansion.usage
-        extra, extra_usage, extra_warnings = (
-            _dataforseo_candidates(
-                deps.volume, seed, project_id, {c.keyword for c in expansion.candidates}
-            )
-            if deps.dataforseo_ideas
-            else ([], [], [])
-        )
-        usages += extra_usage
-        expansion.candidates.extend(extra)
-        keywords = [c.keyword for c in expansion.candidates]
-        with session_scope(deps.engine) as s:
-            in_data = set(store.imported_metrics(s, project_id, keywords))
-            covered = store.approved_coverage(s, project_id)
-        covered.update(_site_coverage(deps.engine, project_id, keywords))
-        real_children = {
-            c.keyword
-            for c in expansion.candidates[1:]
-            if c.keyword in in_data or c.source == "dataforseo"
-        }
-        passed_over: dict[str, str] = {}
-        for u in expansion.usage:
-            passed_over.update(u.metadata.get("passed_over", {}))
-        meta["stages"]["expand"] = {
-            "seconds": round(time.perf_counter() - t0, 4),
-            "cost_usd": _cost(expansion.usage + extra_usage),
-            "candidates": len(expansion.candidates),
-            "from_keyword_data": sum(1 for c in expansion.candidates if c.keyword in in_data),
-            "from_dataforseo": len(extra),
-            "passed_over": [{"keyword": k, "reason": r} for k, r in passed_over.items()],
-        }
-        notify("expand", meta["stages"]["expand"]["seconds"])
-
-        # Stage 2 — enrich (one batch call).
-        notify("enrich", None)
-        t0 = time.perf_counter()
-        enriched = run_stage2(deps.volume, expansion.candidates, project_id)
-        usages += enriched.usage
-        meta["stages"]["enrich"] = {
-            "seconds": round(time.perf_counter() - t0, 4),
-            "cost_usd": _cost(enriched.usage),
-            "with_volume": sum(1 for c in enriched.candidates if c.search_volume is not None),
-            "flagged_low_volume": sum(1 for c in enriched.candidates if c.low_volume),
-            "volume_floor": VOLUME_FLOOR,
-            "skipped": enriched.skipped,
-        }
-        notify("enrich", meta["stages"]["enrich"]["seconds"])
-
-        # Stage 3 — filter, roles, slugs, scores.
-        notify("filter", None)
-        t0 = time.perf_counter()
-        try:
-            filtered = run_stage3(
-                deps.llm,
-                FilterRequest(
-                    seed=seed,
-                    brand=brand,
-                    candidates=tuple(enriched.candidates),
-                    project_id=project_id,
-                    min_keep=MIN_KEEP,
-                    max_keep=MAX_KEEP,
-                    volume_floor=VOLUME_FLOOR,
-                ),
-                deps.embedder_factory,
-                fallback=deps.fallback_llm,
-                volume_known=enriched.volume_available,
-                site=site,
-                covered=covered,
-                in_data=in_data,
-            )
-        except ProviderError as exc:
-            usages += exc.usage
-            _save_failed_usage(deps.engine, project_id, usages)
-            return ClusterResult(success=False, error=f"Could not filter suggestions: {exc}")
-        usages += filtered.usage
-        meta["stages"]["filter"] = {
-            "seconds": round(time.perf_counter() - t0, 4),
-            "cost_usd": _cost(filtered.usage),
-            "kept": len(filtered.suggestions),
-            "dropped": [{"keyword": k, "reason": r} for k, r in filtered.dropped],
-            "provider": filtered.provider,
-        }
-        notify("filter", meta["stages"]["filter"]["seconds"])
+        stage1 = _stage1(run, brand)
+        if isinstance(stage1, ClusterResult):
+            return stage1
+        expansion, extra_warnings, in_data, covered = stage1
+        enriched = _stage2(run, expansion.candidates)
+        evidence = _evidence(run, enriched.candidates, covered, use_evidence)
+        filtered = _stage3(run, brand, enriched, site, covered, in_data, evidence)
+        if isinstance(filtered, ClusterResult):
+            return filtered
     finally:
         if reservation is not None:
-            deps.budget.settle(reservation, _cost(usages))  # type: ignore[union-attr]
-
+            deps.budget.settle(reservation, _cost(run.usages))  # type: ignore[union-attr]
     warnings = extra_warnings + enriched.warnings + filtered.warnings
-    llm_ideas = any(c.source not in REAL_SOURCES for c in expansion.candidates[1:])
-    if len(real_children) < THIN_DATA_BELOW and not llm_ideas:
-        warnings.insert(0, thin_data_message(len(real_children), seed))
-    no_volume = [
-        g for g in filtered.suggestions if g.source == "llm_idea" and g.search_volume is None
-    ]
-    if no_volume:
-        warnings.append(
-            f"{len(no_volume)} of {len(filtered.suggestions)} pages are LLM ideas without "
-            "search volume: shown as such and not pre-selected."
+    warnings = result_warnings(seed, expansion.candidates, in_data, filtered, warnings)
+    suggested = suggested_seed(seed, filtered.suggestions, enriched.candidates, in_data)
+    run.meta.update(
+        site_type=site.site_type,
+        score_weights=list(site.weights),
+        total_seconds=round(time.perf_counter() - t_start, 4),
+        total_cost_usd=_cost(run.usages),
+        warnings=warnings,
+        evidence=evidence.columns if evidence.enabled else [],
+        suggested_seed=suggested,
+    )
+    empty = not any(g.search_volume is not None for g in filtered.suggestions)
+    if empty and not keep_empty and not enriched.failed:  # an outage keeps its best effort
+        _save_failed_usage(deps.engine, project_id, run.usages)
+        return ClusterResult(
+            success=True,
+            suggestions=filtered.suggestions,
+            generation_metadata=run.meta,
+            warnings=warnings,
+            message=empty_seed_message(seed, suggested),
+            suggested_seed=suggested,
         )
-    covered_pages = [g for g in filtered.suggestions if g.covered_by]
-    if covered_pages:
-        warnings.append(
-            f"{len(covered_pages)} suggested pages target keywords an approved page already "
-            "covers; they are flagged and not pre-selected."
-        )
-    meta["site_type"] = site.site_type
-    meta["score_weights"] = list(site.weights)
-    meta["total_seconds"] = round(time.perf_counter() - t_start, 4)
-    meta["total_cost_usd"] = _cost(usages)
-    meta["warnings"] = warnings
-    cluster_id = _save_cluster(deps.engine, project_id, seed, filtered.suggestions, meta, usages)
+    cluster_id = _save_cluster(
+        deps.engine, project_id, seed, filtered.suggestions, run.meta, run.usages
+    )
     return ClusterResult(
         success=True,
         cluster_id=cluster_id,
         suggestions=filtered.suggestions,
-        generation_metadata=meta,
+        generation_metadata=run.meta,
         warnings=warnings,
+        suggested_seed=suggested,
     )
+
+
+def _stage1(
+    run: _Run, brand: BrandProfile
+) -> ClusterResult | tuple[Any, list[str], set[str], dict[str, str]]:
+    """Stage 1 (expand, plus DataForSEO ideas): (expansion, warnings, in_data, covered), or
+    the failed :class:`ClusterResult`."""
+    deps, seed, project_id = run.deps, run.seed, run.project_id
+    run.notify("expand", None)
+    t0 = time.perf_counter()
+    try:
+        expansion = run_stage1(
+            deps.llm, ExpansionRequest(seed=seed, brand=brand, project_id=project_id)
+        )
+    except ProviderError as exc:
+        run.usages += exc.usage
+        _save_failed_usage(deps.engine, project_id, run.usages)
+        return ClusterResult(success=False, error=f"Could not generate suggestions: {exc}")
+    run.usages += expansion.usage
+    extra, extra_usage, extra_warnings = (
+        dataforseo_candidates(
+            deps.volume, seed, project_id, {c.keyword for c in expansion.candidates}
+        )
+        if deps.dataforseo_ideas
+        else ([], [], [])
+    )
+    run.usages += extra_usage
+    expansion.candidates.extend(extra)
+    keywords = [c.keyword for c in expansion.candidates]
+    with session_scope(deps.engine) as s:
+        in_data = set(store.imported_metrics(s, project_id, keywords))
+        covered = store.approved_coverage(s, project_id)
+    covered.update(_site_coverage(deps.engine, project_id, keywords))
+    passed_over: dict[str, str] = {}
+    for u in expansion.usage:
+        passed_over.update(u.metadata.get("passed_over", {}))
+    run.timed(
+        "expand",
+        t0,
+        cost_usd=_cost(expansion.usage + extra_usage),
+        candidates=len(expansion.candidates),
+        from_keyword_data=sum(1 for c in expansion.candidates if c.keyword in in_data),
+        from_dataforseo=len(extra),
+        passed_over=[{"keyword": k, "reason": r} for k, r in passed_over.items()],
+    )
+    return expansion, extra_warnings, in_data, covered
+
+
+def _stage2(run: _Run, candidates: list[Candidate]) -> Any:
+    """Stage 2: one batch lookup of volume, CPC and competition."""
+    run.notify("enrich", None)
+    t0 = time.perf_counter()
+    enriched = run_stage2(run.deps.volume, candidates, run.project_id)
+    run.usages += enriched.usage
+    run.timed(
+        "enrich",
+        t0,
+        cost_usd=_cost(enriched.usage),
+        with_volume=sum(1 for c in enriched.candidates if c.search_volume is not None),
+        flagged_low_volume=sum(1 for c in enriched.candidates if c.low_volume),
+        volume_floor=VOLUME_FLOOR,
+        skipped=enriched.skipped,
+    )
+    return enriched
+
+
+def _evidence(
+    run: _Run, candidates: list[Candidate], covered: dict[str, str], enabled: bool
+) -> FunnelEvidence:
+    """What the project's data says about the candidates: Parent Keyword, ranking URL
+    (the site's rankings, primary keywords and approved pages), Keyword Difficulty, intents."""
+    with session_scope(run.deps.engine) as s:
+        rows = store.evidence_rows(s, run.project_id, [c.keyword for c in candidates])
+    return FunnelEvidence(
+        parent_keywords={k: h for k, (h, _, _) in rows.items() if h},
+        ranking_urls=dict(covered),
+        difficulty={k: kd for k, (_, kd, _) in rows.items() if kd is not None},
+        intents={k: i for k, (_, _, i) in rows.items() if i},
+        enabled=enabled,
+    )
+
+
+def _stage3(
+    run: _Run,
+    brand: BrandProfile,
+    enriched: Any,
+    site: Any,
+    covered: dict[str, str],
+    in_data: set[str],
+    evidence: FunnelEvidence,
+) -> Any:
+    """Stage 3: intents, filters, roles, slugs, scores; or the failed :class:`ClusterResult`."""
+    deps = run.deps
+    run.notify("filter", None)
+    t0 = time.perf_counter()
+    try:
+        filtered = run_stage3(
+            deps.llm,
+            FilterRequest(
+                seed=run.seed,
+                brand=brand,
+                candidates=tuple(enriched.candidates),
+                project_id=run.project_id,
+                min_keep=MIN_KEEP,
+                max_keep=MAX_KEEP,
+                volume_floor=VOLUME_FLOOR,
+            ),
+            deps.embedder_factory,
+            fallback=deps.fallback_llm,
+            volume_known=enriched.volume_available,
+            site=site,
+            covered=covered,
+            in_data=in_data,
+            evidence=evidence,
+        )
+    except ProviderError as exc:
+        run.usages += exc.usage
+        _save_failed_usage(deps.engine, run.project_id, run.usages)
+        return ClusterResult(success=False, error=f"Could not filter suggestions: {exc}")
+    run.usages += filtered.usage
+    run.timed(
+        "filter",
+        t0,
+        cost_usd=_cost(filtered.usage),
+        kept=len(filtered.suggestions),
+        dropped=[{"keyword": k, "reason": r} for k, r in filtered.dropped],
+        merged=[
+            {"page": g.keyword, "keyword": k, "reason": r}
+            for g in filtered.suggestions
+            for k, r in g.merged.items()
+        ],
+        competition=dict(Counter(g.competition_source for g in filtered.suggestions)),
+        provider=filtered.provider,
+    )
+    return filtered
 
 
 def _save_failed_usage(engine: Engine, project_id: Any, usages: list[Usage]) -> None:
@@ -387,47 +460,6 @@ def _save_cluster(
             )
         record_usage(s, usages, project_id=project_id, cluster_id=cluster.id)
         return cluster.id
-
-
-def _dataforseo_candidates(
-    volume: VolumeProvider | None, seed: str, project_id: uuid.UUID, known: set[str]
-) -> tuple[list[Candidate], list[Usage], list[str]]:
-    """Real keywords from DataForSEO Labs keyword suggestions (one request) when DataForSEO
-    is the volume source: those carrying every head term of the seed, with their metrics.
-
-    Returns:
-        (candidates with ``source="dataforseo"`` and metrics filled, usage, warnings); empty
-        when the volume source is not DataForSEO. A failed request is a warning, not a failure.
-    """
-    suggest = getattr(volume, "keyword_suggestions", None)
-    if suggest is None:
-        return [], [], []
-    try:
-        result = suggest(seed, project_id=project_id, limit=DATAFORSEO_SUGGESTIONS)
-    except ProviderError as exc:
-        return [], list(exc.usage), [f"DataForSEO keyword suggestions unavailable: {exc}"]
-    heads = set(content_tokens(seed))
-    out = []
-    for kw, data in result.data.items():
-        kw = normalize_keyword(kw)
-        if kw in known or not heads <= set(content_tokens(kw)):
-            continue
-        known.add(kw)
-        volume_text = f"{data.search_volume:,}" if data.search_volume is not None else "unknown"
-        out.append(
-            Candidate(
-                keyword=kw,
-                expansion_strategy="other modifier",
-                rationale=f"DataForSEO keyword suggestion: {volume_text} searches/month.",
-                estimated_intent=(data.intent or "commercial").split(",")[0],
-                source="dataforseo",
-                search_volume=data.search_volume,
-                cpc=data.cpc,
-                competition=data.competition,
-                competition_level=data.competition_level,
-            )
-        )
-    return out, list(result.usage), []
 
 
 def _site_coverage(engine: Engine, project_id: uuid.UUID, keywords: list[str]) -> dict[str, str]:

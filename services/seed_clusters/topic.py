@@ -11,8 +11,9 @@ Words are compared as Snowball English stems (PyStemmer) of singular tokens, so
 
 * every content stem of the seed is in the keyword ("full"); or
 * a seed of :data:`PARTIAL_MIN_STEMS`+ stems misses exactly one, and that one is
-  generic: the seed's stem the project's data uses most (lowest IDF), or one at least half
-  of the data's keywords carry, e.g. "tool" in an AI-tools export ("partial");
+  generic: the seed's stem the project's data uses most (lowest IDF), or its head noun
+  when at least half of the data's keywords carry it, e.g. "tools" in an AI-tools export
+  ("partial");
 * for seeds of 2-3 stems, the seed's first word must not follow its head noun at a
   distance (it would qualify another noun: "loan … personal guarantee").
 
@@ -23,7 +24,7 @@ Words are compared as Snowball English stems (PyStemmer) of singular tokens, so
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -33,8 +34,8 @@ from services.core.text import FILLER_WORDS, STOP_WORDS, singularize, tokens
 
 #: Seeds with at least this many content stems may miss their most generic one.
 PARTIAL_MIN_STEMS = 4
-#: A stem at least half of the project's keywords carry (IDF ≤ log(2) + 1) is generic too:
-#: "tool" and "ai" in an AI-tools export.
+#: A head noun at least half of the project's keywords carry (IDF ≤ log(2) + 1) is generic
+#: too: "tools" in an AI-tools export.
 GENERIC_IDF = math.log(2.0) + 1.0
 #: Question and task words a "how do I …" wording adds without changing the topic.
 QUESTION_WORDS = frozenset(
@@ -88,7 +89,7 @@ class SeedTopic:
     idf: dict[str, float] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, seed: str, keywords: Iterable[str | Sequence[str]]) -> SeedTopic:
+    def of(cls, seed: str, keywords: Iterable[str | Iterable[str]]) -> SeedTopic:
         """Build from the seed and the project's keywords (strings or token lists)."""
         own = tuple(dict.fromkeys(topic_stems(seed)))
         wanted = set(own)
@@ -123,7 +124,8 @@ class SeedTopic:
             return "full" if self._order_ok(keyword) else None
         if len(missing) == 1 and len(self.stems) >= PARTIAL_MIN_STEMS:
             gone = missing[0]
-            if gone == self.generic or self.idf.get(gone, 99.0) <= GENERIC_IDF:
+            container = gone == self.stems[-1] and self.idf.get(gone, 99.0) <= GENERIC_IDF
+            if gone == self.generic or container:
                 return "partial"
         return None
 
