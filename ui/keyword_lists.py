@@ -113,7 +113,7 @@ def keywords_tab(engine: Any, pid: str, view: Any) -> None:
                 strictness=strictness,
                 singleton_min_volume=int(floor),
                 serp_min_shared=min_shared if serp else None,
-                evidence=hint,
+                evidence=None if hint else False,  # None: the project setting
             )
         )
     job_panel(engine, pid, "cluster", cluster_summary)
