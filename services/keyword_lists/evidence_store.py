@@ -1,4 +1,5 @@
-"""Reading the evidence columns of a project's pending keywords (see :mod:`.evidence`).
+"""Reading the evidence columns of a project's keywords (see :mod:`.evidence`); every
+function takes the caller's connection or session.
 
 Parent Keyword / topic: ``keyword_metrics.grouping_hint`` (already in the pending frame);
 ranking URL: ``page_rankings`` (the URL with the most clicks, then the best position, per
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
 from db.models import PageRanking, Project
 from services.core.ids import as_uuid
@@ -24,14 +25,9 @@ from services.providers.base import BrandProfile
 PROJECT_SETTING = "use_evidence"
 
 
-def project_settings(engine: Engine, project_id: Any) -> dict[str, Any]:
-    """The project's evidence switch, locale, site type, competitors and brand name."""
-    with engine.connect() as conn:
-        return read_settings(conn, project_id)
-
-
 def read_settings(conn: Any, project_id: Any) -> dict[str, Any]:
-    """:func:`project_settings` on an open connection or session."""
+    """The project's evidence switch, locale, site type, competitors and brand name, read on
+    the caller's connection or session."""
     row = conn.execute(
         select(
             Project.brand_config,
@@ -72,16 +68,6 @@ def ranking_urls(conn: Any, project_id: Any) -> dict[str, str]:
     return dict(zip(best["k"], best["u"], strict=True))
 
 
-def load_evidence(
-    engine: Engine, project_id: Any, pending: pd.DataFrame, settings: dict[str, Any]
-) -> Evidence:
-    """The evidence columns of ``pending`` (rows of ``store.load_pending``)."""
-    words = pending["keyword"].tolist()
-    hints = pending["grouping_hint"] if "grouping_hint" in pending else [None] * len(words)
-    with engine.connect() as conn:
-        return read_evidence(conn, project_id, words, list(hints), settings)
-
-
 def read_evidence(
     conn: Any,
     project_id: Any,
@@ -89,8 +75,8 @@ def read_evidence(
     hints: list[Any],
     settings: dict[str, Any],
 ) -> Evidence:
-    """The evidence of ``words`` (with their imported ``hints``) on an open connection or
-    session."""
+    """The evidence of ``words`` (with their imported Parent Keyword ``hints``), read on the
+    caller's connection or session."""
     urls = ranking_urls(conn, project_id)
     serps = read_cached(conn, words, settings["location"], settings["language"])
     keys = [normalize_keyword(w) for w in words]

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
+from db.session import session_scope
 from services.clustering.evidence import SearchGroups
 from services.clustering.intent import classify_intents, format_labels
 from services.clustering.pages import ClusterOptions, Progress, lexical_groups
@@ -27,7 +28,7 @@ from services.clustering.reconcile import Existing, RunPlan, plan_run
 from services.core.errors import BudgetExceeded, JobCancelled
 from services.keyword_lists import evidence as ev
 from services.keyword_lists import store as list_store
-from services.keyword_lists.evidence_store import load_evidence, project_settings
+from services.keyword_lists.evidence_store import read_evidence, read_settings
 from services.keyword_lists.filters import list_filter_reasons
 from services.keyword_lists.serp_plan import SerpSettings, plan_serp_run
 from services.providers.base import Embedder, Usage
@@ -131,20 +132,23 @@ def _plan(
 ) -> tuple[RunPlan, list[Usage], str, Embedder, pd.DataFrame]:
     """Filters, evidence and the plan; returns the plan, SERP usage, method, embedder and
     the clustered rows (the plan's first rows, aligned with its embeddings)."""
-    settings = project_settings(engine, project_id)
+    with engine.connect() as conn:
+        settings = read_settings(conn, project_id)
+        existing: Existing = list_store.load_existing(conn, project_id)
     reasons = list_filter_reasons(pending["keyword"].tolist(), settings["competitors"])
     left_out = np.array([r is not None for r in reasons], bool)
     filtered = pending[left_out].assign(filter_reason=[r for r in reasons if r is not None])
     kept = pending[~left_out].reset_index(drop=True)
-    existing: Existing = list_store.load_existing(engine, project_id)
     on = settings["use_evidence"] if evidence is None else bool(evidence)
     on = on or options.use_grouping_hint
     # Only the Parent Keyword column when evidence is off (to say the data has it).
-    found = (
-        load_evidence(engine, project_id, kept, settings)
-        if on
-        else ev.Evidence(parent=[h if isinstance(h, str) else None for h in kept["grouping_hint"]])
-    )
+    hints = [h if isinstance(h, str) else None for h in kept["grouping_hint"]]
+    if on:
+        with engine.connect() as conn:
+            words = kept["keyword"].tolist()
+            found = read_evidence(conn, project_id, words, hints, settings)
+    else:
+        found = ev.Evidence(parent=hints)
     # Without evidence to read (or when SERP grouping decides), the run is the text-only
     # pipeline, unchanged.
     use = on and serp is None and found.any()
@@ -249,7 +253,8 @@ def run_list_clustering(
         notify(88, "Saving clusters")
         # One transaction: intents, clusters, members and keyword statuses (an interrupted
         # run leaves no partial clusters; its keywords go back to "qualified").
-        saved = list_store.save_plan(engine, project_id, plan, method=method, intents=intents)
+        with session_scope(engine) as s:
+            saved = list_store.save_plan(s, project_id, plan, method=method, intents=intents)
         clock.lap("save")
     except JobCancelled:
         list_store.reset_clustering(engine, project_id)
@@ -283,7 +288,6 @@ def _summary(
 
 
 def _record_usage(engine: Engine, project_id: Any, usage: list[Usage]) -> None:
-    from db.session import session_scope
     from services.spend.usage import record_usage
 
     with session_scope(engine) as s:

@@ -14,7 +14,6 @@ import pandas as pd
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from db.models import KeywordMetric, ListCluster, ListClusterMember, ListHub, utcnow
-from db.session import session_scope
 from services.clustering.intent import parse_labels
 from services.clustering.pages import REASON_NO_NEIGHBOUR
 from services.clustering.reconcile import RunPlan
@@ -169,14 +168,15 @@ def _fill_cluster_stats(
 
 
 def save_plan(
-    engine: Any,
+    s: Any,
     project_id: Any,
     plan: RunPlan,
     *,
     method: str = "semantic",
     intents: dict[Any, str] | None = None,
 ) -> dict[str, Any]:
-    """Write a :class:`RunPlan` in one transaction and mark its keywords ``clustered``.
+    """Write a :class:`RunPlan` in the caller's session (one transaction) and mark its
+    keywords ``clustered``.
 
     Set-based: every table is written with ``executemany`` in chunks of
     :data:`WRITE_CHUNK` (no ORM object per row); the new clusters' counts, volume and intent
@@ -194,35 +194,32 @@ def save_plan(
     pid = as_uuid(project_id)
     kw = plan.keywords
     now = utcnow()
-    with session_scope(engine) as s:
-        run_no = _next_run_no(s, pid)
-        _write_intents(s, intents or {})
-        hub_ids, hub_rows = _hub_rows(plan, pid, run_no, now)
-        _insert(s, ListHub.__table__, hub_rows)
-        cluster_ids, cluster_rows = _cluster_rows(plan, pid, hub_ids, run_no, now, method)
-        _fill_cluster_stats(
-            cluster_rows, plan.new_clusters["new_cluster"].tolist(), kw, intents or {}
-        )
-        _insert(s, ListCluster.__table__, cluster_rows)
-        # Members: retried keywords lose their old row first.
-        retry = kw.get("retry", pd.Series(False, index=kw.index)).astype(bool)
-        retry_ids = kw.loc[retry, "keyword_id"].tolist()
-        for start in range(0, len(retry_ids), WRITE_CHUNK):
-            s.execute(
-                delete(ListClusterMember).where(
-                    ListClusterMember.keyword_id.in_(retry_ids[start : start + WRITE_CHUNK])
-                )
-            )
-        _insert(s, ListClusterMember.__table__, _member_rows(kw, pid, cluster_ids, run_no, now))
-        # Every pending fresh keyword was set to "clustering" at the start of the run.
+    run_no = _next_run_no(s, pid)
+    _write_intents(s, intents or {})
+    hub_ids, hub_rows = _hub_rows(plan, pid, run_no, now)
+    _insert(s, ListHub.__table__, hub_rows)
+    cluster_ids, cluster_rows = _cluster_rows(plan, pid, hub_ids, run_no, now, method)
+    _fill_cluster_stats(cluster_rows, plan.new_clusters["new_cluster"].tolist(), kw, intents or {})
+    _insert(s, ListCluster.__table__, cluster_rows)
+    # Members: retried keywords lose their old row first.
+    retry = kw.get("retry", pd.Series(False, index=kw.index)).astype(bool)
+    retry_ids = kw.loc[retry, "keyword_id"].tolist()
+    for start in range(0, len(retry_ids), WRITE_CHUNK):
         s.execute(
-            update(KeywordMetric)
-            .where(KeywordMetric.project_id == pid, KeywordMetric.status == "clustering")
-            .values(status="clustered")
-            .execution_options(synchronize_session=False)
+            delete(ListClusterMember).where(
+                ListClusterMember.keyword_id.in_(retry_ids[start : start + WRITE_CHUNK])
+            )
         )
-        grown = [uuid.UUID(str(g)) for g in plan.diff.get("grown", {})]
-        refresh_clusters(s, pid, grown, hubs_too=bool(grown or cluster_ids))
+    _insert(s, ListClusterMember.__table__, _member_rows(kw, pid, cluster_ids, run_no, now))
+    # Every pending fresh keyword was set to "clustering" at the start of the run.
+    s.execute(
+        update(KeywordMetric)
+        .where(KeywordMetric.project_id == pid, KeywordMetric.status == "clustering")
+        .values(status="clustered")
+        .execution_options(synchronize_session=False)
+    )
+    grown = [uuid.UUID(str(g)) for g in plan.diff.get("grown", {})]
+    refresh_clusters(s, pid, grown, hubs_too=bool(grown or cluster_ids))
     return {
         "run_no": run_no,
         "new_cluster_ids": [str(c) for c in cluster_ids],

@@ -76,19 +76,19 @@ def load_pending(engine: Engine, project_id: Any) -> pd.DataFrame:
     return frame
 
 
-def load_existing(engine: Engine, project_id: Any) -> Existing:
-    """The project's clusters and the keywords placed in them."""
+def load_existing(conn: Any, project_id: Any) -> Existing:
+    """The project's clusters and the keywords placed in them (on the caller's connection
+    or session)."""
     pid = as_uuid(project_id)
     c, m = ListCluster, ListClusterMember
-    with engine.connect() as conn:
-        clusters = conn.execute(
-            select(c.id, c.name, c.centre_keyword, c.hub_id)
-            .where(c.project_id == pid)
-            .order_by(c.created_at, c.name)
-        ).all()
-        members = conn.execute(
-            select(m.keyword, m.cluster_id).where(m.project_id == pid, m.cluster_id.is_not(None))
-        ).all()
+    clusters = conn.execute(
+        select(c.id, c.name, c.centre_keyword, c.hub_id)
+        .where(c.project_id == pid)
+        .order_by(c.created_at, c.name)
+    ).all()
+    members = conn.execute(
+        select(m.keyword, m.cluster_id).where(m.project_id == pid, m.cluster_id.is_not(None))
+    ).all()
     return Existing(
         pd.DataFrame(
             [tuple(r) for r in clusters], columns=["id", "name", "centre_keyword", "hub_id"]
