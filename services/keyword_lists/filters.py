@@ -8,8 +8,10 @@ Pure: keywords and settings in, one reason (or None) per keyword out.
 * **A competitor's brand** from the brand profile ("marks and spencer mens socks" when
   "Marks and Spencer" is listed), unless a comparison cue ("vs", "alternative") makes it a
   page the site can own: :func:`competitor_of`, reason ``competitor brand (<name>)``.
-* **Unsafe for the brand**: the seed funnel's reviewed brand-safety list
-  (:func:`services.seed_clusters.filters.unsafe_reason`).
+
+The brand-safety word list is NOT applied to a user's own list: on the development exports
+it would drop "sexual harassment lawyer", "car accident lawyer cumming ga" and "nude socks"
+(a colour). Send to review applies it (with the seed funnel's other rules) per page.
 
 Send to review applies the seed funnel's full rule set
 (:func:`services.seed_clusters.filters.exclusion_reason`: navigational by the data's label,
@@ -24,7 +26,6 @@ import re
 from collections.abc import Sequence
 
 from services.core.text import normalize_keyword
-from services.seed_clusters.filters import unsafe_reason, unsafe_words
 
 REASON_URL = "a URL, domain or site path, not a search"
 REASON_COMPETITOR = "competitor brand"
@@ -102,12 +103,10 @@ def list_filter_reasons(
 ) -> list[str | None]:
     """Unclustered reason per keyword of a list run, None for keywords to cluster.
 
-    URLs, domains and site paths (:data:`REASON_URL`), competitor brands
-    (``competitor brand (<name>)``) and keywords unsafe for the brand are left out of
-    clustering (reasons cut to the 64 characters of ``list_cluster_members.reason``).
+    URLs, domains and site paths (:data:`REASON_URL`) and competitor brands
+    (``competitor brand (<name>)``, cut to the 64 characters of
+    ``list_cluster_members.reason``) are left out of clustering.
     """
-    words, phrases = unsafe_words()
-    phrase = re.compile("|".join(re.escape(p.strip()) for p in phrases)) if phrases else None
     out: list[str | None] = []
     for kw in keywords:
         reason = None
@@ -115,7 +114,5 @@ def list_filter_reasons(
             reason = REASON_URL
         elif competitors and (comp := competitor_of(kw, competitors)) is not None:
             reason = f"{REASON_COMPETITOR} ({comp})"
-        elif not words.isdisjoint(kw.split()) or (phrase is not None and phrase.search(kw)):
-            reason = unsafe_reason(kw)  # the shared rule decides and words the reason
         out.append(reason[:64] if reason else None)
     return out
