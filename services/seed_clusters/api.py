@@ -126,14 +126,7 @@ def generate_cluster(
     reservation = None
     if deps.budget is not None and estimate > 0:
         reservation = deps.budget.reserve(estimate, f"cluster: {seed}")
-    run.meta = {
-        "providers": {
-            "llm": getattr(deps.llm, "name", ""),
-            "volume": getattr(deps.volume, "name", None),
-        },
-        "estimate_usd": round(estimate, 6),
-        "stages": {},
-    }
+    run.meta = run.start_meta(estimate)
     t_start = time.perf_counter()
     try:
         first = stage1(run, brand)
@@ -148,18 +141,8 @@ def generate_cluster(
     finally:
         if reservation is not None:
             deps.budget.settle(reservation, cost_of(run.usages))  # type: ignore[union-attr]
-    return finish(
-        run,
-        site,
-        expansion,
-        enriched,
-        filtered,
-        in_data,
-        evidence,
-        extra_warnings,
-        keep_empty,
-        t_start,
-    )
+    stages = (expansion, enriched, filtered)
+    return finish(run, site, stages, in_data, evidence, extra_warnings, keep_empty, t_start)
 
 
 def clusters_for_seed(engine: Engine, project_id: Any, seed_keyword: str) -> list[dict[str, Any]]:

@@ -121,6 +121,17 @@ class Run:
     usages: list[Usage] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
 
+    def start_meta(self, estimate: float) -> dict[str, Any]:
+        """The generation metadata a run starts with: providers, cost estimate (USD)."""
+        return {
+            "providers": {
+                "llm": getattr(self.deps.llm, "name", ""),
+                "volume": getattr(self.deps.volume, "name", None),
+            },
+            "estimate_usd": round(estimate, 6),
+            "stages": {},
+        }
+
     def timed(self, stage: str, t0: float, **data: Any) -> None:
         self.meta["stages"][stage] = {"seconds": round(time.perf_counter() - t0, 4), **data}
         self.notify(stage, self.meta["stages"][stage]["seconds"])
@@ -129,18 +140,18 @@ class Run:
 def finish(
     run: Run,
     site: Any,
-    expansion: Any,
-    enriched: Any,
-    filtered: Any,
+    stages: tuple[Any, Any, Any],
     in_data: set[str],
     evidence: FunnelEvidence,
     extra_warnings: list[str],
     keep_empty: bool,
     t_start: float,
 ) -> ClusterResult:
-    """Warnings, metadata and the suggested seed; the cluster saved unless it holds no
+    """Warnings, metadata and the suggested seed (``stages`` = the Stage 1, 2 and 3 outcomes);
+    the cluster saved unless it holds no
     search volume and ``keep_empty`` is False (a Stage 2 outage keeps its best effort)."""
     seed, deps, project_id = run.seed, run.deps, run.project_id
+    expansion, enriched, filtered = stages
     warnings = extra_warnings + enriched.warnings + filtered.warnings
     warnings = result_warnings(seed, expansion.candidates, in_data, filtered, warnings)
     suggested = suggested_seed(seed, filtered.suggestions, enriched.candidates, in_data)
