@@ -57,7 +57,6 @@ keywords (keys and inverted indexes), so list clustering can call it on 30k keyw
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -67,19 +66,17 @@ import numpy as np
 import pandas as pd
 
 from services.clustering.lexical import _fold, lexical_keys
+from services.clustering.spelling import (  # noqa: F401  (re-exported)
+    TYPO_MAX_SHARE,
+    implied_words,
+    spelling_map,
+    typo_map,
+)
 from services.clustering.variants import VariantContext, build_context, same_search_key
 from services.core.text import STOP_WORDS, normalize_keyword, singularize, tokens
 
 #: Shared top-10 organic URLs that make two keywords one page (issue 16: ≥ 4 of 10).
 DEFAULT_MIN_SERP_OVERLAP = 4
-#: A misspelt word is at most this share as frequent in the list as its correction.
-TYPO_MAX_SHARE = 0.2
-#: Words shorter than this are never read as typos ("cd", "ira", "loan").
-TYPO_MIN_LETTERS = 5
-#: A modifier implies the word after it ("merino" → "merino wool") when at least this many
-#: keywords and this share of its keywords write the pair.
-IMPLIED_WORD_MIN = 3
-IMPLIED_WORD_SHARE = 0.5
 #: An URL ranking for more than this many keywords of the list links too much (hubs,
 #: Wikipedia) and is ignored by the SERP-overlap rule.
 MAX_URL_KEYWORDS = 2_000
@@ -96,17 +93,6 @@ TEXT_RULES = (
     "typo",
 )
 EVIDENCE_RULES = ("same Parent Keyword", "same ranking URL", "SERP overlap")
-
-#: British → American spelling patterns (Oxford / Merriam-Webster usage notes); applied
-#: only to word pairs the list holds in both forms.
-_UK_US = (
-    (re.compile(r"our(s|ed|ing|ful|ite|ites)?$"), r"or\1"),
-    (re.compile(r"is(e|es|ed|ing|ation|ations|er|ers)$"), r"iz\1"),
-    (re.compile(r"ys(e|es|ed|ing|er|ers)$"), r"yz\1"),
-    (re.compile(r"tre(s)?$"), r"ter\1"),
-    (re.compile(r"logue(s)?$"), r"log\1"),
-    (re.compile(r"ence$"), r"ense"),
-)
 
 
 @dataclass(frozen=True)
@@ -242,87 +228,6 @@ def _folded(keyword: str) -> list[str]:
     return [singularize(_fold(t)) for t in tokens(keyword)]
 
 
-def _uk_us(word: str) -> str:
-    for pattern, repl in _UK_US:
-        if pattern.search(word):
-            return pattern.sub(repl, word)
-    return word
-
-
-def _spelling_map(vocab: set[str]) -> dict[str, str]:
-    """British form → American form for pairs the vocabulary holds in both forms."""
-    out = {}
-    for word in vocab:
-        if len(word) >= 4:
-            us = _uk_us(word)
-            if us != word and us in vocab:
-                out[word] = us
-    return out
-
-
-def _deletes(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """Damerau one edit apart (a ≠ b)."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        if len(diff) == 1:
-            return True
-        i = diff[0]
-        return len(diff) == 2 and diff[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return short in _deletes(long_)
-
-
-def _typo_map(token_lists: list[list[str]]) -> dict[str, str]:
-    """Misspelt word → its correction, from how often each word occurs in the list.
-
-    Candidates come from a delete-neighbourhood index (one delete per word), so the cost
-    is linear in the vocabulary.
-    """
-    freq: Counter[str] = Counter(t for toks in token_lists for t in set(toks))
-    index: dict[str, list[str]] = defaultdict(list)
-    for word in freq:
-        if len(word) >= TYPO_MIN_LETTERS - 1 and word.isalpha():
-            for d in _deletes(word) | {word}:
-                index[d].append(word)
-    out: dict[str, str] = {}
-    for word, n in freq.items():
-        if len(word) < TYPO_MIN_LETTERS or not word.isalpha():
-            continue
-        best, best_n = None, 0
-        for d in _deletes(word) | {word}:
-            for other in index.get(d, ()):
-                if other != word and freq[other] > best_n and _one_edit(word, other):
-                    best, best_n = other, freq[other]
-        if best is not None and n <= TYPO_MAX_SHARE * best_n:
-            out[word] = best
-    return out
-
-
-def _implied_words(token_lists: list[list[str]]) -> dict[str, str]:
-    """Modifier → the word the list nearly always writes after it ("merino" → "wool")."""
-    with_word: Counter[str] = Counter()
-    pairs: Counter[tuple[str, str]] = Counter()
-    for toks in token_lists:
-        for t in set(toks):
-            with_word[t] += 1
-        for a, b in set(zip(toks, toks[1:], strict=False)):
-            pairs[(a, b)] += 1
-    out: dict[str, str] = {}
-    for (a, b), n in pairs.items():
-        if a in STOP_WORDS or b in STOP_WORDS or not a.isalpha() or not b.isalpha():
-            continue
-        common = n >= IMPLIED_WORD_MIN and n >= IMPLIED_WORD_SHARE * with_word[a]
-        if common and (a not in out or n > pairs[(a, out[a])]):
-            out[a] = b
-    return out
-
-
 def _bag(toks: Sequence[str]) -> str:
     return " ".join(sorted({t for t in toks if t not in STOP_WORDS}))
 
@@ -335,7 +240,7 @@ def _text_keys(
     """(rule, key per keyword) for every text rule, in order."""
     folded = [_folded(k) for k in keywords]
     vocab = {t for toks in folded for t in toks}
-    spelling = _spelling_map(vocab)
+    spelling = spelling_map(vocab)
     spelled = [[spelling.get(t, t) for t in toks] for toks in folded]
     lex = [lexical_keys(k) for k in keywords]
     ssk = [same_search_key(k, context) for k in keywords]
@@ -349,7 +254,7 @@ def _text_keys(
         ("short form", [None if k.startswith("cmp:") else k for k in ssk]),
     ]
     bags = {_bag(t): i for i, t in enumerate(spelled)}
-    implied = _implied_words(spelled)
+    implied = implied_words(spelled)
     implied_keys: list[str | None] = []
     for toks in spelled:
         longer = [
@@ -364,7 +269,7 @@ def _text_keys(
         bag = _bag(longer)
         implied_keys.append(bag if len(longer) > len(toks) and bag in bags else _bag(toks))
     keys.append(("implied word", implied_keys))
-    typos = _typo_map(spelled)
+    typos = typo_map(spelled)
     typo_keys: list[str | None] = []
     for i, toks in enumerate(spelled):
         fixed = [typos.get(t, t) for t in toks]

@@ -335,21 +335,7 @@ def _assemble(
         kw_df.loc[clusters_df["name_row"].to_numpy(), "is_name"] = True
     timings["name"] = time.perf_counter() - t4
     t5 = time.perf_counter()
-    hubs_df = pd.DataFrame(columns=["hub", "name", "pillar", "clusters", "total_volume"])
-    clusters_df["hub"] = -1
-    clusters_df["is_pillar"] = False
-    if options.hubs and n_clusters:
-        notify(90, "Grouping clusters into hubs")
-        hubs_df = steps.hub_step(
-            clusters_df,
-            centroids,
-            threshold=hub_threshold(embedder, options),
-            centred_threshold=(
-                HUB_CENTRED_THRESHOLDS[tier_of(embedder, options)]
-                if options.hub_threshold is None
-                else None
-            ),
-        )
+    hubs_df = _hubs(clusters_df, centroids, embedder, options, notify)
     timings["hubs"] = time.perf_counter() - t5
     clusters_df = clusters_df.drop(columns=["name_row"])
     timings["total"] = time.perf_counter() - t0
@@ -357,6 +343,31 @@ def _assemble(
     notify(95, f"{n_clusters:,} clusters, {stats['unclustered']:,} unclustered")
     return ClusterResult(
         kw_df, clusters_df, hubs_df, centroids, stats, group_of=g.groups, group_embeddings=rep_emb
+    )
+
+
+def _hubs(
+    clusters_df: pd.DataFrame,
+    centroids: np.ndarray,
+    embedder: Embedder,
+    options: ClusterOptions,
+    notify: Progress,
+) -> pd.DataFrame:
+    """Step 7: hub and pillar columns on ``clusters_df`` (-1 / False without hubs), hubs table."""
+    clusters_df["hub"] = -1
+    clusters_df["is_pillar"] = False
+    if not (options.hubs and len(clusters_df)):
+        return pd.DataFrame(columns=["hub", "name", "pillar", "clusters", "total_volume"])
+    notify(90, "Grouping clusters into hubs")
+    return steps.hub_step(
+        clusters_df,
+        centroids,
+        threshold=hub_threshold(embedder, options),
+        centred_threshold=(
+            HUB_CENTRED_THRESHOLDS[tier_of(embedder, options)]
+            if options.hub_threshold is None
+            else None
+        ),
     )
 
 

@@ -77,26 +77,7 @@ def find_same_search(
             union(i, by_words[key])
         elif key:
             by_words[key] = i
-    cosine: Callable[[str, str], float] | None = None
-    if embedder is not None and n > 1:
-        vecs = embedder.embed(keywords)
-        sims = vecs @ vecs.T
-        ii, jj = np.where(np.triu(sims, k=1) >= threshold)
-        words = [_words(kw) for kw in keywords]
-        changers = [frozenset(tokens(kw)) & PAGE_CHANGING_WORDS for kw in keywords]
-        for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
-            # A keyword that only ADDS words to another is a narrower search with its own
-            # page ("add google analytics to wordpress website" ⊃ "add google analytics to
-            # website"), however close the embedding; a different wording is the same search.
-            # Words that change the page (best, near me, vs, free …) are no wording detail:
-            # only evidence joins "best x" and "x" (issue 16).
-            if not (words[i] < words[j] or words[j] < words[i]) and changers[i] == changers[j]:
-                union(i, j)
-
-        def cosine(x: str, y: str) -> float:
-            vx, vy = embedder.embed([x, y])
-            return float(vx @ vy)
-
+    cosine = _embedding_unions(keywords, embedder, threshold, union)
     contexts = _contexts(keywords)
     for i in range(n):
         for j in range(i + 1, n):
@@ -126,6 +107,37 @@ def find_same_search(
 SHORT_FORM_COSINE = 0.5
 #: Contexts both forms must share in the candidate list when the embedder does not confirm.
 SHORT_FORM_CONTEXTS = 2
+
+
+def _embedding_unions(
+    keywords: list[str],
+    embedder: Embedder | None,
+    threshold: float,
+    union: Callable[[int, int], None],
+) -> Callable[[str, str], float] | None:
+    """Union different wordings at embedding cosine ≥ ``threshold``; returns the cosine
+    function for the part tests (None without an embedder)."""
+    if embedder is None or len(keywords) < 2:
+        return None
+    vecs = embedder.embed(keywords)
+    sims = vecs @ vecs.T
+    ii, jj = np.where(np.triu(sims, k=1) >= threshold)
+    words = [_words(kw) for kw in keywords]
+    changers = [frozenset(tokens(kw)) & PAGE_CHANGING_WORDS for kw in keywords]
+    for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
+        # A keyword that only ADDS words to another is a narrower search with its own
+        # page ("add google analytics to wordpress website" ⊃ "add google analytics to
+        # website"), however close the embedding; a different wording is the same search.
+        # Words that change the page (best, near me, vs, free …) are no wording detail:
+        # only evidence joins "best x" and "x" (issue 16).
+        if not (words[i] < words[j] or words[j] < words[i]) and changers[i] == changers[j]:
+            union(i, j)
+
+    def cosine(x: str, y: str) -> float:
+        vx, vy = embedder.embed([x, y])
+        return float(vx @ vy)
+
+    return cosine
 
 
 def short_form_swap(
