@@ -10,14 +10,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import Engine
 
 from services.app import jobs
-from services.keyword_lists import discovery, store
-from services.keyword_lists.store import ListView
+
+if TYPE_CHECKING:  # pandas, faiss and the clustering code load when a function runs
+    import pandas as pd
+
+    from services.keyword_lists.store import ListView
 
 
 @dataclass
@@ -49,6 +51,8 @@ def discovery_preview(engine: Engine, seeds: str) -> Preview:
     InvalidInputError
         Bad seeds (none, more than 10).
     """
+    from services.keyword_lists import discovery
+
     preview = discovery.preview_cost(discovery.validate(seeds, live=True))
     return Preview(preview.message, preview.usd, _remaining_usd(engine))
 
@@ -71,6 +75,8 @@ def start_discovery(
     InvalidInputError
         Bad seeds or filters (see :func:`services.keyword_lists.discovery.validate`).
     """
+    from services.keyword_lists import discovery
+
     req = discovery.validate(
         seeds, min_volume=min_volume, max_kd=max_kd, intents=intents, limit=limit, live=live
     )
@@ -79,6 +85,8 @@ def start_discovery(
 
 def qualify_discovered(engine: Engine, project_id: Any) -> int:
     """Move the keywords of the last succeeded discovery job to ``qualified``; returns count."""
+    from services.keyword_lists import discovery
+
     last = jobs.latest_job(project_id, "discovery", engine=engine)
     if last is None or last.status != "succeeded":
         return 0
@@ -87,16 +95,21 @@ def qualify_discovered(engine: Engine, project_id: Any) -> int:
 
 def list_view(engine: Engine, project_id: Any) -> ListView:
     """Keywords, clusters, members, hubs and unclustered keywords of the project."""
+    from services.keyword_lists import store
+
     return store.list_view(engine, project_id)
 
 
 def filter_keywords(frame: pd.DataFrame, **filters: Any) -> pd.DataFrame:
     """Rows of ``ListView.keywords`` passing the page's filters (see ``store.filter_keywords``)."""
+    from services.keyword_lists import store
+
     return store.filter_keywords(frame, **filters)
 
 
 def serp_preview(engine: Engine, project_id: Any) -> Preview:
     """SERPs to fetch (not cached) for the pending keywords, their cost and the budget left."""
+    from services.keyword_lists import store
     from services.keyword_lists.jobs import project_locale
     from services.keyword_lists.serp_store import estimate_serp_cost
 
@@ -218,9 +231,13 @@ def send_hub_to_review(engine: Engine, project_id: Any, hub_id: Any) -> uuid.UUI
 
 def move_keyword(engine: Engine, project_id: Any, keyword: str, cluster_id: Any | None) -> None:
     """Move a keyword into ``cluster_id`` (None: back to Unclustered)."""
+    from services.keyword_lists import store
+
     store.move_keyword(engine, project_id, keyword, cluster_id)
 
 
 def treemap_rows(view: ListView, **limits: Any) -> pd.DataFrame:
     """Hub → cluster → keyword rows for the treemap (see ``store.treemap_rows``)."""
+    from services.keyword_lists import store
+
     return store.treemap_rows(view, **limits)

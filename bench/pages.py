@@ -1,0 +1,144 @@
+"""Benchmark: each screen's script time on a 12.7k-keyword project (issue 22).
+
+Builds a fresh SQLite project, imports the shared Semrush "wordpress" export (12,680 keywords,
+never copied into the repository) and clusters it with the production embedders
+(:func:`services.keyword_lists.run.run_list_clustering`), then runs every page script under
+``pages/`` with Streamlit's ``AppTest`` (``streamlit.testing``): one warm-up run per screen
+(its modules imported, as on a running server), then ``--repeats`` timed runs, reporting the
+median script time (wall seconds, and CPU seconds of this process: the stable figure on a
+busy shared machine) and its ratios to the Projects screen. The Keyword Lists screen is also timed on each of its tabs (``?tab=…``).
+
+Run: ``python bench/pages.py [--repeats 3]``. Target (issue 22): Keyword Lists and Primary
+Keywords ≤ 3x Projects. The last line is JSON:
+``{"keywords": …, "projects_s": …, "projects_cpu_s": …, "keyword_lists_s": …,
+"keyword_lists_cpu_s": …, "primary_keywords_s": …, "primary_keywords_cpu_s": …,
+"keyword_lists_ratio_wall_x": …, "keyword_lists_ratio_cpu_x": …,
+"primary_keywords_ratio_wall_x": …, "primary_keywords_ratio_cpu_x": …, "slowest_screen": …,
+"slowest_ratio_cpu_x": …}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+EXPORT = (
+    REPO.parent
+    / "shared"
+    / "data"
+    / "semrush-wordpress"
+    / "wordpress_broad-match_us_2026-04-24.csv"
+)
+PAGES = REPO / "pages"
+#: Tabs of the Keyword Lists screen (its ``st.tabs`` labels, bound to ``?tab=``).
+LIST_TABS = ("Import", "Discover", "Keywords", "Clusters")
+
+
+def build_project(tmp: Path) -> tuple[object, str, int, float]:
+    """(engine, project id, keywords imported, clustering seconds) of the bench project."""
+    from cryptography.fernet import Fernet
+
+    from db.models import Project
+    from db.session import init_db, session_scope
+    from services.clustering.pages import ClusterOptions
+    from services.keyword_lists.run import list_embedder, run_list_clustering
+    from services.projects.imports import import_keywords
+
+    engine = init_db(
+        f"sqlite:///{tmp / 'pages.db'}",
+        secret_key=Fernet.generate_key().decode(),
+        key_file=tmp / "key",
+    )
+    with session_scope(engine) as s:
+        project = Project(name="bench pages")
+        s.add(project)
+        s.flush()
+        pid = str(project.id)
+    report = import_keywords(engine, pid, EXPORT.read_bytes(), EXPORT.name)
+    t0 = time.perf_counter()
+    run_list_clustering(engine, pid, list_embedder, ClusterOptions())
+    return engine, pid, report.rows_imported, time.perf_counter() - t0
+
+
+def time_page(path: Path, pid: str, repeats: int, tab: str | None = None) -> dict:
+    """Median wall and CPU seconds of ``repeats`` fresh AppTest runs of one page script."""
+    from streamlit.testing.v1 import AppTest
+
+    def once() -> tuple[float, float, bool]:
+        at = AppTest.from_file(str(path), default_timeout=300)
+        at.session_state["_frame"] = True
+        at.session_state["project_id"] = pid
+        if tab is not None:
+            at.query_params["tab"] = tab
+        t0, c0 = time.perf_counter(), time.process_time()
+        at.run()
+        return time.perf_counter() - t0, time.process_time() - c0, bool(at.exception)
+
+    once()  # warm-up: the page's imports, as on a running server
+    runs = [once() for _ in range(repeats)]
+    return {
+        "wall_s": round(statistics.median(r[0] for r in runs), 3),
+        "cpu_s": round(statistics.median(r[1] for r in runs), 3),
+        "exception": any(r[2] for r in runs),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+
+    from services.app.bootstrap import AppContext
+    from services.app.context import set_app
+    from services.core.config import load_settings
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench_pages_"))
+    engine, pid, n, cluster_s = build_project(tmp)
+    print(f"project: {n:,} keywords imported, clustered in {cluster_s:.1f} s", flush=True)
+    set_app(
+        AppContext(
+            settings=load_settings(env={"CLUSTER_PLANNER_DATA_DIR": str(tmp)}),
+            engine=engine,  # type: ignore[arg-type]
+        )
+    )
+    screens: dict[str, dict] = {}
+    for path in sorted(PAGES.glob("*.py")):
+        screens[path.stem] = time_page(path, pid, args.repeats)
+    for tab in LIST_TABS:
+        screens[f"keyword_lists?tab={tab}"] = time_page(
+            PAGES / "keyword_lists.py", pid, args.repeats, tab
+        )
+    base_wall = screens["projects"]["wall_s"] or 1e-9
+    base_cpu = screens["projects"]["cpu_s"] or 1e-9
+    for name, res in screens.items():
+        res["ratio_wall_x"] = round(res["wall_s"] / base_wall, 2)
+        res["ratio_cpu_x"] = round(res["cpu_s"] / base_cpu, 2)
+        flag = "  EXCEPTION" if res["exception"] else ""
+        print(
+            f"{name:<28} {res['wall_s']:7.3f} s (CPU {res['cpu_s']:.3f} s)  "
+            f"{res['ratio_wall_x']:5.2f}x Projects wall, {res['ratio_cpu_x']:5.2f}x CPU{flag}",
+            flush=True,
+        )
+    slowest = max(screens, key=lambda k: screens[k]["cpu_s"])
+    out: dict[str, object] = {"keywords": n}
+    for name in ("projects", "keyword_lists", "primary_keywords"):
+        out[f"{name}_s"] = screens[name]["wall_s"]
+        out[f"{name}_cpu_s"] = screens[name]["cpu_s"]
+    for name in ("keyword_lists", "primary_keywords"):
+        out[f"{name}_ratio_wall_x"] = screens[name]["ratio_wall_x"]
+        out[f"{name}_ratio_cpu_x"] = screens[name]["ratio_cpu_x"]
+    out["slowest_screen"] = slowest
+    out["slowest_ratio_cpu_x"] = screens[slowest]["ratio_cpu_x"]
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
