@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -131,6 +131,22 @@ def _member_rows(
     return members
 
 
+def _label_parser() -> Callable[[Any], tuple[str, ...]]:
+    """:func:`parse_labels` memoised per cell value (a list holds a handful of distinct
+    intent cells; parsing each row's cell was 0.5 CPU-s per 30,000 keywords)."""
+    seen: dict[Any, tuple[str, ...]] = {}
+
+    def parse(cell: Any) -> tuple[str, ...]:
+        if isinstance(cell, float):  # NaN is not a reliable dict key
+            return parse_labels(cell)
+        out = seen.get(cell)
+        if out is None:
+            out = seen[cell] = parse_labels(cell)
+        return out
+
+    return parse
+
+
 def _write_intents(s: Any, intents: dict[Any, str]) -> None:
     """The run's offline intents of keywords that had none (executemany UPDATE)."""
     if not intents:
@@ -157,11 +173,12 @@ def _fill_cluster_stats(
         for kid, intent in zip(new["keyword_id"], new["intent"], strict=True)
     ]
     stats: dict[int, list[Any]] = {}
+    parse = _label_parser()
     for k, v, lab in zip(new["new_cluster"].astype(int), vol, labels, strict=True):
         st = stats.setdefault(k, [0, 0, Counter()])
         st[0] += 1
         st[1] += int(v)
-        st[2].update(parse_labels(lab))
+        st[2].update(parse(lab))
     for k, row in zip(numbers, rows, strict=True):  # row of new cluster number k
         count, volume, mix = stats.get(int(k), [0, 0, Counter()])
         row.update(keyword_count=count, total_volume=volume, intent_mix=dict(mix))
@@ -250,11 +267,12 @@ def refresh_clusters(
             .where(m.cluster_id.in_(ids[start : start + WRITE_CHUNK]))
         ).all()
     stats: dict[Any, list[Any]] = {cid: [0, 0, Counter()] for cid in ids}
+    parse = _label_parser()
     for cid, volume, intent in rows:
         st = stats[cid]
         st[0] += 1
         st[1] += int(volume or 0)
-        st[2].update(parse_labels(intent))
+        st[2].update(parse(intent))
     updates = [
         {"cid": cid, "n": st[0], "v": st[1], "mix": dict(st[2])} for cid, st in stats.items()
     ]
