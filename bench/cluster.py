@@ -192,8 +192,9 @@ def run_one(n: int) -> dict:
     from services.clustering import variants
     from services.clustering.lexical import _key_token
     from services.clustering.pages import lexical_keys
+    from services.core import text
 
-    for cache in (lexical_keys, _key_token, variants._ordered_cached):
+    for cache in (lexical_keys, _key_token, variants._ordered_cached, text._content_tokens):
         cache.cache_clear()
     t0 = time.perf_counter()
     cpu0 = time.process_time()

@@ -150,7 +150,12 @@ def tokens(text: str) -> list[str]:
 
 def content_tokens(text: str) -> list[str]:
     """Singularised tokens without stop words, in keyword order."""
-    return [singularize(t) for t in tokens(text) if t not in STOP_WORDS]
+    return list(_content_tokens(text))
+
+
+@lru_cache(maxsize=4096)  # canonical_key and its callers ask for the same keyword in a row
+def _content_tokens(text: str) -> tuple[str, ...]:
+    return tuple(singularize(t) for t in tokens(text) if t not in STOP_WORDS)
 
 
 def canonical_key(text: str) -> str:
