@@ -79,9 +79,10 @@ def read_evidence(
     caller's connection or session."""
     urls = ranking_urls(conn, project_id)
     serps = read_cached(conn, words, settings["location"], settings["language"])
-    keys = [normalize_keyword(w) for w in words]
+    # Most lists have neither rankings nor cached SERPs: skip normalising every keyword.
+    keys = [normalize_keyword(w) for w in words] if urls or serps else []
     return Evidence(
         parent=[h if isinstance(h, str) and h.strip() else None for h in hints],
-        url=[urls.get(k) for k in keys],
-        serp=[serps.get(k, []) for k in keys],
+        url=[urls.get(k) for k in keys] if urls else [None] * len(words),
+        serp=[serps.get(k, []) for k in keys] if serps else [[] for _ in words],
     )

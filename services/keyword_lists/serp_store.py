@@ -49,17 +49,15 @@ def read_cached(
     conn: Any, keywords: Sequence[str], location: str, language: str, device: str = "desktop"
 ) -> dict[str, list[str]]:
     """:func:`cached_urls` on an open connection or session."""
+    t = SerpCache
+    market = (t.location_name == location, t.language_name == language, t.device == device)
+    if conn.execute(select(t.keyword).where(*market).limit(1)).first() is None:
+        return {}  # nothing cached for this market: no keyword to normalise and look up
     wanted = list(dict.fromkeys(normalize_keyword(k) for k in keywords))
     out: dict[str, list[str]] = {}
-    t = SerpCache
     for start in range(0, len(wanted), 5_000):
         rows = conn.execute(
-            select(t.keyword, t.urls).where(
-                t.keyword.in_(wanted[start : start + 5_000]),
-                t.location_name == location,
-                t.language_name == language,
-                t.device == device,
-            )
+            select(t.keyword, t.urls).where(t.keyword.in_(wanted[start : start + 5_000]), *market)
         ).all()
         out.update({k: list(u or []) for k, u in rows})
     return out
