@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -208,7 +209,36 @@ def save_plan(
         The diff with ids filled in: ``new_cluster_ids``, ``grown``, ``untouched``,
         ``unclustered``, ``run_no``.
     """
-    pid = as_uuid(project_id)
+    with _sqlite_page_cache(s):
+        return _save(s, as_uuid(project_id), plan, method, intents)
+
+
+#: SQLite page cache while a run is saved (KiB; SQLite's default is 2,000 KiB). The member
+#: rows' four indexes outgrow the default from ~20,000 keywords: at 30,000, saving took
+#: 1.27 -> 1.07 CPU-s and 1.87 -> 1.13 s wall with 64 MiB (``bench/cluster.py`` run).
+SQLITE_SAVE_CACHE_KIB = 65_536
+
+
+@contextmanager
+def _sqlite_page_cache(s: Any) -> Iterator[None]:
+    """A larger SQLite page cache on the session's connection, restored afterwards (no-op on
+    other databases)."""
+    conn = s.connection()
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    old = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_SAVE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(old)}")
+
+
+def _save(
+    s: Any, pid: uuid.UUID, plan: RunPlan, method: str, intents: dict[Any, str] | None
+) -> dict[str, Any]:
+    """The body of :func:`save_plan`."""
     kw = plan.keywords
     now = utcnow()
     run_no = _next_run_no(s, pid)
