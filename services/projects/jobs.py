@@ -76,7 +76,7 @@ def start_import(
     ProviderError
         The job queue is unavailable.
     """
-    from services.app import jobs
+    from services import jobs
 
     folder = uploads_dir(data_dir)
     cutoff = time.time() - UPLOAD_MAX_AGE_S

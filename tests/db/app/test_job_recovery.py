@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from db.models import Job, KeywordMetric, utcnow
 from db.session import session_scope
-from services.app import jobs
+from services import jobs
 from services.core.errors import InvalidInputError, JobAlreadyActive
 from services.keyword_lists import store as list_store
 from tests.fakes.keyword_lists import TrigramEmbedder, add_keywords
@@ -58,31 +58,21 @@ def sleepy_handler(ctx):
 
 @pytest.fixture()
 def queue(engine, monkeypatch):
-    monkeypatch.setattr(jobs, "PROGRESS_INTERVAL_S", 0.0)
-    monkeypatch.setattr(
-        jobs,
-        "HANDLERS",
-        {
-            **jobs.HANDLERS,
-            "ok": ok_handler,
-            "busy": python_busy_handler,
-            "blocked": c_blocked_handler,
-            "sleepy": sleepy_handler,
-        },
-    )
-    monkeypatch.setattr(
-        jobs,
-        "RELEASE_HOOKS",
-        {
-            "cluster": list_store.reset_clustering,
-            "busy": list_store.reset_clustering,
-            "blocked": list_store.reset_clustering,
-        },
-    )
+    handlers = {
+        "ok": ok_handler,
+        "busy": python_busy_handler,
+        "blocked": c_blocked_handler,
+        "sleepy": sleepy_handler,
+    }
+    for kind, handler in handlers.items():
+        monkeypatch.setitem(jobs.HANDLERS, kind, handler)
+    for kind in ("cluster", "busy", "blocked"):
+        monkeypatch.setitem(jobs.RELEASE_HOOKS, kind, list_store.reset_clustering)
     emb = TrigramEmbedder()
     jobs.reset()
     # Not immediate: submit only queues (tests run the task in a thread of their own).
     jobs.configure(
+        progress_interval_s=0.0,
         huey=MemoryHuey("test-recovery", results=False),
         deps=jobs.JobDeps(engine=engine, embedder_factory=lambda n: emb),
         heartbeat_s=0.1,
