@@ -41,6 +41,7 @@ from services.core.errors import (
     InvalidInputError,
     PriceUnknownError,
 )
+from services.providers.dataforseo import SUGGESTIONS_PER_RUN
 from services.spend import meter as run_meter
 from services.spend.pricing import (
     KEYWORD_SUGGESTIONS_LIVE,
@@ -253,13 +254,11 @@ def estimate_cluster_cost(provider_set: ProviderSet) -> CostEstimate:
             "($0 when every keyword is cached)"
         )
         # Stage 1 also takes real keywords from one Labs keyword_suggestions request (issue 8).
-        from services.seed_clusters.api import DATAFORSEO_SUGGESTIONS
-
-        ideas_usd = dataforseo_estimate_usd(KEYWORD_SUGGESTIONS_LIVE, 1, DATAFORSEO_SUGGESTIONS)
+        ideas_usd = dataforseo_estimate_usd(KEYWORD_SUGGESTIONS_LIVE, 1, SUGGESTIONS_PER_RUN)
         volume_usd += ideas_usd
         typical += ideas_usd
         lines.append(
-            f"DataForSEO Labs keyword suggestions: 1 request, ≤ {DATAFORSEO_SUGGESTIONS} "
+            f"DataForSEO Labs keyword suggestions: 1 request, ≤ {SUGGESTIONS_PER_RUN} "
             f"keywords → ${ideas_usd:.4f}"
         )
     return CostEstimate(
