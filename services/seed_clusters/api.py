@@ -32,6 +32,7 @@ from services.providers.base import (
     Usage,
     VolumeProvider,
 )
+from services.providers.dataforseo import SUGGESTIONS_PER_RUN
 from services.seed_clusters import store
 from services.seed_clusters.enrich import VOLUME_FLOOR, run_stage2
 from services.seed_clusters.expand import run_stage1
@@ -51,7 +52,7 @@ REAL_SOURCES = frozenset(["data", "universe", "dataforseo", "seed"])
 #: proposes ideas, since the message's way out is switching one on).
 THIN_DATA_BELOW = 8
 #: DataForSEO Labs keyword suggestions asked for per run (one request; price per item).
-DATAFORSEO_SUGGESTIONS = 20
+DATAFORSEO_SUGGESTIONS = SUGGESTIONS_PER_RUN
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
