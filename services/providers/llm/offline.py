@@ -23,7 +23,9 @@ from sqlalchemy import Engine, func, select
 
 from db.models import KeywordMetric
 from db.session import session_scope
+from services.clustering.intent import rule_intents
 from services.clustering.variants import build_context, same_search_key
+from services.core.modifier_words import OTHER_MODIFIER, URL_LIKE, strategy_of
 from services.core.text import content_tokens, normalize_keyword, singularize, tokens
 from services.providers.base import (
     Candidate,
@@ -35,7 +37,6 @@ from services.providers.base import (
     FilterResult,
     Usage,
 )
-from services.seed_clusters.modifiers import OTHER_MODIFIER, URL_LIKE, estimate_intent, strategy_of
 
 #: Real keywords embedded per seed (the highest-volume matches); bounds the Stage 1 cost to a
 #: few hundred strings whatever the universe size.
@@ -130,6 +131,22 @@ class _UniverseCache:
 
 
 _UNIVERSES = _UniverseCache()
+
+
+def estimate_intent(keyword: str) -> str:
+    """Main search intent of a keyword, from the shared intent rules (:mod:`services.clustering.intent`).
+
+    Returns:
+        "informational" when a question/guide cue is present, else "transactional"
+        (buy/price/deal cues), else "commercial" (best/review/vs cues) — also the default
+        for a bare product phrase, which is what a collection page targets — or
+        "navigational" for log-in pages, URLs and domains.
+    """
+    labels = rule_intents(keyword)
+    for label in ("informational", "transactional", "commercial", "navigational"):
+        if label in labels:
+            return label
+    return "commercial"
 
 
 def universe_rows(engine: Engine, project_id: Any) -> list[tuple[str, int]]:
