@@ -40,7 +40,7 @@ from bench._bench_db import bench_engine  # noqa: E402
 from db.models import KeywordMetric  # noqa: E402
 from db.session import session_scope  # noqa: E402
 from services import jobs  # noqa: E402
-from services.app.bootstrap import register_jobs  # noqa: E402
+from services.app.bootstrap import wire_process  # noqa: E402
 
 
 def keyword_statuses(engine, project_id) -> dict[str, int]:
@@ -133,7 +133,7 @@ def main() -> None:
             "-m",
             "0.2",
         ]
-        register_jobs()  # as the app does at start: the queue knows the kinds
+        wire_process()  # as the app does at start: the queue knows the kinds
         jobs.reset()
         jobs.configure(
             huey=RedisHuey(jobs.HUEY_NAME, url=redis_url, results=False),

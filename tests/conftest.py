@@ -51,9 +51,9 @@ def migrated_engine(database_url: str):
             conn.execute(text("CREATE SCHEMA public"))
     migrate(engine)
     # As the app, the CLI and a worker do at start: the queue learns the job handlers.
-    from services.app.bootstrap import register_jobs
+    from services.app.bootstrap import wire_process
 
-    register_jobs()
+    wire_process()
     return engine
 
 

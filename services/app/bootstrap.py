@@ -17,7 +17,8 @@ from db.session import init_db
 from services import jobs
 from services.core.config import Settings, get_settings
 from services.jobs import JobDeps
-from services.providers.base import Embedder
+from services.projects.keyword_data import KeywordMetricsSQL
+from services.providers.base import Embedder, set_metrics_store_factory
 from services.providers.registry import ProviderSet, build_providers
 from services.seed_clusters.api import FunnelDeps
 
@@ -30,8 +31,8 @@ class AppContext:
     engine: Engine
 
     def __post_init__(self) -> None:
-        # The composition root is being built: the queue learns its handlers now.
-        register_jobs(self)
+        # The composition root is being built: the queue and the adapters get what they need.
+        wire_process(self)
 
     def job_deps(self) -> JobDeps:
         """What background-job handlers get: this engine, the list embedder, this context."""
@@ -52,6 +53,7 @@ class AppContext:
             self.settings,
             self.engine,
             self.embedder,
+            metrics=KeywordMetricsSQL(self.engine),
             llm_choice=choices.get("llm", "offline"),
             volume_choice=choices.get("volume", "offline"),
         )
@@ -197,6 +199,17 @@ def register_jobs(app: AppContext | None = None) -> None:
         jobs.registry.set_deps(default_factory=app.job_deps)
     else:
         jobs.registry.set_deps(default_factory=lambda: build_app().job_deps())
+
+
+def wire_process(app: AppContext | None = None) -> None:
+    """What the app, the CLI and a worker do at start: the job queue learns its handlers
+    (:func:`register_jobs`) and the adapters learn how an engine becomes their
+    :class:`~services.providers.base.KeywordMetricsStore` (for callers that still pass one).
+
+    Idempotent; building an :class:`AppContext` calls it.
+    """
+    set_metrics_store_factory(KeywordMetricsSQL)
+    register_jobs(app)
 
 
 def build_app(settings: Settings | None = None) -> AppContext:

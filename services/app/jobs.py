@@ -5,7 +5,7 @@ module adds what needs the composition root:
 
 * ``huey_consumer services.app.jobs.huey -k thread`` — a consumer process (e.g. on another
   machine with the same ``REDIS_URL`` and ``DATABASE_URL``): reading ``huey`` registers the
-  handlers (:func:`services.app.bootstrap.register_jobs`) and returns the queue's instance;
+  handlers (:func:`services.app.bootstrap.wire_process`) and returns the queue's instance;
 * :func:`start_worker` — the app's in-process consumer, with the app's dependencies.
 
 Every other name is re-exported from :mod:`services.jobs` for one release; new code imports
@@ -37,17 +37,17 @@ def start_worker(app: Any = None, *, workers: int = DEFAULT_WORKERS) -> Any:  # 
     huey.consumer.Consumer or None
         The running consumer (None when huey is in immediate mode: jobs run inline).
     """
-    from services.app.bootstrap import register_jobs
+    from services.app.bootstrap import wire_process
 
-    register_jobs(app)
+    wire_process(app)
     return _queue.start_worker(app.job_deps() if app is not None else None, workers=workers)
 
 
 def __getattr__(name: str) -> Any:
     """``services.app.jobs.huey`` (lazy): the instance an external consumer runs."""
     if name == "huey":
-        from services.app.bootstrap import register_jobs
+        from services.app.bootstrap import wire_process
 
-        register_jobs()
+        wire_process()
         return _queue.get_huey()
     raise AttributeError(name)

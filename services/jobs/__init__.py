@@ -2,7 +2,7 @@
 
 The queue is infrastructure, like the database: it sits below the features and imports none
 of them. Features call :func:`submit` with a kind; each feature's ``jobs.py`` holds its
-handlers; the composition root (:func:`services.app.bootstrap.register_jobs`) registers them
+handlers; the composition root (:func:`services.app.bootstrap.wire_process`) registers them
 (:func:`register`) when the app, the CLI or a worker starts.
 
 Modules, one responsibility each:

@@ -1,7 +1,7 @@
 """What the queue knows about the rest of the program: handlers, hooks, dependencies, timings.
 
 The queue sits below the features and imports none of them. The composition root
-(:func:`services.app.bootstrap.register_jobs`) hands it, at start-up of the app, the CLI or a
+(:func:`services.app.bootstrap.wire_process`) hands it, at start-up of the app, the CLI or a
 worker:
 
 * a handler per job kind (:func:`register`), with the kind's release hook (what an
@@ -221,7 +221,7 @@ def get_deps() -> JobDeps:
     ------
     InvalidInputError
         Nothing installed them: the composition root
-        (:func:`services.app.bootstrap.register_jobs`) did not run in this process.
+        (:func:`services.app.bootstrap.wire_process`) did not run in this process.
     """
     global _deps
     with lock:
@@ -230,7 +230,7 @@ def get_deps() -> JobDeps:
             if factory is None:
                 raise InvalidInputError(
                     "The job queue has no dependencies: start it through "
-                    "services.app.bootstrap.register_jobs (app, CLI or worker)."
+                    "services.app.bootstrap.wire_process (app, CLI or worker)."
                 )
             _deps = factory()
         return _deps

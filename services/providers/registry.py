@@ -25,7 +25,14 @@ from services.core.app_settings import (
     get_setting,
 )
 from services.core.config import Settings
-from services.providers.base import Embedder, LLMProvider, StructuredGenerator, VolumeProvider
+from services.providers.base import (
+    Embedder,
+    KeywordMetricsStore,
+    LLMProvider,
+    StructuredGenerator,
+    VolumeProvider,
+    metrics_store,
+)
 
 LLM_CHOICES = ("offline", "anthropic", "openai")
 VOLUME_CHOICES = ("offline", "dataforseo")
@@ -92,27 +99,31 @@ def build_providers(
     *,
     llm_choice: str = "offline",
     volume_choice: str = "offline",
+    metrics: KeywordMetricsStore | None = None,
 ) -> ProviderSet:
     """Build the adapters for the chosen providers.
 
     Args:
         settings: resolved settings (API keys).
-        engine: database (offline adapters read the imported keyword universe).
+        engine: database (stored provider options).
         embedder_factory: returns the shared offline embedder.
         llm_choice: one of :data:`LLM_CHOICES`.
         volume_choice: one of :data:`VOLUME_CHOICES`.
+        metrics: the project's stored keywords, read by the offline adapters and the
+            DataForSEO cache (default: the store of ``engine`` from the composition root).
     """
     from services.providers.llm.offline import OfflineLLMProvider
     from services.providers.offline_volume import ImportedVolumeProvider
 
-    offline = OfflineLLMProvider(engine, embedder_factory)
+    store = metrics if metrics is not None else metrics_store(engine)
+    offline = OfflineLLMProvider(store, embedder_factory)
     warnings: list[str] = []
     llm: LLMProvider = offline
-    volume: VolumeProvider | None = ImportedVolumeProvider(engine)
+    volume: VolumeProvider | None = ImportedVolumeProvider(store)
     live_llm = _build_live_llm(settings, engine, llm_choice, warnings)
     if live_llm is not None:
         llm = live_llm
-    live_volume = _build_live_volume(settings, engine, volume_choice, warnings)
+    live_volume = _build_live_volume(settings, store, volume_choice, warnings)
     if live_volume is not None:
         volume = live_volume
     return ProviderSet(llm=llm, volume=volume, offline_llm=offline, warnings=warnings)
@@ -173,7 +184,7 @@ def _build_live_llm(
 
 
 def _build_live_volume(
-    settings: Settings, engine: Engine, choice: str, warnings: list[str]
+    settings: Settings, metrics: KeywordMetricsStore, choice: str, warnings: list[str]
 ) -> VolumeProvider | None:
     """Live volume adapter for ``choice`` or None (imported data)."""
     if not _honoured(
@@ -191,7 +202,7 @@ def _build_live_volume(
         settings.get("DATAFORSEO_PASSWORD") or "",
         base_url=settings.get("DATAFORSEO_BASE_URL") or DEFAULT_BASE_URL,
     )
-    return DataForSEOVolumeProvider(client, engine)
+    return DataForSEOVolumeProvider(client, metrics)
 
 
 # --------------------------------------------------------------------------- structured generation (content)

@@ -19,10 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, func, select
 
-from db.models import KeywordMetric
-from db.session import session_scope
 from services.clustering.intent import rule_intents
 from services.clustering.variants import build_context, same_search_key
 from services.core.modifier_words import OTHER_MODIFIER, URL_LIKE, strategy_of
@@ -35,7 +32,9 @@ from services.providers.base import (
     FilterDecision,
     FilterRequest,
     FilterResult,
+    KeywordMetricsStore,
     Usage,
+    metrics_store,
 )
 
 #: Real keywords embedded per seed (the highest-volume matches); bounds the Stage 1 cost to a
@@ -102,31 +101,19 @@ class _UniverseCache:
         self._lock = threading.Lock()
         self._data: dict[Any, tuple[tuple[int, Any], list[_UniverseRow]]] = {}
 
-    def get(self, engine: Engine, project_id: Any) -> list[_UniverseRow]:
-        imported = (KeywordMetric.project_id == project_id) & (KeywordMetric.source != "dataforseo")
-        with session_scope(engine) as s:
-            stamp = tuple(
-                s.execute(
-                    select(func.count(KeywordMetric.id), func.max(KeywordMetric.fetched_at)).where(
-                        imported
-                    )
-                ).one()
-            )
-            with self._lock:
-                hit = self._data.get((id(engine), project_id))
-            if hit and hit[0] == stamp:
-                return hit[1]
-            rows = s.execute(
-                select(
-                    KeywordMetric.keyword, KeywordMetric.search_volume, KeywordMetric.intent
-                ).where(imported)
-            ).all()
+    def get(self, metrics: KeywordMetricsStore, project_id: Any) -> list[_UniverseRow]:
+        stamp = metrics.imported_stamp(project_id)
+        key = (id(metrics), project_id)
+        with self._lock:
+            hit = self._data.get(key)
+        if hit and hit[0] == stamp:
+            return hit[1]
         universe = [
             _UniverseRow(kw, int(vol or 0), (intent or "").lower(), frozenset(content_tokens(kw)))
-            for kw, vol, intent in rows
+            for kw, vol, intent in metrics.imported_keywords(project_id)
         ]
         with self._lock:
-            self._data[(id(engine), project_id)] = (stamp, universe)
+            self._data[key] = (stamp, universe)
         return universe
 
 
@@ -149,9 +136,9 @@ def estimate_intent(keyword: str) -> str:
     return "commercial"
 
 
-def universe_rows(engine: Engine, project_id: Any) -> list[tuple[str, int]]:
+def universe_rows(metrics: KeywordMetricsStore | Any, project_id: Any) -> list[tuple[str, int]]:
     """(keyword, search volume) of every imported keyword of a project (cached per data stamp)."""
-    return [(r.keyword, r.volume) for r in _UNIVERSES.get(engine, project_id)]
+    return [(r.keyword, r.volume) for r in _UNIVERSES.get(metrics_store(metrics), project_id)]
 
 
 def _is_latin(text: str) -> bool:
@@ -239,14 +226,17 @@ class OfflineLLMProvider:
     """``LLMProvider`` that needs no key and no network (the embedded default).
 
     Args:
-        engine: database holding the project's ``KeywordMetric`` universe.
+        metrics: the project's stored keywords (:class:`~services.providers.base.KeywordMetricsStore`;
+            an engine is wrapped, for one release).
         embedder_factory: returns the shared :class:`Embedder` (MiniLM int8 ONNX).
     """
 
     name = "offline"
 
-    def __init__(self, engine: Engine, embedder_factory: Callable[[], Embedder]) -> None:
-        self.engine = engine
+    def __init__(
+        self, metrics: KeywordMetricsStore | Any, embedder_factory: Callable[[], Embedder]
+    ) -> None:
+        self.metrics = metrics_store(metrics)
         self._embedder_factory = embedder_factory
 
     @property
@@ -317,7 +307,7 @@ class OfflineLLMProvider:
         passed: dict[str, str] = {}
         if not seed_set:
             return [], passed
-        universe = _UNIVERSES.get(self.engine, request.project_id)
+        universe = _UNIVERSES.get(self.metrics, request.project_id)
         head = content_tokens(seed)[-1]
         near = [
             row

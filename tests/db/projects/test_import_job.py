@@ -108,8 +108,8 @@ def test_a_missing_upload_fails_the_job_with_a_clear_message(queue, project_id, 
 
 
 def test_the_import_kind_is_wired_in_the_composition_root():
-    from services.app.bootstrap import job_handlers, register_jobs
+    from services.app.bootstrap import job_handlers, wire_process
 
-    register_jobs()
+    wire_process()
     assert "import" in jobs.HANDLERS  # registered without importing the handler's module
     assert job_handlers()["import"] is import_jobs.import_job
