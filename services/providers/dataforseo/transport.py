@@ -249,17 +249,7 @@ class DataForSEOClient:
                     retryable=False,
                 ) from exc
             except ProviderError as exc:
-                meter.after_call(sum(u.cost_usd for u in exc.usage))
-                billed.extend(exc.usage)
-                exc.usage = []
-                kind = "rate" if isinstance(exc, RateLimitedError) else "http"
-                failures[kind] += 1
-                if isinstance(exc, RateLimitedError) and exc.retry_after_s is None:
-                    # 40202 says no time: back off 3 s, then 6 s (DataForSEO counts per minute).
-                    exc.retry_after_s = self.rate_limit_backoff_s * 2 ** (failures["rate"] - 1)
-                allowed = self.rate_limit_retries if kind == "rate" else self.http_retries
-                if failures[kind] > allowed and exc.retryable is None:
-                    exc.retryable = False
+                self._note_failure(exc, billed, failures)
                 raise
             meter.after_call(response.usage.cost_usd)
             return response
@@ -278,15 +268,23 @@ class DataForSEOClient:
                 exc.args = (f"{exc} (rate limit exceeded after {failures['rate']} attempts)",)
             exc.usage = billed + list(exc.usage)
             raise
-        if billed:
-            first = response.usage
-            response.usage = replace(
-                first,
-                requests=first.requests + len(billed),
-                cost_usd=round(first.cost_usd + sum(u.cost_usd for u in billed), 8),
-                metadata={**first.metadata, "billed_retries": len(billed)},
-            )
-        return response
+        return _with_billed_retries(response, billed)
+
+    def _note_failure(
+        self, exc: ProviderError, billed: list[Usage], failures: dict[str, int]
+    ) -> None:
+        """Meter and keep a failed attempt's billed usage; decide whether it may be retried
+        (40202: back off 3 s, then 6 s — DataForSEO counts per minute)."""
+        meter.after_call(sum(u.cost_usd for u in exc.usage))
+        billed.extend(exc.usage)
+        exc.usage = []
+        kind = "rate" if isinstance(exc, RateLimitedError) else "http"
+        failures[kind] += 1
+        if isinstance(exc, RateLimitedError) and exc.retry_after_s is None:
+            exc.retry_after_s = self.rate_limit_backoff_s * 2 ** (failures["rate"] - 1)
+        allowed = self.rate_limit_retries if kind == "rate" else self.http_retries
+        if failures[kind] > allowed and exc.retryable is None:
+            exc.retryable = False
 
     def _post_once(
         self, endpoint: str, task: dict[str, Any], items: int, timeout: float
@@ -315,28 +313,7 @@ class DataForSEOClient:
                 ProviderUnavailableError, f"could not connect ({type(exc).__name__})"
             ) from exc
         seconds = time.perf_counter() - started
-        status = resp.status_code
-        if status == 401:
-            raise _error(
-                ProviderError,
-                "authentication failed (HTTP 401): check DATAFORSEO_LOGIN and DATAFORSEO_PASSWORD",
-                status=401,
-            )
-        if status == 402:
-            raise _error(
-                ProviderError, "payment required (HTTP 402): top up the account balance", status=402
-            )
-        if status == 429:
-            raise _error(
-                RateLimitedError,
-                "rate limited (HTTP 429)",
-                status=429,
-                retry_after_s=parse_retry_after(resp.headers),
-            )
-        if status >= 500:
-            raise _error(ProviderUnavailableError, f"server error (HTTP {status})", status=status)
-        if status != 200:
-            raise _error(ProviderError, f"unexpected HTTP {status}", status=status)
+        _check_http(resp.status_code, resp.headers)
         try:
             body = resp.json()
         except ValueError as exc:
@@ -373,6 +350,44 @@ class DataForSEOClient:
                 usage=[usage],
             )
         return TaskResponse(result=result or [], usage=usage)
+
+
+def _with_billed_retries(response: TaskResponse, billed: list[Usage]) -> TaskResponse:
+    """The response with the billed failed attempts added to its usage (requests, cost USD)."""
+    if billed:
+        first = response.usage
+        response.usage = replace(
+            first,
+            requests=first.requests + len(billed),
+            cost_usd=round(first.cost_usd + sum(u.cost_usd for u in billed), 8),
+            metadata={**first.metadata, "billed_retries": len(billed)},
+        )
+    return response
+
+
+def _check_http(status: int, headers: Any) -> None:
+    """Raise the typed error of a non-200 HTTP answer (401, 402, 429, 5xx, other)."""
+    if status == 401:
+        raise _error(
+            ProviderError,
+            "authentication failed (HTTP 401): check DATAFORSEO_LOGIN and DATAFORSEO_PASSWORD",
+            status=401,
+        )
+    if status == 402:
+        raise _error(
+            ProviderError, "payment required (HTTP 402): top up the account balance", status=402
+        )
+    if status == 429:
+        raise _error(
+            RateLimitedError,
+            "rate limited (HTTP 429)",
+            status=429,
+            retry_after_s=parse_retry_after(headers),
+        )
+    if status >= 500:
+        raise _error(ProviderUnavailableError, f"server error (HTTP {status})", status=status)
+    if status != 200:
+        raise _error(ProviderError, f"unexpected HTTP {status}", status=status)
 
 
 def _check_code(

@@ -144,33 +144,7 @@ class DataForSEOVolumeProvider:
         notes: dict[str, str] = {}
         fetched: dict[str, KeywordData] = {}
         if missing:
-            for chunk in _chunks(missing, MAX_KEYWORDS_PER_REQUEST):
-                task = {"keywords": chunk, "location_name": location, "language_name": language}
-                try:
-                    response = self.client.post(SEARCH_VOLUME_LIVE, task, items=len(chunk))
-                except DataForSEOError as exc:
-                    exc.usage = usage + exc.usage
-                    self._store(project_id, fetched)
-                    raise
-                usage.append(response.usage)
-                by_sent = _parse_search_volume(response.result, notes)
-                for sent in chunk:
-                    kw = sendable[sent]
-                    item = by_sent.get(sent)
-                    # Keywords Google has no data for are cached as "no volume" too, so a
-                    # re-run does not pay to ask again.
-                    fetched[kw] = (
-                        KeywordData(
-                            keyword=kw,
-                            search_volume=item.search_volume,
-                            cpc=item.cpc,
-                            competition=item.competition,
-                            competition_level=item.competition_level,
-                            source=PROVIDER,
-                        )
-                        if item
-                        else KeywordData(keyword=kw, source=PROVIDER)
-                    )
+            self._fetch(missing, sendable, (location, language), project_id, fetched, usage, notes)
             self._store(project_id, fetched)
         data.update(fetched)
         cached = len(sendable) - len(missing)
@@ -190,6 +164,47 @@ class DataForSEOVolumeProvider:
             log.warning("DataForSEO returned %d out-of-range values: %s", len(notes), notes)
             usage[-1] = replace(usage[-1], metadata={**usage[-1].metadata, "notes": notes})
         return VolumeResult(data=data, usage=usage, skipped=skipped)
+
+    def _fetch(
+        self,
+        missing: list[str],
+        sendable: dict[str, str],
+        locale: tuple[str, str],
+        project_id: Any,
+        fetched: dict[str, KeywordData],
+        usage: list[Usage],
+        notes: dict[str, str],
+    ) -> None:
+        """Request ``missing`` (sent forms) in chunks of ≤ 1000 into ``fetched`` and ``usage``;
+        what was fetched before a failure is cached before the error propagates."""
+        location, language = locale
+        for chunk in _chunks(missing, MAX_KEYWORDS_PER_REQUEST):
+            task = {"keywords": chunk, "location_name": location, "language_name": language}
+            try:
+                response = self.client.post(SEARCH_VOLUME_LIVE, task, items=len(chunk))
+            except DataForSEOError as exc:
+                exc.usage = usage + exc.usage
+                self._store(project_id, fetched)
+                raise
+            usage.append(response.usage)
+            by_sent = _parse_search_volume(response.result, notes)
+            for sent in chunk:
+                kw = sendable[sent]
+                item = by_sent.get(sent)
+                # Keywords Google has no data for are cached as "no volume" too, so a
+                # re-run does not pay to ask again.
+                fetched[kw] = (
+                    KeywordData(
+                        keyword=kw,
+                        search_volume=item.search_volume,
+                        cpc=item.cpc,
+                        competition=item.competition,
+                        competition_level=item.competition_level,
+                        source=PROVIDER,
+                    )
+                    if item
+                    else KeywordData(keyword=kw, source=PROVIDER)
+                )
 
     def keyword_suggestions(
         self, seed: str, *, project_id: Any = None, limit: int = 100

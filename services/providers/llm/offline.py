@@ -222,6 +222,87 @@ def label_strategy(modifiers: list[str], keyword: str = "") -> str:
     return strategy_of(kept) or OTHER_MODIFIER
 
 
+def _mining_pool(
+    universe: list[_UniverseRow],
+    seed: str,
+    seed_set: frozenset[str],
+    competitors: tuple[str, ...],
+    passed: dict[str, str],
+) -> list[_UniverseRow]:
+    """The real keywords worth scoring: every head term of the seed (a long seed may miss one
+    qualifier), not excluded, the :data:`MINING_POOL` with the most searches. Keywords left
+    out are recorded in ``passed`` with the reason."""
+    head = content_tokens(seed)[-1]
+    near = [
+        row
+        for row in universe
+        if row.keyword != seed and head in row.toks and len(seed_set - row.toks) <= 1
+    ]
+    implied = _implied_head_matches(seed, seed_set, near)
+    full: list[_UniverseRow] = []
+    partial: list[_UniverseRow] = []
+    for row in near:
+        if seed_set <= row.toks or row.keyword in implied:
+            bucket = full
+        elif len(seed_set) >= 4:
+            # Long seeds only, one qualifier missing: "waterproof trail running shoes for
+            # women" may use "trail running shoes for women"; "trail running shoes" never
+            # borrows its sibling "road running shoes".
+            bucket = partial
+        else:
+            continue
+        reason = exclusion_reason(row.keyword, row.intent, competitors)
+        if reason:
+            passed[row.keyword] = reason
+            continue
+        bucket.append(row)
+    by_volume = sorted(full, key=lambda r: (-r.volume, r.keyword))
+    pool = by_volume[:MINING_POOL]
+    for row in by_volume[MINING_POOL:]:
+        passed[row.keyword] = f"lower search volume than the {MINING_POOL} real variants ranked"
+    if len(pool) < MINING_POOL // 2:
+        pool += sorted(partial, key=lambda r: (-r.volume, r.keyword))[: MINING_POOL - len(pool)]
+    return pool
+
+
+def _pick_diverse(
+    scored: list[tuple[_UniverseRow, float, str]], seed_set: frozenset[str]
+) -> list[Candidate]:
+    """Greedy pick by volume × relevance, softly discounting strategies already taken
+    (:data:`DIVERSITY_FACTOR` per earlier pick, at most :data:`DIVERSITY_MAX_STEPS`)."""
+    taken: dict[str, int] = {}
+    remaining = list(scored)
+    ranked: list[Candidate] = []
+    while remaining:
+        best = max(
+            range(len(remaining)),
+            key=lambda i: (
+                max(remaining[i][0].volume, 1)
+                * remaining[i][1]
+                * DIVERSITY_FACTOR ** min(taken.get(remaining[i][2], 0), DIVERSITY_MAX_STEPS),
+                remaining[i][0].volume,
+            ),
+        )
+        row, relevance, strategy = remaining.pop(best)
+        if strategy != OTHER_MODIFIER:  # no strategy: nothing to diversify
+            taken[strategy] = taken.get(strategy, 0) + 1
+        intent = (row.intent.split(",")[0] if row.intent else "") or estimate_intent(row.keyword)
+        mods = " ".join(modifier_words(row.keyword, seed_set)) or row.keyword
+        ranked.append(
+            Candidate(
+                keyword=row.keyword,
+                expansion_strategy=strategy,
+                rationale=(
+                    f"Real keyword from your keyword data: {row.volume:,} searches/month; "
+                    f"'{mods}' is {'an' if strategy[0] in 'aeiou' else 'a'} {strategy} of the seed."
+                ),
+                estimated_intent=intent,
+                source="data",
+            )
+        )
+    return ranked
+
+
 class OfflineLLMProvider:
     """``LLMProvider`` that needs no key and no network (the embedded default).
 
@@ -308,36 +389,7 @@ class OfflineLLMProvider:
         if not seed_set:
             return [], passed
         universe = _UNIVERSES.get(self.metrics, request.project_id)
-        head = content_tokens(seed)[-1]
-        near = [
-            row
-            for row in universe
-            if row.keyword != seed and head in row.toks and len(seed_set - row.toks) <= 1
-        ]
-        implied = _implied_head_matches(seed, seed_set, near)
-        full: list[_UniverseRow] = []
-        partial: list[_UniverseRow] = []
-        for row in near:
-            if seed_set <= row.toks or row.keyword in implied:
-                bucket = full
-            elif len(seed_set) >= 4:
-                # Long seeds only, one qualifier missing: "waterproof trail running shoes for
-                # women" may use "trail running shoes for women"; "trail running shoes" never
-                # borrows its sibling "road running shoes".
-                bucket = partial
-            else:
-                continue
-            reason = exclusion_reason(row.keyword, row.intent, request.brand.competitors)
-            if reason:
-                passed[row.keyword] = reason
-                continue
-            bucket.append(row)
-        by_volume = sorted(full, key=lambda r: (-r.volume, r.keyword))
-        pool = by_volume[:MINING_POOL]
-        for row in by_volume[MINING_POOL:]:
-            passed[row.keyword] = f"lower search volume than the {MINING_POOL} real variants ranked"
-        if len(pool) < MINING_POOL // 2:
-            pool += sorted(partial, key=lambda r: (-r.volume, r.keyword))[: MINING_POOL - len(pool)]
+        pool = _mining_pool(universe, seed, seed_set, request.brand.competitors, passed)
         if not pool:
             return [], passed
         vecs = self.embedder.embed([seed, *[r.keyword for r in pool]])
@@ -350,40 +402,7 @@ class OfflineLLMProvider:
             relevance = max(_relevance(sim), 0.05)
             strategy = label_strategy(modifier_words(row.keyword, seed_set), row.keyword)
             scored.append((row, relevance, strategy))
-        # Greedy pick by volume × relevance, softly discounting strategies already taken.
-        taken: dict[str, int] = {}
-        remaining = list(scored)
-        ranked: list[Candidate] = []
-        while remaining:
-            best = max(
-                range(len(remaining)),
-                key=lambda i: (
-                    max(remaining[i][0].volume, 1)
-                    * remaining[i][1]
-                    * DIVERSITY_FACTOR ** min(taken.get(remaining[i][2], 0), DIVERSITY_MAX_STEPS),
-                    remaining[i][0].volume,
-                ),
-            )
-            row, relevance, strategy = remaining.pop(best)
-            if strategy != OTHER_MODIFIER:  # no strategy: nothing to diversify
-                taken[strategy] = taken.get(strategy, 0) + 1
-            intent = (row.intent.split(",")[0] if row.intent else "") or estimate_intent(
-                row.keyword
-            )
-            mods = " ".join(modifier_words(row.keyword, seed_set)) or row.keyword
-            ranked.append(
-                Candidate(
-                    keyword=row.keyword,
-                    expansion_strategy=strategy,
-                    rationale=(
-                        f"Real keyword from your keyword data: {row.volume:,} searches/month; "
-                        f"'{mods}' is {'an' if strategy[0] in 'aeiou' else 'a'} {strategy} of the seed."
-                    ),
-                    estimated_intent=intent,
-                    source="data",
-                )
-            )
-        return ranked, passed
+        return _pick_diverse(scored, seed_set), passed
 
     # ----------------------------------------------------------------- Stage 3
     def filter(self, request: FilterRequest) -> FilterResult:
