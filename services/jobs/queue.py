@@ -37,7 +37,7 @@ from services.core.errors import (
 from services.core.ids import as_uuid
 from services.jobs.heartbeat import JobContext, Watcher, _running, _running_lock
 from services.jobs.recovery import recover_stale
-from services.jobs.registry import HUEY_NAME, RESUMABLE, TASK_NAME, WORKER_ID
+from services.jobs.registry import HUEY_NAME, RESUMABLE, TASK_MODULE, TASK_NAME, WORKER_ID
 from services.jobs.table import JobView, active_key, already_active, finish, get_job, interrupt_job
 
 if TYPE_CHECKING:
@@ -64,7 +64,8 @@ def _register(h: Huey) -> Huey:
     from huey.signals import SIGNAL_INTERRUPTED
 
     if id(h) not in _tasks:
-        _tasks[id(h)] = h.task(name=TASK_NAME)(run_job)
+        task = h.task(name=TASK_NAME, __module__=TASK_MODULE)  # a stable key (see TASK_MODULE)
+        _tasks[id(h)] = task(run_job)
         h.signal(SIGNAL_INTERRUPTED)(_on_interrupted)
         h.on_startup()(_on_worker_startup)
     return h

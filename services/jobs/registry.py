@@ -69,6 +69,9 @@ RECOVER_EVERY_S = 10.0
 DEFAULT_WORKERS = 1
 HUEY_NAME = "cluster-planner"
 TASK_NAME = "cluster_planner.run_job"
+#: Module part of the key huey stores queued tasks under: the queue's old home, kept so that
+#: tasks queued (SQLite file, Redis) by a version before ``services/jobs`` still run.
+TASK_MODULE = "services.app.jobs"
 #: This process, as stored in ``jobs.worker`` ("host:pid"; ``CLUSTER_PLANNER_WORKER_HOST``
 #: overrides the host name, e.g. for containers that share a host name).
 WORKER_HOST = os.environ.get("CLUSTER_PLANNER_WORKER_HOST") or socket.gethostname()
