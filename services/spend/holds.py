@@ -24,6 +24,7 @@ from db.models import APIUsage, BudgetReservation
 from services.core.app_settings import get_setting, set_setting
 from services.core.errors import (
     BudgetExceeded,
+    BudgetHeldByRuns,
     BudgetTopUpRefused,
     InvalidInputError,
 )
@@ -234,7 +235,7 @@ class BudgetGuard:
             settled, reserved = self._status(conn, month)
             remaining = budget - settled - reserved
             if estimate_usd > remaining + 1e-9:
-                raise BudgetExceeded(float(estimate_usd), max(0.0, round(remaining, 6)), budget)
+                raise _refusal(float(estimate_usd), remaining, budget, settled, reserved)
             rid = uuid.uuid4()
             conn.execute(
                 BudgetReservation.__table__.insert().values(
@@ -322,6 +323,19 @@ class BudgetGuard:
                     updated_at=self._now(),
                 )
             )
+
+
+def _refusal(
+    estimate_usd: float, remaining: float, budget: float, settled: float, held: float
+) -> BudgetExceeded:
+    """The refusal of a reservation: it says how much of the month is spent and how much is
+    only held by runs in progress (issue 20: a hold is not spend)."""
+    left = max(0.0, round(remaining, 6))
+    if held <= 1e-9:
+        return BudgetExceeded(estimate_usd, left, budget)
+    return BudgetHeldByRuns(
+        estimate_usd, left, budget, spent_usd=round(settled, 6), held_usd=round(held, 6)
+    )
 
 
 def recover_stale_reservations(engine: Engine, *, now: datetime | None = None) -> int:
