@@ -39,6 +39,9 @@ BUDGET_KEY = "monthly_budget_usd"
 #: A hold not written (reserved, topped up, spend recorded) for this long belongs to a killed
 #: run: it then counts only its billed spend. A run's stages have 30 s deadlines each.
 STALE_RESERVATION = timedelta(minutes=15)
+#: Billed spend on a hold above what its run logged, below which no "stopped run" row is
+#: written at settle (USD; rounding of per-call costs stays under it).
+UNLOGGED_MIN_USD = 1e-6
 #: Key of the PostgreSQL advisory lock that serialises reservations (any fixed bigint).
 _PG_LOCK_KEY = 0x434C5553544552  # "CLUSTER"
 
@@ -304,25 +307,34 @@ class BudgetGuard:
         reservation : uuid.UUID
             From :meth:`reserve`.
         actual_usd : float
-            What the run really cost (sum of its ``Usage.cost_usd``); the spend recorded on
-            the hold by its calls counts when larger (calls the caller lost track of).
+            What the run really cost (sum of its logged ``Usage.cost_usd``). The spend
+            recorded on the hold by its calls counts when larger: calls the run billed but
+            did not log (a job stopped in the middle of a page) get one ``api_usage`` row
+            (provider "stopped run"), so the spend log and the budget agree (issue 20).
         """
         active = run_meter.active()
         if active is not None:
             run_meter.activate(None)
         t = BudgetReservation.__table__
+        now = self._now()
         with self.engine.begin() as conn:
-            spent = conn.execute(select(t.c.spent_usd).where(t.c.id == reservation)).scalar()
-            actual = max(float(actual_usd), float(spent or 0.0))
+            row = conn.execute(
+                select(t.c.spent_usd, t.c.label).where(t.c.id == reservation)
+            ).first()
+            spent, label = (float(row[0] or 0.0), row[1]) if row else (0.0, "")
+            actual = max(float(actual_usd), spent)
             conn.execute(
                 t.update()
                 .where(t.c.id == reservation)
                 .values(
                     actual_usd=actual,
                     status="settled" if actual > 0 else "released",
-                    updated_at=self._now(),
+                    updated_at=now,
                 )
             )
+            unlogged = spent - float(actual_usd)
+            if unlogged > UNLOGGED_MIN_USD:
+                _log_hold_spend(conn, "stopped run", unlogged, label, reservation, now)
 
 
 def _refusal(
@@ -371,16 +383,28 @@ def recover_stale_reservations(engine: Engine, *, now: datetime | None = None) -
                 continue  # another process recovered it
             recovered += 1
             if spent and spent > 0:
-                conn.execute(
-                    APIUsage.__table__.insert().values(
-                        id=uuid.uuid4(),
-                        provider="interrupted run",
-                        endpoint="budget hold",
-                        cost_usd=float(spent),
-                        tokens=0,
-                        # the column is "metadata" (``APIUsage.metadata_`` in the ORM)
-                        **{"metadata": {"label": label, "reservation_id": str(rid)}},
-                        created_at=now,
-                    )
-                )
+                _log_hold_spend(conn, "interrupted run", float(spent), label, rid, now)
     return recovered
+
+
+def _log_hold_spend(
+    conn: Connection,
+    provider: str,
+    usd: float,
+    label: str | None,
+    reservation: uuid.UUID,
+    now: datetime,
+) -> None:
+    """One ``api_usage`` row for billed calls known only to a budget hold (USD)."""
+    conn.execute(
+        APIUsage.__table__.insert().values(
+            id=uuid.uuid4(),
+            provider=provider,
+            endpoint="budget hold",
+            cost_usd=round(usd, 8),
+            tokens=0,
+            # the column is "metadata" (``APIUsage.metadata_`` in the ORM)
+            **{"metadata": {"label": label, "reservation_id": str(reservation)}},
+            created_at=now,
+        )
+    )

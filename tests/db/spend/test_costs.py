@@ -340,3 +340,27 @@ def test_refusal_without_running_jobs_names_no_holds(engine):
         guard.reserve(0.05, "cluster: next")
     assert not isinstance(info.value, BudgetHeldByRuns)
     assert "held" not in str(info.value)
+
+
+def test_settle_logs_billed_calls_the_run_did_not_log(engine):
+    """Issue 20: a draft job stopped mid-page billed a call it never logged; settling the hold
+    writes that spend to the log, so the Costs page and the budget agree."""
+    guard = BudgetGuard(engine)
+    rid = guard.reserve(0.50, "drafts: 3 page(s)")
+    guard.record_spent(rid, 0.030)  # what the run meter saw billed
+    guard.settle(rid, 0.010)  # what the run logged before it was stopped
+    with session_scope(engine) as s:
+        rows = s.scalars(select(APIUsage)).all()
+        hold = s.get(BudgetReservation, rid)
+    assert [(r.provider, round(r.cost_usd, 6)) for r in rows] == [("stopped run", 0.02)]
+    assert rows[0].metadata_["label"] == "drafts: 3 page(s)"
+    assert hold.actual_usd == pytest.approx(0.030)
+
+
+def test_settle_of_a_fully_logged_run_adds_nothing_to_the_log(engine):
+    guard = BudgetGuard(engine)
+    rid = guard.reserve(0.50, "cluster: a")
+    guard.record_spent(rid, 0.030)
+    guard.settle(rid, 0.030)
+    with session_scope(engine) as s:
+        assert s.scalars(select(APIUsage)).all() == []
