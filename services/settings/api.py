@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from db.session import session_scope
 from services.core.app_settings import (
+    PROVIDERS_KEY,
     default_provider_choices,
     get_provider_choices,
-    set_provider_choices,
-    set_setting,
+    put_setting,
 )
 from services.core.config import Settings
 from services.core.errors import InvalidInputError
@@ -29,7 +30,7 @@ from services.providers.registry import (
     missing_keys,
     use_fallback_model,
 )
-from services.spend.budget import get_monthly_budget, set_monthly_budget
+from services.spend.budget import BUDGET_KEY, checked_budget, get_monthly_budget
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,9 @@ def save_settings(
         raise InvalidInputError(f"Unknown LLM provider '{llm}'.")
     if volume not in VOLUME_CHOICES:
         raise InvalidInputError(f"Unknown volume provider '{volume}'.")
-    set_monthly_budget(engine, monthly_budget_usd)  # validates first
-    set_provider_choices(engine, llm, volume)
-    set_setting(engine, LLM_OPTIONS_KEY, {"use_fallback_model": bool(use_fallback_model)})
+    budget = checked_budget(monthly_budget_usd)  # validates before anything is written
+    with session_scope(engine) as s:  # one unit of work: all three settings or none
+        put_setting(s, BUDGET_KEY, {"usd": budget})
+        put_setting(s, PROVIDERS_KEY, {"llm": llm, "volume": volume})
+        put_setting(s, LLM_OPTIONS_KEY, {"use_fallback_model": bool(use_fallback_model)})
     return settings_view(settings, engine)

@@ -61,6 +61,7 @@ from services.spend.holds import (
     BudgetGuard,
     BudgetStatus,
     _month_bounds,
+    checked_budget,
     current_month,
     get_monthly_budget,
     recent_months,
@@ -75,6 +76,7 @@ from services.spend.reports import (
 )
 
 __all__ = [
+    "checked_budget",
     "BUDGET_KEY",
     "BudgetGuard",
     "BudgetStatus",

@@ -96,13 +96,25 @@ def set_monthly_budget(engine: Engine, usd: float) -> float:
     InvalidInputError
         Negative, not a number, or above 100,000.
     """
+    value = checked_budget(usd)
+    set_setting(engine, BUDGET_KEY, {"usd": value})
+    return value
+
+
+def checked_budget(usd: Any) -> float:
+    """A monthly budget as stored: USD rounded to cents, 0 to 100,000.
+
+    Raises
+    ------
+    InvalidInputError
+        Negative, not a number, or above 100,000.
+    """
     try:
         value = round(float(usd), 2)
     except (TypeError, ValueError) as exc:
         raise InvalidInputError("The monthly budget must be a number of US dollars.") from exc
     if not 0 <= value <= 100_000:
         raise InvalidInputError("The monthly budget must be between $0 and $100,000.")
-    set_setting(engine, BUDGET_KEY, {"usd": value})
     return value
 
 
