@@ -22,21 +22,10 @@ from services.jobs import DEFAULT_WORKERS
 
 
 def start_worker(app: Any = None, *, workers: int = DEFAULT_WORKERS) -> Any:  # type: ignore[no-redef]
-    """Register the handlers and start the in-process huey consumer (idempotent).
-
-    Parameters
-    ----------
-    app : services.app.bootstrap.AppContext, optional
-        The app's context: handlers get its engine and providers (unless dependencies were
-        installed already); default: a context built from settings on the first job.
-    workers : int
-        Worker threads.
-
-    Returns
-    -------
-    huey.consumer.Consumer or None
-        The running consumer (None when huey is in immediate mode: jobs run inline).
-    """
+    """Wire the process (:func:`services.app.bootstrap.wire_process`), then start the
+    in-process consumer (:func:`services.jobs.start_worker`) with ``app``'s dependencies
+    (engine, providers) unless dependencies were installed already. Returns the consumer, or
+    None when huey runs jobs inline (immediate mode)."""
     from services.app.bootstrap import wire_process
 
     wire_process(app)

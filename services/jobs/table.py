@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 import services.jobs.registry as registry
 from db.models import Job, utcnow
@@ -165,6 +166,14 @@ def interrupt_job(engine: Engine, job_id: uuid.UUID, reason: str) -> bool:
     return done
 
 
+def _job(session: Session, job_id: Any) -> Job:
+    """The row of ``job_id``; raises ``NotFoundError`` when there is none."""
+    job = session.get(Job, as_uuid(job_id))
+    if job is None:
+        raise NotFoundError("That job does not exist.")
+    return job
+
+
 def get_job(job_id: Any, *, engine: Engine | None = None) -> JobView:
     """The job's current state.
 
@@ -173,12 +182,8 @@ def get_job(job_id: Any, *, engine: Engine | None = None) -> JobView:
     NotFoundError
         No such job.
     """
-    engine = engine or registry.get_deps().engine
-    with session_scope(engine) as s:
-        job = s.get(Job, as_uuid(job_id))
-        if job is None:
-            raise NotFoundError("That job does not exist.")
-        return view(job)
+    with session_scope(engine or registry.get_deps().engine) as s:
+        return view(_job(s, job_id))
 
 
 def latest_job(
@@ -202,11 +207,8 @@ def cancel(job_id: Any, *, engine: Engine | None = None) -> JobView:
     NotFoundError
         No such job.
     """
-    engine = engine or registry.get_deps().engine
-    with session_scope(engine) as s:
-        job = s.get(Job, as_uuid(job_id))
-        if job is None:
-            raise NotFoundError("That job does not exist.")
+    with session_scope(engine or registry.get_deps().engine) as s:
+        job = _job(s, job_id)
         if job.status == "queued":
             job.status, job.finished_at, job.message = (
                 "cancelled",
