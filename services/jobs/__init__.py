@@ -19,9 +19,8 @@ huey is imported on first use, so importing this package is cheap.
 
 from __future__ import annotations
 
-from services.jobs.heartbeat import JobContext, _running, _running_lock
+from services.jobs.heartbeat import JobContext
 from services.jobs.queue import (
-    _on_interrupted,
     build_huey,
     get_huey,
     resume,
@@ -29,7 +28,6 @@ from services.jobs.queue import (
     submit,
 )
 from services.jobs.recovery import (
-    _interrupt_own_jobs,
     recover_interrupted,
     recover_stale,
     recover_stale_throttled,
@@ -85,10 +83,6 @@ __all__ = [
     "JobContext",
     "JobDeps",
     "JobView",
-    "_interrupt_own_jobs",
-    "_on_interrupted",
-    "_running",
-    "_running_lock",
     "active_key",
     "add_hooks",
     "build_huey",
