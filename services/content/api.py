@@ -590,7 +590,7 @@ def start_drafts(
     BudgetExceeded
         The estimate does not fit the budget left.
     """
-    from services.app import jobs
+    from services import jobs
 
     preview = drafts_preview(engine, cluster_id, llm, only_failed=only_failed)
     if preview.pages == 0:

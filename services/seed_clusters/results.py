@@ -9,6 +9,7 @@ from typing import Any
 from services.core.errors import ProviderError
 from services.core.text import content_tokens, normalize_keyword
 from services.providers.base import Candidate, Usage, VolumeProvider
+from services.providers.dataforseo import SUGGESTIONS_PER_RUN
 from services.seed_clusters.select import Suggestion
 from services.seed_clusters.topic import SeedTopic
 
@@ -18,7 +19,7 @@ REAL_SOURCES = frozenset(["data", "universe", "dataforseo", "seed"])
 #: proposes ideas, since the message's way out is switching one on).
 THIN_DATA_BELOW = 8
 #: DataForSEO Labs keyword suggestions asked for per run (one request; price per item).
-DATAFORSEO_SUGGESTIONS = 20
+DATAFORSEO_SUGGESTIONS = SUGGESTIONS_PER_RUN
 
 
 def thin_data_message(count: int, seed: str) -> str:
