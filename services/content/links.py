@@ -1,20 +1,25 @@
 """Internal-link plan of a cluster: parent ↔ children and child → siblings (pure).
 
-Rules (issue 10, "internal links"): every child links to its parent and the parent links to
-every child; each child links to 2-3 siblings — the ones sharing most content words with
-it, then the highest search volume; the anchor text is the *target's* primary keyword.
-For onboarded sites, existing pages that rank for keywords carrying the page's head terms
-(rankings import, :class:`RankingIndex`) are proposed as extra link sources.
+Rules: every child links to its parent and the parent links to every child; each child
+links to up to 3 siblings *by topic similarity* — cosine of the pages' content words
+(primary and secondary keywords) weighted by inverse page frequency within the cluster, so
+the head term every page shares counts for nothing and search volume not at all; a sibling
+sharing no other word is not linked. Anchors vary per target (exact keyword, a secondary
+keyword, a natural phrase), in turn. For onboarded sites, existing pages that rank for
+keywords carrying the page's head terms (rankings import, :class:`RankingIndex`) are
+proposed as extra link sources — never a page that ranks for the target's own keyword
+(it competes with the new page: optimise it instead).
 """
 
 from __future__ import annotations
 
-import heapq
+import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from services.core.text import content_tokens
+from services.core.text import canonical_key, content_tokens
 from services.core.urls import normalize_url
 
 #: Siblings each child links to (issue 10: "2-3 siblings").
@@ -38,6 +43,7 @@ class LinkNode:
     url: str
     role: str
     search_volume: int | None = None
+    secondary: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,16 +66,44 @@ class InternalLink:
         return asdict(self)
 
 
+def _vectors(nodes: Sequence[LinkNode]) -> dict[str, dict[str, float]]:
+    """Unit-length word weights per page: content words of its keywords × log(N / df)."""
+    bags = {
+        n.page_id: Counter(t for k in (n.keyword, *n.secondary) for t in set(content_tokens(k)))
+        for n in nodes
+    }
+    df: Counter[str] = Counter(t for bag in bags.values() for t in bag)
+    total = max(len(nodes), 1)
+    out: dict[str, dict[str, float]] = {}
+    for pid, bag in bags.items():
+        vec = {t: c * math.log(total / df[t]) for t, c in bag.items() if df[t] < total}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        out[pid] = {t: v / norm for t, v in vec.items()}
+    return out
+
+
+def similarity(a: dict[str, float], b: dict[str, float]) -> float:
+    """Cosine of two :func:`_vectors` entries (0-1)."""
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(t, 0.0) for t, v in a.items())
+
+
 def _sibling_order(
-    child: LinkNode, others: Sequence[LinkNode], words: dict[str, frozenset[str]], k: int
+    child: LinkNode, others: Sequence[LinkNode], vectors: dict[str, dict[str, float]], k: int
 ) -> list[LinkNode]:
-    """The ``k`` siblings sharing most content words with ``child``, then by volume."""
-    mine = words[child.page_id]
-    return heapq.nsmallest(
-        k,
-        others,
-        key=lambda o: (-len(mine & words[o.page_id]), -(o.search_volume or 0), o.keyword),
-    )
+    """The ``k`` siblings most similar to ``child`` (similarity > 0), by keyword on ties."""
+    mine = vectors[child.page_id]
+    scored = [(similarity(mine, vectors[o.page_id]), o) for o in others]
+    scored = [(sc, o) for sc, o in scored if sc > 1e-9]
+    scored.sort(key=lambda so: (-so[0], so[1].keyword))
+    return [o for _sc, o in scored[:k]]
+
+
+def _anchors(node: LinkNode) -> list[str]:
+    """Anchor variants of links to ``node``: exact, partial (a secondary keyword), natural."""
+    partial = next((k for k in node.secondary if k and k != node.keyword), node.keyword)
+    return [node.keyword, partial, f"a closer look at {node.keyword}"]
 
 
 def plan_links(
@@ -82,44 +116,35 @@ def plan_links(
     nodes : sequence of LinkNode
         The cluster's approved pages; at most one should be the parent (the first is used).
     max_siblings : int
-        Sibling links per child (default 3; fewer when the cluster is small).
+        Sibling links per child (default 3; fewer when fewer siblings share a topic word).
 
     Returns
     -------
     list[InternalLink]
-        Deterministic order: parent → children, then per child → parent and → siblings.
+        Deterministic order: parent → children, then per child → parent and → siblings;
+        the n-th link to a page uses its n-th anchor variant (exact, partial, natural…).
     """
     parents = [n for n in nodes if n.role == "parent"]
     parent = parents[0] if parents else None
     children = [n for n in nodes if n is not parent]
-    words = {n.page_id: frozenset(content_tokens(n.keyword)) for n in nodes}
+    vectors = _vectors(nodes)
+    seen: Counter[str] = Counter()
+
+    def link(src: LinkNode, dst: LinkNode, relation: str) -> InternalLink:
+        anchors = _anchors(dst)
+        anchor = anchors[seen[dst.page_id] % len(anchors)]
+        seen[dst.page_id] += 1
+        return InternalLink(src.page_id, src.url, dst.page_id, dst.url, anchor, relation)
+
     links: list[InternalLink] = []
     if parent is not None:
-        for child in children:
-            links.append(
-                InternalLink(
-                    parent.page_id, parent.url, child.page_id, child.url, child.keyword, "to child"
-                )
-            )
+        links += [link(parent, child, "to child") for child in children]
     for child in children:
         if parent is not None:
-            links.append(
-                InternalLink(
-                    child.page_id,
-                    child.url,
-                    parent.page_id,
-                    parent.url,
-                    parent.keyword,
-                    "to parent",
-                )
-            )
+            links.append(link(child, parent, "to parent"))
         others = [o for o in children if o is not child]
-        for sib in _sibling_order(child, others, words, max_siblings):
-            links.append(
-                InternalLink(
-                    child.page_id, child.url, sib.page_id, sib.url, sib.keyword, "to sibling"
-                )
-            )
+        for sib in _sibling_order(child, others, vectors, max_siblings):
+            links.append(link(child, sib, "to sibling"))
     return links
 
 
@@ -182,17 +207,22 @@ class RankingIndex:
 
         Pages are ranked by their clicks on the related keywords, then by best position;
         ``exclude_urls`` (:func:`services.core.urls.normalize_url` form) removes the page
-        itself and the pages of the cluster, which are linked already.
+        itself and the pages of the cluster, which are linked already; a page ranking for
+        ``keyword`` itself (same canonical key) competes with the new page and is skipped.
         """
         head = set(content_tokens(keyword))
         if not head:
             return []
         postings = sorted((self._postings.get(w, set()) for w in head), key=len)
         hits = set(postings[0]).intersection(*postings[1:])
+        own = canonical_key(keyword)
+        competing = {
+            self._rows[i].page_url for i in hits if canonical_key(self._rows[i].keyword) == own
+        }
         best: dict[str, tuple[int, float, str]] = {}
         for i in hits:
             row = self._rows[i]
-            if normalize_url(row.page_url) in exclude_urls:
+            if normalize_url(row.page_url) in exclude_urls or row.page_url in competing:
                 continue
             clicks, pos, kw = best.get(row.page_url, (0, float("inf"), row.keyword))
             position = row.position if row.position is not None else float("inf")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from services.content.briefs import PageInput, build_brief
+from services.content.briefs import BriefContext, PageInput, build_brief
 from services.content.drafts import (
     OFFLINE_LABEL,
     X_MAX_CHARS,
@@ -39,7 +39,7 @@ def collection_brief():
             search_volume=9900,
             secondary=(("waterproof trail running shoes", 1600),),
         ),
-        brand_name="Trailhead Co",
+        ctx=BriefContext(brand_name="Trailhead Co"),
         links={
             "outgoing": [
                 {

@@ -8,7 +8,7 @@ import io
 import openpyxl
 
 from services.content import matrixify, spreadsheet
-from services.content.briefs import PageInput, build_brief
+from services.content.briefs import BriefContext, PageInput, build_brief
 from services.content.drafts import offline_skeleton
 
 EVIL = '=HYPERLINK("http://evil.example","x")'
@@ -24,7 +24,7 @@ def records() -> list[dict]:
             search_volume=9900,
             secondary=(("waterproof trail running shoes", 1600),),
         ),
-        brand_name="Trailhead",
+        ctx=BriefContext(brand_name="Trailhead"),
     ).to_dict()
     brief["internal_links"] = {
         "outgoing": [
