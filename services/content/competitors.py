@@ -163,6 +163,11 @@ def _refuse(url: str, robots: RobotsCache) -> str | None:
     return None if robots.rules(url).allows(url) else BLOCKED
 
 
+def with_scheme(url: str, scheme: str = "https") -> str:
+    """An absolute URL from a SERP cache entry (stored without scheme: "x.com/a")."""
+    return url if "://" in url else f"{scheme}://{url}"
+
+
 def fetch_competitors(
     results: Sequence[tuple[int, str]],
     fetcher: Fetcher,
@@ -170,9 +175,11 @@ def fetch_competitors(
     robots: RobotsCache | None = None,
     main_text: MainTextFn | None = None,
     max_bytes: int = MAX_COMPETITOR_BYTES,
+    scheme: str = "https",
 ) -> list[CompetitorPage]:
     """Read the ranking pages ``(rank, url)`` (at most :data:`TOP_RESULTS`), in parallel up to
-    the fetcher's ``max_in_flight``; per-host politeness is the fetcher's.
+    the fetcher's ``max_in_flight``; per-host politeness is the fetcher's. URLs without a
+    scheme (the SERP cache's form) are fetched with ``scheme``.
 
     Returns
     -------
@@ -180,7 +187,7 @@ def fetch_competitors(
         In rank order, one per result; failures carry ``error``.
     """
     robots = robots or RobotsCache(fetcher)
-    todo = list(results)[:TOP_RESULTS]
+    todo = [(rank, with_scheme(url, scheme)) for rank, url in list(results)[:TOP_RESULTS]]
     with ThreadPoolExecutor(max_workers=max(1, fetcher.max_in_flight)) as pool:
         pages = list(
             pool.map(
@@ -193,8 +200,13 @@ def fetch_competitors(
     return sorted(pages, key=lambda p: p.rank)
 
 
+_AUX = frozenset(["do", "doe", "did", "can", "i", "you", "we"])
+
+
 def _key(text: str) -> frozenset[str]:
-    return frozenset(t for t in content_tokens(text) if t not in FILLER_WORDS)
+    """Words of a heading that carry its meaning ("How do payday loans work?" = "How payday
+    loans work")."""
+    return frozenset(t for t in content_tokens(text) if t not in FILLER_WORDS and t not in _AUX)
 
 
 def summarize(
