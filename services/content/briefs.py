@@ -156,7 +156,10 @@ class Brief:
     def from_dict(cls, data: dict[str, Any]) -> Brief:
         """Inverse of :meth:`to_dict` (unknown keys ignored)."""
         names = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in data.items() if k in names})
+        fields = {k: v for k, v in data.items() if k in names}
+        if "format" not in fields:  # a brief stored before formats: its page type decides
+            fields["format"] = "collection" if fields.get("page_type") == "collection" else "guide"
+        return cls(**fields)
 
 
 def page_type(page: PageInput, intents: Sequence[str]) -> str:

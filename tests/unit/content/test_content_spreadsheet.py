@@ -107,8 +107,8 @@ def test_xlsx_sheets_headers_cells_and_no_formulas():
     assert off["body_html"].startswith("<p><em>outline — connect an LLM in Settings")
     assert [c.value for c in links[2]] == [
         "https://example.com/collections/trail-running-shoes",
-        "waterproof trail running shoes",
         "https://example.com/collections/waterproof",
+        "waterproof trail running shoes",
         "to child",
     ]
     assert social["C2"].value == "'@everyone look"
@@ -160,13 +160,13 @@ def test_matrixify_custom_collections_xlsx_and_csv():
     assert "Custom Collection" in matrixify.CSV_NAME
 
 
-def test_matrixify_skeleton_body_is_not_exported_as_copy():
+def test_matrixify_offline_body_is_the_briefs_intro_not_the_skeleton():
     recs = records()
-    recs[0]["draft"] = offline_skeleton(
-        build_brief(PageInput("p", "red shoes", "/collections/red"))
-    )
+    red = build_brief(PageInput("p", "red shoes", "/collections/red"))
+    recs[0]["brief"] = red.to_dict()
+    recs[0]["draft"] = offline_skeleton(red)
     frame = matrixify.collections_frame(recs, command="NEW")
-    assert frame.loc[0, "Body HTML"] == ""
+    assert frame.loc[0, "Body HTML"] == "<p>Shop Red Shoes.</p>"
     assert frame.loc[0, "Command"] == "NEW"
     assert frame.loc[0, "Metafield: title_tag [string]"] == recs[0]["brief"]["title"]
 
