@@ -34,11 +34,14 @@ PAGE_TYPES = ("collection", "article", "comparison", "landing")
 TITLE_MAX_CHARS = 60
 META_MIN_CHARS = 120
 META_MAX_CHARS = 155
+#: Sub-topics longer than this (words) are left out of the meta description.
+META_TOPIC_WORDS = 5
 #: Word-count range around the competitors' median length (words): 0.9x-1.2x.
 MEDIAN_RANGE = (0.9, 1.2)
 ASSUMED = "assumed (format default; no competitor pages analysed)"
 _COMPARISON = re.compile(r"\b(vs|versus|compare|comparison|alternative|alternatives)\b")
 _QUESTION = re.compile(QUESTION_PATTERN)
+_COST = re.compile(r"\b(cost|costs|price|prices|pricing|fees?)\b")
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,8 @@ def _title_options(fmt: str, kw: str, cased: str) -> list[str]:
     if is_question(kw):
         return [cased]
     has = re.compile(r"\b(review|reviews)\b").search(kw)
+    if fmt == "guide" and _COST.search(kw):
+        return [f"{cased}: Typical Prices and What Drives Them", f"{cased}: What to Expect"]
     return {
         "guide": [f"{cased} Explained: What to Know First", f"{cased} Explained"],
         "listicle": [f"{cased}: Top Picks Compared", f"{cased}, Compared"],
@@ -231,11 +236,14 @@ def make_meta(fmt: str, cased: str, topics: Sequence[str], brand: str, store: bo
     tpl = templates.TEMPLATES[fmt]
     at_brand = f" at {brand}" if brand and store else ""
     lead = tpl.meta_lead.format(Kw=cased, kw=cased, at_brand=at_brand)
+    if fmt == "guide" and _COST.search(cased.lower()):
+        lead = f"{cased}: typical prices, what drives them and what is included."
     lead = lead[:1].upper() + lead[1:]
     text = _fit(lead, META_MAX_CHARS)
+    verb = "Browse" if fmt == "collection" else "Covers"
     for n in (3, 2, 1):
         if len(topics) >= n:
-            candidate = f"{text} Covers {_and_list(list(topics[:n]))}."
+            candidate = f"{text} {verb} {_and_list(list(topics[:n]))}."
             if len(candidate) <= META_MAX_CHARS:
                 text = candidate
                 break
@@ -386,7 +394,13 @@ def build_brief(
     plain = ctx.casing.apply(strip_years(primary, asks_for_year(primary)))
     parent = ctx.casing.title(parent_keyword) if parent_keyword else None
     word_count, wc_source = _word_count(fmt, competitors)
-    topics = [ctx.casing.apply(strip_years(k)) for k, _v in plan.subtopics if not is_question(k)]
+    topics = [
+        ctx.casing.apply(strip_years(k))
+        for k, _v in plan.subtopics
+        if not is_question(k) and len(k.split()) <= META_TOPIC_WORDS
+    ]
+    if plan.facets:
+        topics = [f"{_and_list(plan.facets[:3])} options"]
     missing: list[str] = []
     if page.search_volume is None:
         missing.append("search volume of the primary keyword")

@@ -129,6 +129,8 @@ class Casing:
             return self._forms[low]
         if low in POSSESSIVES:
             return POSSESSIVES[low]
+        if low in ACRONYMS:
+            return low.upper()
         return None
 
     def apply(self, text: str) -> str:

@@ -47,6 +47,8 @@ _AUX = re.compile(r"\b(do|does|did|is|are|was|were|can|a|an|the|i|you|we|my|your
 #: Stop words that still tell two pages apart ("best wordpress hosting" is a listicle
 #: beside the "wordpress hosting" guide).
 MODIFIERS = frozenset(["best", "top", "near", "me"])
+#: Short forms written beside their long form in the data ("wordpress wp security plugin").
+SYNONYMS = {"wp": "wordpress", "ecommerce": "e-commerce"}
 #: Two headings whose words (question words aside) overlap this much say the same thing.
 NEAR_DUPLICATE = 0.7
 _SAME = {
@@ -128,7 +130,9 @@ class TopicIndex:
         return len(self._kw)
 
     def _compute_key(self, keyword: str) -> str:
-        return same_search_key(_AUX.sub(" ", normalize_keyword(keyword)), self.context)
+        text = _AUX.sub(" ", normalize_keyword(keyword))
+        text = " ".join(SYNONYMS.get(t, t) for t in text.split())
+        return same_search_key(text, self.context)
 
     def key(self, keyword: str) -> str:
         """Same-search key of ``keyword`` (question auxiliaries ignored)."""

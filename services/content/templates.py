@@ -76,7 +76,7 @@ TEMPLATES: dict[str, Template] = {
             "Help shoppers pick the right {kw} fast: filters that match how they search, "
             "then a short buying guide below the grid.",
             "Shop {kw}{at_brand}.",
-            "Compare options, filter by what matters and find the right fit.",
+            "Filter by what matters and find the right fit.",
         ),
         Template(
             "landing",
