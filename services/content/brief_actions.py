@@ -17,10 +17,10 @@ from sqlalchemy import Engine
 from db.models.content import ContentPage
 from db.session import session_scope
 from services.content import store
-from services.content.briefs import BriefContext, PageInput, SerpResult, build_brief
+from services.content.briefs import BriefContext, SerpResult, build_brief
 from services.content.casing import Casing
 from services.content.links import LinkNode, RankingIndex, links_by_page, plan_links, ranking_links
-from services.content.outline import Sibling, TopicIndex
+from services.content.outline import ClusterTopics, TopicIndex
 from services.content.views import resolve
 from services.core.errors import InvalidInputError
 from services.providers.base import BrandProfile
@@ -62,14 +62,6 @@ def brief_context(
         casing=Casing(names).learn(texts),
         ymyl=ymyl,
     )
-
-
-def _siblings(pages: Sequence[PageInput], page: PageInput) -> list[Sibling]:
-    return [
-        Sibling(p.primary_keyword, tuple(k for k, _v in p.secondary))
-        for p in pages
-        if p.page_id != page.page_id
-    ]
 
 
 def _texts(serps: dict[str, list[SerpResult]], existing: dict[Any, ContentPage]) -> list[str]:
@@ -127,12 +119,15 @@ def generate_briefs(engine: Engine, cluster_id: Any) -> BriefsReport:
         links = links_by_page(plan_links(nodes) + ranking_links(nodes, ranking))
         parent = next((p.primary_keyword for p in pages if p.role == "parent"), None)
         report = BriefsReport(created=0, regenerated=0)
+        cluster_topics = ClusterTopics(
+            ctx.index, [(p.page_id, p.primary_keyword, [k for k, _v in p.secondary]) for p in pages]
+        )
         for page in pages:
             row = existing.get(uuid.UUID(page.page_id))
             brief = build_brief(
                 page,
                 ctx,
-                siblings=_siblings(pages, page),
+                cluster=cluster_topics,
                 links=links.get(page.page_id),
                 parent_keyword=parent if page.role != "parent" else None,
                 serp=serps.get(page.primary_keyword, ()),

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from services.clustering.intent import QUESTION_PATTERN, rule_intents
 from services.content import templates
 from services.content.casing import Casing, asks_for_year, strip_years
-from services.content.outline import Sibling, TopicIndex, is_question, plan_outline
+from services.content.outline import ClusterTopics, Sibling, TopicIndex, is_question, plan_outline
 from services.core.text import content_tokens, normalize_keyword, tokens
 
 PAGE_TYPES = ("collection", "article", "comparison", "landing")
@@ -152,8 +152,8 @@ class Brief:
     competitors: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return asdict(self)
+        """JSON-ready form (a shallow copy: every field already holds plain data)."""
+        return dict(self.__dict__)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Brief:
@@ -341,6 +341,7 @@ def build_brief(
     parent_keyword: str | None = None,
     serp: Sequence[SerpResult] = (),
     competitors: dict[str, Any] | None = None,
+    cluster: ClusterTopics | None = None,
 ) -> Brief:
     """Build one brief.
 
@@ -361,6 +362,9 @@ def build_brief(
         Cached top-10 of the primary keyword; empty when not cached.
     competitors : dict, optional
         The SERP pages' analysis kept from an earlier run (median length, headings, gaps).
+    cluster : ClusterTopics, optional
+        The cluster's pages prepared once per batch (instead of ``siblings``; the page is
+        ``page.page_id`` in it).
 
     Returns
     -------
@@ -388,6 +392,8 @@ def build_brief(
         secondary=secondary,
         siblings=siblings,
         other_sites=other,
+        cluster=cluster,
+        page_id=page.page_id,
     )
     question = is_question(primary)
     cased = ctx.casing.title(primary) + ("?" if question else "")

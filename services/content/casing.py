@@ -90,6 +90,7 @@ class Casing:
         self._forms: dict[str, str] = dict(BRANDS)
         self._learned: dict[str, Counter[str]] = defaultdict(Counter)
         self._profile: dict[str, str] = {}
+        self._sentences: dict[tuple[str, bool], str] = {}
         for name in names:
             for word in _WORD.findall(name or ""):
                 if word != word.lower():
@@ -102,6 +103,7 @@ class Casing:
         Sentence-initial capitals ("Best") are not evidence: only forms with a capital after
         the first letter, or all-caps words of 2-5 letters, are counted.
         """
+        self._sentences.clear()
         for text in texts:
             for word in _WORD.findall(text or ""):
                 low = word.lower()
@@ -157,6 +159,11 @@ class Casing:
 
     def sentence(self, text: str, *, keep_year: bool = False) -> str:
         """Sentence-case heading: first letter up, brands/acronyms/possessives cased."""
+        if (text, keep_year) not in self._sentences:
+            self._sentences[(text, keep_year)] = self._sentence(text, keep_year)
+        return self._sentences[(text, keep_year)]
+
+    def _sentence(self, text: str, keep_year: bool) -> str:
         kw = strip_years(normalize_keyword(text), keep_year)
         cased = self.apply(kw)
         words = [w.upper() if w in ACRONYMS else w for w in cased.split(" ")]

@@ -58,7 +58,8 @@ class CompetitorPage:
         word_count: words of the main text (0 when not read).
         schema_types: JSON-LD ``@type`` values.
         truncated: the page was larger than :data:`MAX_COMPETITOR_BYTES` (read in part).
-        seconds: fetch time, rate-limit waits excluded (s).
+        seconds: time to read the page: robots.txt check, fetch (with the fetcher's per-host
+            wait) and extraction (s).
     """
 
     rank: int
@@ -139,9 +140,9 @@ def read_page(
             page.error = BLOCKED if rules.status == "ok" else rules.detail or BLOCKED
             return page
         result = fetcher.get(url, max_bytes=max_bytes, allow=lambda u: _refuse(u, robots))
-        page.seconds = result.seconds
         page.error = _error_of(result)
         if page.error:
+            page.seconds = time.perf_counter() - started
             return page
         data = extract_page(
             result.text(), result.final_url, headers=result.headers, main_text=main_text
@@ -150,6 +151,7 @@ def read_page(
         page.error = f"{type(exc).__name__}: {str(exc)[:200]}"
         page.seconds = time.perf_counter() - started
         return page
+    page.seconds = time.perf_counter() - started
     page.truncated = result.truncated
     page.title = data.title or ""
     page.h1 = data.h1 or ""

@@ -19,6 +19,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
+from scipy import sparse
+
 from services.core.text import canonical_key, content_tokens
 from services.core.urls import normalize_url
 
@@ -66,36 +69,44 @@ class InternalLink:
         return asdict(self)
 
 
-def _vectors(nodes: Sequence[LinkNode]) -> dict[str, dict[str, float]]:
-    """Unit-length word weights per page: content words of its keywords × log(N / df)."""
-    bags = {
-        n.page_id: Counter(t for k in (n.keyword, *n.secondary) for t in set(content_tokens(k)))
-        for n in nodes
-    }
-    df: Counter[str] = Counter(t for bag in bags.values() for t in bag)
+def similarity_matrix(nodes: Sequence[LinkNode]) -> sparse.csr_matrix:
+    """(n, n) cosine similarity of the pages' topic words (sparse; diagonal included).
+
+    Each page is a bag of the content words of its primary and secondary keywords, weighted
+    by log(N / document frequency) over the cluster (tf-idf; a word every page holds weighs
+    0) and scaled to unit length.
+    """
+    bags = [
+        Counter(t for k in (n.keyword, *n.secondary) for t in set(content_tokens(k))) for n in nodes
+    ]
+    df: Counter[str] = Counter(t for bag in bags for t in bag)
     total = max(len(nodes), 1)
-    out: dict[str, dict[str, float]] = {}
-    for pid, bag in bags.items():
-        vec = {t: c * math.log(total / df[t]) for t, c in bag.items() if df[t] < total}
-        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-        out[pid] = {t: v / norm for t, v in vec.items()}
-    return out
-
-
-def similarity(a: dict[str, float], b: dict[str, float]) -> float:
-    """Cosine of two :func:`_vectors` entries (0-1)."""
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(v * b.get(t, 0.0) for t, v in a.items())
+    vocab = {t: i for i, t in enumerate(sorted(t for t, c in df.items() if c < total))}
+    rows, cols, vals = [], [], []
+    for r, bag in enumerate(bags):
+        for t, c in bag.items():
+            if t in vocab:
+                rows.append(r)
+                cols.append(vocab[t])
+                vals.append(c * math.log(total / df[t]))
+    x = sparse.csr_matrix((vals, (rows, cols)), shape=(len(nodes), max(len(vocab), 1)))
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    x = sparse.diags(1.0 / norms) @ x
+    return (x @ x.T).tocsr()
 
 
 def _sibling_order(
-    child: LinkNode, others: Sequence[LinkNode], vectors: dict[str, dict[str, float]], k: int
+    row: int, sims: sparse.csr_matrix, nodes: Sequence[LinkNode], skip: set[int], k: int
 ) -> list[LinkNode]:
-    """The ``k`` siblings most similar to ``child`` (similarity > 0), by keyword on ties."""
-    mine = vectors[child.page_id]
-    scored = [(similarity(mine, vectors[o.page_id]), o) for o in others]
-    scored = [(sc, o) for sc, o in scored if sc > 1e-9]
+    """The ``k`` pages most similar to page ``row`` (similarity > 0; ``skip`` excluded),
+    by keyword on ties."""
+    start, end = sims.indptr[row], sims.indptr[row + 1]
+    scored = [
+        (float(v), nodes[int(c)])
+        for c, v in zip(sims.indices[start:end], sims.data[start:end], strict=True)
+        if int(c) != row and int(c) not in skip and v > 1e-9
+    ]
     scored.sort(key=lambda so: (-so[0], so[1].keyword))
     return [o for _sc, o in scored[:k]]
 
@@ -127,7 +138,9 @@ def plan_links(
     parents = [n for n in nodes if n.role == "parent"]
     parent = parents[0] if parents else None
     children = [n for n in nodes if n is not parent]
-    vectors = _vectors(nodes)
+    sims = similarity_matrix(nodes)
+    skip = {i for i, n in enumerate(nodes) if n is parent}
+    row_of = {id(n): i for i, n in enumerate(nodes)}
     seen: Counter[str] = Counter()
 
     def link(src: LinkNode, dst: LinkNode, relation: str) -> InternalLink:
@@ -142,8 +155,7 @@ def plan_links(
     for child in children:
         if parent is not None:
             links.append(link(child, parent, "to parent"))
-        others = [o for o in children if o is not child]
-        for sib in _sibling_order(child, others, vectors, max_siblings):
+        for sib in _sibling_order(row_of[id(child)], sims, nodes, skip, max_siblings):
             links.append(link(child, sib, "to sibling"))
     return links
 

@@ -153,10 +153,21 @@ class TopicIndex:
         return [(self._kw[i], self._vol[i], self._words[i]) for i in sorted(hits)]
 
 
+@lru_cache(maxsize=200_000)
+def _tokens(keyword: str) -> tuple[str, ...]:
+    return tuple(tokens(keyword))
+
+
+@lru_cache(maxsize=200_000)
+def _content(keyword: str) -> tuple[str, ...]:
+    return tuple(content_tokens(keyword))
+
+
+@lru_cache(maxsize=200_000)
 def topic_words(keyword: str) -> frozenset[str]:
     """Singular words of a keyword without stop words, keeping :data:`MODIFIERS`."""
     return frozenset(
-        singularize(t) for t in tokens(keyword) if t not in STOP_WORDS or t in MODIFIERS
+        singularize(t) for t in _tokens(keyword) if t not in STOP_WORDS or t in MODIFIERS
     )
 
 
@@ -190,21 +201,65 @@ def _grammar_penalty(keyword: str) -> int:
 def _foreign(keyword: str, other_sites: set[str]) -> bool:
     if _DOMAIN.search(keyword):
         return True
-    return bool(other_sites & set(tokens(keyword)))
+    return bool(other_sites) and bool(other_sites & set(_tokens(keyword)))
+
+
+class ClusterTopics:
+    """The approved pages of one cluster as the outline needs them: which searches each page
+    owns (primary and secondary keywords, by same-search key) and each page's topic words,
+    indexed so that a page's outline checks only the siblings sharing a rare word.
+
+    Parameters
+    ----------
+    index : TopicIndex
+        The project's keywords (same-search keys).
+    pages : sequence of (page id, primary keyword, secondary keywords)
+        Every approved page of the cluster.
+    """
+
+    def __init__(self, index: TopicIndex, pages: Sequence[tuple[str, str, Sequence[str]]]) -> None:
+        self.index = index
+        self._owners: dict[str, set[str]] = defaultdict(set)
+        self._words: dict[str, frozenset[str]] = {}
+        counts: dict[str, int] = defaultdict(int)
+        for pid, primary, secondary in pages:
+            for kw in (primary, *secondary):
+                self._owners[index.key(kw)].add(pid)
+            words = topic_words(primary)
+            self._words[pid] = words
+            for w in words:
+                counts[w] += 1
+        self._by_rare: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
+        for pid, words in self._words.items():
+            if words:
+                rare = min(words, key=lambda w: (counts[w], w))
+                self._by_rare[rare].append((pid, words))
+
+    def taken(self, key: str, page_id: str) -> bool:
+        """True when another page owns the search ``key``."""
+        return bool(self._owners.get(key, set()) - {page_id})
+
+    def belongs_elsewhere(self, words: frozenset[str], page_id: str, own: frozenset[str]) -> bool:
+        """True when ``words`` carry every word of a sibling's primary that is more specific
+        than this page's (``own``: its topic words)."""
+        for w in words:
+            for pid, sib in self._by_rare.get(w, ()):
+                if pid != page_id and sib <= words and not sib <= own:
+                    return True
+        return False
 
 
 def _groups(
     primary: str,
     candidates: Sequence[tuple[str, int, frozenset[str]]],
-    siblings: Sequence[Sibling],
-    index: TopicIndex,
+    cluster: ClusterTopics,
+    page_id: str,
     other_sites: set[str],
 ) -> list[tuple[str, int]]:
     """(best-worded keyword, total searches/month) per same-search group, by volume."""
+    index = cluster.index
     own_key = index.key(primary)
     own_words = topic_words(primary)
-    taken = {index.key(k) for s in siblings for k in (s.primary, *s.secondary)}
-    specific = [w for w in (topic_words(s.primary) for s in siblings) if w and not w <= own_words]
     groups: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for kw, volume, _words in candidates:
         words = topic_words(kw)
@@ -213,9 +268,9 @@ def _groups(
         key = index.key(kw)
         if key == own_key and is_question(kw) and not is_question(primary):
             key = "q:" + key  # "what are trail running shoes" on the collection: its FAQ
-        if key == own_key or key in taken or any(w <= words for w in specific):
+        if key == own_key or cluster.taken(key, page_id):
             continue
-        if _foreign(kw, other_sites):
+        if cluster.belongs_elsewhere(words, page_id, own_words) or _foreign(kw, other_sites):
             continue
         groups[key].append((kw, volume))
     out = []
@@ -235,7 +290,7 @@ def _facets(primary: str, subtopics: Sequence[tuple[str, int]], casing: Casing) 
     for kw, _volume in subtopics:
         if _QUESTION.search(kw):
             continue
-        rest = [t for t in normalize_keyword(kw).split() if not set(content_tokens(t)) & own]
+        rest = [t for t in normalize_keyword(kw).split() if not set(_content(t)) & own]
         while rest and rest[0] in STOP_WORDS:
             rest.pop(0)
         while rest and rest[-1] in STOP_WORDS:
@@ -256,6 +311,8 @@ def plan_outline(
     secondary: Sequence[tuple[str, int | None]] = (),
     siblings: Sequence[Sibling] = (),
     other_sites: Iterable[str] = (),
+    cluster: ClusterTopics | None = None,
+    page_id: str = "",
 ) -> OutlinePlan:
     """The outline of one page: the format's sections with the data's sub-topics slotted in.
 
@@ -275,6 +332,9 @@ def plan_outline(
         The cluster's other approved pages.
     other_sites : iterable of str
         Lowercase words naming other sites (SERP domains' labels, competitors).
+    cluster, page_id : ClusterTopics, str, optional
+        The cluster's pages prepared once for a batch (then ``siblings`` is not needed) and
+        this page's id in it.
 
     Returns
     -------
@@ -286,7 +346,12 @@ def plan_outline(
         k = normalize_keyword(kw)
         pool.setdefault(k, (k, int(vol or 0), frozenset(content_tokens(k))))
     foreign = set(other_sites) - set(tokens(primary))
-    groups = _groups(primary, list(pool.values()), siblings, index, foreign)
+    if cluster is None:
+        page_id = "\x00this page"
+        cluster = ClusterTopics(
+            index, [(str(i), s.primary, s.secondary) for i, s in enumerate(siblings)]
+        )
+    groups = _groups(primary, list(pool.values()), cluster, page_id, foreign)
     keep_year = bool(re.search(r"\b(19|20)\d\d\b", primary))
     plan = OutlinePlan()
     kept: list[tuple[frozenset[str], bool]] = []
