@@ -20,7 +20,7 @@ from services.content import store
 from services.content.briefs import BriefContext, SerpResult, build_brief
 from services.content.casing import Casing
 from services.content.links import LinkNode, RankingIndex, links_by_page, plan_links, ranking_links
-from services.content.outline import ClusterTopics, TopicIndex
+from services.content.topics import ClusterTopics, TopicIndex
 from services.content.views import resolve
 from services.core.errors import InvalidInputError
 from services.providers.base import BrandProfile

@@ -23,25 +23,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from services.clustering.intent import QUESTION_PATTERN, rule_intents
-from services.content import templates
+from services.content import copywriting, templates
 from services.content.casing import Casing, asks_for_year, strip_years
-from services.content.outline import ClusterTopics, Sibling, TopicIndex, is_question, plan_outline
+from services.content.outline import OutlinePlan, plan_outline
+from services.content.topics import ClusterTopics, Sibling, TopicIndex, is_question
 from services.core.text import content_tokens, normalize_keyword, tokens
 
 PAGE_TYPES = ("collection", "article", "comparison", "landing")
-#: Google shows about 50-60 characters of a title and ~155 of a meta description
-#: (Moz, "Title tag" / "Meta description" guides); the issue fixes 60 and 120-155.
-TITLE_MAX_CHARS = 60
-META_MIN_CHARS = 120
-META_MAX_CHARS = 155
-#: Sub-topics longer than this (words) are left out of the meta description.
-META_TOPIC_WORDS = 5
 #: Word-count range around the competitors' median length (words): 0.9x-1.2x.
 MEDIAN_RANGE = (0.9, 1.2)
 ASSUMED = "assumed (format default; no competitor pages analysed)"
 _COMPARISON = re.compile(r"\b(vs|versus|compare|comparison|alternative|alternatives)\b")
 _QUESTION = re.compile(QUESTION_PATTERN)
-_COST = re.compile(r"\b(cost|costs|price|prices|pricing|fees?)\b")
 
 
 @dataclass(frozen=True)
@@ -181,78 +174,6 @@ def page_type(page: PageInput, intents: Sequence[str]) -> str:
     return "landing"
 
 
-def _fit(text: str, limit: int) -> str:
-    """``text`` cut at a word boundary to ``limit`` characters (no ellipsis added)."""
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,:;-|")
-    return cut or text[:limit]
-
-
-def _title_options(fmt: str, kw: str, cased: str) -> list[str]:
-    if is_question(kw):
-        return [cased]
-    has = re.compile(r"\b(review|reviews)\b").search(kw)
-    if fmt == "guide" and _COST.search(kw):
-        return [f"{cased}: Typical Prices and What Drives Them", f"{cased}: What to Expect"]
-    return {
-        "guide": [f"{cased} Explained: What to Know First", f"{cased} Explained"],
-        "listicle": [f"{cased}: Top Picks Compared", f"{cased}, Compared"],
-        "review": [f"{cased}: Plans, Pricing, Pros and Cons", f"{cased}: Pros and Cons"]
-        if has
-        else [f"{cased} Review: Pricing, Pros and Cons", f"{cased} Review"],
-        "comparison": [f"{cased}: Which Is Better?", f"{cased}: Side by Side"]
-        if re.search(r"\b(vs|versus)\b", kw)
-        else [f"{cased}: Side-by-Side Comparison", f"{cased} Compared"],
-        "how_to": [f"{cased}: Step-by-Step Guide", f"{cased}: Step by Step"],
-        "tool": [f"{cased}: With a Worked Example", f"{cased} and How It Works"],
-    }.get(fmt, [])
-
-
-def make_title(fmt: str, primary: str, cased: str, brand: str, store: bool) -> str:
-    """A title ≤ 60 characters that is more than the keyword when the format gives a better
-    one ("Payday Loans Explained: What to Know First"); a store's collection and landing
-    pages are "<Keyword> | <Brand>". The brand is appended when it fits."""
-    options = (
-        [] if store and fmt in ("collection", "landing") else _title_options(fmt, primary, cased)
-    )
-    options.append(cased)
-    for option in options:
-        if len(option) <= TITLE_MAX_CHARS:
-            with_brand = f"{option} | {brand}" if brand else option
-            return with_brand if len(with_brand) <= TITLE_MAX_CHARS else option
-    return _fit(cased, TITLE_MAX_CHARS)
-
-
-def _and_list(items: Sequence[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def make_meta(fmt: str, cased: str, topics: Sequence[str], brand: str, store: bool) -> str:
-    """Meta description as sentences, 120-155 characters when the parts allow: the format's
-    lead, the sub-topics it covers, its closing line, the brand."""
-    tpl = templates.TEMPLATES[fmt]
-    at_brand = f" at {brand}" if brand and store else ""
-    lead = tpl.meta_lead.format(Kw=cased, kw=cased, at_brand=at_brand)
-    if fmt == "guide" and _COST.search(cased.lower()):
-        lead = f"{cased}: typical prices, what drives them and what is included."
-    lead = lead[:1].upper() + lead[1:]
-    text = _fit(lead, META_MAX_CHARS)
-    verb = "Browse" if fmt == "collection" else "Covers"
-    for n in (3, 2, 1):
-        if len(topics) >= n:
-            candidate = f"{text} {verb} {_and_list(list(topics[:n]))}."
-            if len(candidate) <= META_MAX_CHARS:
-                text = candidate
-                break
-    for extra in (tpl.meta_tail, f"From {brand}." if brand and not store else ""):
-        if extra and len(text) < META_MIN_CHARS and len(f"{text} {extra}") <= META_MAX_CHARS:
-            text = f"{text} {extra}"
-    return text
-
-
 #: A brand word held by more of the project's keywords than this is the site's topic
 #: ("wordpress" on a WordPress blog), not the one product a review is about.
 TOPIC_WORD_SHARE = 0.2
@@ -315,21 +236,63 @@ def apply_competitors(brief: dict[str, Any], summary: dict[str, Any]) -> dict[st
     return out
 
 
-def _angle(fmt: str, cased: str, persona: str, competitors: dict[str, Any] | None) -> str:
-    line = templates.TEMPLATES[fmt].angle.format(kw=cased)
-    if persona:
-        line += f" Written for {persona}."
-    gaps = list((competitors or {}).get("gaps") or [])[:2]
-    if gaps:
-        line += f" The ranking pages miss: {'; '.join(gaps)}."
-    return line
-
-
 def _ymyl(ctx: BriefContext, primary: str, secondary: Sequence[str]) -> dict[str, str]:
     words = set(tokens(primary)) | {t for k in secondary for t in tokens(k)}
     words |= {t for t in content_tokens(primary)}
     topic = templates.ymyl_topic(words, ctx.ymyl)
     return {"topic": topic, **templates.YMYL_RULES[topic]} if topic else {}
+
+
+def _copy(
+    fmt: str,
+    primary: str,
+    plan: OutlinePlan,
+    ctx: BriefContext,
+    parent_keyword: str | None,
+    competitors: dict[str, Any] | None,
+) -> dict[str, str]:
+    """Title, meta description, H1, CTA, angle and (a store's collection) intro."""
+    store = templates.is_store(ctx.site_type)
+    cased = ctx.casing.title(primary) + ("?" if is_question(primary) else "")
+    plain = ctx.casing.apply(strip_years(primary, asks_for_year(primary)))
+    parent = ctx.casing.title(parent_keyword) if parent_keyword else None
+    topics = copywriting.meta_topics(plan.subtopics, plan.facets, ctx.casing)
+    return {
+        "title": copywriting.make_title(fmt, primary, cased, ctx.brand_name, store),
+        "meta_description": copywriting.make_meta(fmt, plain, topics, ctx.brand_name, store),
+        "h1": cased,
+        "cta": templates.cta(fmt, ctx.site_type, cased.rstrip("?"), parent, ctx.brand_name),
+        "angle": copywriting.make_angle(fmt, plain, ctx.persona, competitors),
+        "intro": copywriting.make_intro(fmt, cased, plan.facets, ctx.brand_name) if store else "",
+    }
+
+
+def _intents(page: PageInput, primary: str) -> tuple[tuple[str, ...], str]:
+    """Search intent labels and their source: the data's labels, else keyword modifiers."""
+    stored = tuple(x.strip() for x in (page.intent or "").split(",") if x.strip())
+    intents = stored or rule_intents(primary)
+    return intents, "keyword data" if stored else ("keyword modifiers" if intents else "")
+
+
+def _missing(
+    page: PageInput,
+    intents: Sequence[str],
+    notes: Sequence[str],
+    serp: Sequence[SerpResult],
+    ctx: BriefContext,
+) -> list[str]:
+    """What the data did not give this brief (shown to the writer, never invented)."""
+    missing: list[str] = []
+    if page.search_volume is None:
+        missing.append("search volume of the primary keyword")
+    if not intents:
+        missing.append("search intent")
+    missing += notes
+    if not serp:
+        missing.append("SERP top 10 (not in the SERP cache)")
+    if not ctx.brand_name:
+        missing.append("brand name (Settings → brand profile)")
+    return missing
 
 
 def build_brief(
@@ -363,8 +326,7 @@ def build_brief(
     competitors : dict, optional
         The SERP pages' analysis kept from an earlier run (median length, headings, gaps).
     cluster : ClusterTopics, optional
-        The cluster's pages prepared once per batch (instead of ``siblings``; the page is
-        ``page.page_id`` in it).
+        The cluster's pages prepared once per batch (replaces ``siblings``).
 
     Returns
     -------
@@ -373,50 +335,20 @@ def build_brief(
     """
     ctx = ctx or BriefContext()
     primary = normalize_keyword(page.primary_keyword)
-    stored = tuple(x.strip() for x in (page.intent or "").split(",") if x.strip())
-    intents = stored or rule_intents(primary)
-    intent_source = "keyword data" if stored else ("keyword modifiers" if intents else "")
+    intents, intent_source = _intents(page, primary)
     kind = page_type(page, intents)
     fmt = templates.choose_format(kind, primary, ctx.site_type, branded=_branded(ctx, primary))
-    store = templates.is_store(ctx.site_type)
-    secondary = [
-        (normalize_keyword(k), v) for k, v in page.secondary if normalize_keyword(k) != primary
-    ]
-    secondary.sort(key=lambda kv: (-(kv[1] or 0), kv[0]))
+    secondary = sorted(
+        ((normalize_keyword(k), v) for k, v in page.secondary if normalize_keyword(k) != primary),
+        key=lambda kv: (-(kv[1] or 0), kv[0]),
+    )
     other = _other_sites(serp, ctx.competitors, ctx.brand_name)
     plan = plan_outline(
-        fmt,
-        primary,
-        index=ctx.index,
-        casing=ctx.casing,
-        secondary=secondary,
-        siblings=siblings,
-        other_sites=other,
-        cluster=cluster,
-        page_id=page.page_id,
-    )
-    question = is_question(primary)
-    cased = ctx.casing.title(primary) + ("?" if question else "")
-    plain = ctx.casing.apply(strip_years(primary, asks_for_year(primary)))
-    parent = ctx.casing.title(parent_keyword) if parent_keyword else None
+        fmt, primary, index=ctx.index, casing=ctx.casing, secondary=secondary,
+        siblings=siblings, other_sites=other, cluster=cluster, page_id=page.page_id,
+    )  # fmt: skip
     word_count, wc_source = _word_count(fmt, competitors)
-    topics = [
-        ctx.casing.apply(strip_years(k))
-        for k, _v in plan.subtopics
-        if not is_question(k) and len(k.split()) <= META_TOPIC_WORDS
-    ]
-    if plan.facets:
-        topics = [f"{_and_list(plan.facets[:3])} options"]
-    missing: list[str] = []
-    if page.search_volume is None:
-        missing.append("search volume of the primary keyword")
-    if not intents:
-        missing.append("search intent")
-    missing += plan.notes
-    if not serp:
-        missing.append("SERP top 10 (not in the SERP cache)")
-    if not ctx.brand_name:
-        missing.append("brand name (Settings → brand profile)")
+    copy = _copy(fmt, primary, plan, ctx, parent_keyword, competitors)
     return Brief(
         page_id=page.page_id,
         page_type=kind,
@@ -427,37 +359,22 @@ def build_brief(
         intent=", ".join(intents),
         intent_source=intent_source,
         url=page.url,
-        title=make_title(fmt, primary, cased, ctx.brand_name, store),
-        meta_description=make_meta(fmt, plain, topics, ctx.brand_name, store),
-        h1=cased,
         outline=plan.outline,
         internal_links=links or {"outgoing": [], "incoming": []},
         word_count=word_count,
         schema_type=", ".join(templates.schema_types(fmt, ctx.site_type, bool(plan.faq))),
-        cta=templates.cta(fmt, ctx.site_type, cased.rstrip("?"), parent, ctx.brand_name),
         serp=[asdict(r) for r in serp],
-        missing=missing,
+        missing=_missing(page, intents, plan.notes, serp, ctx),
         format=fmt,
         format_label=templates.TEMPLATES[fmt].label,
         site_type=ctx.site_type,
-        angle=_angle(fmt, plain, ctx.persona, competitors),
         ymyl=_ymyl(ctx, primary, [k for k, _v in secondary]),
         faq=plan.faq,
         facets=plan.facets,
-        intro=_intro(fmt, cased, plan.facets, ctx.brand_name) if store else "",
         word_count_source=wc_source,
         competitors=dict(competitors or {}),
+        **copy,
     )
-
-
-def _intro(fmt: str, cased: str, facets: Sequence[str], brand: str) -> str:
-    """A store collection's one-line intro from data only (the Matrixify body offline)."""
-    if fmt != "collection":
-        return ""
-    text = f"Shop {cased}" + (f" at {brand}" if brand else "")
-    if facets:
-        text += f", with {_and_list(list(facets[:4]))} options"
-    return text + "."
 
 
 def brief_summary(brief: dict[str, Any]) -> str:

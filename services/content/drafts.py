@@ -28,7 +28,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.content.briefs import META_MAX_CHARS, TITLE_MAX_CHARS, Brief
+from services.content.briefs import Brief
+from services.content.copywriting import META_MAX_CHARS, TITLE_MAX_CHARS
 from services.core.errors import ProviderError
 from services.providers.base import BrandProfile, StructuredGenerator, Usage
 

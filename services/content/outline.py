@@ -25,12 +25,20 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from services.clustering.intent import QUESTION_PATTERN
-from services.clustering.variants import VariantContext, build_context, same_search_key
 from services.content.casing import Casing
 from services.content.templates import TEMPLATES
+from services.content.topics import (
+    AUX_WORDS,
+    ClusterTopics,
+    Sibling,
+    TopicIndex,
+    cached_content_tokens,
+    cached_tokens,
+    is_question,
+    topic_words,
+)
 from services.core.text import STOP_WORDS, content_tokens, normalize_keyword, singularize, tokens
 
 #: Sub-topic H2s per page (the rest stay in the brief's keyword list).
@@ -43,12 +51,6 @@ MIN_SUBTOPICS = 2
 MAX_FACETS = 6
 
 _QUESTION = re.compile(QUESTION_PATTERN)
-_AUX = re.compile(r"\b(do|does|did|is|are|was|were|can|a|an|the|i|you|we|my|your)\b")
-#: Stop words that still tell two pages apart ("best wordpress hosting" is a listicle
-#: beside the "wordpress hosting" guide).
-MODIFIERS = frozenset(["best", "top", "near", "me"])
-#: Short forms written beside their long form in the data ("wordpress wp security plugin").
-SYNONYMS = {"wp": "wordpress", "ecommerce": "e-commerce"}
 #: Two headings whose words (question words aside) overlap this much say the same thing.
 NEAR_DUPLICATE = 0.7
 _SAME = {
@@ -67,14 +69,6 @@ _DOMAIN = re.compile(r"\b[a-z0-9-]+\.(com|net|org|co|io|uk|de|in|au|ca)\b|\bwww\
 #: Ungrammatical variants the data is full of ("how does payday loans work", "what is a
 #: payday loans"): a singular verb or article right before a plural noun phrase.
 _BAD_GRAMMAR = re.compile(r"\b(does|is|a|an)\s+(\w+\s+)?\w+[^s\W]s\b(?!\s+(of|for)\b)")
-
-
-@dataclass(frozen=True)
-class Sibling:
-    """Another approved page of the same cluster (its keywords are off-limits here)."""
-
-    primary: str
-    secondary: tuple[str, ...] = ()
 
 
 @dataclass
@@ -96,89 +90,9 @@ class OutlinePlan:
     notes: list[str] = field(default_factory=list)
 
 
-class TopicIndex:
-    """The project's keywords by content word, with their same-search keys.
-
-    Parameters
-    ----------
-    keywords : iterable of (keyword, search volume)
-        The project's keyword universe (``KeywordMetric``), searches/month or None.
-    """
-
-    def __init__(self, keywords: Iterable[tuple[str, int | None]]) -> None:
-        self._kw: list[str] = []
-        self._vol: list[int] = []
-        self._words: list[frozenset[str]] = []
-        self._postings: dict[str, list[int]] = defaultdict(list)
-        seen: set[str] = set()
-        for raw, volume in keywords:
-            kw = normalize_keyword(raw)
-            if not kw or kw in seen:
-                continue
-            seen.add(kw)
-            idx = len(self._kw)
-            words = frozenset(content_tokens(kw))
-            self._kw.append(kw)
-            self._vol.append(int(volume or 0))
-            self._words.append(words)
-            for w in words:
-                self._postings[w].append(idx)
-        self.context: VariantContext = build_context(self._kw)
-        self._key = lru_cache(maxsize=None)(self._compute_key)
-
-    def __len__(self) -> int:
-        return len(self._kw)
-
-    def _compute_key(self, keyword: str) -> str:
-        text = _AUX.sub(" ", normalize_keyword(keyword))
-        text = " ".join(SYNONYMS.get(t, t) for t in text.split())
-        return same_search_key(text, self.context)
-
-    def key(self, keyword: str) -> str:
-        """Same-search key of ``keyword`` (question auxiliaries ignored)."""
-        return str(self._key(keyword))
-
-    def share(self, word: str) -> float:
-        """Share of the project's keywords holding ``word`` (a content token), 0-1."""
-        return len(self._postings.get(word, ())) / max(len(self._kw), 1)
-
-    def carrying(self, keyword: str) -> list[tuple[str, int, frozenset[str]]]:
-        """(keyword, searches/month, content words) of every keyword holding all content
-        words of ``keyword``; [] when it has none."""
-        head = set(content_tokens(keyword))
-        if not head:
-            return []
-        postings = sorted((self._postings.get(w, []) for w in head), key=len)
-        hits = set(postings[0]).intersection(*postings[1:])
-        return [(self._kw[i], self._vol[i], self._words[i]) for i in sorted(hits)]
-
-
-@lru_cache(maxsize=200_000)
-def _tokens(keyword: str) -> tuple[str, ...]:
-    return tuple(tokens(keyword))
-
-
-@lru_cache(maxsize=200_000)
-def _content(keyword: str) -> tuple[str, ...]:
-    return tuple(content_tokens(keyword))
-
-
-@lru_cache(maxsize=200_000)
-def topic_words(keyword: str) -> frozenset[str]:
-    """Singular words of a keyword without stop words, keeping :data:`MODIFIERS`."""
-    return frozenset(
-        singularize(t) for t in _tokens(keyword) if t not in STOP_WORDS or t in MODIFIERS
-    )
-
-
-def is_question(keyword: str) -> bool:
-    """A question keyword (a "how to" is a task, not a question: it stays a heading)."""
-    return bool(_QUESTION.search(keyword)) and not keyword.startswith("how to ")
-
-
 def _gist(keyword: str) -> frozenset[str]:
     """Words that carry a heading's meaning (question words, stop words out; website = site)."""
-    words = (_SAME.get(t, t) for t in tokens(_AUX.sub(" ", keyword)))
+    words = (_SAME.get(t, t) for t in tokens(AUX_WORDS.sub(" ", keyword)))
     return frozenset(singularize(w) for w in words if w and w not in STOP_WORDS and w not in _WH)
 
 
@@ -201,52 +115,7 @@ def _grammar_penalty(keyword: str) -> int:
 def _foreign(keyword: str, other_sites: set[str]) -> bool:
     if _DOMAIN.search(keyword):
         return True
-    return bool(other_sites) and bool(other_sites & set(_tokens(keyword)))
-
-
-class ClusterTopics:
-    """The approved pages of one cluster as the outline needs them: which searches each page
-    owns (primary and secondary keywords, by same-search key) and each page's topic words,
-    indexed so that a page's outline checks only the siblings sharing a rare word.
-
-    Parameters
-    ----------
-    index : TopicIndex
-        The project's keywords (same-search keys).
-    pages : sequence of (page id, primary keyword, secondary keywords)
-        Every approved page of the cluster.
-    """
-
-    def __init__(self, index: TopicIndex, pages: Sequence[tuple[str, str, Sequence[str]]]) -> None:
-        self.index = index
-        self._owners: dict[str, set[str]] = defaultdict(set)
-        self._words: dict[str, frozenset[str]] = {}
-        counts: dict[str, int] = defaultdict(int)
-        for pid, primary, secondary in pages:
-            for kw in (primary, *secondary):
-                self._owners[index.key(kw)].add(pid)
-            words = topic_words(primary)
-            self._words[pid] = words
-            for w in words:
-                counts[w] += 1
-        self._by_rare: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
-        for pid, words in self._words.items():
-            if words:
-                rare = min(words, key=lambda w: (counts[w], w))
-                self._by_rare[rare].append((pid, words))
-
-    def taken(self, key: str, page_id: str) -> bool:
-        """True when another page owns the search ``key``."""
-        return bool(self._owners.get(key, set()) - {page_id})
-
-    def belongs_elsewhere(self, words: frozenset[str], page_id: str, own: frozenset[str]) -> bool:
-        """True when ``words`` carry every word of a sibling's primary that is more specific
-        than this page's (``own``: its topic words)."""
-        for w in words:
-            for pid, sib in self._by_rare.get(w, ()):
-                if pid != page_id and sib <= words and not sib <= own:
-                    return True
-        return False
+    return bool(other_sites) and bool(other_sites & set(cached_tokens(keyword)))
 
 
 def _groups(
@@ -290,7 +159,7 @@ def _facets(primary: str, subtopics: Sequence[tuple[str, int]], casing: Casing) 
     for kw, _volume in subtopics:
         if _QUESTION.search(kw):
             continue
-        rest = [t for t in normalize_keyword(kw).split() if not set(_content(t)) & own]
+        rest = [t for t in normalize_keyword(kw).split() if not set(cached_content_tokens(t)) & own]
         while rest and rest[0] in STOP_WORDS:
             rest.pop(0)
         while rest and rest[-1] in STOP_WORDS:
@@ -352,30 +221,8 @@ def plan_outline(
             index, [(str(i), s.primary, s.secondary) for i, s in enumerate(siblings)]
         )
     groups = _groups(primary, list(pool.values()), cluster, page_id, foreign)
-    keep_year = bool(re.search(r"\b(19|20)\d\d\b", primary))
     plan = OutlinePlan()
-    kept: list[tuple[frozenset[str], bool]] = []
-    own_gist = _gist(primary)
-    h2s: list[tuple[str, int]] = []
-    faqs: list[tuple[str, int]] = []
-    seen: set[str] = set()
-    for kw, volume in groups:
-        is_q = is_question(kw)
-        text = casing.sentence(kw, keep_year=keep_year).rstrip("?") + ("?" if is_q else "")
-        if text.lower() in seen or (not is_q and len(h2s) >= MAX_H2):
-            continue
-        gist = (_gist(kw) - own_gist, is_q)
-        if any(_near(gist, k) for k in kept):
-            continue
-        if is_q and len(faqs) >= MAX_FAQ:
-            continue
-        seen.add(text.lower())
-        kept.append(gist)
-        plan.subtopics.append((kw, volume))
-        if is_q:
-            faqs.append((text, volume))
-        else:
-            h2s.append((text, volume))
+    h2s, faqs = _pick(groups, primary, casing, plan)
     plan.faq = [text for text, _v in faqs]
     if len(plan.subtopics) < MIN_SUBTOPICS:
         plan.notes.append(
@@ -387,6 +234,33 @@ def plan_outline(
         plan.facets = _facets(primary, plan.subtopics, casing)
     _assemble(plan, fmt, h2s, faqs)
     return plan
+
+
+def _pick(
+    groups: Sequence[tuple[str, int]], primary: str, casing: Casing, plan: OutlinePlan
+) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """Headings (H2s) and FAQ questions, best searches first, one per meaning: no repeated
+    text, no near-duplicate (:func:`_near`), at most :data:`MAX_H2` and :data:`MAX_FAQ`; the
+    searches used are appended to ``plan.subtopics``."""
+    keep_year = bool(re.search(r"\b(19|20)\d\d\b", primary))
+    kept: list[tuple[frozenset[str], bool]] = []
+    own_gist = _gist(primary)
+    h2s: list[tuple[str, int]] = []
+    faqs: list[tuple[str, int]] = []
+    seen: set[str] = set()
+    for kw, volume in groups:
+        is_q = is_question(kw)
+        text = casing.sentence(kw, keep_year=keep_year).rstrip("?") + ("?" if is_q else "")
+        if text.lower() in seen or len(faqs if is_q else h2s) >= (MAX_FAQ if is_q else MAX_H2):
+            continue
+        gist = (_gist(kw) - own_gist, is_q)
+        if any(_near(gist, k) for k in kept):
+            continue
+        seen.add(text.lower())
+        kept.append(gist)
+        plan.subtopics.append((kw, volume))
+        (faqs if is_q else h2s).append((text, volume))
+    return h2s, faqs
 
 
 def _assemble(

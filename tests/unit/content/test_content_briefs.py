@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from services.content.briefs import (
-    META_MAX_CHARS,
-    TITLE_MAX_CHARS,
     BriefContext,
     PageInput,
     SerpResult,
@@ -12,8 +10,10 @@ from services.content.briefs import (
     page_type,
 )
 from services.content.casing import Casing
+from services.content.copywriting import META_MAX_CHARS, TITLE_MAX_CHARS
 from services.content.links import LinkNode, links_by_page, plan_links
-from services.content.outline import Sibling, TopicIndex, plan_outline
+from services.content.outline import plan_outline
+from services.content.topics import Sibling, TopicIndex
 
 UNIVERSE = [
     ("trail running shoes", 9900),

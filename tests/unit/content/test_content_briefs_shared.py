@@ -17,7 +17,7 @@ from services.content.briefs import BriefContext, PageInput, build_brief
 from services.content.casing import Casing
 from services.content.links import LinkNode, links_by_page, plan_links
 from services.content.matrixify import collections_frame
-from services.content.outline import Sibling, TopicIndex
+from services.content.topics import Sibling, TopicIndex
 from tests.conftest import SHARED
 
 EXPORT = SHARED / "data" / "semrush-wordpress" / "wordpress_broad-match_us_2026-04-24.csv"
