@@ -48,9 +48,156 @@ PROPER_NOUNS = (
     "dubai london paris texas california florida chicago denver japan japanese chinese china "
     "english spanish french german germany mexico mexican british ireland irish scotland "
     "january february march april june july august september october november december "
+    "nike adidas asics puma reebok balega falke bombas smartwool hoka salomon brooks saucony "
+    "merrell columbia patagonia garmin fitbit samsung sony dell lenovo netflix spotify "
+    "marks spencer primark tesco asda argos costco aldi lidl walmart decathlon zalando "
     "monday tuesday wednesday thursday friday saturday sunday christmas easter halloween"
 )
 BRANDS.update({k: k.capitalize() for k in PROPER_NOUNS.split(" ") if k not in BRANDS})
+#: US states and large US, UK, Canadian and Australian cities, written with capitals.
+PLACES = frozenset(
+    [
+        "alabama",
+        "alaska",
+        "arizona",
+        "arkansas",
+        "california",
+        "colorado",
+        "connecticut",
+        "delaware",
+        "florida",
+        "georgia",
+        "hawaii",
+        "idaho",
+        "illinois",
+        "indiana",
+        "iowa",
+        "kansas",
+        "kentucky",
+        "louisiana",
+        "maine",
+        "maryland",
+        "massachusetts",
+        "michigan",
+        "minnesota",
+        "mississippi",
+        "missouri",
+        "montana",
+        "nebraska",
+        "nevada",
+        "new hampshire",
+        "new jersey",
+        "new mexico",
+        "new york",
+        "north carolina",
+        "north dakota",
+        "ohio",
+        "oklahoma",
+        "oregon",
+        "pennsylvania",
+        "rhode island",
+        "south carolina",
+        "south dakota",
+        "tennessee",
+        "texas",
+        "utah",
+        "vermont",
+        "virginia",
+        "washington",
+        "west virginia",
+        "wisconsin",
+        "wyoming",
+        "los angeles",
+        "la",
+        "houston",
+        "nyc",
+        "new york city",
+        "chicago",
+        "phoenix",
+        "philadelphia",
+        "san antonio",
+        "san diego",
+        "dallas",
+        "austin",
+        "jacksonville",
+        "fort worth",
+        "columbus",
+        "charlotte",
+        "san francisco",
+        "indianapolis",
+        "seattle",
+        "denver",
+        "boston",
+        "el paso",
+        "nashville",
+        "detroit",
+        "oklahoma city",
+        "portland",
+        "las vegas",
+        "memphis",
+        "louisville",
+        "baltimore",
+        "milwaukee",
+        "albuquerque",
+        "tucson",
+        "fresno",
+        "sacramento",
+        "atlanta",
+        "miami",
+        "tampa",
+        "orlando",
+        "st louis",
+        "saint louis",
+        "pittsburgh",
+        "cincinnati",
+        "cleveland",
+        "kansas city",
+        "minneapolis",
+        "new orleans",
+        "raleigh",
+        "birmingham",
+        "riverside",
+        "long beach",
+        "oakland",
+        "omaha",
+        "boca raton",
+        "fort lauderdale",
+        "west palm beach",
+        "virginia beach",
+        "san jose",
+        "bakersfield",
+        "london",
+        "manchester",
+        "leeds",
+        "glasgow",
+        "liverpool",
+        "bristol",
+        "sheffield",
+        "edinburgh",
+        "cardiff",
+        "toronto",
+        "vancouver",
+        "montreal",
+        "calgary",
+        "ottawa",
+        "sydney",
+        "melbourne",
+        "brisbane",
+        "perth",
+        "adelaide",
+        "near me",
+        "nearby",
+        "local",
+    ]
+)
+_LOCAL = frozenset(["near me", "nearby", "local", "la", "nyc"])
+BRANDS.update({p: p.capitalize() for p in PLACES - _LOCAL if " " not in p})
+#: The multi-word places of :data:`PLACES` ("new york", "los angeles"), longest first.
+MULTIWORD_PLACE = re.compile(
+    r"\b("
+    + "|".join(sorted((p for p in PLACES if " " in p and p not in _LOCAL), key=len, reverse=True))
+    + r")\b"
+)
 BRANDS["i"] = "I"
 #: Possessive audience words data writes without the apostrophe.
 POSSESSIVES = {
@@ -137,6 +284,7 @@ class Casing:
 
     def apply(self, text: str) -> str:
         """``text`` with every known word in its published form (other words untouched)."""
+        text = MULTIWORD_PLACE.sub(lambda m: m.group(0).title(), text)
         words = text.split(" ")
         out = []
         for i, word in enumerate(words):

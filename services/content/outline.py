@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from services.clustering.intent import QUESTION_PATTERN
 from services.content.casing import Casing
+from services.content.places import only_places
 from services.content.templates import TEMPLATES
 from services.content.topics import (
     AUX_WORDS,
@@ -64,6 +65,7 @@ _SAME = {
     "moving": "move",
     "switch": "move",
     "switching": "move",
+    "percentage": "percent",
 }
 _DOMAIN = re.compile(r"\b[a-z0-9-]+\.(com|net|org|co|io|uk|de|in|au|ca)\b|\bwww\b")
 #: Ungrammatical variants the data is full of ("how does payday loans work", "what is a
@@ -112,8 +114,31 @@ def _grammar_penalty(keyword: str) -> int:
     return 1 if _BAD_GRAMMAR.search(keyword) else 0
 
 
+#: Retailers and marketplaces whose name in a keyword means "their page", not a topic of ours
+#: (maintained list; the SERP's domains add the ones ranking for the keyword).
+RETAILERS = re.compile(
+    r"\b(amazon|ebay|walmart|primark|tesco|asda|argos|costco|aldi|lidl|etsy|decathlon|"
+    r"zalando|marks (and|&) spencer|m&s|john lewis|sports direct|sainsbury'?s|debenhams|"
+    r"reddit|quora|wikipedia|youtube)\b"
+)
+
+
+_FILLER = frozenset(["in", "for", "of", "the", "best", "top", "near", "me", "a"])
+
+
+def _local_variant(keyword: str, own_words: frozenset[str], places: frozenset[str]) -> bool:
+    """True when the keyword only adds a place to the page's words (a city or state page of
+    its own, not a section of this one; :func:`services.content.places.only_places`)."""
+    rest = [
+        t for t in cached_tokens(keyword) if singularize(t) not in own_words and t not in _FILLER
+    ]
+    return 0 < len(rest) <= 4 and only_places(rest, places)
+
+
 def _foreign(keyword: str, other_sites: set[str]) -> bool:
-    if _DOMAIN.search(keyword):
+    """True when the keyword names another site: a domain, a retailer or marketplace
+    (:data:`RETAILERS`), a SERP result's domain label or a brand-profile competitor."""
+    if _DOMAIN.search(keyword) or RETAILERS.search(keyword):
         return True
     return bool(other_sites) and bool(other_sites & set(cached_tokens(keyword)))
 
@@ -124,8 +149,10 @@ def _groups(
     cluster: ClusterTopics,
     page_id: str,
     other_sites: set[str],
+    local: set[str],
 ) -> list[tuple[str, int]]:
-    """(best-worded keyword, total searches/month) per same-search group, by volume."""
+    """(best-worded keyword, total searches/month) per same-search group, by volume; local
+    variants ("houston personal injury lawyer") go to ``local`` instead."""
     index = cluster.index
     own_key = index.key(primary)
     own_words = topic_words(primary)
@@ -140,6 +167,9 @@ def _groups(
         if key == own_key or cluster.taken(key, page_id):
             continue
         if cluster.belongs_elsewhere(words, page_id, own_words) or _foreign(kw, other_sites):
+            continue
+        if _local_variant(kw, own_words, index.places):
+            local.add(kw)
             continue
         groups[key].append((kw, volume))
     out = []
@@ -220,7 +250,8 @@ def plan_outline(
         cluster = ClusterTopics(
             index, [(str(i), s.primary, s.secondary) for i, s in enumerate(siblings)]
         )
-    groups = _groups(primary, list(pool.values()), cluster, page_id, foreign)
+    local: set[str] = set()
+    groups = _groups(primary, list(pool.values()), cluster, page_id, foreign, local)
     plan = OutlinePlan()
     h2s, faqs = _pick(groups, primary, casing, plan)
     plan.faq = [text for text, _v in faqs]
@@ -229,6 +260,11 @@ def plan_outline(
             f"only {len(plan.subtopics)} related search(es) in the project's data for this "
             "topic: the outline holds the format's sections; import a broader keyword export "
             "(or add SERP data) for sub-topics"
+        )
+    if local:
+        plan.notes.append(
+            f"{len(local)} local variant(s) left out (e.g. “{sorted(local)[0]}”): city and state "
+            "searches are local landing pages, not sections of this one"
         )
     if fmt == "collection":
         plan.facets = _facets(primary, plan.subtopics, casing)

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from services.clustering.intent import QUESTION_PATTERN
 from services.clustering.variants import VariantContext, build_context, same_search_key
+from services.content.places import state_codes
 from services.core.text import STOP_WORDS, content_tokens, normalize_keyword, singularize, tokens
 
 _QUESTION = re.compile(QUESTION_PATTERN)
@@ -64,6 +65,7 @@ class TopicIndex:
             for w in words:
                 self._postings[w].append(idx)
         self.context: VariantContext = build_context(self._kw)
+        self.places = _learned_places(self._kw)
         self._key = lru_cache(maxsize=None)(self._compute_key)
 
     def __len__(self) -> int:
@@ -116,6 +118,33 @@ def topic_words(keyword: str) -> frozenset[str]:
 def is_question(keyword: str) -> bool:
     """A question keyword (a "how to" is a task, not a question: it stays a heading)."""
     return bool(_QUESTION.search(keyword)) and not keyword.startswith("how to ")
+
+
+#: Times a word must stand before a state at a keyword's end to be read as a city.
+PLACE_MIN_SEEN = 2
+#: ... and in at least this share of the keywords holding it ("accident" precedes a state
+#: now and then, "clearwater" mostly).
+PLACE_MIN_SHARE = 0.25
+
+
+def _learned_places(keywords: Sequence[str]) -> frozenset[str]:
+    """City words the data itself shows: the word before a state at a keyword's end
+    ("columbia sc", "savannah ga", "houston texas"), seen :data:`PLACE_MIN_SEEN` times and in
+    :data:`PLACE_MIN_SHARE` of the keywords holding the word."""
+    states = state_codes() | {"texas", "california", "florida", "georgia", "ohio", "virginia"}
+    seen: dict[str, int] = defaultdict(int)
+    total: dict[str, int] = defaultdict(int)
+    for kw in keywords:
+        toks = kw.split()
+        for t in toks:
+            total[t] += 1
+        if len(toks) >= 2 and toks[-1] in states:
+            seen[toks[-2]] += 1
+    return frozenset(
+        w
+        for w, n in seen.items()
+        if n >= PLACE_MIN_SEEN and n >= PLACE_MIN_SHARE * total[w] and w not in STOP_WORDS
+    )
 
 
 class ClusterTopics:

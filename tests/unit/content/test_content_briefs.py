@@ -290,3 +290,37 @@ def test_ranking_pages_become_link_sources_unless_they_compete():
     assert [x for x in links if x.target_id == "a"] == []
     by = links_by_page(links)
     assert "" not in by and len(by["p"]["incoming"]) == 2
+
+
+def test_city_and_state_variants_are_local_pages_not_sections():
+    universe = [
+        ("personal injury lawyer", 104000),
+        ("houston personal injury lawyer", 6900),
+        ("personal injury lawyer los angeles", 8300),
+        ("car accident lawyer san bernardino ca", 400),
+        ("personal injury lawyer st louis", 900),
+        ("orange county personal injury lawyer", 1350),
+        ("personal injury lawyer near me", 90000),
+        ("personal injury lawyer free consultation", 2350),
+        ("personal injury lawyer fees", 300),
+        ("what does a personal injury lawyer do", 500),
+    ]
+    plan = plan_outline(
+        "guide", "personal injury lawyer", index=TopicIndex(universe), casing=Casing()
+    )
+    texts = [o["text"] for o in plan.outline]
+    assert "Personal injury lawyer free consultation" in texts
+    assert "Personal injury lawyer fees" in texts
+    assert not any(
+        c in t.lower() for t in texts for c in ("houston", "angeles", "louis", "near me")
+    )
+    assert "Orange county personal injury lawyer" not in texts
+    assert any(n.startswith("4 local variant(s) left out") for n in plan.notes)
+
+
+def test_words_that_are_also_towns_stay_topics():
+    from services.content.places import only_places
+
+    assert only_places(["san", "bernardino", "ca"]) and only_places(["grand", "rapids"])
+    assert not only_places(["sale"]) and not only_places(["batman"])  # a word; a Turkish city
+    assert not only_places(["wool"]) and not only_places([])
