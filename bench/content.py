@@ -262,10 +262,13 @@ def main() -> None:
     engine, project_id, cluster_id, universe = build_db(pages)
     print(f"{pages} approved pages, keyword universe {universe:,} keywords")
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     report = api.generate_briefs(engine, cluster_id)
-    briefs_s = time.perf_counter() - t0
-    print(f"briefs: {report.created} in {briefs_s:.2f} s (target ≤ 10 s for 1,000)")
+    briefs_s, briefs_cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(
+        f"briefs: {report.created} in {briefs_s:.2f} s, {briefs_cpu:.2f} s CPU "
+        "(target ≤ 10 s for 1,000; CPU time is what a loaded machine does not change)"
+    )
     sample = api.list_content(engine, cluster_id)[1].brief
     q = sum(o["source"] == "question" for o in sample["outline"])
     print(
@@ -331,6 +334,7 @@ def main() -> None:
                 "competitor_timeout_s": comp["politeness"]["timeout_s"],
                 "competitor_max_page_bytes": comp["politeness"]["max_page_bytes"],
                 "briefs_seconds": round(briefs_s, 3),
+                "briefs_cpu_seconds": round(briefs_cpu, 3),
                 "xlsx_seconds": round(xlsx_s, 3),
                 "xlsx_mb": round(len(data) / 1e6, 2),
                 "draft_overhead_ms_per_page": round(overhead_ms, 1),
