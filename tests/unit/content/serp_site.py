@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.fakes.contracts import load
+from tests.unit.site.crawl_site import Route, SiteServer
 
 ROBOTS = "User-agent: *\nDisallow: /blocked/\nCrawl-delay: 0\n"
 
@@ -69,48 +67,20 @@ PAGES: dict[str, tuple[int, str, bytes, float]] = {
 ORDER = ["/a", "/blocked/page", "/b", "/slow", "/c", "/huge", "/doc.pdf", "/gone"]
 
 
-class SerpSite:
-    """``with SerpSite() as site:`` → ``site.url``, ``site.serp_response()``, ``site.hits``."""
+class SerpSite(SiteServer):
+    """``with SerpSite() as site:`` → ``site.url``, ``site.serp_response()``, ``site.hits``
+    (the crawl tests' :class:`~tests.unit.site.crawl_site.SiteServer` with these pages)."""
 
     def __init__(self, pages: dict[str, tuple[int, str, bytes, float]] | None = None) -> None:
-        self.pages = pages or PAGES
-        self.hits: list[str] = []
-        outer = self
-
-        class _H(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                return
-
-            def do_GET(self) -> None:  # noqa: N802
-                outer.hits.append(self.path)
-                if self.path == "/robots.txt":
-                    status, ctype, data, delay = 200, "text/plain", ROBOTS.encode(), 0.0
-                else:
-                    status, ctype, data, delay = outer.pages.get(
-                        self.path, (404, "text/html", b"missing", 0.0)
-                    )
-                if delay:
-                    time.sleep(delay)
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", ctype)
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _H)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        super().__init__()
+        self.routes["/robots.txt"] = Route(200, ROBOTS, {"Content-Type": "text/plain"})
+        for path, (status, ctype, body, delay) in (pages or PAGES).items():
+            self.routes[path] = Route(status, body, {"Content-Type": ctype}, delay)
 
     @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+    def hits(self) -> list[str]:
+        """Paths requested, in order."""
+        return self.paths()
 
     def serp_response(self, order: list[str] | None = None) -> dict[str, Any]:
         """The contract SERP response with its organic results pointed at ``order``."""
@@ -129,11 +99,3 @@ class SerpSite:
         for item in organic[len(paths) :]:
             item["type"] = "organic_dropped"  # only our pages rank
         return data
-
-    def __enter__(self) -> SerpSite:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
