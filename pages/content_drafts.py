@@ -32,18 +32,13 @@ views = api.list_content(app.engine, cluster_id)
 if not views:
     st.info("Generate the briefs to start.")
     st.stop()
-if st.button(
-    "Analyse competitors",
-    help="Reads the top 10 pages of each brief's SERP (cached SERP data) politely: robots.txt, "
-    "one request per second per site, 10 s and 2 MB per page",
-):
+READ_HELP = "Top 10 of each brief's SERP, read politely: robots.txt, 1 request/s per site, 10 s"
+if st.button("Analyse competitors", help=READ_HELP):
     with st.spinner("Reading the ranking pages…"):
         try:
-            read = api.analyse_competitors(app.engine, cluster_id)
+            st.text(api.analyse_competitors(app.engine, cluster_id).message)
         except ClusterPlannerError as exc:
             st.error(plain(exc))
-        else:
-            st.text(read.message)
 cost = {"cost_usd": st.column_config.NumberColumn("Cost (USD)", format="$%.4f")}
 st.dataframe(api.content_table(views), hide_index=True, width="stretch", column_config=cost)
 
@@ -77,31 +72,9 @@ with tab_brief:
                 app.engine, chosen, {"title": b_title, "meta_description": b_meta, "h1": b_h1}
             )
             st.rerun()
-    links = brief["internal_links"]["outgoing"] + brief["internal_links"]["incoming"]
-    link_columns = ["source_url", "target_url", "anchor", "relation"]
-    tables = (
-        ("Outline", brief["outline"], ["level", "text", "source", "search_volume"]),
-        ("Secondary keywords", brief["secondary_keywords"], None),
-        ("Internal links", links, link_columns),
-        ("SERP top 10", brief.get("serp"), ["rank", "url", "title"]),
-    )
-    for label, rows, columns in tables:
-        if rows:
-            st.text(label)
-            frame = pd.DataFrame(rows)
-            st.dataframe(frame[columns] if columns else frame, hide_index=True, width="stretch")
-    competitors = brief.get("competitors") or {}
-    if competitors:
-        st.text(
-            "Competitors: common headings — "
-            + ("; ".join(c["text"] for c in competitors.get("common_headings") or []) or "none")
-            + "\nGaps (our sub-topics no ranking page covers) — "
-            + ("; ".join(competitors.get("gaps") or []) or "none")
-        )
-        pages_read = pd.DataFrame(competitors.get("pages") or [])
-        if not pages_read.empty:
-            shown = ["rank", "url", "word_count", "h1", "schema_types", "error"]
-            st.dataframe(pages_read[shown], hide_index=True, width="stretch")
+    for label, frame in api.brief_tables(brief):
+        st.text(label)
+        st.dataframe(frame, hide_index=True, width="stretch")
     if brief.get("missing"):
         st.text("Missing from the data: " + "; ".join(brief["missing"]))
 with tab_draft:

@@ -218,3 +218,39 @@ def set_status(engine: Engine, content_id: Any, status: str) -> ContentView:
             raise InvalidInputError("Only a written draft can be edited or approved.")
         row.status = status
         return view(row)
+
+
+#: Columns of the brief's tables on the page, in order (the link table opens with from /
+#: to / anchor).
+BRIEF_TABLES = (
+    ("Outline", "outline", ["level", "text", "source", "search_volume"]),
+    ("Secondary keywords", "secondary_keywords", ["keyword", "search_volume"]),
+    ("Internal links", "links", ["source_url", "target_url", "anchor", "relation"]),
+    ("SERP top 10", "serp", ["rank", "url", "title"]),
+)
+COMPETITOR_COLUMNS = ["rank", "url", "word_count", "h1", "schema_types", "error"]
+
+
+def brief_tables(brief: dict[str, Any]) -> list[tuple[str, pd.DataFrame]]:
+    """(label, table) of a stored brief for the page, non-empty ones only: outline,
+    secondary keywords, internal links (outgoing and from existing pages), SERP top 10, and
+    the competitors read (a label carrying their common headings and gaps)."""
+    links = (brief.get("internal_links") or {}).get("outgoing", []) + (
+        brief.get("internal_links") or {}
+    ).get("incoming", [])
+    rows = {**brief, "links": links}
+    out = [
+        (label, pd.DataFrame(rows.get(key) or []).reindex(columns=columns))
+        for label, key, columns in BRIEF_TABLES
+        if rows.get(key)
+    ]
+    comp = brief.get("competitors") or {}
+    if comp.get("pages"):
+        common = "; ".join(c["text"] for c in comp.get("common_headings") or []) or "none"
+        gaps = "; ".join(comp.get("gaps") or []) or "none"
+        label = (
+            f"Competitors (median {comp.get('median_words') or 'unknown'} words) · common "
+            f"headings: {common} · gaps (our sub-topics no ranking page covers): {gaps}"
+        )
+        out.append((label, pd.DataFrame(comp["pages"]).reindex(columns=COMPETITOR_COLUMNS)))
+    return out

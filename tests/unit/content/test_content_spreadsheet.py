@@ -184,3 +184,22 @@ def test_numbers_stay_numbers_and_blanks_stay_blank():
         [2, None, None],
     ]
     assert ws["A2"].data_type == "n" and ws["B2"].data_type == "s"
+
+
+def test_brief_tables_open_links_with_from_to_anchor_and_read_old_briefs():
+    from services.content.views import brief_tables
+
+    old = records()[0]["brief"]
+    old["outline"] = [{"level": 2, "text": "Sizing", "source": "secondary keyword"}]  # old shape
+    old["competitors"] = {
+        "median_words": 900,
+        "common_headings": [{"text": "Sizing", "pages": 3}],
+        "gaps": [],
+        "pages": [{"rank": 1, "url": "https://rival.example/", "word_count": 900, "error": ""}],
+    }
+    tables = dict(brief_tables(old))
+    assert list(tables["Internal links"].columns[:3]) == ["source_url", "target_url", "anchor"]
+    assert list(tables["Outline"].columns) == ["level", "text", "source", "search_volume"]
+    label = next(k for k in tables if k.startswith("Competitors"))
+    assert "median 900 words" in label and "common headings: Sizing" in label
+    assert list(tables[label].columns)[-1] == "error"
