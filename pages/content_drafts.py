@@ -36,7 +36,8 @@ READ_HELP = "Top 10 of each brief's SERP, read politely: robots.txt, 1 request/s
 if st.button("Analyse competitors", help=READ_HELP):
     with st.spinner("Reading the ranking pages…"):
         try:
-            st.text(api.analyse_competitors(app.engine, cluster_id).message)
+            serp = api.serp_client_of(app.providers())
+            st.text(api.analyse_competitors(app.engine, cluster_id, serp_client=serp).message)
         except ClusterPlannerError as exc:
             st.error(plain(exc))
 cost = {"cost_usd": st.column_config.NumberColumn("Cost (USD)", format="$%.4f")}

@@ -23,7 +23,11 @@ from db.models.content import CONTENT_STATUSES
 from db.session import session_scope
 from services.content import matrixify, store
 from services.content.brief_actions import BriefsReport, generate_briefs
-from services.content.competitor_actions import CompetitorsReport, analyse_competitors
+from services.content.competitor_actions import (
+    CompetitorsReport,
+    analyse_competitors,
+    serp_client_of,
+)
 from services.content.draft_actions import (
     DraftsPreview,
     DraftsReport,
@@ -250,6 +254,7 @@ __all__ = [
     "CompetitorsReport",
     "Progress",
     "analyse_competitors",
+    "serp_client_of",
     "approved_clusters",
     "brief_tables",
     "require_cluster",

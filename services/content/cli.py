@@ -84,10 +84,11 @@ def _briefs(app: Any, args: argparse.Namespace) -> CommandResult:
 
 
 def _competitors(app: Any, args: argparse.Namespace) -> CommandResult:
-    from services.content.api import analyse_competitors
+    from services.content.api import analyse_competitors, serp_client_of
 
     _resolve(app, args)
-    report = analyse_competitors(app.engine, args.cluster_id)
+    serp = serp_client_of(app.providers())
+    report = analyse_competitors(app.engine, args.cluster_id, serp_client=serp)
     lines = [report.message]
     lines += [f"  {reason}: {n}" for reason, n in report.outcome.top_reasons()]
     data = {

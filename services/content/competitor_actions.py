@@ -82,13 +82,22 @@ def politeness_of(fetcher: Fetcher, max_bytes: int = MAX_COMPETITOR_BYTES) -> di
     }
 
 
+def serp_client_of(providers: Any) -> Any:
+    """The DataForSEO client of a provider set when DataForSEO is the chosen, configured
+    keyword-data provider (SERPs can then be fetched), else None."""
+    volume = getattr(providers, "volume", None)
+    return getattr(volume, "client", None) if getattr(volume, "name", "") == "dataforseo" else None
+
+
 def analyse_competitors(
     engine: Engine,
     cluster_id: Any,
     *,
     fetcher: Fetcher | None = None,
+    serp_client: Any = None,
     serp_fetch: Callable[..., Any] | None = None,
     main_text: Callable[[str, str], tuple[str | None, str]] | None = None,
+    budget: Any = None,
 ) -> CompetitorsReport:
     """Read the ranking pages of every brief of a scope and store the summaries.
 
@@ -96,9 +105,14 @@ def analyse_competitors(
     ----------
     fetcher : Fetcher, optional
         Default: the crawler's polite fetcher with :data:`COMPETITOR_TIMEOUT_S`.
+    serp_client : DataForSEOClient, optional
+        DataForSEO on (:func:`serp_client_of`): briefs without cached SERP URLs get them
+        fetched ($0.002 each, reserved against the monthly budget first) and cached.
     serp_fetch : callable, optional
-        A :func:`services.keyword_lists.serp_store.live_fetcher` (DataForSEO on): briefs
-        without cached SERP URLs get them fetched and cached first.
+        A ready fetch function (:func:`services.keyword_lists.serp_store.live_fetcher`
+        shape) instead of ``serp_client`` (tests).
+    budget : BudgetGuard, optional
+        Default: a :class:`services.spend.budget.BudgetGuard` on ``engine``.
     main_text : callable, optional
         Main-text extractor (default: trafilatura with :data:`MAIN_TEXT_TIMEOUT_S`).
 
@@ -106,14 +120,20 @@ def analyse_competitors(
     ------
     NotFoundError
         Unknown cluster.
+    BudgetExceeded
+        The SERPs to fetch do not fit the budget left (nothing was fetched).
     """
     with session_scope(engine) as s:
         cluster, project = resolve(s, cluster_id)
         rows = store.content_pages(s, cluster.id if cluster else None, project.id)
         todo = [(r.id, r.primary_keyword, dict(r.brief or {})) for r in rows]
         location, language = project.location_name, project.language_name
+    if serp_client is not None and serp_fetch is None:
+        from services.keyword_lists.serp_store import live_fetcher
+
+        serp_fetch = live_fetcher(serp_client, location, language)
     if serp_fetch is not None:
-        _fill_serps(engine, project.id, todo, serp_fetch, location, language)
+        _fill_serps(engine, project.id, todo, serp_fetch, (location, language), budget)
     own = fetcher is None
     fetcher = fetcher or Fetcher(timeout_s=COMPETITOR_TIMEOUT_S)
     closer = None
@@ -161,25 +181,36 @@ def _fill_serps(
     project_id: Any,
     todo: list[tuple[Any, str, dict[str, Any]]],
     serp_fetch: Callable[..., Any],
-    location: str,
-    language: str,
+    locale: tuple[str, str],
+    budget: Any,
 ) -> None:
-    """Fetch (and cache) the SERP URLs of briefs that have none; failures stay per keyword."""
-    from services.keyword_lists.serp_store import fetch_serps
+    """Fetch (and cache) the SERP URLs of briefs that have none, within the budget; a
+    failure stays with its keyword (the rest go on)."""
+    from services.keyword_lists.serp_store import estimate_serp_cost, fetch_serps
+    from services.spend.budget import BudgetGuard
 
     wanted = [kw for _id, kw, brief in todo if not brief.get("serp")]
     if not wanted:
         return
+    location, language = locale
+    missing, estimate = estimate_serp_cost(engine, wanted, location, language)
+    guard = budget or BudgetGuard(engine)
+    reservation = (
+        guard.reserve(estimate, f"competitor SERPs: {missing} keyword(s)") if missing else None
+    )
     failures: dict[str, str] = {}
+    usage: list[Any] = []
     try:
-        urls, _usage = fetch_serps(
+        urls, usage = fetch_serps(
             engine, wanted, serp_fetch, location=location, language=language, failures=failures
         )
     except ProviderError as exc:  # the service is down: analyse what is cached
-        _usage = list(getattr(exc, "usage", []))
-        urls = {}
-    with session_scope(engine) as s:
-        record_usage(s, _usage, project_id=project_id)
+        usage, urls = list(getattr(exc, "usage", [])), {}
+    finally:
+        with session_scope(engine) as s:
+            spent = record_usage(s, usage, project_id=project_id)
+        if reservation is not None:
+            guard.settle(reservation, spent)
     for _id, kw, brief in todo:
         if not brief.get("serp") and urls.get(kw):
             brief["serp"] = [{"rank": i, "url": u, "title": ""} for i, u in enumerate(urls[kw], 1)]
