@@ -256,12 +256,8 @@ def competitor_timing() -> dict:
     }
 
 
-def main() -> None:
-    pages = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    drafted = int(sys.argv[2]) if len(sys.argv) > 2 else 30
-    engine, project_id, cluster_id, universe = build_db(pages)
-    print(f"{pages} approved pages, keyword universe {universe:,} keywords")
-
+def time_briefs(engine, cluster_id) -> tuple[float, float]:
+    """Section 1: wall and CPU seconds of the briefs batch, and a sample brief's shape."""
     t0, c0 = time.perf_counter(), time.process_time()
     report = api.generate_briefs(engine, cluster_id)
     briefs_s, briefs_cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -275,6 +271,26 @@ def main() -> None:
         f"  sample brief: {len(sample['outline'])} outline headings ({q} questions), "
         f"{len(sample['internal_links']['outgoing'])} outgoing links"
     )
+    return briefs_s, briefs_cpu
+
+
+def print_competitors(comp: dict) -> None:
+    """One line on section 4."""
+    print(
+        f"competitors: {comp['read']}/{comp['pages']} pages read ({', '.join(comp['errors'])}); "
+        f"fetch {comp['fetch_seconds_per_page_median']} s/page median, "
+        f"max {comp['fetch_seconds_per_page_max']} s; wall {comp['wall_seconds_one_host']} s "
+        f"on one host; politeness {comp['politeness']}"
+    )
+
+
+def main() -> None:
+    pages = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    drafted = int(sys.argv[2]) if len(sys.argv) > 2 else 30
+    engine, project_id, cluster_id, universe = build_db(pages)
+    print(f"{pages} approved pages, keyword universe {universe:,} keywords")
+
+    briefs_s, briefs_cpu = time_briefs(engine, cluster_id)
 
     fake_drafts(engine, cluster_id)
     t0 = time.perf_counter()
@@ -317,12 +333,7 @@ def main() -> None:
         f"(logged ${logged_pp:.4f}; preview estimate ${est_pp:.4f}; goal ≤ $0.02)"
     )
     comp = competitor_timing()
-    print(
-        f"competitors: {comp['read']}/{comp['pages']} pages read ({', '.join(comp['errors'])}); "
-        f"fetch {comp['fetch_seconds_per_page_median']} s/page median, "
-        f"max {comp['fetch_seconds_per_page_max']} s; wall {comp['wall_seconds_one_host']} s "
-        f"on one host; politeness {comp['politeness']}"
-    )
+    print_competitors(comp)
     print(
         json.dumps(
             {

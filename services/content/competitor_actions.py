@@ -142,24 +142,9 @@ def analyse_competitors(
 
         main_text = closer = MainText(timeout_s=MAIN_TEXT_TIMEOUT_S)
     report = CompetitorsReport(politeness=politeness_of(fetcher))
-    robots = RobotsCache(fetcher)
-    summaries: dict[Any, dict[str, Any]] = {}
     started = time.perf_counter()
     try:
-        for content_id, keyword, brief in todo:
-            results = [(int(r["rank"]), str(r["url"])) for r in brief.get("serp") or []]
-            if not results:
-                report.without_serp += 1
-                continue
-            report.keywords += 1
-            pages = fetch_competitors(results, fetcher, robots=robots, main_text=main_text)
-            for p in pages:
-                report.page_seconds.append(round(p.seconds, 4))
-                report.outcome.ok() if p.ok else report.outcome.fail(p.error)
-            topics = [
-                str(o["text"]) for o in brief.get("outline") or [] if o.get("source") != "structure"
-            ]
-            summaries[content_id] = summarize(pages, keyword, topics)
+        summaries = _read_all(todo, fetcher, main_text, report)
     finally:
         report.seconds = time.perf_counter() - started
         if closer is not None:
@@ -174,6 +159,33 @@ def analyse_competitors(
             brief["serp"] = brief.get("serp") or serps[content_id]
             row.brief = apply_competitors(brief, summary)
     return report
+
+
+def _read_all(
+    todo: list[tuple[Any, str, dict[str, Any]]],
+    fetcher: Fetcher,
+    main_text: Callable[[str, str], tuple[str | None, str]],
+    report: CompetitorsReport,
+) -> dict[Any, dict[str, Any]]:
+    """Each brief's SERP pages read and summarised (content id → summary); counts and
+    per-page times go to ``report``."""
+    robots = RobotsCache(fetcher)
+    summaries: dict[Any, dict[str, Any]] = {}
+    for content_id, keyword, brief in todo:
+        results = [(int(r["rank"]), str(r["url"])) for r in brief.get("serp") or []]
+        if not results:
+            report.without_serp += 1
+            continue
+        report.keywords += 1
+        pages = fetch_competitors(results, fetcher, robots=robots, main_text=main_text)
+        for p in pages:
+            report.page_seconds.append(round(p.seconds, 4))
+            report.outcome.ok() if p.ok else report.outcome.fail(p.error)
+        topics = [
+            str(o["text"]) for o in brief.get("outline") or [] if o.get("source") != "structure"
+        ]
+        summaries[content_id] = summarize(pages, keyword, topics)
+    return summaries
 
 
 def _fill_serps(
