@@ -46,6 +46,8 @@ from services.core.text import STOP_WORDS, content_tokens, normalize_keyword, si
 MAX_H2 = 8
 #: FAQ questions per page.
 MAX_FAQ = 6
+#: Non-question searches longer than this (words) are pasted lists, not headings.
+MAX_HEADING_WORDS = 8
 #: Fewer sub-topics than this: the outline is the template's sections only, flagged.
 MIN_SUBTOPICS = 2
 #: Facet words listed under a collection's "Shop by".
@@ -100,14 +102,20 @@ def _gist(keyword: str) -> frozenset[str]:
 
 def _near(a: tuple[frozenset[str], bool], b: tuple[frozenset[str], bool]) -> bool:
     """Two headings say the same thing: the same words beyond the primary keyword's (and
-    both questions or both not), or words overlapping by :data:`NEAR_DUPLICATE`."""
+    both questions or both not), one word more than the other, or words overlapping by
+    :data:`NEAR_DUPLICATE`."""
     (wa, qa), (wb, qb) = a, b
     if not wa or not wb:
         return wa == wb and qa == qb
+    small, big = sorted((wa, wb), key=len)
+    if small <= big and len(big) - len(small) <= 1:  # "install ssl" = "install ssl certificate"
+        return True
     return len(wa & wb) >= NEAR_DUPLICATE * len(wa | wb)
 
 
-_WH = frozenset(["how", "what", "why", "when", "where", "who", "which", "should", "will", "need"])
+_WH = frozenset(
+    ["how", "what", "why", "when", "where", "who", "which", "should", "will", "need", "than"]
+)
 
 
 def _grammar_penalty(keyword: str) -> int:
@@ -289,6 +297,8 @@ def _pick(
         text = casing.sentence(kw, keep_year=keep_year).rstrip("?") + ("?" if is_q else "")
         if text.lower() in seen or len(faqs if is_q else h2s) >= (MAX_FAQ if is_q else MAX_H2):
             continue
+        if not is_q and len(kw.split()) > MAX_HEADING_WORDS:  # a pasted list, not a topic
+            continue
         gist = (_gist(kw) - own_gist, is_q)
         if any(_near(gist, k) for k in kept):
             continue
@@ -314,8 +324,12 @@ def _assemble(
         if section == "{topics}":
             if fmt == "collection" and h2s:
                 add(2, "Buying guide (below the product grid)", "structure")
+            tasks = [(t, v) for t, v in h2s if fmt == "how_to" and t.lower().startswith("how to ")]
+            if tasks:
+                add(2, "Related tasks (short answers, link where a page exists)", "structure")
             for text, volume in h2s:
-                add(3 if fmt == "collection" else 2, text, "related search", volume)
+                nested = fmt == "collection" or (text, volume) in tasks
+                add(3 if nested else 2, text, "related search", volume)
         elif section == "{faq}":
             if faqs:
                 add(2, "FAQ", "structure")

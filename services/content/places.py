@@ -58,7 +58,7 @@ COMMON_WORDS = frozenset(
     ]
 )
 LOCAL_CUES = frozenset(
-    ["near me", "nearby", "local", "nyc", "okc", "la", "dc", "bronx", "brooklyn", "queens",
+    ["near me", "nearby", "nyc", "okc", "la", "dc", "bronx", "brooklyn", "queens",
      "manhattan", "staten island", "long island", "inland empire", "bay area"]
 )  # fmt: skip
 

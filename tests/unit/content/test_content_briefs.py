@@ -324,3 +324,21 @@ def test_words_that_are_also_towns_stay_topics():
     assert only_places(["san", "bernardino", "ca"]) and only_places(["grand", "rapids"])
     assert not only_places(["sale"]) and not only_places(["batman"])  # a word; a Turkish city
     assert not only_places(["wool"]) and not only_places([])
+
+
+def test_how_to_groups_other_tasks_and_drops_near_duplicates():
+    universe = [
+        ("how to install wordpress", 3600),
+        ("how to install ssl on wordpress", 170),
+        ("how to install ssl certificate wordpress", 140),  # the same task, one word more
+        ("how to install wordpress on ubuntu", 160),
+        ("top website builder keywords wix squarespace weebly wordpress install list", 90),
+    ]
+    plan = plan_outline(
+        "how_to", "how to install wordpress", index=TopicIndex(universe), casing=Casing()
+    )
+    rows = [(o["level"], o["text"]) for o in plan.outline]
+    assert (2, "Related tasks (short answers, link where a page exists)") in rows
+    assert (3, "How to install SSL on WordPress") in rows
+    assert (3, "How to install WordPress on Ubuntu") in rows
+    assert not any("certificate" in t or "builder" in t for _l, t in rows)
