@@ -131,7 +131,7 @@ RETAILERS = re.compile(
 )
 
 
-_FILLER = frozenset(["in", "for", "of", "the", "best", "top", "near", "me", "a"])
+_FILLER = frozenset(["in", "for", "of", "the", "best", "top", "a"])
 
 
 def _local_variant(keyword: str, own_words: frozenset[str], places: frozenset[str]) -> bool:
