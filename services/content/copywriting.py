@@ -84,6 +84,13 @@ def make_meta(fmt: str, cased: str, topics: Sequence[str], brand: str, store: bo
     lead = tpl.meta_lead.format(Kw=cased, kw=cased, at_brand=at_brand)
     if fmt == "guide" and _COST.search(cased.lower()):
         lead = f"{cased}: typical prices, what drives them and what is included."
+    if is_question(cased.lower()):  # the question, then what the page gives
+        answer = (
+            "Typical prices, what drives them and what is included."
+            if _COST.search(cased.lower())
+            else "The short answer first, then the details that matter."
+        )
+        lead = f"{cased}? {answer}"
     lead = lead[:1].upper() + lead[1:]
     text = fit(lead, META_MAX_CHARS)
     verb = "Browse" if fmt == "collection" else "Covers"

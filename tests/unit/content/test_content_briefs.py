@@ -208,6 +208,9 @@ def test_question_keyword_title_and_meta_are_sentences():
         ctx("publisher", brand=""),
     )
     assert brief.h1 == "How Do Payday Loans Work?"
+    assert brief.meta_description.startswith(
+        "How do payday loans work? The short answer first, then the details that matter."
+    )
     assert brief.meta_description.endswith(".") and "?." not in brief.meta_description
     assert brief.ymyl["topic"] == "finance"
 
