@@ -21,7 +21,7 @@ import numpy as np
 
 from services.clustering.intent import rule_intents
 from services.clustering.variants import build_context, same_search_key
-from services.core.modifier_words import OTHER_MODIFIER, URL_LIKE, strategy_of
+from services.core.modifier_words import OTHER_MODIFIER, strategy_of
 from services.core.text import content_tokens, normalize_keyword, singularize, tokens
 from services.providers.base import (
     Candidate,
