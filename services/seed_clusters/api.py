@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from db.models import KeywordCluster
 from db.models.core import utcnow
 from db.session import session_scope
+from services.core.app_settings import get_setting, set_setting
 from services.core.errors import InvalidInputError, NotFoundError
 from services.core.ids import as_uuid
 from services.core.text import normalize_keyword
@@ -86,7 +87,7 @@ def generate_cluster(
     deps: FunnelDeps,
     progress: Callable[[str, float | None], None] | None = None,
     keep_empty: bool = False,
-    use_evidence: bool = True,
+    use_evidence: bool | None = None,
 ) -> ClusterResult:
     """Run the funnel for one seed and persist the suggestions.
 
@@ -102,7 +103,9 @@ def generate_cluster(
             (default False: such a seed is not saved; the result carries a message and
             ``suggested_seed``). A Stage 2 outage still saves the best-effort result (spec).
         use_evidence: group wordings by the data's Parent Keyword and ranking URL when the
-            project has them (default on; False = the same-search text rules only).
+            project has them; None (default) = the project's setting
+            (:func:`evidence_enabled`, on unless switched off); False = the same-search
+            text rules only.
 
     Returns:
         :class:`ClusterResult`; on a Stage 1 provider failure ``success=False`` with the
@@ -134,6 +137,8 @@ def generate_cluster(
             return first
         expansion, extra_warnings, in_data, covered = first
         enriched = stage2(run, expansion.candidates)
+        if use_evidence is None:
+            use_evidence = evidence_enabled(deps.engine, project_id)
         evidence = evidence_of(run, enriched.candidates, covered, use_evidence)
         filtered = stage3(run, brand, enriched, site, covered, in_data, evidence)
         if isinstance(filtered, ClusterResult):
@@ -143,6 +148,22 @@ def generate_cluster(
             deps.budget.settle(reservation, cost_of(run.usages))  # type: ignore[union-attr]
     stages = (expansion, enriched, filtered)
     return finish(run, site, stages, in_data, evidence, extra_warnings, keep_empty, t_start)
+
+
+#: App-setting key prefix of the per-project evidence switch (``evidence:<project id>``).
+EVIDENCE_SETTING = "evidence"
+
+
+def evidence_enabled(engine: Engine, project_id: Any) -> bool:
+    """Whether the project groups keywords by the data's evidence (Parent Keyword, ranking
+    URL, SERP overlap) on top of the same-search text rules; on unless switched off."""
+    key = f"{EVIDENCE_SETTING}:{as_uuid(project_id)}"
+    return bool(get_setting(engine, key, {"enabled": True}).get("enabled", True))
+
+
+def set_evidence_enabled(engine: Engine, project_id: Any, enabled: bool) -> None:
+    """Switch the project's use of evidence on or off (:func:`evidence_enabled`)."""
+    set_setting(engine, f"{EVIDENCE_SETTING}:{as_uuid(project_id)}", {"enabled": bool(enabled)})
 
 
 def clusters_for_seed(engine: Engine, project_id: Any, seed_keyword: str) -> list[dict[str, Any]]:
