@@ -14,10 +14,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from db.models import KeywordCluster
+from db.models import KeywordCluster, Project
 from db.models.core import utcnow
 from db.session import session_scope
-from services.core.app_settings import get_setting, set_setting
 from services.core.errors import InvalidInputError, NotFoundError
 from services.core.ids import as_uuid
 from services.core.text import normalize_keyword
@@ -103,9 +102,9 @@ def generate_cluster(
             (default False: such a seed is not saved; the result carries a message and
             ``suggested_seed``). A Stage 2 outage still saves the best-effort result (spec).
         use_evidence: group wordings by the data's Parent Keyword and ranking URL when the
-            project has them; None (default) = the project's setting
-            (:func:`evidence_enabled`, on unless switched off); False = the same-search
-            text rules only.
+            project has them; None (default) = the project's switch
+            (``brand_config["use_evidence"]``, :func:`evidence_enabled`; on unless switched
+            off); False = the same-search text rules only.
 
     Returns:
         :class:`ClusterResult`; on a Stage 1 provider failure ``success=False`` with the
@@ -150,20 +149,32 @@ def generate_cluster(
     return finish(run, site, stages, in_data, evidence, extra_warnings, keep_empty, t_start)
 
 
-#: App-setting key prefix of the per-project evidence switch (``evidence:<project id>``).
-EVIDENCE_SETTING = "evidence"
+#: The project's evidence switch: ``projects.brand_config["use_evidence"]`` (absent = on),
+#: the same key list clustering reads (``services.keyword_lists.evidence_store``).
+EVIDENCE_SETTING = "use_evidence"
 
 
 def evidence_enabled(engine: Engine, project_id: Any) -> bool:
     """Whether the project groups keywords by the data's evidence (Parent Keyword, ranking
     URL, SERP overlap) on top of the same-search text rules; on unless switched off."""
-    key = f"{EVIDENCE_SETTING}:{as_uuid(project_id)}"
-    return bool(get_setting(engine, key, {"enabled": True}).get("enabled", True))
+    with session_scope(engine) as s:
+        project = s.get(Project, as_uuid(project_id))
+        if project is None:
+            raise NotFoundError("Project not found.")
+        return bool((project.brand_config or {}).get(EVIDENCE_SETTING, True))
 
 
 def set_evidence_enabled(engine: Engine, project_id: Any, enabled: bool) -> None:
-    """Switch the project's use of evidence on or off (:func:`evidence_enabled`)."""
-    set_setting(engine, f"{EVIDENCE_SETTING}:{as_uuid(project_id)}", {"enabled": bool(enabled)})
+    """Switch the project's use of evidence on or off (:func:`evidence_enabled`).
+
+    Raises:
+        NotFoundError: unknown project.
+    """
+    with session_scope(engine) as s:
+        project = s.get(Project, as_uuid(project_id))
+        if project is None:
+            raise NotFoundError("Project not found.")
+        project.brand_config = {**(project.brand_config or {}), EVIDENCE_SETTING: bool(enabled)}
 
 
 def clusters_for_seed(engine: Engine, project_id: Any, seed_keyword: str) -> list[dict[str, Any]]:

@@ -149,6 +149,7 @@ def test_chase_trio_ranking_on_one_url_is_one_page(engine, project_id, deps):
     # "chase cd rates today" apart.
     assert evidence_enabled(engine, project_id)
     set_evidence_enabled(engine, project_id, False)
+    assert not evidence_enabled(engine, project_id)
     off = generate_cluster("chase cd rates", {}, project_id, deps=deps)
     assert "chase cd rates today" in _pages(off)
     assert off.generation_metadata["evidence"] == []
