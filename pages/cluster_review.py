@@ -14,7 +14,7 @@ from services.seed_clusters.review import (
     save_decisions,
     to_decisions,
 )
-from ui.frame import page
+from ui.frame import CLUSTER_PARAM, choose_from_url, keep_in_url, page
 from ui.safe import plain
 from ui.seed_clusters import REVIEW_COLUMN_CONFIG, confirm_button, restore_list, run_action
 
@@ -35,14 +35,24 @@ if clusters.empty:
     st.stop()
 ids = clusters["id"].tolist()
 labels = dict(zip(ids, clusters["name"] + " · " + clusters["status"], strict=True))
-current = st.session_state.get("cluster_id")
+# The open cluster lives in the URL (?cluster=<id>): a reload or a shared link opens it.
+current, unknown = choose_from_url(CLUSTER_PARAM, ids, st.session_state.get("cluster_id"))
+if unknown:
+    st.warning(
+        "The cluster of this link is not in this project or is archived (see Archived "
+        "clusters above). Pick a cluster:"
+    )
 cluster_id = st.selectbox(
     "Cluster",
     ids,
-    index=ids.index(current) if current in ids else 0,
+    index=ids.index(current) if current else None,
     format_func=labels.__getitem__,
+    placeholder="Pick a cluster",
 )
+if cluster_id is None:
+    st.stop()
 st.session_state["cluster_id"] = cluster_id
+keep_in_url(CLUSTER_PARAM, cluster_id)
 
 header, table = review_table(app.engine, cluster_id)
 for warning in header["warnings"]:
