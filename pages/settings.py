@@ -17,6 +17,7 @@ from services.providers.registry import (
 from ui.frame import page
 from ui.model_prices import model_prices_section
 from ui.safe import plain
+from ui.settings_keys import reload_keys_button
 
 app, _ = page("Settings", needs_project=False)
 if st.session_state.pop("settings_saved", False):
@@ -89,8 +90,10 @@ model_prices_section(app.engine)
 st.subheader("API keys")
 st.caption(
     "Keys come from environment variables or `.streamlit/secrets.toml` (see "
-    "`.streamlit/secrets.toml.example`). Their values are never shown, logged or stored."
+    "`.streamlit/secrets.toml.example`). Their values are never shown, logged or stored. "
+    "After editing secrets.toml, press **Reload keys**."
 )
+reload_keys_button(app)
 st.dataframe(
     [{"Key": key, "Status": "set" if is_set else "not set"} for key, is_set in view.keys.items()],
     hide_index=True,
