@@ -3,6 +3,7 @@
 import streamlit as st
 
 from services.core.errors import ClusterPlannerError
+from services.core.wording import count_noun
 from services.seed_clusters.api import set_cluster_archived
 from services.seed_clusters.approval import bulk_approve
 from services.seed_clusters.export import cluster_csv
@@ -16,7 +17,13 @@ from services.seed_clusters.review import (
 )
 from ui.frame import CLUSTER_PARAM, choose_from_url, keep_in_url, page
 from ui.safe import plain
-from ui.seed_clusters import REVIEW_COLUMN_CONFIG, confirm_button, restore_list, run_action
+from ui.seed_clusters import (
+    REVIEW_COLUMN_CONFIG,
+    confirm_button,
+    restore_list,
+    review_display,
+    run_action,
+)
 
 app, project_id = page("Cluster Review")
 if flash := st.session_state.pop("review_flash", None):
@@ -57,15 +64,12 @@ keep_in_url(CLUSTER_PARAM, cluster_id)
 header, table = review_table(app.engine, cluster_id)
 for warning in header["warnings"]:
     st.warning(plain(warning))
-st.caption(
-    f"Seed: **{plain(header['seed_keyword'])}** · status: **{plain(header['status'])}** · "
-    f"{len(table)} pages · {int(table['approve'].sum())} selected"
-)
+summary = st.empty()  # filled after the editor: the selection count follows the ticks live
 if st.toggle("Select every page", key=f"all_{cluster_id}"):
     table = table.assign(approve=True)
-
+problem = st.empty()  # a rejected edit is reported here, right above the table
 edited = st.data_editor(
-    table,
+    review_display(table),
     key=f"editor_{cluster_id}_{bool(table['approve'].all())}",
     hide_index=True,
     width="stretch",
@@ -74,17 +78,21 @@ edited = st.data_editor(
     disabled=[c for c in REVIEW_COLUMNS if c not in EDITABLE_COLUMNS],
     column_config=REVIEW_COLUMN_CONFIG,
 )
+summary.caption(
+    f"Seed: **{plain(header['seed_keyword'])}** · status: **{plain(header['status'])}** · "
+    f"{count_noun(len(edited), 'page')} · {int(edited['approve'].sum()):,} selected"
+)
 
 c1, c2, c3, c4 = st.columns([1, 1, 1, 1])
 if c1.button("Approve selected", type="primary"):
     try:
         report = bulk_approve(app.engine, cluster_id, to_decisions(table, edited))
     except ClusterPlannerError as exc:
-        st.error(plain(exc))
+        problem.error(plain(exc))
     else:
         st.session_state["review_flash"] = (
-            f"Approved: {report.created} pages created in the content pipeline, "
-            f"{report.linked_existing} linked to existing pages, {report.already_bridged} "
+            f"Approved: {count_noun(report.created, 'page')} created in the content pipeline, "
+            f"{report.linked_existing:,} linked to existing pages, {report.already_bridged:,} "
             f"already there. Cluster status: {report.status}."
         )
         st.rerun()
@@ -92,10 +100,11 @@ if c2.button("Save edits"):
     try:
         n = save_decisions(app.engine, cluster_id, to_decisions(table, edited))
     except ClusterPlannerError as exc:
-        st.error(plain(exc))
+        problem.error(plain(exc))
     else:
         st.session_state["review_flash"] = (
-            f"Saved; {n} pages marked approved. Changed keywords were looked up again and rescored."
+            f"Saved; {count_noun(n, 'page')} marked approved. Changed keywords were looked up "
+            "again and rescored."
         )
         st.rerun()
 c3.download_button(
