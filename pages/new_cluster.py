@@ -3,6 +3,7 @@
 import streamlit as st
 
 from services.core.errors import ClusterPlannerError
+from services.core.wording import count_noun
 from services.projects.api import get_project
 from services.seed_clusters.api import clusters_for_seed, validate_seed
 from ui.frame import page
@@ -53,7 +54,7 @@ if pending:
     existing = clusters_for_seed(app.engine, project_id, pending)
     if existing and not st.session_state.get("new_version"):
         st.info(
-            f"'{plain(pending)}' already has {len(existing)} cluster(s), the newest "
+            f"'{plain(pending)}' already has {count_noun(len(existing), 'cluster')}, the newest "
             f"'{plain(existing[0]['name'])}' ({plain(existing[0]['status'])})."
         )
         c1, c2 = st.columns(2)

@@ -9,6 +9,7 @@ import streamlit as st
 
 from services.clustering.pages import SINGLETON_MIN_VOLUME, STRICTNESS_LEVELS
 from services.core.errors import ClusterPlannerError
+from services.core.wording import count_noun
 from services.keyword_lists import api
 from services.keyword_lists.discovery import (
     DEFAULT_LIMIT,
@@ -25,10 +26,12 @@ from ui.safe import plain
 def cluster_summary(job: Any) -> str:
     """One line for a finished clustering job."""
     diff = job.result.get("diff", {})
+    keywords = count_noun(job.result.get("keywords", 0), "keyword")
     return (
-        f"Clustered {job.result.get('keywords', 0):,} keywords in {job.result.get('seconds', 0)} s: "
-        f"{diff.get('new_clusters', 0):,} new clusters, {len(diff.get('grown', {})):,} grown, "
-        f"{diff.get('untouched', 0):,} untouched, {diff.get('unclustered', 0):,} unclustered."
+        f"Clustered {keywords} in {job.result.get('seconds', 0)} s: "
+        f"{count_noun(diff.get('new_clusters', 0), 'new cluster')}, "
+        f"{len(diff.get('grown', {})):,} grown, {diff.get('untouched', 0):,} untouched, "
+        f"{diff.get('unclustered', 0):,} unclustered."
     )
 
 
@@ -62,7 +65,7 @@ def discover_tab(engine: Any, pid: str) -> None:
         )
     job_panel(engine, pid, "discovery")
     if st.button("Add discovered keywords to the list"):
-        st.success(f"{api.qualify_discovered(engine, pid):,} keywords qualified.")
+        st.success(f"{count_noun(api.qualify_discovered(engine, pid), 'keyword')} qualified.")
 
 
 def keywords_tab(engine: Any, pid: str, view: Any) -> None:
@@ -75,7 +78,7 @@ def keywords_tab(engine: Any, pid: str, view: Any) -> None:
         intents=f3.multiselect("Intent ", SEARCH_INTENTS),
         statuses=f4.multiselect("Status", KEYWORD_STATUSES),
     )
-    st.caption(f"{len(shown):,} of {len(view.keywords):,} keywords")
+    st.caption(f"{len(shown):,} of {count_noun(len(view.keywords), 'keyword')}")
     st.dataframe(shown, hide_index=True)
     strictness = st.select_slider(
         "Strictness",
@@ -179,7 +182,9 @@ def clusters_tab(engine: Any, pid: str, view: Any) -> None:
     for c in view.clusters.head(50).itertuples():
         mix = ", ".join(f"{k} {v}" for k, v in (c.intent_mix or {}).items())
         with st.expander(
-            plain(f"{c.name} · {c.keyword_count:,} keywords · {c.total_volume:,}/mo · {mix}")
+            plain(
+                f"{c.name} · {count_noun(c.keyword_count, 'keyword')} · {c.total_volume:,}/mo · {mix}"
+            )
         ):
             st.dataframe(
                 view.members[view.members["cluster_id"] == c.id][
@@ -193,7 +198,7 @@ def clusters_tab(engine: Any, pid: str, view: Any) -> None:
 def unclustered_bucket(engine: Any, pid: str, view: Any) -> None:
     """Unclustered keywords with their reason, and moving one into a cluster."""
     unclustered = view.unclustered
-    with st.expander(f"Unclustered · {len(unclustered):,} keywords"):
+    with st.expander(f"Unclustered · {count_noun(len(unclustered), 'keyword')}"):
         st.dataframe(unclustered[["keyword", "search_volume", "reason"]], hide_index=True)
         if len(unclustered):
             kw = st.selectbox("Move keyword", unclustered["keyword"].tolist())

@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 
 from services.core.errors import ClusterPlannerError
+from services.core.wording import count_noun
 from services.seed_clusters.api import STAGE_LABELS, FunnelDeps, generate_cluster
 from ui.safe import plain
 from ui.seed_clusters import suggestion_rows
@@ -73,7 +74,7 @@ def run_funnel(
             return None
         meta = result.generation_metadata
         status.update(
-            label=f"{len(result.suggestions)} pages suggested in {meta['total_seconds']:.2f} s",
+            label=f"{count_noun(len(result.suggestions), 'page')} suggested in {meta['total_seconds']:.2f} s",
             state="complete",
             expanded=False,
         )

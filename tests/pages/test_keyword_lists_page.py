@@ -74,7 +74,7 @@ def test_filter_cluster_and_view(inline_jobs, engine, project_id):
     button(at, "Cluster").click()
     at.run()
     assert not at.exception
-    assert any("1 new clusters" in s.value and "1 unclustered" in s.value for s in at.success)
+    assert any("1 new cluster," in s.value and "1 unclustered" in s.value for s in at.success)
     assert at.get("plotly_chart")  # treemap of hubs → clusters → keywords
     labels = [e.label for e in at.expander]
     assert any(label.startswith("wordpress themes · 3 keywords · 2,100/mo") for label in labels)
