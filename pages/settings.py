@@ -5,6 +5,7 @@ Secrets are never shown: API keys appear only as "set" / "not set".
 
 import streamlit as st
 
+from services.app.selfcheck import run_selfcheck
 from services.core.errors import ClusterPlannerError
 from services.providers.registry import (
     LLM_CHOICES,
@@ -98,4 +99,16 @@ st.dataframe(
     [{"Key": key, "Status": "set" if is_set else "not set"} for key, is_set in view.keys.items()],
     hide_index=True,
     width="stretch",
+)
+
+st.subheader("Installed libraries")
+st.caption("Checked at start-up: each stack is imported once; a missing one names its install.")
+st.dataframe(
+    [
+        {"Stack": c.name, "Needed for": c.purpose, "Status": "ok" if c.ok else c.install}
+        for c in run_selfcheck()
+    ],
+    hide_index=True,
+    width="stretch",
+    column_config={"Stack": st.column_config.TextColumn(pinned=True)},
 )
