@@ -72,19 +72,21 @@ def run_funnel(
             status.update(label="Generation failed — the reason is below", state="error")
             st.session_state[FAILURE] = {"seed": seed, "error": result.error, "live": live}
             return None
-        meta = result.generation_metadata
+        if getattr(result, "cluster_id", None) is None:  # no data: not saved unless kept
+            status.update(label="Not saved: no search data", state="error", expanded=False)
+            st.session_state[NO_DATA] = {
+                "seed": seed,
+                "message": getattr(result, "message", None),
+                "suggested": getattr(result, "suggested_seed", None),
+                "warnings": list(result.warnings),
+            }
+            return None
+        seconds = result.generation_metadata["total_seconds"]
         status.update(
-            label=f"{count_noun(len(result.suggestions), 'page')} suggested in {meta['total_seconds']:.2f} s",
+            label=f"{count_noun(len(result.suggestions), 'page')} suggested in {seconds:.2f} s",
             state="complete",
             expanded=False,
         )
-    if getattr(result, "cluster_id", None) is None:  # no data: not saved unless kept
-        st.session_state[NO_DATA] = {
-            "seed": seed,
-            "suggested": getattr(result, "suggested_seed", None),
-            "warnings": list(result.warnings),
-        }
-        return None
     st.session_state["cluster_id"] = str(result.cluster_id)
     return result
 
@@ -124,7 +126,8 @@ def show_no_data(project: Any, deps: FunnelDeps) -> Any:
         return None
     st.warning(
         plain(
-            f"No search data for '{empty['seed']}' in this project, so nothing was saved. "
+            empty.get("message")
+            or f"No search data for '{empty['seed']}' in this project, so nothing was saved. "
             "Import a keyword export that covers it, or try a broader seed."
         )
     )

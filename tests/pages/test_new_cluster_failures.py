@@ -82,3 +82,37 @@ def test_retry_runs_the_same_seed_again(failing_live_llm, project_id):
     next(b for b in at.button if b.label == "Retry").click().run()
     assert not at.exception
     assert sum("Could not reach the API" in e.value for e in at.main.error) == 1
+
+
+def test_a_seed_without_data_is_not_saved_unless_kept(app_context, engine, project_id, monkeypatch):
+    """With the funnel's "not saved" answer (no cluster id, a suggested seed), the page says
+    so and "Keep it anyway" runs the seed again with ``keep_empty=True``."""
+    import ui.new_cluster as new_cluster
+    from services.seed_clusters.api import ClusterResult, generate_cluster
+
+    calls = []
+
+    def funnel(seed, brand, pid, *, deps, progress=None, keep_empty=False):
+        calls.append(keep_empty)
+        if keep_empty:
+            return generate_cluster(seed, brand, pid, deps=deps, progress=progress)
+        empty = ClusterResult(success=True, generation_metadata={"total_seconds": 0.1})
+        empty.message = f"No page of '{seed}' has search volume; nothing was saved."
+        empty.suggested_seed = "trail running shoes"
+        return empty
+
+    monkeypatch.setattr(new_cluster, "generate_cluster", funnel)
+    at = AppTest.from_file(str(PAGES / "new_cluster.py"), default_timeout=60)
+    at.session_state["_frame"] = True
+    at.session_state["project_id"] = str(project_id)
+    at.run()
+    at.text_input[0].input("zorblax boots")
+    at.button[0].click().run()
+    assert not at.exception
+    assert any("nothing was saved" in w.value for w in at.warning)
+    assert list_clusters(engine, project_id).empty
+    assert any(b.label == "Try 'trail running shoes'" for b in at.button)
+    next(b for b in at.button if b.label == "Keep it anyway").click().run()
+    assert not at.exception
+    assert calls == [False, True]
+    assert len(list_clusters(engine, project_id)) == 1
