@@ -122,6 +122,15 @@ def keywords_tab(engine: Any, pid: str, view: Any) -> None:
     job_panel(engine, pid, "cluster", cluster_summary)
 
 
+#: Cluster cards listed under the treemap (the largest first).
+CLUSTER_CARDS = 50
+#: Member tables: the keyword stays in view; a missing volume is an empty cell.
+MEMBER_COLUMNS: dict[str, Any] = {
+    "keyword": st.column_config.TextColumn("Keyword", pinned=True),
+    "search_volume": st.column_config.NumberColumn("Search volume", format="%d"),
+    "similarity": st.column_config.NumberColumn("Similarity", format="%.2f"),
+}
+
 #: Top-level boxes of the treemap overview (hubs, or clusters outside any hub), by volume:
 #: 800+ clusters in one treemap are unreadable (issue 8).
 TREEMAP_TOP = 15
@@ -168,8 +177,11 @@ def clusters_tab(engine: Any, pid: str, view: Any) -> None:
             )
         )
     )
-    st.download_button(
-        "Export clusters (CSV)", api.clusters_csv(engine, pid), "clusters.csv", "text/csv"
+    st.download_button(  # built when clicked, not on every rerun (issue 22)
+        "Export clusters (CSV)",
+        lambda: api.clusters_csv(engine, pid),
+        "clusters.csv",
+        "text/csv",
     )
     hubs = dict(zip(view.hubs["name"], view.hubs["id"], strict=True))
     hub = st.selectbox("Hub", list(hubs))
@@ -179,19 +191,20 @@ def clusters_tab(engine: Any, pid: str, view: Any) -> None:
             st.success(f"'{plain(hub)}' is ready on the Cluster Review page.")
         except ClusterPlannerError as exc:
             st.error(plain(exc))
-    for c in view.clusters.head(50).itertuples():
+    shown = view.clusters.head(CLUSTER_CARDS)
+    members = view.members[view.members["cluster_id"].isin(shown["id"])]
+    by_cluster = {cid: rows for cid, rows in members.groupby("cluster_id", sort=False)}  # once
+    for c in shown.itertuples():
         mix = ", ".join(f"{k} {v}" for k, v in (c.intent_mix or {}).items())
-        with st.expander(
-            plain(
-                f"{c.name} · {count_noun(c.keyword_count, 'keyword')} · {c.total_volume:,}/mo · {mix}"
-            )
-        ):
-            st.dataframe(
-                view.members[view.members["cluster_id"] == c.id][
-                    ["keyword", "search_volume", "similarity"]
-                ],
-                hide_index=True,
-            )
+        title = f"{c.name} · {count_noun(c.keyword_count, 'keyword')} · {c.total_volume:,}/mo"
+        with st.expander(plain(f"{title} · {mix}")):
+            rows = by_cluster.get(c.id)
+            if rows is not None:
+                st.dataframe(
+                    rows[["keyword", "search_volume", "similarity"]],
+                    hide_index=True,
+                    column_config=MEMBER_COLUMNS,
+                )
     unclustered_bucket(engine, pid, view)
 
 
