@@ -127,7 +127,10 @@ def _selfcheck_notice() -> None:
     for stack in _selfcheck():
         if not stack.ok:
             st.error(
-                plain(f"{stack.name} is not installed, so {stack.purpose} will fail. Run: "),
+                plain(
+                    f"{stack.name} is not installed, so {stack.purpose} will fail. Run this, "
+                    "then restart the app:"
+                ),
                 icon=":material/build:",
             )
             st.code(stack.install, language="bash")
