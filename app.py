@@ -66,35 +66,25 @@ def _project_picker(projects: list) -> None:
         MISSING_PROJECT,
         PROJECT_ITEM_PARAMS,
         PROJECT_PARAM,
-        choose_from_url,
         keep_in_url,
+        url_picker,
     )
 
     if not projects:
         st.session_state.pop("project_id", None)
         st.info("Create a project to start.")
         return
-    ids = [str(p.id) for p in projects]
     names = {str(p.id): p.name for p in projects}
-    chosen, unknown = choose_from_url(PROJECT_PARAM, ids, st.session_state.get("project_id"))
-    picked = st.selectbox(
-        "Project",
-        ids,
-        index=ids.index(chosen) if chosen else None,
-        format_func=names.__getitem__,
-        placeholder="Pick a project",
-    )
+    picked, chosen, unknown = url_picker("Project", PROJECT_PARAM, list(names), names, "project_id")
     if picked is None:  # the URL names an unknown or archived project: say so, open nothing
         st.session_state.pop("project_id", None)
         st.session_state[MISSING_PROJECT] = unknown
         st.warning(_missing_project_text(unknown), icon=":material/link_off:")
         return
     st.session_state.pop(MISSING_PROJECT, None)
-    st.session_state["project_id"] = picked
     if picked != chosen:  # picked in the sidebar: the old project's open items do not apply
         for param in PROJECT_ITEM_PARAMS:
             keep_in_url(param, None)
-    keep_in_url(PROJECT_PARAM, picked)
 
 
 def _missing_project_text(project_id: str) -> str:

@@ -15,7 +15,7 @@ from services.seed_clusters.review import (
     save_decisions,
     to_decisions,
 )
-from ui.frame import CLUSTER_PARAM, choose_from_url, keep_in_url, page
+from ui.frame import CLUSTER_PARAM, page, url_picker
 from ui.safe import plain
 from ui.seed_clusters import (
     REVIEW_COLUMN_CONFIG,
@@ -43,23 +43,13 @@ if clusters.empty:
 ids = clusters["id"].tolist()
 labels = dict(zip(ids, clusters["name"] + " · " + clusters["status"], strict=True))
 # The open cluster lives in the URL (?cluster=<id>): a reload or a shared link opens it.
-current, unknown = choose_from_url(CLUSTER_PARAM, ids, st.session_state.get("cluster_id"))
-if unknown:
+cluster_id, _, _ = url_picker("Cluster", CLUSTER_PARAM, ids, labels, "cluster_id")
+if cluster_id is None:
     st.warning(
         "The cluster of this link is not in this project or is archived (see Archived "
-        "clusters above). Pick a cluster:"
+        "clusters above). Pick a cluster above."
     )
-cluster_id = st.selectbox(
-    "Cluster",
-    ids,
-    index=ids.index(current) if current else None,
-    format_func=labels.__getitem__,
-    placeholder="Pick a cluster",
-)
-if cluster_id is None:
     st.stop()
-st.session_state["cluster_id"] = cluster_id
-keep_in_url(CLUSTER_PARAM, cluster_id)
 
 header, table = review_table(app.engine, cluster_id)
 for warning in header["warnings"]:

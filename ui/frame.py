@@ -14,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from services.app.context import get_app
+from services.core.wording import with_article
 
 #: Query parameter of the selected project (its id).
 PROJECT_PARAM = "project"
@@ -61,6 +62,45 @@ def keep_in_url(param: str, value: Any) -> None:
             del st.query_params[param]
     elif st.query_params.get(param) != str(value):
         st.query_params[param] = str(value)
+
+
+def url_picker(
+    label: str, param: str, ids: list[str], names: dict[str, str], session_key: str
+) -> tuple[Any, Any, Any]:
+    """A selectbox whose choice lives in ``?param=`` and in ``st.session_state[session_key]``.
+
+    Parameters
+    ----------
+    label : str
+        The selectbox label ("Project", "Cluster").
+    param : str
+        Query parameter name.
+    ids : list of str
+        The ids on offer.
+    names : dict
+        id -> what the user reads.
+    session_key : str
+        Where the session remembers the choice.
+
+    Returns
+    -------
+    tuple
+        ``(picked, chosen, unknown)``: the selected id (None while the URL names an unknown
+        id and the user has not picked one), what :func:`choose_from_url` chose, and the
+        URL's unknown id (or None).
+    """
+    chosen, unknown = choose_from_url(param, ids, st.session_state.get(session_key))
+    picked = st.selectbox(
+        label,
+        ids,
+        index=ids.index(chosen) if chosen else None,
+        format_func=names.__getitem__,
+        placeholder=f"Pick {with_article(label.lower())}",
+    )
+    if picked is not None:
+        st.session_state[session_key] = picked
+        keep_in_url(param, picked)
+    return picked, chosen, unknown
 
 
 def return_to_deep_link() -> None:
