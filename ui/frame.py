@@ -103,6 +103,18 @@ def url_picker(
     return picked, chosen, unknown
 
 
+def select_project(project_id: Any) -> None:
+    """Open ``project_id`` (None: no project) in this session and in the URL, as the sidebar
+    picker does: a page that creates or archives a project calls this before its rerun."""
+    for param in PROJECT_ITEM_PARAMS:
+        keep_in_url(param, None)
+    if project_id is None:
+        st.session_state.pop("project_id", None)
+    else:
+        st.session_state["project_id"] = str(project_id)
+    keep_in_url(PROJECT_PARAM, None if project_id is None else str(project_id))
+
+
 def return_to_deep_link() -> None:
     """In the router: go on to the page a deep link asked for on a fresh server.
 

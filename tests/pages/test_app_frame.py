@@ -95,3 +95,19 @@ def test_selfcheck_names_the_install_command_in_the_sidebar(app_context, engine,
     assert not at.exception
     assert any("Crawl extraction is not installed" in e.value for e in at.sidebar.error)
     assert [c.value for c in at.sidebar.code] == ['pip install "lxml_html_clean>=0.4,<1"']
+
+
+def test_a_new_project_is_opened_in_the_url_too(app_context, engine, monkeypatch):
+    first = save_project(engine, name="Alpha client")
+    at = _router(monkeypatch)
+    at.query_params["project"] = str(first)
+    at.run()
+    next(r for r in at.radio if r.label == "Project").set_value("Create new").run()
+    at.text_input[0].input("Beta shop")
+    next(b for b in at.button if b.label == "Save project").click().run()
+    assert not at.exception
+    new = at.session_state["project_id"]
+    assert new != str(first)
+    assert at.query_params["project"] == new  # a reload opens the new project, not the old one
+    at.run()  # a reload of that URL
+    assert at.session_state["project_id"] == new and at.query_params["project"] == new
