@@ -20,7 +20,8 @@ from services.core.wording import with_article
 PROJECT_PARAM = "project"
 #: Query parameters of one project's items, dropped when the user picks another project.
 CLUSTER_PARAM = "cluster"
-PROJECT_ITEM_PARAMS = (CLUSTER_PARAM,)
+HUB_PARAM = "hub"
+PROJECT_ITEM_PARAMS = (CLUSTER_PARAM, HUB_PARAM)
 #: Session key: the project id a URL named that is unknown or archived (the page says so).
 MISSING_PROJECT = "_project_missing"
 #: Session key: the page and query string a deep link asked for before the router loaded.

@@ -19,6 +19,7 @@ from services.keyword_lists.discovery import (
 )
 from services.keyword_lists.store import KEYWORD_STATUSES
 from services.providers.base import SEARCH_INTENTS
+from ui.frame import HUB_PARAM, url_picker
 from ui.jobs import job_panel, submit
 from ui.safe import plain
 
@@ -183,12 +184,15 @@ def clusters_tab(engine: Any, pid: str, view: Any) -> None:
         "clusters.csv",
         "text/csv",
     )
-    hubs = dict(zip(view.hubs["name"], view.hubs["id"], strict=True))
-    hub = st.selectbox("Hub", list(hubs))
-    if hub and st.button("Send to review"):
+    # The chosen hub lives in the URL (?hub=<id>) like the project and the tab.
+    hubs = dict(zip(view.hubs["id"].astype(str), view.hubs["name"], strict=True))
+    hub_id, _, unknown = url_picker("Hub", HUB_PARAM, list(hubs), hubs, "hub_id")
+    if unknown:
+        st.caption("The hub of this link is gone (the list was clustered again): pick a hub.")
+    if hub_id and st.button("Send to review"):
         try:
-            api.send_hub_to_review(engine, pid, hubs[hub])
-            st.success(f"'{plain(hub)}' is ready on the Cluster Review page.")
+            api.send_hub_to_review(engine, pid, hub_id)
+            st.success(f"'{plain(hubs[hub_id])}' is ready on the Cluster Review page.")
         except ClusterPlannerError as exc:
             st.error(plain(exc))
     shown = view.clusters.head(CLUSTER_CARDS)

@@ -86,6 +86,8 @@ def test_filter_cluster_and_view(inline_jobs, engine, project_id):
     assert any(label.startswith("wordpress themes · 3 keywords · 2,100/mo") for label in labels)
     assert "Unclustered · 1 keyword" in labels  # not "1 keywords"
     assert [d.label for d in at.get("download_button")] == ["Export clusters (CSV)"]
+    hub = next(b for b in at.selectbox if b.label == "Hub")
+    assert at.query_params["hub"] == hub.value  # the chosen hub is in the URL
     button(at, "Send to review").click()
     at.run()
     assert any("Cluster Review" in s.value for s in at.success)
