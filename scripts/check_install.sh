@@ -16,9 +16,15 @@ if [[ "$install" == "$cmd" || "$install" != *"pip install -r requirements.txt"* 
   exit 2
 fi
 
-# A fresh clone's files: what git tracks (plus uncommitted edits), no .venv, no data.
-(cd "$repo" && git ls-files -z --cached --others --exclude-standard | grep -zv '^\.venv' \
-  | xargs -0 tar -cf - 2>/dev/null) | (cd "$work" && tar -xf -)
+# A fresh clone's files: what git tracks (plus uncommitted edits), no .venv, no data; outside
+# a git checkout, the tree without .venv, .local and .git.
+if git -C "$repo" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  (cd "$repo" && git ls-files -z --cached --others --exclude-standard | grep -zv '^\.venv' \
+    | xargs -0 tar -cf - 2>/dev/null) | (cd "$work" && tar -xf -)
+else
+  (cd "$repo" && tar --exclude=./.venv --exclude=./.local --exclude=./.git -cf - .) \
+    | (cd "$work" && tar -xf -)
+fi
 cd "$work"
 rm -rf .venv
 echo "== in $work: $install"
