@@ -77,7 +77,7 @@ elif run_seed:
     st.session_state.pop("pending_seed", None)
     st.session_state.pop("new_version", None)
     result = run_funnel(run_seed, project, deps, live=live)
-show_failure(live)
+show_failure()
 result = show_no_data(project, deps) or result
 if result is not None:
     show_result(result)

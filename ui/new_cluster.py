@@ -91,8 +91,9 @@ def run_funnel(
     return result
 
 
-def show_failure(deps_live: bool) -> None:
-    """The last failure, expanded, with the actions: run offline, retry."""
+def show_failure() -> None:
+    """The last failure, expanded, with the actions after a live provider failed: run offline
+    on this project's data, or retry (an offline failure is not worth retrying as it is)."""
     failure = st.session_state.get(FAILURE)
     if not failure:
         return
@@ -100,19 +101,20 @@ def show_failure(deps_live: bool) -> None:
         plain(f"'{failure['seed']}' could not be generated. {failure['error']}"),
         icon=":material/error:",
     )
-    if failure["live"]:
-        st.markdown(
-            "What to do: check the provider's API key and model in **Settings** (keys added "
-            "to `.streamlit/secrets.toml` need **Reload keys** there), retry in a minute if "
-            "the provider was unreachable or busy, or run this seed offline on this project's "
-            "imported data now (no cost)."
-        )
+    if not failure["live"]:
+        return
+    st.markdown(
+        "What to do: check the provider's API key and model in **Settings** (keys added "
+        "to `.streamlit/secrets.toml` need **Reload keys** there), retry in a minute if "
+        "the provider was unreachable or busy, or run this seed offline on this project's "
+        "imported data now (no cost)."
+    )
     c1, c2 = st.columns(2)
-    if failure["live"] and c1.button("Run offline on this project's data", type="primary"):
+    if c1.button("Run offline on this project's data", type="primary"):
         st.session_state[RUN_OFFLINE] = failure["seed"]
         st.session_state.pop(FAILURE, None)
         st.rerun()
-    if c2.button("Retry", disabled=not deps_live and not failure["live"]):
+    if c2.button("Retry"):
         st.session_state["pending_seed"] = failure["seed"]
         st.session_state["new_version"] = True
         st.session_state.pop(FAILURE, None)

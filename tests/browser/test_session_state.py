@@ -151,7 +151,7 @@ def test_a_failed_live_seed_shows_its_reason_and_runs_offline_from_there(tmp_pat
             # the reason, without a click: visible on the page, with what to do
             page.get_by_text("invalid x-api-key").wait_for(timeout=60_000)
             assert page.get_by_text("invalid x-api-key").is_visible()
-            assert page.get_by_text("check the provider's API key").is_visible()
+            page.get_by_text("check the provider's API key").wait_for(timeout=30_000)
             page.get_by_role("button", name="Run offline on this project's data").click()
             page.get_by_text("pages suggested in").wait_for(timeout=120_000)
             body = page.locator("body").inner_text()
