@@ -80,11 +80,7 @@ if c1.button("Approve selected", type="primary"):
     except ClusterPlannerError as exc:
         problem.error(plain(exc))
     else:
-        st.session_state["review_flash"] = (
-            f"Approved: {count_noun(report.created, 'page')} created in the content pipeline, "
-            f"{report.linked_existing:,} linked to existing pages, {report.already_bridged:,} "
-            f"already there. Cluster status: {report.status}."
-        )
+        st.session_state["review_flash"] = report.message
         st.rerun()
 if c2.button("Save edits"):
     try:

@@ -12,7 +12,6 @@ never keyword text. Stage 3 scores relevance as embedding similarity to the seed
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,14 +34,15 @@ from services.providers.base import (
     FilterResult,
     Usage,
 )
-from services.seed_clusters.modifiers import OTHER_MODIFIER, URL_LIKE, estimate_intent, strategy_of
+from services.seed_clusters import filters
+from services.seed_clusters.modifiers import OTHER_MODIFIER, estimate_intent, strategy_of
+from services.seed_clusters.topic import PARTIAL_MIN_STEMS, SUPERLATIVES, SeedTopic, stem
 
 #: Real keywords embedded per seed (the highest-volume matches); bounds the Stage 1 cost to a
 #: few hundred strings whatever the universe size.
 MINING_POOL = 150
 #: Real keywords below this cosine to the seed are off-topic (e.g. other languages, brands).
 MIN_SEED_SIMILARITY = 0.45
-MAX_WORDS = 10
 #: Soft diversity: each candidate already kept with the same strategy multiplies a
 #: candidate's volume × relevance by this factor while ranking (so a 4th "comparison" page
 #: needs ~1.4× the volume of a first page of another strategy; nothing is capped). "Other
@@ -51,12 +51,6 @@ DIVERSITY_FACTOR = 0.9
 #: The discount stops growing after this many kept candidates of one strategy (0.9³ ≈ 0.73):
 #: diversity orders near-equals, it never buries a much stronger keyword.
 DIVERSITY_MAX_STEPS = 3
-#: Navigational / account / piracy / job cues: such keywords are not pages we build.
-NAVIGATIONAL = re.compile(
-    r"\b(login|log in|sign in|signin|sign up|signup|admin|dashboard|reddit|youtube|wiki|"
-    r"jobs?|salary|careers?|crack|nulled|torrent|phone number|customer service|"
-    r"my account)\b"
-)
 #: Function words that are no modifier (the strategy of "what are payday loans" is read
 #: from what is left: "what").
 _FUNCTION_WORDS = frozenset(
@@ -137,36 +131,11 @@ def universe_rows(engine: Engine, project_id: Any) -> list[tuple[str, int]]:
     return [(r.keyword, r.volume) for r in _UNIVERSES.get(engine, project_id)]
 
 
-def _is_latin(text: str) -> bool:
-    return all(ord(ch) < 0x250 or ch.isspace() for ch in text)
-
-
 def exclusion_reason(keyword: str, intent: str, competitors: tuple[str, ...]) -> str | None:
-    """Why a real keyword cannot be a page of the cluster (None when it can).
-
-    Reasons: navigational (URL, log-in, account, job or piracy cues, or a keyword whose only
-    intent label is navigational), competitor brand (a competitor's name without a
-    comparison cue), off-topic (another script, more than :data:`MAX_WORDS` words).
-    """
-    if URL_LIKE.search(keyword) or NAVIGATIONAL.search(keyword):
-        return "navigational (a URL, log-in, account or support query)"
-    if intent and intent.split(",") == ["navigational"]:
-        return "navigational (the data's only intent label)"
-    if not _is_latin(keyword):
-        return "off-topic (another script)"
-    if len(keyword.split()) > MAX_WORDS:
-        return f"off-topic (more than {MAX_WORDS} words)"
-    words = keyword.split()
-    lowered = f" {keyword} "
-    for comp in competitors:
-        comp = normalize_keyword(comp)
-        if (
-            comp
-            and f" {comp} " in lowered
-            and not any(w in words for w in ("vs", "versus", "alternative", "alternatives"))
-        ):
-            return f"competitor brand ({comp})"
-    return None
+    """Why a real keyword cannot be a page of the cluster (None when it can): the seed
+    funnel's filters with their true reasons (:func:`services.seed_clusters.filters.exclusion_reason`;
+    store-only rules wait for Stage 3, which knows the site type)."""
+    return filters.exclusion_reason(keyword, intent, competitors)
 
 
 def _implied_head_matches(
@@ -216,6 +185,43 @@ def label_strategy(modifiers: list[str], keyword: str = "") -> str:
     after_for = {w for prev, w in zip(["", *words], words, strict=False) if prev in ("for", "a")}
     kept = [m for m in modifiers if m not in AMBIGUOUS_AUDIENCE or m in after_for]
     return strategy_of(kept) or OTHER_MODIFIER
+
+
+def _on_topic_rows(
+    seed: str,
+    seed_set: frozenset[str],
+    universe: list[_UniverseRow],
+    request: ExpansionRequest,
+    passed: dict[str, str],
+) -> tuple[list[_UniverseRow], list[_UniverseRow]]:
+    """(full, partial) matches of the seed's topic (:class:`services.seed_clusters.topic.SeedTopic`:
+    stems, IDF over the universe, the implied-head rule); excluded and off-topic rows that
+    miss at most one seed stem get their reason in ``passed``."""
+    topic = SeedTopic.of(seed, (r.toks for r in universe))
+    wanted = set(topic.stems)
+    head = topic.stems[-1] if topic.stems else ""
+
+    def close(row: _UniverseRow) -> bool:
+        have = {stem(t) for t in row.toks}
+        miss = wanted - have
+        return not miss or (len(miss) == 1 and (head in have or len(wanted) >= PARTIAL_MIN_STEMS))
+
+    near = [row for row in universe if row.keyword != seed and close(row)]
+    core = " ".join(t for t in tokens(seed) if t not in SUPERLATIVES) or seed
+    implied = _implied_head_matches(core, frozenset(content_tokens(core)), near)
+    full: list[_UniverseRow] = []
+    partial: list[_UniverseRow] = []
+    for row in near:
+        match = "full" if row.keyword in implied else topic.match(row.keyword)
+        if match is None:
+            passed[row.keyword] = f"off-topic (does not carry '{topic.missing_text(row.keyword)}')"
+            continue
+        reason = exclusion_reason(row.keyword, row.intent, request.brand.competitors)
+        if reason:
+            passed[row.keyword] = reason
+            continue
+        (full if match == "full" else partial).append(row)
+    return full, partial
 
 
 class OfflineLLMProvider:
@@ -301,30 +307,7 @@ class OfflineLLMProvider:
         if not seed_set:
             return [], passed
         universe = _UNIVERSES.get(self.engine, request.project_id)
-        head = content_tokens(seed)[-1]
-        near = [
-            row
-            for row in universe
-            if row.keyword != seed and head in row.toks and len(seed_set - row.toks) <= 1
-        ]
-        implied = _implied_head_matches(seed, seed_set, near)
-        full: list[_UniverseRow] = []
-        partial: list[_UniverseRow] = []
-        for row in near:
-            if seed_set <= row.toks or row.keyword in implied:
-                bucket = full
-            elif len(seed_set) >= 4:
-                # Long seeds only, one qualifier missing: "waterproof trail running shoes for
-                # women" may use "trail running shoes for women"; "trail running shoes" never
-                # borrows its sibling "road running shoes".
-                bucket = partial
-            else:
-                continue
-            reason = exclusion_reason(row.keyword, row.intent, request.brand.competitors)
-            if reason:
-                passed[row.keyword] = reason
-                continue
-            bucket.append(row)
+        full, partial = _on_topic_rows(seed, seed_set, universe, request, passed)
         by_volume = sorted(full, key=lambda r: (-r.volume, r.keyword))
         pool = by_volume[:MINING_POOL]
         for row in by_volume[MINING_POOL:]:
