@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine
 
-from services.app import jobs
+from services import jobs
 from services.keyword_lists import discovery, store
 from services.keyword_lists.store import ListView
 
