@@ -33,6 +33,7 @@ sys.path.insert(0, str(REPO))
 
 from db.models import Project  # noqa: E402
 from db.session import init_db, session_scope  # noqa: E402
+from services.projects.keyword_data import KeywordMetricsSQL  # noqa: E402
 from services.providers.embeddings import get_embedder  # noqa: E402
 from services.providers.offline_volume import ImportedVolumeProvider  # noqa: E402
 from services.site import api, primary, primary_scoring  # noqa: E402
@@ -77,7 +78,7 @@ def measure(path: Path, embedder: Any, workdir: Path) -> dict[str, object]:
     started = time.perf_counter()
     report = api.import_rankings(engine, pid, data, path.name)
     run = api.run_primary_keywords(
-        engine, pid, embedder=embedder, volume=ImportedVolumeProvider(engine)
+        engine, pid, embedder=embedder, volume=ImportedVolumeProvider(KeywordMetricsSQL(engine))
     )
     seconds = time.perf_counter() - started
     best = truth(data, path.name)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
-from services.app import jobs
+from services import jobs
 
 if TYPE_CHECKING:  # pandas, faiss and the clustering code load when a function runs
     import pandas as pd

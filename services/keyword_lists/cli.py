@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from services.cli import CommandResult
 from services.clustering.pages import SINGLETON_MIN_VOLUME, STRICTNESS_LEVELS
+from services.core.cli_result import CommandResult
 from services.keyword_lists import api
 from services.projects.api import resolve_project
 

@@ -13,7 +13,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from services.cli import CommandResult
+from services.core.cli_result import CommandResult
 from services.core.errors import ProviderError
 from services.projects.api import resolve_project
 from services.seed_clusters.api import clusters_for_seed, generate_cluster

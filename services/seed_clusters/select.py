@@ -4,7 +4,7 @@ The provider (LLM or offline) judges relevance (keep/drop, reason, confidence 0-
 rules are then enforced here, deterministically, whatever the provider said
 (:func:`decide`, in this order):
 
-1. **Filters** with their true reasons (:func:`services.seed_clusters.filters.exclusion_reason`:
+1. **Filters** with their true reasons (:func:`services.clustering.keyword_filters.exclusion_reason`:
    brand safety, URLs, the data's navigational/branded labels, competitors, store-only cues
    on stores); the seed is never filtered.
 2. **Intents first**: candidates are grouped into distinct searches
@@ -13,12 +13,13 @@ rules are then enforced here, deterministically, whatever the provider said
    wording tests :func:`find_same_search`). Each intent is ONE page: its highest-volume
    keyword is the primary keyword, the other wordings its secondary keywords, each with the
    rule that merged it ("same Parent Keyword"). The parent page is the seed's own intent,
-   its keyword the highest-demand wording of that intent.
+   its keyword the highest-demand wording of that intent — or the typed seed when the seed
+   has no data (the strongest wording is then offered as ``suggested_seed``).
 3. The provider's verdict (off-topic drops); volume < 50 or unknown is dropped unless
    fewer than :data:`RELAX_BELOW` would remain (the floor is then relaxed).
 4. 8-12 pages across intents by demand (the search volume of all wordings of the intent)
    × relevance; relevance is the topic fit, ``0.5·IDF-weighted word overlap with the seed
-   (:class:`services.seed_clusters.topic.SeedTopic`) + 0.5·the provider's confidence``;
+   (:class:`services.clustering.topic.SeedTopic`) + 0.5·the provider's confidence``;
    competition is Google Ads competition, else Keyword Difficulty, else unknown (left out
    of the score, :func:`services.core.scoring.score_parts`); shown in the order of the
    composite score with the project's weights.
@@ -31,6 +32,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from services.clustering.keyword_filters import exclusion_reason
+from services.clustering.topic import SeedTopic
 from services.core.errors import ProviderError
 from services.core.scoring import score_parts
 from services.core.text import normalize_keyword
@@ -44,7 +47,6 @@ from services.providers.base import (
     Usage,
 )
 from services.seed_clusters.enrich import VOLUME_FLOOR
-from services.seed_clusters.filters import exclusion_reason
 from services.seed_clusters.intents import FunnelEvidence, Intent, competition_of, group_intents
 from services.seed_clusters.same_search import (  # noqa: F401  (re-exported)
     NEAR_DUPLICATE_COSINE,
@@ -54,7 +56,6 @@ from services.seed_clusters.same_search import (  # noqa: F401  (re-exported)
 )
 from services.seed_clusters.site_rules import SiteSettings, page_type_of, role_note, suggest_path
 from services.seed_clusters.suggestion import FilterOutcome, Suggestion  # noqa: F401
-from services.seed_clusters.topic import SeedTopic
 
 MIN_KEEP = 8
 MAX_KEEP = 12
@@ -215,6 +216,10 @@ def _intent_pages(
             members,
             key=lambda c: (c.search_volume or -1, c.keyword == rules.seed, rules.conf(c)),
         )
+        seed = next((c for c in members if c.keyword == rules.seed), None)
+        if seed is not None and seed.search_volume is None:
+            best = seed  # a seed without data stays the parent; its wordings are offered
+
         rest = sorted((c for c in members if c is not best), key=lambda c: -(c.search_volume or -1))
         index = {id(pool[i]): i for i in intent.members}
         merged = {c.keyword: intent.why(index[id(c)], index[id(best)]) for c in rest}

@@ -355,6 +355,6 @@ def primary_keywords_job(ctx: Any) -> dict[str, Any]:
 
 def start_primary_keywords_job(engine: Engine, project_id: Any) -> uuid.UUID:
     """Queue the primary-keyword run; returns the job id (progress: ``services.app.jobs``)."""
-    from services.app import jobs
+    from services import jobs
 
     return jobs.submit(JOB_KIND, project_id, {}, engine=engine)

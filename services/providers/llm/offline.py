@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, func, select
 
-from db.models import KeywordMetric
-from db.session import session_scope
+from services.clustering import keyword_filters as filters
+from services.clustering.intent import rule_intents
+from services.clustering.topic import PARTIAL_MIN_STEMS, SUPERLATIVES, SeedTopic, stem
 from services.clustering.variants import build_context, same_search_key
+from services.core.modifier_words import OTHER_MODIFIER, strategy_of
 from services.core.text import content_tokens, normalize_keyword, singularize, tokens
 from services.providers.base import (
     Candidate,
@@ -32,11 +33,10 @@ from services.providers.base import (
     FilterDecision,
     FilterRequest,
     FilterResult,
+    KeywordMetricsStore,
     Usage,
+    metrics_store,
 )
-from services.seed_clusters import filters
-from services.seed_clusters.modifiers import OTHER_MODIFIER, estimate_intent, strategy_of
-from services.seed_clusters.topic import PARTIAL_MIN_STEMS, SUPERLATIVES, SeedTopic, stem
 
 #: Real keywords embedded per seed (the highest-volume matches); bounds the Stage 1 cost to a
 #: few hundred strings whatever the universe size.
@@ -95,45 +95,49 @@ class _UniverseCache:
         self._lock = threading.Lock()
         self._data: dict[Any, tuple[tuple[int, Any], list[_UniverseRow]]] = {}
 
-    def get(self, engine: Engine, project_id: Any) -> list[_UniverseRow]:
-        imported = (KeywordMetric.project_id == project_id) & (KeywordMetric.source != "dataforseo")
-        with session_scope(engine) as s:
-            stamp = tuple(
-                s.execute(
-                    select(func.count(KeywordMetric.id), func.max(KeywordMetric.fetched_at)).where(
-                        imported
-                    )
-                ).one()
-            )
-            with self._lock:
-                hit = self._data.get((id(engine), project_id))
-            if hit and hit[0] == stamp:
-                return hit[1]
-            rows = s.execute(
-                select(
-                    KeywordMetric.keyword, KeywordMetric.search_volume, KeywordMetric.intent
-                ).where(imported)
-            ).all()
+    def get(self, metrics: KeywordMetricsStore, project_id: Any) -> list[_UniverseRow]:
+        stamp = metrics.imported_stamp(project_id)
+        key = (id(metrics), project_id)
+        with self._lock:
+            hit = self._data.get(key)
+        if hit and hit[0] == stamp:
+            return hit[1]
         universe = [
             _UniverseRow(kw, int(vol or 0), (intent or "").lower(), frozenset(content_tokens(kw)))
-            for kw, vol, intent in rows
+            for kw, vol, intent in metrics.imported_keywords(project_id)
         ]
         with self._lock:
-            self._data[(id(engine), project_id)] = (stamp, universe)
+            self._data[key] = (stamp, universe)
         return universe
 
 
 _UNIVERSES = _UniverseCache()
 
 
-def universe_rows(engine: Engine, project_id: Any) -> list[tuple[str, int]]:
+def estimate_intent(keyword: str) -> str:
+    """Main search intent of a keyword, from the shared intent rules (:mod:`services.clustering.intent`).
+
+    Returns:
+        "informational" when a question/guide cue is present, else "transactional"
+        (buy/price/deal cues), else "commercial" (best/review/vs cues) — also the default
+        for a bare product phrase, which is what a collection page targets — or
+        "navigational" for log-in pages, URLs and domains.
+    """
+    labels = rule_intents(keyword)
+    for label in ("informational", "transactional", "commercial", "navigational"):
+        if label in labels:
+            return label
+    return "commercial"
+
+
+def universe_rows(metrics: KeywordMetricsStore | Any, project_id: Any) -> list[tuple[str, int]]:
     """(keyword, search volume) of every imported keyword of a project (cached per data stamp)."""
-    return [(r.keyword, r.volume) for r in _UNIVERSES.get(engine, project_id)]
+    return [(r.keyword, r.volume) for r in _UNIVERSES.get(metrics_store(metrics), project_id)]
 
 
 def exclusion_reason(keyword: str, intent: str, competitors: tuple[str, ...]) -> str | None:
     """Why a real keyword cannot be a page of the cluster (None when it can): the seed
-    funnel's filters with their true reasons (:func:`services.seed_clusters.filters.exclusion_reason`;
+    funnel's filters with their true reasons (:func:`services.clustering.keyword_filters.exclusion_reason`;
     store-only rules wait for Stage 3, which knows the site type)."""
     return filters.exclusion_reason(keyword, intent, competitors)
 
@@ -194,7 +198,7 @@ def _on_topic_rows(
     request: ExpansionRequest,
     passed: dict[str, str],
 ) -> tuple[list[_UniverseRow], list[_UniverseRow]]:
-    """(full, partial) matches of the seed's topic (:class:`services.seed_clusters.topic.SeedTopic`:
+    """(full, partial) matches of the seed's topic (:class:`services.clustering.topic.SeedTopic`:
     stems, IDF over the universe, the implied-head rule); excluded and off-topic rows that
     miss at most one seed stem get their reason in ``passed``."""
     topic = SeedTopic.of(seed, (r.toks for r in universe))
@@ -224,18 +228,79 @@ def _on_topic_rows(
     return full, partial
 
 
+def _mining_pool(
+    universe: list[_UniverseRow],
+    seed: str,
+    seed_set: frozenset[str],
+    request: ExpansionRequest,
+    passed: dict[str, str],
+) -> list[_UniverseRow]:
+    """The real keywords worth scoring: the seed's topic (:func:`_on_topic_rows`), not
+    excluded, the :data:`MINING_POOL` with the most searches (partial matches fill a pool
+    under half full). Keywords left out are recorded in ``passed`` with the reason."""
+    full, partial = _on_topic_rows(seed, seed_set, universe, request, passed)
+    by_volume = sorted(full, key=lambda r: (-r.volume, r.keyword))
+    pool = by_volume[:MINING_POOL]
+    for row in by_volume[MINING_POOL:]:
+        passed[row.keyword] = f"lower search volume than the {MINING_POOL} real variants ranked"
+    if len(pool) < MINING_POOL // 2:
+        pool += sorted(partial, key=lambda r: (-r.volume, r.keyword))[: MINING_POOL - len(pool)]
+    return pool
+
+
+def _pick_diverse(
+    scored: list[tuple[_UniverseRow, float, str]], seed_set: frozenset[str]
+) -> list[Candidate]:
+    """Greedy pick by volume × relevance, softly discounting strategies already taken
+    (:data:`DIVERSITY_FACTOR` per earlier pick, at most :data:`DIVERSITY_MAX_STEPS`)."""
+    taken: dict[str, int] = {}
+    remaining = list(scored)
+    ranked: list[Candidate] = []
+    while remaining:
+        best = max(
+            range(len(remaining)),
+            key=lambda i: (
+                max(remaining[i][0].volume, 1)
+                * remaining[i][1]
+                * DIVERSITY_FACTOR ** min(taken.get(remaining[i][2], 0), DIVERSITY_MAX_STEPS),
+                remaining[i][0].volume,
+            ),
+        )
+        row, relevance, strategy = remaining.pop(best)
+        if strategy != OTHER_MODIFIER:  # no strategy: nothing to diversify
+            taken[strategy] = taken.get(strategy, 0) + 1
+        intent = (row.intent.split(",")[0] if row.intent else "") or estimate_intent(row.keyword)
+        mods = " ".join(modifier_words(row.keyword, seed_set)) or row.keyword
+        ranked.append(
+            Candidate(
+                keyword=row.keyword,
+                expansion_strategy=strategy,
+                rationale=(
+                    f"Real keyword from your keyword data: {row.volume:,} searches/month; "
+                    f"'{mods}' is {'an' if strategy[0] in 'aeiou' else 'a'} {strategy} of the seed."
+                ),
+                estimated_intent=intent,
+                source="data",
+            )
+        )
+    return ranked
+
+
 class OfflineLLMProvider:
     """``LLMProvider`` that needs no key and no network (the embedded default).
 
     Args:
-        engine: database holding the project's ``KeywordMetric`` universe.
+        metrics: the project's stored keywords (:class:`~services.providers.base.KeywordMetricsStore`;
+            an engine is wrapped, for one release).
         embedder_factory: returns the shared :class:`Embedder` (MiniLM int8 ONNX).
     """
 
     name = "offline"
 
-    def __init__(self, engine: Engine, embedder_factory: Callable[[], Embedder]) -> None:
-        self.engine = engine
+    def __init__(
+        self, metrics: KeywordMetricsStore | Any, embedder_factory: Callable[[], Embedder]
+    ) -> None:
+        self.metrics = metrics_store(metrics)
         self._embedder_factory = embedder_factory
 
     @property
@@ -306,14 +371,8 @@ class OfflineLLMProvider:
         passed: dict[str, str] = {}
         if not seed_set:
             return [], passed
-        universe = _UNIVERSES.get(self.engine, request.project_id)
-        full, partial = _on_topic_rows(seed, seed_set, universe, request, passed)
-        by_volume = sorted(full, key=lambda r: (-r.volume, r.keyword))
-        pool = by_volume[:MINING_POOL]
-        for row in by_volume[MINING_POOL:]:
-            passed[row.keyword] = f"lower search volume than the {MINING_POOL} real variants ranked"
-        if len(pool) < MINING_POOL // 2:
-            pool += sorted(partial, key=lambda r: (-r.volume, r.keyword))[: MINING_POOL - len(pool)]
+        universe = _UNIVERSES.get(self.metrics, request.project_id)
+        pool = _mining_pool(universe, seed, seed_set, request, passed)
         if not pool:
             return [], passed
         vecs = self.embedder.embed([seed, *[r.keyword for r in pool]])
@@ -326,40 +385,7 @@ class OfflineLLMProvider:
             relevance = max(_relevance(sim), 0.05)
             strategy = label_strategy(modifier_words(row.keyword, seed_set), row.keyword)
             scored.append((row, relevance, strategy))
-        # Greedy pick by volume × relevance, softly discounting strategies already taken.
-        taken: dict[str, int] = {}
-        remaining = list(scored)
-        ranked: list[Candidate] = []
-        while remaining:
-            best = max(
-                range(len(remaining)),
-                key=lambda i: (
-                    max(remaining[i][0].volume, 1)
-                    * remaining[i][1]
-                    * DIVERSITY_FACTOR ** min(taken.get(remaining[i][2], 0), DIVERSITY_MAX_STEPS),
-                    remaining[i][0].volume,
-                ),
-            )
-            row, relevance, strategy = remaining.pop(best)
-            if strategy != OTHER_MODIFIER:  # no strategy: nothing to diversify
-                taken[strategy] = taken.get(strategy, 0) + 1
-            intent = (row.intent.split(",")[0] if row.intent else "") or estimate_intent(
-                row.keyword
-            )
-            mods = " ".join(modifier_words(row.keyword, seed_set)) or row.keyword
-            ranked.append(
-                Candidate(
-                    keyword=row.keyword,
-                    expansion_strategy=strategy,
-                    rationale=(
-                        f"Real keyword from your keyword data: {row.volume:,} searches/month; "
-                        f"'{mods}' is {'an' if strategy[0] in 'aeiou' else 'a'} {strategy} of the seed."
-                    ),
-                    estimated_intent=intent,
-                    source="data",
-                )
-            )
-        return ranked, passed
+        return _pick_diverse(scored, seed_set), passed
 
     # ----------------------------------------------------------------- Stage 3
     def filter(self, request: FilterRequest) -> FilterResult:

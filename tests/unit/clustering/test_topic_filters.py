@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from services.clustering.keyword_filters import exclusion_reason
+from services.clustering.topic import SeedTopic, stem
 from services.core.text import normalize_keyword
-from services.seed_clusters.filters import exclusion_reason
-from services.seed_clusters.topic import SeedTopic, stem
 
 UNIVERSE = [
     "how to get out of payday loans",
@@ -65,6 +65,25 @@ def test_the_seed_modifier_must_qualify_the_seed_head():
     assert SeedTopic.of("chase cd rates", UNIVERSE).match("cd rates chase bank") == "full"
 
 
+def test_a_compound_head_the_data_confirms_may_drop_its_second_word():
+    socks = [
+        "merino wool socks",
+        "merino wool hiking socks",
+        "merino wool socks women",
+        "merino socks",
+        "wool socks",
+        "wool blend socks",
+        "personal loans",
+        "personal finance tips",
+    ]
+    t = SeedTopic.of("merino wool socks", socks)
+    assert t.implied == {stem("wool")}
+    assert t.match("merino socks") == "full"
+    assert t.match("wool socks") is None  # "merino" is the topic, not implied
+    # The head noun is never implied: "personal finance tips" is no personal loan.
+    assert SeedTopic.of("personal loans", socks).match("personal finance tips") is None
+
+
 def test_topic_overlap_is_idf_weighted():
     t = SeedTopic.of("ai writing tools", UNIVERSE)
     # "writing" is rarer than "ai"/"tools": missing it costs more than missing "tools".
@@ -116,3 +135,15 @@ def test_real_topics_are_kept(keyword, intent, site_type):
 
 def test_typographic_apostrophe_is_normalised():
     assert normalize_keyword("Don\u2019t Stop") == "don't stop"
+
+
+def test_everyday_words_on_the_profanity_list_stay_real_pages():
+    for keyword in (
+        "nude socks",
+        "sexual harassment lawyer",
+        "cumming ga car accident lawyer",
+        "led strip lights",
+        "virgin olive oil",
+    ):
+        assert exclusion_reason(keyword) is None, keyword
+    assert exclusion_reason("undress ai free tools").startswith("unsafe for the brand")
