@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -161,29 +162,34 @@ def floor(keywords: list[str]) -> tuple[float, float]:
     return time.perf_counter() - t0, time.process_time() - cpu0
 
 
-def run_one(n: int) -> dict:
-    """One end-to-end run in this process (called in a subprocess by :func:`main`)."""
+def fresh_project(tmp: Path, name: str = "bench") -> tuple[Any, Any]:
+    """(engine, project id) of a new project in a fresh SQLite database under ``tmp``."""
     from cryptography.fernet import Fernet
 
     from db.models import Project
     from db.session import init_db, session_scope
-    from services.clustering.pages import ClusterOptions, lexical_groups
-    from services.keyword_lists.run import list_embedder, run_list_clustering
-    from services.projects.imports import import_keywords
 
-    frame = build_list(n)
-    data = to_semrush_csv(frame)
-    tmp = Path(tempfile.mkdtemp(prefix="bench_cluster_"))
     engine = init_db(
         f"sqlite:///{tmp / 'bench.db'}",
         secret_key=Fernet.generate_key().decode(),
         key_file=tmp / "key",
     )
     with session_scope(engine) as s:
-        project = Project(name="bench")
+        project = Project(name=name)
         s.add(project)
         s.flush()
-        pid = project.id
+        return engine, project.id
+
+
+def run_one(n: int) -> dict:
+    """One end-to-end run in this process (called in a subprocess by :func:`main`)."""
+    from services.clustering.pages import ClusterOptions, lexical_groups
+    from services.keyword_lists.run import list_embedder, run_list_clustering
+    from services.projects.imports import import_keywords
+
+    frame = build_list(n)
+    data = to_semrush_csv(frame)
+    engine, pid = fresh_project(Path(tempfile.mkdtemp(prefix="bench_cluster_")))
     # Load the embedder before timing (done once per process in the app, at start-up), and
     # forget the lexical-key cache filled to pick it.
     embedder = list_embedder(int(lexical_groups(frame["keyword"].tolist()).max()) + 1)

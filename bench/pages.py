@@ -28,15 +28,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO), str(REPO / "bench")]
 
-EXPORT = (
-    REPO.parent
-    / "shared"
-    / "data"
-    / "semrush-wordpress"
-    / "wordpress_broad-match_us_2026-04-24.csv"
-)
+from cluster import SOURCES, fresh_project  # noqa: E402
+
+EXPORT = SOURCES[0]  # the Semrush "wordpress" export
 PAGES = REPO / "pages"
 #: Tabs of the Keyword Lists screen (its ``st.tabs`` labels, bound to ``?tab=``).
 LIST_TABS = ("Import", "Discover", "Keywords", "Clusters")
@@ -44,24 +40,12 @@ LIST_TABS = ("Import", "Discover", "Keywords", "Clusters")
 
 def build_project(tmp: Path) -> tuple[object, str, int, float]:
     """(engine, project id, keywords imported, clustering seconds) of the bench project."""
-    from cryptography.fernet import Fernet
-
-    from db.models import Project
-    from db.session import init_db, session_scope
     from services.clustering.pages import ClusterOptions
     from services.keyword_lists.run import list_embedder, run_list_clustering
     from services.projects.imports import import_keywords
 
-    engine = init_db(
-        f"sqlite:///{tmp / 'pages.db'}",
-        secret_key=Fernet.generate_key().decode(),
-        key_file=tmp / "key",
-    )
-    with session_scope(engine) as s:
-        project = Project(name="bench pages")
-        s.add(project)
-        s.flush()
-        pid = str(project.id)
+    engine, project_id = fresh_project(tmp, "bench pages")
+    pid = str(project_id)
     report = import_keywords(engine, pid, EXPORT.read_bytes(), EXPORT.name)
     t0 = time.perf_counter()
     run_list_clustering(engine, pid, list_embedder, ClusterOptions())
