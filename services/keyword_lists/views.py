@@ -4,7 +4,7 @@ merged them) and hubs; the page's keyword filters and the treemap rows."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -109,9 +109,10 @@ def treemap_rows(
     return pd.DataFrame(rows, columns=["id", "parent", "label", "value"])
 
 
-@dataclass
 class ListView:
-    """Everything the Keyword Lists page shows (DataFrames, ready to render).
+    """Everything the Keyword Lists page shows (DataFrames, ready to render), each frame read
+    from the database the first time it is used (a tab that shows only the keywords does
+    not read clusters, members and hubs; issue 22).
 
     Attributes
     ----------
@@ -127,10 +128,61 @@ class ListView:
         id, name, total_volume, clusters, review_cluster_id.
     """
 
-    keywords: pd.DataFrame
-    clusters: pd.DataFrame
-    members: pd.DataFrame
-    hubs: pd.DataFrame
+    def __init__(self, engine: Engine, project_id: Any) -> None:
+        self._engine = engine
+        self._pid = as_uuid(project_id)
+
+    def _read(self, query: Any, columns: list[str]) -> pd.DataFrame:
+        with self._engine.connect() as conn:
+            return _frame(conn.execute(query).all(), columns)
+
+    @cached_property
+    def keywords(self) -> pd.DataFrame:
+        km, c, m = KeywordMetric, ListCluster, ListClusterMember
+        query = (
+            select(km.keyword, km.search_volume, km.keyword_difficulty, km.cpc, km.intent)
+            .add_columns(km.status, c.name)
+            .outerjoin(m, m.keyword_id == km.id)
+            .outerjoin(c, c.id == m.cluster_id)
+            .where(km.project_id == self._pid)
+            .order_by(km.search_volume.desc().nulls_last(), km.keyword)
+        )
+        return self._read(query, _KEYWORD_COLUMNS)
+
+    @cached_property
+    def clusters(self) -> pd.DataFrame:
+        c, h = ListCluster, ListHub
+        query = (
+            select(c.id, c.hub_id, h.name, c.name, c.keyword_count, c.total_volume, c.intent_mix)
+            .add_columns(c.is_pillar, c.is_approved, c.run_no)
+            .outerjoin(h, h.id == c.hub_id)
+            .where(c.project_id == self._pid)
+            .order_by(c.total_volume.desc(), c.name)
+        )
+        return self._read(query, _CLUSTER_COLUMNS)
+
+    @cached_property
+    def members(self) -> pd.DataFrame:
+        m = ListClusterMember
+        query = (
+            select(m.cluster_id, m.keyword, m.search_volume, m.similarity, m.reason, m.evidence)
+            .add_columns(m.moved_by_user)
+            .where(m.project_id == self._pid)
+            .order_by(m.search_volume.desc().nulls_last(), m.keyword)
+        )
+        return self._read(query, _MEMBER_COLUMNS)
+
+    @cached_property
+    def hubs(self) -> pd.DataFrame:
+        c, h = ListCluster, ListHub
+        query = (
+            select(h.id, h.name, h.total_volume, func.count(c.id), h.review_cluster_id)
+            .outerjoin(c, c.hub_id == h.id)
+            .where(h.project_id == self._pid)
+            .group_by(h.id, h.name, h.total_volume, h.review_cluster_id)
+            .order_by(h.total_volume.desc(), h.name)
+        )
+        return self._read(query, _HUB_COLUMNS)
 
     @property
     def unclustered(self) -> pd.DataFrame:
@@ -176,41 +228,5 @@ def _frame(rows: Any, columns: list[str]) -> pd.DataFrame:
 
 
 def list_view(engine: Engine, project_id: Any) -> ListView:
-    """Read the project's keyword list, clusters, members and hubs."""
-    pid = as_uuid(project_id)
-    km, c, m, h = KeywordMetric, ListCluster, ListClusterMember, ListHub
-    keywords = (
-        select(km.keyword, km.search_volume, km.keyword_difficulty, km.cpc, km.intent)
-        .add_columns(km.status, c.name)
-        .outerjoin(m, m.keyword_id == km.id)
-        .outerjoin(c, c.id == m.cluster_id)
-        .where(km.project_id == pid)
-        .order_by(km.search_volume.desc().nulls_last(), km.keyword)
-    )
-    clusters = (
-        select(c.id, c.hub_id, h.name, c.name, c.keyword_count, c.total_volume, c.intent_mix)
-        .add_columns(c.is_pillar, c.is_approved, c.run_no)
-        .outerjoin(h, h.id == c.hub_id)
-        .where(c.project_id == pid)
-        .order_by(c.total_volume.desc(), c.name)
-    )
-    members = (
-        select(m.cluster_id, m.keyword, m.search_volume, m.similarity, m.reason, m.evidence)
-        .add_columns(m.moved_by_user)
-        .where(m.project_id == pid)
-        .order_by(m.search_volume.desc().nulls_last(), m.keyword)
-    )
-    hubs = (
-        select(h.id, h.name, h.total_volume, func.count(c.id), h.review_cluster_id)
-        .outerjoin(c, c.hub_id == h.id)
-        .where(h.project_id == pid)
-        .group_by(h.id, h.name, h.total_volume, h.review_cluster_id)
-        .order_by(h.total_volume.desc(), h.name)
-    )
-    with engine.connect() as conn:
-        return ListView(
-            _frame(conn.execute(keywords).all(), _KEYWORD_COLUMNS),
-            _frame(conn.execute(clusters).all(), _CLUSTER_COLUMNS),
-            _frame(conn.execute(members).all(), _MEMBER_COLUMNS),
-            _frame(conn.execute(hubs).all(), _HUB_COLUMNS),
-        )
+    """The project's keyword list, clusters, members and hubs (each read when first used)."""
+    return ListView(engine, project_id)
