@@ -71,20 +71,7 @@ def treemap_rows(
     members = view.members[view.members["cluster_id"].isin(set(clusters["id"]))].copy()
     members["v"] = pd.to_numeric(members["search_volume"], errors="coerce").fillna(0).astype(float)
     members = members.sort_values("v", ascending=False)
-    for cid, grp in members.groupby("cluster_id", sort=False):
-        head = grp.head(max_keywords)
-        for kw, v in zip(head["keyword"], head["v"], strict=True):
-            rows.append({"id": f"k:{cid}:{kw}", "parent": f"c:{cid}", "label": kw, "value": v})
-        rest = grp.iloc[max_keywords:]
-        if len(rest):
-            rows.append(
-                {
-                    "id": f"k:{cid}:+",
-                    "parent": f"c:{cid}",
-                    "label": f"+{len(rest)} more",
-                    "value": float(rest["v"].sum()),
-                }
-            )
+    keyword_rows = _keyword_rows(members, max_keywords)
     sums = members.groupby("cluster_id")["v"].sum()
     for c in clusters.itertuples():
         parent = f"h:{c.hub_id}" if c.hub_id is not None and not pd.isna(c.hub_id) else ""
@@ -106,7 +93,44 @@ def treemap_rows(
         rows.append(
             {"id": f"h:{h.id}", "parent": "", "label": h.name, "value": hub_sum.get(h.id, 0.0)}
         )
-    return pd.DataFrame(rows, columns=["id", "parent", "label", "value"])
+    tree = pd.DataFrame(rows, columns=["id", "parent", "label", "value"])
+    return pd.concat([keyword_rows, tree], ignore_index=True) if len(keyword_rows) else tree
+
+
+def _keyword_rows(members: pd.DataFrame, max_keywords: int) -> pd.DataFrame:
+    """The keyword leaves of the treemap: per cluster (in order of its loudest member) its
+    ``max_keywords`` loudest keywords, then one "+N more" leaf summing the rest; one pass
+    over the sorted members instead of a slice per cluster."""
+    cid = members["cluster_id"].to_numpy()
+    order = pd.factorize(cid)[0]  # cluster's rank by its first (loudest) member
+    rank = members.groupby("cluster_id", sort=False).cumcount().to_numpy()
+    head = rank < max_keywords
+    words, vols = members["keyword"].to_numpy(), members["v"].to_numpy()
+    leaves = pd.DataFrame(
+        {
+            "id": [f"k:{c}:{k}" for c, k in zip(cid[head], words[head], strict=True)],
+            "parent": [f"c:{c}" for c in cid[head]],
+            "label": words[head],
+            "value": vols[head],
+            "_g": order[head],
+            "_p": rank[head],
+        }
+    )
+    rest = pd.DataFrame({"c": cid[~head], "g": order[~head], "v": vols[~head]})
+    more = rest.groupby("g", sort=True).agg(c=("c", "first"), n=("v", "size"), v=("v", "sum"))
+    extra = pd.DataFrame(
+        {
+            "id": [f"k:{c}:+" for c in more["c"]],
+            "parent": [f"c:{c}" for c in more["c"]],
+            "label": [f"+{n} more" for n in more["n"]],
+            "value": more["v"].to_numpy(float),
+            "_g": more.index.to_numpy(),
+            "_p": max_keywords,
+        }
+    )
+    out = pd.concat([leaves, extra], ignore_index=True) if len(extra) else leaves
+    out = out.sort_values(["_g", "_p"], kind="mergesort")
+    return out.drop(columns=["_g", "_p"]).reset_index(drop=True)
 
 
 class ListView:
