@@ -24,14 +24,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
-from services.clustering import knn as ck
 from services.core.text import normalize_keyword
 from services.providers.base import SEARCH_INTENTS, Embedder
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 INFORMATIONAL, COMMERCIAL, TRANSACTIONAL, NAVIGATIONAL = SEARCH_INTENTS
 #: Neighbours consulted for a keyword no rule labels.
@@ -128,6 +129,8 @@ def classify_intents(
         emb = _embeddings(embeddings, embedder, keywords)
         tier = "static" if "static" in str(getattr(embedder, "name", "")).lower() else "minilm"
         min_sim = VOTE_MIN_SIMILARITY[tier]
+        from services.clustering import knn as ck  # faiss loads only when a vote runs
+
         idx, sim = ck.knn_against(emb[unlabelled], emb[labelled], VOTE_K)
         for row, i in enumerate(unlabelled):
             voters = [
@@ -177,6 +180,8 @@ def _vote_informational(
         return
     tier = "static" if "static" in str(getattr(embedder, "name", "")).lower() else "minilm"
     min_sim = VOTE_MIN_SIMILARITY[tier]
+    from services.clustering import knn as ck  # faiss loads only when a vote runs
+
     nb_idx, nb_sim = ck.knn_against(emb[targets], emb, VOTE_K + 1)
     info = np.fromiter((INFORMATIONAL in lab for lab in labels), bool, len(labels))
     for row, i in enumerate(targets):
@@ -211,6 +216,8 @@ def agreement(predicted: Sequence[Sequence[str]], truth: Sequence[Sequence[str]]
         Index = label; columns ``precision``, ``recall``, ``f1``, ``support`` (truth rows
         carrying the label), ``predicted`` (rows predicted with it).
     """
+    import pandas as pd  # only the quality bench calls this; the CLI starts without pandas
+
     rows = []
     pairs = [(set(p), set(t)) for p, t in zip(predicted, truth, strict=True) if t]
     for label in SEARCH_INTENTS:
