@@ -84,6 +84,8 @@ class CrawlReport:
         Pages marked gone; ``gone_note`` says why none were checked.
     complete : bool
         Every discovered URL was fetched.
+    time_limited : bool
+        The crawl's overall time limit stopped it.
     seconds : float
         Wall time of this attempt; ``pages_per_second`` = pages / seconds.
     robots : dict
@@ -104,6 +106,7 @@ class CrawlReport:
     gone: int = 0
     gone_note: str = ""
     complete: bool = False
+    time_limited: bool = False
     seconds: float = 0.0
     pages_per_second: float = 0.0
     requests: int = 0
@@ -119,6 +122,8 @@ class CrawlReport:
         )
         if self.gone:
             text += f"; {self.gone:,} pages gone since the last crawl"
+        if self.time_limited:
+            return text + " (time limit reached: not every URL was crawled)"
         return text + ("" if self.complete else " (limits reached: not every URL was crawled)")
 
     def to_dict(self) -> dict[str, Any]:
@@ -344,6 +349,8 @@ def run_crawl(
 
 
 def _gone_note(summary: CrawlSummary, limits: CrawlLimits) -> str:
+    if summary.time_limited:
+        return "not checked: the crawl hit its time limit"
     if not summary.complete:
         return "not checked: the crawl hit its page or depth limit"
     if limits.include or limits.exclude:
@@ -376,6 +383,7 @@ def _report(
         gone=gone,
         gone_note=gone_note,
         complete=summary.complete,
+        time_limited=summary.time_limited,
         seconds=round(seconds, 2),
         pages_per_second=round(summary.pages / seconds, 2) if seconds > 0 else 0.0,
         requests=summary.requests,

@@ -11,7 +11,8 @@ fetched pages (breadth first), also canonical and same-site meta-refresh targets
 
 A URL is fetched once per crawl (key: :func:`services.site.crawl.urls.url_key`, so ``/a``,
 ``/a/`` and ``http://www.…/a`` are one page). The start URL is always fetched; other URLs
-must be on the start URL's site (www/non-www and http/https alike), pass the include/exclude
+must be on the start URL's site (:func:`~services.site.crawl.urls.site_key`: host and port;
+www/non-www and http/https on default ports alike), pass the include/exclude
 patterns and robots.txt, and not name a file that is never a page (``.pdf``, ``.zip``, images…:
 :data:`FILE_EXTENSIONS`, skipped without a request; other non-HTML answers are skipped by their
 Content-Type). Redirects are followed on the site and recorded on the page they
@@ -35,6 +36,7 @@ from services.site.crawl.extract import Extracted, Link, MainText, extract_page
 from services.site.crawl.fetch import (
     DEFAULT_TIMEOUT_S,
     REDIRECT_LOOP,
+    TIME_LIMIT,
     TOO_MANY_REDIRECTS,
     Fetcher,
     FetchResult,
@@ -45,11 +47,15 @@ from services.site.crawl.urls import (
     is_http,
     path_matches,
     same_site,
+    site_key,
     site_root,
     url_key,
 )
 
 DEFAULT_MAX_PAGES = 500
+#: Default overall time limit of a crawl, seconds (2 h); the form allows 1 min … 24 h.
+DEFAULT_TIME_LIMIT_S = 7200.0
+MAX_TIME_LIMIT_S = 86_400.0
 #: Hard ceiling of the form's max pages.
 MAX_PAGES_LIMIT = 50_000
 #: robots.txt bytes read (Google's documented limit is 500 KiB).
@@ -148,7 +154,10 @@ class CrawlLimits:
     follow_links : bool
         Follow internal links even when sitemaps list pages (default True).
     timeout_s : float
-        Seconds per request (15).
+        Seconds per request (15): connect, wait for a byte, and the whole download.
+    time_limit_s : float
+        Seconds the whole crawl may take (:data:`DEFAULT_TIME_LIMIT_S`); when it is reached
+        no new URL is fetched, requests in flight stop, and the run is not ``complete``.
     """
 
     max_pages: int = DEFAULT_MAX_PAGES
@@ -157,6 +166,7 @@ class CrawlLimits:
     exclude: list[str] = field(default_factory=list)
     follow_links: bool = True
     timeout_s: float = DEFAULT_TIMEOUT_S
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S
 
     def validated(self) -> CrawlLimits:
         """A cleaned copy.
@@ -172,6 +182,8 @@ class CrawlLimits:
             raise InvalidInputError("Max depth cannot be negative.")
         if not 1 <= float(self.timeout_s) <= 60:
             raise InvalidInputError("The timeout must be between 1 and 60 seconds.")
+        if not 1 <= float(self.time_limit_s) <= MAX_TIME_LIMIT_S:
+            raise InvalidInputError("The crawl time limit must be between 1 second and 24 hours.")
         return CrawlLimits(
             max_pages=int(self.max_pages),
             max_depth=None if self.max_depth is None else int(self.max_depth),
@@ -179,6 +191,7 @@ class CrawlLimits:
             exclude=[p.strip() for p in self.exclude if p and p.strip()],
             follow_links=bool(self.follow_links),
             timeout_s=float(self.timeout_s),
+            time_limit_s=float(self.time_limit_s),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -295,6 +308,7 @@ class CrawlSummary:
     dropped_depth: int = 0
     left_over: int = 0
     complete: bool = False
+    time_limited: bool = False
     seconds: float = 0.0
     requests: int = 0
     error: str = ""
@@ -352,7 +366,7 @@ class Crawler:
         self.progress = progress or (lambda _pct, _msg: None)
         self.main_text = main_text or MainText()
         self._own_main_text = main_text is None
-        self.site = host_key(start_url)
+        self.site = site_key(start_url)
         self.robots = RobotsRules()
         self.summary = CrawlSummary(start_url=start_url, site=self.site)
         self.resume = resume
@@ -411,7 +425,7 @@ class Crawler:
         else:
             status = result.status if not result.skip_reason else None
             self.robots = rules_for_status(status, result.text(), result.skip_reason or "")
-        self.fetcher.set_delay(self.site, self.robots.delay_s)
+        self.fetcher.set_delay(host_key(self.start_url), self.robots.delay_s)
         self.summary.robots = {
             "url": url,
             "status": self.robots.status,
@@ -472,6 +486,9 @@ class Crawler:
         return record
 
     def _handle(self, outcome: PageRecord | Skip) -> None:
+        if isinstance(outcome, Skip) and outcome.reason == TIME_LIMIT:
+            self.summary.left_over += 1  # not fetched: a resumed run asks for it again
+            return
         self._done += 1
         self.summary.fetched += 1
         if isinstance(outcome, Skip):
@@ -527,6 +544,7 @@ class Crawler:
             From ``progress`` (pages fetched so far were already handed to ``on_page``).
         """
         started = time.perf_counter()
+        self.fetcher.stop_at = time.monotonic() + self.limits.time_limit_s
         try:
             self.progress(0, "Reading robots.txt")
             self._load_robots()
@@ -543,14 +561,29 @@ class Crawler:
             if not any(same_site(u, self.site) for u in sitemap_urls):
                 self._follow = True  # the fallback: no sitemap page, follow links
             self._loop()
-            self.summary.left_over = len(self._queue)
-            self.summary.complete = not self._queue and self.summary.dropped_depth == 0
+            self.summary.left_over += len(self._queue)
+            self.summary.complete = (
+                not self._queue
+                and self.summary.dropped_depth == 0
+                and not self.summary.time_limited
+            )
             return self.summary
         finally:
+            self.fetcher.stop_at = None
             self.summary.seconds = round(time.perf_counter() - started, 3)
             self.summary.requests = self.fetcher.requests_made
             if self._own_main_text:
                 self.main_text.close()
+
+    def _out_of_time(self) -> bool:
+        stop_at = self.fetcher.stop_at
+        return stop_at is not None and time.monotonic() >= stop_at
+
+    def _stop_for_time(self) -> None:
+        """The time limit is reached: fetch nothing new (requests in flight end at once)."""
+        if not self.summary.time_limited:
+            log.info("crawl of %s hit its time limit; %d URLs left", self.site, len(self._queue))
+        self.summary.time_limited = True
 
     def _admit_seeds(self, urls: list[str]) -> None:
         for url in urls:
@@ -562,7 +595,9 @@ class Crawler:
         futures: set[Future[PageRecord | Skip]] = set()
         try:
             while self._queue or futures:
-                while self._queue and len(futures) < workers:
+                if self._out_of_time():
+                    self._stop_for_time()
+                while self._queue and len(futures) < workers and not self.summary.time_limited:
                     if self._done + len(futures) >= self.limits.max_pages:
                         break
                     url, depth, via, found_on = self._queue.popleft()

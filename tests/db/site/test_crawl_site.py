@@ -57,7 +57,6 @@ def test_crawl_records_pages_skips_with_reasons_and_extracted_fields(engine, pro
     assert crawled == {
         "/",
         "/about",
-        "/about-http",
         "/blog/how-to-choose",
         "/canonical-dup",
         "/collections/shoes",
@@ -83,12 +82,15 @@ def test_crawl_records_pages_skips_with_reasons_and_extracted_fields(engine, pro
     assert skipped["/slow"] == "timeout"
     assert skipped["http://other.example.org/off-site"] == "off host"  # listed in the sitemap
     assert skipped["https://external.example.org/x"] == "off host"  # linked from the home page
+    # Another port of the same host is another site (issue 20 §6): recorded, never fetched.
+    assert skipped["/about-http"] == "off host"
+    assert origin.paths() == []
     assert report.skip_counts == {
         "robots.txt disallow": 1,
         "not HTML": 2,
         "redirect loop": 1,
         "timeout": 1,
-        "off host": 2,
+        "off host": 3,
     }
     requested = site.paths()
     assert "/private/secret" not in requested  # robots.txt obeyed
@@ -128,8 +130,6 @@ def test_crawl_records_pages_skips_with_reasons_and_extracted_fields(engine, pro
         assert rows["/blog/how-to-choose"].crawl_meta["redirects"] == [
             [site.url + "/blog/how-to-choose/", 301]
         ]
-        http_hop = rows["/about-http"].crawl_meta["redirects"]
-        assert http_hop == [[origin.url + "/about-http", 301]]  # http→https stand-in
         blog = rows["/blog/how-to-choose"]
         assert blog.headings["h2"] == ["Grip"] and blog.headings["h3"] == ["Drop"]
         assert "BlogPosting" in blog.crawl_meta["jsonld_types"]
