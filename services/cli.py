@@ -50,10 +50,13 @@ class CommandResult:
     Attributes:
         summary: lines printed for a person.
         data: the JSON document printed with ``--json`` (dicts, lists, numbers, strings).
+        exit_code: 0, or 1 for a batch that ended partial or failed
+            (:attr:`services.core.outcome.BatchOutcome.exit_code`).
     """
 
     summary: list[str] = field(default_factory=list)
     data: Any = None
+    exit_code: int = 0
 
 
 Handler = Callable[[Any, argparse.Namespace], CommandResult]
@@ -140,7 +143,7 @@ def main(argv: Sequence[str] | None = None, *, app: Any = None) -> int:
     else:
         for line in result.summary:
             print(line)
-    return 0
+    return result.exit_code
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through main() in tests
