@@ -17,7 +17,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -29,8 +29,15 @@ from db.session import session_scope
 from services.core.errors import CrawlBlocked, InvalidInputError, JobCancelled, NotFoundError
 from services.core.ids import as_uuid
 from services.site.crawl import store
-from services.site.crawl.crawler import Crawler, CrawlLimits, CrawlSummary, PageRecord
+from services.site.crawl.crawler import (
+    Crawler,
+    CrawlLimits,
+    CrawlSummary,
+    PageRecord,
+    ResumeState,
+)
 from services.site.crawl.fetch import Fetcher
+from services.site.crawl.report import CrawlReport, build_report, gone_note
 from services.site.crawl.urls import is_http, slug_of
 
 JOB_KIND = "crawl"
@@ -58,77 +65,6 @@ __all__ = [
     "skipped_urls",
     "start_crawl_job",
 ]
-
-
-@dataclass
-class CrawlReport:
-    """Outcome of a crawl (also the job's result).
-
-    Attributes
-    ----------
-    run_id : str
-        The ``crawl_runs`` row.
-    status : str
-        ``completed`` | ``cancelled`` | ``failed``.
-    pages : int
-        Pages stored (any HTTP status); ``ok`` of them 2xx HTML, ``http_errors`` 4xx/5xx.
-    fetched : int
-        URLs requested (pages + non-HTML answers + timeouts…), resumed attempts included.
-    skipped : int
-        URLs not crawled; ``skip_counts`` by reason.
-    sitemap_urls : int
-        Page URLs listed in the site's sitemaps.
-    redirects : int
-        Redirect hops followed.
-    gone : int
-        Pages marked gone; ``gone_note`` says why none were checked.
-    complete : bool
-        Every discovered URL was fetched.
-    time_limited : bool
-        The crawl's overall time limit stopped it.
-    seconds : float
-        Wall time of this attempt; ``pages_per_second`` = pages / seconds.
-    robots : dict
-        robots.txt status, delay (s), sitemaps.
-    """
-
-    run_id: str
-    status: str
-    start_url: str
-    pages: int = 0
-    ok: int = 0
-    http_errors: int = 0
-    fetched: int = 0
-    skipped: int = 0
-    skip_counts: dict[str, int] = field(default_factory=dict)
-    sitemap_urls: int = 0
-    redirects: int = 0
-    gone: int = 0
-    gone_note: str = ""
-    complete: bool = False
-    time_limited: bool = False
-    seconds: float = 0.0
-    pages_per_second: float = 0.0
-    requests: int = 0
-    robots: dict[str, Any] = field(default_factory=dict)
-    error: str = ""
-
-    @property
-    def message(self) -> str:
-        """One line for the job panel and the CLI."""
-        text = (
-            f"Crawled {self.pages:,} pages ({self.ok:,} OK, {self.http_errors:,} HTTP errors), "
-            f"skipped {self.skipped:,} URLs in {self.seconds:.1f} s"
-        )
-        if self.gone:
-            text += f"; {self.gone:,} pages gone since the last crawl"
-        if self.time_limited:
-            return text + " (time limit reached: not every URL was crawled)"
-        return text + ("" if self.complete else " (limits reached: not every URL was crawled)")
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready, with ``message``."""
-        return {**asdict(self), "message": self.message}
 
 
 @dataclass
@@ -217,12 +153,20 @@ def _check_url(start_url: str) -> str:
 class _Saver:
     """Buffers pages and writes them every :data:`SAVE_BATCH` pages / :data:`SAVE_EVERY_S`."""
 
-    def __init__(self, engine: Engine, project_id: uuid.UUID, run_id: uuid.UUID) -> None:
+    def __init__(
+        self, engine: Engine, project_id: uuid.UUID, run_id: uuid.UUID, done_before: int
+    ) -> None:
         self.engine, self.project_id, self.run_id = engine, project_id, run_id
+        self.done_before = done_before
         self.buffer: list[PageRecord] = []
         self.last = time.monotonic()
         self.saved = 0
-        self.fetched = 0
+        self.summary: CrawlSummary | None = None
+
+    @property
+    def fetched(self) -> int:
+        """URLs fetched by the run so far, earlier attempts included."""
+        return self.done_before + (self.summary.fetched if self.summary else 0)
 
     def add(self, record: PageRecord) -> None:
         self.buffer.append(record)
@@ -248,6 +192,7 @@ def run_crawl(
     progress: ProgressFn | None = None,
     fetcher: Fetcher | None = None,
     resume_run_id: Any = None,
+    job_id: Any = None,
 ) -> CrawlReport:
     """Crawl the site inline and store its pages.
 
@@ -259,7 +204,7 @@ def run_crawl(
         The site's address (``https://`` is added when no scheme is given). Ignored when
         resuming (the run's own start URL is used).
     limits : CrawlLimits
-        Max pages (default 500), max depth, include/exclude path patterns, timeout.
+        Max pages (default 500), max depth, include/exclude path patterns, timeout, time limit.
     progress : callable, optional
         ``progress(percent 0-100, message)``; raising ``JobCancelled`` stops the crawl (what
         was fetched is kept and the run can be resumed).
@@ -267,11 +212,16 @@ def run_crawl(
         Default: a polite :class:`~services.site.crawl.fetch.Fetcher` (1 request/s per host,
         4 in flight, ``limits.timeout_s``). Tests pass ``Fetcher(rate_limit=False)``.
     resume_run_id : uuid.UUID or str, optional
-        Continue this cancelled/failed run instead of starting a new one.
+        Continue this cancelled/failed/interrupted run instead of starting a new one.
+    job_id : uuid.UUID or str, optional
+        The background job running the crawl (kept on the run so that a resumed job
+        continues its own run).
 
     Returns
     -------
     CrawlReport
+        ``status`` completed / partial / failed by the rule of
+        :mod:`services.site.crawl.report` (failed and partial runs are reported, not raised).
 
     Raises
     ------
@@ -286,38 +236,18 @@ def run_crawl(
     """
     limits = limits.validated()
     pid, _domain = _project(engine, project_id)
-    resume = None
-    with session_scope(engine) as s:
-        if resume_run_id is not None:
-            run = store.get_run(s, as_uuid(resume_run_id))
-            if run is None or run.project_id != pid:
-                raise NotFoundError("That crawl run does not exist.")
-            if run.status in ("completed", "running"):
-                raise InvalidInputError(f"That crawl is {run.status}; start a new crawl instead.")
-            start_url = run.start_url
-            limits = CrawlLimits.from_dict(run.limits)
-            resume = store.resume_state(s, run)
-            run.status, run.finished_at, run.error = "running", None, None
-            run_id = run.id
-        else:
-            start_url = _check_url(start_url)
-            run_id = store.create_run(s, pid, start_url, limits)
+    run_id, start_url, limits, resume = _open_run(
+        engine, pid, start_url, limits, resume_run_id, job_id
+    )
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher(timeout_s=limits.timeout_s)
-    saver = _Saver(engine, pid, run_id)
-    saver.fetched = resume.done if resume else 0
-
-    def on_page(record: PageRecord) -> None:
-        saver.fetched = crawler.summary.fetched + (resume.done if resume else 0)
-        saver.add(record)
-
-    crawler = Crawler(start_url, limits, fetcher, on_page, progress=progress, resume=resume)
+    saver = _Saver(engine, pid, run_id, resume.done if resume else 0)
+    crawler = Crawler(start_url, limits, fetcher, saver.add, progress=progress, resume=resume)
+    saver.summary = crawler.summary
     status, error = "failed", None
-    summary: CrawlSummary | None = None
     try:
-        summary = crawler.run()
-        status = "failed" if summary.error else "completed"
-        error = summary.error or None
+        crawler.run()
+        status, error = _end_state(crawler.summary)
     except JobCancelled:
         status = "cancelled"
         raise
@@ -325,71 +255,82 @@ def run_crawl(
         error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        summary = summary or crawler.summary
-        fetched = summary.fetched + (resume.done if resume else 0)
-        saver.fetched = fetched
-        saver.flush()
-        gone, gone_note = 0, ""
-        with session_scope(engine) as s:
-            if status == "completed":
-                gone_note = _gone_note(summary, limits)
-                if not gone_note:
-                    gone = store.mark_gone(s, pid, run_id)
-            report = _report(run_id, status, start_url, summary, fetched, gone, gone_note)
-            store.finish_run(
-                s, run_id, status, summary, fetched=fetched, error=error, stats=report.to_dict()
-            )
+        report = _close_run(engine, saver, status, error, limits)
         if own_fetcher:
             fetcher.close()
-    if summary.error:
-        raise CrawlBlocked(summary.error)
+    if crawler.summary.error:
+        raise CrawlBlocked(crawler.summary.error)
     if progress:
         progress(100, report.message)
     return report
 
 
-def _gone_note(summary: CrawlSummary, limits: CrawlLimits) -> str:
-    if summary.time_limited:
-        return "not checked: the crawl hit its time limit"
-    if not summary.complete:
-        return "not checked: the crawl hit its page or depth limit"
-    if limits.include or limits.exclude:
-        return "not checked: include/exclude patterns limited the crawl"
-    return ""
-
-
-def _report(
-    run_id: uuid.UUID,
-    status: str,
+def _open_run(
+    engine: Engine,
+    pid: uuid.UUID,
     start_url: str,
-    summary: CrawlSummary,
-    fetched: int,
-    gone: int,
-    gone_note: str,
+    limits: CrawlLimits,
+    resume_run_id: Any,
+    job_id: Any,
+) -> tuple[uuid.UUID, str, CrawlLimits, ResumeState | None]:
+    """A new ``running`` run, or the run to resume set back to ``running`` with its state."""
+    with session_scope(engine) as s:
+        if resume_run_id is None:
+            start_url = _check_url(start_url)
+            run_id = store.create_run(s, pid, start_url, limits, job_id=job_id)
+            return run_id, start_url, limits, None
+        run = store.get_run(s, as_uuid(resume_run_id))
+        if run is None or run.project_id != pid:
+            raise NotFoundError("That crawl run does not exist.")
+        if run.status not in store.RESUMABLE_RUNS:
+            raise InvalidInputError(f"That crawl is {run.status}; start a new crawl instead.")
+        resume = store.resume_state(s, run)
+        run.status, run.finished_at, run.error = "running", None, None
+        return run.id, run.start_url, CrawlLimits.from_dict(run.limits), resume
+
+
+def _end_state(summary: CrawlSummary) -> tuple[str, str | None]:
+    """(run status, error) of a crawl that ran to its end."""
+    if summary.error:
+        return "failed", summary.error
+    outcome = summary.final_outcome()
+    return outcome.status, None if outcome.status == "completed" else outcome.summary()
+
+
+def _close_run(
+    engine: Engine, saver: _Saver, status: str, error: str | None, limits: CrawlLimits
 ) -> CrawlReport:
-    seconds = float(summary.seconds or 0.0)
-    return CrawlReport(
-        run_id=str(run_id),
-        status=status,
-        start_url=start_url,
-        pages=summary.pages,
-        ok=summary.ok,
-        http_errors=summary.http_errors,
-        fetched=fetched,
-        skipped=sum(summary.skip_counts.values()),
-        skip_counts=dict(summary.skip_counts),
-        sitemap_urls=summary.sitemap_urls,
-        redirects=len(summary.redirects),
-        gone=gone,
-        gone_note=gone_note,
-        complete=summary.complete,
-        time_limited=summary.time_limited,
-        seconds=round(seconds, 2),
-        pages_per_second=round(summary.pages / seconds, 2) if seconds > 0 else 0.0,
-        requests=summary.requests,
-        robots=dict(summary.robots),
-        error=summary.error,
-    )
+    """Write the last pages, mark gone pages (complete runs) and finish the run."""
+    assert saver.summary is not None
+    summary = saver.summary
+    saver.flush()
+    gone, note = 0, ""
+    with session_scope(engine) as s:
+        if status == "completed":
+            note = gone_note(summary, limits)
+            if not note:
+                gone = store.mark_gone(s, saver.project_id, saver.run_id)
+        elif status == "partial":
+            note = "not checked: some URLs failed"
+        report = build_report(
+            saver.run_id,
+            status,
+            summary,
+            summary.final_outcome(),
+            fetched=saver.fetched,
+            gone=gone,
+            note=note,
+        )
+        store.finish_run(
+            s,
+            saver.run_id,
+            status,
+            summary,
+            fetched=saver.fetched,
+            error=error,
+            stats=report.to_dict(),
+        )
+    return report
 
 
 # --------------------------------------------------------------------------- background job
@@ -416,7 +357,8 @@ def start_crawl_job(
 
 
 def resume_crawl_job(engine: Engine, project_id: Any) -> uuid.UUID:
-    """Queue the continuation of the project's latest crawl run (cancelled or failed).
+    """Queue the continuation of the project's latest crawl run (cancelled, failed or
+    interrupted): it continues from the stored frontier and skips the URLs already fetched.
 
     Raises
     ------
@@ -428,7 +370,7 @@ def resume_crawl_job(engine: Engine, project_id: Any) -> uuid.UUID:
     pid, _domain = _project(engine, project_id)
     with session_scope(engine) as s:
         run = store.latest_run(s, pid)
-        if run is None or run.status not in ("cancelled", "failed"):
+        if run is None or run.status not in store.RESUMABLE_RUNS:
             raise InvalidInputError("There is no interrupted crawl to resume.")
         params = {"start_url": run.start_url, "limits": run.limits, "resume_run_id": str(run.id)}
     return jobs.submit(JOB_KIND, pid, params, engine=engine)
@@ -436,9 +378,14 @@ def resume_crawl_job(engine: Engine, project_id: Any) -> uuid.UUID:
 
 def crawl_job(ctx: Any) -> dict[str, Any]:
     """Job handler (kind ``crawl``). Params: ``start_url``, ``limits`` (CrawlLimits dict),
-    optional ``resume_run_id``. ``ctx.deps.extras["crawl_fetcher"]`` is a test seam (a
-    fetcher with the rate limit lifted)."""
+    optional ``resume_run_id``. A job re-queued after an interruption continues the run it
+    started (found by ``stats.job_id``) instead of starting over.
+    ``ctx.deps.extras["crawl_fetcher"]`` is a test seam (a fetcher with the rate limit lifted).
+    """
     extras = getattr(ctx.deps, "extras", None) or {}
+    resume_run_id = ctx.params.get("resume_run_id") or _own_run_to_resume(
+        ctx.engine, ctx.project_id, ctx.job_id
+    )
     report = run_crawl(
         ctx.engine,
         ctx.project_id,
@@ -446,9 +393,38 @@ def crawl_job(ctx: Any) -> dict[str, Any]:
         limits=CrawlLimits.from_dict(ctx.params.get("limits")),
         progress=ctx.progress,
         fetcher=extras.get("crawl_fetcher"),
-        resume_run_id=ctx.params.get("resume_run_id"),
+        resume_run_id=resume_run_id,
+        job_id=ctx.job_id,
     )
     return report.to_dict()
+
+
+def _own_run_to_resume(engine: Engine, project_id: Any, job_id: Any) -> uuid.UUID | None:
+    """The run this job started before it was interrupted (a job runs once at a time, so its
+    run still ``running`` belongs to a dead attempt), or None for a first attempt."""
+    if job_id is None or project_id is None:
+        return None
+    with session_scope(engine) as s:
+        run = store.run_of_job(s, as_uuid(project_id), job_id)
+        if run is None or run.status not in (*store.RESUMABLE_RUNS, "running"):
+            return None
+        if run.status == "running":
+            run.status = "interrupted"
+        return run.id
+
+
+def release_interrupted(engine: Engine, project_id: Any) -> int:
+    """Release hook of job kind ``crawl`` (:func:`services.app.jobs` runs it when a crawl job
+    is interrupted: worker killed, lease expired, SIGTERM): its ``running`` run becomes
+    ``interrupted`` so that the page offers Resume.
+
+    Returns
+    -------
+    int
+        Runs marked.
+    """
+    with session_scope(engine) as s:
+        return store.mark_interrupted(s, as_uuid(project_id))
 
 
 # --------------------------------------------------------------------------- reads

@@ -31,12 +31,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from services.core.errors import InvalidInputError
+from services.core.outcome import BatchOutcome
 from services.site.crawl import sitemaps
 from services.site.crawl.extract import Extracted, Link, MainText, extract_page
 from services.site.crawl.fetch import (
+    CONNECTION_ERROR,
     DEFAULT_TIMEOUT_S,
     REDIRECT_LOOP,
     TIME_LIMIT,
+    TIMEOUT,
     TOO_MANY_REDIRECTS,
     Fetcher,
     FetchResult,
@@ -304,6 +307,7 @@ class CrawlSummary:
     sitemap_urls: int = 0
     sitemaps: list[tuple[str, str]] = field(default_factory=list)
     sitemap_errors: list[str] = field(default_factory=list)
+    sitemap_page_urls: list[str] = field(default_factory=list)  # the first 200 (hints)
     redirects: list[tuple[str, str, int]] = field(default_factory=list)
     dropped_depth: int = 0
     left_over: int = 0
@@ -312,12 +316,69 @@ class CrawlSummary:
     seconds: float = 0.0
     requests: int = 0
     error: str = ""
+    start_status: int | None = None
+    client_errors: Counter[int] = field(default_factory=Counter)
+    outcome: BatchOutcome = field(default_factory=lambda: BatchOutcome(noun="page"))
 
     def add_skip(self, skip: Skip) -> None:
-        """Count a skip by reason (the part before a parenthesis) and keep the first N."""
+        """Count a skip by reason (the part before a parenthesis) and keep the first N.
+
+        A URL that was asked for and gave no page through no choice of ours (timeout,
+        connection error, page processing error: :func:`is_failure`) counts as a failed row of
+        :attr:`outcome`; a deliberate skip (robots.txt, off host, not HTML…) as skipped.
+        """
         self.skip_counts[skip.reason.split(" (", 1)[0].split(":", 1)[0]] += 1
         if len(self.skipped) < MAX_SKIPS_KEPT:
             self.skipped.append(skip)
+        if is_failure(skip.reason):
+            self.outcome.fail(skip.reason.split(" (", 1)[0][:160])
+        else:
+            self.outcome.skip()
+
+    def add_page(self, record: PageRecord) -> None:
+        """Count a stored page: 2xx extracted = succeeded, 5xx = failed (``HTTP 503``), 4xx =
+        skipped (the site says the page does not exist) and kept in :attr:`client_errors`."""
+        self.pages += 1
+        if record.via == "start":
+            self.start_status = record.status
+        if record.ok:
+            self.ok += 1
+            self.outcome.ok()
+            return
+        if record.status >= 400:
+            self.http_errors += 1
+        if record.status >= 500:
+            self.outcome.fail(f"HTTP {record.status}")
+        elif record.status >= 400:
+            self.client_errors[record.status] += 1
+            self.outcome.skip()
+        else:
+            self.outcome.skip()
+
+    def final_outcome(self) -> BatchOutcome:
+        """:attr:`outcome`, where 4xx answers count as failures when no page succeeded (a site
+        that answers 404 everywhere did not get crawled)."""
+        outcome = BatchOutcome(
+            noun="page",
+            succeeded=self.outcome.succeeded,
+            failed=self.outcome.failed,
+            skipped=self.outcome.skipped,
+            reasons=Counter(self.outcome.reasons),
+        )
+        if not outcome.succeeded:
+            for status, n in self.client_errors.items():
+                outcome.skipped -= n
+                outcome.fail(f"HTTP {status}", n)
+        return outcome
+
+
+#: Reasons of a URL that was asked for and failed (a failed row, not a deliberate skip).
+FAILURE_REASONS = (TIMEOUT, CONNECTION_ERROR, PAGE_FAILED, "no answer")
+
+
+def is_failure(reason: str) -> bool:
+    """True when a skip ``reason`` is a failure of the fetch or of the page's processing."""
+    return reason.startswith(FAILURE_REASONS)
 
 
 def _extension(url: str) -> str:
@@ -439,6 +500,7 @@ class Crawler:
         self.summary.sitemaps = found.sitemaps
         self.summary.sitemap_errors = found.errors
         self.summary.sitemap_urls = len(found.urls)
+        self.summary.sitemap_page_urls = found.urls[:200]
         return found.urls
 
     def _fetch_one(self, url: str, depth: int, via: str, found_on: str) -> PageRecord | Skip:
@@ -503,11 +565,7 @@ class Crawler:
             return  # a redirect landed on a page this crawl already has
         self._stored.add(record.key)
         self._seen.update({record.key, requested})
-        self.summary.pages += 1
-        if record.ok:
-            self.summary.ok += 1
-        elif record.status >= 400:
-            self.summary.http_errors += 1
+        self.summary.add_page(record)
         self.on_page(record)
         if record.extracted is None:
             return

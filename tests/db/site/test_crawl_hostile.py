@@ -3,6 +3,7 @@ the overall time limit, a redirect to another port, a UTF-7 charset, binary serv
 
 from __future__ import annotations
 
+import json
 import time
 from urllib.parse import urlsplit
 
@@ -101,3 +102,146 @@ def test_utf7_charset_is_not_trusted_and_binary_is_not_a_page(engine, project_id
     assert "<script>" not in str(titles["/u7"])
     assert "/bin" not in titles
     assert skipped(engine, project_id)["/bin"].startswith("not HTML (binary")
+
+
+def test_a_crawl_whose_every_page_raises_fails_with_the_reason_and_exit_1(
+    engine, project_id, tmp_path, monkeypatch, capsys
+):
+    from services.app.bootstrap import AppContext
+    from services.cli import main
+    from services.core.config import load_settings
+    from services.site.crawl import crawler
+
+    def broken_extractor(*_args, **_kwargs):
+        raise ModuleNotFoundError("No module named 'trafilatura'")
+
+    monkeypatch.setattr(crawler, "extract_page", broken_extractor)
+    app = AppContext(
+        settings=load_settings(env={"CLUSTER_PLANNER_DATA_DIR": str(tmp_path)}), engine=engine
+    )
+    app.crawl_fetcher = fetcher()  # type: ignore[attr-defined]
+    with SiteServer() as site:
+        site.routes["/robots.txt"] = Route(404, "", {"Content-Type": "text/plain"})
+        site.routes["/"] = html_route(page("Home", "Home", links=("/a|A",)))
+        code = main(["crawl", str(project_id), site.url, "--json"], app=app)
+    out, _err = capsys.readouterr()
+    assert code == 1
+    report = json.loads(out)
+    assert report["status"] == "failed"
+    assert report["outcome"]["top_reasons"][0]["reason"].startswith(
+        "page could not be processed: ModuleNotFoundError: No module named 'trafilatura'"
+    )
+    run = api.latest_run(engine, project_id)
+    assert run.status == "failed" and "trafilatura" in (run.error or "")
+    assert run.stats["outcome"]["status"] == "failed"
+
+
+def test_hints_for_a_root_404_under_a_sub_path_and_a_sitemap_on_another_port(engine, project_id):
+    with SiteServer() as site, SiteServer() as other:
+        site.routes["/robots.txt"] = Route(
+            200,
+            f"User-agent: *\nAllow: /\nSitemap: {other.url}/sitemap.xml\n",
+            {"Content-Type": "text/plain"},
+        )
+        site.routes["/"] = html_route("<html><body>Not here</body></html>", 404)
+        report = api.run_crawl(
+            engine, project_id, site.url, limits=CrawlLimits(), fetcher=fetcher()
+        )
+        assert other.paths() == []
+    assert report.status == "failed"
+    assert report.outcome["top_reasons"] == [{"reason": "HTTP 404", "count": 1}]
+    text = " ".join(report.hints)
+    assert "sitemap" in text and "another host" in text
+    assert "answered HTTP 404" in text and "sub-path" in text
+
+
+def test_cli_progress_is_one_line_on_a_terminal_and_throttled_in_logs():
+    import io
+
+    from services.site.crawl.cli import Progress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    tty = Tty()
+    bar = Progress(tty)
+    for i in range(50):
+        bar(i * 2, f"Crawled {i} of 50 URLs")
+    bar(100, "Crawled 50 pages")
+    assert tty.getvalue().count("\n") == 1 and tty.getvalue().count("\r") == 51
+
+    log = io.StringIO()
+    lines = Progress(log, every_s=60)
+    lines(0, "Reading robots.txt")
+    for i in range(50):
+        lines(5 + i, f"Crawled {i} of 50 URLs")
+    lines(100, "Crawled 50 pages")
+    assert log.getvalue().count("\n") == 3  # stage changes and the end, not 52 lines
+
+
+KILLED_CRAWL = """
+import sys
+from db.session import get_engine
+from services.site.crawl import api
+from services.site.crawl.crawler import CrawlLimits
+from services.site.crawl.fetch import Fetcher
+
+engine = get_engine(sys.argv[1])
+api.run_crawl(
+    engine, sys.argv[2], sys.argv[3], limits=CrawlLimits(),
+    fetcher=Fetcher(rate_limit=False, timeout_s=5, max_in_flight=1), job_id=sys.argv[4],
+)
+"""
+
+
+def test_a_killed_crawl_is_interrupted_and_resumes_without_refetching(
+    engine, project_id, database_url, tmp_path
+):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import uuid
+
+    from tests.conftest import REPO
+
+    paths = [f"/p{i}" for i in range(12)]
+    job_id = uuid.uuid4()
+    with SiteServer() as site:
+        site.routes["/robots.txt"] = Route(404, "", {"Content-Type": "text/plain"})
+        site.routes["/about"] = html_route(page("About", "About"))
+        site.routes["/"] = html_route(page("Home", "Home", links=tuple(f"{p}|{p}" for p in paths)))
+        for path in paths:
+            site.routes[path] = Route(200, page(path, path), {"Content-Type": "text/html"}, 0.4)
+        script = tmp_path / "crawl.py"
+        script.write_text(KILLED_CRAWL)
+        proc = subprocess.Popen(
+            [sys.executable, str(script), database_url, str(project_id), site.url, str(job_id)],
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and len(api.list_pages(engine, project_id)) < 4:
+                time.sleep(0.1)
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+        stored = set(api.list_pages(engine, project_id)["url"])
+        assert 4 <= len(stored) < 14
+        run = api.latest_run(engine, project_id)
+        assert run.status == "running"  # nobody closed it: the process died
+        assert api.release_interrupted(engine, project_id) == 1  # the job's release hook
+        run = api.latest_run(engine, project_id)
+        assert run.status == "interrupted"
+
+        before = len(site.paths())
+        report = api.run_crawl(
+            engine, project_id, "", limits=CrawlLimits(), fetcher=fetcher(), resume_run_id=run.id
+        )
+        again = [p for p in site.paths()[before:] if p not in ("/robots.txt", "/sitemap.xml")]
+    assert report.status == "completed" and report.pages == 14 - len(stored)
+    refetched = {site.url + p for p in again} & stored
+    assert refetched == set()  # nothing stored before the kill was fetched again
+    assert len(api.list_pages(engine, project_id)) == 14

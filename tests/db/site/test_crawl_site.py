@@ -102,7 +102,11 @@ def test_crawl_records_pages_skips_with_reasons_and_extracted_fields(engine, pro
     assert report.robots["delay_s"] == 2.0 and report.robots["status"] == "ok"
     assert report.sitemap_urls == 14  # 13 on the site + 1 off host
     assert "/sitemap-pages.xml.gz" in requested
-    assert report.complete and report.status == "completed"
+    # One 500 and one timeout among 9 pages: a partial run (amber) with its reasons (issue 18 §6).
+    assert report.complete and report.status == "partial"
+    reasons = {r["reason"]: r["count"] for r in report.outcome["top_reasons"]}
+    assert reasons == {"HTTP 500": 1, "timeout": 1} and report.outcome["succeeded"] == 9
+    assert report.message.endswith("Partial: 2 URLs failed (HTTP 500 ×1; timeout ×1)")
 
     product = pages["/products/trail-runner"]
     assert (product["title"], product["h1"], product["page_type"]) == (
