@@ -119,8 +119,9 @@ def job_release_hooks() -> dict[str, Callable[[Any, Any], Any]]:
     by a cancel that the handler did not answer in time.
     """
     from services.keyword_lists.store import reset_clustering
+    from services.site.crawl.api import release_interrupted
 
-    return {"cluster": reset_clustering}
+    return {"cluster": reset_clustering, "crawl": release_interrupted}
 
 
 def build_app(settings: Settings | None = None) -> AppContext:
