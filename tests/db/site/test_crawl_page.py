@@ -62,3 +62,30 @@ def test_site_crawl_page(app_context, engine, project_id):
     shown = at.dataframe[0].value
     assert "Home <b>" in set(shown["title"])  # shown as plain text in a table
     assert any(b.label == "Resume the crawl" for b in at.button)
+
+
+def test_crawl_outcome_states_on_the_page(app_context, engine, project_id):
+    with session_scope(engine) as s:  # a crawl in progress, nothing stored yet
+        s.add(CrawlRun(project_id=project_id, start_url="https://example.com/", pages_fetched=7))
+    at = crawl_page(project_id).run()
+    assert not at.exception
+    assert any("7 URLs fetched so far" in i.value for i in at.info)
+    assert not any("No pages yet" in i.value for i in at.info)
+    assert [t.label for t in at.tabs] == ["Pages", "Skipped / Errors", "Internal links"]
+
+    with session_scope(engine) as s:
+        s.query(CrawlRun).update({"status": "completed"})
+    with SiteServer() as site:
+        site.routes["/robots.txt"] = Route(404, "", {"Content-Type": "text/plain"})
+        site.routes["/"] = html_route(page("Home", "Home", links=("/boom|Boom",)))
+        site.routes["/about"] = html_route(page("About", "About us"))
+        site.routes["/boom"] = html_route("<html>down</html>", 503)
+        report = api.run_crawl(
+            engine, project_id, site.url, limits=CrawlLimits(), fetcher=Fetcher(rate_limit=False)
+        )
+    assert report.status == "partial"
+    at.run()
+    assert not at.exception
+    assert any("Partial: 1 URL failed (HTTP 503" in w.value for w in at.warning)
+    assert any("Top reasons: HTTP 503 ×1" in c.value for c in at.caption)
+    assert not any(b.label == "Resume the crawl" for b in at.button)
