@@ -253,3 +253,9 @@ class ConfigurationError(ClusterPlannerError):
 class CrawlBlocked(ClusterPlannerError):
     """The site may not be crawled at all: robots.txt is unreachable (5xx or no answer, which
     RFC 9309 §2.3.1.4 treats as "disallow everything"); the run is recorded as failed."""
+
+
+# --- hostile ---
+class WordPressBadResponse(WordPressError):
+    """WordPress answered with a body that holds no JSON (an HTML error page, a PHP fatal
+    error); ``status_code`` is the HTTP status it came with."""

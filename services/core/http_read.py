@@ -8,13 +8,16 @@ socket's timeout to the time left before every read, and checks a monotonic dead
 reads: a download ends at ``deadline`` (plus one scheduling tick), whatever the server does.
 
 Used by the crawl fetcher (pages, sitemaps, robots.txt, competitor pages) and the WordPress
-client.
+client, which also reads JSON tolerantly (:func:`parse_json`, :class:`Answer`).
 """
 
 from __future__ import annotations
 
+import json
+import re
 import socket
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -134,3 +137,44 @@ def read_piece(
         raise requests.Timeout(f"no data for {read_timeout_s:g} s") from exc
     except (ProtocolError, OSError) as exc:
         raise requests.ConnectionError(f"connection broken: {type(exc).__name__}") from exc
+
+
+_NO_JSON = object()
+
+
+def parse_json(text: str) -> Any:
+    """The JSON value in ``text``, tolerating junk before it (a PHP warning or notice printed
+    ahead of a REST answer); :data:`NO_JSON` when there is none."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    decoder = json.JSONDecoder()
+    for match in re.finditer(r"[\[{]", text):
+        try:
+            return decoder.raw_decode(text, match.start())[0]
+        except ValueError:
+            continue
+    return NO_JSON
+
+
+#: What :func:`parse_json` returns for a text without JSON.
+NO_JSON: Any = _NO_JSON
+
+
+@dataclass
+class Answer:
+    """An HTTP answer read under a deadline: status, lowercase headers, body text."""
+
+    status_code: int
+    headers: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+
+    def data(self) -> Any:
+        """The JSON body (tolerant, :func:`parse_json`), or None when there is none."""
+        value = parse_json(self.text)
+        return None if value is NO_JSON else value
+
+    def has_json(self) -> bool:
+        """True when the body holds a JSON value."""
+        return parse_json(self.text) is not NO_JSON
