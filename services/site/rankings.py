@@ -40,11 +40,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
 
-from services.core.errors import ImportFormatError
 from services.core.urls import normalize_url
 from services.projects.imports.cells import (
     NOTE_CONTROLS,
@@ -58,7 +58,7 @@ from services.projects.imports.cells import (
 )
 
 # Reused, not copied: the keyword importer's public reading stages (see the module docstring).
-from services.projects.imports.decode import decode_text
+from services.projects.imports.decode import _error, decode_text
 from services.projects.imports.detect import find_header, norm_header, split_line
 from services.projects.imports.parse import MAX_KEYWORD_LENGTH
 from services.site.rankings_columns import detect_rankings_tool, read_rankings
@@ -185,7 +185,14 @@ def _dates(frame: pd.DataFrame, cols: dict[str, str], today: date) -> pd.Series:
 
 
 def _web_url(cell: str) -> bool:
-    return cell.startswith(("http://", "https://")) and len(cell) <= 2000
+    """An http(s) URL of at most 2,000 characters with a host that parses (``http://[::1``
+    does not) and a normal form."""
+    if not cell.startswith(("http://", "https://")) or len(cell) > 2000:
+        return False
+    try:
+        return bool(urlsplit(cell).hostname) and bool(normalize_url(cell))
+    except ValueError:
+        return False
 
 
 def parse_rankings_export(
@@ -224,14 +231,13 @@ def parse_rankings_export(
     """
     started = time.perf_counter()
     today = today or datetime.now(UTC).date()
-    prefix = f"{filename}: " if filename else ""
-    frame, tool, cols, malformed = read_rankings(data, filename, prefix)
+    frame, tool, cols, malformed = read_rankings(data, filename)
     rows_read = len(frame) + malformed
     out, notes = _extract_rankings(frame, tool, cols, today)
     out, reasons = _drop_bad_rows(out, malformed)
     if out.empty:
         detail = ", ".join(f"{r}: {c}" for r, c in reasons.items())
-        raise ImportFormatError(f"{prefix}no usable rows ({rows_read} rows read; {detail}).")
+        raise _error(filename, f"no usable rows ({rows_read} rows read; {detail}).")
     rows = _merge_rows(out, tool, notes)
     metrics = _keyword_metrics(out, rows, tool)
     report = RankingsReport(

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from services.core.errors import ImportFormatError
-from services.projects.imports.decode import decode_text
+from services.projects.imports.decode import _columns_seen, _error, decode_text
 from services.projects.imports.detect import find_header, norm_header
 from services.projects.imports.table import read_table
 
@@ -83,9 +82,7 @@ def detect_rankings_tool(headers: list[str]) -> str | None:
     return None
 
 
-def read_rankings(
-    data: bytes, filename: str, prefix: str
-) -> tuple[pd.DataFrame, str, dict[str, str], int]:
+def read_rankings(data: bytes, filename: str) -> tuple[pd.DataFrame, str, dict[str, str], int]:
     """The table, its tool, the field → column mapping and the malformed row count."""
     text = decode_text(data, filename)
     offset, header_delimiter = find_header(text, filename)
@@ -94,10 +91,11 @@ def read_rankings(
     headers = [norm_header(c) for c in frame.columns]
     tool = detect_rankings_tool(headers)
     if tool is None:
-        raise ImportFormatError(
-            f"{prefix}not a rankings export: it needs a keyword/query column and a page URL "
-            f"column (Search Console query+page, Ahrefs Organic keywords, Semrush Organic "
-            f"Positions). Columns seen: {list(map(str, frame.columns))[:40]}."
+        raise _error(
+            filename,
+            "not a rankings export: it needs a keyword/query column and a page URL column "
+            "(Search Console query+page, Ahrefs Organic keywords, Semrush Organic Positions). "
+            f"Columns seen: {_columns_seen(frame.columns)}.",
         )
     by_name: dict[str, str] = {}
     for label, name in zip(frame.columns, headers, strict=True):
@@ -108,5 +106,5 @@ def read_rankings(
         if any(a in by_name for a in aliases)
     }
     if len(frame) + malformed == 0:
-        raise ImportFormatError(f"{prefix}the file has a header but no data rows.")
+        raise _error(filename, "the file has a header but no data rows.")
     return frame, tool, cols, malformed
