@@ -32,8 +32,8 @@ from db.models import Project  # noqa: E402
 from db.session import get_engine, migrate, session_scope  # noqa: E402
 from db.types import configure_encryption  # noqa: E402
 from services.site.crawl.api import run_crawl  # noqa: E402
-from services.site.crawl.crawler import CrawlLimits  # noqa: E402
 from services.site.crawl.fetch import Fetcher  # noqa: E402
+from services.site.crawl.model import CrawlLimits  # noqa: E402
 from tests.unit.site.crawl_site import Route, SiteServer, html_route  # noqa: E402
 
 PAGES = 500

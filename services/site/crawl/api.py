@@ -29,14 +29,9 @@ from db.session import session_scope
 from services.core.errors import CrawlBlocked, InvalidInputError, JobCancelled, NotFoundError
 from services.core.ids import as_uuid
 from services.site.crawl import store
-from services.site.crawl.crawler import (
-    Crawler,
-    CrawlLimits,
-    CrawlSummary,
-    PageRecord,
-    ResumeState,
-)
+from services.site.crawl.crawler import Crawler
 from services.site.crawl.fetch import Fetcher
+from services.site.crawl.model import CrawlLimits, CrawlSummary, PageRecord, ResumeState
 from services.site.crawl.report import CrawlReport, build_report, gone_note
 from services.site.crawl.urls import is_http, slug_of
 

@@ -13,7 +13,7 @@ import pandas as pd
 from services.cli import CommandResult
 from services.projects.api import resolve_project
 from services.site.crawl.api import list_pages, run_crawl
-from services.site.crawl.crawler import DEFAULT_MAX_PAGES, DEFAULT_TIME_LIMIT_S, CrawlLimits
+from services.site.crawl.model import DEFAULT_MAX_PAGES, DEFAULT_TIME_LIMIT_S, CrawlLimits
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from services.core.outcome import BatchOutcome
 from services.core.wording import count_noun
-from services.site.crawl.crawler import CrawlLimits, CrawlSummary
+from services.site.crawl.model import CrawlLimits, CrawlSummary
 from services.site.crawl.urls import same_site, site_root
 
 

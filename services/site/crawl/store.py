@@ -16,7 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from db.models import CrawledPage, CrawlLink, CrawlRun, utcnow
-from services.site.crawl.crawler import CrawlLimits, CrawlSummary, PageRecord, ResumeState
+from services.site.crawl.model import CrawlLimits, CrawlSummary, PageRecord, ResumeState
 from services.site.crawl.urls import url_key
 
 #: ``CrawledPage.status`` values written by the crawl.

@@ -8,8 +8,8 @@ import time
 from urllib.parse import urlsplit
 
 from services.site.crawl import api
-from services.site.crawl.crawler import CrawlLimits
 from services.site.crawl.fetch import Fetcher
+from services.site.crawl.model import CrawlLimits
 from tests.unit.site.crawl_site import Route, SiteServer, html_route, page
 
 
@@ -184,7 +184,7 @@ KILLED_CRAWL = """
 import sys
 from db.session import get_engine
 from services.site.crawl import api
-from services.site.crawl.crawler import CrawlLimits
+from services.site.crawl.model import CrawlLimits
 from services.site.crawl.fetch import Fetcher
 
 engine = get_engine(sys.argv[1])

@@ -13,8 +13,8 @@ from services.app.bootstrap import AppContext
 from services.app.context import set_app
 from services.core.config import load_settings
 from services.site.crawl import api
-from services.site.crawl.crawler import CrawlLimits
 from services.site.crawl.fetch import Fetcher
+from services.site.crawl.model import CrawlLimits
 from tests.unit.site.crawl_site import Route, SiteServer, html_route, page
 
 PAGE = Path(__file__).resolve().parents[3] / "pages" / "site_crawl.py"

@@ -23,8 +23,8 @@ from services.cli import main
 from services.core.config import load_settings
 from services.core.errors import CrawlBlocked, InvalidInputError, JobCancelled
 from services.site.crawl import api
-from services.site.crawl.crawler import CrawlLimits
 from services.site.crawl.fetch import USER_AGENT, Fetcher
+from services.site.crawl.model import CrawlLimits
 from tests.unit.site.crawl_site import Route, SiteServer, html_route, page, shop_site
 
 
