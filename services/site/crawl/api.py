@@ -13,13 +13,10 @@ patterns) marks pages it no longer finds as ``gone``.
 
 from __future__ import annotations
 
-import re
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -31,14 +28,12 @@ from services.core.ids import as_uuid
 from services.site.crawl import store
 from services.site.crawl.crawler import Crawler
 from services.site.crawl.fetch import Fetcher
-from services.site.crawl.model import CrawlLimits, CrawlSummary, PageRecord, ResumeState
-from services.site.crawl.report import CrawlReport, build_report, gone_note
-from services.site.crawl.urls import is_http, slug_of
+from services.site.crawl.model import CrawlLimits
+from services.site.crawl.report import CrawlReport
+from services.site.crawl.runs import Saver, close_run, end_state, open_run
+from services.site.crawl.urls import check_start_url, slug_of
 
 JOB_KIND = "crawl"
-#: Pages written per transaction while crawling (and at least every SAVE_EVERY_S seconds).
-SAVE_BATCH = 25
-SAVE_EVERY_S = 2.0
 #: Characters of main text in :attr:`PageText.body_summary`.
 SUMMARY_CHARS = 1_500
 
@@ -125,59 +120,6 @@ def default_start_url(engine: Engine, project_id: Any) -> str:
     return f"https://{host}/"
 
 
-_HOST = re.compile(r"^(localhost|[a-z0-9-]+(\.[a-z0-9-]+)+)$")
-
-
-def _check_url(start_url: str) -> str:
-    """The start URL with a scheme (https by default) and at least the ``/`` path.
-
-    Raises
-    ------
-    InvalidInputError
-        Not an http(s) address with a plausible host name.
-    """
-    url = (start_url or "").strip()
-    if url and "://" not in url:
-        url = "https://" + url
-    parts = urlsplit(url)
-    if not is_http(url) or not _HOST.match(parts.hostname or ""):
-        raise InvalidInputError("Enter the site's address, e.g. https://www.example.com/.")
-    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
-
-
-class _Saver:
-    """Buffers pages and writes them every :data:`SAVE_BATCH` pages / :data:`SAVE_EVERY_S`."""
-
-    def __init__(
-        self, engine: Engine, project_id: uuid.UUID, run_id: uuid.UUID, done_before: int
-    ) -> None:
-        self.engine, self.project_id, self.run_id = engine, project_id, run_id
-        self.done_before = done_before
-        self.buffer: list[PageRecord] = []
-        self.last = time.monotonic()
-        self.saved = 0
-        self.summary: CrawlSummary | None = None
-
-    @property
-    def fetched(self) -> int:
-        """URLs fetched by the run so far, earlier attempts included."""
-        return self.done_before + (self.summary.fetched if self.summary else 0)
-
-    def add(self, record: PageRecord) -> None:
-        self.buffer.append(record)
-        if len(self.buffer) >= SAVE_BATCH or time.monotonic() - self.last >= SAVE_EVERY_S:
-            self.flush()
-
-    def flush(self) -> None:
-        self.last = time.monotonic()
-        if not self.buffer:
-            return
-        with session_scope(self.engine) as s:
-            self.saved += store.save_pages(s, self.project_id, self.run_id, self.buffer)
-            store.record_progress(s, self.run_id, self.fetched)
-        self.buffer = []
-
-
 def run_crawl(
     engine: Engine,
     project_id: Any,
@@ -231,18 +173,18 @@ def run_crawl(
     """
     limits = limits.validated()
     pid, _domain = _project(engine, project_id)
-    run_id, start_url, limits, resume = _open_run(
+    run_id, start_url, limits, resume = open_run(
         engine, pid, start_url, limits, resume_run_id, job_id
     )
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher(timeout_s=limits.timeout_s)
-    saver = _Saver(engine, pid, run_id, resume.done if resume else 0)
+    saver = Saver(engine, pid, run_id, resume.done if resume else 0)
     crawler = Crawler(start_url, limits, fetcher, saver.add, progress=progress, resume=resume)
     saver.summary = crawler.summary
     status, error = "failed", None
     try:
         crawler.run()
-        status, error = _end_state(crawler.summary)
+        status, error = end_state(crawler.summary)
     except JobCancelled:
         status = "cancelled"
         raise
@@ -250,81 +192,13 @@ def run_crawl(
         error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        report = _close_run(engine, saver, status, error, limits)
+        report = close_run(engine, saver, status, error, limits)
         if own_fetcher:
             fetcher.close()
     if crawler.summary.error:
         raise CrawlBlocked(crawler.summary.error)
     if progress:
         progress(100, report.message)
-    return report
-
-
-def _open_run(
-    engine: Engine,
-    pid: uuid.UUID,
-    start_url: str,
-    limits: CrawlLimits,
-    resume_run_id: Any,
-    job_id: Any,
-) -> tuple[uuid.UUID, str, CrawlLimits, ResumeState | None]:
-    """A new ``running`` run, or the run to resume set back to ``running`` with its state."""
-    with session_scope(engine) as s:
-        if resume_run_id is None:
-            start_url = _check_url(start_url)
-            run_id = store.create_run(s, pid, start_url, limits, job_id=job_id)
-            return run_id, start_url, limits, None
-        run = store.get_run(s, as_uuid(resume_run_id))
-        if run is None or run.project_id != pid:
-            raise NotFoundError("That crawl run does not exist.")
-        if run.status not in store.RESUMABLE_RUNS:
-            raise InvalidInputError(f"That crawl is {run.status}; start a new crawl instead.")
-        resume = store.resume_state(s, run)
-        run.status, run.finished_at, run.error = "running", None, None
-        return run.id, run.start_url, CrawlLimits.from_dict(run.limits), resume
-
-
-def _end_state(summary: CrawlSummary) -> tuple[str, str | None]:
-    """(run status, error) of a crawl that ran to its end."""
-    if summary.error:
-        return "failed", summary.error
-    outcome = summary.final_outcome()
-    return outcome.status, None if outcome.status == "completed" else outcome.summary()
-
-
-def _close_run(
-    engine: Engine, saver: _Saver, status: str, error: str | None, limits: CrawlLimits
-) -> CrawlReport:
-    """Write the last pages, mark gone pages (complete runs) and finish the run."""
-    assert saver.summary is not None
-    summary = saver.summary
-    saver.flush()
-    gone, note = 0, ""
-    with session_scope(engine) as s:
-        if status == "completed":
-            note = gone_note(summary, limits)
-            if not note:
-                gone = store.mark_gone(s, saver.project_id, saver.run_id)
-        elif status == "partial":
-            note = "not checked: some URLs failed"
-        report = build_report(
-            saver.run_id,
-            status,
-            summary,
-            summary.final_outcome(),
-            fetched=saver.fetched,
-            gone=gone,
-            note=note,
-        )
-        store.finish_run(
-            s,
-            saver.run_id,
-            status,
-            summary,
-            fetched=saver.fetched,
-            error=error,
-            stats=report.to_dict(),
-        )
     return report
 
 
@@ -343,7 +217,7 @@ def start_crawl_job(
     """
     from services.app import jobs
 
-    url = _check_url(start_url)
+    url = check_start_url(start_url)
     checked = limits.validated()
     pid, _domain = _project(engine, project_id)
     return jobs.submit(

@@ -14,9 +14,9 @@ A URL is fetched once per crawl (key: :func:`services.site.crawl.urls.url_key`, 
 must be on the start URL's site (:func:`~services.site.crawl.urls.site_key`: host and port;
 www/non-www and http/https on default ports alike), pass the include/exclude
 patterns and robots.txt, and not name a file that is never a page (``.pdf``, ``.zip``, images…:
-:data:`~services.site.crawl.model.FILE_EXTENSIONS`, skipped without a request; other non-HTML answers are skipped by their
-Content-Type). Redirects are followed on the site and recorded on the page they
-land on.
+:data:`~services.site.crawl.model.FILE_EXTENSIONS`, skipped without a request; other non-HTML
+answers are skipped by their Content-Type). Redirects are followed on the site and recorded
+on the page they land on; a redirect off the site is recorded, not followed.
 """
 
 from __future__ import annotations

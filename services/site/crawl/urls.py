@@ -9,9 +9,11 @@ from one to the other is recorded, not followed.
 
 from __future__ import annotations
 
+import re
 from fnmatch import fnmatchcase
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from services.core.errors import InvalidInputError
 from services.core.urls import normalize_url
 
 #: Link schemes that never lead to a page.
@@ -101,3 +103,28 @@ def slug_of(url: str) -> str:
     path = (urlsplit(url).path or "/").rstrip("/")
     last = path.rsplit("/", 1)[-1]
     return last.rsplit(".", 1)[0] if "." in last else last
+
+
+_HOST = re.compile(r"^(localhost|[a-z0-9-]+(\.[a-z0-9-]+)+)$")
+
+
+def check_start_url(start_url: str) -> str:
+    """The start URL with a scheme (https by default) and at least the ``/`` path.
+
+    Raises
+    ------
+    InvalidInputError
+        Not an http(s) address with a plausible host name.
+    """
+    url = (start_url or "").strip()
+    if url and "://" not in url:
+        url = "https://" + url
+    try:
+        parts = urlsplit(url)
+        ok = is_http(url) and bool(_HOST.match(parts.hostname or ""))
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        ok = False
+    if not ok:
+        raise InvalidInputError("Enter the site's address, e.g. https://www.example.com/.")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
