@@ -56,7 +56,9 @@ class ProviderError(ClusterPlannerError):
         status: int | None = None,
         retryable: bool | None = None,
     ) -> None:
-        super().__init__(message)
+        from services.core.redact import redact  # one redaction step for outside texts
+
+        super().__init__(redact(message))
         self.provider = provider
         self.status_code = status_code if status_code is not None else status
         self.request_id = request_id

@@ -40,3 +40,12 @@ def test_exact_secrets_in_every_form_are_masked():
     out = redact(text, forms)
     assert "abcd" not in out and echoed not in out and out.count(MASK) == 3
     assert redact(None) == ""
+
+
+def test_every_provider_error_text_is_redacted():
+    from services.core.errors import BadResponseError, ProviderError
+
+    token = base64.b64encode(b"user:secret-pass").decode()
+    for cls in (ProviderError, BadResponseError):
+        err = cls(f"401 from the API: Authorization: Basic {token}", provider="dataforseo")
+        assert token not in str(err) and "[redacted]" in str(err)
