@@ -254,13 +254,15 @@ def _is_noindex(robots_meta: list[str], header: str) -> bool:
 
 
 def _fallback_text(tree: LexborHTMLParser) -> str:
+    """Text of ``<main>``, ``<article>`` or the body without boilerplate. Removes the
+    boilerplate from ``tree`` itself (call it last): a copy of a 5 MB page's tree would
+    cost another ~75 MB."""
     root = tree.css_first("main") or tree.css_first("article") or tree.body
     if root is None:
         return ""
-    clone = LexborHTMLParser(root.html or "")
-    for node in clone.css(_BOILERPLATE):
+    for node in root.css(_BOILERPLATE):
         node.decompose()
-    return _text(clone.body)
+    return _text(root)
 
 
 def extract_page(
@@ -303,6 +305,7 @@ def extract_page(
     counts = [n for n in (list_size, jsonld_products if jsonld_products >= 2 else 0, cards) if n]
     out.product_count = max(counts) if counts else None
     out.links = _links(tree, base, out.warnings)
+    body_classes = _attr(tree.body, "class")
     if len(html) > MAIN_TEXT_MAX_HTML:
         main, warning = None, "page too large for main-text extraction: whole body text used"
     else:
@@ -315,7 +318,7 @@ def extract_page(
         url,
         jsonld_types=out.jsonld_types,
         og_type=og_type,
-        body_classes=_attr(tree.body, "class"),
+        body_classes=body_classes,
         product_count=out.product_count,
         jsonld_products=jsonld_products,
     )
