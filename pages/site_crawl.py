@@ -12,15 +12,16 @@ engine = app.engine
 
 with st.form("crawl"):
     url = st.text_input("Site address", value=api.default_start_url(engine, project_id))
-    c1, c2 = st.columns(2)
+    c1, c2, c3 = st.columns(3)
     max_pages = c1.number_input("Max pages", 1, 50_000, value=500, step=100)
     max_depth = c2.number_input("Max depth (0 = no limit)", 0, 100, value=0)
+    minutes = c3.number_input("Time limit (minutes)", 1, 1_440, value=120, step=10)
     include = st.text_input("Only paths matching (comma-separated, e.g. /blog/*, /collections)")
     exclude = st.text_input("Skip paths matching (comma-separated, e.g. /tag/*, /cart)")
     start = st.form_submit_button("Start crawl", type="primary")
 st.caption(
-    "Polite: obeys robots.txt and its Crawl-delay, 1 request/s, HTML pages only, "
-    'User-Agent "ClusterPlanner/1.0 (+site)".'
+    "Polite: obeys robots.txt and its Crawl-delay, 1 request/s, HTML pages only, at most "
+    '15 s and 5 MB per page, User-Agent "ClusterPlanner/1.0 (+site)".'
 )
 if start:
     limits = api.CrawlLimits(
@@ -28,6 +29,7 @@ if start:
         max_depth=int(max_depth) or None,
         include=include.split(","),
         exclude=exclude.split(","),
+        time_limit_s=float(minutes) * 60,
     )
     submit(lambda: api.start_crawl_job(engine, project_id, url, limits))
 job_panel(engine, project_id, api.JOB_KIND, summary=lambda job: str(job.result.get("message")))

@@ -261,3 +261,9 @@ class CrawlBlocked(ClusterPlannerError):
 class WordPressBadResponse(WordPressError):
     """WordPress answered with a body that holds no JSON (an HTML error page, a PHP fatal
     error); ``status_code`` is the HTTP status it came with."""
+
+
+class CrawlFailed(ClusterPlannerError):
+    """A crawl ran to its end but no page succeeded (every page raised, timed out or answered
+    an error); the run is stored as ``failed`` with its top reasons, and its job fails with
+    this message."""

@@ -23,7 +23,13 @@ from sqlalchemy import Engine
 
 from db.models import Project
 from db.session import session_scope
-from services.core.errors import CrawlBlocked, InvalidInputError, JobCancelled, NotFoundError
+from services.core.errors import (
+    CrawlBlocked,
+    CrawlFailed,
+    InvalidInputError,
+    JobCancelled,
+    NotFoundError,
+)
 from services.core.ids import as_uuid
 from services.site.crawl import store
 from services.site.crawl.crawler import Crawler
@@ -247,7 +253,8 @@ def resume_crawl_job(engine: Engine, project_id: Any) -> uuid.UUID:
 
 def crawl_job(ctx: Any) -> dict[str, Any]:
     """Job handler (kind ``crawl``). Params: ``start_url``, ``limits`` (CrawlLimits dict),
-    optional ``resume_run_id``. A job re-queued after an interruption continues the run it
+    optional ``resume_run_id``. A crawl whose outcome is ``failed`` raises
+    :class:`~services.core.errors.CrawlFailed` (the job fails with the reasons). A job re-queued after an interruption continues the run it
     started (found by ``stats.job_id``) instead of starting over.
     ``ctx.deps.extras["crawl_fetcher"]`` is a test seam (a fetcher with the rate limit lifted).
     """
@@ -265,6 +272,8 @@ def crawl_job(ctx: Any) -> dict[str, Any]:
         resume_run_id=resume_run_id,
         job_id=ctx.job_id,
     )
+    if report.status == "failed":  # the job fails too (red in the job panel), reasons shown
+        raise CrawlFailed(report.message)
     return report.to_dict()
 
 

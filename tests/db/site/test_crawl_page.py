@@ -41,6 +41,7 @@ def test_site_crawl_page(app_context, engine, project_id):
     at = crawl_page(project_id).run()
     assert not at.exception
     assert at.text_input[0].value == "https://example.com/"  # from the project's domain
+    assert (at.number_input[2].label, at.number_input[2].value) == ("Time limit (minutes)", 120)
     assert any("No pages yet" in i.value for i in at.info)
 
     at.text_input[0].input("not a url")

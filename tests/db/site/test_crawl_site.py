@@ -360,6 +360,12 @@ def test_crawl_job_runs_through_the_queue_and_reports(engine, project_id, monkey
         assert job.result["pages"] == 3 and job.result["message"].startswith("Crawled 3 pages")
         with pytest.raises(InvalidInputError, match="no interrupted crawl"):
             api.resume_crawl_job(engine, project_id)
+        with SiteServer() as site:  # every page answers 503: the crawl and its job fail
+            site.routes["/robots.txt"] = Route(404, "", {"Content-Type": "text/plain"})
+            site.fallback = lambda path: html_route("<html>down</html>", 503)
+            job = jobs.get_job(api.start_crawl_job(engine, project_id, site.url, CrawlLimits()))
+        assert job.status == "failed" and "Failed: 1 URL failed (HTTP 503" in job.error
+        assert api.latest_run(engine, project_id).status == "failed"
     finally:
         jobs.reset()
 
