@@ -15,7 +15,6 @@ exponential back-off (0.5 s, 1 s) and ``Retry-After`` honoured up to :data:`MAX_
 
 from __future__ import annotations
 
-import codecs
 import re
 import threading
 import time
@@ -29,6 +28,7 @@ from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from services.core.http_read import DeadlineExceeded, read_body, read_piece, request_timeout
+from services.site.crawl.sniff import looks_binary, trusted_charset
 from services.site.crawl.urls import host_key, resolve_link
 
 USER_AGENT = "ClusterPlanner/1.0 (+site)"
@@ -343,6 +343,43 @@ class Fetcher:
         self.session.close()
 
 
+def fetch_page(
+    url: str,
+    *,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    max_bytes: int = MAX_PAGE_BYTES,
+    fetcher: Fetcher | None = None,
+) -> FetchResult:
+    """One GET outside a crawl (e.g. a competitor's page for a brief), with the crawl's
+    guarantees: the whole download ends within ``timeout_s`` (enforced while streaming), at
+    most ``max_bytes`` kept, redirects followed by hand (at most 5), HTML only (binary bodies
+    refused), a trusted charset only (:meth:`FetchResult.text`).
+
+    Parameters
+    ----------
+    url : str
+        Absolute http(s) URL.
+    timeout_s : float
+        Wall-clock deadline of the whole exchange, seconds.
+    max_bytes : int
+        Body bytes kept.
+    fetcher : Fetcher, optional
+        A shared fetcher (one rate limit per host across calls); default a new one.
+
+    Returns
+    -------
+    FetchResult
+        Never raises for HTTP or network failures: see ``status`` and ``skip_reason``.
+    """
+    own = fetcher is None
+    fetcher = fetcher or Fetcher(timeout_s=timeout_s, max_in_flight=1)
+    try:
+        return fetcher.get(url, max_bytes=max_bytes)
+    finally:
+        if own:
+            fetcher.close()
+
+
 def _is_timeout(exc: requests.RequestException) -> bool:
     """requests reports a read timeout after urllib3's retries as a ``ConnectionError``."""
     if isinstance(exc, requests.Timeout):
@@ -362,79 +399,3 @@ def _header_charset(content_type: str) -> str | None:
 def _looks_like_html(chunk: bytes) -> bool:
     head = chunk[:1024].lstrip().lower()
     return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))
-
-
-#: Charsets a page may declare (WHATWG Encoding Standard labels commonly served); anything else
-#: (UTF-7, EBCDIC, unknown labels) is ignored and the page read as UTF-8, so a declared
-#: ``utf-7`` cannot turn ``+ADw-script+AD4-`` into ``<script>``.
-TRUSTED_CHARSETS = frozenset(
-    {
-        "utf-8",
-        "utf-16",
-        "utf-16-le",
-        "utf-16-be",
-        "ascii",
-        "iso8859-1",
-        "iso8859-2",
-        "iso8859-3",
-        "iso8859-4",
-        "iso8859-5",
-        "iso8859-6",
-        "iso8859-7",
-        "iso8859-8",
-        "iso8859-9",
-        "iso8859-10",
-        "iso8859-13",
-        "iso8859-14",
-        "iso8859-15",
-        "iso8859-16",
-        "cp1250",
-        "cp1251",
-        "cp1252",
-        "cp1253",
-        "cp1254",
-        "cp1255",
-        "cp1256",
-        "cp1257",
-        "cp1258",
-        "cp874",
-        "koi8-r",
-        "koi8-u",
-        "mac-roman",
-        "shift_jis",
-        "cp932",
-        "euc_jp",
-        "iso2022_jp",
-        "euc_kr",
-        "cp949",
-        "gb2312",
-        "gbk",
-        "gb18030",
-        "big5",
-        "big5hkscs",
-    }
-)
-
-
-def trusted_charset(label: str | None) -> str | None:
-    """The Python codec name of ``label`` when it is in :data:`TRUSTED_CHARSETS`, else None."""
-    if not label:
-        return None
-    try:
-        name = codecs.lookup(label.strip().strip("\"'")).name
-    except (LookupError, ValueError):
-        return None
-    return name if name in TRUSTED_CHARSETS else None
-
-
-def looks_binary(head: bytes) -> bool:
-    """True when the first bytes of a body are not text: a NUL byte, or more than 10 % of
-    control bytes other than tab/CR/LF/FF (the rule of the WHATWG MIME Sniffing Standard's
-    "binary data byte" set)."""
-    sample = head[:1024]
-    if not sample:
-        return False
-    if b"\x00" in sample:
-        return True
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
-    return controls > len(sample) // 10

@@ -245,3 +245,17 @@ def test_a_killed_crawl_is_interrupted_and_resumes_without_refetching(
     refetched = {site.url + p for p in again} & stored
     assert refetched == set()  # nothing stored before the kill was fetched again
     assert len(api.list_pages(engine, project_id)) == 14
+
+
+def test_fetch_page_for_a_competitor_page_holds_its_deadline():
+    from services.site.crawl.fetch import fetch_page
+
+    with SiteServer() as site:
+        site.routes["/slow"] = Route(200, "<html>", drip_s=1)
+        site.routes["/ok"] = html_route(page("Rival", "Rival guide"))
+        started = time.monotonic()
+        slow = fetch_page(site.url + "/slow", timeout_s=1.5)
+        elapsed = time.monotonic() - started
+        ok = fetch_page(site.url + "/ok", timeout_s=5)
+    assert elapsed < 1.5 + 2 and slow.skip_reason.startswith("timeout") and not slow.body
+    assert ok.status == 200 and "Rival guide" in ok.text()
