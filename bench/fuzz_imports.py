@@ -358,19 +358,24 @@ def _rows(engine, project_id, table=KeywordMetric) -> int:
 
 
 def run_one(engine, name: str, data: bytes, *, rankings: bool = False) -> tuple[str, int, str]:
-    """(outcome, rows imported, detail) of one import into a new project."""
+    """(outcome, rows imported, detail) of one import into a new project.
+
+    Keyword files: rows = keyword metrics. Rankings files: rows = page-query rows, and a clean
+    error must leave nothing at all (rows, pages, keywords).
+    """
     with session_scope(engine) as s:
         project = Project(name=f"fuzz {name[:80]}")
         s.add(project)
         s.flush()
         pid = project.id
+    importer = import_rankings if rankings else import_keywords
+    stored = PageRanking if rankings else KeywordMetric
+    touched = (PageRanking, CrawledPage, KeywordMetric) if rankings else (KeywordMetric,)
     try:
-        if rankings:
-            return _run_rankings(engine, pid, name, data)
         try:
-            report = import_keywords(engine, pid, data, name)
+            report = importer(engine, pid, data, name)
         except ClusterPlannerError as exc:
-            written = _rows(engine, pid)
+            written = sum(_rows(engine, pid, t) for t in touched)
             if written:
                 return "partial_write", written, f"{type(exc).__name__}: {exc}"
             if len(str(exc)) > MESSAGE_LIMIT:
@@ -379,10 +384,10 @@ def run_one(engine, name: str, data: bytes, *, rankings: bool = False) -> tuple[
         except Exception as exc:  # noqa: BLE001 - the fuzzer's whole point: record any crash
             return (
                 "crash",
-                _rows(engine, pid),
+                _rows(engine, pid, stored),
                 "".join(traceback.format_exception_only(type(exc), exc)).strip()[:300],
             )
-        written = _rows(engine, pid)
+        written = _rows(engine, pid, stored)
         if written != report.rows_imported:
             return "partial_write", written, f"report says {report.rows_imported}"
         return "success", written, report.tool
@@ -391,30 +396,6 @@ def run_one(engine, name: str, data: bytes, *, rankings: bool = False) -> tuple[
             for table in (PageRanking, CrawledPage, KeywordMetric):
                 conn.execute(delete(table).where(table.project_id == pid))
             conn.execute(delete(Project).where(Project.id == pid))
-
-
-def _run_rankings(engine, pid, name: str, data: bytes) -> tuple[str, int, str]:
-    """A rankings import: success when the stored page-query rows match the report, a
-    clean error when nothing at all (rows, pages, keywords) was written."""
-    try:
-        report = import_rankings(engine, pid, data, name)
-    except ClusterPlannerError as exc:
-        written = sum(_rows(engine, pid, t) for t in (PageRanking, CrawledPage, KeywordMetric))
-        if written:
-            return "partial_write", written, f"{type(exc).__name__}: {exc}"
-        if len(str(exc)) > MESSAGE_LIMIT:
-            return "long_message", 0, str(exc)[:200]
-        return "clean_error", 0, type(exc).__name__
-    except Exception as exc:  # noqa: BLE001 - the fuzzer's whole point: record any crash
-        return (
-            "crash",
-            _rows(engine, pid, PageRanking),
-            "".join(traceback.format_exception_only(type(exc), exc)).strip()[:300],
-        )
-    written = _rows(engine, pid, PageRanking)
-    if written != report.rows_imported:
-        return "partial_write", written, f"report says {report.rows_imported}"
-    return "success", written, report.tool
 
 
 def main() -> None:
