@@ -15,12 +15,11 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, case, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError
-from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential
 
 from db.models import KeywordMetric, Project
 from services.core.errors import NotFoundError
 from services.core.ids import as_uuid
+from services.projects.imports.lock_wait import wait_for_writer
 from services.projects.imports.parse import ImportReport, parse_keyword_export
 
 _T = TypeVar("_T")
@@ -344,37 +343,6 @@ def _save_batch(
 def _in_tx(engine: Engine, save: Callable[..., int], on_batch: BatchHook | None) -> int:
     with engine.begin() as conn:
         return save(conn, on_batch)
-
-
-#: Longest wait for SQLite's write lock held by another import, seconds (a 50 MB import
-#: holds it for about a minute); PostgreSQL locks rows, not the database, and never waits here.
-SQLITE_WRITER_WAIT_S = 600.0
-
-
-def _locked(exc: BaseException) -> bool:
-    return isinstance(exc, OperationalError) and "database is locked" in str(exc).lower()
-
-
-def wait_for_writer(engine: Engine, work: Callable[[], _T]) -> _T:
-    """Run ``work`` (one whole transaction); on SQLite, when another writer holds the
-    database longer than the busy timeout ("database is locked"), wait and run it again
-    (tenacity: exponential back-off 0.5 s … 5 s, at most :data:`SQLITE_WRITER_WAIT_S`),
-    so concurrent imports queue instead of failing.
-
-    Raises
-    ------
-    sqlalchemy.exc.OperationalError
-        Still locked after :data:`SQLITE_WRITER_WAIT_S`, or any other database error.
-    """
-    if engine.dialect.name != "sqlite":
-        return work()
-    retrying = Retrying(
-        retry=retry_if_exception(_locked),
-        wait=wait_exponential(multiplier=0.5, max=5.0),
-        stop=stop_after_delay(SQLITE_WRITER_WAIT_S),
-        reraise=True,
-    )
-    return retrying(work)
 
 
 def import_keywords(
