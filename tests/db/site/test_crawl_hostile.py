@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import time
+from types import SimpleNamespace
 from urllib.parse import urlsplit
+
+import pytest
 
 from services.site.crawl import api
 from services.site.crawl.fetch import Fetcher
@@ -195,8 +198,9 @@ api.run_crawl(
 """
 
 
+@pytest.mark.parametrize("resume", ["resume button", "job re-queued"])
 def test_a_killed_crawl_is_interrupted_and_resumes_without_refetching(
-    engine, project_id, database_url, tmp_path
+    engine, project_id, database_url, tmp_path, resume
 ):
     import os
     import signal
@@ -232,14 +236,32 @@ def test_a_killed_crawl_is_interrupted_and_resumes_without_refetching(
         assert 4 <= len(stored) < 14
         run = api.latest_run(engine, project_id)
         assert run.status == "running"  # nobody closed it: the process died
-        assert api.release_interrupted(engine, project_id) == 1  # the job's release hook
-        run = api.latest_run(engine, project_id)
-        assert run.status == "interrupted"
-
         before = len(site.paths())
-        report = api.run_crawl(
-            engine, project_id, "", limits=CrawlLimits(), fetcher=fetcher(), resume_run_id=run.id
-        )
+        if resume == "resume button":
+            assert api.release_interrupted(engine, project_id) == 1  # the job's release hook
+            run = api.latest_run(engine, project_id)
+            assert run.status == "interrupted"
+            report = api.run_crawl(
+                engine,
+                project_id,
+                "",
+                limits=CrawlLimits(),
+                fetcher=fetcher(),
+                resume_run_id=run.id,
+            )
+        else:  # jobs.resume re-queues the same job: it continues the run it started
+            ctx = SimpleNamespace(
+                engine=engine,
+                project_id=project_id,
+                job_id=job_id,
+                params={"start_url": site.url, "limits": CrawlLimits().to_dict()},
+                progress=lambda _pct, _msg: None,
+                deps=SimpleNamespace(extras={"crawl_fetcher": fetcher()}),
+            )
+            report = api.CrawlReport(
+                **{k: v for k, v in api.crawl_job(ctx).items() if k != "message"}
+            )
+            assert report.run_id == str(run.id)
         again = [p for p in site.paths()[before:] if p not in ("/robots.txt", "/sitemap.xml")]
     assert report.status == "completed" and report.pages == 14 - len(stored)
     refetched = {site.url + p for p in again} & stored
