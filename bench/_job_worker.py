@@ -1,7 +1,7 @@
 """The worker of ``bench/job_recovery.py``: ``huey_consumer bench._job_worker.huey -k thread``.
 
-The real queue module (:mod:`services.app.jobs`: RedisHuey from ``REDIS_URL``, heartbeat,
-lease, SIGTERM hook, release hooks from the composition root) with one stand-in handler for
+The real queue (:mod:`services.jobs`: RedisHuey from ``REDIS_URL``, heartbeat,
+lease, SIGTERM hook, the list-clustering release hook) with one stand-in handler for
 kind "cluster": it marks the project's keywords ``clustering`` like the real run, then works
 in Python for ``BENCH_JOB_SECONDS`` reporting progress every 0.5 s (the real run needs MiniLM
 and minutes of CPU; what is measured here is the queue, not the clustering).
@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from db.session import get_engine
-from services.app import jobs
+from services import jobs
 from services.keyword_lists import store as list_store
 
 
@@ -35,5 +35,6 @@ jobs.configure(
         engine=get_engine(os.environ["DATABASE_URL"]), embedder_factory=lambda n: None
     ),
     handlers={"cluster": cluster_standin},
+    release_hooks={"cluster": list_store.reset_clustering},
 )
 huey = jobs.get_huey()

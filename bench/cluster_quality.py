@@ -17,6 +17,8 @@
   (:func:`split_halves`; each half clustered as a list of its own): "tune" is the half the
   page thresholds were tuned on (seed 20260424 for the Ahrefs "socks" export, see
   :data:`services.clustering.pages.PAGE_THRESHOLDS`), "held-out" the other.
+* ``--devdata --evidence``: list clustering with the data's evidence (Parent Keyword, SERP
+  overlap) on and off, with a leaky and a fair variant (``bench/cluster_evidence.py``).
 
 Embedders are the production ones, tier by list size
 (:func:`services.keyword_lists.run.list_embedder`). Run: ``python bench/cluster_quality.py``.
@@ -220,89 +222,6 @@ def devdata_report(names: list[str] | None, probabilities: list[float]) -> dict:
     return out
 
 
-def twin_key(keyword: str) -> str:
-    """Word-order and plural-insensitive key (:func:`services.core.text.singularize`):
-    "accident lawyers near me" and "near me accident lawyer" share it."""
-    from services.core.text import singularize, tokens
-
-    return " ".join(sorted(map(singularize, tokens(keyword))))
-
-
-def pair_agreement(keys: np.ndarray, truth: np.ndarray) -> tuple[int, float]:
-    """Keyword pairs sharing a key, and the share of them that share a truth group."""
-    frame = pd.DataFrame({"k": keys, "t": truth})
-    n_key = frame.groupby("k").size()
-    n_joint = frame.groupby(["k", "t"]).size()
-    pairs = float((n_key * (n_key - 1) / 2).sum())
-    same = float((n_joint * (n_joint - 1) / 2).sum())
-    return int(pairs), (same / pairs if pairs else float("nan"))
-
-
-def ceiling_report(names: list[str] | None) -> dict:
-    """How far text can agree with Ahrefs' Parent Keyword, on each held-out half.
-
-    * ``twin_pairs`` / ``twin_same_parent``: keyword pairs that differ only in word order or
-      plural (:func:`twin_key`) and the share of them Ahrefs gives one Parent Keyword — the
-      agreement any text-only grouping that merges same-search variants (issue item 1)
-      starts from.
-    * ``oracle``: B-cubed when every same-search variant group
-      (:func:`services.clustering.variants.variant_groups`) joins the truth group most of its
-      keywords belong to, with perfect knowledge of every other decision.
-    * ``oracle_unanimous``: the same, but variant groups whose keywords Ahrefs gives more
-      than one Parent Keyword stay pages of their own: what perfect merge decisions reach
-      while keeping precision near that of the variant groups themselves.
-    """
-    from services.clustering.variants import variant_groups
-
-    out: dict = {}
-    for name, frame in dev_sets(names).items():
-        part = frame[~frame["tune"]].reset_index(drop=True)
-        truth = part["truth"].to_numpy()
-        pairs, same = pair_agreement(part["keyword"].map(twin_key).to_numpy(), truth)
-        whole_pairs, whole_same = pair_agreement(
-            frame["keyword"].map(twin_key).to_numpy(), frame["truth"].to_numpy()
-        )
-        groups = variant_groups(part["keyword"].tolist())
-        majority = (
-            pd.DataFrame({"g": groups, "t": truth})
-            .groupby("g")["t"]
-            .agg(lambda t: t.value_counts().index[0])
-        )
-        p, r, f = bcubed(majority.reindex(groups).to_numpy(), truth)
-        unanimous = (
-            pd.DataFrame({"g": groups, "t": truth}).groupby("g")["t"].nunique().reindex(groups) == 1
-        ).to_numpy()
-        up, ur, uf = bcubed(
-            np.where(
-                unanimous,
-                majority.reindex(groups).to_numpy(),
-                "variant group " + pd.Series(groups).astype(str).to_numpy(),
-            ),
-            truth,
-        )
-        lp, lr, lf = bcubed(singletons(lexical_groups(part["keyword"].tolist())), truth)
-        print(
-            f"{name} held_out: {pairs:,} word-order/plural twin pairs, {same:.1%} share a "
-            f"Parent Keyword ({whole_same:.1%} of {whole_pairs:,} in the whole file); lexical {fmt(lp, lr, lf)}; oracle merge of variant groups "
-            f"{fmt(p, r, f)}; merging only variant groups with one Parent Keyword "
-            f"{fmt(up, ur, uf)}",
-            flush=True,
-        )
-        out[f"{name}_held_out_ceiling"] = {
-            "twin_pairs": pairs,
-            "twin_same_parent": round(same, 4),
-            "twin_pairs_whole_file": whole_pairs,
-            "twin_same_parent_whole_file": round(whole_same, 4),
-            "oracle_precision": round(p, 4),
-            "oracle_recall": round(r, 4),
-            "oracle_f1": round(f, 4),
-            "oracle_unanimous_precision": round(up, 4),
-            "oracle_unanimous_recall": round(ur, 4),
-            "oracle_unanimous_f1": round(uf, 4),
-        }
-    return out
-
-
 #: Files with intent labels: name → (path, keyword column, intent column, tool).
 INTENT_SETS = {
     "semrush-wordpress": (WP, "Keyword", "Intent", "Semrush"),
@@ -405,10 +324,15 @@ def main() -> None:
         "oracle bound) instead of clustering",
     )
     parser.add_argument(
+        "--evidence",
+        action="store_true",
+        help="with --devdata: list clustering with the data's evidence on and off, leaky and "
+        "fair variants, and SERP overlap (bench/cluster_evidence.py)",
+    )
+    parser.add_argument(
         "--intent", action="store_true", help="intent precision / recall on the labelled files"
     )
     args = parser.parse_args()
-    out: dict = {}
     if args.intent:
         print(json.dumps(intent_report()))
         return
@@ -420,52 +344,69 @@ def main() -> None:
         ]
         names = None if args.devdata == "all" else args.devdata.split(",")
         if args.ceiling:
+            from bench.cluster_ceiling import ceiling_report
+
             print(json.dumps(ceiling_report(names)))
+            return
+        if args.evidence:
+            from bench.cluster_evidence import devdata_evidence, serp_report
+
+            print(json.dumps({**devdata_evidence(names), **serp_report()}))
             return
         print(json.dumps(devdata_report(names, probs)))
         return
     levels = args.strictness.split(",")
-
     if args.truth:
-        truth_map = read_truth(args.truth, args.truth_column)
-        whole = load(args.truth)
-        whole_truth = whole["keyword"].map(truth_map).replace("", np.nan).fillna(whole["keyword"])
-        parts = {"": whole}
-        if args.split is not None:
-            tune = split_halves(whole_truth, args.split)
-            parts = {
-                " tune": whole[tune].reset_index(drop=True),
-                " held-out": whole[~tune].reset_index(drop=True),
-                "": whole,
-            }
-        for tier in args.tier.split(","):
-            for level in levels:
-                for part, frame in parts.items():
-                    kw, stats = run(frame, ClusterOptions(strictness=level), tier)
-                    truth = kw["keyword"].map(truth_map).replace("", np.nan).fillna(kw["keyword"])
-                    p, r, f = bcubed(singletons(kw["cluster"].to_numpy()), truth.to_numpy())
-                    print(
-                        f"{args.truth.name}{part} [{level}, {stats['embedder']}] vs {args.truth_column}: {fmt(p, r, f)}  unclustered {stats['unclustered_share']:.1%}"
-                    )
-                    key = f"truth{part.strip().replace('-', '_') and '_' + part.strip().replace('-', '_')}_{level}_{stats['embedder']}"
-                    out[key] = {"precision": p, "recall": r, "f1": f}
-        frame = whole
-        lex = singletons(lexical_groups(frame["keyword"].tolist()))
-        truth = frame["keyword"].map(truth_map).replace("", np.nan).fillna(frame["keyword"])
-        p, r, f = bcubed(lex, truth.to_numpy())
-        print(f"{args.truth.name} [lexical groups only] vs {args.truth_column}: {fmt(p, r, f)}")
-        out["truth_lexical_only"] = {"precision": p, "recall": r, "f1": f}
-        for part, sub in parts.items():
-            if part:
-                lex = singletons(lexical_groups(sub["keyword"].tolist()))
-                truth = sub["keyword"].map(truth_map).replace("", np.nan).fillna(sub["keyword"])
-                p, r, f = bcubed(lex, truth.to_numpy())
-                print(
-                    f"{args.truth.name}{part} [lexical groups only] vs {args.truth_column}: {fmt(p, r, f)}"
-                )
-        print(json.dumps(out))
+        print(json.dumps(truth_report(args, levels)))
         return
+    print(json.dumps(shared_report(levels)))
 
+
+def truth_report(args: argparse.Namespace, levels: list[str]) -> dict:
+    """B-cubed against ``--truth`` FILE's ``--truth-column`` (see the module docstring)."""
+    out: dict = {}
+    truth_map = read_truth(args.truth, args.truth_column)
+    whole = load(args.truth)
+    whole_truth = whole["keyword"].map(truth_map).replace("", np.nan).fillna(whole["keyword"])
+    parts = {"": whole}
+    if args.split is not None:
+        tune = split_halves(whole_truth, args.split)
+        parts = {
+            " tune": whole[tune].reset_index(drop=True),
+            " held-out": whole[~tune].reset_index(drop=True),
+            "": whole,
+        }
+    for tier in args.tier.split(","):
+        for level in levels:
+            for part, frame in parts.items():
+                kw, stats = run(frame, ClusterOptions(strictness=level), tier)
+                truth = kw["keyword"].map(truth_map).replace("", np.nan).fillna(kw["keyword"])
+                p, r, f = bcubed(singletons(kw["cluster"].to_numpy()), truth.to_numpy())
+                print(
+                    f"{args.truth.name}{part} [{level}, {stats['embedder']}] vs {args.truth_column}: {fmt(p, r, f)}  unclustered {stats['unclustered_share']:.1%}"
+                )
+                key = f"truth{part.strip().replace('-', '_') and '_' + part.strip().replace('-', '_')}_{level}_{stats['embedder']}"
+                out[key] = {"precision": p, "recall": r, "f1": f}
+    frame = whole
+    lex = singletons(lexical_groups(frame["keyword"].tolist()))
+    truth = frame["keyword"].map(truth_map).replace("", np.nan).fillna(frame["keyword"])
+    p, r, f = bcubed(lex, truth.to_numpy())
+    print(f"{args.truth.name} [lexical groups only] vs {args.truth_column}: {fmt(p, r, f)}")
+    out["truth_lexical_only"] = {"precision": p, "recall": r, "f1": f}
+    for part, sub in parts.items():
+        if part:
+            lex = singletons(lexical_groups(sub["keyword"].tolist()))
+            truth = sub["keyword"].map(truth_map).replace("", np.nan).fillna(sub["keyword"])
+            p, r, f = bcubed(lex, truth.to_numpy())
+            print(
+                f"{args.truth.name}{part} [lexical groups only] vs {args.truth_column}: {fmt(p, r, f)}"
+            )
+    return out
+
+
+def shared_report(levels: list[str]) -> dict:
+    """The CLUSTER-column sanity check, unclustered shares and intent on the shared exports."""
+    out: dict = {}
     # Sanity check on the rule-made CLUSTER column.
     raw = pd.read_csv(ATW_CLUSTERED, dtype=str, keep_default_na=False)
     frame = load(ATW_CLUSTERED)
@@ -518,7 +459,7 @@ def main() -> None:
     print(f"intent vs Semrush ({len(words):,} rows, {embedder.name}):")
     print(table.round(3).to_string())
     out["intent"] = table.round(3).to_dict(orient="index")
-    print(json.dumps(out))
+    return out
 
 
 if __name__ == "__main__":

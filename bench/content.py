@@ -15,7 +15,14 @@ Run: ``python bench/content.py [pages] [drafted_pages]`` (defaults 1000 and 30).
    shapes); overhead = wall time − time the server spent answering, per page. It covers
    prompt building, SDK/HTTP work, validation, the per-page transaction, usage rows and the
    budget reserve/settle.
-4. Cost per page from the token counts the server reports (our real prompts at
+4. Competitor analysis: the top-10 pages of one SERP (the DataForSEO contract response pointed
+   at locally served pages of realistic size — 8 articles of 1,000-2,000 words, one
+   robots-blocked page, one slow page past the timeout) read with the crawler's polite
+   fetcher at its production settings (robots.txt, 1 request/s per host, 10 s timeout, 2 MB
+   cap) and trafilatura main text; reports the time per page (fetch + extraction, measured
+   with the per-host delay lifted) and the wall time at production politeness, which on one
+   local host includes the 1 s per-host delay that real SERPs spread over ten hosts.
+5. Cost per page from the token counts the server reports (our real prompts at
    ⌈characters / 4⌉ tokens in, the realistic answers out) at Claude Haiku 4.5's list price
    (services/spend/pricing.py; goal ≤ $0.02), next to the batch preview's estimate.
 
@@ -193,22 +200,97 @@ def fake_drafts(engine, cluster_id) -> None:
             row.status = "drafted"
 
 
-def main() -> None:
-    pages = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    drafted = int(sys.argv[2]) if len(sys.argv) > 2 else 30
-    engine, project_id, cluster_id, universe = build_db(pages)
-    print(f"{pages} approved pages, keyword universe {universe:,} keywords")
+def competitor_timing() -> dict:
+    """Section 4: read one SERP's pages politely; per-page and wall times (s)."""
+    from services.clustering.serp_overlap import top_urls  # noqa: PLC0415
+    from services.content.competitor_actions import (  # noqa: PLC0415
+        COMPETITOR_TIMEOUT_S,
+        MAIN_TEXT_TIMEOUT_S,
+        politeness_of,
+    )
+    from services.content.competitors import fetch_competitors, summarize  # noqa: PLC0415
+    from services.site.crawl.extract import MainText  # noqa: PLC0415
+    from services.site.crawl.fetch import Fetcher  # noqa: PLC0415
+    from tests.unit.content.serp_site import SerpSite, article  # noqa: PLC0415
 
-    t0 = time.perf_counter()
+    words = (LOREM * 60).split()
+    pages = {
+        f"/a{k}": (
+            200,
+            "text/html",
+            article(f"Guide {k}", [f"Topic {j}" for j in range(k % 4, k % 4 + 6)], 1000 + 150 * k),
+            0.0,
+        )
+        for k in range(8)
+    }
+    pages["/blocked/x"] = (200, "text/html", b"<h1>x</h1>", 0.0)
+    pages["/slow"] = (200, "text/html", b"<h1>slow</h1>", COMPETITOR_TIMEOUT_S + 2)
+    order = ["/a0", "/a1", "/blocked/x", "/a2", "/a3", "/slow", "/a4", "/a5", "/a6", "/a7"]
+    del words
+    with SerpSite(pages) as site:
+        urls = top_urls(site.serp_response(order)["tasks"][0]["result"])
+        results = list(enumerate(urls, 1))
+        main_text = MainText(timeout_s=MAIN_TEXT_TIMEOUT_S)
+        # pass 1, per-host delay lifted: what one page costs (fetch + extraction)
+        quick = Fetcher(rate_limit=False, timeout_s=COMPETITOR_TIMEOUT_S)
+        read = fetch_competitors(results, quick, main_text=main_text, scheme="http")
+        quick.close()
+        # pass 2, production politeness: the wall time of one SERP on one host
+        fetcher = Fetcher(timeout_s=COMPETITOR_TIMEOUT_S)
+        t0 = time.perf_counter()
+        fetch_competitors(results, fetcher, main_text=main_text, scheme="http")
+        wall = time.perf_counter() - t0
+        main_text.close()
+        fetcher.close()
+    summary = summarize(read, "guide", [])
+    ok = sorted(p.seconds for p in read if p.ok)
+    return {
+        "pages": len(read),
+        "read": len(ok),
+        "errors": sorted({p.error for p in read if p.error}),
+        "fetch_seconds_per_page_median": round(ok[len(ok) // 2], 4) if ok else None,
+        "fetch_seconds_per_page_max": round(max(p.seconds for p in read), 3),
+        "wall_seconds_one_host": round(wall, 2),
+        "median_words": summary["median_words"],
+        "politeness": politeness_of(fetcher),
+    }
+
+
+def time_briefs(engine, cluster_id) -> tuple[float, float]:
+    """Section 1: wall and CPU seconds of the briefs batch, and a sample brief's shape."""
+    t0, c0 = time.perf_counter(), time.process_time()
     report = api.generate_briefs(engine, cluster_id)
-    briefs_s = time.perf_counter() - t0
-    print(f"briefs: {report.created} in {briefs_s:.2f} s (target ≤ 10 s for 1,000)")
+    briefs_s, briefs_cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(
+        f"briefs: {report.created} in {briefs_s:.2f} s, {briefs_cpu:.2f} s CPU "
+        "(target ≤ 10 s for 1,000; CPU time is what a loaded machine does not change)"
+    )
     sample = api.list_content(engine, cluster_id)[1].brief
     q = sum(o["source"] == "question" for o in sample["outline"])
     print(
         f"  sample brief: {len(sample['outline'])} outline headings ({q} questions), "
         f"{len(sample['internal_links']['outgoing'])} outgoing links"
     )
+    return briefs_s, briefs_cpu
+
+
+def print_competitors(comp: dict) -> None:
+    """One line on section 4."""
+    print(
+        f"competitors: {comp['read']}/{comp['pages']} pages read ({', '.join(comp['errors'])}); "
+        f"fetch {comp['fetch_seconds_per_page_median']} s/page median, "
+        f"max {comp['fetch_seconds_per_page_max']} s; wall {comp['wall_seconds_one_host']} s "
+        f"on one host; politeness {comp['politeness']}"
+    )
+
+
+def main() -> None:
+    pages = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    drafted = int(sys.argv[2]) if len(sys.argv) > 2 else 30
+    engine, project_id, cluster_id, universe = build_db(pages)
+    print(f"{pages} approved pages, keyword universe {universe:,} keywords")
+
+    briefs_s, briefs_cpu = time_briefs(engine, cluster_id)
 
     fake_drafts(engine, cluster_id)
     t0 = time.perf_counter()
@@ -250,11 +332,20 @@ def main() -> None:
         f"tokens per page: {in_pp:,.0f} in, {out_pp:,.0f} out → ${cost_pp:.4f}/page on Haiku 4.5 "
         f"(logged ${logged_pp:.4f}; preview estimate ${est_pp:.4f}; goal ≤ $0.02)"
     )
+    comp = competitor_timing()
+    print_competitors(comp)
     print(
         json.dumps(
             {
                 "pages": pages,
+                "competitor_fetch_seconds_per_page_median": comp["fetch_seconds_per_page_median"],
+                "competitor_fetch_seconds_per_page_max": comp["fetch_seconds_per_page_max"],
+                "competitor_wall_seconds_one_host": comp["wall_seconds_one_host"],
+                "competitor_delay_per_host_s": comp["politeness"]["delay_per_host_s"],
+                "competitor_timeout_s": comp["politeness"]["timeout_s"],
+                "competitor_max_page_bytes": comp["politeness"]["max_page_bytes"],
                 "briefs_seconds": round(briefs_s, 3),
+                "briefs_cpu_seconds": round(briefs_cpu, 3),
                 "xlsx_seconds": round(xlsx_s, 3),
                 "xlsx_mb": round(len(data) / 1e6, 2),
                 "draft_overhead_ms_per_page": round(overhead_ms, 1),

@@ -12,7 +12,16 @@ project's data for Stage 1/2, MiniLM for relevance), it measures:
   ``capture_distinct`` counts one keyword per search in the denominator (variants of one
   search are one page's primary and secondary keywords, never two pages; see ``capture``).
 
-Prints one line per seed, then ONE JSON line with the minimum and mean of both figures.
+* ``distinct_share`` (issue 16) — share of a cluster's pages that target a distinct search:
+  on exports with Ahrefs' Parent Keyword (the development sets socks.csv, output_grpr.csv,
+  chatgpt-prompts.csv under ``.local/devdata``, when present) a page is distinct when no
+  other page of its cluster has its Parent Keyword (the truth); measured with the evidence
+  column used (``parent_pairs`` = pairs of pages sharing a Parent Keyword, goal 0) and with
+  it switched off (``use_evidence=False``: text rules only, goal ≥ 0.9). On the shared
+  exports (no Parent Keyword) a page is distinct when the shared same-search rules
+  (:func:`services.clustering.evidence.same_search_groups`) put it in no other page's group.
+
+Prints one line per seed, then ONE JSON line with the minimum and mean of the figures.
 """
 
 from __future__ import annotations
@@ -27,8 +36,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import pandas as pd  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
+from db.models import KeywordMetric  # noqa: E402
+from db.session import session_scope  # noqa: E402
 from services.app.bootstrap import build_app  # noqa: E402
+from services.clustering.evidence import same_search_groups  # noqa: E402
 from services.clustering.variants import same_search_key  # noqa: E402
 from services.core.config import load_settings  # noqa: E402
 from services.core.text import content_tokens, normalize_keyword  # noqa: E402
@@ -42,6 +55,27 @@ from services.seed_clusters.select import find_same_search  # noqa: E402
 DISTINCT_POOL = 300
 
 DATA = REPO.parent / "shared" / "data"
+DEVDATA = REPO / ".local" / "devdata"
+#: (development export with Parent Keyword, site type, seeds): never committed, read locally.
+DEV_CASES = [
+    (
+        "socks.csv",
+        "shopify",
+        [
+            "compression socks",
+            "merino wool socks",
+            "womens socks",
+            "running socks",
+            "thermal socks",
+        ],
+    ),
+    (
+        "output_grpr.csv",
+        "publisher",
+        ["car accident lawyer", "personal injury lawyer", "workers compensation lawyer"],
+    ),
+    ("chatgpt-prompts.csv", "publisher", ["chatgpt prompts", "chatgpt prompts for marketing"]),
+]
 #: (export, site type, seeds): seeds a strategist would try on each file.
 CASES = [
     (
@@ -104,15 +138,106 @@ def capture(
     return round(sum(child_volumes) / best, 4) if best else None
 
 
+def distinct_share(pages: list[str], truth: dict[str, str] | None) -> tuple[float, int]:
+    """(share of pages whose search no other page of the cluster targets, pairs sharing one).
+
+    ``truth`` = keyword → Parent Keyword (None: the shared same-search rules decide)."""
+    if len(pages) < 2:
+        return 1.0, 0
+    if truth is not None:
+        keys = [truth.get(k) or f"\x00{k}" for k in pages]
+    else:
+        keys = [str(g) for g in same_search_groups(pages).labels.tolist()]
+    counts: dict[str, int] = {}
+    for k in keys:
+        counts[k] = counts.get(k, 0) + 1
+    pairs = sum(n * (n - 1) // 2 for n in counts.values())
+    return round(sum(1 for k in keys if counts[k] == 1) / len(keys), 4), pairs
+
+
+def _parent_keywords(engine, pid) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Keyword → imported Parent Keyword of a project (the truth of ``distinct_share``)."""
+    with session_scope(engine) as s:
+        rows = s.execute(
+            select(KeywordMetric.keyword, KeywordMetric.grouping_hint).where(
+                KeywordMetric.project_id == pid, KeywordMetric.grouping_hint.is_not(None)
+            )
+        ).all()
+    return {k: h for k, h in rows if h}
+
+
+def _cases() -> list[tuple[Path, str, list[str], bool]]:
+    shared = [(DATA / rel, site, seeds, False) for rel, site, seeds in CASES]
+    dev = [(DEVDATA / f, site, seeds, True) for f, site, seeds in DEV_CASES]
+    return shared + [c for c in dev if c[0].exists()]
+
+
+def _run_seed(app, deps, pid, seed, universe, truth, figures) -> None:  # type: ignore[no-untyped-def]
+    """One seed with evidence on (and off when the export has Parent Keyword)."""
+    result = generate_cluster(seed, BrandProfile().to_dict(), pid, deps=deps, keep_empty=True)
+    pages = [s.keyword for s in result.suggestions]
+    children = [s for s in result.suggestions if s.role == "child"]
+    real = sum(1 for s in children if s.keyword in universe)
+    share = real / len(children) if children else 1.0
+    volumes = [s.search_volume or 0 for s in children]
+    cap = capture(result.suggestions[0].keyword, volumes, universe)
+    cap_d = capture(result.suggestions[0].keyword, volumes, universe, distinct=True)
+    d_on, pairs_on = distinct_share(pages, truth)
+    figures["real"].append(share)
+    if cap is not None:
+        figures["capture"].append(cap)
+    if cap_d is not None:
+        figures["capture_distinct"].append(cap_d)
+    figures["distinct_on"].append(d_on)
+    figures["pairs_on"].append(pairs_on)
+    line = f"{seed:32s} pages={len(pages):2d} real={share:.2f} capture={cap} distinct={d_on}"
+    if truth is not None:
+        off = generate_cluster(
+            seed, BrandProfile().to_dict(), pid, deps=deps, keep_empty=True, use_evidence=False
+        )
+        d_off, pairs_off = distinct_share([s.keyword for s in off.suggestions], truth)
+        figures["distinct_off"].append(d_off)
+        figures["pairs_off"].append(pairs_off)
+        off_children = [s for s in off.suggestions if s.role == "child"]
+        cap_off = capture(
+            off.suggestions[0].keyword, [s.search_volume or 0 for s in off_children], universe
+        )
+        if cap_off is not None:
+            figures["capture_off"].append(cap_off)
+        line += f" pairs={pairs_on} | without evidence: distinct={d_off} pairs={pairs_off}"
+    print(line)
+    for s in result.suggestions:
+        merged = "; ".join(f"{k} ({r})" for k, r in s.merged.items())
+        print(
+            f"    {s.role:6s} {s.page_type:10s} {s.search_volume!s:>6s} {s.keyword:45s} "
+            f"rel={s.relevance:.2f} comp={s.competition_source}"
+            + (f" pk={truth.get(s.keyword)}" if truth is not None else "")
+            + (f"  merged: {merged}" if merged else "")
+        )
+    for w in result.warnings:
+        print(f"    warning: {w}")
+
+
 def main() -> dict[str, float]:
-    reals, captures, distinct = [], [], []
+    figures: dict[str, list[float]] = {
+        k: []
+        for k in (
+            "real",
+            "capture",
+            "capture_distinct",
+            "capture_off",
+            "distinct_on",
+            "distinct_off",
+            "pairs_on",
+            "pairs_off",
+        )
+    }
     with tempfile.TemporaryDirectory() as tmp:
         app = build_app(
             load_settings(env={"CLUSTER_PLANNER_DATA_DIR": tmp}, secrets_file=Path(tmp) / "none")
         )
         deps = app.funnel_plan().deps
-        for i, (rel, site_type, seeds) in enumerate(CASES):
-            path = DATA / rel
+        for i, (path, site_type, seeds, has_parent) in enumerate(_cases()):
             pid = save_project(
                 app.engine,
                 name=f"bench {i}",
@@ -125,46 +250,31 @@ def main() -> dict[str, float]:
                 normalize_keyword(k): 0 if pd.isna(v) else int(v)
                 for k, v in zip(frame["keyword"], frame["search_volume"], strict=True)
             }
+            truth = _parent_keywords(app.engine, pid) if has_parent else None
+            print(f"== {path.name} ({site_type})")
             for seed in seeds:
-                result = generate_cluster(seed, BrandProfile().to_dict(), pid, deps=deps)
-                children = [s for s in result.suggestions if s.role == "child"]
-                real = sum(1 for s in children if s.keyword in universe)
-                share = real / len(children) if children else 1.0
-                volumes = [s.search_volume or 0 for s in children]
-                cap = capture(seed, volumes, universe)
-                cap_d = capture(seed, volumes, universe, distinct=True)
-                reals.append(share)
-                if cap is not None:
-                    captures.append(cap)
-                if cap_d is not None:
-                    distinct.append(cap_d)
-                print(
-                    f"{path.parent.name:34s} {seed:32s} pages={len(result.suggestions):2d} "
-                    f"real_share={share:.2f} capture={cap} capture_distinct={cap_d}"
-                )
-                for s in result.suggestions:
-                    print(
-                        f"    {s.role:6s} {s.page_type:10s} {s.search_volume!s:>6s} "
-                        f"{s.keyword:50s} {s.url_slug}  [{s.source}; {s.expansion_strategy}]"
-                        + (
-                            f" +{len(s.secondary_keywords)} secondary"
-                            if s.secondary_keywords
-                            else ""
-                        )
-                    )
-                for w in result.warnings:
-                    print(f"    warning: {w}")
-    figures = {
-        "seeds": len(reals),
-        "real_share_min": round(min(reals), 4),
-        "real_share_mean": round(statistics.mean(reals), 4),
-        "capture_min": round(min(captures), 4),
-        "capture_mean": round(statistics.mean(captures), 4),
-        "capture_distinct_min": round(min(distinct), 4),
-        "capture_distinct_mean": round(statistics.mean(distinct), 4),
+                _run_seed(app, deps, pid, seed, universe, truth, figures)
+
+    def stat(key: str, fn) -> float | None:  # type: ignore[no-untyped-def]
+        return round(fn(figures[key]), 4) if figures[key] else None
+
+    out = {
+        "seeds": len(figures["real"]),
+        "real_share_min": stat("real", min),
+        "real_share_mean": stat("real", statistics.mean),
+        "capture_min": stat("capture", min),
+        "capture_mean": stat("capture", statistics.mean),
+        "capture_distinct_mean": stat("capture_distinct", statistics.mean),
+        "distinct_share_mean": stat("distinct_on", statistics.mean),
+        "distinct_share_min": stat("distinct_on", min),
+        "parent_keyword_pairs_total": int(sum(figures["pairs_on"])),
+        "devdata_seeds": len(figures["distinct_off"]),
+        "distinct_share_without_evidence_mean": stat("distinct_off", statistics.mean),
+        "parent_keyword_pairs_without_evidence_total": int(sum(figures["pairs_off"])),
+        "capture_without_evidence_mean": stat("capture_off", statistics.mean),
     }
-    print(json.dumps(figures))
-    return figures
+    print(json.dumps(out))
+    return out
 
 
 if __name__ == "__main__":

@@ -39,7 +39,8 @@ from sqlalchemy import func, select, text  # noqa: E402
 from bench._bench_db import bench_engine  # noqa: E402
 from db.models import KeywordMetric  # noqa: E402
 from db.session import session_scope  # noqa: E402
-from services.app import jobs  # noqa: E402
+from services import jobs  # noqa: E402
+from services.app.bootstrap import wire_process  # noqa: E402
 
 
 def keyword_statuses(engine, project_id) -> dict[str, int]:
@@ -132,6 +133,7 @@ def main() -> None:
             "-m",
             "0.2",
         ]
+        wire_process()  # as the app does at start: the queue knows the kinds
         jobs.reset()
         jobs.configure(
             huey=RedisHuey(jobs.HUEY_NAME, url=redis_url, results=False),

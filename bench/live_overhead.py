@@ -38,6 +38,7 @@ from cryptography.fernet import Fernet  # noqa: E402
 from db.models import Project  # noqa: E402
 from db.session import get_engine, migrate, session_scope  # noqa: E402
 from db.types import configure_encryption  # noqa: E402
+from services.projects.keyword_data import KeywordMetricsSQL  # noqa: E402
 from services.providers.dataforseo.client import DataForSEOClient, DataForSEOVolumeProvider  # noqa: E402
 from services.providers.llm.claude import AnthropicProvider  # noqa: E402
 from services.providers.llm.offline import OfflineLLMProvider  # noqa: E402
@@ -94,8 +95,8 @@ def main(runs: int = 20, delay_ms: float = 50.0) -> dict[str, float]:
             base_url=dfs_server.url,
             breaker=pybreaker.CircuitBreaker(fail_max=100),
         )
-        volume = DataForSEOVolumeProvider(client, engine)
-        offline = OfflineLLMProvider(engine, lambda: embedder)
+        volume = DataForSEOVolumeProvider(client, KeywordMetricsSQL(engine))
+        offline = OfflineLLMProvider(KeywordMetricsSQL(engine), lambda: embedder)
         ps = ProviderSet(llm=llm, volume=volume, offline_llm=offline)
         deps = FunnelDeps(
             engine=engine,

@@ -34,6 +34,7 @@ sys.path.insert(0, str(REPO))
 from db.models import CrawledPage, Project  # noqa: E402
 from db.session import init_db, session_scope  # noqa: E402
 from services.core.urls import normalize_url  # noqa: E402
+from services.projects.keyword_data import KeywordMetricsSQL  # noqa: E402
 from services.providers.embeddings import get_embedder  # noqa: E402
 from services.providers.offline_volume import ImportedVolumeProvider  # noqa: E402
 from services.site import api  # noqa: E402
@@ -123,7 +124,7 @@ def main() -> None:
         embedder.embed(["warm up"])  # model load is not part of the run
         started, cpu = time.perf_counter(), time.process_time()
         report = api.run_primary_keywords(
-            engine, pid, embedder=embedder, volume=ImportedVolumeProvider(engine)
+            engine, pid, embedder=embedder, volume=ImportedVolumeProvider(KeywordMetricsSQL(engine))
         )
         seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -33,9 +33,10 @@ sys.path.insert(0, str(REPO))
 
 from db.models import Project  # noqa: E402
 from db.session import init_db, session_scope  # noqa: E402
+from services.projects.keyword_data import KeywordMetricsSQL  # noqa: E402
 from services.providers.embeddings import get_embedder  # noqa: E402
 from services.providers.offline_volume import ImportedVolumeProvider  # noqa: E402
-from services.site import api, primary  # noqa: E402
+from services.site import api, primary, primary_scoring  # noqa: E402
 from services.site.rankings import parse_rankings_export  # noqa: E402
 
 DEVDATA = REPO / ".local" / "devdata"
@@ -59,8 +60,8 @@ def truth(data: bytes, name: str) -> dict[str, str]:
     return dict(zip(best["normalized_url"], best["keyword"], strict=True))
 
 
-def measure(path: Path, embedder: Any, workdir: Path) -> dict[str, object]:
-    data = path.read_bytes()
+def fresh_project(path: Path, workdir: Path) -> tuple[Any, Any]:
+    """(engine, project id) of a new SQLite database under ``workdir`` for one export."""
     engine = init_db(
         f"sqlite:///{workdir / (path.stem + '.db')}", secret_key=None, key_file=workdir / "k"
     )
@@ -68,11 +69,16 @@ def measure(path: Path, embedder: Any, workdir: Path) -> dict[str, object]:
         project = Project(name=path.stem, domain="")
         s.add(project)
         s.flush()
-        pid = project.id
+        return engine, project.id
+
+
+def measure(path: Path, embedder: Any, workdir: Path) -> dict[str, object]:
+    data = path.read_bytes()
+    engine, pid = fresh_project(path, workdir)
     started = time.perf_counter()
     report = api.import_rankings(engine, pid, data, path.name)
     run = api.run_primary_keywords(
-        engine, pid, embedder=embedder, volume=ImportedVolumeProvider(engine)
+        engine, pid, embedder=embedder, volume=ImportedVolumeProvider(KeywordMetricsSQL(engine))
     )
     seconds = time.perf_counter() - started
     best = truth(data, path.name)
@@ -118,7 +124,7 @@ def main() -> None:
             candidate.share = 0.0
             return original(candidate)
 
-        api.score_candidate = no_boost
+        primary_scoring.score_candidate = no_boost  # type: ignore[assignment]
     embedder = get_embedder("minilm")
     results = {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,10 +1,17 @@
-"""Cannibalization: keywords several pages of the site rank for; owner and action per page."""
+"""Cannibalization: keywords several pages rank for, and pages competing for one search;
+owner, action and evidence for each."""
 
 import streamlit as st
 
 from services.core.errors import ClusterPlannerError
 from services.site import api
-from services.site.cannibalization import CannibalizationSettings, filter_report, to_csv_bytes
+from services.site.cannibalization import (
+    ACTIONS,
+    CannibalizationSettings,
+    filter_report,
+    to_csv_bytes,
+    with_headers,
+)
 from ui.frame import page
 from ui.safe import plain
 
@@ -36,35 +43,55 @@ with st.expander("Thresholds"), st.form("cannibalization_settings"):
             st.rerun()
 
 result = api.cannibalization_report(app.engine, project_id, embedder=app.embedder())
-if result.rows.empty:
-    st.info("No keyword is ranked by two or more pages (import a rankings export first).")
-else:
+if result.notice:
+    st.info(result.notice)
+if not result.rows.empty:
     m1, m2 = st.columns(2)
     m1.metric("Keywords in conflict", result.conflicts)
     m2.metric("Keywords shared by 2+ pages", result.rows["keyword"].nunique())
     f1, f2, f3 = st.columns([1, 2, 2])
     conflicts_only = f1.toggle("Conflicts only", value=True)
     contains = f2.text_input("Keyword or URL contains")
-    actions = f3.multiselect("Action", ["merge", "re-target", "link to owner"])
+    actions = f3.multiselect("Action", [a for a in ACTIONS if a != "keep"])
     shown = filter_report(
         result.rows, conflicts_only=conflicts_only, contains=contains, actions=actions
     )
     st.dataframe(
-        shown,
+        with_headers(shown),
         hide_index=True,
         width="stretch",
         column_config={
-            "click_share": st.column_config.NumberColumn("Click share", format="percent"),
-            "position": st.column_config.NumberColumn("Position", format="%.1f"),
-            "search_volume": st.column_config.NumberColumn("Search volume", format="%d"),
+            "Click share": st.column_config.NumberColumn("Click share", format="percent"),
+            "Position": st.column_config.NumberColumn("Position", format="%.1f"),
+            "Search volume": st.column_config.NumberColumn("Search volume", format="%d"),
         },
     )
     st.download_button(
         "Download CSV", to_csv_bytes(shown), file_name="cannibalization.csv", mime="text/csv"
     )
+elif not result.notice:
+    st.caption("No keyword is ranked by two or more pages.")
 
-st.subheader("Near-duplicate primary keywords")
+st.subheader("Pages competing for one search")
+st.caption(
+    "Pages whose primary or top keyword is the same search (word order, comparison order, "
+    "short forms) or a near-duplicate; sibling products (Gold / Platinum, Preferred / "
+    "Reserve) are not duplicates. The owner has the most traffic, then the best position, "
+    "then the most internal links."
+)
 if result.near_duplicates.empty:
-    st.caption("None above the threshold (or no primary keywords yet).")
+    st.caption("None found (or no primary keywords yet).")
 else:
-    st.dataframe(result.near_duplicates, hide_index=True, width="stretch")
+    st.dataframe(
+        result.near_duplicates,
+        hide_index=True,
+        width="stretch",
+        column_config={"Cosine": st.column_config.NumberColumn("Cosine", format="%.2f")},
+    )
+    st.download_button(
+        "Download CSV",
+        result.near_duplicates.to_csv(index=False).encode("utf-8-sig"),
+        file_name="competing-pages.csv",
+        mime="text/csv",
+        key="pairs_csv",
+    )

@@ -72,11 +72,7 @@ if c1.button("Approve selected", type="primary"):
     except ClusterPlannerError as exc:
         st.error(plain(exc))
     else:
-        st.session_state["review_flash"] = (
-            f"Approved: {report.created} pages created in the content pipeline, "
-            f"{report.linked_existing} linked to existing pages, {report.already_bridged} "
-            f"already there. Cluster status: {report.status}."
-        )
+        st.session_state["review_flash"] = report.message
         st.rerun()
 if c2.button("Save edits"):
     try:

@@ -32,6 +32,14 @@ views = api.list_content(app.engine, cluster_id)
 if not views:
     st.info("Generate the briefs to start.")
     st.stop()
+READ_HELP = "Top 10 of each brief's SERP, read politely: robots.txt, 1 request/s per site, 10 s"
+if st.button("Analyse competitors", help=READ_HELP):
+    with st.spinner("Reading the ranking pages…"):
+        try:
+            serp = api.serp_client_of(app.providers())
+            st.text(api.analyse_competitors(app.engine, cluster_id, serp_client=serp).message)
+        except ClusterPlannerError as exc:
+            st.error(plain(exc))
 cost = {"cost_usd": st.column_config.NumberColumn("Cost (USD)", format="$%.4f")}
 st.dataframe(api.content_table(views), hide_index=True, width="stretch", column_config=cost)
 
@@ -65,10 +73,9 @@ with tab_brief:
                 app.engine, chosen, {"title": b_title, "meta_description": b_meta, "h1": b_h1}
             )
             st.rerun()
-    links = brief["internal_links"]["outgoing"] + brief["internal_links"]["incoming"]
-    for rows in (brief["outline"], brief["secondary_keywords"], links, brief.get("serp")):
-        if rows:
-            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    for label, frame in api.brief_tables(brief):
+        st.text(label)
+        st.dataframe(frame, hide_index=True, width="stretch")
     if brief.get("missing"):
         st.text("Missing from the data: " + "; ".join(brief["missing"]))
 with tab_draft:

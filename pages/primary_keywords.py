@@ -28,6 +28,17 @@ with st.expander("Import a rankings export (Search Console, Ahrefs, Semrush)"):
                 f"({r.pages_created:,} new), {r.keywords:,} keywords; {r.skipped:,} rows skipped."
             )
 
+with st.expander("The site's URL patterns (new pages follow them)"):
+    patterns = api.url_patterns_table(app.engine, project_id)
+    if patterns:
+        st.dataframe(
+            [{"Pattern": p, "URLs": n, "Page type": t or "unknown"} for p, n, t in patterns],
+            hide_index=True,
+            width="stretch",
+        )
+    else:
+        st.caption("No pattern yet: crawl the site or import rankings (3+ URLs per section).")
+
 if st.button("Suggest primary keywords", type="primary"):
     submit(lambda: api.start_primary_keywords_job(app.engine, project_id))
 job_panel(app.engine, project_id, api.JOB_KIND)
@@ -39,14 +50,18 @@ if table.empty:
     st.info("No suggestions yet: crawl the site or import rankings, then suggest.")
     st.stop()
 
-m1, m2, m3 = st.columns(3)
+m1, m2, m3, m4 = st.columns(4)
 m1.metric("Pages", len(table))
 m2.metric("Approved", int(table["is_approved"].sum()))
-m3.metric("Title/H1 fallbacks", int(table["is_fallback"].sum()))
+m3.metric("Labels to verify", int(table["is_fallback"].sum()))
+m4.metric("Keyword moves", int((table["moves_from"] != "").sum()))
 st.caption(
     "Pick 1-5 to take an alternative, or type a primary keyword. A keyword can be the "
-    "primary of one page only; 'taken' alternatives belong to another page."
+    "primary of one page only; 'taken' alternatives belong to another page. “Moves from” "
+    "means another page earns that keyword's visits today: approving retargets it."
 )
+if table["is_fallback"].any():
+    st.info(api.LABEL_HELP)
 edited = st.data_editor(
     table,
     key=f"primary_editor_{len(table)}",
@@ -56,6 +71,8 @@ edited = st.data_editor(
     column_order=[
         "url",
         "primary",
+        "moves_from",
+        "note",
         "pick",
         "options",
         "score",
@@ -65,35 +82,51 @@ edited = st.data_editor(
         "is_priority",
         "approve",
     ],
-    disabled=["url", "options", "score", "search_volume", "source", "is_fallback"],
+    disabled=[
+        "url",
+        "moves_from",
+        "note",
+        "options",
+        "score",
+        "search_volume",
+        "source",
+        "is_fallback",
+    ],
     column_config={
         "url": st.column_config.TextColumn("Page"),
         "primary": st.column_config.TextColumn("Primary keyword"),
+        "moves_from": st.column_config.TextColumn("Moves from"),
+        "note": st.column_config.TextColumn("Note"),
         "pick": st.column_config.SelectboxColumn("Pick", options=["", "1", "2", "3", "4", "5"]),
         "options": st.column_config.TextColumn("Alternatives (score, volume)"),
         "score": st.column_config.NumberColumn("Score (0-85)", format="%.1f"),
         "search_volume": st.column_config.NumberColumn("Search volume", format="%d"),
         "source": "Source",
-        "is_fallback": st.column_config.CheckboxColumn("Fallback"),
+        "is_fallback": st.column_config.CheckboxColumn("Label"),
         "is_priority": st.column_config.CheckboxColumn("Priority"),
         "approve": st.column_config.CheckboxColumn("Approve"),
     },
 )
 
+confirm = st.checkbox(
+    "Approve keyword moves too (a page other than the one earning the visits gets the keyword)"
+)
 c1, c2 = st.columns(2)
 if c1.button("Save edits and approve checked"):
     try:
-        result = api.save_primary_decisions(app.engine, project_id, to_decisions(table, edited))
+        result = api.save_primary_decisions(
+            app.engine, project_id, to_decisions(table, edited), confirm_moves=confirm
+        )
     except ClusterPlannerError as exc:
         st.error(plain(exc))
     else:
-        st.session_state["primary_flash"] = (
-            f"Saved {result.updated} pages; {result.approved} newly approved."
+        st.session_state["primary_flash"] = "\n".join(
+            [f"Saved {result.updated} pages; {result.approved} newly approved.", *result.moves]
         )
         st.rerun()
 if c2.button("Approve all suggestions"):
     try:
-        result = api.bulk_approve_primaries(app.engine, project_id)
+        result = api.bulk_approve_primaries(app.engine, project_id, confirm_moves=confirm)
     except ClusterPlannerError as exc:
         st.error(plain(exc))
     else:

@@ -11,9 +11,8 @@ from services.providers.registry import (
     LLM_LABELS,
     VOLUME_CHOICES,
     VOLUME_LABELS,
-    save_settings,
-    settings_view,
 )
+from services.settings.api import save_settings, settings_view
 from ui.frame import page
 from ui.model_prices import model_prices_section
 from ui.safe import plain

@@ -19,9 +19,9 @@ import json
 import sys
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
+from services.core.cli_result import CommandResult
 from services.core.errors import (
     ClusterPlannerError,
     ImportFormatError,
@@ -41,22 +41,6 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 #: Errors caused by the user's input: exit code 2.
 BAD_INPUT = (InvalidInputError, ImportFormatError, NotFoundError)
-
-
-@dataclass
-class CommandResult:
-    """What a command returns.
-
-    Attributes:
-        summary: lines printed for a person.
-        data: the JSON document printed with ``--json`` (dicts, lists, numbers, strings).
-        exit_code: 0, or 1 for a batch that ended partial or failed
-            (:attr:`services.core.outcome.BatchOutcome.exit_code`).
-    """
-
-    summary: list[str] = field(default_factory=list)
-    data: Any = None
-    exit_code: int = 0
 
 
 Handler = Callable[[Any, argparse.Namespace], CommandResult]

@@ -50,6 +50,10 @@ def migrated_engine(database_url: str):
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
     migrate(engine)
+    # As the app, the CLI and a worker do at start: the queue learns the job handlers.
+    from services.app.bootstrap import wire_process
+
+    wire_process()
     return engine
 
 

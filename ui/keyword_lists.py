@@ -96,9 +96,9 @@ def keywords_tab(engine: Any, pid: str, view: Any) -> None:
         help="Below this, such keywords go to Unclustered with the reason; 0 keeps every keyword.",
     )
     hint = st.checkbox(
-        "Use the import's Parent Keyword / topic column as a grouping hint",
-        value=False,
-        help="Keywords sharing it start in one cluster; clustering fills in the rest.",
+        "Use the evidence in your data (Parent Keyword / topic, ranking URL, cached SERPs)",
+        value=True,
+        help="Keywords the data shows are one page share a cluster; each says what merged it.",
     )
     serp = st.toggle("Group by SERP overlap (DataForSEO, about $0.002 per keyword)", value=False)
     min_shared = st.slider("Shared top-10 URLs", 2, 7, 3, disabled=not serp)
@@ -113,7 +113,7 @@ def keywords_tab(engine: Any, pid: str, view: Any) -> None:
                 strictness=strictness,
                 singleton_min_volume=int(floor),
                 serp_min_shared=min_shared if serp else None,
-                use_grouping_hint=hint,
+                evidence=None if hint else False,  # None: the project setting
             )
         )
     job_panel(engine, pid, "cluster", cluster_summary)
@@ -183,7 +183,7 @@ def clusters_tab(engine: Any, pid: str, view: Any) -> None:
         ):
             st.dataframe(
                 view.members[view.members["cluster_id"] == c.id][
-                    ["keyword", "search_volume", "similarity"]
+                    ["keyword", "search_volume", "similarity", "evidence"]
                 ],
                 hide_index=True,
             )

@@ -102,6 +102,9 @@ class ListClusterMember(Base):
     search_volume: Mapped[int | None] = mapped_column(Integer)  # searches/month
     similarity: Mapped[float | None] = mapped_column(Float)  # cosine to the cluster centre
     reason: Mapped[str | None] = mapped_column(String(64))  # set when cluster_id is NULL
+    # Which evidence of the data put the keyword in its cluster ("same Parent Keyword", "same
+    # ranking URL", "SERP overlap"; NULL = the text rules or the same-page model), issue 16.
+    evidence: Mapped[str | None] = mapped_column(String(64))
     moved_by_user: Mapped[bool] = mapped_column(Boolean, default=False)
     run_no: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
 from sqlalchemy import Engine
 
 from db.session import init_db
+from services import jobs
 from services.core.config import Settings, get_settings
-from services.providers.base import Embedder
+from services.jobs import JobDeps
+from services.projects.keyword_data import KeywordMetricsSQL
+from services.providers.base import Embedder, set_metrics_store_factory
 from services.providers.registry import ProviderSet, build_providers
 from services.seed_clusters.api import FunnelDeps
 
@@ -25,6 +29,14 @@ class AppContext:
 
     settings: Settings
     engine: Engine
+
+    def __post_init__(self) -> None:
+        # The composition root is being built: the queue and the adapters get what they need.
+        wire_process(self)
+
+    def job_deps(self) -> JobDeps:
+        """What background-job handlers get: this engine, the list embedder, this context."""
+        return JobDeps(engine=self.engine, embedder_factory=_list_embedder, app=self)
 
     def embedder(self) -> Embedder:
         """The shared funnel embedder (MiniLM int8 ONNX), loaded once per process."""
@@ -41,6 +53,7 @@ class AppContext:
             self.settings,
             self.engine,
             self.embedder,
+            metrics=KeywordMetricsSQL(self.engine),
             llm_choice=choices.get("llm", "offline"),
             volume_choice=choices.get("volume", "offline"),
         )
@@ -90,38 +103,114 @@ class FunnelPlan:
     preflight: Any
 
 
+#: Background-job kind → (module, function) of its handler. The one place that wires job
+#: kinds to feature packages; a handler's module is imported when a worker first runs a job of
+#: that kind (:class:`_Deferred`), so starting the app does not import every feature.
+JOB_HANDLERS: dict[str, tuple[str, str]] = {
+    "cluster": ("services.keyword_lists.jobs", "cluster_job"),
+    "discovery": ("services.keyword_lists.jobs", "discovery_job"),
+    "primary_keywords": ("services.site.api", "primary_keywords_job"),
+    "crawl": ("services.site.crawl.api", "crawl_job"),
+    "drafts": ("services.content.jobs", "drafts_job"),
+    "import": ("services.projects.jobs", "import_job"),
+}
+#: Kind → (module, function) of ``release(engine, project_id)``: undo what an interrupted job
+#: of that kind left half-done (list clustering: keywords in ``clustering`` go back to
+#: ``qualified``).
+JOB_RELEASE_HOOKS: dict[str, tuple[str, str]] = {
+    "cluster": ("services.keyword_lists.store", "reset_clustering"),
+    "crawl": ("services.site.crawl.api", "release_interrupted"),
+}
+#: Kinds that work on the whole project (its pending keywords, its site): at most one queued
+#: or running job per project; other kinds refuse only the same parameters twice.
+EXCLUSIVE_PER_PROJECT = frozenset({"cluster", "crawl", "primary_keywords"})
+
+
+@dataclass(frozen=True)
+class _Deferred:
+    """A function named by module and attribute, imported on its first call."""
+
+    module: str
+    name: str
+
+    def load(self) -> Callable[..., Any]:
+        """The function itself (imports its module)."""
+        function: Callable[..., Any] = getattr(import_module(self.module), self.name)
+        return function
+
+    def __call__(self, *args: Any) -> Any:
+        return self.load()(*args)
+
+
 def job_handlers() -> dict[str, Callable[[Any], dict[str, Any]]]:
-    """Background-job kind → handler (each takes a :class:`services.app.jobs.JobContext`).
-
-    The one place that wires job kinds to feature packages; modules are imported here, when a
-    worker first needs a handler, not when the queue module is imported.
-    """
-    from services.content.jobs import drafts_job
-    from services.keyword_lists.jobs import cluster_job, discovery_job
-    from services.projects.jobs import import_job
-    from services.site.api import primary_keywords_job
-    from services.site.crawl.api import crawl_job
-
-    return {
-        "cluster": cluster_job,
-        "discovery": discovery_job,
-        "primary_keywords": primary_keywords_job,
-        "crawl": crawl_job,
-        "drafts": drafts_job,
-        "import": import_job,
-    }
+    """Background-job kind → handler (each takes a :class:`services.jobs.JobContext`)."""
+    return {kind: _Deferred(*where).load() for kind, where in JOB_HANDLERS.items()}
 
 
 def job_release_hooks() -> dict[str, Callable[[Any, Any], Any]]:
     """Job kind → ``release(engine, project_id)``: what an interrupted job leaves half-done.
 
-    Run by :func:`services.app.jobs.recover_stale` (lease expired, worker gone, SIGTERM) and
-    by a cancel that the handler did not answer in time.
+    Run by :func:`services.jobs.recover_stale` (lease expired, worker gone, SIGTERM) and by a
+    cancel that the handler did not answer in time.
     """
-    from services.keyword_lists.store import reset_clustering
-    from services.site.crawl.api import release_interrupted
+    return {kind: _Deferred(*where).load() for kind, where in JOB_RELEASE_HOOKS.items()}
 
-    return {"cluster": reset_clustering, "crawl": release_interrupted}
+
+def _list_embedder(n_texts: int) -> Embedder:
+    from services.keyword_lists.run import list_embedder
+
+    return list_embedder(n_texts)
+
+
+def _clear_spend_meter() -> None:
+    """No budget hold of an earlier job may meter the next one in a reused worker thread."""
+    from services.spend import meter
+
+    meter.activate(None)
+
+
+def _settle_dead_holds(engine: Engine) -> None:
+    from services.spend.budget import recover_stale_reservations
+
+    recover_stale_reservations(engine)
+
+
+def register_jobs(app: AppContext | None = None) -> None:
+    """Hand the queue (:mod:`services.jobs`) its handlers, hooks and dependencies.
+
+    Runs when the app, the CLI or a worker starts (building an :class:`AppContext` calls it;
+    the worker entry point :mod:`services.app.jobs` too). Idempotent.
+
+    Parameters
+    ----------
+    app : AppContext, optional
+        Handlers get this context's engine and providers unless dependencies were installed
+        already (tests); default: a context built from settings on the first job.
+    """
+    hooks = JOB_RELEASE_HOOKS
+    for kind, where in JOB_HANDLERS.items():
+        jobs.register(
+            kind,
+            _Deferred(*where),
+            _Deferred(*hooks[kind]) if kind in hooks else None,
+            exclusive_per_project=kind in EXCLUSIVE_PER_PROJECT,
+        )
+    jobs.add_hooks(on_job_boundary=_clear_spend_meter, on_sweep=_settle_dead_holds)
+    if app is not None:
+        jobs.registry.set_deps(default_factory=app.job_deps)
+    else:
+        jobs.registry.set_deps(default_factory=lambda: build_app().job_deps())
+
+
+def wire_process(app: AppContext | None = None) -> None:
+    """What the app, the CLI and a worker do at start: the job queue learns its handlers
+    (:func:`register_jobs`) and the adapters learn how an engine becomes their
+    :class:`~services.providers.base.KeywordMetricsStore` (for callers that still pass one).
+
+    Idempotent; building an :class:`AppContext` calls it.
+    """
+    set_metrics_store_factory(KeywordMetricsSQL)
+    register_jobs(app)
 
 
 def build_app(settings: Settings | None = None) -> AppContext:

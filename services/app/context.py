@@ -25,7 +25,7 @@ def get_app() -> AppContext:
         if _app is None:
             _app = build_app()
         app = _app
-    from services.app.jobs import recover_stale_throttled
+    from services.jobs import recover_stale_throttled
 
     recover_stale_throttled(app.engine)
     return app

@@ -167,7 +167,31 @@ def detect_hubs(
     size = np.asarray(size, np.int64)
     rank = _pillar_rank(volume, size)
     a, b, w = _cluster_graph(cent, threshold, k)
+    labels, next_label = _leiden_rounds(
+        (a, b, w), cent, rank, size, volume, resolution, max_pages, p_min
+    )
+    _join_best_hub(labels, cent, rank, p_min, max_pages)
+    alone = np.flatnonzero(labels < 0)
+    labels[alone] = next_label + np.arange(len(alone))
+    return _renumber_by_volume(labels, volume)
 
+
+def _leiden_rounds(
+    graph: tuple[np.ndarray, np.ndarray, np.ndarray],
+    cent: np.ndarray,
+    rank: np.ndarray,
+    size: np.ndarray,
+    volume: np.ndarray,
+    resolution: float,
+    max_pages: int,
+    p_min: float,
+) -> tuple[np.ndarray, int]:
+    """Leiden rounds on the clusters not yet in a hub (at most :data:`MAX_ROUNDS`): each
+    round's hubs of two or more clusters are kept, the rest tried again.
+
+    Returns (hub label per cluster, -1 = none yet; the next free label)."""
+    a, b, w = graph
+    m = len(cent)
     labels = np.full(m, -1, np.int64)
     next_label = 0
     todo = np.arange(m)
@@ -188,10 +212,7 @@ def detect_hubs(
         labels[todo[done]] = next_label + inv
         next_label += int(inv.max()) + 1
         todo = todo[~done]
-    _join_best_hub(labels, cent, rank, p_min, max_pages)
-    alone = np.flatnonzero(labels < 0)
-    labels[alone] = next_label + np.arange(len(alone))
-    return _renumber_by_volume(labels, volume)
+    return labels, next_label
 
 
 def centre(vectors: np.ndarray, mean: np.ndarray | None = None) -> np.ndarray:

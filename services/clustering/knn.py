@@ -335,18 +335,30 @@ def greedy_communities(
         for j in free:
             lab[j] = cid
     if emb is not None and threshold is not None and centres:
-        # Leftovers: admitted only when above the threshold to a neighbour's centre.
-        for node in range(n):
-            if lab[node] >= 0:
-                continue
-            tried: set[int] = set()
-            for j in nbr[ptr[node] : ptr[node + 1]]:  # lists are best-first
-                cid = lab[j]
-                if cid < 0 or cid in tried:
-                    continue
-                tried.add(cid)
-                if float(emb[node] @ emb[centres[cid]]) >= threshold:
-                    lab[node] = cid
-                    break
+        _admit_leftovers(lab, centres, ptr, nbr, emb, threshold)
     labels = np.asarray(lab, np.int64)
     return labels, np.asarray(centres, np.int64)
+
+
+def _admit_leftovers(
+    lab: list[int],
+    centres: list[int],
+    ptr: list[int],
+    nbr: list[int],
+    emb: np.ndarray,
+    threshold: float,
+) -> None:
+    """A node left free joins the community of a placed neighbour only when it is above
+    the threshold to that community's centre (``lab`` updated in place)."""
+    for node in range(len(lab)):
+        if lab[node] >= 0:
+            continue
+        tried: set[int] = set()
+        for j in nbr[ptr[node] : ptr[node + 1]]:  # lists are best-first
+            cid = lab[j]
+            if cid < 0 or cid in tried:
+                continue
+            tried.add(cid)
+            if float(emb[node] @ emb[centres[cid]]) >= threshold:
+                lab[node] = cid
+                break

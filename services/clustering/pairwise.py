@@ -328,37 +328,7 @@ def pair_features(
     right = np.asarray(right, np.int64)
     out = np.zeros((m, len(FEATURES)), np.float32)
     if m:
-        inter = _row_dot(tok.key, left, right)
-        n_key = tok.n_key
-        only_a = n_key[left] - inter
-        only_b = n_key[right] - inter
-        union = inter + only_a + only_b
-        g_inter = _row_dot(tok.grams, left, right)
-        g_union = tok.n_grams[left] + tok.n_grams[right] - g_inter
-        # Tokens in exactly one of the two keywords (function words included).
-        xor = tok.raw[left] + tok.raw[right]
-        xor.data = (xor.data == 1).astype(np.float32)
-        xor.eliminate_zeros()
-        # Differing tokens per word class (the last column counts the "other" tokens).
-        class_counts = np.asarray((xor @ tok.token_class).todense())
-        classes = class_counts > 0
-        n_other = class_counts[:, _OTHER_BIT]
-        other_df = xor @ tok.other_df
-        log_n = math.log1p(max(1, len(texts)))
-        out[:, 2] = inter / np.where(union > 0, union, 1)
-        out[:, 3] = g_inter / np.where(g_union > 0, g_union, 1)
-        out[:, 4] = only_a + only_b
-        out[:, 5] = np.minimum(only_a, only_b)
-        out[:, 6] = np.maximum(only_a, only_b)
-        out[:, 7] = (only_a == 0) | (only_b == 0)
-        out[:, 8] = tok.head[left] == tok.head[right]
-        out[:, 9] = tok.first[left] == tok.first[right]
-        out[:, 10 : 10 + _N_CLS + 1] = classes
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[:, 11 + _N_CLS] = np.where(
-                n_other > 0, np.log1p(other_df / np.maximum(n_other, 1)) / log_n, 0.0
-            )
-        out[:, 12 + _N_CLS] = tok.question[left] != tok.question[right]
+        _token_features(out, tok, left, right, len(texts))
     vol = np.log1p(np.nan_to_num(np.asarray(volumes, np.float64), nan=0.0))
     cos = np.asarray(cos, np.float32)
     out[:, 0] = cos
@@ -377,6 +347,43 @@ def pair_features(
     out[:, base + 8] = np.minimum(n_tok[left], n_tok[right])
     out[:, base + 9] = np.maximum(n_tok[left], n_tok[right])
     return out
+
+
+def _token_features(
+    out: np.ndarray, tok: PairTokens, left: np.ndarray, right: np.ndarray, n_texts: int
+) -> None:
+    """The word-overlap, word-class and question columns of :func:`pair_features` (in place)."""
+    inter = _row_dot(tok.key, left, right)
+    n_key = tok.n_key
+    only_a = n_key[left] - inter
+    only_b = n_key[right] - inter
+    union = inter + only_a + only_b
+    g_inter = _row_dot(tok.grams, left, right)
+    g_union = tok.n_grams[left] + tok.n_grams[right] - g_inter
+    # Tokens in exactly one of the two keywords (function words included).
+    xor = tok.raw[left] + tok.raw[right]
+    xor.data = (xor.data == 1).astype(np.float32)
+    xor.eliminate_zeros()
+    # Differing tokens per word class (the last column counts the "other" tokens).
+    class_counts = np.asarray((xor @ tok.token_class).todense())
+    classes = class_counts > 0
+    n_other = class_counts[:, _OTHER_BIT]
+    other_df = xor @ tok.other_df
+    log_n = math.log1p(max(1, n_texts))
+    out[:, 2] = inter / np.where(union > 0, union, 1)
+    out[:, 3] = g_inter / np.where(g_union > 0, g_union, 1)
+    out[:, 4] = only_a + only_b
+    out[:, 5] = np.minimum(only_a, only_b)
+    out[:, 6] = np.maximum(only_a, only_b)
+    out[:, 7] = (only_a == 0) | (only_b == 0)
+    out[:, 8] = tok.head[left] == tok.head[right]
+    out[:, 9] = tok.first[left] == tok.first[right]
+    out[:, 10 : 10 + _N_CLS + 1] = classes
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[:, 11 + _N_CLS] = np.where(
+            n_other > 0, np.log1p(other_df / np.maximum(n_other, 1)) / log_n, 0.0
+        )
+    out[:, 12 + _N_CLS] = tok.question[left] != tok.question[right]
 
 
 @dataclass(frozen=True)

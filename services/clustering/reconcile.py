@@ -36,6 +36,7 @@ from services.clustering.pages import (
     HUB_CENTRED_THRESHOLDS,
     REASON_LOW_VOLUME,
     ClusterOptions,
+    ClusterResult,
     Progress,
     cluster_keywords,
     embed_blocks,
@@ -135,7 +136,6 @@ def plan_run(
     """
     options = options or ClusterOptions()
     notify: Progress = progress or (lambda _p, _m: None)
-    threshold = page_threshold(embedder, options)
     kw = pending.reset_index(drop=True).copy()
     n = len(kw)
     kw["cluster_id"] = None
@@ -148,50 +148,91 @@ def plan_run(
         low = (vol.isna() | (vol < options.min_volume)).to_numpy()
         kw.loc[low, "reason"] = REASON_LOW_VOLUME
         kw.loc[low, "how"] = "unclustered"
-    todo = np.flatnonzero(kw["how"].to_numpy() == "")
-
-    has_existing = len(existing.clusters) > 0
-    centre_emb = np.zeros((0, 0), np.float32)
     # Vectors computed for pending rows (row → vector), reused by the clustering step
     # and returned for the intent vote.
     known: dict[int, np.ndarray] = {}
-    if has_existing and len(todo):
-        # 1. Lexical variants of placed keywords.
-        notify(2, "Matching lexical variants of existing clusters")
-        key_to_cluster: dict[str, Any] = {}
-        for word, cid in zip(
-            existing.members["keyword"], existing.members["cluster_id"], strict=True
-        ):
-            bag, compound = lexical_keys(word)
-            key_to_cluster.setdefault(bag, cid)
-            key_to_cluster.setdefault("\x00" + compound, cid)
-        for i in todo:
-            bag, compound = lexical_keys(kw.at[i, "keyword"])
-            cid = key_to_cluster.get(bag) or key_to_cluster.get("\x00" + compound)
-            if cid is not None:
-                kw.at[i, "cluster_id"] = cid
-                kw.at[i, "how"] = "lexical"
-        todo = np.flatnonzero(kw["how"].to_numpy() == "")
-        # 2. Within the page threshold of an existing centre.
-        notify(5, "Matching existing clusters")
-        centre_emb = embed_blocks(embedder, existing.clusters["centre_keyword"].tolist())
-        if len(todo):
-            emb = embed_blocks(embedder, kw.loc[todo, "keyword"].tolist())
-            known.update(zip(todo.tolist(), emb, strict=True))
-            best, sim = ck.knn_against(emb, centre_emb, 1)
-            ok = sim[:, 0] >= threshold
-            ids = existing.clusters["id"].to_numpy()
-            for row, i in enumerate(todo):
-                if ok[row]:
-                    kw.at[i, "cluster_id"] = ids[best[row, 0]]
-                    kw.at[i, "similarity"] = float(sim[row, 0])
-                    kw.at[i, "how"] = "semantic"
-            todo = np.flatnonzero(kw["how"].to_numpy() == "")
+    centre_emb = _match_existing(existing, kw, embedder, options, notify, known)
+    todo = np.flatnonzero(kw["how"].to_numpy() == "")
+    result = _cluster_rest(kw, vol, todo, embedder, options, notify, known)
+    new_clusters, new_hubs = _new_hubs(existing, result, centre_emb, embedder, options, notify)
+    diff = _diff(existing, kw, new_clusters)
+    stats = dict(result.stats)
+    stats.update(
+        {
+            "keywords": n,
+            "attached_lexical": int((kw["how"] == "lexical").sum()),
+            "attached_semantic": int((kw["how"] == "semantic").sum()),
+            "unclustered": int((kw["how"] == "unclustered").sum()),
+            "unclustered_share": round(float((kw["how"] == "unclustered").mean()), 4) if n else 0.0,
+            "unclustered_reasons": {
+                str(k): int(v) for k, v in kw["reason"].dropna().value_counts().items()
+            },
+            "new_clusters": int(len(new_clusters)),
+            "new_hubs": int(len(new_hubs)),
+        }
+    )
+    plan_emb = _plan_embeddings(n, todo, result, known)
+    notify(95, "Plan ready")
+    return RunPlan(kw, new_clusters, new_hubs, stats, diff, embeddings=plan_emb)
 
-    # 3. The rest: cluster among themselves.
+
+def _match_existing(
+    existing: Existing,
+    kw: pd.DataFrame,
+    embedder: Embedder,
+    options: ClusterOptions,
+    notify: Progress,
+    known: dict[int, np.ndarray],
+) -> np.ndarray:
+    """Steps 1-2: pending keywords that are lexical variants of placed keywords, or within
+    the page threshold of an existing centre, join that cluster (``kw`` updated in place).
+
+    Returns the existing centres' vectors ((0, 0) without existing clusters)."""
+    todo = np.flatnonzero(kw["how"].to_numpy() == "")
+    if not len(existing.clusters) or not len(todo):
+        return np.zeros((0, 0), np.float32)
+    notify(2, "Matching lexical variants of existing clusters")
+    key_to_cluster: dict[str, Any] = {}
+    for word, cid in zip(existing.members["keyword"], existing.members["cluster_id"], strict=True):
+        bag, compound = lexical_keys(word)
+        key_to_cluster.setdefault(bag, cid)
+        key_to_cluster.setdefault("\x00" + compound, cid)
+    for i in todo:
+        bag, compound = lexical_keys(kw.at[i, "keyword"])
+        cid = key_to_cluster.get(bag) or key_to_cluster.get("\x00" + compound)
+        if cid is not None:
+            kw.at[i, "cluster_id"] = cid
+            kw.at[i, "how"] = "lexical"
+    todo = np.flatnonzero(kw["how"].to_numpy() == "")
+    notify(5, "Matching existing clusters")
+    centre_emb = embed_blocks(embedder, existing.clusters["centre_keyword"].tolist())
+    if len(todo):
+        emb = embed_blocks(embedder, kw.loc[todo, "keyword"].tolist())
+        known.update(zip(todo.tolist(), emb, strict=True))
+        best, sim = ck.knn_against(emb, centre_emb, 1)
+        ok = sim[:, 0] >= page_threshold(embedder, options)
+        ids = existing.clusters["id"].to_numpy()
+        for row, i in enumerate(todo):
+            if ok[row]:
+                kw.at[i, "cluster_id"] = ids[best[row, 0]]
+                kw.at[i, "similarity"] = float(sim[row, 0])
+                kw.at[i, "how"] = "semantic"
+    return centre_emb
+
+
+def _cluster_rest(
+    kw: pd.DataFrame,
+    vol: pd.Series,
+    todo: np.ndarray,
+    embedder: Embedder,
+    options: ClusterOptions,
+    notify: Progress,
+    known: dict[int, np.ndarray],
+) -> ClusterResult:
+    """Step 3: the remaining keywords cluster among themselves (``kw`` updated in place)."""
     notify(10, f"Clustering {len(todo):,} keywords")
     sub = kw.loc[todo, ["keyword"]].copy()
-    sub["search_volume"] = vol.iloc[todo].to_numpy() if n else []
+    sub["search_volume"] = vol.iloc[todo].to_numpy() if len(kw) else []
 
     def sub_progress(p: float, m: str) -> None:
         notify(10 + 0.8 * p, m)
@@ -211,76 +252,80 @@ def plan_run(
     kw.loc[todo, "similarity"] = res_kw["similarity"].to_numpy()
     kw.loc[todo, "reason"] = res_kw["reason"].to_numpy()
     kw.loc[todo, "how"] = np.where(res_kw["cluster"].to_numpy() >= 0, "new", "unclustered")
+    return result
 
-    # 4. Hubs of the new clusters.
+
+def _new_hubs(
+    existing: Existing,
+    result: ClusterResult,
+    centre_emb: np.ndarray,
+    embedder: Embedder,
+    options: ClusterOptions,
+    notify: Progress,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Step 4: new clusters join an existing hub when close enough, the rest form new hubs.
+
+    Returns (new clusters with ``hub_id`` / ``new_hub`` / ``is_pillar``, new hubs)."""
     new_clusters = result.clusters.rename(columns={"cluster": "new_cluster"}).copy()
     new_clusters["hub_id"] = None
     new_clusters["new_hub"] = -1
     new_clusters["is_pillar"] = False
     new_hubs = pd.DataFrame(columns=["new_hub", "name"])
-    if options.hubs and len(new_clusters):
-        notify(92, "Grouping clusters into hubs")
-        h_t = hub_threshold(embedder, options)
-        h_c = hub_centred_threshold(embedder, options)
-        free = np.ones(len(new_clusters), bool)
-        hub_ids = existing.clusters["hub_id"].to_numpy() if has_existing else np.zeros(0, object)
-        if has_existing and len(centre_emb):
-            new_vec, old_vec = result.centroids, centre_emb
-            if h_c is not None and len(new_vec) + len(old_vec) >= hubs_mod.CENTRE_MIN_CLUSTERS:
-                mean = np.concatenate([new_vec, old_vec]).mean(axis=0)
-                new_vec, old_vec = hubs_mod.centre(new_vec, mean), hubs_mod.centre(old_vec, mean)
-                h_t = h_c
-            best, sim = ck.knn_against(new_vec, old_vec, 1)
-            for row in range(len(new_clusters)):
-                hid = hub_ids[best[row, 0]] if best[row, 0] >= 0 else None
-                if sim[row, 0] >= h_t and hid is not None and not pd.isna(hid):
-                    new_clusters.at[row, "hub_id"] = hid
-                    free[row] = False
-        rows = np.flatnonzero(free)
-        if len(rows):
-            sub_c = new_clusters.iloc[rows]
-            hub = hubs_mod.detect_hubs(
-                result.centroids[rows],
-                sub_c["total_volume"].to_numpy(np.float64),
-                sub_c["size"].to_numpy(),
-                hub_threshold(embedder, options),
-                centred_threshold=h_c,
-            )
-            pillar = hubs_mod.pick_pillars(
-                hub, sub_c["total_volume"].to_numpy(np.float64), sub_c["size"].to_numpy()
-            )
-            new_clusters.loc[rows, "new_hub"] = hub
-            new_clusters.loc[rows, "is_pillar"] = pillar
-            names = new_clusters.loc[rows[pillar], ["new_hub", "name"]].sort_values("new_hub")
-            new_hubs = names.reset_index(drop=True)
+    if not (options.hubs and len(new_clusters)):
+        return new_clusters, new_hubs
+    notify(92, "Grouping clusters into hubs")
+    h_t = hub_threshold(embedder, options)
+    h_c = hub_centred_threshold(embedder, options)
+    free = np.ones(len(new_clusters), bool)
+    has_existing = len(existing.clusters) > 0
+    hub_ids = existing.clusters["hub_id"].to_numpy() if has_existing else np.zeros(0, object)
+    if has_existing and len(centre_emb):
+        new_vec, old_vec = result.centroids, centre_emb
+        if h_c is not None and len(new_vec) + len(old_vec) >= hubs_mod.CENTRE_MIN_CLUSTERS:
+            mean = np.concatenate([new_vec, old_vec]).mean(axis=0)
+            new_vec, old_vec = hubs_mod.centre(new_vec, mean), hubs_mod.centre(old_vec, mean)
+            h_t = h_c
+        best, sim = ck.knn_against(new_vec, old_vec, 1)
+        for row in range(len(new_clusters)):
+            hid = hub_ids[best[row, 0]] if best[row, 0] >= 0 else None
+            if sim[row, 0] >= h_t and hid is not None and not pd.isna(hid):
+                new_clusters.at[row, "hub_id"] = hid
+                free[row] = False
+    rows = np.flatnonzero(free)
+    if len(rows):
+        sub_c = new_clusters.iloc[rows]
+        hub = hubs_mod.detect_hubs(
+            result.centroids[rows],
+            sub_c["total_volume"].to_numpy(np.float64),
+            sub_c["size"].to_numpy(),
+            hub_threshold(embedder, options),
+            centred_threshold=h_c,
+        )
+        pillar = hubs_mod.pick_pillars(
+            hub, sub_c["total_volume"].to_numpy(np.float64), sub_c["size"].to_numpy()
+        )
+        new_clusters.loc[rows, "new_hub"] = hub
+        new_clusters.loc[rows, "is_pillar"] = pillar
+        names = new_clusters.loc[rows[pillar], ["new_hub", "name"]].sort_values("new_hub")
+        new_hubs = names.reset_index(drop=True)
+    return new_clusters, new_hubs
 
-    diff = _diff(existing, kw, new_clusters)
-    stats = dict(result.stats)
-    stats.update(
-        {
-            "keywords": n,
-            "attached_lexical": int((kw["how"] == "lexical").sum()),
-            "attached_semantic": int((kw["how"] == "semantic").sum()),
-            "unclustered": int((kw["how"] == "unclustered").sum()),
-            "unclustered_share": round(float((kw["how"] == "unclustered").mean()), 4) if n else 0.0,
-            "unclustered_reasons": {
-                str(k): int(v) for k, v in kw["reason"].dropna().value_counts().items()
-            },
-            "new_clusters": int(len(new_clusters)),
-            "new_hubs": int(len(new_hubs)),
-        }
-    )
+
+def _plan_embeddings(
+    n: int, todo: np.ndarray, result: ClusterResult, known: dict[int, np.ndarray]
+) -> np.ndarray:
+    """(n, d) vector per pending row: its own when matched to an existing centre, the
+    clustering step's otherwise (zeros for rows without one)."""
     vectors = result.keyword_embeddings()
     dim = int(vectors.shape[1]) if vectors.ndim == 2 else 0
     if not dim and known:
         dim = len(next(iter(known.values())))
     plan_emb = np.zeros((n, dim), np.float32)
-    for row, vec in known.items():  # matched to an existing centre: its own vector
+    for row, vec in known.items():
         plan_emb[row] = vec
     if len(todo) and vectors.shape == (len(todo), dim):
         plan_emb[todo] = vectors
-    notify(95, "Plan ready")
-    return RunPlan(kw, new_clusters, new_hubs, stats, diff, embeddings=plan_emb)
+    return plan_emb
 
 
 def hub_centred_threshold(embedder: Embedder, options: ClusterOptions) -> float | None:

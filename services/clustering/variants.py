@@ -337,8 +337,8 @@ def is_short_form(short: str, phrase: Sequence[str]) -> bool:
     words = [w for w in phrase if w]
     if not (SHORT_FORM_MIN <= len(short) <= SHORT_FORM_MAX and short.isalpha()):
         return False
-    if not 2 <= len(words) <= 4 or short in words:
-        return False
+    if not 2 <= len(words) <= 4 or short in words or words[0].startswith(short):
+        return False  # "women" is not short for "women's nike"
 
     def fits(rest: str, i: int) -> bool:
         if i == len(words):

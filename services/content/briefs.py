@@ -1,13 +1,17 @@
 """Content briefs from data, fully offline (pure: values in, :class:`Brief` out).
 
-One brief per approved page (issue 10 §1): page type, primary and secondary keywords with
-search volume, search intent, URL, title (≤ 60 characters), meta description (≤ 155), H1,
-an H2/H3 outline (:mod:`services.content.outline`), internal links
-(:mod:`services.content.links`), a word-count range and schema type by page type, a call to
-action, and — when the SERP cache holds the primary keyword — its top-10 organic URLs.
+One brief per approved page: the page type chosen on Cluster Review and its format for the
+project's site type (:mod:`services.content.templates`), primary and secondary keywords with
+search volume, the search intent and an angle line, a YMYL block for finance, health, legal
+and safety topics, URL, title (≤ 60 characters), meta description (120-155 characters, as
+sentences), H1 with brand casing (:mod:`services.content.casing`), an outline from the
+sub-topics in the data (:mod:`services.content.outline`), internal links
+(:mod:`services.content.links`), a word count (the competitors' median when their pages were
+analysed, else the format's default labelled "assumed"), schema types, a call to action and
+the cached SERP top 10.
 
-A brief never invents facts: titles and descriptions are assembled from the page's keywords
-and the brand name only; anything the data lacks is listed in ``missing``.
+A brief never invents facts: every heading is a real search or a section of the format;
+what the data lacks is listed in ``missing``.
 """
 
 from __future__ import annotations
@@ -16,33 +20,19 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from services.clustering.intent import QUESTION_PATTERN, rule_intents
-from services.content.outline import Question, build_outline
-from services.core.slugs import title_case
-from services.core.text import normalize_keyword
+from services.content import copywriting, templates
+from services.content.casing import Casing, asks_for_year, strip_years
+from services.content.outline import OutlinePlan, plan_outline
+from services.content.topics import ClusterTopics, Sibling, TopicIndex, is_question
+from services.core.text import content_tokens, normalize_keyword, tokens
 
 PAGE_TYPES = ("collection", "article", "comparison", "landing")
-#: Google shows about 50-60 characters of a title and ~155 of a meta description
-#: (Moz, "Title tag" / "Meta description" guides); the issue fixes 60 and 155.
-TITLE_MAX_CHARS = 60
-META_MAX_CHARS = 155
-#: Word-count ranges by page type (words). Collection copy = intro + buying guide + FAQ
-#: around a product grid; the article/comparison ranges are common editorial defaults
-#: for informational SERPs — replaced by the SERP-based recommendation once drafted.
-WORD_COUNT: dict[str, tuple[int, int]] = {
-    "collection": (300, 800),
-    "article": (1200, 2000),
-    "comparison": (1500, 2500),
-    "landing": (500, 1000),
-}
-#: schema.org types by page type (FAQPage added when the outline has questions).
-SCHEMA_TYPE: dict[str, str] = {
-    "collection": "CollectionPage, ItemList",
-    "article": "Article",
-    "comparison": "Article, ItemList",
-    "landing": "WebPage",
-}
+#: Word-count range around the competitors' median length (words): 0.9x-1.2x.
+MEDIAN_RANGE = (0.9, 1.2)
+ASSUMED = "assumed (format default; no competitor pages analysed)"
 _COMPARISON = re.compile(r"\b(vs|versus|compare|comparison|alternative|alternatives)\b")
 _QUESTION = re.compile(QUESTION_PATTERN)
 
@@ -69,6 +59,7 @@ class PageInput:
         search_volume: searches/month of the primary keyword, None when unknown.
         intent: stored intent labels of the primary keyword (comma-joined), None if unknown.
         secondary: (keyword, searches/month or None) of the page's secondary keywords.
+        page_type: the type chosen on Cluster Review (None for onboarded site pages).
     """
 
     page_id: str
@@ -79,6 +70,30 @@ class PageInput:
     search_volume: int | None = None
     intent: str | None = None
     secondary: tuple[tuple[str, int | None], ...] = ()
+    page_type: str | None = None
+
+
+@dataclass
+class BriefContext:
+    """What every brief of one project shares.
+
+    Attributes:
+        site_type: the project's site type (shopify, woocommerce, wordpress, publisher…).
+        brand_name: the brand profile's company name ("" when unset).
+        persona: the brand profile's primary persona ("" when unset).
+        competitors: brand-profile competitor names (never headings here).
+        index: the project's keywords (:class:`TopicIndex`).
+        casing: published word forms.
+        ymyl: the project's YMYL setting (finance / health / legal / safety), None = by topic.
+    """
+
+    site_type: str = "shopify"
+    brand_name: str = ""
+    persona: str = ""
+    competitors: tuple[str, ...] = ()
+    index: TopicIndex = field(default_factory=lambda: TopicIndex(()))
+    casing: Casing = field(default_factory=Casing)
+    ymyl: str | None = None
 
 
 @dataclass
@@ -86,10 +101,15 @@ class Brief:
     """A content brief (JSON-ready through :meth:`to_dict` / :meth:`from_dict`).
 
     Attributes:
+        format: the template (:data:`services.content.templates.FORMATS`); ``format_label``
+            its plain name.
         secondary_keywords: ``[{"keyword", "search_volume"}]`` (searches/month or None).
-        outline: ``[{"level", "text", "source"}]``.
+        outline: ``[{"level", "text", "source", "search_volume"}]``.
+        faq: the FAQ questions (real searches, once each).
         internal_links: ``{"outgoing": [...], "incoming": [...]}`` of link dicts.
-        word_count: [min, max] words.
+        word_count: [min, max] words; ``word_count_source`` says where it comes from.
+        ymyl: ``{"topic", "sources", "expert_review", "disclaimer"}`` or {} when not YMYL.
+        competitors: the SERP pages' analysis (:mod:`services.content.competitors`), {}.
         serp: ``[{"rank", "url", "title"}]`` from the SERP cache, [] when not cached.
         missing: what the data did not provide (shown, never filled with invented text).
     """
@@ -113,21 +133,37 @@ class Brief:
     cta: str
     serp: list[dict[str, Any]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    format: str = "guide"
+    format_label: str = ""
+    site_type: str = ""
+    angle: str = ""
+    ymyl: dict[str, str] = field(default_factory=dict)
+    faq: list[str] = field(default_factory=list)
+    facets: list[str] = field(default_factory=list)
+    intro: str = ""
+    word_count_source: str = ASSUMED
+    competitors: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return asdict(self)
+        """JSON-ready form (a shallow copy: every field already holds plain data)."""
+        return dict(self.__dict__)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Brief:
         """Inverse of :meth:`to_dict` (unknown keys ignored)."""
         names = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in data.items() if k in names})
+        fields = {k: v for k, v in data.items() if k in names}
+        if "format" not in fields:  # a brief stored before formats: its page type decides
+            fields["format"] = "collection" if fields.get("page_type") == "collection" else "guide"
+        return cls(**fields)
 
 
 def page_type(page: PageInput, intents: Sequence[str]) -> str:
-    """Page type: comparison (vs/compare/alternatives), article (a question or purely
-    informational intent), collection (store category pages), else landing."""
+    """Page type: the one chosen on Cluster Review; for pages without one (onboarded site
+    pages) comparison (vs/compare/alternatives), article (a question or purely informational
+    intent), collection (store category pages), else landing."""
+    if page.page_type in PAGE_TYPES:
+        return str(page.page_type)
     kw = normalize_keyword(page.primary_keyword)
     if _COMPARISON.search(kw):
         return "comparison"
@@ -138,68 +174,137 @@ def page_type(page: PageInput, intents: Sequence[str]) -> str:
     return "landing"
 
 
-def _title_case(keyword: str) -> str:
-    return title_case(normalize_keyword(keyword))
+#: A brand word held by more of the project's keywords than this is the site's topic
+#: ("wordpress" on a WordPress blog), not the one product a review is about.
+TOPIC_WORD_SHARE = 0.2
 
 
-def _fit(text: str, limit: int) -> str:
-    """``text`` cut at a word boundary to ``limit`` characters (no ellipsis added)."""
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,:;-|")
-    return cut or text[:limit]
+def _branded(ctx: BriefContext, primary: str) -> bool:
+    """True when the keyword holds a brand-cased word that is not the project's topic."""
+    for tok in tokens(primary):
+        form = ctx.casing.form(tok)
+        if (
+            form
+            and form != form.lower()
+            and form != tok.upper()
+            and "'" not in form
+            and (
+                ctx.index.share(content_tokens(tok)[0] if content_tokens(tok) else tok)
+                < TOPIC_WORD_SHARE
+            )
+        ):
+            return True
+    return False
 
 
-def make_title(primary: str, brand: str) -> str:
-    """ "<Primary Keyword> | <Brand>" when it fits 60 characters, else the keyword alone."""
-    base = _title_case(primary)
-    with_brand = f"{base} | {brand}" if brand else base
-    return with_brand if len(with_brand) <= TITLE_MAX_CHARS else _fit(base, TITLE_MAX_CHARS)
+def _other_sites(serp: Sequence[SerpResult], competitors: Sequence[str], own: str) -> set[str]:
+    """Lowercase words naming other sites: SERP domains' labels and competitor names."""
+    out = {t for c in competitors for t in tokens(c)}
+    for r in serp:
+        host = urlsplit(r.url).hostname or ""
+        parts = [p for p in host.split(".") if p not in ("www", "m", "en")]
+        if parts:
+            out.add(parts[0])
+    return out - set(tokens(own)) - {""}
 
 
-def make_meta(kind: str, primary: str, secondary: Sequence[str], brand: str) -> str:
-    """Meta description from the keywords and brand name only, ≤ 155 characters."""
-    lead = {
-        "collection": f"Shop {primary}" + (f" at {brand}" if brand else "") + ".",
-        "article": f"{_title_case(primary)}: answers and guidance"
-        + (f" from {brand}" if brand else "")
-        + ".",
-        "comparison": f"{_title_case(primary)} compared side by side.",
-        "landing": f"{_title_case(primary)}" + (f" by {brand}" if brand else "") + ".",
-    }[kind]
-    text = lead
-    if secondary:
-        verb = "Browse" if kind == "collection" else "Covers"
-        listed = ""
-        for kw in secondary[:4]:
-            candidate = f"{listed}, {kw}" if listed else kw
-            if len(f"{lead} {verb} {candidate}.") > META_MAX_CHARS:
-                break
-            listed = candidate
-        if listed:
-            text = f"{lead} {verb} {listed}."
-    return _fit(text, META_MAX_CHARS)
+def _word_count(fmt: str, competitors: dict[str, Any] | None) -> tuple[list[int], str]:
+    """[min, max] words and their source: the competitors' median, else assumed."""
+    median = (competitors or {}).get("median_words")
+    counted = int((competitors or {}).get("pages_counted") or 0)
+    if median:
+        lo, hi = MEDIAN_RANGE
+        return (
+            [int(round(median * lo, -1)), int(round(median * hi, -1))],
+            f"competitors: median {int(median):,} words of {counted} ranking page(s)",
+        )
+    return list(templates.TEMPLATES[fmt].word_count), ASSUMED
 
 
-def make_cta(kind: str, primary: str, parent_keyword: str | None, brand: str) -> str:
-    """Call to action by page type (names only the page's keywords and the brand)."""
-    if kind == "collection":
-        return f"Shop {primary}"
-    if kind == "comparison":
-        return f"Compare and shop {primary}"
-    if kind == "article":
-        return f"Browse {parent_keyword}" if parent_keyword else f"Explore {primary}"
-    return f"Get started with {brand}" if brand else f"Get started with {primary}"
+def apply_competitors(brief: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
+    """A stored brief with a competitor analysis (:func:`competitors.summarize`): the word
+    count from their median length (else still assumed), the gaps in the angle line."""
+    out = dict(brief)
+    fmt = str(out.get("format") or "guide")
+    fmt = fmt if fmt in templates.TEMPLATES else "guide"
+    out["competitors"] = summary
+    out["word_count"], out["word_count_source"] = _word_count(fmt, summary)
+    angle = str(out.get("angle") or "").split(" The ranking pages miss:")[0]
+    gaps = list(summary.get("gaps") or [])[:2]
+    out["angle"] = angle + (f" The ranking pages miss: {'; '.join(gaps)}." if gaps else "")
+    out["missing"] = [m for m in out.get("missing") or [] if not m.startswith("SERP top 10")]
+    return out
+
+
+def _ymyl(ctx: BriefContext, primary: str, secondary: Sequence[str]) -> dict[str, str]:
+    words = set(tokens(primary)) | {t for k in secondary for t in tokens(k)}
+    words |= {t for t in content_tokens(primary)}
+    topic = templates.ymyl_topic(words, ctx.ymyl)
+    return {"topic": topic, **templates.YMYL_RULES[topic]} if topic else {}
+
+
+def _copy(
+    fmt: str,
+    primary: str,
+    plan: OutlinePlan,
+    ctx: BriefContext,
+    parent_keyword: str | None,
+    competitors: dict[str, Any] | None,
+) -> dict[str, str]:
+    """Title, meta description, H1, CTA, angle and (a store's collection) intro."""
+    store = templates.is_store(ctx.site_type)
+    cased = ctx.casing.title(primary) + ("?" if is_question(primary) else "")
+    plain = ctx.casing.apply(strip_years(primary, asks_for_year(primary)))
+    parent = ctx.casing.title(parent_keyword) if parent_keyword else None
+    topics = copywriting.meta_topics(plan.subtopics, plan.facets, ctx.casing)
+    return {
+        "title": copywriting.make_title(fmt, primary, cased, ctx.brand_name, store),
+        "meta_description": copywriting.make_meta(fmt, plain, topics, ctx.brand_name, store),
+        "h1": cased,
+        "cta": templates.cta(fmt, ctx.site_type, cased.rstrip("?"), parent, ctx.brand_name),
+        "angle": copywriting.make_angle(fmt, plain, ctx.persona, competitors),
+        "intro": copywriting.make_intro(fmt, cased, plan.facets, ctx.brand_name) if store else "",
+    }
+
+
+def _intents(page: PageInput, primary: str) -> tuple[tuple[str, ...], str]:
+    """Search intent labels and their source: the data's labels, else keyword modifiers."""
+    stored = tuple(x.strip() for x in (page.intent or "").split(",") if x.strip())
+    intents = stored or rule_intents(primary)
+    return intents, "keyword data" if stored else ("keyword modifiers" if intents else "")
+
+
+def _missing(
+    page: PageInput,
+    intents: Sequence[str],
+    notes: Sequence[str],
+    serp: Sequence[SerpResult],
+    ctx: BriefContext,
+) -> list[str]:
+    """What the data did not give this brief (shown to the writer, never invented)."""
+    missing: list[str] = []
+    if page.search_volume is None:
+        missing.append("search volume of the primary keyword")
+    if not intents:
+        missing.append("search intent")
+    missing += notes
+    if not serp:
+        missing.append("SERP top 10 (not in the SERP cache)")
+    if not ctx.brand_name:
+        missing.append("brand name (Settings → brand profile)")
+    return missing
 
 
 def build_brief(
     page: PageInput,
+    ctx: BriefContext | None = None,
     *,
-    brand_name: str = "",
-    questions: Sequence[Question] = (),
+    siblings: Sequence[Sibling] = (),
     links: dict[str, list[dict[str, Any]]] | None = None,
     parent_keyword: str | None = None,
     serp: Sequence[SerpResult] = (),
+    competitors: dict[str, Any] | None = None,
+    cluster: ClusterTopics | None = None,
 ) -> Brief:
     """Build one brief.
 
@@ -207,46 +312,43 @@ def build_brief(
     ----------
     page : PageInput
         The approved page and its keyword data.
-    brand_name : str
-        The project's company name ("" when not set: titles go without it).
-    questions : sequence of Question
-        Question keywords carrying the page's head terms (FAQ H3s).
+    ctx : BriefContext, optional
+        The project's site type, brand, keyword index and casing (default: a store with no
+        brand and no keyword data).
+    siblings : sequence of Sibling
+        The cluster's other approved pages (their keywords stay off this outline).
     links : dict, optional
         This page's ``{"outgoing", "incoming"}`` links from :func:`links.links_by_page`.
     parent_keyword : str, optional
-        Primary keyword of the cluster's parent page (CTA of articles).
+        Primary keyword of the cluster's parent page (CTA of supporting pages).
     serp : sequence of SerpResult
         Cached top-10 of the primary keyword; empty when not cached.
+    competitors : dict, optional
+        The SERP pages' analysis kept from an earlier run (median length, headings, gaps).
+    cluster : ClusterTopics, optional
+        The cluster's pages prepared once per batch (replaces ``siblings``).
 
     Returns
     -------
     Brief
-        Title ≤ 60 and meta description ≤ 155 characters; ``missing`` lists the data gaps.
+        Title ≤ 60, meta description ≤ 155 characters; ``missing`` lists the data gaps.
     """
+    ctx = ctx or BriefContext()
     primary = normalize_keyword(page.primary_keyword)
-    stored = tuple(x.strip() for x in (page.intent or "").split(",") if x.strip())
-    intents = stored or rule_intents(primary)
-    intent_source = "keyword data" if stored else ("keyword modifiers" if intents else "")
+    intents, intent_source = _intents(page, primary)
     kind = page_type(page, intents)
-    secondary = [
-        (normalize_keyword(k), v) for k, v in page.secondary if normalize_keyword(k) != primary
-    ]
-    secondary.sort(key=lambda kv: (-(kv[1] or 0), kv[0]))
-    outline = build_outline(kind, primary, secondary, questions)
-    schema = SCHEMA_TYPE[kind] + (", FAQPage" if questions else "")
-    missing: list[str] = []
-    if page.search_volume is None:
-        missing.append("search volume of the primary keyword")
-    if not secondary:
-        missing.append("secondary keywords")
-    if not questions:
-        missing.append("question keywords carrying the head terms")
-    if not intents:
-        missing.append("search intent")
-    if not serp:
-        missing.append("SERP top 10 (not in the SERP cache)")
-    if not brand_name:
-        missing.append("brand name (Settings → brand profile)")
+    fmt = templates.choose_format(kind, primary, ctx.site_type, branded=_branded(ctx, primary))
+    secondary = sorted(
+        ((normalize_keyword(k), v) for k, v in page.secondary if normalize_keyword(k) != primary),
+        key=lambda kv: (-(kv[1] or 0), kv[0]),
+    )
+    other = _other_sites(serp, ctx.competitors, ctx.brand_name)
+    plan = plan_outline(
+        fmt, primary, index=ctx.index, casing=ctx.casing, secondary=secondary,
+        siblings=siblings, other_sites=other, cluster=cluster, page_id=page.page_id,
+    )  # fmt: skip
+    word_count, wc_source = _word_count(fmt, competitors)
+    copy = _copy(fmt, primary, plan, ctx, parent_keyword, competitors)
     return Brief(
         page_id=page.page_id,
         page_type=kind,
@@ -257,27 +359,44 @@ def build_brief(
         intent=", ".join(intents),
         intent_source=intent_source,
         url=page.url,
-        title=make_title(primary, brand_name),
-        meta_description=make_meta(kind, primary, [k for k, _ in secondary], brand_name),
-        h1=_title_case(primary),
-        outline=outline,
+        outline=plan.outline,
         internal_links=links or {"outgoing": [], "incoming": []},
-        word_count=list(WORD_COUNT[kind]),
-        schema_type=schema,
-        cta=make_cta(kind, primary, parent_keyword, brand_name),
+        word_count=word_count,
+        schema_type=", ".join(templates.schema_types(fmt, ctx.site_type, bool(plan.faq))),
         serp=[asdict(r) for r in serp],
-        missing=missing,
+        missing=_missing(page, intents, plan.notes, serp, ctx),
+        format=fmt,
+        format_label=templates.TEMPLATES[fmt].label,
+        site_type=ctx.site_type,
+        ymyl=_ymyl(ctx, primary, [k for k, _v in secondary]),
+        faq=plan.faq,
+        facets=plan.facets,
+        word_count_source=wc_source,
+        competitors=dict(competitors or {}),
+        **copy,
     )
 
 
 def brief_summary(brief: dict[str, Any]) -> str:
-    """Three plain-text lines for a person: type, keyword, volume, intent, length, schema;
-    the URL; the call to action (``brief`` as stored, :meth:`Brief.to_dict`)."""
+    """Plain-text lines for a person: type and format, keyword, volume, intent, length and
+    its source, schema; the angle; the URL; the call to action; the YMYL rules when any
+    (``brief`` as stored, :meth:`Brief.to_dict`)."""
     lo, hi = (list(brief.get("word_count") or []) + [0, 0])[:2]
     volume = brief.get("search_volume")
-    return (
+    lines = [
         f"{brief.get('page_type', '')} page · {brief.get('primary_keyword', '')} · "
+        f"{brief.get('format_label') or 'format unknown'} · "
         f"{f'{volume:,} searches/month' if volume is not None else 'volume unknown'} · intent "
-        f"{brief.get('intent') or 'unknown'} · {lo}-{hi} words · schema "
-        f"{brief.get('schema_type', '')}\nURL: {brief.get('url', '')}\nCTA: {brief.get('cta', '')}"
-    )
+        f"{brief.get('intent') or 'unknown'} · {lo}-{hi} words "
+        f"({brief.get('word_count_source') or ASSUMED}) · schema {brief.get('schema_type', '')}",
+        f"Angle: {brief.get('angle', '')}",
+        f"URL: {brief.get('url', '')}",
+        f"CTA: {brief.get('cta', '')}",
+    ]
+    ymyl = brief.get("ymyl") or {}
+    if ymyl:
+        lines.append(
+            f"YMYL ({ymyl.get('topic')}): cite {ymyl.get('sources')}; "
+            f"{ymyl.get('expert_review')}; disclaimer: {ymyl.get('disclaimer')}"
+        )
+    return "\n".join(lines)

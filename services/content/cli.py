@@ -1,4 +1,5 @@
-"""Commands ``briefs``, ``drafts``, ``export-drafts`` and ``publish`` (see :mod:`services.cli`).
+"""Commands ``briefs``, ``competitors``, ``drafts``, ``export-drafts`` and ``publish`` (see
+:mod:`services.cli`).
 
 Each takes ``PROJECT CLUSTER_ID`` (project name or id, the approved seed cluster's id, or
 ``site`` for the onboarded site's pages with approved primary keywords).
@@ -12,7 +13,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from services.cli import CommandResult
+from services.core.cli_result import CommandResult
 from services.core.errors import InvalidInputError
 
 
@@ -23,6 +24,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     _target(briefs)
     briefs.set_defaults(handler=_briefs)
+
+    comp = sub.add_parser(
+        "competitors",
+        help="read the ranking pages of each brief's cached SERP (headings, lengths, gaps)",
+        parents=[common],
+    )
+    _target(comp)
+    comp.set_defaults(handler=_competitors)
 
     drafts = sub.add_parser("drafts", help="draft the pages of a cluster", parents=[common])
     _target(drafts)
@@ -72,6 +81,24 @@ def _briefs(app: Any, args: argparse.Namespace) -> CommandResult:
         [f"{report.created} brief(s) created, {report.regenerated} rebuilt."],
         {"created": report.created, "regenerated": report.regenerated},
     )
+
+
+def _competitors(app: Any, args: argparse.Namespace) -> CommandResult:
+    from services.content.api import analyse_competitors, serp_client_of
+
+    _resolve(app, args)
+    serp = serp_client_of(app.providers())
+    report = analyse_competitors(app.engine, args.cluster_id, serp_client=serp)
+    lines = [report.message]
+    lines += [f"  {reason}: {n}" for reason, n in report.outcome.top_reasons()]
+    data = {
+        "outcome": report.outcome.as_dict(),
+        "keywords": report.keywords,
+        "without_serp": report.without_serp,
+        "seconds": round(report.seconds, 3),
+        "politeness": report.politeness,
+    }
+    return CommandResult(lines, data)
 
 
 def _drafts(app: Any, args: argparse.Namespace) -> CommandResult:

@@ -1,9 +1,12 @@
 """Drafts from briefs: the three structured LLM calls of the first owner's flow (issue 10 §2).
 
 Per page: (1) competitor analysis — common themes, content gaps, recommended word count, key
-headings, unique angles — from the cached SERP when present, from the brief otherwise;
-(2) the draft — title, meta description, H1, body HTML with the brief's headings and internal
-links, FAQ with answers (collection pages: intro above the grid + buying guide below + FAQ);
+headings, unique angles — from the competitors' pages read (headings, lengths, gaps;
+:mod:`services.content.competitors`), the SERP URLs, or the brief alone;
+(2) the draft — the brief's structure (format sections, sub-topic headings, FAQ list, angle,
+internal links) and, for YMYL topics, its sources / expert review / disclaimer rules
+(``prompts/ymyl.md``); a store's collection gets collection copy (intro above the grid +
+buying guide below + FAQ);
 (3) social posts — Facebook, LinkedIn, X (≤ 280 characters), Google Business Profile
 (≤ 1,500) — each carrying the page's URL.
 
@@ -25,7 +28,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.content.briefs import META_MAX_CHARS, TITLE_MAX_CHARS, Brief
+from services.content.briefs import Brief
+from services.content.copywriting import META_MAX_CHARS, TITLE_MAX_CHARS
 from services.core.errors import ProviderError
 from services.providers.base import BrandProfile, StructuredGenerator, Usage
 
@@ -111,11 +115,35 @@ def prompt_version() -> str:
     return (PROMPTS_DIR / "VERSION").read_text(encoding="utf-8").strip()
 
 
+#: Brief fields the writer prompts receive (the rest is for people: sources, data gaps).
+PROMPT_FIELDS = (
+    "primary_keyword",
+    "page_type",
+    "format",
+    "format_label",
+    "site_type",
+    "intent",
+    "angle",
+    "title",
+    "meta_description",
+    "h1",
+    "word_count",
+    "schema_type",
+    "cta",
+    "facets",
+    "faq",
+)
+
+
 def _brief_text(brief: Brief) -> str:
-    """The brief as compact JSON for the prompts (no SERP: it has its own block)."""
-    data = brief.to_dict()
-    data.pop("serp", None)
-    data.pop("missing", None)
+    """The brief's structure as compact JSON for the prompts: fields, outline, keywords,
+    links (competitors and YMYL rules have their own blocks)."""
+    data = {k: v for k, v in brief.to_dict().items() if k in PROMPT_FIELDS}
+    data["outline"] = [
+        {"level": o.get("level"), "text": o.get("text"), "source": o.get("source")}
+        for o in brief.outline
+    ]
+    data["secondary_keywords"] = [k["keyword"] for k in brief.secondary_keywords]
     data["internal_links"] = [
         {"href": link["target_url"], "anchor": link["anchor"]}
         for link in brief.internal_links.get("outgoing", [])
@@ -123,10 +151,39 @@ def _brief_text(brief: Brief) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def _serp_text(brief: Brief) -> str:
-    if not brief.serp:
-        return "not available (no SERP data cached for this keyword)"
-    return "\n".join(f"{r['rank']}. {r.get('title') or ''} {r['url']}".strip() for r in brief.serp)
+def competitor_text(brief: Brief) -> str:
+    """The competitor summary for the prompts: median length, common headings, gaps and each
+    page read (rank, title, words, H2s); the SERP URLs alone when the pages were not read."""
+    comp = brief.competitors or {}
+    pages = [p for p in comp.get("pages") or [] if not p.get("error")]
+    if pages:
+        lines = [
+            f"median length: {comp.get('median_words') or 'unknown'} words "
+            f"({comp.get('pages_counted', 0)} pages read)",
+            "common headings: "
+            + ("; ".join(c["text"] for c in comp.get("common_headings") or []) or "none"),
+            "gaps (our sub-topics no ranking page covers): "
+            + ("; ".join(comp.get("gaps") or []) or "none"),
+        ]
+        for p in pages:
+            heads = "; ".join(p.get("headings", [])[:12])
+            lines.append(
+                f"{p['rank']}. {p.get('title') or p['url']} ({p['word_count']} words): {heads}"
+            )
+        return "\n".join(lines)
+    if brief.serp:
+        urls = "\n".join(
+            f"{r['rank']}. {r.get('title') or ''} {r['url']}".strip() for r in brief.serp
+        )
+        return f"pages not read (only the ranking URLs are known):\n{urls}"
+    return "not available (no SERP data for this keyword)"
+
+
+def ymyl_text(brief: Brief) -> str:
+    """The YMYL rules block of the draft prompt ("" when the topic is not YMYL)."""
+    if not brief.ymyl:
+        return ""
+    return _template("ymyl.md").safe_substitute(brief.ymyl)
 
 
 def system_prompt(brand: BrandProfile, site_type: str) -> str:
@@ -140,26 +197,41 @@ def analysis_prompt(brief: Brief) -> str:
     """User prompt of call 1."""
     lo, hi = (brief.word_count + [0, 0])[:2]
     return _template("analysis.md").safe_substitute(
-        brief=_brief_text(brief), serp=_serp_text(brief), word_min=lo, word_max=hi
+        brief=_brief_text(brief),
+        competitors=competitor_text(brief),
+        word_min=lo,
+        word_max=hi,
+        word_source=brief.word_count_source,
     )
 
 
-def draft_prompt(brief: Brief, analysis: CompetitorAnalysis) -> str:
+def draft_prompt(brief: Brief, analysis: CompetitorAnalysis, site_type: str = "") -> str:
     """User prompt of call 2 (collection copy for collection pages)."""
-    name = "draft_collection.md" if brief.page_type == "collection" else "draft_article.md"
+    name = "draft_collection.md" if brief.format == "collection" else "draft_article.md"
     return _template(name).safe_substitute(
         brief=_brief_text(brief),
         analysis=analysis.model_dump_json(),
         primary=brief.primary_keyword,
         page_type=brief.page_type,
+        format_label=brief.format_label or brief.page_type,
+        site_type=site_type or brief.site_type or "website",
         word_count=analysis.recommended_word_count,
         cta=brief.cta,
+        angle=brief.angle,
+        ymyl=ymyl_text(brief),
     )
 
 
 def social_prompt(brief: Brief, title: str, summary: str) -> str:
     """User prompt of call 3."""
-    return _template("social.md").safe_substitute(title=title, url=brief.url, summary=summary)
+    note = (
+        f"No claims of outcomes; the posts point to the page for details ({brief.ymyl['topic']})."
+        if brief.ymyl
+        else ""
+    )
+    return _template("social.md").safe_substitute(
+        title=title, url=brief.url, summary=summary, ymyl_social=note
+    )
 
 
 # --------------------------------------------------------------------------- the flow
@@ -229,45 +301,65 @@ def generate_draft(
     system = system_prompt(brand, site_type)
     usage: list[Usage] = []
     try:
-        analysis, u1 = llm.generate(
-            system,
-            analysis_prompt(brief),
-            CompetitorAnalysis,
-            max_tokens=ANALYSIS_MAX_TOKENS,
-            purpose="content_analysis",
-        )
-        usage += u1
+        analysis = _call(llm, system, analysis_prompt(brief), CompetitorAnalysis, usage, "analysis")
         schema: type[ArticleDraft] | type[CollectionDraft] = (
-            CollectionDraft if brief.page_type == "collection" else ArticleDraft
+            CollectionDraft if brief.format == "collection" else ArticleDraft
         )
-        written, u2 = llm.generate(
-            system,
-            draft_prompt(brief, analysis),
-            schema,
-            max_tokens=DRAFT_MAX_TOKENS,
-            purpose="content_draft",
+        written = _call(
+            llm, system, draft_prompt(brief, analysis, site_type), schema, usage, "draft"
         )
-        usage += u2
-        if isinstance(written, CollectionDraft):
-            body = written.intro_html.strip() + "\n" + written.buying_guide_html.strip()
-            extra = {
-                "intro_html": written.intro_html,
-                "buying_guide_html": written.buying_guide_html,
-            }
-        else:
-            body, extra = written.body_html, {}
         summary = f"{written.meta_description}\nKey points: {'; '.join(analysis.key_headings[:6])}"
-        social, u3 = llm.generate(
-            system,
-            social_prompt(brief, written.title, summary),
-            SocialPosts,
-            max_tokens=SOCIAL_MAX_TOKENS,
-            purpose="content_social",
+        social = _call(
+            llm, system, social_prompt(brief, written.title, summary), SocialPosts, usage, "social"
         )
-        usage += u3
     except ProviderError as exc:
         exc.usage = [*usage, *getattr(exc, "usage", [])]
         raise
+    draft = _draft_of(brief, analysis, written, social)
+    return DraftResult(
+        draft=draft,
+        usage=usage,
+        model=usage[-1].model if usage else "",
+        prompt_version=prompt_version(),
+        seconds=time.perf_counter() - started,
+    )
+
+
+_MAX_TOKENS = {
+    "analysis": ANALYSIS_MAX_TOKENS,
+    "draft": DRAFT_MAX_TOKENS,
+    "social": SOCIAL_MAX_TOKENS,
+}
+
+
+def _call(
+    llm: StructuredGenerator,
+    system: str,
+    prompt: str,
+    schema: type[Any],
+    usage: list[Usage],
+    step: str,
+) -> Any:
+    """One structured call; its billed usage is appended to ``usage``."""
+    answer, used = llm.generate(
+        system, prompt, schema, max_tokens=_MAX_TOKENS[step], purpose=f"content_{step}"
+    )
+    usage += used
+    return answer
+
+
+def _draft_of(
+    brief: Brief,
+    analysis: CompetitorAnalysis,
+    written: ArticleDraft | CollectionDraft,
+    social: SocialPosts,
+) -> dict[str, Any]:
+    """The stored draft: the written page, its social posts (with the URL) and checks."""
+    if isinstance(written, CollectionDraft):
+        body = written.intro_html.strip() + "\n" + written.buying_guide_html.strip()
+        extra = {"intro_html": written.intro_html, "buying_guide_html": written.buying_guide_html}
+    else:
+        body, extra = written.body_html, {}
     draft = {
         "kind": "llm",
         "title": written.title,
@@ -287,14 +379,7 @@ def generate_draft(
         "analysis": analysis.model_dump(),
     }
     draft["checks"] = draft_checks(draft, brief)
-    model = usage[-1].model if usage else ""
-    return DraftResult(
-        draft=draft,
-        usage=usage,
-        model=model,
-        prompt_version=prompt_version(),
-        seconds=time.perf_counter() - started,
-    )
+    return draft
 
 
 _TAG = re.compile(r"<[^>]+>")
@@ -305,8 +390,8 @@ def draft_checks(draft: dict[str, Any], brief: Brief) -> list[str]:
     """What a reviewer should look at before approving (empty when nothing is off).
 
     Checks: every outgoing internal link of the brief is in the body (by URL); the primary
-    keyword appears in the title and the H1; the body's word count (tags stripped) is within
-    the brief's range, ±20 %.
+    keyword appears in the title and the H1; a YMYL page carries its disclaimer; the body's
+    word count (tags stripped) is within the brief's range, ±20 %.
 
     Returns
     -------
@@ -323,6 +408,9 @@ def draft_checks(draft: dict[str, Any], brief: Brief) -> list[str]:
     for key in ("title", "h1"):
         if primary and primary not in str(draft.get(key, "")).lower():
             found.append(f'the {key} does not contain the primary keyword "{primary}"')
+    disclaimer = str((brief.ymyl or {}).get("disclaimer") or "")
+    if disclaimer and disclaimer[:40].lower() not in _TAG.sub(" ", body).lower():
+        found.append(f"YMYL ({brief.ymyl.get('topic')}): the disclaimer is missing")
     words = len(_TAG.sub(" ", body).split())
     lo, hi = (list(brief.word_count) + [0, 0])[:2]
     if lo and not lo * 0.8 <= words <= hi * 1.2:

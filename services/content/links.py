@@ -1,20 +1,28 @@
 """Internal-link plan of a cluster: parent ↔ children and child → siblings (pure).
 
-Rules (issue 10, "internal links"): every child links to its parent and the parent links to
-every child; each child links to 2-3 siblings — the ones sharing most content words with
-it, then the highest search volume; the anchor text is the *target's* primary keyword.
-For onboarded sites, existing pages that rank for keywords carrying the page's head terms
-(rankings import, :class:`RankingIndex`) are proposed as extra link sources.
+Rules: every child links to its parent and the parent links to every child; each child
+links to up to 3 siblings *by topic similarity* — cosine of the pages' content words
+(primary and secondary keywords) weighted by inverse page frequency within the cluster, so
+the head term every page shares counts for nothing and search volume not at all; a sibling
+sharing no other word is not linked. Anchors vary per target (exact keyword, a secondary
+keyword, a natural phrase), in turn. For onboarded sites, existing pages that rank for
+keywords carrying the page's head terms (rankings import, :class:`RankingIndex`) are
+proposed as extra link sources — never a page that ranks for the target's own keyword
+(it competes with the new page: optimise it instead).
 """
 
 from __future__ import annotations
 
-import heapq
+import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from services.core.text import content_tokens
+import numpy as np
+from scipy import sparse
+
+from services.core.text import canonical_key, content_tokens
 from services.core.urls import normalize_url
 
 #: Siblings each child links to (issue 10: "2-3 siblings").
@@ -38,6 +46,7 @@ class LinkNode:
     url: str
     role: str
     search_volume: int | None = None
+    secondary: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,16 +69,52 @@ class InternalLink:
         return asdict(self)
 
 
+def similarity_matrix(nodes: Sequence[LinkNode]) -> sparse.csr_matrix:
+    """(n, n) cosine similarity of the pages' topic words (sparse; diagonal included).
+
+    Each page is a bag of the content words of its primary and secondary keywords, weighted
+    by log(N / document frequency) over the cluster (tf-idf; a word every page holds weighs
+    0) and scaled to unit length.
+    """
+    bags = [
+        Counter(t for k in (n.keyword, *n.secondary) for t in set(content_tokens(k))) for n in nodes
+    ]
+    df: Counter[str] = Counter(t for bag in bags for t in bag)
+    total = max(len(nodes), 1)
+    vocab = {t: i for i, t in enumerate(sorted(t for t, c in df.items() if c < total))}
+    rows, cols, vals = [], [], []
+    for r, bag in enumerate(bags):
+        for t, c in bag.items():
+            if t in vocab:
+                rows.append(r)
+                cols.append(vocab[t])
+                vals.append(c * math.log(total / df[t]))
+    x = sparse.csr_matrix((vals, (rows, cols)), shape=(len(nodes), max(len(vocab), 1)))
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    x = sparse.diags(1.0 / norms) @ x
+    return (x @ x.T).tocsr()
+
+
 def _sibling_order(
-    child: LinkNode, others: Sequence[LinkNode], words: dict[str, frozenset[str]], k: int
+    row: int, sims: sparse.csr_matrix, nodes: Sequence[LinkNode], skip: set[int], k: int
 ) -> list[LinkNode]:
-    """The ``k`` siblings sharing most content words with ``child``, then by volume."""
-    mine = words[child.page_id]
-    return heapq.nsmallest(
-        k,
-        others,
-        key=lambda o: (-len(mine & words[o.page_id]), -(o.search_volume or 0), o.keyword),
-    )
+    """The ``k`` pages most similar to page ``row`` (similarity > 0; ``skip`` excluded),
+    by keyword on ties."""
+    start, end = sims.indptr[row], sims.indptr[row + 1]
+    scored = [
+        (float(v), nodes[int(c)])
+        for c, v in zip(sims.indices[start:end], sims.data[start:end], strict=True)
+        if int(c) != row and int(c) not in skip and v > 1e-9
+    ]
+    scored.sort(key=lambda so: (-so[0], so[1].keyword))
+    return [o for _sc, o in scored[:k]]
+
+
+def _anchors(node: LinkNode) -> list[str]:
+    """Anchor variants of links to ``node``: exact, partial (a secondary keyword), natural."""
+    partial = next((k for k in node.secondary if k and k != node.keyword), node.keyword)
+    return [node.keyword, partial, f"a closer look at {node.keyword}"]
 
 
 def plan_links(
@@ -82,44 +127,36 @@ def plan_links(
     nodes : sequence of LinkNode
         The cluster's approved pages; at most one should be the parent (the first is used).
     max_siblings : int
-        Sibling links per child (default 3; fewer when the cluster is small).
+        Sibling links per child (default 3; fewer when fewer siblings share a topic word).
 
     Returns
     -------
     list[InternalLink]
-        Deterministic order: parent → children, then per child → parent and → siblings.
+        Deterministic order: parent → children, then per child → parent and → siblings;
+        the n-th link to a page uses its n-th anchor variant (exact, partial, natural…).
     """
     parents = [n for n in nodes if n.role == "parent"]
     parent = parents[0] if parents else None
     children = [n for n in nodes if n is not parent]
-    words = {n.page_id: frozenset(content_tokens(n.keyword)) for n in nodes}
+    sims = similarity_matrix(nodes)
+    skip = {i for i, n in enumerate(nodes) if n is parent}
+    row_of = {id(n): i for i, n in enumerate(nodes)}
+    seen: Counter[str] = Counter()
+
+    def link(src: LinkNode, dst: LinkNode, relation: str) -> InternalLink:
+        anchors = _anchors(dst)
+        anchor = anchors[seen[dst.page_id] % len(anchors)]
+        seen[dst.page_id] += 1
+        return InternalLink(src.page_id, src.url, dst.page_id, dst.url, anchor, relation)
+
     links: list[InternalLink] = []
     if parent is not None:
-        for child in children:
-            links.append(
-                InternalLink(
-                    parent.page_id, parent.url, child.page_id, child.url, child.keyword, "to child"
-                )
-            )
+        links += [link(parent, child, "to child") for child in children]
     for child in children:
         if parent is not None:
-            links.append(
-                InternalLink(
-                    child.page_id,
-                    child.url,
-                    parent.page_id,
-                    parent.url,
-                    parent.keyword,
-                    "to parent",
-                )
-            )
-        others = [o for o in children if o is not child]
-        for sib in _sibling_order(child, others, words, max_siblings):
-            links.append(
-                InternalLink(
-                    child.page_id, child.url, sib.page_id, sib.url, sib.keyword, "to sibling"
-                )
-            )
+            links.append(link(child, parent, "to parent"))
+        for sib in _sibling_order(row_of[id(child)], sims, nodes, skip, max_siblings):
+            links.append(link(child, sib, "to sibling"))
     return links
 
 
@@ -182,17 +219,22 @@ class RankingIndex:
 
         Pages are ranked by their clicks on the related keywords, then by best position;
         ``exclude_urls`` (:func:`services.core.urls.normalize_url` form) removes the page
-        itself and the pages of the cluster, which are linked already.
+        itself and the pages of the cluster, which are linked already; a page ranking for
+        ``keyword`` itself (same canonical key) competes with the new page and is skipped.
         """
         head = set(content_tokens(keyword))
         if not head:
             return []
         postings = sorted((self._postings.get(w, set()) for w in head), key=len)
         hits = set(postings[0]).intersection(*postings[1:])
+        own = canonical_key(keyword)
+        competing = {
+            self._rows[i].page_url for i in hits if canonical_key(self._rows[i].keyword) == own
+        }
         best: dict[str, tuple[int, float, str]] = {}
         for i in hits:
             row = self._rows[i]
-            if normalize_url(row.page_url) in exclude_urls:
+            if normalize_url(row.page_url) in exclude_urls or row.page_url in competing:
                 continue
             clicks, pos, kw = best.get(row.page_url, (0, float("inf"), row.keyword))
             position = row.position if row.position is not None else float("inf")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
+from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -57,9 +58,10 @@ def collections_frame(
     Parameters
     ----------
     records : sequence of mapping
-        ``{"brief": dict, "draft": dict}`` per page; non-collection pages are skipped.
-        The draft's title / meta / body are used when present (the brief's otherwise; an
-        outline-only skeleton's body is left empty rather than exported as copy).
+        ``{"brief": dict, "draft": dict}`` per page; pages other than a store's collections
+        are skipped. Body HTML is the collection copy: the written draft's body, else the
+        brief's one-line intro (an outline-only skeleton is never exported as copy); title
+        and meta come from the draft when written, else from the brief.
     command : str
         "NEW" or "MERGE".
     """
@@ -68,17 +70,18 @@ def collections_frame(
     rows = []
     for rec in records:
         b: Mapping[str, Any] = rec.get("brief") or {}
-        if b.get("page_type") != "collection":
+        if b.get("format", b.get("page_type")) != "collection":
             continue
         d: Mapping[str, Any] = rec.get("draft") or {}
         written = d.get("kind") == "llm"
+        intro = str(b.get("intro") or "")
         rows.append(
             {
                 "ID": "",
                 "Handle": handle_from_url(str(b.get("url", ""))),
                 "Command": command,
                 "Title": b.get("h1", ""),
-                "Body HTML": d.get("body_html", "") if written else "",
+                "Body HTML": d.get("body_html", "") if written else _paragraph(intro),
                 "Sort Order": "",
                 "Published": "FALSE",
                 "Metafield: title_tag [string]": d.get("title") if written else b.get("title"),
@@ -88,6 +91,10 @@ def collections_frame(
             }
         )
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _paragraph(text: str) -> str:
+    return f"<p>{escape(text)}</p>" if text else ""
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:

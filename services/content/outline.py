@@ -1,136 +1,342 @@
-"""Outline (H2/H3) of a brief from the page's own keyword data (pure).
+"""Outline (H2/H3 and FAQ) of a brief from the sub-topics in the project's data (pure).
 
-The H2s come from the page's secondary keywords (highest search volume first); the FAQ's
-H3s are the question keywords of the project's data that carry the page's head terms (every
-content word of the primary keyword, plural-insensitive) — the "People also ask" of our own
-data. Collection pages get the structure of collection copy (intro above the product grid,
-buying guide below it, FAQ) rather than an article's. Nothing here is invented: every
-heading is a keyword from the data or a structural section named as such.
+Sub-topics are *other* real searches of the project: keywords that carry every content word
+of the page's primary keyword (plural-insensitive) but
+
+* are not the same search as the primary keyword (the same-search key of
+  :func:`services.clustering.variants.same_search_key`, with question auxiliaries such as
+  do/does/is/are ignored, so "how do payday loans work" = "how does payday loans work");
+* do not belong to a sibling page: not a sibling's primary or secondary keyword (or the same
+  search as one), and not carrying every word of a sibling's more specific primary
+  ("best waterproof trail running shoes" belongs to the "waterproof trail running shoes"
+  page, not to "trail running shoes");
+* name no other site (a domain, a label of a SERP result's domain, or a brand-profile
+  competitor).
+
+Each search gives one heading (its best-worded, highest-volume variant, written as a
+natural heading by :mod:`services.content.casing`); questions become the FAQ, once each.
+When the data has fewer than :data:`MIN_SUBTOPICS` sub-topics the outline keeps the
+template's sections only and says so, rather than repeating the keyword.
 """
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from services.clustering.intent import QUESTION_PATTERN
-from services.core.text import content_tokens, normalize_keyword
+from services.content.casing import Casing
+from services.content.places import only_places
+from services.content.templates import TEMPLATES
+from services.content.topics import (
+    AUX_WORDS,
+    ClusterTopics,
+    Sibling,
+    TopicIndex,
+    cached_content_tokens,
+    cached_tokens,
+    is_question,
+    topic_words,
+)
+from services.core.text import STOP_WORDS, content_tokens, normalize_keyword, singularize, tokens
 
-#: H2s taken from secondary keywords (the rest stay in the keyword list of the brief).
-MAX_SECONDARY_H2 = 8
-#: Question H3s in the FAQ section.
-MAX_QUESTIONS = 6
+#: Sub-topic H2s per page (the rest stay in the brief's keyword list).
+MAX_H2 = 8
+#: FAQ questions per page.
+MAX_FAQ = 6
+#: Non-question searches longer than this (words) are pasted lists, not headings.
+MAX_HEADING_WORDS = 8
+#: Fewer sub-topics than this: the outline is the template's sections only, flagged.
+MIN_SUBTOPICS = 2
+#: Facet words listed under a collection's "Shop by".
+MAX_FACETS = 6
 
 _QUESTION = re.compile(QUESTION_PATTERN)
+#: Two headings whose words (question words aside) overlap this much say the same thing.
+NEAR_DUPLICATE = 0.7
+_SAME = {
+    "website": "site",
+    "websites": "site",
+    "web": "",
+    "migrate": "move",
+    "migration": "move",
+    "migrating": "move",
+    "transfer": "move",
+    "moving": "move",
+    "switch": "move",
+    "switching": "move",
+    "percentage": "percent",
+}
+_DOMAIN = re.compile(r"\b[a-z0-9-]+\.(com|net|org|co|io|uk|de|in|au|ca)\b|\bwww\b")
+#: Ungrammatical variants the data is full of ("how does payday loans work", "what is a
+#: payday loans"): a singular verb or article right before a plural noun phrase.
+_BAD_GRAMMAR = re.compile(r"\b(does|is|a|an)\s+(\w+\s+)?\w+[^s\W]s\b(?!\s+(of|for)\b)")
 
 
-@dataclass(frozen=True)
-class Question:
-    """A question keyword of the project's data with its search volume (searches/month)."""
+@dataclass
+class OutlinePlan:
+    """What :func:`plan_outline` returns.
 
-    keyword: str
-    search_volume: int | None
-
-
-class QuestionIndex:
-    """Inverted index of the project's question keywords by content word.
-
-    Parameters
-    ----------
-    keywords : iterable of (keyword, search volume)
-        The project's keyword universe (``KeywordMetric``); non-questions are skipped.
+    Attributes:
+        outline: ``[{"level", "text", "source", "search_volume"}]`` in page order.
+        faq: the FAQ questions (also in ``outline`` as H3s under "FAQ").
+        facets: facet words for a collection's "Shop by" ([] elsewhere).
+        subtopics: sub-topic searches used (heading keyword, searches/month of the search).
+        notes: data gaps worth telling the writer.
     """
 
-    def __init__(self, keywords: Iterable[tuple[str, int | None]]) -> None:
-        self._questions: list[Question] = []
-        self._words: list[frozenset[str]] = []
-        self._postings: dict[str, set[int]] = {}
-        seen: set[str] = set()
-        for raw, volume in keywords:
-            kw = normalize_keyword(raw)
-            if not kw or kw in seen or not _QUESTION.search(kw):
-                continue
-            seen.add(kw)
-            idx = len(self._questions)
-            words = frozenset(content_tokens(kw))
-            self._questions.append(Question(kw, volume))
-            self._words.append(words)
-            for w in words:
-                self._postings.setdefault(w, set()).add(idx)
-
-    def __len__(self) -> int:
-        return len(self._questions)
-
-    def carrying(self, keyword: str, limit: int = MAX_QUESTIONS) -> list[Question]:
-        """Questions containing every content word of ``keyword``, highest volume first.
-
-        Returns
-        -------
-        list[Question]
-            At most ``limit``; [] when the keyword has no content word or nothing matches.
-        """
-        head = set(content_tokens(keyword))
-        if not head:
-            return []
-        postings = sorted((self._postings.get(w, set()) for w in head), key=len)
-        hits = set(postings[0]).intersection(*postings[1:])
-        found = [self._questions[i] for i in hits]
-        found.sort(key=lambda q: (-(q.search_volume or 0), q.keyword))
-        return found[:limit]
+    outline: list[dict[str, object]] = field(default_factory=list)
+    faq: list[str] = field(default_factory=list)
+    facets: list[str] = field(default_factory=list)
+    subtopics: list[tuple[str, int]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
-def _heading(keyword: str) -> str:
-    text = normalize_keyword(keyword)
-    return text[:1].upper() + text[1:]
+def _gist(keyword: str) -> frozenset[str]:
+    """Words that carry a heading's meaning (question words, stop words out; website = site)."""
+    words = (_SAME.get(t, t) for t in tokens(AUX_WORDS.sub(" ", keyword)))
+    return frozenset(singularize(w) for w in words if w and w not in STOP_WORDS and w not in _WH)
 
 
-def build_outline(
-    page_type: str,
-    primary_keyword: str,
-    secondary: Sequence[tuple[str, int | None]],
-    questions: Sequence[Question],
-) -> list[dict[str, object]]:
-    """H2/H3 outline of one page.
+def _near(a: tuple[frozenset[str], bool], b: tuple[frozenset[str], bool]) -> bool:
+    """Two headings say the same thing: the same words beyond the primary keyword's (and
+    both questions or both not), one word more than the other, or words overlapping by
+    :data:`NEAR_DUPLICATE`."""
+    (wa, qa), (wb, qb) = a, b
+    if not wa or not wb:
+        return wa == wb and qa == qb
+    small, big = sorted((wa, wb), key=len)
+    if small <= big and len(big) - len(small) <= 1:  # "install ssl" = "install ssl certificate"
+        return True
+    return len(wa & wb) >= NEAR_DUPLICATE * len(wa | wb)
+
+
+_WH = frozenset(
+    ["how", "what", "why", "when", "where", "who", "which", "should", "will", "need", "than"]
+)
+
+
+def _grammar_penalty(keyword: str) -> int:
+    return 1 if _BAD_GRAMMAR.search(keyword) else 0
+
+
+#: Retailers and marketplaces whose name in a keyword means "their page", not a topic of ours
+#: (maintained list; the SERP's domains add the ones ranking for the keyword).
+RETAILERS = re.compile(
+    r"\b(amazon|ebay|walmart|primark|tesco|asda|argos|costco|aldi|lidl|etsy|decathlon|"
+    r"zalando|marks (and|&) spencer|m&s|john lewis|sports direct|sainsbury'?s|debenhams|"
+    r"reddit|quora|wikipedia|youtube)\b"
+)
+
+
+_FILLER = frozenset(["in", "for", "of", "the", "best", "top", "a"])
+
+
+def _local_variant(keyword: str, own_words: frozenset[str], places: frozenset[str]) -> bool:
+    """True when the keyword only adds a place to the page's words (a city or state page of
+    its own, not a section of this one; :func:`services.content.places.only_places`)."""
+    rest = [
+        t for t in cached_tokens(keyword) if singularize(t) not in own_words and t not in _FILLER
+    ]
+    return 0 < len(rest) <= 4 and only_places(rest, places)
+
+
+def _foreign(keyword: str, other_sites: set[str]) -> bool:
+    """True when the keyword names another site: a domain, a retailer or marketplace
+    (:data:`RETAILERS`), a SERP result's domain label or a brand-profile competitor."""
+    if _DOMAIN.search(keyword) or RETAILERS.search(keyword):
+        return True
+    return bool(other_sites) and bool(other_sites & set(cached_tokens(keyword)))
+
+
+def _groups(
+    primary: str,
+    candidates: Sequence[tuple[str, int, frozenset[str]]],
+    cluster: ClusterTopics,
+    page_id: str,
+    other_sites: set[str],
+    local: set[str],
+) -> list[tuple[str, int]]:
+    """(best-worded keyword, total searches/month) per same-search group, by volume; local
+    variants ("houston personal injury lawyer") go to ``local`` instead."""
+    index = cluster.index
+    own_key = index.key(primary)
+    own_words = topic_words(primary)
+    groups: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for kw, volume, _words in candidates:
+        words = topic_words(kw)
+        if not own_words <= words:
+            continue
+        key = index.key(kw)
+        if key == own_key and is_question(kw) and not is_question(primary):
+            key = "q:" + key  # "what are trail running shoes" on the collection: its FAQ
+        if key == own_key or cluster.taken(key, page_id):
+            continue
+        if cluster.belongs_elsewhere(words, page_id, own_words) or _foreign(kw, other_sites):
+            continue
+        if _local_variant(kw, own_words, index.places):
+            local.add(kw)
+            continue
+        groups[key].append((kw, volume))
+    out = []
+    for members in groups.values():
+        best = min(members, key=lambda m: (_grammar_penalty(m[0]), -m[1], len(m[0]), m[0]))
+        out.append((best[0], sum(v for _k, v in members)))
+    out.sort(key=lambda g: (-g[1], g[0]))
+    return out
+
+
+def _facets(primary: str, subtopics: Sequence[tuple[str, int]], casing: Casing) -> list[str]:
+    """What the sub-topics add to the primary keyword, as filter names ("men's", "wide
+    feet", "waterproof"): the remainder of each non-question sub-topic of at most two words,
+    by searches."""
+    own = set(content_tokens(primary))
+    out: list[str] = []
+    for kw, _volume in subtopics:
+        if _QUESTION.search(kw):
+            continue
+        rest = [t for t in normalize_keyword(kw).split() if not set(cached_content_tokens(t)) & own]
+        while rest and rest[0] in STOP_WORDS:
+            rest.pop(0)
+        while rest and rest[-1] in STOP_WORDS:
+            rest.pop()
+        if 1 <= len(rest) <= 2 and not any(t.isdigit() for t in rest):
+            facet = " ".join(casing.form(t) or t for t in rest)
+            if facet not in out:
+                out.append(facet)
+    return out[:MAX_FACETS]
+
+
+def plan_outline(
+    fmt: str,
+    primary: str,
+    *,
+    index: TopicIndex,
+    casing: Casing,
+    secondary: Sequence[tuple[str, int | None]] = (),
+    siblings: Sequence[Sibling] = (),
+    other_sites: Iterable[str] = (),
+    cluster: ClusterTopics | None = None,
+    page_id: str = "",
+) -> OutlinePlan:
+    """The outline of one page: the format's sections with the data's sub-topics slotted in.
 
     Parameters
     ----------
-    page_type : str
-        "collection", "article", "comparison" or "landing".
-    primary_keyword : str
-        The page's primary keyword (not repeated as an H2; it is the H1).
-    secondary : sequence of (keyword, search volume)
-        The page's secondary keywords.
-    questions : sequence of Question
-        From :meth:`QuestionIndex.carrying`.
+    fmt : str
+        A :data:`services.content.templates.FORMATS` value.
+    primary : str
+        The page's primary keyword (its H1; never repeated as a heading).
+    index : TopicIndex
+        The project's keywords.
+    casing : Casing
+        Published word forms for the headings.
+    secondary : sequence of (keyword, searches/month or None)
+        The page's own secondary keywords (sub-topic candidates as well).
+    siblings : sequence of Sibling
+        The cluster's other approved pages.
+    other_sites : iterable of str
+        Lowercase words naming other sites (SERP domains' labels, competitors).
+    cluster, page_id : ClusterTopics, str, optional
+        The cluster's pages prepared once for a batch (then ``siblings`` is not needed) and
+        this page's id in it.
 
     Returns
     -------
-    list[dict]
-        ``{"level": 2|3, "text": str, "source": "structure"|"secondary keyword"|"question"}``
-        in page order.
+    OutlinePlan
     """
-    primary = normalize_keyword(primary_keyword)
-    ranked = sorted(
-        {normalize_keyword(k): v for k, v in secondary if normalize_keyword(k) != primary}.items(),
-        key=lambda kv: (-(kv[1] or 0), kv[0]),
-    )[:MAX_SECONDARY_H2]
-    out: list[dict[str, object]] = []
+    primary = normalize_keyword(primary)
+    pool = {kw: (kw, vol, words) for kw, vol, words in index.carrying(primary)}
+    for kw, vol in secondary:
+        k = normalize_keyword(kw)
+        pool.setdefault(k, (k, int(vol or 0), frozenset(content_tokens(k))))
+    foreign = set(other_sites) - set(tokens(primary))
+    if cluster is None:
+        page_id = "\x00this page"
+        cluster = ClusterTopics(
+            index, [(str(i), s.primary, s.secondary) for i, s in enumerate(siblings)]
+        )
+    local: set[str] = set()
+    groups = _groups(primary, list(pool.values()), cluster, page_id, foreign, local)
+    plan = OutlinePlan()
+    h2s, faqs = _pick(groups, primary, casing, plan)
+    plan.faq = [text for text, _v in faqs]
+    if len(plan.subtopics) < MIN_SUBTOPICS:
+        plan.notes.append(
+            f"only {len(plan.subtopics)} related search(es) in the project's data for this "
+            "topic: the outline holds the format's sections; import a broader keyword export "
+            "(or add SERP data) for sub-topics"
+        )
+    if local:
+        plan.notes.append(
+            f"{len(local)} local variant(s) left out (e.g. “{sorted(local)[0]}”): city and state "
+            "searches are local landing pages, not sections of this one"
+        )
+    if fmt == "collection":
+        plan.facets = _facets(primary, plan.subtopics, casing)
+    _assemble(plan, fmt, h2s, faqs)
+    return plan
 
-    def add(level: int, text: str, source: str) -> None:
-        out.append({"level": level, "text": text, "source": source})
 
-    if page_type == "collection":
-        add(2, f"Intro above the product grid: {primary}", "structure")
-        if ranked:
-            add(2, "Buying guide (below the product grid)", "structure")
-            for kw, _v in ranked:
-                add(3, _heading(kw), "secondary keyword")
-    else:
-        for kw, _v in ranked:
-            add(2, _heading(kw), "secondary keyword")
-    if questions:
-        add(2, "FAQ", "structure")
-        for q in questions:
-            add(3, _heading(q.keyword) + ("" if q.keyword.endswith("?") else "?"), "question")
-    return out
+def _pick(
+    groups: Sequence[tuple[str, int]], primary: str, casing: Casing, plan: OutlinePlan
+) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """Headings (H2s) and FAQ questions, best searches first, one per meaning: no repeated
+    text, no near-duplicate (:func:`_near`), at most :data:`MAX_H2` and :data:`MAX_FAQ`; the
+    searches used are appended to ``plan.subtopics``."""
+    keep_year = bool(re.search(r"\b(19|20)\d\d\b", primary))
+    kept: list[tuple[frozenset[str], bool]] = []
+    own_gist = _gist(primary)
+    h2s: list[tuple[str, int]] = []
+    faqs: list[tuple[str, int]] = []
+    seen: set[str] = set()
+    for kw, volume in groups:
+        is_q = is_question(kw)
+        text = casing.sentence(kw, keep_year=keep_year).rstrip("?") + ("?" if is_q else "")
+        if text.lower() in seen or len(faqs if is_q else h2s) >= (MAX_FAQ if is_q else MAX_H2):
+            continue
+        if not is_q and len(kw.split()) > MAX_HEADING_WORDS:  # a pasted list, not a topic
+            continue
+        gist = (_gist(kw) - own_gist, is_q)
+        if any(_near(gist, k) for k in kept):
+            continue
+        seen.add(text.lower())
+        kept.append(gist)
+        plan.subtopics.append((kw, volume))
+        (faqs if is_q else h2s).append((text, volume))
+    return h2s, faqs
+
+
+def _assemble(
+    plan: OutlinePlan,
+    fmt: str,
+    h2s: Sequence[tuple[str, int]],
+    faqs: Sequence[tuple[str, int]],
+) -> None:
+    def add(level: int, text: str, source: str, volume: int | None = None) -> None:
+        plan.outline.append(
+            {"level": level, "text": text, "source": source, "search_volume": volume}
+        )
+
+    for section in TEMPLATES[fmt].sections:
+        if section == "{topics}":
+            if fmt == "collection" and h2s:
+                add(2, "Buying guide (below the product grid)", "structure")
+            tasks = [(t, v) for t, v in h2s if fmt == "how_to" and t.lower().startswith("how to ")]
+            if tasks:
+                add(2, "Related tasks (short answers, link where a page exists)", "structure")
+            for text, volume in h2s:
+                nested = fmt == "collection" or (text, volume) in tasks
+                add(3 if nested else 2, text, "related search", volume)
+        elif section == "{faq}":
+            if faqs:
+                add(2, "FAQ", "structure")
+                for text, volume in faqs:
+                    add(3, text, "question", volume)
+        elif section == "Shop by":
+            if plan.facets:
+                add(2, "Shop by: " + ", ".join(plan.facets), "structure")
+        else:
+            add(2, section, "structure")

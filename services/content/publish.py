@@ -28,7 +28,7 @@ from sqlalchemy import Engine
 from db.models.content import ContentPage
 from db.session import session_scope
 from services.content import matrixify, store
-from services.content.api import SITE_PREFIX
+from services.content.views import SITE_PREFIX
 from services.core.errors import InvalidInputError, ProviderError
 from services.core.ids import as_uuid
 from services.core.outcome import BatchOutcome

@@ -27,19 +27,26 @@ _TRUNCATED = " [truncated: Excel holds 32,767 characters per cell; see the CSV]"
 BRIEF_COLUMNS = [
     "primary_keyword",
     "page_type",
+    "format",
     "role",
     "status",
     "search_volume",
     "secondary_keywords",
     "intent",
+    "angle",
     "url",
     "title",
     "meta_description",
     "h1",
     "outline",
+    "faq",
     "word_count",
+    "word_count_source",
     "schema_type",
     "cta",
+    "ymyl",
+    "competitor_headings",
+    "competitor_gaps",
     "serp_top10",
     "missing_data",
 ]
@@ -59,7 +66,7 @@ DRAFT_COLUMNS = [
     "checks",
     "error",
 ]
-LINK_COLUMNS = ["source_url", "anchor", "target_url", "relation"]
+LINK_COLUMNS = ["source_url", "target_url", "anchor", "relation"]
 SOCIAL_COLUMNS = [
     "primary_keyword",
     "url",
@@ -86,6 +93,10 @@ WIDTHS = {
     "x": 50,
     "google_business_profile": 60,
     "serp_top10": 50,
+    "angle": 50,
+    "ymyl": 50,
+    "competitor_headings": 50,
+    "competitor_gaps": 40,
     "missing_data": 40,
     "checks": 50,
     "error": 40,
@@ -94,6 +105,72 @@ WIDTHS = {
 
 def _lines(items: Sequence[str]) -> str:
     return "\n".join(items)
+
+
+def _volume(item: Mapping[str, Any]) -> str:
+    volume = item.get("search_volume")
+    return f"{item['keyword']} ({volume if volume is not None else 'volume unknown'})"
+
+
+def _brief_row(rec: Mapping[str, Any]) -> dict[str, Any]:
+    """One row of the Briefs sheet (lists as one line per item)."""
+    b: Mapping[str, Any] = rec.get("brief") or {}
+    wc = b.get("word_count") or []
+    ymyl: Mapping[str, Any] = b.get("ymyl") or {}
+    comp: Mapping[str, Any] = b.get("competitors") or {}
+    return {
+        "primary_keyword": b.get("primary_keyword", ""),
+        "page_type": b.get("page_type", ""),
+        "format": b.get("format_label") or b.get("format", ""),
+        "role": b.get("role", ""),
+        "status": rec.get("status", ""),
+        "search_volume": b.get("search_volume"),
+        "secondary_keywords": _lines([_volume(s) for s in b.get("secondary_keywords") or []]),
+        "intent": b.get("intent", ""),
+        "angle": b.get("angle", ""),
+        "url": b.get("url", ""),
+        "title": b.get("title", ""),
+        "meta_description": b.get("meta_description", ""),
+        "h1": b.get("h1", ""),
+        "outline": _lines(
+            [f"H{o.get('level', 2)}: {o.get('text', '')}" for o in b.get("outline") or []]
+        ),
+        "faq": _lines(list(b.get("faq") or [])),
+        "word_count": f"{wc[0]}-{wc[1]}" if len(wc) == 2 else "",
+        "word_count_source": b.get("word_count_source", ""),
+        "schema_type": b.get("schema_type", ""),
+        "cta": b.get("cta", ""),
+        "ymyl": _lines([f"{k}: {v}" for k, v in ymyl.items()]),
+        "competitor_headings": _lines(
+            [f"{c['text']} ({c['pages']} pages)" for c in comp.get("common_headings") or []]
+        ),
+        "competitor_gaps": _lines(list(comp.get("gaps") or [])),
+        "serp_top10": _lines([str(r.get("url", "")) for r in b.get("serp") or []]),
+        "missing_data": _lines(list(b.get("missing") or [])),
+    }
+
+
+def _draft_row(rec: Mapping[str, Any]) -> dict[str, Any]:
+    """One row of the Drafts sheet (cost in USD)."""
+    b: Mapping[str, Any] = rec.get("brief") or {}
+    d: Mapping[str, Any] = rec.get("draft") or {}
+    faq = [f"Q: {f.get('question', '')}\nA: {f.get('answer', '')}" for f in d.get("faq") or []]
+    return {
+        "primary_keyword": b.get("primary_keyword", ""),
+        "url": b.get("url", ""),
+        "status": rec.get("status", ""),
+        "draft_kind": d.get("kind", "none") if d else "none",
+        "title": d.get("title", ""),
+        "meta_description": d.get("meta_description", ""),
+        "h1": d.get("h1", ""),
+        "body_html": d.get("body_html", ""),
+        "faq": _lines(faq),
+        "model": rec.get("model") or "",
+        "prompt_version": rec.get("prompt_version") or "",
+        "cost_usd": float(rec.get("cost_usd") or 0.0),
+        "checks": _lines(list(d.get("checks") or [])),
+        "error": rec.get("error") or "",
+    }
 
 
 def workbook_frames(records: Sequence[Mapping[str, Any]]) -> dict[str, pd.DataFrame]:
@@ -109,82 +186,27 @@ def workbook_frames(records: Sequence[Mapping[str, Any]]) -> dict[str, pd.DataFr
     -------
     dict
         Sheet name → DataFrame with the columns above (search_volume searches/month,
-        cost_usd USD).
+        cost_usd USD); the links sheet opens with from / to / anchor.
     """
-    briefs, drafts, links, social = [], [], [], []
+    links, social = [], []
     for rec in records:
         b: Mapping[str, Any] = rec.get("brief") or {}
-        d: Mapping[str, Any] = rec.get("draft") or {}
-        kw = b.get("primary_keyword", "")
-        url = b.get("url", "")
-        wc = b.get("word_count") or []
-        briefs.append(
-            {
-                "primary_keyword": kw,
-                "page_type": b.get("page_type", ""),
-                "role": b.get("role", ""),
-                "status": rec.get("status", ""),
-                "search_volume": b.get("search_volume"),
-                "secondary_keywords": _lines(
-                    [
-                        f"{s['keyword']} ({s['search_volume'] if s.get('search_volume') is not None else 'volume unknown'})"
-                        for s in b.get("secondary_keywords") or []
-                    ]
-                ),
-                "intent": b.get("intent", ""),
-                "url": url,
-                "title": b.get("title", ""),
-                "meta_description": b.get("meta_description", ""),
-                "h1": b.get("h1", ""),
-                "outline": _lines(
-                    [f"H{o.get('level', 2)}: {o.get('text', '')}" for o in b.get("outline") or []]
-                ),
-                "word_count": f"{wc[0]}-{wc[1]}" if len(wc) == 2 else "",
-                "schema_type": b.get("schema_type", ""),
-                "cta": b.get("cta", ""),
-                "serp_top10": _lines([str(r.get("url", "")) for r in b.get("serp") or []]),
-                "missing_data": _lines(list(b.get("missing") or [])),
-            }
-        )
-        drafts.append(
-            {
-                "primary_keyword": kw,
-                "url": url,
-                "status": rec.get("status", ""),
-                "draft_kind": d.get("kind", "none") if d else "none",
-                "title": d.get("title", ""),
-                "meta_description": d.get("meta_description", ""),
-                "h1": d.get("h1", ""),
-                "body_html": d.get("body_html", ""),
-                "faq": _lines(
-                    [
-                        f"Q: {f.get('question', '')}\nA: {f.get('answer', '')}"
-                        for f in d.get("faq") or []
-                    ]
-                ),
-                "model": rec.get("model") or "",
-                "prompt_version": rec.get("prompt_version") or "",
-                "cost_usd": float(rec.get("cost_usd") or 0.0),
-                "checks": _lines(list(d.get("checks") or [])),
-                "error": rec.get("error") or "",
-            }
-        )
         planned = b.get("internal_links") or {}
         # outgoing links of each page, plus links from existing site pages (no source id)
         from_site = [x for x in planned.get("incoming", []) if not x.get("source_id")]
         for link in [*planned.get("outgoing", []), *from_site]:
             links.append({k: link.get(k, "") for k in LINK_COLUMNS})
-        posts: Mapping[str, Any] = d.get("social") or {}
+        posts: Mapping[str, Any] = (rec.get("draft") or {}).get("social") or {}
         social.append(
             {
-                "primary_keyword": kw,
-                "url": url,
+                "primary_keyword": b.get("primary_keyword", ""),
+                "url": b.get("url", ""),
                 **{k: posts.get(k, "") for k in SOCIAL_COLUMNS[2:]},
             }
         )
     return {
-        "Briefs": pd.DataFrame(briefs, columns=BRIEF_COLUMNS),
-        "Drafts": pd.DataFrame(drafts, columns=DRAFT_COLUMNS),
+        "Briefs": pd.DataFrame([_brief_row(r) for r in records], columns=BRIEF_COLUMNS),
+        "Drafts": pd.DataFrame([_draft_row(r) for r in records], columns=DRAFT_COLUMNS),
         "Internal links": pd.DataFrame(links, columns=LINK_COLUMNS),
         "Social posts": pd.DataFrame(social, columns=SOCIAL_COLUMNS),
     }

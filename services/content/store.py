@@ -97,6 +97,7 @@ def _page_inputs(
                 search_volume=volume,
                 intent=m.intent if m else None,
                 secondary=secondary,
+                page_type=getattr(cp, "page_type", None) if cp is not None else None,
             )
         )
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from db.models import AppSetting
 from db.session import session_scope
@@ -20,13 +21,18 @@ def get_setting(engine: Engine, key: str, default: dict[str, Any] | None = None)
 
 
 def set_setting(engine: Engine, key: str, value: dict[str, Any]) -> None:
-    """Create or replace the JSON value under ``key``."""
+    """Create or replace the JSON value under ``key`` (a transaction of its own)."""
     with session_scope(engine) as s:
-        row = s.get(AppSetting, key)
-        if row is None:
-            s.add(AppSetting(key=key, value=value))
-        else:
-            row.value = value
+        put_setting(s, key, value)
+
+
+def put_setting(session: Session, key: str, value: dict[str, Any]) -> None:
+    """Create or replace the JSON value under ``key`` in the caller's unit of work."""
+    row = session.get(AppSetting, key)
+    if row is None:
+        session.add(AppSetting(key=key, value=value))
+    else:
+        row.value = value
 
 
 def get_provider_choices(engine: Engine, defaults: dict[str, str] | None = None) -> dict[str, str]:

@@ -257,6 +257,39 @@ class CrawlBlocked(ClusterPlannerError):
     RFC 9309 §2.3.1.4 treats as "disallow everything"); the run is recorded as failed."""
 
 
+# --- layers ---
+class BudgetHeldByRuns(BudgetExceeded):
+    """A paid run refused while runs in progress hold part of the monthly budget.
+
+    The message separates money spent from money held: a hold is each running job's worst
+    case and is released down to what it actually spent when that job finishes, so the same
+    run may fit a moment later.
+
+    Attributes:
+        spent_usd: settled spend of the month (USD).
+        held_usd: worst-case holds of runs in progress (USD).
+    """
+
+    def __init__(
+        self,
+        estimate_usd: float,
+        remaining_usd: float,
+        budget_usd: float,
+        *,
+        spent_usd: float,
+        held_usd: float,
+    ) -> None:
+        super().__init__(estimate_usd, remaining_usd, budget_usd)
+        self.spent_usd = spent_usd
+        self.held_usd = held_usd
+        self.args = (
+            f"Estimated cost ${estimate_usd:.4f} exceeds the ${remaining_usd:.4f} left of this "
+            f"month's ${budget_usd:.2f} budget: ${spent_usd:.4f} spent and ${held_usd:.4f} held "
+            "by runs in progress (released down to their actual cost when they finish); "
+            "the run was not started.",
+        )
+
+
 # --- hostile ---
 class WordPressBadResponse(WordPressError):
     """WordPress answered with a body that holds no JSON (an HTML error page, a PHP fatal

@@ -17,8 +17,36 @@ RELEVANCE_WEIGHT = 0.35
 COMPETITION_WEIGHT = 0.15
 #: (volume, relevance, competition) weights of the spec.
 DEFAULT_WEIGHTS: tuple[float, float, float] = (VOLUME_WEIGHT, RELEVANCE_WEIGHT, COMPETITION_WEIGHT)
-#: Competition assumed when a source has none (0-1): neutral, neither rewarded nor punished.
+#: Competition assumed by callers that need a number when a source has none (0-1).
+#: :func:`score_parts` does not use it: unknown competition is left out of the score.
 UNKNOWN_COMPETITION = 0.5
+#: Where the competition of a score came from (issue 16).
+COMPETITION_SOURCES = ("Ads competition", "Keyword Difficulty", "unknown")
+
+
+def competition_used(
+    ads_competition: float | None, keyword_difficulty: float | None
+) -> tuple[float | None, str]:
+    """The competition (0-1) a score uses and its source.
+
+    Parameters
+    ----------
+    ads_competition : float or None
+        Google Ads competition index 0-1.
+    keyword_difficulty : float or None
+        SEO Keyword Difficulty 0-100 (Ahrefs KD, Semrush KD %), used when there is no Ads
+        competition.
+
+    Returns
+    -------
+    tuple
+        (value 0-1 or None, one of :data:`COMPETITION_SOURCES`).
+    """
+    if ads_competition is not None:
+        return max(0.0, min(1.0, float(ads_competition))), "Ads competition"
+    if keyword_difficulty is not None:
+        return max(0.0, min(1.0, float(keyword_difficulty) / 100.0)), "Keyword Difficulty"
+    return None, "unknown"
 
 
 def volume_score(search_volume: int | float | None) -> float:
@@ -82,7 +110,9 @@ def score_parts(
     confidence : float or None
         Relevance 0-1 from Stage 3 (None → 0).
     competition : float or None
-        Google Ads competition 0-1 (None → :data:`UNKNOWN_COMPETITION`).
+        Competition 0-1 (Google Ads competition, else Keyword Difficulty / 100; see
+        :func:`competition_used`). None = unknown: the competition part is 0 and the volume
+        and relevance weights are scaled to sum 1 (a constant would pretend to know).
     weights : optional
         (volume, relevance, competition); default :data:`DEFAULT_WEIGHTS`.
 
@@ -94,7 +124,12 @@ def score_parts(
     """
     wv, wr, wc = normalize_weights(weights)
     relevance = max(0.0, min(1.0, confidence or 0.0)) * 100.0
-    comp = UNKNOWN_COMPETITION if competition is None else max(0.0, min(1.0, competition))
+    if competition is None:
+        # Unknown competition is no constant: the other two weights carry the score.
+        scale = 1.0 / (wv + wr) if wv + wr > 0 else 0.0
+        wv, wr, wc, comp = wv * scale, wr * scale, 0.0, 1.0
+    else:
+        comp = max(0.0, min(1.0, competition))
     parts = {
         "volume": wv * volume_score(search_volume),
         "relevance": wr * relevance,
@@ -116,7 +151,7 @@ def calculate_score(
     Args:
         search_volume: searches/month (None when unknown → volume part 0).
         confidence: relevance confidence 0-1 from Stage 3 (None → 0).
-        competition: Google Ads competition 0-1 (None → :data:`UNKNOWN_COMPETITION`).
+        competition: competition 0-1 (None = unknown, see :func:`score_parts`).
         weights: (volume, relevance, competition), default 0.50 / 0.35 / 0.15.
 
     Returns:

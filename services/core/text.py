@@ -32,7 +32,6 @@ ENGLISH_STOP_WORDS: frozenset[str] = frozenset(
         "to",
         "with",
         "and",
-        "or",
         "by",
         "from",
         "into",
@@ -42,14 +41,20 @@ ENGLISH_STOP_WORDS: frozenset[str] = frozenset(
         "is",
         "are",
         "be",
-        "best",
-        "top",
-        "vs",
-        "versus",
-        "near",
-        "me",
     ]
 )
+#: Words that change the page a keyword needs (issue 16): local ("payday loans near me" is a
+#: local page), comparison ("a vs b", "a alternatives"), commercial ("best", "top", "review")
+#: modifiers. They are NOT stop words: two keywords differing by one of them are two pages
+#: unless evidence (same Parent Keyword, ranking URL, SERP overlap) joins them.
+LOCAL_WORDS: frozenset[str] = frozenset(["near", "me", "nearby", "local", "closest", "nearest"])
+COMPARISON_WORDS: frozenset[str] = frozenset(
+    ["vs", "versus", "or", "alternative", "alternatives", "compare", "comparison"]
+)
+COMMERCIAL_WORDS: frozenset[str] = frozenset(
+    ["best", "top", "review", "reviews", "cheap", "cheapest", "free", "affordable", "rated"]
+)
+PAGE_CHANGING_WORDS: frozenset[str] = LOCAL_WORDS | COMPARISON_WORDS | COMMERCIAL_WORDS
 #: Spanish basics of the same kind.
 SPANISH_STOP_WORDS: frozenset[str] = frozenset(
     [
@@ -90,11 +95,15 @@ FILLER_WORDS: frozenset[str] = frozenset(
 )
 _YEAR = re.compile(r"^(19|20)\d\d$")
 
+#: Typographic apostrophes and primes read as the ASCII apostrophe ("don’t" = "don't").
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'"})
+
 _IRREGULAR = {"women": "woman", "men": "man", "children": "child", "feet": "foot", "kids": "kid"}
 
 
 def normalize_keyword(text: str) -> str:
-    """Storage form of a keyword: NFKC, lowercase, single spaces, trimmed.
+    """Storage form of a keyword: NFKC, typographic apostrophes as ', lowercase, single
+    spaces, trimmed.
 
     Args:
         text: raw keyword as typed or exported.
@@ -102,7 +111,8 @@ def normalize_keyword(text: str) -> str:
     Returns:
         The normalised keyword ("" for blank input).
     """
-    return _WS.sub(" ", unicodedata.normalize("NFKC", text or "")).strip().lower()
+    text = unicodedata.normalize("NFKC", text or "").translate(_APOSTROPHES)
+    return _WS.sub(" ", text).strip().lower()
 
 
 @lru_cache(maxsize=200_000)

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine
 
-from services.app import jobs
+from services import jobs
 from services.keyword_lists import discovery, store
 from services.keyword_lists.store import ListView
 
@@ -111,8 +111,14 @@ def cluster_params(
     singleton_min_volume: int,
     serp_min_shared: int | None,
     use_grouping_hint: bool = False,
+    *,
+    evidence: bool | None = None,
 ) -> dict[str, Any]:
-    """The job parameters of one clustering run (JSON-ready; stored with the job)."""
+    """The job parameters of one clustering run (JSON-ready; stored with the job).
+
+    ``evidence``: use the Parent Keyword / ranking URL / cached SERPs of the data (None =
+    the project's setting, on unless switched off; False switches it off for this run).
+    """
     from services.clustering.pages import ClusterOptions
 
     opts = ClusterOptions(
@@ -123,6 +129,7 @@ def cluster_params(
     return {
         "options": opts.to_dict(),
         "serp": {"min_shared": serp_min_shared} if serp_min_shared else None,
+        "evidence": evidence,
     }
 
 
@@ -134,13 +141,18 @@ def start_clustering(
     singleton_min_volume: int,
     serp_min_shared: int | None = None,
     use_grouping_hint: bool = False,
+    evidence: bool | None = None,
 ) -> uuid.UUID:
     """Queue a clustering job of the project's pending keywords; returns the job id.
 
-    ``use_grouping_hint``: keywords sharing an imported Parent Keyword / topic start in
-    one cluster (off by default; recorded in the job's parameters).
+    ``evidence`` (default: the project's setting, on): keywords the data shows are one page
+    (same Parent Keyword / topic, same ranking URL, cached SERP overlap) share a cluster, and
+    each member records which evidence merged it. Recorded in the job's parameters.
+    ``use_grouping_hint`` (older runs): the Parent Keyword alone, even with evidence off.
     """
-    params = cluster_params(strictness, singleton_min_volume, serp_min_shared, use_grouping_hint)
+    params = cluster_params(
+        strictness, singleton_min_volume, serp_min_shared, use_grouping_hint, evidence=evidence
+    )
     return jobs.submit("cluster", project_id, params, engine=engine)
 
 

@@ -23,9 +23,9 @@ from sqlalchemy.exc import IntegrityError
 
 from db.models import Job, utcnow
 from db.session import session_scope
-from services.app import jobs
-from services.cli import CommandResult
+from services import jobs
 from services.clustering.pages import SINGLETON_MIN_VOLUME, STRICTNESS_LEVELS
+from services.core.cli_result import CommandResult
 from services.core.errors import JobAlreadyActive
 from services.keyword_lists import api
 from services.projects.api import resolve_project

@@ -21,19 +21,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
-import numpy as np
 import pandas as pd
-from sqlalchemy import CursorResult, Engine, select, update
+from sqlalchemy import Engine
 
-from db.models import KeywordMetric, utcnow
 from db.session import session_scope
-from services.clustering.intent import format_labels, parse_labels
+from services.clustering.intent import parse_labels
 from services.clustering.pages import lexical_keys
 from services.core.errors import InvalidInputError
-from services.core.ids import as_uuid
 from services.core.text import normalize_keyword
+from services.keyword_lists import discovery_store
+from services.keyword_lists.discovery_live import CANDIDATE_COLUMNS, FETCH_PER_SEED, fetch_live
 from services.providers.base import SEARCH_INTENTS, Usage
 from services.spend.pricing import KEYWORD_SUGGESTIONS_LIVE, dataforseo_estimate_usd
 
@@ -42,21 +41,6 @@ DEFAULT_MIN_VOLUME = 500  # searches/month
 DEFAULT_MAX_KD = 20.0  # keyword difficulty 0-100
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1_000
-#: Suggestions requested per seed in a live run (DataForSEO max 1,000; price per item
-#: $0.0001, so 200 items ≈ $0.03 per seed). Filters then keep the best ``limit``.
-FETCH_PER_SEED = 200
-CANDIDATE_COLUMNS = [
-    "keyword",
-    "search_volume",
-    "keyword_difficulty",
-    "cpc",
-    "competition",
-    "competition_level",
-    "intent",
-    "serp_features",
-    "seed",
-    "source",
-]
 
 
 @dataclass(frozen=True)
@@ -315,109 +299,6 @@ def _columns(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[CANDIDATE_COLUMNS]
 
 
-def parse_suggestions(result: list[Any], seed: str) -> pd.DataFrame:
-    """Labs ``keyword_suggestions/live`` task result → candidate rows (tolerant of gaps)."""
-    rows = []
-    for block in result or []:
-        if not isinstance(block, dict):
-            continue
-        items = (
-            [block["seed_keyword_data"]] if isinstance(block.get("seed_keyword_data"), dict) else []
-        ) + [i for i in block.get("items") or [] if isinstance(i, dict)]
-        for item in items:
-            kw = normalize_keyword(str(item.get("keyword") or ""))
-            if not kw:
-                continue
-            info = item.get("keyword_info") or {}
-            props = item.get("keyword_properties") or {}
-            intent = item.get("search_intent_info") or {}
-            serp = item.get("serp_info") or {}
-            labels = [intent.get("main_intent")] + list(intent.get("foreign_intent") or [])
-            level = info.get("competition_level")
-            rows.append(
-                {
-                    "keyword": kw,
-                    "search_volume": info.get("search_volume"),
-                    "keyword_difficulty": props.get("keyword_difficulty"),
-                    "cpc": info.get("cpc"),
-                    "competition": info.get("competition"),
-                    "competition_level": level.upper() if isinstance(level, str) else None,
-                    "intent": format_labels(lab for lab in labels if lab) or None,
-                    "serp_features": ", ".join(
-                        t for t in serp.get("serp_item_types") or [] if t != "organic"
-                    )
-                    or None,
-                    "seed": seed,
-                    "source": "dataforseo",
-                }
-            )
-    frame = pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
-    return frame.drop_duplicates("keyword")
-
-
-def fetch_live(
-    client: Any,
-    request: DiscoveryRequest,
-    *,
-    location: str,
-    language: str,
-    progress: Callable[[float], None] | None = None,
-) -> tuple[pd.DataFrame, list[Usage]]:
-    """Suggestions for every seed (one Labs request each).
-
-    Raises
-    ------
-    services.core.errors.ProviderError
-        A request failed; ``usage`` of the calls made so far is attached when possible.
-    """
-    frames: list[pd.DataFrame] = []
-    usage: list[Usage] = []
-    for n, seed in enumerate(request.seeds, start=1):
-        task = {
-            "keyword": seed,
-            "location_name": location,
-            "language_name": language,
-            "include_seed_keyword": True,
-            "include_serp_info": True,
-            "limit": FETCH_PER_SEED,
-        }
-        try:
-            response = client.post(KEYWORD_SUGGESTIONS_LIVE, task, items=1)
-        except Exception as exc:
-            if hasattr(exc, "usage"):
-                exc.usage = usage + list(exc.usage)
-            raise
-        usage.append(response.usage)
-        frames.append(parse_suggestions(response.result, seed))
-        if progress:
-            progress(n / len(request.seeds))
-    frame = (
-        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CANDIDATE_COLUMNS)
-    )
-    return frame.drop_duplicates("keyword").reset_index(drop=True), usage
-
-
-def project_keywords(engine: Engine, project_id: Any) -> set[str]:
-    """Every keyword the project has (any status)."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(KeywordMetric.keyword).where(KeywordMetric.project_id == as_uuid(project_id))
-        ).scalars()
-        return set(rows)
-
-
-def placed_keywords(engine: Engine, project_id: Any) -> set[str]:
-    """Keywords already in a cluster (status clustering or clustered)."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(KeywordMetric.keyword).where(
-                KeywordMetric.project_id == as_uuid(project_id),
-                KeywordMetric.status.in_(("clustering", "clustered")),
-            )
-        ).scalars()
-        return set(rows)
-
-
 def run_discovery(
     engine: Engine,
     project_id: Any,
@@ -463,13 +344,42 @@ def run_discovery(
         from services.projects.imports import load_keyword_universe
 
         universe = load_keyword_universe(engine, project_id)
-        result = discover_offline(universe, request, placed=placed_keywords(engine, project_id))
+        with session_scope(engine) as s:
+            placed = discovery_store.placed_keywords(s, project_id)
+        result = discover_offline(universe, request, placed=placed)
         notify(100, f"{len(result.candidates)} candidates")
         return result
     if client is None:
         raise InvalidInputError(
             "Live discovery needs DataForSEO: set DATAFORSEO_LOGIN and DATAFORSEO_PASSWORD."
         )
+    frame, usage = _fetch_within_budget(
+        engine, project_id, client, request, budget, location, language, notify
+    )
+    with session_scope(engine) as s:
+        existing = discovery_store.project_keywords(s, project_id)
+        known = frame["keyword"].isin(existing) | frame["keyword"].isin(request.seeds)
+        skipped = int(frame["keyword"].isin(existing).sum())
+        kept, removed = apply_filters(frame[~known], request)
+        saved = discovery_store.save_discovered(s, project_id, kept)
+    notify(100, f"{len(kept)} candidates saved as discovered")
+    return DiscoveryResult(
+        kept, skipped_existing=skipped, filtered_out=removed, saved=saved, usage=usage
+    )
+
+
+def _fetch_within_budget(
+    engine: Engine,
+    project_id: Any,
+    client: Any,
+    request: DiscoveryRequest,
+    budget: Any,
+    location: str,
+    language: str,
+    notify: Callable[[float, str], None],
+) -> tuple[pd.DataFrame, list[Usage]]:
+    """Live suggestions inside a budget reservation settled with the real cost; the calls
+    are logged whatever happens."""
     estimate = preview_cost(request)
     reservation = (
         budget.reserve(estimate.usd, f"discovery: {', '.join(request.seeds)}") if budget else None
@@ -479,7 +389,7 @@ def run_discovery(
         notify(5, f"Asking DataForSEO for suggestions of {len(request.seeds)} seeds")
         frame, usage = fetch_live(
             client,
-            request,
+            request.seeds,
             location=location,
             language=language,
             progress=lambda f: notify(5 + 80 * f, "Fetching suggestions"),
@@ -495,67 +405,10 @@ def run_discovery(
 
             with session_scope(engine) as s:
                 record_usage(s, usage, project_id=project_id)
-    existing = project_keywords(engine, project_id)
-    known = frame["keyword"].isin(existing) | frame["keyword"].isin(request.seeds)
-    skipped = int(frame["keyword"].isin(existing).sum())
-    kept, removed = apply_filters(frame[~known], request)
-    saved = save_discovered(engine, project_id, kept)
-    notify(100, f"{len(kept)} candidates saved as discovered")
-    return DiscoveryResult(
-        kept, skipped_existing=skipped, filtered_out=removed, saved=saved, usage=usage
-    )
-
-
-def save_discovered(engine: Engine, project_id: Any, candidates: pd.DataFrame) -> int:
-    """Insert candidates as ``KeywordMetric`` rows with status ``discovered`` (new only)."""
-    if candidates.empty:
-        return 0
-    pid = as_uuid(project_id)
-    existing = project_keywords(engine, pid)
-    now = utcnow()
-
-    def val(v: Any, cast: Callable[[Any], Any]) -> Any:
-        return None if v is None or (isinstance(v, float) and np.isnan(v)) else cast(v)
-
-    n = 0
-    with session_scope(engine) as s:
-        for r in candidates.itertuples():
-            if r.keyword in existing:
-                continue
-            s.add(
-                KeywordMetric(
-                    project_id=pid,
-                    keyword=r.keyword,
-                    search_volume=val(r.search_volume, int),
-                    cpc=val(r.cpc, float),
-                    competition=val(r.competition, float),
-                    competition_level=val(r.competition_level, str),
-                    keyword_difficulty=val(r.keyword_difficulty, float),
-                    intent=val(r.intent, str),
-                    serp_features=val(r.serp_features, str),
-                    source=str(r.source or "dataforseo"),
-                    status="discovered",
-                    fetched_at=now,
-                )
-            )
-            existing.add(r.keyword)
-            n += 1
-    return n
+    return frame, usage
 
 
 def qualify(engine: Engine, project_id: Any, keywords: Sequence[str]) -> int:
     """Move ``discovered`` keywords to ``qualified`` (ready to cluster). Returns rows changed."""
-    words = [normalize_keyword(k) for k in keywords if normalize_keyword(k)]
-    if not words:
-        return 0
     with session_scope(engine) as s:
-        res = s.execute(
-            update(KeywordMetric)
-            .where(
-                KeywordMetric.project_id == as_uuid(project_id),
-                KeywordMetric.status == "discovered",
-                KeywordMetric.keyword.in_(words),
-            )
-            .values(status="qualified")
-        )
-        return int(cast("CursorResult[Any]", res).rowcount or 0)
+        return discovery_store.qualify(s, project_id, keywords)

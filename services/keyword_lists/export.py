@@ -1,6 +1,7 @@
 """CSV export of a project's keyword-list clusters, safe to open in a spreadsheet.
 
-One row per keyword: hub, cluster, whether the keyword is the cluster's name, metrics, and
+One row per keyword: hub, cluster, whether the keyword is the cluster's name, metrics, what
+merged it into its cluster ("same Parent Keyword", "word order"…, when evidence was used) and
 for the Unclustered bucket the reason. Cells starting with ``=``, ``+``, ``-``, ``@``, tab
 or carriage return are prefixed with an apostrophe so Excel, LibreOffice and Google Sheets
 show them as text instead of running them as formulas (OWASP "CSV Injection"), with the
@@ -27,6 +28,7 @@ LIST_EXPORT_COLUMNS = [
     "intent",
     "similarity",
     "unclustered_reason",
+    "merged_by",
     "approved",
 ]
 #: Columns of the CLI's ``cluster-list --out`` file (one row per keyword).
@@ -56,6 +58,7 @@ def clusters_frame(
     members["cluster_volume"] = members["cluster_id"].map(clusters["total_volume"]).fillna(-1)
     members["is_cluster_name"] = members["keyword"] == members["cluster"]
     members["unclustered_reason"] = members["reason"] = members["reason"].fillna("")
+    members["merged_by"] = members["evidence"].fillna("")
     members["_unc"] = members["cluster_id"].isna()
     members = members.sort_values(
         [

@@ -79,6 +79,7 @@ def cluster_job(ctx: Any) -> dict[str, Any]:
         options,
         serp=serp,
         progress=ctx.progress,
+        evidence=ctx.params.get("evidence"),
     )
 
 

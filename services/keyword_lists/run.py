@@ -1,39 +1,36 @@
 """One clustering run of a project's keyword list, end to end (the "cluster" job).
 
-load pending keywords → mark them ``clustering`` → plan (semantic, or SERP overlap when
-DataForSEO SERP is enabled) against the existing clusters → fill missing intents → save in
-one transaction → ``clustered``. A failure marks the keywords ``failed`` (the job keeps the
-message); a cancellation puts them back to ``qualified``.
+load pending keywords → mark them ``clustering`` → leave out URLs, domains and competitor
+brands (:mod:`.filters`, Unclustered with that reason) → read the evidence the data holds
+(:mod:`.evidence`: Parent Keyword, ranking URL, cached SERPs; on by default whenever the
+project's keywords carry it) → plan (semantic, or SERP overlap when DataForSEO SERP is
+enabled) against the existing clusters → record per keyword which evidence merged it → fill
+missing intents → save in one transaction → ``clustered``. A failure marks the keywords
+``failed`` (the job keeps the message); a cancellation puts them back to ``qualified``.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, bindparam, update
+from sqlalchemy import Engine
 
-from db.models import KeywordMetric
-from services.clustering import hubs as hubs_mod
+from db.session import session_scope
+from services.clustering.evidence import SearchGroups
 from services.clustering.intent import classify_intents, format_labels
-from services.clustering.pages import (
-    REASON_LOW_VOLUME,
-    REASON_NO_NEIGHBOUR,
-    ClusterOptions,
-    Progress,
-    embed_blocks,
-    hub_threshold,
-    lexical_groups,
-)
-from services.clustering.reconcile import Existing, RunPlan, hub_centred_threshold, plan_run
-from services.clustering.serp_overlap import DEFAULT_MIN_SHARED, serp_groups, shared_with
-from services.core.errors import BudgetExceeded, InvalidInputError, JobCancelled
+from services.clustering.pages import ClusterOptions, Progress, lexical_groups
+from services.clustering.reconcile import Existing, RunPlan, plan_run
+from services.core.errors import BudgetExceeded, JobCancelled
+from services.keyword_lists import evidence as ev
 from services.keyword_lists import store as list_store
-from services.keyword_lists.serp_store import REASON_SERP_FAILED, fetch_serps
+from services.keyword_lists.evidence_store import read_evidence, read_settings
+from services.keyword_lists.filters import list_filter_reasons
+from services.keyword_lists.serp_plan import SerpSettings, plan_serp_run
 from services.providers.base import Embedder, Usage
 
 #: Cap of the offline intent vote (keywords); larger lists use rules only for speed.
@@ -58,30 +55,136 @@ def list_embedder(n_texts: int) -> Embedder:
 
 
 @dataclass
-class SerpSettings:
-    """SERP-overlap grouping settings (DataForSEO, about $0.002 per uncached keyword).
+class _Clock:
+    """Seconds per phase of a run."""
 
-    Attributes
-    ----------
-    fetch : callable
-        ``fetch(keyword) -> (urls, Usage)`` (:func:`services.keyword_lists.serp_store.live_fetcher`).
-    location, language, device : str
-        SERP locale (the project's DataForSEO location and language).
-    min_shared : int
-        Shared top-10 URLs that make one page (2-7).
-    budget : object, optional
-        ``BudgetGuard``-like (reserve/settle) checked before any paid call.
-    estimate_usd : float
-        Estimated cost of the run, reserved against the budget.
-    """
+    started: float = field(default_factory=time.perf_counter)
+    mark: float = field(default_factory=time.perf_counter)
+    phases: dict[str, float] = field(default_factory=dict)
 
-    fetch: Callable[[str], tuple[list[str], Usage]]
-    location: str
-    language: str
-    device: str = "desktop"
-    min_shared: int = DEFAULT_MIN_SHARED
-    budget: Any = None
-    estimate_usd: float = 0.0
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.phases[name] = round(now - self.mark, 3)
+        self.mark = now
+
+
+def with_evidence(
+    pending: pd.DataFrame, evidence: ev.Evidence | None, options: ClusterOptions, use: bool
+) -> tuple[pd.DataFrame, ClusterOptions, SearchGroups | None]:
+    """When ``use``: the pending rows with their same-search group (text rules, then the
+    evidence, :func:`services.keyword_lists.evidence.search_groups`) as ``grouping_hint``,
+    the options that read it, and the groups. Otherwise the rows and options unchanged and
+    no groups (the text-only pipeline; the groups cost ≈ 9 CPU-s per 100,000 keywords)."""
+    if not use:
+        return pending, options, None
+    groups = ev.search_groups(
+        pending["keyword"].tolist(), pending["search_volume"].to_numpy(), evidence
+    )
+    out = pending.assign(grouping_hint=ev.hints_of(groups))
+    data = {**options.to_dict(), "use_grouping_hint": True}
+    return out, ClusterOptions.from_dict(data), groups
+
+
+def cluster_key(plan_keywords: pd.DataFrame) -> list[object]:
+    """The final cluster of each plan row (existing id, "n<k>" for new ones, None)."""
+    out: list[object] = []
+    for cid, new in zip(plan_keywords["cluster_id"], plan_keywords["new_cluster"], strict=True):
+        if cid is not None and not (isinstance(cid, float) and np.isnan(cid)):
+            out.append(str(cid))
+        else:
+            out.append(f"n{int(new)}" if int(new) >= 0 else None)
+    return out
+
+
+def _leave_out(plan: RunPlan, filtered: pd.DataFrame) -> RunPlan:
+    """Add the filtered keywords to ``plan`` as Unclustered with their reason."""
+    if filtered.empty:
+        return plan
+    rows = filtered.assign(cluster_id=None, new_cluster=-1, similarity=np.nan, how="unclustered")
+    rows["reason"] = filtered["filter_reason"].to_numpy()
+    rows = rows.drop(columns=["filter_reason"])
+    plan.keywords = pd.concat([plan.keywords, rows], ignore_index=True)
+    plan.diff["unclustered"] = int(plan.diff.get("unclustered", 0)) + len(rows)
+    n = len(plan.keywords)
+    unclustered = int((plan.keywords["how"] == "unclustered").sum())
+    plan.stats.update(
+        {
+            "keywords": n,
+            "unclustered": unclustered,
+            "unclustered_share": round(unclustered / n, 4) if n else 0.0,
+            "unclustered_reasons": {
+                str(k): int(v) for k, v in plan.keywords["reason"].dropna().value_counts().items()
+            },
+        }
+    )
+    return plan
+
+
+def _plan(
+    engine: Engine,
+    project_id: Any,
+    pending: pd.DataFrame,
+    embedder_factory: Callable[[int], Embedder],
+    options: ClusterOptions,
+    serp: SerpSettings | None,
+    evidence: bool | None,
+    notify: Progress,
+) -> tuple[RunPlan, list[Usage], str, Embedder, pd.DataFrame]:
+    """Filters, evidence and the plan; returns the plan, SERP usage, method, embedder and
+    the clustered rows (the plan's first rows, aligned with its embeddings)."""
+    with engine.connect() as conn:
+        settings = read_settings(conn, project_id)
+        existing: Existing = list_store.load_existing(conn, project_id)
+    reasons = list_filter_reasons(pending["keyword"].tolist(), settings["competitors"])
+    left_out = np.array([r is not None for r in reasons], bool)
+    filtered = pending[left_out].assign(filter_reason=[r for r in reasons if r is not None])
+    kept = pending[~left_out].reset_index(drop=True)
+    on = settings["use_evidence"] if evidence is None else bool(evidence)
+    on = on or options.use_grouping_hint
+    # Only the Parent Keyword column when evidence is off (to say the data has it).
+    hints = [h if isinstance(h, str) else None for h in kept["grouping_hint"]]
+    if on:
+        with engine.connect() as conn:
+            words = kept["keyword"].tolist()
+            found = read_evidence(conn, project_id, words, hints, settings)
+    else:
+        found = ev.Evidence(parent=hints)
+    # Without evidence to read (or when SERP grouping decides), the run is the text-only
+    # pipeline, unchanged.
+    use = on and serp is None and found.any()
+    kept, run_options, groups = with_evidence(kept, found if use else None, options, use)
+    # Tier by the number of texts to embed: lexical groups of the pending keywords.
+    n_texts = int(lexical_groups(kept["keyword"].tolist()).max(initial=-1)) + 1
+    embedder = embedder_factory(n_texts + len(existing.clusters))
+
+    def stage(p: float, m: str) -> None:
+        notify(2 + 78 * p / 100.0, m)
+
+    usage: list[Usage] = []
+    if serp is not None:
+        plan, usage = plan_serp_run(
+            existing, kept, embedder, options, serp, engine=engine, progress=stage
+        )
+        method = "serp"
+    else:
+        plan = plan_run(existing, kept, embedder, run_options, progress=stage)
+        method = "semantic"
+    merged = pd.Series(
+        ev.merged_by(groups, cluster_key(plan.keywords)) if groups is not None else None,
+        index=range(len(plan.keywords)),
+        dtype=object,
+    )
+    plan.keywords["evidence"] = merged.to_numpy()
+    by_rule = merged.value_counts()
+    plan.stats["evidence"] = {
+        "on": bool(on),
+        "used": bool(use),
+        "switched_off_by": None if on else ("run" if evidence is False else "project"),
+        "columns": found.counts(),
+        "merged": {str(k): int(v) for k, v in by_rule.items() if ev.is_evidence(k)},
+        "same_search": {str(k): int(v) for k, v in by_rule.items() if not ev.is_evidence(k)},
+    }
+    return _leave_out(plan, filtered), usage, method, embedder, kept
 
 
 def run_list_clustering(
@@ -92,6 +195,7 @@ def run_list_clustering(
     *,
     serp: SerpSettings | None = None,
     progress: Progress | None = None,
+    evidence: bool | None = None,
 ) -> dict[str, Any]:
     """Cluster the project's pending keywords into its (possibly existing) clusters.
 
@@ -102,19 +206,21 @@ def run_list_clustering(
     project_id : uuid.UUID or str
         The project.
     embedder_factory : callable
-        ``embedder_factory(n_texts) -> Embedder`` (tier by the number of lexical groups
-        to embed; :func:`list_embedder` in production).
+        ``embedder_factory(n_texts) -> Embedder`` (:func:`list_embedder` in production).
     options : ClusterOptions, optional
         Strictness and filters.
     serp : SerpSettings, optional
         Group by SERP overlap instead of semantics (paid).
     progress : callable, optional
         ``progress(percent, message)``; raising :class:`JobCancelled` stops the run.
+    evidence : bool, optional
+        Use the evidence the data holds (Parent Keyword, ranking URL, cached SERPs). None
+        (default): the project's setting, on unless switched off.
 
     Returns
     -------
     dict
-        Statistics and the diff (new clusters, grown, untouched, unclustered, seconds).
+        Statistics (``evidence``: on, switched off by, columns found, merges per kind), diff.
 
     Raises
     ------
@@ -125,259 +231,95 @@ def run_list_clustering(
     """
     options = options or ClusterOptions()
     notify: Progress = progress or (lambda _p, _m: None)
-    started = time.perf_counter()
-    phases: dict[str, float] = {}
-    mark = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal mark
-        now = time.perf_counter()
-        phases[name] = round(now - mark, 3)
-        mark = now
-
+    clock = _Clock()
     notify(1, "Loading keywords")
     pending = list_store.load_pending(engine, project_id)
     if pending.empty:
         notify(100, "Nothing to cluster: every keyword is already placed.")
         return {"keywords": 0, "message": "Nothing to cluster.", "diff": {}}
     list_store.mark_clustering(engine, project_id)
-    lap("load")
+    clock.lap("load")
     try:
-        existing = list_store.load_existing(engine, project_id)
-        # Tier by the number of texts to embed: lexical groups of the pending keywords
-        # (the keys are cached, so cluster_keywords does not compute them again).
-        n_texts = int(lexical_groups(pending["keyword"].tolist()).max(initial=-1)) + 1
-        embedder = embedder_factory(n_texts + len(existing.clusters))
-
-        def stage(lo: float, hi: float) -> Progress:
-            return lambda p, m: notify(lo + (hi - lo) * p / 100.0, m)
-
-        usage: list[Usage] = []
-        if serp is not None:
-            plan, usage = plan_serp_run(
-                existing, pending, embedder, options, serp, engine=engine, progress=stage(2, 80)
-            )
-            method = "serp"
-        else:
-            plan = plan_run(existing, pending, embedder, options, progress=stage(2, 80))
-            method = "semantic"
-        if usage:
-            # Billed SERP calls are logged now, whatever happens to the rest of the run.
-            from db.session import session_scope
-            from services.spend.usage import record_usage
-
-            with session_scope(engine) as s:
-                record_usage(s, usage, project_id=project_id)
-        lap("plan")
+        plan, usage, method, embedder, kept = _plan(
+            engine, project_id, pending, embedder_factory, options, serp, evidence, notify
+        )
+        if usage:  # billed SERP calls are logged now, whatever happens to the rest
+            _record_usage(engine, project_id, usage)
+        clock.lap("plan")
         notify(82, "Labelling search intent")
-        _fill_intents(engine, pending, embedder, getattr(plan, "embeddings", None))
-        lap("intent")
+        intents = missing_intents(kept, embedder, getattr(plan, "embeddings", None))
+        intents.update(missing_intents(plan.keywords.iloc[len(kept) :], None))
+        clock.lap("intent")
         notify(88, "Saving clusters")
-        # One transaction: clusters, members and keyword statuses (an interrupted run
-        # leaves no partial clusters; its keywords go back to "qualified").
-        saved = list_store.save_plan(engine, project_id, plan, method=method)
-        lap("save")
+        # One transaction: intents, clusters, members and keyword statuses (an interrupted
+        # run leaves no partial clusters; its keywords go back to "qualified").
+        with session_scope(engine) as s:
+            saved = list_store.save_plan(s, project_id, plan, method=method, intents=intents)
+        clock.lap("save")
     except JobCancelled:
         list_store.reset_clustering(engine, project_id)
         raise
     except BaseException:
         list_store.mark_failed(engine, project_id)
         raise
-    summary = {
-        **{k: v for k, v in plan.stats.items() if k != "seconds"},
-        "timings": {
-            **plan.stats.get("seconds", {}),
-            **{f"phase_{k}": v for k, v in phases.items()},
-        },
-        "diff": saved,
-        "method": method,
-        "cost_usd": round(sum(u.cost_usd for u in usage), 6),
-        "seconds": round(time.perf_counter() - started, 3),
-    }
     notify(
         100,
         f"{saved['new_clusters']:,} new clusters, {len(saved['grown']):,} grown, "
         f"{saved['unclustered']:,} unclustered",
     )
-    return summary
+    return _summary(plan, saved, method, usage, clock)
 
 
-def _fill_intents(
-    engine: Engine,
+def _summary(
+    plan: RunPlan, saved: dict[str, Any], method: str, usage: list[Usage], clock: _Clock
+) -> dict[str, Any]:
+    """What a run returns (and a job stores): the plan's statistics, timings, diff, cost."""
+    return {
+        **{k: v for k, v in plan.stats.items() if k != "seconds"},
+        "timings": {
+            **plan.stats.get("seconds", {}),
+            **{f"phase_{k}": v for k, v in clock.phases.items()},
+        },
+        "diff": saved,
+        "method": method,
+        "cost_usd": round(sum(u.cost_usd for u in usage), 6),
+        "seconds": round(time.perf_counter() - clock.started, 3),
+    }
+
+
+def _record_usage(engine: Engine, project_id: Any, usage: list[Usage]) -> None:
+    from services.spend.usage import record_usage
+
+    with session_scope(engine) as s:
+        record_usage(s, usage, project_id=project_id)
+
+
+def missing_intents(
     pending: pd.DataFrame,
-    embedder: Embedder,
+    embedder: Embedder | None,
     embeddings: np.ndarray | None = None,
-) -> None:
-    """Offline intents for pending keywords that have none (imports may lack them).
+) -> dict[Any, str]:
+    """Offline intents of pending keywords that have none (imports may lack them),
+    keyword id → comma-joined labels (saved with the plan).
 
     ``embeddings`` are the run's vectors of ``pending`` rows (the plan's), so the
-    neighbour vote does not embed the keywords a second time.
+    neighbour vote does not embed the keywords a second time; without an embedder the
+    rules alone label them.
     """
+    if pending.empty:
+        return {}
     mask = (pending["intent"].isna() | (pending["intent"].astype(str) == "")).to_numpy()
     missing = pending[mask]
     if missing.empty:
-        return
-    words = missing["keyword"].tolist()
-    vote = len(pending) <= INTENT_VOTE_MAX
+        return {}
+    vote = len(pending) <= INTENT_VOTE_MAX and embedder is not None
     reuse = embeddings is not None and len(embeddings) == len(pending) and vote
     labels = classify_intents(
-        words,
+        missing["keyword"].tolist(),
         embedder if vote else None,
         embeddings=embeddings[mask] if reuse and embeddings is not None else None,
     )
-    rows = [
-        {"kid": kid, "intent": format_labels(lab)}
-        for kid, lab in zip(missing["keyword_id"], labels, strict=True)
-    ]
-    stmt = (
-        update(KeywordMetric.__table__)
-        .where(KeywordMetric.__table__.c.id == bindparam("kid"))
-        .values(intent=bindparam("intent"))
-    )
-    with engine.begin() as conn:
-        for start in range(0, len(rows), list_store.WRITE_CHUNK):
-            conn.execute(stmt, rows[start : start + list_store.WRITE_CHUNK])
-
-
-def plan_serp_run(
-    existing: Existing,
-    pending: pd.DataFrame,
-    embedder: Embedder,
-    options: ClusterOptions,
-    serp: SerpSettings,
-    *,
-    engine: Engine | None = None,
-    progress: Progress | None = None,
-) -> tuple[RunPlan, list[Usage]]:
-    """Plan a run by SERP overlap (see :mod:`services.clustering.serp_overlap`).
-
-    Keywords sharing ≥ ``min_shared`` top-10 URLs with an existing cluster's centre join
-    it; the rest are grouped among themselves; a keyword that shares enough URLs with no
-    other keyword goes to Unclustered ("no neighbour above threshold"). Hubs come from the
-    embeddings of the new clusters' names, as in the semantic mode.
-    """
-    notify: Progress = progress or (lambda _p, _m: None)
-    if engine is None:
-        raise InvalidInputError("SERP grouping needs the database for its cache.")
-    kw = pending.reset_index(drop=True).copy()
-    n = len(kw)
-    for col, default in (
-        ("cluster_id", None),
-        ("new_cluster", -1),
-        ("similarity", np.nan),
-        ("reason", None),
-        ("how", ""),
-    ):
-        kw[col] = default
-    vol = pd.to_numeric(kw["search_volume"], errors="coerce")
-    if options.min_volume is not None:
-        low = (vol.isna() | (vol < options.min_volume)).to_numpy()
-        kw.loc[low, ["reason", "how"]] = [REASON_LOW_VOLUME, "unclustered"]
-    todo = np.flatnonzero(kw["how"].to_numpy() == "")
-    words = kw.loc[todo, "keyword"].tolist() + existing.clusters["centre_keyword"].tolist()
-    reservation = None
-    if serp.budget is not None and serp.estimate_usd > 0:
-        reservation = serp.budget.reserve(serp.estimate_usd, f"serp clustering: {n} keywords")
-    usage: list[Usage] = []
-    failures: dict[str, str] = {}
-    try:
-        notify(5, f"Fetching SERPs for {len(words):,} keywords")
-        url_map, usage = fetch_serps(
-            engine,
-            words,
-            serp.fetch,
-            location=serp.location,
-            language=serp.language,
-            device=serp.device,
-            progress=lambda f: notify(5 + 60 * f, "Fetching SERPs"),
-            failures=failures,
-        )
-    finally:
-        if reservation is not None:
-            serp.budget.settle(reservation, sum(u.cost_usd for u in usage))
-    anchors = [url_map.get(c, []) for c in existing.clusters["centre_keyword"]]
-    ids = existing.clusters["id"].to_numpy()
-    for i in todo:
-        best, count = shared_with(url_map.get(kw.at[i, "keyword"], []), anchors)
-        if best >= 0 and count >= serp.min_shared:
-            kw.at[i, "cluster_id"] = ids[best]
-            kw.at[i, "how"] = "serp"
-    todo = np.flatnonzero(kw["how"].to_numpy() == "")
-    notify(70, "Grouping by shared results")
-    sub_words = kw.loc[todo, "keyword"].tolist()
-    labels = serp_groups(
-        sub_words,
-        [url_map.get(w, []) for w in sub_words],
-        vol.iloc[todo].to_numpy(),
-        min_shared=serp.min_shared,
-    )
-    kw.loc[todo, "new_cluster"] = labels
-    kw.loc[todo, "how"] = np.where(labels >= 0, "new", "unclustered")
-    lone = todo[labels < 0]
-    kw.loc[lone, "reason"] = REASON_NO_NEIGHBOUR
-    for i in lone:  # one failed SERP fetch is that keyword's reason, not the run's failure
-        if (message := failures.get(str(kw.at[i, "keyword"]))) is not None:
-            kw.at[i, "reason"] = f"{REASON_SERP_FAILED}: {message}"
-    # New clusters: name = highest volume (the centre by construction), hubs from names.
-    sub = kw.loc[todo].assign(v=vol.iloc[todo].fillna(0).to_numpy())
-    sub = sub[sub["new_cluster"] >= 0].sort_values(
-        ["new_cluster", "v", "keyword"], ascending=[True, False, True]
-    )
-    first = sub.groupby("new_cluster").head(1)
-    agg = sub.groupby("new_cluster").agg(size=("keyword", "size"), total_volume=("v", "sum"))
-    new_clusters = (
-        first[["new_cluster", "keyword"]]
-        .rename(columns={"keyword": "name"})
-        .set_index("new_cluster")
-        .join(agg)
-        .reset_index()
-    )
-    new_clusters["centre"] = new_clusters["name"]
-    new_clusters["total_volume"] = new_clusters["total_volume"].round().astype("int64")
-    new_clusters["hub_id"] = None
-    new_clusters["new_hub"] = -1
-    new_clusters["is_pillar"] = False
-    new_hubs = pd.DataFrame(columns=["new_hub", "name"])
-    if options.hubs and len(new_clusters):
-        notify(80, "Grouping clusters into hubs")
-        cent = embed_blocks(embedder, new_clusters["name"].tolist())
-        hub = hubs_mod.detect_hubs(
-            cent,
-            new_clusters["total_volume"].to_numpy(np.float64),
-            new_clusters["size"].to_numpy(),
-            hub_threshold(embedder, options),
-            centred_threshold=hub_centred_threshold(embedder, options),
-        )
-        new_clusters["new_hub"] = hub
-        new_clusters["is_pillar"] = hubs_mod.pick_pillars(
-            hub, new_clusters["total_volume"].to_numpy(np.float64), new_clusters["size"].to_numpy()
-        )
-        new_hubs = (
-            new_clusters.loc[new_clusters["is_pillar"], ["new_hub", "name"]]
-            .sort_values("new_hub")
-            .reset_index(drop=True)
-        )
-    grown = kw.loc[kw["cluster_id"].notna(), "cluster_id"].value_counts()
-    unclustered = int((kw["how"] == "unclustered").sum())
-    diff = {
-        "new_clusters": new_clusters["name"].tolist(),
-        "grown": {str(k): int(v) for k, v in grown.items()},
-        "untouched": int(len(existing.clusters) - len(grown)),
-        "unclustered": unclustered,
-    }
-    stats = {
-        "keywords": n,
-        "method": "serp",
-        "min_shared": serp.min_shared,
-        "serp_fetched": len(usage),
-        "clusters": int(len(new_clusters)),
-        "unclustered": unclustered,
-        "unclustered_share": round(unclustered / n, 4) if n else 0.0,
-        "unclustered_reasons": {
-            str(k): int(v) for k, v in kw["reason"].dropna().value_counts().items()
-        },
-    }
-    return RunPlan(kw, new_clusters, new_hubs, stats, diff), usage
+    return {kid: format_labels(lab) for kid, lab in zip(missing["keyword_id"], labels, strict=True)}
 
 
 __all__ = [

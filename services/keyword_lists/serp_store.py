@@ -41,20 +41,27 @@ def cached_urls(
     engine: Engine, keywords: Sequence[str], location: str, language: str, device: str = "desktop"
 ) -> dict[str, list[str]]:
     """keyword → cached top URLs for the keywords that have a cache row."""
+    with engine.connect() as conn:
+        return read_cached(conn, keywords, location, language, device)
+
+
+def read_cached(
+    conn: Any, keywords: Sequence[str], location: str, language: str, device: str = "desktop"
+) -> dict[str, list[str]]:
+    """:func:`cached_urls` on an open connection or session."""
     wanted = list(dict.fromkeys(normalize_keyword(k) for k in keywords))
     out: dict[str, list[str]] = {}
     t = SerpCache
-    with engine.connect() as conn:
-        for start in range(0, len(wanted), 5_000):
-            rows = conn.execute(
-                select(t.keyword, t.urls).where(
-                    t.keyword.in_(wanted[start : start + 5_000]),
-                    t.location_name == location,
-                    t.language_name == language,
-                    t.device == device,
-                )
-            ).all()
-            out.update({k: list(u or []) for k, u in rows})
+    for start in range(0, len(wanted), 5_000):
+        rows = conn.execute(
+            select(t.keyword, t.urls).where(
+                t.keyword.in_(wanted[start : start + 5_000]),
+                t.location_name == location,
+                t.language_name == language,
+                t.device == device,
+            )
+        ).all()
+        out.update({k: list(u or []) for k, u in rows})
     return out
 
 

@@ -103,6 +103,40 @@ def get_project(engine: Engine, project_id: Any) -> ProjectView:
         return _view(p)
 
 
+def _checked_pattern(site_type: str | None, url_pattern: str | None) -> str | None:
+    """The URL pattern to store (custom site types only), checked.
+
+    Raises:
+        InvalidInputError: unknown site type, or a custom one without a valid pattern.
+    """
+    if site_type is not None and site_type not in SITE_TYPES:
+        raise InvalidInputError(
+            f"Unknown site type '{site_type}'; choose one of {', '.join(SITE_TYPES)}."
+        )
+    pattern = (url_pattern or "").strip() or None
+    if site_type == "custom":
+        try:
+            pattern = check_custom_pattern(pattern or "")
+        except ValueError as exc:
+            raise InvalidInputError(str(exc)) from exc
+    return pattern
+
+
+def _checked_weights(score_weights: Any) -> dict[str, float] | None:
+    """Score weights scaled to sum 1 (volume, relevance, competition), or None to keep.
+
+    Raises:
+        InvalidInputError: negative or all-zero weights.
+    """
+    if score_weights is None:
+        return None
+    try:
+        wv, wr, wc = normalize_weights(score_weights)
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from exc
+    return {"volume": round(wv, 4), "relevance": round(wr, 4), "competition": round(wc, 4)}
+
+
 def save_project(
     engine: Engine,
     *,
@@ -140,23 +174,8 @@ def save_project(
     name = (name or "").strip()
     if not name:
         raise InvalidInputError("A project needs a name.")
-    if site_type is not None and site_type not in SITE_TYPES:
-        raise InvalidInputError(
-            f"Unknown site type '{site_type}'; choose one of {', '.join(SITE_TYPES)}."
-        )
-    pattern = (url_pattern or "").strip() or None
-    if site_type == "custom":
-        try:
-            pattern = check_custom_pattern(pattern or "")
-        except ValueError as exc:
-            raise InvalidInputError(str(exc)) from exc
-    weights = None
-    if score_weights is not None:
-        try:
-            wv, wr, wc = normalize_weights(score_weights)
-        except ValueError as exc:
-            raise InvalidInputError(str(exc)) from exc
-        weights = {"volume": round(wv, 4), "relevance": round(wr, 4), "competition": round(wc, 4)}
+    pattern = _checked_pattern(site_type, url_pattern)
+    weights = _checked_weights(score_weights)
     domain = (domain or "").strip().removeprefix("https://").removeprefix("http://").strip("/")
     try:
         with session_scope(engine) as s:

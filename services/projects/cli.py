@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from services.cli import CommandResult
+from services.core.cli_result import CommandResult
 from services.core.errors import InvalidInputError
 from services.projects.api import list_projects, resolve_project, save_project
 

@@ -76,7 +76,7 @@ def start_import(
     ProviderError
         The job queue is unavailable.
     """
-    from services.app import jobs
+    from services import jobs
 
     folder = uploads_dir(data_dir)
     cutoff = time.time() - UPLOAD_MAX_AGE_S
@@ -171,6 +171,11 @@ def import_job(ctx: Any) -> dict[str, Any]:
     report.updated = base_updated + updated
     report.rows_imported = total
     path.unlink(missing_ok=True)
+    return _result(report, total)
+
+
+def _result(report: Any, total: int) -> dict[str, Any]:
+    """The ``result`` of a finished import job (see :func:`import_job`)."""
     return {
         "message": report.summary(),
         "tool": report.tool,

@@ -7,14 +7,18 @@ adapter and an offline adapter that needs no key and no network:
 * :class:`VolumeProvider` — funnel Stage 2 (one batch lookup of search volume, CPC, competition).
 * :class:`Embedder` — sentence embeddings for relevance, near-duplicates and clustering.
 
+Adapters get what they need from the project's data through :class:`KeywordMetricsStore`
+(built by the composition root), so providers import neither the feature packages nor ``db``.
+
 Units used throughout: search volume in searches/month, CPC in USD, competition 0-1
 (Google Ads competition index / 100), keyword difficulty 0-100, confidence 0-1, cost USD.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
@@ -255,6 +259,80 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts`` → array of shape (len(texts), dim), float32, unit rows."""
         ...
+
+
+@runtime_checkable
+class KeywordMetricsStore(Protocol):
+    """The project's stored keyword metrics (``KeywordMetric`` rows), as adapters need them.
+
+    A port: the SQL implementation is
+    :class:`services.projects.keyword_data.KeywordMetricsSQL`, built by the composition root
+    and handed to the offline volume provider, the offline LLM and the DataForSEO cache. Each
+    method is one short read or one write transaction of its own.
+    """
+
+    def locale(self, project_id: Any) -> tuple[str, str] | None:
+        """(location_name, language_name) of the project; None (or empty parts) when unset."""
+        ...
+
+    def lookup(
+        self,
+        project_id: Any,
+        keywords: Sequence[str],
+        *,
+        source: str | None = None,
+        fetched_after: datetime | None = None,
+    ) -> dict[str, KeywordData]:
+        """Stored metrics of ``keywords`` (normalised), optionally of one source and age."""
+        ...
+
+    def has_keywords(self, project_id: Any) -> bool:
+        """True when the project holds at least one keyword row."""
+        ...
+
+    def save_fetched(
+        self, project_id: Any, data: dict[str, KeywordData], *, source: str, fetched_at: datetime
+    ) -> None:
+        """Upsert fetched volume metrics (keeps difficulty, intent and status of a row)."""
+        ...
+
+    def imported_stamp(self, project_id: Any) -> tuple[Any, ...]:
+        """A value that changes whenever the project's imported keywords change."""
+        ...
+
+    def imported_keywords(self, project_id: Any) -> list[tuple[str, int | None, str | None]]:
+        """(keyword, search volume, intent) of every imported row (not provider caches)."""
+        ...
+
+
+_store_factory: Callable[[Any], KeywordMetricsStore] | None = None
+
+
+def set_metrics_store_factory(factory: Callable[[Any], KeywordMetricsStore]) -> None:
+    """Install how an engine becomes a :class:`KeywordMetricsStore` (the composition root)."""
+    global _store_factory
+    _store_factory = factory
+
+
+def metrics_store(source: Any) -> KeywordMetricsStore:
+    """``source`` when it is a :class:`KeywordMetricsStore`, else the store of that engine.
+
+    Adapters accepted an engine before the port existed; for one release an engine is still
+    accepted and wrapped by the factory the composition root installed.
+
+    Raises
+    ------
+    TypeError
+        ``source`` is an engine and no factory was installed.
+    """
+    if isinstance(source, KeywordMetricsStore):
+        return source
+    if _store_factory is None:
+        raise TypeError(
+            "Pass a KeywordMetricsStore (services.projects.keyword_data.KeywordMetricsSQL); "
+            "no store factory is installed for an engine."
+        )
+    return _store_factory(source)
 
 
 # --------------------------------------------------------------------------- structured generation (content)

@@ -5,14 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Engine, func, select
-
-from db.models import KeywordMetric
-from db.session import session_scope
 from services.core.errors import ProviderError
 from services.core.text import normalize_keyword
-from services.projects.keyword_data import lookup_metrics
-from services.providers.base import Usage, VolumeResult
+from services.providers.base import KeywordMetricsStore, Usage, VolumeResult, metrics_store
 
 
 class ImportedVolumeProvider:
@@ -25,8 +20,9 @@ class ImportedVolumeProvider:
 
     name = "offline"
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, metrics: KeywordMetricsStore | Any) -> None:
+        """``metrics``: the project's stored metrics (an engine is wrapped, for one release)."""
+        self.metrics = metrics_store(metrics)
 
     def lookup(self, keywords: Sequence[str], *, project_id: Any = None) -> VolumeResult:
         """Metrics of ``keywords`` (normalised) for ``project_id``.
@@ -40,21 +36,12 @@ class ImportedVolumeProvider:
         if project_id is None:
             raise ProviderError("no project selected", provider=self.name)
         wanted = sorted({normalize_keyword(k) for k in keywords if k})
-        with session_scope(self.engine) as s:
-            has_any = s.scalar(
-                select(func.count()).select_from(
-                    select(KeywordMetric.id)
-                    .where(KeywordMetric.project_id == project_id)
-                    .limit(1)
-                    .subquery()
-                )
+        if not self.metrics.has_keywords(project_id):
+            raise ProviderError(
+                "no keyword export imported for this project (import one on the Projects page)",
+                provider=self.name,
             )
-            if not has_any:
-                raise ProviderError(
-                    "no keyword export imported for this project (import one on the Projects page)",
-                    provider=self.name,
-                )
-            data = lookup_metrics(s, project_id, wanted)
+        data = self.metrics.lookup(project_id, wanted)
         usage = Usage(
             provider=self.name,
             endpoint="keyword_metrics.lookup",

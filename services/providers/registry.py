@@ -22,15 +22,17 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from services.core.app_settings import (
-    default_provider_choices,
-    get_provider_choices,
     get_setting,
-    set_provider_choices,
-    set_setting,
 )
 from services.core.config import Settings
-from services.core.errors import InvalidInputError
-from services.providers.base import Embedder, LLMProvider, StructuredGenerator, VolumeProvider
+from services.providers.base import (
+    Embedder,
+    KeywordMetricsStore,
+    LLMProvider,
+    StructuredGenerator,
+    VolumeProvider,
+    metrics_store,
+)
 
 LLM_CHOICES = ("offline", "anthropic", "openai")
 VOLUME_CHOICES = ("offline", "dataforseo")
@@ -97,27 +99,31 @@ def build_providers(
     *,
     llm_choice: str = "offline",
     volume_choice: str = "offline",
+    metrics: KeywordMetricsStore | None = None,
 ) -> ProviderSet:
     """Build the adapters for the chosen providers.
 
     Args:
         settings: resolved settings (API keys).
-        engine: database (offline adapters read the imported keyword universe).
+        engine: database (stored provider options).
         embedder_factory: returns the shared offline embedder.
         llm_choice: one of :data:`LLM_CHOICES`.
         volume_choice: one of :data:`VOLUME_CHOICES`.
+        metrics: the project's stored keywords, read by the offline adapters and the
+            DataForSEO cache (default: the store of ``engine`` from the composition root).
     """
     from services.providers.llm.offline import OfflineLLMProvider
     from services.providers.offline_volume import ImportedVolumeProvider
 
-    offline = OfflineLLMProvider(engine, embedder_factory)
+    store = metrics if metrics is not None else metrics_store(engine)
+    offline = OfflineLLMProvider(store, embedder_factory)
     warnings: list[str] = []
     llm: LLMProvider = offline
-    volume: VolumeProvider | None = ImportedVolumeProvider(engine)
+    volume: VolumeProvider | None = ImportedVolumeProvider(store)
     live_llm = _build_live_llm(settings, engine, llm_choice, warnings)
     if live_llm is not None:
         llm = live_llm
-    live_volume = _build_live_volume(settings, engine, volume_choice, warnings)
+    live_volume = _build_live_volume(settings, store, volume_choice, warnings)
     if live_volume is not None:
         volume = live_volume
     return ProviderSet(llm=llm, volume=volume, offline_llm=offline, warnings=warnings)
@@ -178,7 +184,7 @@ def _build_live_llm(
 
 
 def _build_live_volume(
-    settings: Settings, engine: Engine, choice: str, warnings: list[str]
+    settings: Settings, metrics: KeywordMetricsStore, choice: str, warnings: list[str]
 ) -> VolumeProvider | None:
     """Live volume adapter for ``choice`` or None (imported data)."""
     if not _honoured(
@@ -196,187 +202,7 @@ def _build_live_volume(
         settings.get("DATAFORSEO_PASSWORD") or "",
         base_url=settings.get("DATAFORSEO_BASE_URL") or DEFAULT_BASE_URL,
     )
-    return DataForSEOVolumeProvider(client, engine)
-
-
-# --------------------------------------------------------------------------- Settings page
-@dataclass(frozen=True)
-class RoleStatus:
-    """One row of the Settings page's provider table."""
-
-    role: str
-    chosen: str
-    active: str
-    detail: str
-
-
-@dataclass(frozen=True)
-class SettingsView:
-    """Everything the Settings page shows; holds no secret (keys appear as set / not set).
-
-    Attributes
-    ----------
-    llm_choice, volume_choice : str
-        The stored choices.
-    roles : list[RoleStatus]
-        Chosen versus active adapter per role (LLM, volume).
-    keys : dict[str, bool]
-        Settings key → whether it is set.
-    use_fallback_model : bool
-        The Sonnet switch.
-    anthropic_model, fallback_model, openai_model : str
-        Model names in force (not secrets).
-    monthly_budget_usd : float
-        The workspace budget (USD).
-    warnings : list[str]
-        Choices that cannot be honoured (missing keys).
-    """
-
-    llm_choice: str
-    volume_choice: str
-    roles: list[RoleStatus]
-    keys: dict[str, bool]
-    use_fallback_model: bool
-    anthropic_model: str
-    fallback_model: str
-    openai_model: str
-    monthly_budget_usd: float
-    warnings: list[str]
-
-
-def _not_honoured(label: str, missing: list[str], instead: str) -> str:
-    reason = f"{', '.join(missing)} is not set" if missing else "it is unknown"
-    return f"{label} is selected but {reason}; {instead}."
-
-
-def settings_view(settings: Settings, engine: Engine) -> SettingsView:
-    """The Settings page's data: chosen and active providers, key presence, budget.
-
-    Parameters
-    ----------
-    settings : Settings
-        Resolved settings.
-    engine : sqlalchemy.Engine
-        Where the choices and the budget are stored.
-    """
-    from services.providers.llm.claude import DEFAULT_FALLBACK_MODEL, DEFAULT_MODEL
-    from services.providers.llm.openai_compatible import DEFAULT_MODEL as OPENAI_DEFAULT_MODEL
-    from services.spend.budget import get_monthly_budget
-
-    choices = get_provider_choices(engine, default_provider_choices(settings))
-    llm_choice = choices.get("llm", "offline")
-    volume_choice = choices.get("volume", "offline")
-    fallback_on = use_fallback_model(engine)
-    anthropic_model = settings.get("ANTHROPIC_MODEL") or DEFAULT_MODEL
-    fallback_model = settings.get("ANTHROPIC_FALLBACK_MODEL") or DEFAULT_FALLBACK_MODEL
-    openai_model = settings.get("OPENAI_MODEL") or OPENAI_DEFAULT_MODEL
-    warnings: list[str] = []
-
-    llm_active = (
-        llm_choice
-        if llm_choice in LLM_CHOICES and not missing_keys(settings, llm_choice)
-        else "offline"
-    )
-    if llm_active != llm_choice:
-        warnings.append(
-            _not_honoured(
-                LLM_LABELS.get(llm_choice, llm_choice),
-                missing_keys(settings, llm_choice),
-                "the offline provider is used",
-            )
-        )
-    volume_active = (
-        volume_choice
-        if volume_choice in VOLUME_CHOICES and not missing_keys(settings, volume_choice)
-        else "offline"
-    )
-    if volume_active != volume_choice:
-        warnings.append(
-            _not_honoured(
-                VOLUME_LABELS.get(volume_choice, volume_choice),
-                missing_keys(settings, volume_choice),
-                "imported keyword data is used",
-            )
-        )
-    llm_detail = {
-        "offline": "keyword universe + lexicons, embedding relevance",
-        "anthropic": f"model {fallback_model if fallback_on else anthropic_model}",
-        "openai": f"model {openai_model}"
-        + (" on a custom server" if settings.has("OPENAI_BASE_URL") else ""),
-    }[llm_active]
-    volume_detail = {
-        "offline": "the project's imported keyword exports",
-        "dataforseo": "Google Ads search volume (live), cached 30 days",
-    }[volume_active]
-    keys = {k: settings.has(k) for group in PROVIDER_KEYS.values() for k in group}
-
-    return SettingsView(
-        llm_choice=llm_choice,
-        volume_choice=volume_choice,
-        roles=[
-            RoleStatus(
-                "LLM (Stages 1 and 3)",
-                LLM_LABELS.get(llm_choice, llm_choice),
-                LLM_LABELS[llm_active],
-                llm_detail,
-            ),
-            RoleStatus(
-                "Search volume (Stage 2)",
-                VOLUME_LABELS.get(volume_choice, volume_choice),
-                VOLUME_LABELS[volume_active],
-                volume_detail,
-            ),
-        ],
-        keys=keys,
-        use_fallback_model=fallback_on,
-        anthropic_model=anthropic_model,
-        fallback_model=fallback_model,
-        openai_model=openai_model,
-        monthly_budget_usd=get_monthly_budget(engine),
-        warnings=warnings,
-    )
-
-
-def save_settings(
-    settings: Settings,
-    engine: Engine,
-    *,
-    llm: str,
-    volume: str,
-    use_fallback_model: bool,
-    monthly_budget_usd: float,
-) -> SettingsView:
-    """Store the Settings page's choices and return the refreshed view.
-
-    Parameters
-    ----------
-    settings : Settings
-        Resolved settings (to report which choices are active).
-    engine : sqlalchemy.Engine
-    llm : str
-        One of :data:`LLM_CHOICES`.
-    volume : str
-        One of :data:`VOLUME_CHOICES`.
-    use_fallback_model : bool
-        Run the LLM stages on the fallback model (Sonnet).
-    monthly_budget_usd : float
-        Workspace budget, USD.
-
-    Raises
-    ------
-    InvalidInputError
-        An unknown choice or an invalid budget (nothing is stored).
-    """
-    from services.spend.budget import set_monthly_budget
-
-    if llm not in LLM_CHOICES:
-        raise InvalidInputError(f"Unknown LLM provider '{llm}'.")
-    if volume not in VOLUME_CHOICES:
-        raise InvalidInputError(f"Unknown volume provider '{volume}'.")
-    set_monthly_budget(engine, monthly_budget_usd)  # validates first
-    set_provider_choices(engine, llm, volume)
-    set_setting(engine, LLM_OPTIONS_KEY, {"use_fallback_model": bool(use_fallback_model)})
-    return settings_view(settings, engine)
+    return DataForSEOVolumeProvider(client, metrics)
 
 
 # --------------------------------------------------------------------------- structured generation (content)

@@ -226,6 +226,53 @@ def _backoff(attempt: int, base_s: float = BACKOFF_S) -> float:
     return float(min(MAX_BACKOFF_S, base_s * (2 ** max(0, attempt - 1))))
 
 
+def _retrying(
+    *,
+    deadline: Deadline,
+    max_attempts: int,
+    sleep: Callable[[float], None],
+    on_failure: Callable[[ProviderError], None] | None,
+    backoff_s: float,
+) -> Retrying:
+    """The tenacity policy of :func:`call_with_retries`: waits honour ``Retry-After``, stop at
+    ``max_attempts`` or when the deadline leaves no useful attempt, retry only what may work."""
+
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RateLimitedError) and exc.retry_after_s is not None:
+            return float(exc.retry_after_s)
+        return _backoff(state.attempt_number, backoff_s)
+
+    def stop(state: RetryCallState) -> bool:
+        if state.attempt_number >= max_attempts:
+            return True
+        least = min(MIN_ATTEMPT_S, deadline.seconds / 10)
+        return deadline.remaining() - (state.upcoming_sleep or 0.0) < least
+
+    def retryable(exc: BaseException) -> bool:
+        if on_failure is not None and isinstance(exc, ProviderError):
+            on_failure(exc)
+        if isinstance(exc, ProviderError) and exc.retryable is not None:
+            return exc.retryable
+        if isinstance(exc, RateLimitedError):
+            return exc.retry_after_s is None or exc.retry_after_s <= RETRY_AFTER_CAP_S
+        return isinstance(exc, ProviderUnavailableError)
+
+    def give_up(state: RetryCallState) -> Any:
+        exc = state.outcome.exception() if state.outcome else None
+        assert exc is not None
+        raise exc
+
+    return Retrying(
+        stop=stop,
+        wait=wait,
+        retry=retry_if_exception(retryable),
+        sleep=sleep,
+        retry_error_callback=give_up,
+        reraise=True,
+    )
+
+
 def call_with_retries(
     attempt: Callable[[float], T],
     *,
@@ -269,39 +316,12 @@ def call_with_retries(
         The last attempt's error (typed), when it is not retryable or time is up.
     """
 
-    def wait(state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, RateLimitedError) and exc.retry_after_s is not None:
-            return float(exc.retry_after_s)
-        return _backoff(state.attempt_number, backoff_s)
-
-    def stop(state: RetryCallState) -> bool:
-        if state.attempt_number >= max_attempts:
-            return True
-        least = min(MIN_ATTEMPT_S, deadline.seconds / 10)
-        return deadline.remaining() - (state.upcoming_sleep or 0.0) < least
-
-    def retryable(exc: BaseException) -> bool:
-        if on_failure is not None and isinstance(exc, ProviderError):
-            on_failure(exc)
-        if isinstance(exc, ProviderError) and exc.retryable is not None:
-            return exc.retryable
-        if isinstance(exc, RateLimitedError):
-            return exc.retry_after_s is None or exc.retry_after_s <= RETRY_AFTER_CAP_S
-        return isinstance(exc, ProviderUnavailableError)
-
-    def give_up(state: RetryCallState) -> Any:
-        exc = state.outcome.exception() if state.outcome else None
-        assert exc is not None
-        raise exc
-
-    retrying = Retrying(
-        stop=stop,
-        wait=wait,
-        retry=retry_if_exception(retryable),
+    retrying = _retrying(
+        deadline=deadline,
+        max_attempts=max_attempts,
         sleep=sleep,
-        retry_error_callback=give_up,
-        reraise=True,
+        on_failure=on_failure,
+        backoff_s=backoff_s,
     )
     try:
         result: T = retrying(lambda: attempt(deadline.timeout(per_request_s)))

@@ -9,34 +9,42 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Engine
 
-from db.models import ClusterPage, KeywordCluster
+from db.models import KeywordCluster
 from db.models.core import utcnow
 from db.session import session_scope
-from services.core.errors import InvalidInputError, NotFoundError, ProviderError
+from services.core.errors import InvalidInputError, NotFoundError
 from services.core.ids import as_uuid
-from services.core.text import content_tokens, normalize_keyword
+from services.core.text import normalize_keyword
 from services.providers.base import (
     BrandProfile,
-    Candidate,
-    Embedder,
-    ExpansionRequest,
-    FilterRequest,
-    LLMProvider,
-    Usage,
-    VolumeProvider,
 )
 from services.seed_clusters import store
-from services.seed_clusters.enrich import VOLUME_FLOOR, run_stage2
-from services.seed_clusters.expand import run_stage1
-from services.seed_clusters.select import MAX_KEEP, MIN_KEEP, Suggestion, run_stage3
-from services.spend.usage import record_usage
+from services.seed_clusters.results import (  # noqa: F401  (re-exported names)
+    DATAFORSEO_SUGGESTIONS,
+    THIN_DATA_BELOW,
+    dataforseo_candidates,
+    empty_seed_message,
+    result_warnings,
+    suggested_seed,
+    thin_data_message,
+)
+from services.seed_clusters.run import (  # noqa: F401  (re-exported)
+    BudgetPort,
+    ClusterResult,
+    FunnelDeps,
+    Run,
+    cost_of,
+    evidence_of,
+    finish,
+    stage1,
+    stage2,
+    stage3,
+)
 
 #: Stage labels shown by the New Cluster page, in order.
 STAGE_LABELS = {
@@ -45,13 +53,6 @@ STAGE_LABELS = {
     "filter": "Finalizing results",
 }
 MAX_SEED_LENGTH = 200
-#: Stage 1 sources that are real keywords (the seed counts as the user's own).
-REAL_SOURCES = frozenset(["data", "universe", "dataforseo", "seed"])
-#: Fewer real candidates than this → the thin-data message (issue 8; shown when no LLM
-#: proposes ideas, since the message's way out is switching one on).
-THIN_DATA_BELOW = 8
-#: DataForSEO Labs keyword suggestions asked for per run (one request; price per item).
-DATAFORSEO_SUGGESTIONS = 20
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
@@ -77,80 +78,6 @@ def validate_seed(seed_keyword: str) -> str:
     return seed
 
 
-def thin_data_message(count: int, seed: str) -> str:
-    """The message shown when fewer than :data:`THIN_DATA_BELOW` real keywords qualify."""
-    noun = "keyword" if count == 1 else "keywords"
-    return (
-        f"Only {count} {noun} for '{seed}' in this project's data — import a "
-        "Semrush/Ahrefs/Keyword Planner export for this seed, or switch on DataForSEO or an "
-        "LLM in Settings."
-    )
-
-
-class BudgetPort(Protocol):
-    """Reserve an estimate before a paid run, settle the actual cost after (services.spend.budget)."""
-
-    def reserve(self, estimate_usd: float, label: str) -> Any:
-        """Hold ``estimate_usd``; raises ``BudgetExceeded`` when it does not fit."""
-        ...
-
-    def settle(self, reservation: Any, actual_usd: float) -> None:
-        """Replace the hold by the actual cost (0 releases it)."""
-        ...
-
-
-@dataclass
-class FunnelDeps:
-    """Everything ``generate_cluster`` needs, built by :mod:`services.app.bootstrap`.
-
-    Attributes:
-        engine: the database.
-        llm: Stage 1 and Stage 3 provider.
-        volume: Stage 2 provider; None → "volume data unavailable".
-        embedder_factory: returns the shared embedder (lazy, cached by the factory).
-        fallback_llm: offline provider used when ``llm`` fails in Stage 3.
-        budget: monthly budget guard for paid providers; None when everything is free.
-        estimate_usd: returns the estimated cost of one run (USD) for the budget check.
-        dataforseo_ideas: also take real keywords from DataForSEO Labs keyword suggestions
-            (one more request; the composition root turns it on with DataForSEO and adds its
-            price to the estimate shown before the run).
-    """
-
-    engine: Engine
-    llm: LLMProvider
-    volume: VolumeProvider | None
-    embedder_factory: Callable[[], Embedder] | None = None
-    fallback_llm: LLMProvider | None = None
-    budget: BudgetPort | None = None
-    estimate_usd: Callable[[], float] | None = None
-    dataforseo_ideas: bool = False
-
-
-@dataclass
-class ClusterResult:
-    """What the New Cluster page shows.
-
-    Attributes:
-        success: False when Stage 1 failed (no cluster was created).
-        cluster_id: id of the saved ``KeywordCluster`` (None on failure).
-        suggestions: up to 12 pages, the parent first (fewer with thin data).
-        generation_metadata: per-stage seconds, cost USD and counts (also saved on the cluster).
-        warnings: user-facing warnings (e.g. "volume data unavailable: …").
-        error: the failure message when ``success`` is False.
-    """
-
-    success: bool
-    cluster_id: uuid.UUID | None = None
-    suggestions: list[Suggestion] = field(default_factory=list)
-    generation_metadata: dict[str, Any] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    error: str | None = None
-
-
-def _cost(usages: list[Usage]) -> float:
-    return round(sum(u.cost_usd for u in usages), 6)
-
-
 def generate_cluster(
     seed_keyword: str,
     brand_config: dict[str, Any] | None,
@@ -158,6 +85,8 @@ def generate_cluster(
     *,
     deps: FunnelDeps,
     progress: Callable[[str, float | None], None] | None = None,
+    keep_empty: bool = False,
+    use_evidence: bool = True,
 ) -> ClusterResult:
     """Run the funnel for one seed and persist the suggestions.
 
@@ -169,6 +98,11 @@ def generate_cluster(
         deps: providers and database (:class:`FunnelDeps`).
         progress: called as ``progress(stage, seconds)`` — ``seconds`` None when a stage
             starts, its wall time when it ends; stages "expand", "enrich", "filter".
+        keep_empty: save the cluster even when no page has a search volume from any source
+            (default False: such a seed is not saved; the result carries a message and
+            ``suggested_seed``). A Stage 2 outage still saves the best-effort result (spec).
+        use_evidence: group wordings by the data's Parent Keyword and ranking URL when the
+            project has them (default on; False = the same-search text rules only).
 
     Returns:
         :class:`ClusterResult`; on a Stage 1 provider failure ``success=False`` with the
@@ -187,255 +121,28 @@ def generate_cluster(
     with session_scope(deps.engine) as s:
         site = store.site_settings(s, project_id)
     brand = BrandProfile.from_dict(brand_config)
-    notify = progress or (lambda _stage, _seconds: None)
-
-    reservation = None
+    run = Run(seed, project_id, deps, progress or (lambda _stage, _seconds: None))
     estimate = deps.estimate_usd() if deps.estimate_usd else 0.0
+    reservation = None
     if deps.budget is not None and estimate > 0:
         reservation = deps.budget.reserve(estimate, f"cluster: {seed}")
-    usages: list[Usage] = []
-    meta: dict[str, Any] = {
-        "providers": {
-            "llm": getattr(deps.llm, "name", ""),
-            "volume": getattr(deps.volume, "name", None),
-        },
-        "estimate_usd": round(estimate, 6),
-        "stages": {},
-    }
+    run.meta = run.start_meta(estimate)
     t_start = time.perf_counter()
     try:
-        # Stage 1 — expand.
-        notify("expand", None)
-        t0 = time.perf_counter()
-        try:
-            expansion = run_stage1(
-                deps.llm, ExpansionRequest(seed=seed, brand=brand, project_id=project_id)
-            )
-        except ProviderError as exc:
-            usages += exc.usage
-            _save_failed_usage(deps.engine, project_id, usages)
-            return ClusterResult(success=False, error=f"Could not generate suggestions: {exc}")
-        usages += expansion.usage
-        extra, extra_usage, extra_warnings = (
-            _dataforseo_candidates(
-                deps.volume, seed, project_id, {c.keyword for c in expansion.candidates}
-            )
-            if deps.dataforseo_ideas
-            else ([], [], [])
-        )
-        usages += extra_usage
-        expansion.candidates.extend(extra)
-        keywords = [c.keyword for c in expansion.candidates]
-        with session_scope(deps.engine) as s:
-            in_data = set(store.imported_metrics(s, project_id, keywords))
-            covered = store.approved_coverage(s, project_id)
-        covered.update(_site_coverage(deps.engine, project_id, keywords))
-        real_children = {
-            c.keyword
-            for c in expansion.candidates[1:]
-            if c.keyword in in_data or c.source == "dataforseo"
-        }
-        passed_over: dict[str, str] = {}
-        for u in expansion.usage:
-            passed_over.update(u.metadata.get("passed_over", {}))
-        meta["stages"]["expand"] = {
-            "seconds": round(time.perf_counter() - t0, 4),
-            "cost_usd": _cost(expansion.usage + extra_usage),
-            "candidates": len(expansion.candidates),
-            "from_keyword_data": sum(1 for c in expansion.candidates if c.keyword in in_data),
-            "from_dataforseo": len(extra),
-            "passed_over": [{"keyword": k, "reason": r} for k, r in passed_over.items()],
-        }
-        notify("expand", meta["stages"]["expand"]["seconds"])
-
-        # Stage 2 — enrich (one batch call).
-        notify("enrich", None)
-        t0 = time.perf_counter()
-        enriched = run_stage2(deps.volume, expansion.candidates, project_id)
-        usages += enriched.usage
-        meta["stages"]["enrich"] = {
-            "seconds": round(time.perf_counter() - t0, 4),
-            "cost_usd": _cost(enriched.usage),
-            "with_volume": sum(1 for c in enriched.candidates if c.search_volume is not None),
-            "flagged_low_volume": sum(1 for c in enriched.candidates if c.low_volume),
-            "volume_floor": VOLUME_FLOOR,
-            "skipped": enriched.skipped,
-        }
-        notify("enrich", meta["stages"]["enrich"]["seconds"])
-
-        # Stage 3 — filter, roles, slugs, scores.
-        notify("filter", None)
-        t0 = time.perf_counter()
-        try:
-            filtered = run_stage3(
-                deps.llm,
-                FilterRequest(
-                    seed=seed,
-                    brand=brand,
-                    candidates=tuple(enriched.candidates),
-                    project_id=project_id,
-                    min_keep=MIN_KEEP,
-                    max_keep=MAX_KEEP,
-                    volume_floor=VOLUME_FLOOR,
-                ),
-                deps.embedder_factory,
-                fallback=deps.fallback_llm,
-                volume_known=enriched.volume_available,
-                site=site,
-                covered=covered,
-                in_data=in_data,
-            )
-        except ProviderError as exc:
-            usages += exc.usage
-            _save_failed_usage(deps.engine, project_id, usages)
-            return ClusterResult(success=False, error=f"Could not filter suggestions: {exc}")
-        usages += filtered.usage
-        meta["stages"]["filter"] = {
-            "seconds": round(time.perf_counter() - t0, 4),
-            "cost_usd": _cost(filtered.usage),
-            "kept": len(filtered.suggestions),
-            "dropped": [{"keyword": k, "reason": r} for k, r in filtered.dropped],
-            "provider": filtered.provider,
-        }
-        notify("filter", meta["stages"]["filter"]["seconds"])
+        first = stage1(run, brand)
+        if isinstance(first, ClusterResult):
+            return first
+        expansion, extra_warnings, in_data, covered = first
+        enriched = stage2(run, expansion.candidates)
+        evidence = evidence_of(run, enriched.candidates, covered, use_evidence)
+        filtered = stage3(run, brand, enriched, site, covered, in_data, evidence)
+        if isinstance(filtered, ClusterResult):
+            return filtered
     finally:
         if reservation is not None:
-            deps.budget.settle(reservation, _cost(usages))  # type: ignore[union-attr]
-
-    warnings = extra_warnings + enriched.warnings + filtered.warnings
-    llm_ideas = any(c.source not in REAL_SOURCES for c in expansion.candidates[1:])
-    if len(real_children) < THIN_DATA_BELOW and not llm_ideas:
-        warnings.insert(0, thin_data_message(len(real_children), seed))
-    no_volume = [
-        g for g in filtered.suggestions if g.source == "llm_idea" and g.search_volume is None
-    ]
-    if no_volume:
-        warnings.append(
-            f"{len(no_volume)} of {len(filtered.suggestions)} pages are LLM ideas without "
-            "search volume: shown as such and not pre-selected."
-        )
-    covered_pages = [g for g in filtered.suggestions if g.covered_by]
-    if covered_pages:
-        warnings.append(
-            f"{len(covered_pages)} suggested pages target keywords an approved page already "
-            "covers; they are flagged and not pre-selected."
-        )
-    meta["site_type"] = site.site_type
-    meta["score_weights"] = list(site.weights)
-    meta["total_seconds"] = round(time.perf_counter() - t_start, 4)
-    meta["total_cost_usd"] = _cost(usages)
-    meta["warnings"] = warnings
-    cluster_id = _save_cluster(deps.engine, project_id, seed, filtered.suggestions, meta, usages)
-    return ClusterResult(
-        success=True,
-        cluster_id=cluster_id,
-        suggestions=filtered.suggestions,
-        generation_metadata=meta,
-        warnings=warnings,
-    )
-
-
-def _save_failed_usage(engine: Engine, project_id: Any, usages: list[Usage]) -> None:
-    """Log the calls of a run that created no cluster (billed calls must still count)."""
-    if usages:
-        with session_scope(engine) as s:
-            record_usage(s, usages, project_id=project_id, cluster_id=None)
-
-
-def _save_cluster(
-    engine: Engine,
-    project_id: Any,
-    seed: str,
-    suggestions: list[Suggestion],
-    meta: dict[str, Any],
-    usages: list[Usage],
-) -> uuid.UUID:
-    """One transaction: the cluster, its pages and the APIUsage rows of the run."""
-    with session_scope(engine) as s:
-        cluster = KeywordCluster(
-            project_id=project_id,
-            seed_keyword=seed,
-            name=store.next_version_name(s, project_id, seed),
-            status="suggestions_ready",
-            generation_metadata=meta,
-        )
-        s.add(cluster)
-        s.flush()
-        for order, sug in enumerate(suggestions):
-            s.add(
-                ClusterPage(
-                    cluster_id=cluster.id,
-                    keyword=sug.keyword,
-                    role=sug.role,
-                    url_slug=sug.url_slug,
-                    expansion_strategy=sug.expansion_strategy,
-                    reasoning=sug.reasoning,
-                    search_volume=sug.search_volume,
-                    cpc=sug.cpc,
-                    competition=sug.competition,
-                    competition_level=sug.competition_level,
-                    composite_score=sug.composite_score,
-                    is_approved=sug.preselected,
-                    sort_order=order,
-                    page_type=sug.page_type,
-                    source=sug.source,
-                    relevance=sug.relevance,
-                    score_parts=dict(sug.score_parts),
-                    secondary_keywords=list(sug.secondary_keywords),
-                    covered_by=sug.covered_by,
-                )
-            )
-        record_usage(s, usages, project_id=project_id, cluster_id=cluster.id)
-        return cluster.id
-
-
-def _dataforseo_candidates(
-    volume: VolumeProvider | None, seed: str, project_id: uuid.UUID, known: set[str]
-) -> tuple[list[Candidate], list[Usage], list[str]]:
-    """Real keywords from DataForSEO Labs keyword suggestions (one request) when DataForSEO
-    is the volume source: those carrying every head term of the seed, with their metrics.
-
-    Returns:
-        (candidates with ``source="dataforseo"`` and metrics filled, usage, warnings); empty
-        when the volume source is not DataForSEO. A failed request is a warning, not a failure.
-    """
-    suggest = getattr(volume, "keyword_suggestions", None)
-    if suggest is None:
-        return [], [], []
-    try:
-        result = suggest(seed, project_id=project_id, limit=DATAFORSEO_SUGGESTIONS)
-    except ProviderError as exc:
-        return [], list(exc.usage), [f"DataForSEO keyword suggestions unavailable: {exc}"]
-    heads = set(content_tokens(seed))
-    out = []
-    for kw, data in result.data.items():
-        kw = normalize_keyword(kw)
-        if kw in known or not heads <= set(content_tokens(kw)):
-            continue
-        known.add(kw)
-        volume_text = f"{data.search_volume:,}" if data.search_volume is not None else "unknown"
-        out.append(
-            Candidate(
-                keyword=kw,
-                expansion_strategy="other modifier",
-                rationale=f"DataForSEO keyword suggestion: {volume_text} searches/month.",
-                estimated_intent=(data.intent or "commercial").split(",")[0],
-                source="dataforseo",
-                search_volume=data.search_volume,
-                cpc=data.cpc,
-                competition=data.competition,
-                competition_level=data.competition_level,
-            )
-        )
-    return out, list(result.usage), []
-
-
-def _site_coverage(engine: Engine, project_id: uuid.UUID, keywords: list[str]) -> dict[str, str]:
-    """Keyword → URL of a page of the site that already ranks for it or holds it as its
-    primary keyword (issue 9's rankings and primary keywords)."""
-    from services.site.api import covered_by
-
-    return dict(covered_by(engine, project_id, keywords))
+            deps.budget.settle(reservation, cost_of(run.usages))  # type: ignore[union-attr]
+    stages = (expansion, enriched, filtered)
+    return finish(run, site, stages, in_data, evidence, extra_warnings, keep_empty, t_start)
 
 
 def clusters_for_seed(engine: Engine, project_id: Any, seed_keyword: str) -> list[dict[str, Any]]:

@@ -5,6 +5,16 @@ pipeline"): for each approved ``ClusterPage`` a ``CrawledPage(source='cluster',
 status='completed', category=<page type: collection | article | landing>, title in title
 case)`` and a ``PageKeywords(is_approved=True,
 is_priority=parent)``; ``ClusterPage.crawled_page_id`` set; cluster status ``approved``.
+
+Optimise, don't duplicate (issue 18 §1): a page whose keyword an existing page of the site
+covers (``ClusterPage.covered_by``, or the site's primaries and rankings at approval time:
+:func:`services.site.optimise.coverage`) becomes an "optimise existing page" task on that
+URL — the keyword joins the page's keywords to add, the cluster page is linked to it — and
+no new page is created. The user may still ask for a new page (``new_page_ids``); the report
+then warns that the two pages will compete. New pages live on the host the site is served
+on and follow the site's own URL pattern for their type and topic when it has one
+(:mod:`services.site.url_patterns`; a path the user typed is kept).
+
 Idempotent and safe to run twice at once: the unique constraints on
 ``crawled_pages(project_id, normalized_url)``, ``cluster_pages.crawled_page_id`` and
 ``page_keywords.crawled_page_id`` reject duplicates, and a conflicting run is retried on
@@ -13,7 +23,8 @@ the committed state, where there is nothing left to do.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -27,8 +38,17 @@ from services.core.errors import InvalidInputError, NotFoundError
 from services.core.ids import as_uuid
 from services.core.slugs import title_case
 from services.core.text import normalize_keyword
-from services.core.urls import normalize_url, page_url
+from services.core.urls import page_url, url_identity
 from services.seed_clusters.review import PageDecision, apply_decisions
+from services.seed_clusters.site_rules import SiteSettings, suggest_path
+from services.site.optimise import (
+    add_keyword_to_page,
+    coverage,
+    find_page,
+    new_page_host,
+    site_pages,
+)
+from services.site.url_patterns import InferredPattern, Section, pattern_for, sections
 
 #: CrawledPage.category per page type (the crawl's vocabulary: collection | article | …).
 _CATEGORY = {
@@ -48,17 +68,110 @@ class ApprovalReport:
         linked_existing: approved pages linked to a page the project already had at that URL.
         already_bridged: pages bridged by an earlier run (nothing done).
         status: the cluster's status afterwards.
+        optimised: "optimise existing page" tasks recorded (no new page).
+        optimise_tasks: (keyword, URL of the existing page to optimise) of those tasks.
+        new_beside_covered: new pages the user asked for although a page covers them.
+        patterns: where new pages' paths came from (the site's own patterns, plain text).
+        warnings: plain-text warnings (new pages that will compete with existing ones).
     """
 
     created: int
     linked_existing: int
     already_bridged: int
     status: str
+    optimised: int = 0
+    optimise_tasks: list[tuple[str, str]] = field(default_factory=list)
+    new_beside_covered: int = 0
+    patterns: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        """One plain-text summary for the review page and the CLI."""
+        text = (
+            f"Approved: {self.created} pages created, {self.optimised} existing pages to optimise "
+            f"(no new page), {self.linked_existing} linked to existing pages, "
+            f"{self.already_bridged} already there. Cluster status: {self.status}."
+        )
+        lines = [text]
+        lines += [f"Optimise {url} for “{kw}”." for kw, url in self.optimise_tasks]
+        lines += [f"Paths: {p}" for p in self.patterns]
+        lines += [f"Warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
 
 
-def _bridge_page(s: Session, project: Project, page: ClusterPage) -> str:
+@dataclass
+class _Site:
+    """What approval knows of the live site (read once per approval)."""
+
+    settings: SiteSettings
+    host: str | None
+    covers: dict[str, str]
+    sections: dict[str, Section]
+    parent_keyword: str | None
+    taken: set[str]
+
+
+def _site(s: Session, project: Project, pages: list[ClusterPage]) -> _Site:
+    parent = next((p.keyword for p in pages if p.role == "parent"), None)
+    return _Site(
+        settings=SiteSettings.of(project.site_type, project.url_pattern, project.score_weights),
+        host=new_page_host(s, project),
+        covers=coverage(s, project.id, [p.keyword for p in pages]),
+        sections=sections(site_pages(s, project.id)),
+        parent_keyword=parent,
+        taken={p.url_slug for p in pages},
+    )
+
+
+def _site_path(page: ClusterPage, site: _Site) -> InferredPattern | None:
+    """Re-path a new page by the site's own pattern (a typed path is kept); the pattern."""
+    if page.slug_edited:
+        return None
+    found = pattern_for(
+        page.keyword, page.page_type or "collection", site.sections, topic=site.parent_keyword
+    )
+    if found is None:
+        return None
+    site.taken.discard(page.url_slug)
+    page.url_slug = suggest_path(
+        page.keyword,
+        page.page_type or "collection",
+        site.settings,
+        parent_keyword=None if page.role == "parent" else site.parent_keyword,
+        taken=site.taken,
+        pattern=found.pattern,
+    )[:100]
+    return found
+
+
+def _optimise(s: Session, project: Project, page: ClusterPage, url: str) -> str | None:
+    """Record the "optimise existing page" task; None when no page of the project has ``url``."""
+    existing = find_page(s, project.id, url)
+    if existing is None:
+        return None
+    outcome = add_keyword_to_page(
+        s,
+        existing,
+        page.keyword,
+        search_volume=page.search_volume,
+        note=f"Optimise for “{page.keyword}” (approved in a cluster instead of a new page)",
+    )
+    page.covered_by = existing.url
+    holder = s.scalar(select(ClusterPage.id).where(ClusterPage.crawled_page_id == existing.id))
+    if holder is None:
+        page.crawled_page_id = existing.id
+    return outcome
+
+
+def _bridge_page(
+    s: Session, project: Project, page: ClusterPage, site: _Site, report: ApprovalReport
+) -> str:
     """Create (or link) the CrawledPage/PageKeywords of one approved page; returns the outcome."""
-    normalized = normalize_url(page.url_slug, project.domain)
+    found = _site_path(page, site)
+    if found is not None and found.evidence not in report.patterns:
+        report.patterns.append(found.evidence)
+    normalized = url_identity(page.url_slug, project.domain)
     crawled = s.scalar(
         select(CrawledPage).where(
             CrawledPage.project_id == project.id, CrawledPage.normalized_url == normalized
@@ -69,7 +182,7 @@ def _bridge_page(s: Session, project: Project, page: ClusterPage) -> str:
         outcome = "created"
         crawled = CrawledPage(
             project_id=project.id,
-            url=page_url(page.url_slug, project.domain),
+            url=page_url(page.url_slug, site.host),
             normalized_url=normalized,
             title=title_case(page.keyword),
             source="cluster",
@@ -96,6 +209,32 @@ def _bridge_page(s: Session, project: Project, page: ClusterPage) -> str:
     return outcome
 
 
+def _approve_page(
+    s: Session,
+    project: Project,
+    page: ClusterPage,
+    site: _Site,
+    report: ApprovalReport,
+    new_page: bool,
+) -> str:
+    """Optimise the covering page, or bridge a new one; the outcome (a report counter)."""
+    cover = page.covered_by or site.covers.get(page.keyword)
+    if cover and not new_page:
+        outcome = _optimise(s, project, page, cover)
+        if outcome == "optimise":
+            report.optimise_tasks.append((page.keyword, page.covered_by or cover))
+        if outcome is not None:
+            return outcome
+    if cover and new_page:
+        report.new_beside_covered += 1
+        report.warnings.append(
+            f"“{page.keyword}” gets a new page although {cover} already covers it: the two "
+            "pages will compete for the same search (cannibalization). Optimising the existing "
+            "page is usually better."
+        )
+    return _bridge_page(s, project, page, site, report)
+
+
 @retry(
     retry=retry_if_exception_type((IntegrityError, OperationalError)),
     stop=stop_after_attempt(4),
@@ -103,13 +242,18 @@ def _bridge_page(s: Session, project: Project, page: ClusterPage) -> str:
     reraise=True,
 )
 def bulk_approve(
-    engine: Engine, cluster_id: Any, decisions: list[PageDecision] | None = None
+    engine: Engine,
+    cluster_id: Any,
+    decisions: list[PageDecision] | None = None,
+    *,
+    new_page_ids: Collection[Any] = (),
 ) -> ApprovalReport:
     """Bridge every approved page of a cluster, all or nothing.
 
     ``decisions`` (the Cluster Review table's edits, :func:`services.seed_clusters.review.to_decisions`)
     are saved in the same transaction first, so a refused approval leaves the edits unsaved
-    too.
+    too. A page an existing page covers becomes an "optimise existing page" task (module
+    docstring) unless its id is in ``new_page_ids`` (the user chose "new page"; warned).
 
     A concurrent run that loses the race hits a unique constraint (or SQLite's write lock),
     rolls back whole, and is retried (tenacity, up to 4 attempts) on the committed state.
@@ -135,20 +279,21 @@ def bulk_approve(
             raise InvalidInputError(
                 f"Exactly one approved parent page is needed ({len(parents)} selected)."
             )
-        counts = {"created": 0, "linked": 0, "already": 0}
+        report = ApprovalReport(0, 0, 0, cluster.status)
+        site = _site(s, project, list(cluster.pages))
+        forced = {as_uuid(p) for p in new_page_ids}
+        counts = {"created": 0, "linked": 0, "already": 0, "optimise": 0}
         for page in approved:
             if page.crawled_page_id is not None:
                 counts["already"] += 1
                 continue
-            counts[_bridge_page(s, project, page)] += 1
+            counts[_approve_page(s, project, page, site, report, page.id in forced)] += 1
         if cluster.status in ("generating", "suggestions_ready"):
             cluster.status = "approved"
-        return ApprovalReport(
-            created=counts["created"],
-            linked_existing=counts["linked"],
-            already_bridged=counts["already"],
-            status=cluster.status,
-        )
+        report.created, report.linked_existing = counts["created"], counts["linked"]
+        report.already_bridged, report.optimised = counts["already"], counts["optimise"]
+        report.status = cluster.status
+        return report
 
 
 def approve_pages(
@@ -158,6 +303,7 @@ def approve_pages(
     keywords: list[str] | None = None,
     select_all: bool = False,
     project_id: Any = None,
+    new_pages: list[str] | None = None,
 ) -> ApprovalReport:
     """Bulk-approve a selection of pages (the CLI's ``approve``).
 
@@ -167,6 +313,8 @@ def approve_pages(
             pre-selected pages).
         select_all: approve every page.
         project_id: when given, the cluster must belong to this project.
+        new_pages: keywords that get a new page even when an existing page covers them
+            (warned; by default such pages become "optimise existing page" tasks).
 
     Raises:
         NotFoundError: unknown cluster, a cluster of another project, or a listed keyword
@@ -195,4 +343,6 @@ def approve_pages(
         decisions.append(
             PageDecision(page_id=pid, approve=approve, keyword=kw, url_slug=path, role=role)
         )
-    return bulk_approve(engine, cluster_id, decisions)
+    forced = {normalize_keyword(k) for k in new_pages or []}
+    new_ids = [pid for pid, kw, _, _, _ in pages if kw in forced]
+    return bulk_approve(engine, cluster_id, decisions, new_page_ids=new_ids)

@@ -13,7 +13,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from services.cli import CommandResult
+from services.core.cli_result import CommandResult
 from services.core.errors import ProviderError
 from services.projects.api import resolve_project
 from services.seed_clusters.api import clusters_for_seed, generate_cluster
@@ -34,6 +34,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     which = approve.add_mutually_exclusive_group()
     which.add_argument("--all", action="store_true", help="approve every page")
     which.add_argument("--keywords", nargs="+", metavar="KEYWORD", help="approve these pages")
+    approve.add_argument(
+        "--new-page",
+        nargs="+",
+        metavar="KEYWORD",
+        help="a new page even where an existing page covers the keyword (default: optimise it)",
+    )
     approve.set_defaults(handler=_approve)
 
     export = sub.add_parser("export", help="write a cluster as CSV", parents=[common])
@@ -94,14 +100,9 @@ def _approve(app: Any, args: argparse.Namespace) -> CommandResult:
         keywords=args.keywords,
         select_all=args.all,
         project_id=project.id,
+        new_pages=args.new_page,
     )
-    return CommandResult(
-        [
-            f"Approved: {report.created} pages created, {report.linked_existing} linked to "
-            f"existing pages, {report.already_bridged} already there; status {report.status}."
-        ],
-        report,
-    )
+    return CommandResult(report.message.splitlines(), report)
 
 
 def _export(app: Any, args: argparse.Namespace) -> CommandResult:

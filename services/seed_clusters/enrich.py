@@ -22,6 +22,7 @@ class EnrichOutcome:
     usage: list[Usage] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     volume_available: bool = True
+    failed: bool = False  # the volume source raised (an outage, not an absence of data)
     skipped: dict[str, str] = field(default_factory=dict)
 
 
@@ -47,6 +48,7 @@ def run_stage2(
             result = volume.lookup(todo, project_id=project_id)
         except ProviderError as exc:
             outcome.volume_available = False
+            outcome.failed = True
             outcome.usage.extend(exc.usage)  # a failed task may still be billed
             outcome.warnings.append(f"{VOLUME_UNAVAILABLE}: {exc}")
         else:

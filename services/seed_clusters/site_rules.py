@@ -91,13 +91,18 @@ def suggest_path(
     *,
     parent_keyword: str | None,
     taken: set[str],
+    pattern: str | None = None,
 ) -> str:
-    """The page's path by the site's pattern for its type (``parent_keyword`` None → the parent)."""
+    """The page's path by the site's pattern for its type (``parent_keyword`` None → the parent).
+
+    ``pattern`` (``{slug}``, e.g. the site's own ``/travel/learn/{slug}`` inferred by
+    ``services.site.url_patterns``) wins over the site type's default.
+    """
     return page_path(
         keyword,
-        site_type=site.site_type,
+        site_type="custom" if pattern else site.site_type,
         page_type=page_type,
         parent_slug=slug_of(parent_keyword) if parent_keyword else None,
-        pattern=site.url_pattern,
+        pattern=pattern or site.url_pattern,
         taken=taken,
     )

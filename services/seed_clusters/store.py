@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import CrawledPage, KeywordCluster, PageKeywords, Project
+from db.models import CrawledPage, KeywordCluster, KeywordMetric, PageKeywords, Project
 from services.core.errors import NotFoundError
 from services.core.text import normalize_keyword
 from services.projects.keyword_data import lookup_metrics
@@ -79,3 +79,28 @@ def next_version_name(s: Session, project_id: uuid.UUID, seed: str) -> str:
         ).all()
     )
     return seed if count == 0 else f"{seed} (v{count + 1})"
+
+
+#: Keywords per IN (...) list (SQLite's default variable limit is 999 on old builds).
+_IN_CHUNK = 500
+
+
+def evidence_rows(
+    s: Session, project_id: uuid.UUID, keywords: Sequence[str]
+) -> dict[str, tuple[str | None, float | None, str | None]]:
+    """Imported evidence of the keywords: keyword → (Parent Keyword / Parent Topic,
+    Keyword Difficulty 0-100, comma-joined intent labels); DataForSEO cache rows excluded."""
+    wanted = sorted({normalize_keyword(k) for k in keywords if k})
+    t = KeywordMetric
+    out: dict[str, tuple[str | None, float | None, str | None]] = {}
+    for start in range(0, len(wanted), _IN_CHUNK):
+        rows = s.execute(
+            select(t.keyword, t.grouping_hint, t.keyword_difficulty, t.intent).where(
+                t.project_id == project_id,
+                t.source != "dataforseo",
+                t.keyword.in_(wanted[start : start + _IN_CHUNK]),
+            )
+        ).all()
+        for kw, hint, kd, intent in rows:
+            out[kw] = (hint, kd, intent)
+    return out

@@ -12,16 +12,18 @@ Rules (issue 9 §4; thresholds are :class:`CannibalizationSettings`, stored unde
   fix-cannibalization.html) — 20 % is the lower bound of a "meaningful share" between the
   two; Website Ranking Checker's report drops pages with an average position above 20 as
   "not seriously competing" (https://websiterankingchecker.com/help/cannibalization.php).
-- The **owner** is the page with the largest click share, then the best (lowest) position,
-  then the most impressions.
-- The others get an **action** (the three fixes of the playbook above): ``merge`` (consolidate
-  into the owner and 301-redirect) when this keyword is the page's own best keyword — the page
-  exists for the same query; ``re-target`` (give the page another primary, de-optimise it for
-  this keyword) when it still ranks in the top 10 for it, so it has value of its own; else
-  ``link to owner`` (an internal link with the keyword as anchor text to the owner).
+- The **owner** is the page with the most traffic for the keyword (click share, else
+  estimated organic traffic), then the best (lowest) position, then the most impressions.
+- The others get an **action** (the fixes of the playbook above): ``merge + 301``
+  (consolidate into the owner and 301-redirect) when this keyword is the page's own best
+  keyword — the page exists for the same query; ``re-target`` (give the page another
+  primary) when it still ranks in the top 10 for it, so it has value of its own; else
+  ``de-optimize`` (take the keyword out of its title and headings and link to the owner with
+  it as anchor text). Every row carries its ``evidence`` in words.
 
-Near-duplicate primaries: pairs of primary keywords whose embedding cosine is above
-``near_duplicate_cosine`` (0.85 MiniLM; a median unrelated pair is 0.22 and plural/word-order
+Page-level conflicts (same search, near-duplicate primaries with the sibling-product veto,
+``canonical``): :mod:`services.site.page_conflicts`. Near-duplicate threshold
+``near_duplicate_cosine``: 0.85 MiniLM (a median unrelated pair is 0.22 and plural/word-order
 variants score above 0.9 — measured in ``services.providers.embeddings``).
 """
 
@@ -34,6 +36,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+#: ``app_settings`` key of the thresholds.
+CANNIBALIZATION_KEY = "cannibalization"
 #: Columns of :func:`find_cannibalization`.
 REPORT_COLUMNS = [
     "keyword",
@@ -49,9 +53,27 @@ REPORT_COLUMNS = [
     "position",
     "estimated_traffic",
     "search_volume",
+    "evidence",
 ]
-#: Columns of :func:`near_duplicate_primaries`.
-NEAR_DUPLICATE_COLUMNS = ["keyword_a", "url_a", "keyword_b", "url_b", "cosine"]
+#: Plain headers of :data:`REPORT_COLUMNS` (page and CSV).
+REPORT_HEADERS = {
+    "keyword": "Keyword",
+    "url": "Page",
+    "pages": "Pages ranking",
+    "conflict": "Conflict",
+    "role": "Role",
+    "action": "Action",
+    "owner_url": "Owner page",
+    "click_share": "Click share",
+    "clicks": "Clicks",
+    "impressions": "Impressions",
+    "position": "Position",
+    "estimated_traffic": "Estimated traffic",
+    "search_volume": "Search volume",
+    "evidence": "Evidence",
+}
+#: Actions of the keyword-level report.
+ACTIONS = ("keep", "merge + 301", "re-target", "de-optimize")
 #: Position up to which a page is "in the top 10" for the re-target rule.
 TOP_POSITION = 10
 
@@ -106,8 +128,8 @@ def find_cannibalization(
     pandas.DataFrame
         :data:`REPORT_COLUMNS`, conflicts first, then by keyword clicks and pages:
         ``pages`` (pages ranking for the keyword), ``conflict`` (bool), ``role``
-        (``owner`` / ``other``), ``action`` (``keep`` for the owner; ``merge`` /
-        ``re-target`` / ``link to owner``), ``click_share`` (0-1, NaN without clicks).
+        (``owner`` / ``other``), ``action`` (:data:`ACTIONS`: ``keep`` for the owner),
+        ``click_share`` (0-1, NaN without clicks), ``evidence`` (plain text).
     """
     settings = settings or CannibalizationSettings()
     if ranked.empty:
@@ -134,8 +156,8 @@ def find_cannibalization(
     frame["_strong"] = strong
     frame["conflict"] = frame.groupby("keyword")["_strong"].transform("sum") >= 2
     frame = frame.sort_values(
-        ["keyword", "click_share", "position", "impressions"],
-        ascending=[True, False, True, False],
+        ["keyword", "click_share", "estimated_traffic", "position", "impressions"],
+        ascending=[True, False, False, True, False],
         na_position="last",
     )
     first = ~frame.duplicated("keyword")
@@ -153,9 +175,12 @@ def find_cannibalization(
             np.asarray(is_best, dtype=bool),
             frame["position"].fillna(np.inf) <= TOP_POSITION,
         ],
-        ["keep", "merge", "re-target"],
-        default="link to owner",
+        ["keep", "merge + 301", "re-target"],
+        default="de-optimize",
     )
+    frame["evidence"] = [
+        _evidence(r, best) for r, best in zip(frame.itertuples(), is_best, strict=True)
+    ]
     frame["_kw_clicks"] = frame.groupby("keyword")["clicks"].transform("sum")
     frame = frame.sort_values(
         ["conflict", "_kw_clicks", "pages", "keyword", "role"],
@@ -163,6 +188,25 @@ def find_cannibalization(
         kind="stable",
     )
     return frame[REPORT_COLUMNS].reset_index(drop=True)
+
+
+def _evidence(row: Any, own_best: bool) -> str:
+    """Plain-text evidence of one (keyword, page) row."""
+    share = row.click_share
+    parts = [f"{share:.0%} of the keyword's clicks" if pd.notna(share) else ""]
+    if pd.notna(row.estimated_traffic) and not pd.notna(share):
+        parts.append(f"{row.estimated_traffic:,.0f} estimated visits")
+    if pd.notna(row.position):
+        parts.append(f"position {row.position:.1f}")
+    if row.role == "owner":
+        head = "Owner: most traffic, then best position"
+    elif own_best:
+        head = "This keyword is the page's own best keyword: the page duplicates the owner"
+    elif pd.notna(row.position) and row.position <= TOP_POSITION:
+        head = "Ranks in the top 10 with another best keyword: give it another primary"
+    else:
+        head = "Ranks low for it: remove it from the title and headings, link to the owner"
+    return f"{head} ({', '.join(p for p in parts if p) or 'no traffic data'})."
 
 
 def _best_keyword_per_page(frame: pd.DataFrame) -> dict[str, str]:
@@ -174,44 +218,6 @@ def _best_keyword_per_page(frame: pd.DataFrame) -> dict[str, str]:
     ).sort_values(["_c", "_t", "_i", "_p"], ascending=[False, False, False, True])
     best = order.drop_duplicates("normalized_url")
     return dict(zip(best["normalized_url"], best["keyword"], strict=True))
-
-
-def near_duplicate_primaries(
-    primaries: pd.DataFrame, vectors: np.ndarray, threshold: float
-) -> pd.DataFrame:
-    """Pairs of pages whose primary keywords are near-duplicates (cosine > ``threshold``).
-
-    Parameters
-    ----------
-    primaries : pandas.DataFrame
-        Columns ``keyword`` and ``url``, one row per page.
-    vectors : numpy.ndarray
-        Unit embeddings of ``primaries["keyword"]``, shape (n, dim).
-    threshold : float
-        Cosine above which a pair is listed.
-
-    Returns
-    -------
-    pandas.DataFrame
-        :data:`NEAR_DUPLICATE_COLUMNS`, highest cosine first.
-    """
-    n = len(primaries)
-    if n < 2:
-        return pd.DataFrame(columns=NEAR_DUPLICATE_COLUMNS)
-    sims = vectors @ vectors.T
-    rows, cols = np.where(np.triu(sims, k=1) > threshold)
-    kw, url = primaries["keyword"].tolist(), primaries["url"].tolist()
-    out = pd.DataFrame(
-        {
-            "keyword_a": [kw[i] for i in rows],
-            "url_a": [url[i] for i in rows],
-            "keyword_b": [kw[j] for j in cols],
-            "url_b": [url[j] for j in cols],
-            "cosine": [round(float(sims[i, j]), 3) for i, j in zip(rows, cols, strict=True)],
-        },
-        columns=NEAR_DUPLICATE_COLUMNS,
-    )
-    return out.sort_values("cosine", ascending=False).reset_index(drop=True)
 
 
 def covered_owner(rows: pd.DataFrame) -> dict[str, str]:
@@ -229,10 +235,15 @@ def covered_owner(rows: pd.DataFrame) -> dict[str, str]:
     return dict(zip(order["keyword"], order["page_url"], strict=True))
 
 
+def with_headers(report: pd.DataFrame) -> pd.DataFrame:
+    """The report with plain headers (:data:`REPORT_HEADERS`) for the page and the CSV."""
+    return report.rename(columns=REPORT_HEADERS)
+
+
 def to_csv_bytes(report: pd.DataFrame) -> bytes:
-    """The report as UTF-8 CSV (with BOM, so Excel reads accents) for the download button."""
+    """The report as UTF-8 CSV (with BOM, so Excel reads accents), plain headers."""
     buffer = io.StringIO()
-    report.to_csv(buffer, index=False)
+    with_headers(report).to_csv(buffer, index=False)
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from services.cli import CommandResult
+from services.core.cli_result import CommandResult
 from services.projects.api import resolve_project
 from services.site import api
 
@@ -69,16 +69,20 @@ def _primary_keywords(app: Any, args: argparse.Namespace) -> CommandResult:
         )
         lines.append(
             f"{report.pages:,} pages: {report.assigned:,} primary keywords from candidates, "
-            f"{report.fallbacks:,} title/H1 fallbacks, {report.without_primary:,} without one "
-            f"({report.seconds:.1f} s)."
+            f"{report.fallbacks:,} labels to verify (no keyword data), "
+            f"{report.without_primary:,} without one; {len(report.skipped):,} pages own no "
+            f"keyword (redirect stubs, noindex, errors, utility pages) ({report.seconds:.1f} s)."
         )
         lines.extend(f"warning: {w}" for w in report.warnings)
+        if report.fallbacks:
+            lines.append(api.LABEL_HELP)
     frame = api.primary_keywords_frame(app.engine, project.id)
     rows = frame.to_dict("records")
     for r in rows:
-        flag = " (title/H1 fallback)" if r["is_fallback"] else ""
+        flag = " (label to verify)" if r["is_fallback"] else ""
         score = "" if r["score"] is None or r["score"] != r["score"] else f"  {r['score']:.1f}"
-        lines.append(f"{r['url']}  ->  {r['primary'] or '-'}{flag}{score}")
+        move = f"  [{r['moves_from']}]" if r["moves_from"] else ""
+        lines.append(f"{r['url']}  ->  {r['primary'] or '-'}{flag}{score}{move}")
     data = {"report": vars(report) if report else None, "pages": rows}
     return CommandResult(lines or ["No pages with a primary keyword."], data)
 
@@ -98,16 +102,19 @@ def _cannibalization(app: Any, args: argparse.Namespace) -> CommandResult:
             f"{r['keyword']}: {r['url']} [{r['role']}: {r['action']}]{share}"
             f" position {r['position']:.1f}"
         )
+    if result.notice:
+        lines.append(result.notice)
     near = result.near_duplicates.to_dict("records")
     lines.extend(
-        f"near-duplicate primaries: {n['keyword_a']} ({n['url_a']}) ~ {n['keyword_b']} "
-        f"({n['url_b']}) cosine {n['cosine']:.2f}"
+        f"{n['Action']}: {n['Other page']} (“{n['Other keyword']}”) → owner {n['Owner page']} "
+        f"(“{n['Owner keyword']}”). {n['Evidence']}"
         for n in near
     )
     data = {
         "settings": result.settings.to_dict(),
         "conflicts": result.conflicts,
         "rows": records,
-        "near_duplicate_primaries": near,
+        "competing_pages": near,
+        "notice": result.notice,
     }
     return CommandResult(lines, data)

@@ -4,9 +4,11 @@ Flow (``shared/design/primary-keywords-design.md``; issue 9 §3):
 
 1. **Candidates** per page: the page's own ranking keywords (rankings import, at most
    :data:`MAX_RANKING_CANDIDATES`, most clicks / traffic / impressions first), keywords of the
-   project's universe whose content words all occur in the page's title, H1, headings or URL
-   slug (:func:`universe_matches`, at most :data:`MAX_UNIVERSE_CANDIDATES`, highest volume
-   first) and, with an LLM on, the generate-then-filter keywords (done by the api).
+   project's universe whose content words all occur in the page's title, H1 and headings (its
+   URL slug only for a page known from rankings alone, and then not keywords another page
+   ranks for: :func:`universe_matches` and ``primary_api``; at most
+   :data:`MAX_UNIVERSE_CANDIDATES`, highest volume first) and, with an LLM on, the
+   generate-then-filter keywords (done by the api).
 2. **Relevance** (0-1): the LLM filter's confidence when there is one; offline the cosine
    between the keyword and the page text (title + H1 + headings + body summary, or the URL
    slug's words for a page known only from rankings), rescaled linearly from
@@ -47,6 +49,7 @@ import pandas as pd
 
 from services.core.scoring import calculate_score
 from services.core.text import content_tokens, normalize_keyword
+from services.site.labels import page_label
 
 #: Ranking keywords kept per page (most clicks / traffic / impressions first).
 MAX_RANKING_CANDIDATES = 30
@@ -60,17 +63,12 @@ COSINE_FLOOR = 0.20
 COSINE_CEIL = 0.80
 #: Candidates below this confidence (0-1) do not qualify as a primary.
 MIN_CONFIDENCE = 0.25
-#: Longest title/H1 fallback, in words (a title is a sentence, a keyword is a phrase).
-MAX_FALLBACK_WORDS = 8
 #: Characters of the body summary used in the page text for relevance (MiniLM's cost grows
 #: with the text: 500 pages of title + H1 + 8 headings + 300 characters embed in ≈ 5 s).
 SUMMARY_CHARS = 300
 #: Headings (H2-H6, document order) used in the page text.
 MAX_HEADINGS = 8
 
-_TITLE_SPLIT = re.compile(r"\s+[|–—-]\s+|\s*\|\s*")
-# "1.2.3. Control flow", "1. Intro" (a dot is required: "2026 trail shoes" keeps its year)
-_SECTION_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)+\.?\s+|^\s*\d+\.\s+")
 _SLUG_WORDS = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -103,6 +101,11 @@ class PageInput:
     summary: str = ""
 
     @property
+    def has_content(self) -> bool:
+        """True when the page's own text is known (crawled title, H1 or headings)."""
+        return bool(self.title.strip() or self.h1.strip() or self.headings)
+
+    @property
     def slug_words(self) -> str:
         """Words of the URL path ("/agency/web-design/" → "agency web design")."""
         path = unquote(urlsplit(self.url).path or self.url)
@@ -117,29 +120,18 @@ class PageInput:
         return body or self.slug_words or self.url
 
     def match_tokens(self) -> set[str]:
-        """Content tokens of title, H1, headings and slug (universe matching)."""
+        """Content tokens of the page's own text (title, H1, headings) for universe matching;
+        of its URL slug only when its text is unknown (a page known from rankings only)."""
         words: set[str] = set()
-        for part in (self.title, self.h1, *self.headings, self.slug_words):
+        parts = [self.title, self.h1, *self.headings] if self.has_content else [self.slug_words]
+        for part in parts:
             words.update(content_tokens(part or ""))
         return words
 
     def fallback_keyword(self) -> str:
-        """The H1 (else title, else slug words) as a keyword: brand suffix and section number
-        ("1.2.3.") cut, ≤ 8 words."""
-        path = unquote(urlsplit(self.url).path or "").rstrip("/")
-        last = " ".join(
-            _SLUG_WORDS.findall(
-                re.sub(r"\.(html?|php|aspx?)$", "", path.rsplit("/", 1)[-1]).replace("_", " ")
-            )
-        )
-        for source in (self.h1, self.title, last):
-            text = _TITLE_SPLIT.split(source or "")[0] if source else ""
-            text = _SECTION_NUMBER.sub("", text)
-            words = normalize_keyword(text).split(" ")
-            keyword = " ".join(words[:MAX_FALLBACK_WORDS]).strip()
-            if keyword:
-                return keyword
-        return ""
+        """The page's label (:func:`services.site.labels.page_label`: H1, else title, else
+        slug, cut to a phrase; a one-word label takes its URL section)."""
+        return page_label(self.url, self.h1, self.title)
 
 
 @dataclass

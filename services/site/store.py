@@ -12,12 +12,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from db.models import (
     CrawledPage,
+    CrawlLink,
     KeywordMetric,
     PageKeywords,
     PagePrimaryKeyword,
@@ -162,7 +163,8 @@ def load_rankings(conn: Connection | Session, project_id: uuid.UUID) -> pd.DataF
 
 
 def load_pages(conn: Connection | Session, project_id: uuid.UUID) -> list[dict[str, Any]]:
-    """Pages of the project: id, url, normalized_url, title, headings, body, source."""
+    """Pages of the project: id, url, normalized_url, title, h1, headings, body, source,
+    status, http_status, noindex, crawl_meta, category."""
     t = CrawledPage.__table__
     rows = conn.execute(
         select(
@@ -170,9 +172,15 @@ def load_pages(conn: Connection | Session, project_id: uuid.UUID) -> list[dict[s
             t.c.url,
             t.c.normalized_url,
             t.c.title,
+            t.c.h1,
             t.c.headings,
             t.c.body_content,
             t.c.source,
+            t.c.status,
+            t.c.http_status,
+            t.c.noindex,
+            t.c.crawl_meta,
+            t.c.category,
         )
         .where(t.c.project_id == project_id)
         .order_by(t.c.normalized_url)
@@ -219,7 +227,7 @@ def cluster_primaries(conn: Connection | Session, project_id: uuid.UUID) -> dict
 
 
 def replace_suggestions(
-    conn: Connection, project_id: uuid.UUID, rows: Iterable[dict[str, Any]]
+    conn: Connection | Session, project_id: uuid.UUID, rows: Iterable[dict[str, Any]]
 ) -> int:
     """Replace the unlocked suggestions of the project by ``rows`` (one transaction).
 
@@ -262,6 +270,7 @@ def primary_rows(conn: Connection | Session, project_id: uuid.UUID) -> pd.DataFr
         select(
             cp.c.id.label("page_id"),
             cp.c.url,
+            cp.c.normalized_url,
             cp.c.title,
             cp.c.source.label("page_source"),
             pp.c.keyword.label("primary"),
@@ -349,3 +358,28 @@ def covered_keywords(
     for name in ("position", "clicks", "impressions", "estimated_traffic", "search_volume"):
         frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
     return primaries, frame
+
+
+def inbound_links(conn: Connection | Session, project_id: uuid.UUID) -> dict[str, int]:
+    """Normalized URL → internal links pointing to it (the crawl's links)."""
+    t = CrawlLink.__table__
+    rows = conn.execute(
+        select(t.c.target_normalized, func.count())
+        .where(t.c.project_id == project_id)
+        .group_by(t.c.target_normalized)
+    )
+    return {str(url): int(n) for url, n in rows}
+
+
+def parent_keywords(conn: Connection | Session, project_id: uuid.UUID) -> dict[str, str]:
+    """keyword → its imported Ahrefs Parent Keyword / Parent Topic (``grouping_hint``)."""
+    t = KeywordMetric.__table__
+    rows = conn.execute(
+        select(t.c.keyword, t.c.grouping_hint).where(
+            t.c.project_id == project_id,
+            t.c.source == "ahrefs",
+            t.c.grouping_hint.is_not(None),
+            t.c.grouping_hint != "",
+        )
+    )
+    return {str(k): str(h) for k, h in rows}

@@ -50,6 +50,10 @@ def _counts(engine):
         )
 
 
+#: CrawledPage.category per page type (spec: collection pages are collections).
+CATEGORY = {"collection": "collection", "comparison": "article", "article": "article"}
+
+
 def test_bulk_approve_creates_crawled_pages_and_page_keywords(engine, project_id, cluster_id):
     _approve_first(engine, cluster_id, 8)
     report = bulk_approve(engine, cluster_id)
@@ -60,7 +64,8 @@ def test_bulk_approve_creates_crawled_pages_and_page_keywords(engine, project_id
         for page in pages:
             crawled = s.get(CrawledPage, page.crawled_page_id)
             assert crawled.source == "cluster" and crawled.status == "completed"
-            assert crawled.category == "collection" and crawled.project_id == project_id
+            # A buying guide ("best …", a page of its own since issue 16) is an article.
+            assert crawled.category == CATEGORY[page.page_type] and crawled.project_id == project_id
             assert crawled.normalized_url == "example.com" + page.url_slug
             kw = crawled.keywords
             assert kw.primary_keyword == page.keyword and kw.is_approved is True
@@ -103,11 +108,11 @@ def test_failure_half_way_leaves_no_partial_rows(engine, cluster_id, monkeypatch
     real = approval._bridge_page
     calls = {"n": 0}
 
-    def flaky(s, project, page):
+    def flaky(*args):
         calls["n"] += 1
         if calls["n"] == 4:
             raise RuntimeError("disk full")
-        return real(s, project, page)
+        return real(*args)
 
     monkeypatch.setattr(approval, "_bridge_page", flaky)
     with pytest.raises(RuntimeError):

@@ -34,7 +34,7 @@ def test_primary_keywords_page_lists_and_bulk_approves(app_context, engine, proj
     assert any("No suggestions yet" in i.value for i in at.info)
     _seed(engine, project_id)
     at.run()
-    assert [m.value for m in at.metric] == ["3", "0", "0"]
+    assert [m.value for m in at.metric] == ["3", "0", "0", "0"]
     approve_all = next(b for b in at.button if b.label == "Approve all suggestions")
     approve_all.click().run()
     assert not at.exception
@@ -47,8 +47,8 @@ def test_cannibalization_page_filters_and_exports(app_context, engine, project_i
     at = page("cannibalization.py", project_id).run()
     assert not at.exception
     assert [m.value for m in at.metric] == ["1", "2"]
-    assert set(at.dataframe[0].value["keyword"]) == {"trail shoes"}
+    assert set(at.dataframe[0].value["Keyword"]) == {"trail shoes"}
     at.toggle[0].set_value(False).run()
-    assert set(at.dataframe[0].value["keyword"]) == {"trail shoes", "shoe care"}
+    assert set(at.dataframe[0].value["Keyword"]) == {"trail shoes", "shoe care"}
     at.text_input[0].input("care").run()
-    assert set(at.dataframe[0].value["keyword"]) == {"shoe care"}
+    assert set(at.dataframe[0].value["Keyword"]) == {"shoe care"}

@@ -17,10 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, cast
-
-import anthropic
-from anthropic.types import MessageParam
+from typing import TYPE_CHECKING, Any, cast
 
 from services.core.errors import (
     BadResponseError,
@@ -44,6 +41,11 @@ from services.providers.retry import (
 )
 from services.spend.pricing import llm_cost_usd
 
+if TYPE_CHECKING:
+    import anthropic
+    from anthropic.types import MessageParam
+
+
 #: Claude Haiku 4.5 — design D3 ("Haiku for Stages 1 and 3").
 DEFAULT_MODEL = "claude-haiku-4-5"
 #: Used instead of the default when the owner switches the fallback on (design D3).
@@ -62,6 +64,8 @@ def _client(
     api_key: str, base_url: str | None, timeout: float, max_retries: int
 ) -> anthropic.Anthropic:
     """One SDK client per configuration (thread-safe, keeps its connection pool)."""
+    import anthropic  # the SDK loads when an adapter is first used, not at import
+
     return anthropic.Anthropic(
         api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
     )
@@ -85,6 +89,8 @@ def translate_error(exc: anthropic.AnthropicError, timeout: float) -> ProviderEr
         408/409/5xx/529), else a plain ``ProviderError`` (400/401/403/404…); each with
         ``status_code`` and ``request_id`` when the API sent them.
     """
+    import anthropic
+
     if isinstance(exc, anthropic.APITimeoutError):
         return ProviderUnavailableError(
             f"Claude did not answer within {timeout:.3g} s", provider=PROVIDER
@@ -227,6 +233,8 @@ class AnthropicProvider(StructuredLLMProvider):
         system: str,
         max_tokens: int,
     ) -> tuple[str, Usage]:
+        import anthropic
+
         model = self.active_model
         try:
             raw = self._client.messages.with_raw_response.create(

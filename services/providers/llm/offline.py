@@ -12,18 +12,16 @@ never keyword text. Stage 3 scores relevance as embedding similarity to the seed
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, func, select
 
-from db.models import KeywordMetric
-from db.session import session_scope
+from services.clustering.intent import rule_intents
 from services.clustering.variants import build_context, same_search_key
+from services.core.modifier_words import OTHER_MODIFIER, strategy_of
 from services.core.text import content_tokens, normalize_keyword, singularize, tokens
 from services.providers.base import (
     Candidate,
@@ -33,16 +31,18 @@ from services.providers.base import (
     FilterDecision,
     FilterRequest,
     FilterResult,
+    KeywordMetricsStore,
     Usage,
+    metrics_store,
 )
-from services.seed_clusters.modifiers import OTHER_MODIFIER, URL_LIKE, estimate_intent, strategy_of
+from services.seed_clusters import filters
+from services.seed_clusters.topic import PARTIAL_MIN_STEMS, SUPERLATIVES, SeedTopic, stem
 
 #: Real keywords embedded per seed (the highest-volume matches); bounds the Stage 1 cost to a
 #: few hundred strings whatever the universe size.
 MINING_POOL = 150
 #: Real keywords below this cosine to the seed are off-topic (e.g. other languages, brands).
 MIN_SEED_SIMILARITY = 0.45
-MAX_WORDS = 10
 #: Soft diversity: each candidate already kept with the same strategy multiplies a
 #: candidate's volume × relevance by this factor while ranking (so a 4th "comparison" page
 #: needs ~1.4× the volume of a first page of another strategy; nothing is capped). "Other
@@ -51,12 +51,6 @@ DIVERSITY_FACTOR = 0.9
 #: The discount stops growing after this many kept candidates of one strategy (0.9³ ≈ 0.73):
 #: diversity orders near-equals, it never buries a much stronger keyword.
 DIVERSITY_MAX_STEPS = 3
-#: Navigational / account / piracy / job cues: such keywords are not pages we build.
-NAVIGATIONAL = re.compile(
-    r"\b(login|log in|sign in|signin|sign up|signup|admin|dashboard|reddit|youtube|wiki|"
-    r"jobs?|salary|careers?|crack|nulled|torrent|phone number|customer service|"
-    r"my account)\b"
-)
 #: Function words that are no modifier (the strategy of "what are payday loans" is read
 #: from what is left: "what").
 _FUNCTION_WORDS = frozenset(
@@ -101,72 +95,51 @@ class _UniverseCache:
         self._lock = threading.Lock()
         self._data: dict[Any, tuple[tuple[int, Any], list[_UniverseRow]]] = {}
 
-    def get(self, engine: Engine, project_id: Any) -> list[_UniverseRow]:
-        imported = (KeywordMetric.project_id == project_id) & (KeywordMetric.source != "dataforseo")
-        with session_scope(engine) as s:
-            stamp = tuple(
-                s.execute(
-                    select(func.count(KeywordMetric.id), func.max(KeywordMetric.fetched_at)).where(
-                        imported
-                    )
-                ).one()
-            )
-            with self._lock:
-                hit = self._data.get((id(engine), project_id))
-            if hit and hit[0] == stamp:
-                return hit[1]
-            rows = s.execute(
-                select(
-                    KeywordMetric.keyword, KeywordMetric.search_volume, KeywordMetric.intent
-                ).where(imported)
-            ).all()
+    def get(self, metrics: KeywordMetricsStore, project_id: Any) -> list[_UniverseRow]:
+        stamp = metrics.imported_stamp(project_id)
+        key = (id(metrics), project_id)
+        with self._lock:
+            hit = self._data.get(key)
+        if hit and hit[0] == stamp:
+            return hit[1]
         universe = [
             _UniverseRow(kw, int(vol or 0), (intent or "").lower(), frozenset(content_tokens(kw)))
-            for kw, vol, intent in rows
+            for kw, vol, intent in metrics.imported_keywords(project_id)
         ]
         with self._lock:
-            self._data[(id(engine), project_id)] = (stamp, universe)
+            self._data[key] = (stamp, universe)
         return universe
 
 
 _UNIVERSES = _UniverseCache()
 
 
-def universe_rows(engine: Engine, project_id: Any) -> list[tuple[str, int]]:
+def estimate_intent(keyword: str) -> str:
+    """Main search intent of a keyword, from the shared intent rules (:mod:`services.clustering.intent`).
+
+    Returns:
+        "informational" when a question/guide cue is present, else "transactional"
+        (buy/price/deal cues), else "commercial" (best/review/vs cues) — also the default
+        for a bare product phrase, which is what a collection page targets — or
+        "navigational" for log-in pages, URLs and domains.
+    """
+    labels = rule_intents(keyword)
+    for label in ("informational", "transactional", "commercial", "navigational"):
+        if label in labels:
+            return label
+    return "commercial"
+
+
+def universe_rows(metrics: KeywordMetricsStore | Any, project_id: Any) -> list[tuple[str, int]]:
     """(keyword, search volume) of every imported keyword of a project (cached per data stamp)."""
-    return [(r.keyword, r.volume) for r in _UNIVERSES.get(engine, project_id)]
-
-
-def _is_latin(text: str) -> bool:
-    return all(ord(ch) < 0x250 or ch.isspace() for ch in text)
+    return [(r.keyword, r.volume) for r in _UNIVERSES.get(metrics_store(metrics), project_id)]
 
 
 def exclusion_reason(keyword: str, intent: str, competitors: tuple[str, ...]) -> str | None:
-    """Why a real keyword cannot be a page of the cluster (None when it can).
-
-    Reasons: navigational (URL, log-in, account, job or piracy cues, or a keyword whose only
-    intent label is navigational), competitor brand (a competitor's name without a
-    comparison cue), off-topic (another script, more than :data:`MAX_WORDS` words).
-    """
-    if URL_LIKE.search(keyword) or NAVIGATIONAL.search(keyword):
-        return "navigational (a URL, log-in, account or support query)"
-    if intent and intent.split(",") == ["navigational"]:
-        return "navigational (the data's only intent label)"
-    if not _is_latin(keyword):
-        return "off-topic (another script)"
-    if len(keyword.split()) > MAX_WORDS:
-        return f"off-topic (more than {MAX_WORDS} words)"
-    words = keyword.split()
-    lowered = f" {keyword} "
-    for comp in competitors:
-        comp = normalize_keyword(comp)
-        if (
-            comp
-            and f" {comp} " in lowered
-            and not any(w in words for w in ("vs", "versus", "alternative", "alternatives"))
-        ):
-            return f"competitor brand ({comp})"
-    return None
+    """Why a real keyword cannot be a page of the cluster (None when it can): the seed
+    funnel's filters with their true reasons (:func:`services.seed_clusters.filters.exclusion_reason`;
+    store-only rules wait for Stage 3, which knows the site type)."""
+    return filters.exclusion_reason(keyword, intent, competitors)
 
 
 def _implied_head_matches(
@@ -218,18 +191,116 @@ def label_strategy(modifiers: list[str], keyword: str = "") -> str:
     return strategy_of(kept) or OTHER_MODIFIER
 
 
+def _on_topic_rows(
+    seed: str,
+    seed_set: frozenset[str],
+    universe: list[_UniverseRow],
+    request: ExpansionRequest,
+    passed: dict[str, str],
+) -> tuple[list[_UniverseRow], list[_UniverseRow]]:
+    """(full, partial) matches of the seed's topic (:class:`services.seed_clusters.topic.SeedTopic`:
+    stems, IDF over the universe, the implied-head rule); excluded and off-topic rows that
+    miss at most one seed stem get their reason in ``passed``."""
+    topic = SeedTopic.of(seed, (r.toks for r in universe))
+    wanted = set(topic.stems)
+    head = topic.stems[-1] if topic.stems else ""
+
+    def close(row: _UniverseRow) -> bool:
+        have = {stem(t) for t in row.toks}
+        miss = wanted - have
+        return not miss or (len(miss) == 1 and (head in have or len(wanted) >= PARTIAL_MIN_STEMS))
+
+    near = [row for row in universe if row.keyword != seed and close(row)]
+    core = " ".join(t for t in tokens(seed) if t not in SUPERLATIVES) or seed
+    implied = _implied_head_matches(core, frozenset(content_tokens(core)), near)
+    full: list[_UniverseRow] = []
+    partial: list[_UniverseRow] = []
+    for row in near:
+        match = "full" if row.keyword in implied else topic.match(row.keyword)
+        if match is None:
+            passed[row.keyword] = f"off-topic (does not carry '{topic.missing_text(row.keyword)}')"
+            continue
+        reason = exclusion_reason(row.keyword, row.intent, request.brand.competitors)
+        if reason:
+            passed[row.keyword] = reason
+            continue
+        (full if match == "full" else partial).append(row)
+    return full, partial
+
+
+def _mining_pool(
+    universe: list[_UniverseRow],
+    seed: str,
+    seed_set: frozenset[str],
+    request: ExpansionRequest,
+    passed: dict[str, str],
+) -> list[_UniverseRow]:
+    """The real keywords worth scoring: the seed's topic (:func:`_on_topic_rows`), not
+    excluded, the :data:`MINING_POOL` with the most searches (partial matches fill a pool
+    under half full). Keywords left out are recorded in ``passed`` with the reason."""
+    full, partial = _on_topic_rows(seed, seed_set, universe, request, passed)
+    by_volume = sorted(full, key=lambda r: (-r.volume, r.keyword))
+    pool = by_volume[:MINING_POOL]
+    for row in by_volume[MINING_POOL:]:
+        passed[row.keyword] = f"lower search volume than the {MINING_POOL} real variants ranked"
+    if len(pool) < MINING_POOL // 2:
+        pool += sorted(partial, key=lambda r: (-r.volume, r.keyword))[: MINING_POOL - len(pool)]
+    return pool
+
+
+def _pick_diverse(
+    scored: list[tuple[_UniverseRow, float, str]], seed_set: frozenset[str]
+) -> list[Candidate]:
+    """Greedy pick by volume × relevance, softly discounting strategies already taken
+    (:data:`DIVERSITY_FACTOR` per earlier pick, at most :data:`DIVERSITY_MAX_STEPS`)."""
+    taken: dict[str, int] = {}
+    remaining = list(scored)
+    ranked: list[Candidate] = []
+    while remaining:
+        best = max(
+            range(len(remaining)),
+            key=lambda i: (
+                max(remaining[i][0].volume, 1)
+                * remaining[i][1]
+                * DIVERSITY_FACTOR ** min(taken.get(remaining[i][2], 0), DIVERSITY_MAX_STEPS),
+                remaining[i][0].volume,
+            ),
+        )
+        row, relevance, strategy = remaining.pop(best)
+        if strategy != OTHER_MODIFIER:  # no strategy: nothing to diversify
+            taken[strategy] = taken.get(strategy, 0) + 1
+        intent = (row.intent.split(",")[0] if row.intent else "") or estimate_intent(row.keyword)
+        mods = " ".join(modifier_words(row.keyword, seed_set)) or row.keyword
+        ranked.append(
+            Candidate(
+                keyword=row.keyword,
+                expansion_strategy=strategy,
+                rationale=(
+                    f"Real keyword from your keyword data: {row.volume:,} searches/month; "
+                    f"'{mods}' is {'an' if strategy[0] in 'aeiou' else 'a'} {strategy} of the seed."
+                ),
+                estimated_intent=intent,
+                source="data",
+            )
+        )
+    return ranked
+
+
 class OfflineLLMProvider:
     """``LLMProvider`` that needs no key and no network (the embedded default).
 
     Args:
-        engine: database holding the project's ``KeywordMetric`` universe.
+        metrics: the project's stored keywords (:class:`~services.providers.base.KeywordMetricsStore`;
+            an engine is wrapped, for one release).
         embedder_factory: returns the shared :class:`Embedder` (MiniLM int8 ONNX).
     """
 
     name = "offline"
 
-    def __init__(self, engine: Engine, embedder_factory: Callable[[], Embedder]) -> None:
-        self.engine = engine
+    def __init__(
+        self, metrics: KeywordMetricsStore | Any, embedder_factory: Callable[[], Embedder]
+    ) -> None:
+        self.metrics = metrics_store(metrics)
         self._embedder_factory = embedder_factory
 
     @property
@@ -300,37 +371,8 @@ class OfflineLLMProvider:
         passed: dict[str, str] = {}
         if not seed_set:
             return [], passed
-        universe = _UNIVERSES.get(self.engine, request.project_id)
-        head = content_tokens(seed)[-1]
-        near = [
-            row
-            for row in universe
-            if row.keyword != seed and head in row.toks and len(seed_set - row.toks) <= 1
-        ]
-        implied = _implied_head_matches(seed, seed_set, near)
-        full: list[_UniverseRow] = []
-        partial: list[_UniverseRow] = []
-        for row in near:
-            if seed_set <= row.toks or row.keyword in implied:
-                bucket = full
-            elif len(seed_set) >= 4:
-                # Long seeds only, one qualifier missing: "waterproof trail running shoes for
-                # women" may use "trail running shoes for women"; "trail running shoes" never
-                # borrows its sibling "road running shoes".
-                bucket = partial
-            else:
-                continue
-            reason = exclusion_reason(row.keyword, row.intent, request.brand.competitors)
-            if reason:
-                passed[row.keyword] = reason
-                continue
-            bucket.append(row)
-        by_volume = sorted(full, key=lambda r: (-r.volume, r.keyword))
-        pool = by_volume[:MINING_POOL]
-        for row in by_volume[MINING_POOL:]:
-            passed[row.keyword] = f"lower search volume than the {MINING_POOL} real variants ranked"
-        if len(pool) < MINING_POOL // 2:
-            pool += sorted(partial, key=lambda r: (-r.volume, r.keyword))[: MINING_POOL - len(pool)]
+        universe = _UNIVERSES.get(self.metrics, request.project_id)
+        pool = _mining_pool(universe, seed, seed_set, request, passed)
         if not pool:
             return [], passed
         vecs = self.embedder.embed([seed, *[r.keyword for r in pool]])
@@ -343,40 +385,7 @@ class OfflineLLMProvider:
             relevance = max(_relevance(sim), 0.05)
             strategy = label_strategy(modifier_words(row.keyword, seed_set), row.keyword)
             scored.append((row, relevance, strategy))
-        # Greedy pick by volume × relevance, softly discounting strategies already taken.
-        taken: dict[str, int] = {}
-        remaining = list(scored)
-        ranked: list[Candidate] = []
-        while remaining:
-            best = max(
-                range(len(remaining)),
-                key=lambda i: (
-                    max(remaining[i][0].volume, 1)
-                    * remaining[i][1]
-                    * DIVERSITY_FACTOR ** min(taken.get(remaining[i][2], 0), DIVERSITY_MAX_STEPS),
-                    remaining[i][0].volume,
-                ),
-            )
-            row, relevance, strategy = remaining.pop(best)
-            if strategy != OTHER_MODIFIER:  # no strategy: nothing to diversify
-                taken[strategy] = taken.get(strategy, 0) + 1
-            intent = (row.intent.split(",")[0] if row.intent else "") or estimate_intent(
-                row.keyword
-            )
-            mods = " ".join(modifier_words(row.keyword, seed_set)) or row.keyword
-            ranked.append(
-                Candidate(
-                    keyword=row.keyword,
-                    expansion_strategy=strategy,
-                    rationale=(
-                        f"Real keyword from your keyword data: {row.volume:,} searches/month; "
-                        f"'{mods}' is {'an' if strategy[0] in 'aeiou' else 'a'} {strategy} of the seed."
-                    ),
-                    estimated_intent=intent,
-                    source="data",
-                )
-            )
-        return ranked, passed
+        return _pick_diverse(scored, seed_set), passed
 
     # ----------------------------------------------------------------- Stage 3
     def filter(self, request: FilterRequest) -> FilterResult:

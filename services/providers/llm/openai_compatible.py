@@ -18,10 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, cast
-
-import openai
-from openai.types.chat import ChatCompletionMessageParam
+from typing import TYPE_CHECKING, Any, cast
 
 from services.core.errors import BadResponseError, ProviderError, ProviderUnavailableError
 from services.providers.base import (
@@ -41,6 +38,11 @@ from services.providers.retry import (
 )
 from services.spend.pricing import llm_cost_usd
 
+if TYPE_CHECKING:
+    import openai
+    from openai.types.chat import ChatCompletionMessageParam
+
+
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_TIMEOUT_S = 30.0
 #: Retries of one request by our retry layer (the SDK's own are off).
@@ -55,6 +57,8 @@ PROVIDER = "openai"
 @lru_cache(maxsize=8)
 def _client(api_key: str, base_url: str | None, timeout: float, max_retries: int) -> openai.OpenAI:
     """One SDK client per configuration (thread-safe, keeps its connection pool)."""
+    import openai  # the SDK loads when an adapter is first used, not at import
+
     return openai.OpenAI(
         api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
     )
@@ -69,6 +73,8 @@ def translate_error(exc: openai.OpenAIError, timeout: float) -> ProviderError:
         ``RateLimitedError`` (429), ``ProviderUnavailableError`` (timeout, connection,
         408/409/5xx), else a plain ``ProviderError``; with ``status_code`` and ``request_id``.
     """
+    import openai
+
     if isinstance(exc, openai.APITimeoutError):
         return ProviderUnavailableError(
             f"the model server did not answer within {timeout:.3g} s", provider=PROVIDER
@@ -194,6 +200,8 @@ class OpenAICompatibleProvider(StructuredLLMProvider):
         system: str,
         max_tokens: int,
     ) -> tuple[str, Usage]:
+        import openai
+
         try:
             raw = self._client.chat.completions.with_raw_response.create(
                 model=self.model,

@@ -221,7 +221,7 @@ def start_crawl_job(
     NotFoundError
         No such project.
     """
-    from services.app import jobs
+    from services import jobs
 
     url = check_start_url(start_url)
     checked = limits.validated()
@@ -240,7 +240,7 @@ def resume_crawl_job(engine: Engine, project_id: Any) -> uuid.UUID:
     InvalidInputError
         The latest run finished (or none exists): nothing to resume.
     """
-    from services.app import jobs
+    from services import jobs
 
     pid, _domain = _project(engine, project_id)
     with session_scope(engine) as s:

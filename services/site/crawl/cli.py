@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 import pandas as pd
 
-from services.cli import CommandResult
+from services.core.cli_result import CommandResult
 from services.projects.api import resolve_project
 from services.site.crawl.api import list_pages, run_crawl
 from services.site.crawl.model import DEFAULT_MAX_PAGES, DEFAULT_TIME_LIMIT_S, CrawlLimits

@@ -51,11 +51,16 @@ def test_hint_groups_only_when_the_run_asks_for_it(engine, project_id):
     assert got["football boots"] != "nike socks"
 
 
-def test_without_the_option_the_hint_is_ignored(engine, project_id):
+def test_switched_off_for_the_run_the_hint_is_ignored(engine, project_id):
+    # Issue 16: evidence is on by default; the run (or the project) can switch it off.
     import_keywords(engine, project_id, AHREFS, "socks.csv")
     emb = TrigramEmbedder()
-    summary = run_list_clustering(engine, project_id, lambda n: emb, ClusterOptions())
+    summary = run_list_clustering(
+        engine, project_id, lambda n: emb, ClusterOptions(), evidence=False
+    )
     assert summary["grouping_hint"] is False
+    assert summary["evidence"]["on"] is False
+    assert summary["evidence"]["switched_off_by"] == "run"
     got = clusters_by_keyword(engine, project_id)
     assert got["sports socks brand"] != got["nike socks"]
 

@@ -96,16 +96,19 @@ def test_briefs_for_every_approved_page_parent_first(engine, cluster_id):
     assert parent.brief["search_volume"] == 60500
     assert parent.brief["serp"][0] == {"rank": 1, "url": "rival.com/trail", "title": ""}
     questions = [o["text"] for o in parent.brief["outline"] if o["source"] == "question"]
-    assert questions == [
-        "Are trail running shoes good for hiking?",
-        "How to clean trail running shoes?",
-    ]
+    assert questions == ["Are trail running shoes good for hiking?"]
+    headings = [o["text"] for o in parent.brief["outline"] if o["source"] == "related search"]
+    assert "How to clean trail running shoes" in headings  # a task: a heading, not an FAQ
     assert parent.brief["title"].endswith("| Acme Themes")
     assert len(parent.brief["internal_links"]["outgoing"]) == APPROVED - 1
     child = views[1]
     out = child.brief["internal_links"]["outgoing"]
-    assert out[0]["relation"] == "to parent" and out[0]["anchor"] == "trail running shoes"
-    assert 2 <= sum(link["relation"] == "to sibling" for link in out) <= 3
+    assert out[0]["relation"] == "to parent" and "trail running shoes" in out[0]["anchor"]
+    assert sum(link["relation"] == "to sibling" for link in out) <= 3
+    anchors = [link["anchor"] for v in views for link in v.brief["internal_links"]["outgoing"]]
+    assert len(set(anchors)) > len(
+        {link["target_id"] for v in views for link in v.brief["internal_links"]["outgoing"]}
+    )
 
 
 def test_onboarded_site_pages_ranking_for_related_keywords_link_in(engine, project_id, cluster_id):

@@ -23,7 +23,7 @@ from tests.fakes.keyword_lists import TrigramEmbedder, add_keywords
 ROWS = [
     {"keyword": "wordpress themes", "search_volume": 1000, "competition": 0.4, "cpc": 1.5},
     {"keyword": "wordpress theme", "search_volume": 400},
-    {"keyword": "best wordpress themes", "search_volume": 700},
+    {"keyword": "awesome wordpress themes", "search_volume": 700},  # filler: same search
     {"keyword": "wordpress theme builder", "search_volume": 300, "competition": 0.2},
     {"keyword": "wordpress theme builders", "search_volume": 90},
     {"keyword": '=HYPERLINK("http://x")', "search_volume": 1},
@@ -57,8 +57,8 @@ def test_hub_becomes_a_cluster_with_pillar_parent_and_children(engine, project_i
             "parent",
             "wordpress themes",
         )  # pillar = highest volume
-        assert set(parent.secondary_keywords) == {"best wordpress themes", "wordpress theme"}
-        assert parent.secondary_keywords[0] == "best wordpress themes"  # by volume
+        assert set(parent.secondary_keywords) == {"awesome wordpress themes", "wordpress theme"}
+        assert parent.secondary_keywords[0] == "awesome wordpress themes"  # by volume
         assert (child.role, child.keyword) == ("child", "wordpress theme builder")
         assert child.secondary_keywords == ["wordpress theme builders"]
         assert parent.url_slug == "/collections/wordpress-themes"

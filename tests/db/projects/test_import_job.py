@@ -8,7 +8,7 @@ from huey import Huey
 from sqlalchemy import func, select, update
 
 from db.models import Job, KeywordMetric
-from services.app import jobs
+from services import jobs
 from services.core.errors import ClusterPlannerError
 from services.projects import jobs as import_jobs
 from services.projects.imports import store
@@ -23,10 +23,10 @@ class WorkerKilled(ClusterPlannerError):
 
 @pytest.fixture()
 def queue(engine, monkeypatch):
-    monkeypatch.setattr(jobs, "PROGRESS_INTERVAL_S", 0.0)
-    monkeypatch.setattr(jobs, "HANDLERS", {**jobs.HANDLERS, "import": import_jobs.import_job})
+    monkeypatch.setitem(jobs.HANDLERS, "import", import_jobs.import_job)
     jobs.reset()
     jobs.configure(
+        progress_interval_s=0.0,
         huey=Huey("test-import-job", immediate=True),
         deps=jobs.JobDeps(engine=engine, embedder_factory=lambda n: None),
     )
@@ -108,7 +108,8 @@ def test_a_missing_upload_fails_the_job_with_a_clear_message(queue, project_id, 
 
 
 def test_the_import_kind_is_wired_in_the_composition_root():
-    from services.app.bootstrap import job_handlers
+    from services.app.bootstrap import job_handlers, wire_process
 
-    assert "import" in jobs.JOB_KINDS  # submit() accepts it before any handler is loaded
+    wire_process()
+    assert "import" in jobs.HANDLERS  # registered without importing the handler's module
     assert job_handlers()["import"] is import_jobs.import_job

@@ -64,7 +64,9 @@ VOLUMES = {
     "business credit cards": 6600,
     "balance transfer credit cards": 5400,
     "no annual fee credit cards": 2900,
-    "gas credit cards": 1900,
+    # Below the floor: the eleven other children fill the cluster (a comparison of two
+    # named cards has a lower topic fit than a "… credit cards" page, issue 16).
+    "gas credit cards": 40,
     "cash back credit cards": 22200,
     "what is a credit card": 3600,
     "fit mastercard review": 90,
@@ -158,7 +160,8 @@ def test_keyword_edit_looks_metrics_up_again_rescores_and_regenerates_the_path(e
     assert row["url_slug"] == "/credit-cards/fit-mastercard-review/"
     assert row["source"] == "data"
     assert row["composite_score"] < before.composite_score
-    assert row["volume_points"] == pytest.approx(0.5 * 10 * 1.954, abs=0.05)
+    # Unknown competition is left out of the score: volume weight 0.5 / 0.85.
+    assert row["volume_points"] == pytest.approx(0.5 / 0.85 * 10 * 1.954, abs=0.05)
 
     # A keyword nobody knows: no volume, never the old one.
     table, edited = _edit(

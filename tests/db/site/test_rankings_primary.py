@@ -109,14 +109,20 @@ def test_primary_keywords_unique_with_alternatives_and_fallback(engine, project_
         ["Waterproof trail shoes", "Trail shoes for women"],
     )
     _crawled(engine, project_id, "https://shop.example.com/about", "About Acme", "About us", [])
+    _crawled(
+        engine, project_id, "https://shop.example.com/stories/lookbook", "Acme", "Lookbook", []
+    )
     api.import_rankings(engine, project_id, gsc_query_page(), "gsc.csv")
     report = _run(engine, project_id)
     assert report.pages == 4
+    assert report.skipped == {"https://shop.example.com/about": "utility page"}
     table = api.primary_keywords_table(engine, project_id).set_index("url")
     assert table.loc["https://shop.example.com/trail", "primary"] == "trail shoes"
     assert table.loc["https://shop.example.com/care", "primary"] == "shoe care"
-    about = table.loc["https://shop.example.com/about"]
-    assert about["is_fallback"] and about["primary"] == "about us"
+    label = table.loc["https://shop.example.com/stories/lookbook"]
+    assert label["is_fallback"] and label["primary"] == "stories lookbook"
+    assert label["note"] == "label to verify"
+    assert "https://shop.example.com/about" not in table.index
     guide = table.loc["https://shop.example.com/trail-guide"]
     assert guide["primary"] == "how to choose trail shoes"
     alts = {a["keyword"]: a for a in guide["alternatives"]}

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from db.models import APIUsage, BudgetReservation, KeywordCluster
 from db.session import session_scope
-from services.core.errors import BudgetExceeded, InvalidInputError
+from services.core.errors import BudgetExceeded, BudgetHeldByRuns, InvalidInputError
 from services.providers.registry import ProviderSet
 from services.spend.budget import (
     DEFAULT_MONTHLY_BUDGET_USD,
@@ -316,3 +316,51 @@ def test_cost_report_of_an_empty_month(engine):
     report = cost_report(engine, "2020-01")
     assert report.spend_usd == 0 and report.by_provider.empty and report.clusters.empty
     assert report.avg_cost_per_paid_cluster_usd is None and report.budget.budget_usd == 50.0
+
+
+def test_refusal_separates_spend_from_holds_of_running_jobs(engine):
+    """Issue 20: money held by a running job is not spent; the refusal says which is which."""
+    set_monthly_budget(engine, 0.20)
+    guard = BudgetGuard(engine)
+    guard.settle(guard.reserve(0.05, "cluster: done"), 0.04)
+    guard.reserve(0.10, "drafts: running")  # a job in progress holds its worst case
+    with pytest.raises(BudgetHeldByRuns) as info:
+        guard.reserve(0.09, "cluster: next")
+    err = info.value
+    assert (err.spent_usd, err.held_usd) == (pytest.approx(0.04), pytest.approx(0.10))
+    assert err.remaining_usd == pytest.approx(0.06)
+    assert "$0.0400 spent and $0.1000 held by runs in progress" in str(err)
+
+
+def test_refusal_without_running_jobs_names_no_holds(engine):
+    set_monthly_budget(engine, 0.10)
+    guard = BudgetGuard(engine)
+    guard.settle(guard.reserve(0.08, "cluster: done"), 0.08)
+    with pytest.raises(BudgetExceeded) as info:
+        guard.reserve(0.05, "cluster: next")
+    assert not isinstance(info.value, BudgetHeldByRuns)
+    assert "held" not in str(info.value)
+
+
+def test_settle_logs_billed_calls_the_run_did_not_log(engine):
+    """Issue 20: a draft job stopped mid-page billed a call it never logged; settling the hold
+    writes that spend to the log, so the Costs page and the budget agree."""
+    guard = BudgetGuard(engine)
+    rid = guard.reserve(0.50, "drafts: 3 page(s)")
+    guard.record_spent(rid, 0.030)  # what the run meter saw billed
+    guard.settle(rid, 0.010)  # what the run logged before it was stopped
+    with session_scope(engine) as s:
+        rows = s.scalars(select(APIUsage)).all()
+        hold = s.get(BudgetReservation, rid)
+    assert [(r.provider, round(r.cost_usd, 6)) for r in rows] == [("stopped run", 0.02)]
+    assert rows[0].metadata_["label"] == "drafts: 3 page(s)"
+    assert hold.actual_usd == pytest.approx(0.030)
+
+
+def test_settle_of_a_fully_logged_run_adds_nothing_to_the_log(engine):
+    guard = BudgetGuard(engine)
+    rid = guard.reserve(0.50, "cluster: a")
+    guard.record_spent(rid, 0.030)
+    guard.settle(rid, 0.030)
+    with session_scope(engine) as s:
+        assert s.scalars(select(APIUsage)).all() == []

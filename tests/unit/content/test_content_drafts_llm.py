@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from services.content.briefs import PageInput, build_brief
+from services.content.briefs import BriefContext, PageInput, build_brief
 from services.content.drafts import (
     OFFLINE_LABEL,
     X_MAX_CHARS,
@@ -39,7 +39,7 @@ def collection_brief():
             search_volume=9900,
             secondary=(("waterproof trail running shoes", 1600),),
         ),
-        brand_name="Trailhead Co",
+        ctx=BriefContext(brand_name="Trailhead Co"),
         links={
             "outgoing": [
                 {
@@ -195,3 +195,46 @@ def test_draft_checks_pass_on_a_complete_draft():
     assert draft_checks({**draft, "h1": "Shoes"}, brief) == [
         'the h1 does not contain the primary keyword "trail running shoes"'
     ]
+
+
+def test_draft_call_receives_structure_competitors_and_ymyl_rules(server):
+    from services.content.briefs import BriefContext as Ctx
+
+    brief = build_brief(
+        PageInput("p9", "sofi personal loans", "https://money.example/sofi/", page_type="landing"),
+        Ctx(site_type="publisher", brand_name="Money Guide"),
+    )
+    brief.competitors = {
+        "median_words": 1450,
+        "pages_counted": 3,
+        "common_headings": [{"text": "SoFi loan rates", "pages": 3}],
+        "gaps": ["SoFi personal loans for bad credit"],
+        "pages": [
+            {
+                "rank": 1,
+                "url": "https://rival.example/sofi",
+                "title": "SoFi Review",
+                "error": "",
+                "word_count": 1500,
+                "headings": ["SoFi loan rates", "Pros and cons"],
+            },
+        ],
+    }
+    server.route("/v1/messages", anthropic_content_handler())
+    result = generate_draft(claude(server), brief, BRAND, site_type="Publisher")
+    analysis, draft, social = [
+        r.json["messages"][0]["content"] for r in server.requests_to("/v1/messages")
+    ]
+    assert "median length: 1450 words (3 pages read)" in analysis
+    assert "common headings: SoFi loan rates" in analysis
+    assert (
+        "gaps (our sub-topics no ranking page covers): SoFi personal loans for bad credit"
+        in analysis
+    )
+    assert 'Write the Review page (landing) for the primary keyword "sofi personal loans"' in draft
+    for section in ("What it is", "Plans and pricing", "Pros and cons", "Alternatives", "Verdict"):
+        assert f'"text":"{section}","source":"structure"' in draft
+    assert '<ymyl topic="finance">' in draft and brief.ymyl["disclaimer"] in draft
+    assert "Reviewed by:" in draft
+    assert "Google Business Profile" in social and "(finance)" in social
+    assert "YMYL (finance): the disclaimer is missing" in result.draft["checks"]

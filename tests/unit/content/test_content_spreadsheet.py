@@ -8,7 +8,7 @@ import io
 import openpyxl
 
 from services.content import matrixify, spreadsheet
-from services.content.briefs import PageInput, build_brief
+from services.content.briefs import BriefContext, PageInput, build_brief
 from services.content.drafts import offline_skeleton
 
 EVIL = '=HYPERLINK("http://evil.example","x")'
@@ -24,7 +24,7 @@ def records() -> list[dict]:
             search_volume=9900,
             secondary=(("waterproof trail running shoes", 1600),),
         ),
-        brand_name="Trailhead",
+        ctx=BriefContext(brand_name="Trailhead"),
     ).to_dict()
     brief["internal_links"] = {
         "outgoing": [
@@ -107,8 +107,8 @@ def test_xlsx_sheets_headers_cells_and_no_formulas():
     assert off["body_html"].startswith("<p><em>outline — connect an LLM in Settings")
     assert [c.value for c in links[2]] == [
         "https://example.com/collections/trail-running-shoes",
-        "waterproof trail running shoes",
         "https://example.com/collections/waterproof",
+        "waterproof trail running shoes",
         "to child",
     ]
     assert social["C2"].value == "'@everyone look"
@@ -160,13 +160,13 @@ def test_matrixify_custom_collections_xlsx_and_csv():
     assert "Custom Collection" in matrixify.CSV_NAME
 
 
-def test_matrixify_skeleton_body_is_not_exported_as_copy():
+def test_matrixify_offline_body_is_the_briefs_intro_not_the_skeleton():
     recs = records()
-    recs[0]["draft"] = offline_skeleton(
-        build_brief(PageInput("p", "red shoes", "/collections/red"))
-    )
+    red = build_brief(PageInput("p", "red shoes", "/collections/red"))
+    recs[0]["brief"] = red.to_dict()
+    recs[0]["draft"] = offline_skeleton(red)
     frame = matrixify.collections_frame(recs, command="NEW")
-    assert frame.loc[0, "Body HTML"] == ""
+    assert frame.loc[0, "Body HTML"] == "<p>Shop Red Shoes.</p>"
     assert frame.loc[0, "Command"] == "NEW"
     assert frame.loc[0, "Metafield: title_tag [string]"] == recs[0]["brief"]["title"]
 
@@ -184,3 +184,22 @@ def test_numbers_stay_numbers_and_blanks_stay_blank():
         [2, None, None],
     ]
     assert ws["A2"].data_type == "n" and ws["B2"].data_type == "s"
+
+
+def test_brief_tables_open_links_with_from_to_anchor_and_read_old_briefs():
+    from services.content.views import brief_tables
+
+    old = records()[0]["brief"]
+    old["outline"] = [{"level": 2, "text": "Sizing", "source": "secondary keyword"}]  # old shape
+    old["competitors"] = {
+        "median_words": 900,
+        "common_headings": [{"text": "Sizing", "pages": 3}],
+        "gaps": [],
+        "pages": [{"rank": 1, "url": "https://rival.example/", "word_count": 900, "error": ""}],
+    }
+    tables = dict(brief_tables(old))
+    assert list(tables["Internal links"].columns[:3]) == ["source_url", "target_url", "anchor"]
+    assert list(tables["Outline"].columns) == ["level", "text", "source", "search_volume"]
+    label = next(k for k in tables if k.startswith("Competitors"))
+    assert "median 900 words" in label and "common headings: Sizing" in label
+    assert list(tables[label].columns)[-1] == "error"

@@ -21,8 +21,9 @@ def test_composite_score_matches_the_owner_formula():
     assert calculate_score(2400, 0.8, 0.3) == pytest.approx(round(expected, 2))
 
 
-def test_composite_score_unknown_competition_is_neutral_and_unknown_volume_zero():
-    assert calculate_score(None, 1.0, None) == pytest.approx(0.35 * 100 + 0.15 * 50)
+def test_composite_score_leaves_unknown_competition_out():
+    # Unknown competition is left out: volume and relevance weights scaled to sum 1.
+    assert calculate_score(None, 1.0, None) == pytest.approx(round(0.35 / 0.85 * 100, 2))
 
 
 def test_slug_matches_spec_example():

@@ -59,8 +59,10 @@ def test_narrower_searches_and_years_from_the_wordpress_export(minilm):
     ]
     assert _groups(keywords, minilm) == sorted(
         [
-            ["best theme wordpress", "best wordpress themes 2025", "wordpress themes"],
-            ["best wordpress theme for seo", "wordpress seo theme", "wordpress theme seo"],
+            # "best" changes the page (issue 16): the list of the best themes is not the
+            # definition page, and the embedding alone does not join them.
+            ["best theme wordpress", "best wordpress themes 2025"],
+            ["wordpress seo theme", "wordpress theme seo"],
         ]
     )
 

@@ -10,7 +10,6 @@ from services.site.cannibalization import (
     covered_owner,
     filter_report,
     find_cannibalization,
-    near_duplicate_primaries,
     to_csv_bytes,
 )
 from services.site.rankings import aggregate_rankings, parse_rankings_export
@@ -60,13 +59,13 @@ def test_without_clicks_both_pages_in_top_20_conflict():
     assert looser["conflict"].all()
 
 
-def test_actions_merge_retarget_link():
+def test_actions_merge_retarget_deoptimize_with_evidence():
     frame = _rows(
         [
             ("boots", "x.com/owner", 50.0, 2.0, np.nan),
             ("boots", "x.com/dup", 30.0, 4.0, np.nan),  # boots is its best keyword → merge
             ("boots", "x.com/guide", 20.0, 6.0, np.nan),  # top 10, own best keyword elsewhere
-            ("boots", "x.com/far", 10.0, 30.0, np.nan),  # ranks far → link to owner
+            ("boots", "x.com/far", 10.0, 30.0, np.nan),  # ranks far → de-optimize
             ("boot care guide", "x.com/guide", 80.0, 1.0, np.nan),
             ("far keyword", "x.com/far", 90.0, 1.0, np.nan),
         ]
@@ -74,9 +73,14 @@ def test_actions_merge_retarget_link():
     report = find_cannibalization(frame).set_index("url")
     boots = report[report["keyword"] == "boots"]
     assert boots.loc["https://x.com/owner", "action"] == "keep"
-    assert boots.loc["https://x.com/dup", "action"] == "merge"
+    assert boots.loc["https://x.com/dup", "action"] == "merge + 301"
     assert boots.loc["https://x.com/guide", "action"] == "re-target"
-    assert boots.loc["https://x.com/far", "action"] == "link to owner"
+    assert boots.loc["https://x.com/far", "action"] == "de-optimize"
+    assert boots.loc["https://x.com/owner", "evidence"].startswith("Owner: most traffic")
+    assert (
+        "45% of the keyword's clicks, position 2.0" in boots.loc["https://x.com/owner", "evidence"]
+    )
+    assert "own best keyword" in boots.loc["https://x.com/dup", "evidence"]
 
 
 def test_owner_ties_broken_by_position():
@@ -85,20 +89,11 @@ def test_owner_ties_broken_by_position():
     assert report.loc["https://x.com/b", "role"] == "owner"
 
 
-def test_near_duplicate_primaries_above_threshold_only():
-    primaries = pd.DataFrame(
-        {"keyword": ["trail shoe", "trail shoes", "rain jacket"], "url": ["/a", "/b", "/c"]}
-    )
-    vectors = np.array([[1.0, 0.0], [0.995, 0.0998], [0.0, 1.0]], dtype=np.float32)
-    pairs = near_duplicate_primaries(primaries, vectors, threshold=0.9)
-    assert pairs[["keyword_a", "keyword_b"]].values.tolist() == [["trail shoe", "trail shoes"]]
-
-
 def test_covered_owner_and_csv_export():
     frame = _rows([("k", "x.com/a", 5.0, 9.0, np.nan), ("k", "x.com/b", 1.0, 3.0, np.nan)])
     assert covered_owner(frame) == {"k": "https://x.com/a"}
     data = to_csv_bytes(find_cannibalization(frame))
-    assert data.startswith(b"\xef\xbb\xbfkeyword,url,pages,conflict")
+    assert data.startswith(b"\xef\xbb\xbfKeyword,Page,Pages ranking,Conflict")
 
 
 def test_settings_round_trip_and_defaults():
@@ -113,7 +108,7 @@ def test_filter_keeps_a_keywords_rows_together():
     assert set(filter_report(report)["keyword"]) == {"trail shoes"}
     shown = filter_report(report, conflicts_only=False, contains="CARE")
     assert shown["keyword"].tolist() == ["shoe care", "shoe care"]  # owner row kept too
-    merge = filter_report(report, conflicts_only=False, actions=["merge"])
+    merge = filter_report(report, conflicts_only=False, actions=["merge + 301"])
     assert set(merge["keyword"]) == {"trail shoes"} and len(merge) == 2
     # /trail-guide's own best keyword is "trail shoes": re-target it away from "shoe care".
     retarget = filter_report(report, conflicts_only=False, actions=["re-target"])

@@ -11,7 +11,7 @@ import uuid
 import pytest
 from huey import Huey, RedisHuey, SqliteHuey
 
-from services.app import jobs
+from services import jobs
 from services.core.errors import InvalidInputError, NotFoundError
 from tests.fakes.keyword_lists import TrigramEmbedder, add_keywords
 
@@ -58,11 +58,12 @@ HANDLERS = {
 
 @pytest.fixture()
 def immediate(engine, monkeypatch):
-    monkeypatch.setattr(jobs, "PROGRESS_INTERVAL_S", 0.0)
-    monkeypatch.setattr(jobs, "HANDLERS", {**jobs.HANDLERS, **HANDLERS})
+    for kind, handler in HANDLERS.items():
+        monkeypatch.setitem(jobs.HANDLERS, kind, handler)
     emb = TrigramEmbedder()
     jobs.reset()
     jobs.configure(
+        progress_interval_s=0.0,
         huey=Huey("test-immediate", immediate=True),
         deps=jobs.JobDeps(engine=engine, embedder_factory=lambda n: emb),
     )
@@ -143,11 +144,13 @@ def wait_for(job_id, done=lambda j: j.status in ("succeeded", "failed", "cancell
 
 
 def consumer_test(h, engine, project_id, monkeypatch):
-    monkeypatch.setattr(jobs, "PROGRESS_INTERVAL_S", 0.0)
-    monkeypatch.setattr(jobs, "HANDLERS", {**jobs.HANDLERS, **HANDLERS})
+    for kind, handler in HANDLERS.items():
+        monkeypatch.setitem(jobs.HANDLERS, kind, handler)
     jobs.reset()
     jobs.configure(
-        huey=h, deps=jobs.JobDeps(engine=engine, embedder_factory=lambda n: TrigramEmbedder())
+        progress_interval_s=0.0,
+        huey=h,
+        deps=jobs.JobDeps(engine=engine, embedder_factory=lambda n: TrigramEmbedder()),
     )
     GATE.clear()
     try:

@@ -15,8 +15,10 @@ from sqlalchemy import select, update
 
 from db.models import Job, KeywordMetric, utcnow
 from db.session import session_scope
-from services.app import jobs
+from services import jobs
 from services.core.errors import InvalidInputError, JobAlreadyActive
+from services.jobs import heartbeat, recovery
+from services.jobs import queue as job_queue
 from services.keyword_lists import store as list_store
 from tests.fakes.keyword_lists import TrigramEmbedder, add_keywords
 
@@ -58,31 +60,21 @@ def sleepy_handler(ctx):
 
 @pytest.fixture()
 def queue(engine, monkeypatch):
-    monkeypatch.setattr(jobs, "PROGRESS_INTERVAL_S", 0.0)
-    monkeypatch.setattr(
-        jobs,
-        "HANDLERS",
-        {
-            **jobs.HANDLERS,
-            "ok": ok_handler,
-            "busy": python_busy_handler,
-            "blocked": c_blocked_handler,
-            "sleepy": sleepy_handler,
-        },
-    )
-    monkeypatch.setattr(
-        jobs,
-        "RELEASE_HOOKS",
-        {
-            "cluster": list_store.reset_clustering,
-            "busy": list_store.reset_clustering,
-            "blocked": list_store.reset_clustering,
-        },
-    )
+    handlers = {
+        "ok": ok_handler,
+        "busy": python_busy_handler,
+        "blocked": c_blocked_handler,
+        "sleepy": sleepy_handler,
+    }
+    for kind, handler in handlers.items():
+        monkeypatch.setitem(jobs.HANDLERS, kind, handler)
+    for kind in ("cluster", "busy", "blocked"):
+        monkeypatch.setitem(jobs.RELEASE_HOOKS, kind, list_store.reset_clustering)
     emb = TrigramEmbedder()
     jobs.reset()
     # Not immediate: submit only queues (tests run the task in a thread of their own).
     jobs.configure(
+        progress_interval_s=0.0,
         huey=MemoryHuey("test-recovery", results=False),
         deps=jobs.JobDeps(engine=engine, embedder_factory=lambda n: emb),
         heartbeat_s=0.1,
@@ -191,7 +183,7 @@ def test_sigterm_interruption_signal_marks_the_job_and_releases(queue, project_i
     list_store.mark_clustering(queue, project_id)
     job_id = running_job(queue, project_id, worker=jobs.WORKER_ID)
     # What huey's consumer emits for a task in flight when it stops on SIGTERM.
-    jobs._on_interrupted("interrupted", SimpleNamespace(args=(str(job_id),)))
+    job_queue._on_interrupted("interrupted", SimpleNamespace(args=(str(job_id),)))
     job = jobs.get_job(job_id)
     assert job.status == "interrupted" and "SIGTERM" in (job.error or "")
     assert statuses(queue, project_id) == {"qualified": 1}
@@ -199,12 +191,12 @@ def test_sigterm_interruption_signal_marks_the_job_and_releases(queue, project_i
 
 def test_exit_hook_interrupts_jobs_running_in_this_process(queue, project_id):
     job_id = running_job(queue, project_id, worker=jobs.WORKER_ID)
-    with jobs._running_lock:
-        jobs._running[job_id] = queue
+    with heartbeat._running_lock:
+        heartbeat._running[job_id] = queue
     try:
-        jobs._interrupt_own_jobs()
+        recovery._interrupt_own_jobs()
     finally:
-        jobs._running.pop(job_id, None)
+        heartbeat._running.pop(job_id, None)
     assert jobs.get_job(job_id).status == "interrupted"
 
 

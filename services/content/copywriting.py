@@ -1,0 +1,141 @@
+"""Copy of a brief: title, meta description, angle line and a store collection's intro (pure).
+
+Assembled from the page's keywords (cased by :mod:`services.content.casing`), its sub-topics
+and the brand name only — never invented facts. Titles are more than the keyword when the
+format gives a better one, and fit 60 characters; meta descriptions read as sentences of
+120-155 characters when the parts allow.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from services.content import templates
+from services.content.casing import Casing, strip_years
+from services.content.topics import is_question
+
+#: Google shows about 50-60 characters of a title and ~155 of a meta description
+#: (Moz, "Title tag" / "Meta description" guides); the issue fixes 60 and 120-155.
+TITLE_MAX_CHARS = 60
+META_MIN_CHARS = 120
+META_MAX_CHARS = 155
+#: Sub-topics longer than this (words) are left out of the meta description.
+META_TOPIC_WORDS = 5
+_COST = re.compile(r"\b(cost|costs|price|prices|pricing|fees?)\b")
+
+
+def fit(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to ``limit`` characters (no ellipsis added)."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,:;-|")
+    return cut or text[:limit]
+
+
+def _title_options(fmt: str, kw: str, cased: str) -> list[str]:
+    if is_question(kw):
+        return [cased]
+    has = re.compile(r"\b(review|reviews)\b").search(kw)
+    if fmt == "guide" and _COST.search(kw):
+        return [f"{cased}: Typical Prices and What Drives Them", f"{cased}: What to Expect"]
+    return {
+        "guide": [f"{cased} Explained: What to Know First", f"{cased} Explained"],
+        "listicle": [f"{cased}: Top Picks Compared", f"{cased}, Compared"],
+        "review": [f"{cased}: Plans, Pricing, Pros and Cons", f"{cased}: Pros and Cons"]
+        if has
+        else [f"{cased} Review: Pricing, Pros and Cons", f"{cased} Review"],
+        "comparison": [f"{cased}: Which Is Better?", f"{cased}: Side by Side"]
+        if re.search(r"\b(vs|versus)\b", kw)
+        else [f"{cased}: Side-by-Side Comparison", f"{cased} Compared"],
+        "how_to": [f"{cased}: Step-by-Step Guide", f"{cased}: Step by Step"],
+        "tool": [f"{cased}: With a Worked Example", f"{cased} and How It Works"],
+    }.get(fmt, [])
+
+
+def make_title(fmt: str, primary: str, cased: str, brand: str, store: bool) -> str:
+    """A title ≤ 60 characters that is more than the keyword when the format gives a better
+    one ("Payday Loans Explained: What to Know First"); a store's collection and landing
+    pages are "<Keyword> | <Brand>". The brand is appended when it fits."""
+    options = (
+        [] if store and fmt in ("collection", "landing") else _title_options(fmt, primary, cased)
+    )
+    options.append(cased)
+    for option in options:
+        if len(option) <= TITLE_MAX_CHARS:
+            with_brand = f"{option} | {brand}" if brand else option
+            return with_brand if len(with_brand) <= TITLE_MAX_CHARS else option
+    return fit(cased, TITLE_MAX_CHARS)
+
+
+def and_list(items: Sequence[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def make_meta(fmt: str, cased: str, topics: Sequence[str], brand: str, store: bool) -> str:
+    """Meta description as sentences, 120-155 characters when the parts allow: the format's
+    lead, the sub-topics it covers, its closing line, the brand."""
+    tpl = templates.TEMPLATES[fmt]
+    at_brand = f" at {brand}" if brand and store else ""
+    lead = tpl.meta_lead.format(Kw=cased, kw=cased, at_brand=at_brand)
+    if fmt == "guide" and _COST.search(cased.lower()):
+        lead = f"{cased}: typical prices, what drives them and what is included."
+    if is_question(cased.lower()):  # the question, then what the page gives
+        answer = (
+            "Typical prices, what drives them and what is included."
+            if _COST.search(cased.lower())
+            else "The short answer first, then the details that matter."
+        )
+        lead = f"{cased}? {answer}"
+    lead = lead[:1].upper() + lead[1:]
+    text = fit(lead, META_MAX_CHARS)
+    verb = "Browse" if fmt == "collection" else "Covers"
+    for n in (3, 2, 1):
+        if len(topics) >= n:
+            candidate = f"{text} {verb} {and_list(list(topics[:n]))}."
+            if len(candidate) <= META_MAX_CHARS:
+                text = candidate
+                break
+    for extra in (tpl.meta_tail, f"From {brand}." if brand and not store else ""):
+        if extra and len(text) < META_MIN_CHARS and len(f"{text} {extra}") <= META_MAX_CHARS:
+            text = f"{text} {extra}"
+    return text
+
+
+def make_angle(fmt: str, cased: str, persona: str, competitors: dict[str, Any] | None) -> str:
+    """The angle line: the format's, the audience, the gaps of the ranking pages."""
+    line = templates.TEMPLATES[fmt].angle.format(kw=cased)
+    if persona:
+        line += f" Written for {persona}."
+    gaps = list((competitors or {}).get("gaps") or [])[:2]
+    if gaps:
+        line += f" The ranking pages miss: {'; '.join(gaps)}."
+    return line
+
+
+def make_intro(fmt: str, cased: str, facets: Sequence[str], brand: str) -> str:
+    """A store collection's one-line intro from data only (the Matrixify body offline)."""
+    if fmt != "collection":
+        return ""
+    text = f"Shop {cased}" + (f" at {brand}" if brand else "")
+    if facets:
+        text += f", with {and_list(list(facets[:4]))} options"
+    return text + "."
+
+
+def meta_topics(
+    subtopics: Sequence[tuple[str, int]], facets: Sequence[str], casing: Casing
+) -> list[str]:
+    """What the meta description says the page covers: short non-question sub-topics, or a
+    collection's facets ("men's, wide feet and waterproof options")."""
+    if facets:
+        return [f"{and_list(list(facets[:3]))} options"]
+    return [
+        casing.apply(strip_years(k))
+        for k, _v in subtopics
+        if not is_question(k) and len(k.split()) <= META_TOPIC_WORDS
+    ]

@@ -1,0 +1,336 @@
+"""Brief templates per site type × page type (pure).
+
+The page type is the one chosen on Cluster Review (collection, article, comparison,
+landing); the *format* refines it into what a writer produces:
+
+===========  =====================================  ======================================
+page type    store (Shopify, WooCommerce)           publisher, blog, custom site
+===========  =====================================  ======================================
+collection   collection (intro, facets, buying      listicle (roundup: criteria, table,
+             guide, FAQ)                            picks with "best for" labels)
+comparison   comparison / listicle ("best", "top",  comparison (side-by-side, verdict) /
+             "alternatives"), supporting article    listicle
+article      how-to / tool / guide, supporting      how-to / tool / review / guide
+landing      landing (one offer)                    review (what it is, plans and pricing,
+                                                    pros and cons, who it is for,
+                                                    alternatives) / tool
+===========  =====================================  ======================================
+
+Store words ("Shop", "product grid", Product/ItemList schema) belong to the store's
+collection and landing formats only; ItemList also marks a listicle's picks (the items it
+lists). Word-count ranges here are *assumed* defaults (common editorial lengths per format),
+replaced by the competitors' median length when the SERP pages were analysed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from services.core.text import normalize_keyword
+
+STORE_SITE_TYPES = frozenset(["shopify", "woocommerce"])
+FORMATS = ("collection", "landing", "listicle", "review", "comparison", "how_to", "tool", "guide")
+_TOOL = re.compile(r"\b(calculator|estimator|generator|checker|converter|planner|quiz)\b")
+_HOW_TO = re.compile(r"^(how to|how do i|how can i)\b|\b(step by step|tutorial|diy)\b")
+_LISTICLE = re.compile(r"\b(best|top|alternatives?|ideas|examples|list of)\b|^\d+ ")
+_REVIEW = re.compile(r"\b(reviews?|legit|worth it|pros and cons|pricing|rating|ratings)\b")
+_VERSUS = re.compile(r"\b(vs|versus|compare|comparison|compared|difference between)\b")
+
+
+@dataclass(frozen=True)
+class Template:
+    """What one format asks of a page.
+
+    Attributes:
+        format: one of :data:`FORMATS`.
+        label: plain name shown in the brief ("Review", "How-to").
+        sections: structural H2s in page order; "{topics}" marks where the sub-topics of the
+            data go, "{faq}" the FAQ.
+        schema: schema.org types (FAQPage is added when the FAQ has questions).
+        word_count: assumed [min, max] words when no competitor lengths are known.
+        angle: one line on what makes the page worth reading (``{kw}`` = the keyword).
+        meta_lead: the meta description's first sentence (``{Kw}`` = cased keyword).
+        meta_tail: closing sentence when the meta needs length.
+    """
+
+    format: str
+    label: str
+    sections: tuple[str, ...]
+    schema: tuple[str, ...]
+    word_count: tuple[int, int]
+    angle: str
+    meta_lead: str
+    meta_tail: str
+
+
+TEMPLATES: dict[str, Template] = {
+    t.format: t
+    for t in (
+        Template(
+            "collection",
+            "Collection (store category page)",
+            ("Intro (above the product grid)", "Shop by", "{topics}", "{faq}"),
+            ("CollectionPage", "ItemList"),
+            (300, 800),
+            "Help shoppers pick the right {kw} fast: filters that match how they search, "
+            "then a short buying guide below the grid.",
+            "Shop {kw}{at_brand}.",
+            "Filter by what matters and find the right fit.",
+        ),
+        Template(
+            "landing",
+            "Landing page (one offer)",
+            ("What it is", "Key features", "{topics}", "Who it is for", "{faq}"),
+            ("WebPage", "Product"),
+            (500, 1000),
+            "Show what {kw} is, who it suits and why to choose it here.",
+            "{Kw}{at_brand}: what it is, who it suits and how it works.",
+            "See the details and choose with confidence.",
+        ),
+        Template(
+            "listicle",
+            "Listicle (roundup)",
+            (
+                "How we chose (criteria)",
+                "Comparison table",
+                "The picks (one H3 per item, each with a “Best for” label)",
+                "{topics}",
+                "{faq}",
+            ),
+            ("Article", "ItemList"),
+            (1500, 2500),
+            "A roundup readers can trust: clear criteria, a table to scan, and a “best for” "
+            "label on every pick of {kw}.",
+            "{Kw}: our picks compared on the criteria that matter.",
+            "See the table, the criteria and who each option suits best.",
+        ),
+        Template(
+            "review",
+            "Review",
+            (
+                "What it is",
+                "Plans and pricing",
+                "Pros and cons",
+                "{topics}",
+                "Who it is for",
+                "Alternatives",
+                "Verdict",
+                "{faq}",
+            ),
+            ("Article", "Review"),
+            (1200, 2000),
+            "An honest review of {kw}: what it costs, where it falls short, and who should "
+            "pick an alternative.",
+            "{Kw} review: plans and pricing, pros and cons, and who it is for.",
+            "Plus the alternatives worth comparing before you decide.",
+        ),
+        Template(
+            "comparison",
+            "Comparison",
+            ("At a glance (side-by-side table)", "{topics}", "Verdict: which to choose", "{faq}"),
+            ("Article",),
+            (1200, 2200),
+            "Compare {kw} side by side on the points readers decide on, and end with a clear "
+            "verdict for each kind of reader.",
+            "{Kw} compared side by side: the differences that matter.",
+            "A clear verdict on which to choose and when.",
+        ),
+        Template(
+            "how_to",
+            "How-to",
+            (
+                "What you need",
+                "Steps (one H3 per step)",
+                "{topics}",
+                "Common mistakes",
+                "{faq}",
+            ),
+            ("Article", "HowTo"),
+            (900, 1600),
+            "Get the reader from zero to done: numbered steps, what to prepare, and the "
+            "mistakes to avoid with {kw}.",
+            "{Kw}: a step-by-step guide with what you need and the mistakes to avoid.",
+            "Clear steps you can follow today.",
+        ),
+        Template(
+            "tool",
+            "Tool / calculator",
+            (
+                "The tool (inputs and result)",
+                "How it works (method and assumptions)",
+                "Worked example",
+                "{topics}",
+                "{faq}",
+            ),
+            ("WebApplication", "Article"),
+            (600, 1200),
+            "Put the {kw} first, then show the method and a worked example so readers trust "
+            "the result.",
+            "{Kw}: enter your numbers and see the result, with the method explained.",
+            "Includes a worked example and the assumptions behind it.",
+        ),
+        Template(
+            "guide",
+            "Guide (explainer)",
+            ("Quick answer", "{topics}", "{faq}"),
+            ("Article",),
+            (1200, 2000),
+            "Answer the question behind {kw} in the first paragraph, then go deeper than the "
+            "pages that rank now.",
+            "{Kw} explained: what it means, how it works and what to know first.",
+            "A clear guide with answers to the questions people ask.",
+        ),
+    )
+}
+
+
+def is_store(site_type: str) -> bool:
+    """True for Shopify and WooCommerce projects."""
+    return site_type in STORE_SITE_TYPES
+
+
+def choose_format(page_type: str, keyword: str, site_type: str, *, branded: bool = False) -> str:
+    """The format of a page (see the module table); ``page_type`` is never changed.
+
+    Parameters
+    ----------
+    page_type : str
+        collection | article | comparison | landing, as chosen on Cluster Review.
+    keyword : str
+        The primary keyword (cues: "how to", "calculator", "best", "review", "vs").
+    site_type : str
+        The project's site type.
+    branded : bool
+        The keyword names one brand or product ("sofi personal loans"): a publisher's
+        landing page on it is a review; a generic one ("wordpress hosting") a guide.
+    """
+    kw = normalize_keyword(keyword)
+    store = is_store(site_type)
+    if page_type == "collection":
+        return "collection" if store else "listicle"
+    if page_type == "comparison":
+        if _VERSUS.search(kw):
+            return "comparison"
+        return "listicle" if _LISTICLE.search(kw) else "comparison"
+    if _TOOL.search(kw):
+        return "tool"
+    if page_type == "landing":
+        if store:
+            return "landing"
+        return "review" if branded or _REVIEW.search(kw) else "guide"
+    if _HOW_TO.search(kw):
+        return "how_to"
+    if _REVIEW.search(kw) and not store:
+        return "review"
+    if _LISTICLE.search(kw):
+        return "listicle"
+    return "guide"
+
+
+def schema_types(fmt: str, site_type: str, has_faq: bool) -> list[str]:
+    """schema.org types of a page: the format's, Product/ItemList only where products are
+    listed (a store's collection or landing, a listicle's picks), FAQPage with an FAQ."""
+    types = list(TEMPLATES[fmt].schema)
+    if not is_store(site_type):
+        types = [t for t in types if t not in ("Product", "CollectionPage")]
+    if has_faq:
+        types.append("FAQPage")
+    return types
+
+
+def cta(fmt: str, site_type: str, keyword: str, parent: str | None, brand: str) -> str:
+    """Call to action by format and site type; "Shop" only on a store.
+
+    ``keyword`` and ``parent`` are already cased for display.
+    """
+    store = is_store(site_type)
+    if store:
+        if fmt == "collection":
+            return f"Shop {keyword}"
+        if fmt == "landing":
+            return f"Shop {keyword}" + (f" at {brand}" if brand else "")
+        return f"Shop {parent}" if parent else "Browse the collection"
+    by_format = {
+        "listicle": "Compare the picks in the table and choose the one that fits",
+        "review": f"Check current plans and pricing for {keyword}",
+        "comparison": "See the verdict and pick the option that fits",
+        "how_to": "Start with step 1",
+        "tool": f"Try the {keyword} with your own numbers",
+    }
+    if fmt in by_format:
+        return by_format[fmt]
+    return f"Read next: {parent}" if parent else f"Explore more on {keyword}"
+
+
+# --------------------------------------------------------------------------- YMYL
+def _vocab(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+#: Topic vocabulary of "Your Money or Your Life" pages (Google Search Quality Rater
+#: Guidelines, section 2.3: finance, health and safety, legal, civic): a keyword holding one
+#: of these words gets a YMYL block.
+YMYL_WORDS: dict[str, frozenset[str]] = {
+    "finance": _vocab(
+        "loan loans lender lenders mortgage mortgages credit debit debt refinance apr "
+        "interest insurance insurer annuity tax taxes irs invest investing investment "
+        "investments stock stocks etf crypto bitcoin forex trading bank banking savings "
+        "retirement pension 401k ira roth budget budgeting payday cash advance bankruptcy "
+        "fico lending broker brokers"
+    ),
+    "health": _vocab(
+        "health symptom symptoms treatment treatments medication medicine dose dosage "
+        "diet diabetes cancer pregnancy pregnant therapy supplement supplements vitamin "
+        "vitamins disease diseases pain doctor clinic mental anxiety depression covid "
+        "vaccine allergy allergies surgery"
+    ),
+    "legal": _vocab(
+        "lawyer lawyers attorney attorneys law laws legal lawsuit sue divorce custody "
+        "visa immigration probate dui court liability compensation injury"
+    ),
+    "safety": _vocab(
+        "safety unsafe poison poisoning recall recalls hazard hazards emergency "
+        "carbon monoxide helmet"
+    ),
+}
+YMYL_RULES: dict[str, dict[str, str]] = {
+    "finance": {
+        "sources": "the regulator and government pages for the reader's country (e.g. CFPB, "
+        "FCA, IRS/HMRC), the provider's own rate tables and terms, dated",
+        "expert_review": "reviewed by a qualified financial professional before publishing; "
+        "name the reviewer and the review date",
+        "disclaimer": "General information, not financial advice; rates and terms change, "
+        "check with the provider.",
+    },
+    "health": {
+        "sources": "national health bodies (NHS, CDC, NIH/MedlinePlus, WHO) and peer-reviewed "
+        "studies; link the primary source",
+        "expert_review": "medically reviewed by a licensed clinician; name the reviewer and "
+        "the review date",
+        "disclaimer": "For information only, not medical advice; see a doctor for your case.",
+    },
+    "legal": {
+        "sources": "the statute or official government page of the jurisdiction, court or bar "
+        "association guidance",
+        "expert_review": "reviewed by a lawyer licensed in the jurisdiction; name them",
+        "disclaimer": "General information, not legal advice; laws differ by jurisdiction.",
+    },
+    "safety": {
+        "sources": "manufacturer instructions, official standards and recall databases "
+        "(e.g. CPSC, the national safety regulator)",
+        "expert_review": "checked by a qualified safety professional",
+        "disclaimer": "Follow the manufacturer's instructions and local regulations.",
+    },
+}
+
+
+def ymyl_topic(words: set[str], setting: str | None = None) -> str | None:
+    """The YMYL topic of a page from its keywords' words, or the project setting
+    (``brand_config["ymyl"]``: finance / health / legal / safety); None when neither says."""
+    if setting in YMYL_RULES:
+        return setting
+    for topic, vocab in YMYL_WORDS.items():
+        if words & vocab:
+            return topic
+    return None

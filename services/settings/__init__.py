@@ -1,0 +1,1 @@
+"""The Settings screen (providers per role, the Sonnet switch, the monthly budget)."""
