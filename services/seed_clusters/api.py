@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from db.models import KeywordCluster
+from db.models import KeywordCluster, Project
 from db.models.core import utcnow
 from db.session import session_scope
 from services.core.errors import InvalidInputError, NotFoundError
@@ -86,7 +86,7 @@ def generate_cluster(
     deps: FunnelDeps,
     progress: Callable[[str, float | None], None] | None = None,
     keep_empty: bool = False,
-    use_evidence: bool = True,
+    use_evidence: bool | None = None,
 ) -> ClusterResult:
     """Run the funnel for one seed and persist the suggestions.
 
@@ -102,7 +102,9 @@ def generate_cluster(
             (default False: such a seed is not saved; the result carries a message and
             ``suggested_seed``). A Stage 2 outage still saves the best-effort result (spec).
         use_evidence: group wordings by the data's Parent Keyword and ranking URL when the
-            project has them (default on; False = the same-search text rules only).
+            project has them; None (default) = the project's switch
+            (``brand_config["use_evidence"]``, :func:`evidence_enabled`; on unless switched
+            off); False = the same-search text rules only.
 
     Returns:
         :class:`ClusterResult`; on a Stage 1 provider failure ``success=False`` with the
@@ -134,6 +136,8 @@ def generate_cluster(
             return first
         expansion, extra_warnings, in_data, covered = first
         enriched = stage2(run, expansion.candidates)
+        if use_evidence is None:
+            use_evidence = evidence_enabled(deps.engine, project_id)
         evidence = evidence_of(run, enriched.candidates, covered, use_evidence)
         filtered = stage3(run, brand, enriched, site, covered, in_data, evidence)
         if isinstance(filtered, ClusterResult):
@@ -143,6 +147,34 @@ def generate_cluster(
             deps.budget.settle(reservation, cost_of(run.usages))  # type: ignore[union-attr]
     stages = (expansion, enriched, filtered)
     return finish(run, site, stages, in_data, evidence, extra_warnings, keep_empty, t_start)
+
+
+#: The project's evidence switch: ``projects.brand_config["use_evidence"]`` (absent = on),
+#: the same key list clustering reads (``services.keyword_lists.evidence_store``).
+EVIDENCE_SETTING = "use_evidence"
+
+
+def evidence_enabled(engine: Engine, project_id: Any) -> bool:
+    """Whether the project groups keywords by the data's evidence (Parent Keyword, ranking
+    URL, SERP overlap) on top of the same-search text rules; on unless switched off."""
+    with session_scope(engine) as s:
+        project = s.get(Project, as_uuid(project_id))
+        if project is None:
+            raise NotFoundError("Project not found.")
+        return bool((project.brand_config or {}).get(EVIDENCE_SETTING, True))
+
+
+def set_evidence_enabled(engine: Engine, project_id: Any, enabled: bool) -> None:
+    """Switch the project's use of evidence on or off (:func:`evidence_enabled`).
+
+    Raises:
+        NotFoundError: unknown project.
+    """
+    with session_scope(engine) as s:
+        project = s.get(Project, as_uuid(project_id))
+        if project is None:
+            raise NotFoundError("Project not found.")
+        project.brand_config = {**(project.brand_config or {}), EVIDENCE_SETTING: bool(enabled)}
 
 
 def clusters_for_seed(engine: Engine, project_id: Any, seed_keyword: str) -> list[dict[str, Any]]:

@@ -80,14 +80,19 @@ def suggested_seed(
     seed: str, suggestions: list[Suggestion], candidates: list[Candidate], in_data: set[str]
 ) -> str | None:
     """A real keyword to use instead of a seed the data does not hold: the highest-demand
-    keyword of the seed's own intent (the parent page's keyword when it is another
-    wording), else the highest-volume candidate carrying every word of the seed."""
+    wording of the seed's own search (a secondary keyword of the parent page, or the
+    parent's keyword when it is another wording), else the highest-volume candidate
+    carrying every word of the seed; None when the seed has data."""
+    volumes = {c.keyword: c.search_volume for c in candidates}
     parent = suggestions[0] if suggestions else None
     if parent is not None and parent.keyword != seed and parent.search_volume:
         return parent.keyword
-    seed_volume = next((c.search_volume for c in candidates if c.keyword == seed), None)
-    if seed in in_data or seed_volume:
+    if seed in in_data or volumes.get(seed):
         return None
+    if parent is not None:
+        wordings = [k for k in parent.secondary_keywords if volumes.get(k)]
+        if wordings:
+            return max(wordings, key=lambda k: volumes.get(k) or 0)
     topic = SeedTopic.of(seed, [c.keyword for c in candidates])
     real = [
         c

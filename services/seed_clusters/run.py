@@ -164,7 +164,9 @@ def finish(
         evidence=evidence.columns if evidence.enabled else [],
         suggested_seed=suggested,
     )
-    empty = not any(g.search_volume is not None for g in filtered.suggestions)
+    empty = not any(
+        g.search_volume is not None or g.demand is not None for g in filtered.suggestions
+    )
     if empty and not keep_empty and not enriched.failed:  # an outage keeps its best effort
         save_failed_usage(deps.engine, project_id, run.usages)
         return ClusterResult(

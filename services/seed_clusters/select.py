@@ -13,7 +13,8 @@ rules are then enforced here, deterministically, whatever the provider said
    wording tests :func:`find_same_search`). Each intent is ONE page: its highest-volume
    keyword is the primary keyword, the other wordings its secondary keywords, each with the
    rule that merged it ("same Parent Keyword"). The parent page is the seed's own intent,
-   its keyword the highest-demand wording of that intent.
+   its keyword the highest-demand wording of that intent — or the typed seed when the seed
+   has no data (the strongest wording is then offered as ``suggested_seed``).
 3. The provider's verdict (off-topic drops); volume < 50 or unknown is dropped unless
    fewer than :data:`RELAX_BELOW` would remain (the floor is then relaxed).
 4. 8-12 pages across intents by demand (the search volume of all wordings of the intent)
@@ -215,6 +216,10 @@ def _intent_pages(
             members,
             key=lambda c: (c.search_volume or -1, c.keyword == rules.seed, rules.conf(c)),
         )
+        seed = next((c for c in members if c.keyword == rules.seed), None)
+        if seed is not None and seed.search_volume is None:
+            best = seed  # a seed without data stays the parent; its wordings are offered
+
         rest = sorted((c for c in members if c is not best), key=lambda c: -(c.search_volume or -1))
         index = {id(pool[i]): i for i in intent.members}
         merged = {c.keyword: intent.why(index[id(c)], index[id(best)]) for c in rest}

@@ -14,6 +14,8 @@ Words are compared as Snowball English stems (PyStemmer) of singular tokens, so
   generic: the seed's stem the project's data uses most (lowest IDF), or its head noun
   when at least half of the data's keywords carry it, e.g. "tools" in an AI-tools export
   ("partial");
+* a seed word (not the head) the data nearly always writes with the word before it may be
+  left out ("merino socks" for "merino wool socks": a compound head the data confirms);
 * for seeds of 2-3 stems, the seed's first word must not follow its head noun at a
   distance (it would qualify another noun: "loan … personal guarantee").
 
@@ -37,6 +39,10 @@ PARTIAL_MIN_STEMS = 4
 #: A head noun at least half of the project's keywords carry (IDF ≤ log(2) + 1) is generic
 #: too: "tools" in an AI-tools export.
 GENERIC_IDF = math.log(2.0) + 1.0
+#: A seed word implies the next one ("merino" → "wool") when it is the rarer of the two and
+#: at least this many of the data's keywords and this share of those with it hold both.
+IMPLIED_MIN = 3
+IMPLIED_SHARE = 0.5
 #: Question and task words a "how do I …" wording adds without changing the topic.
 QUESTION_WORDS = frozenset(
     ["how", "what", "which", "why", "when", "where", "who", "do", "does", "did", "i", "can"]
@@ -82,11 +88,16 @@ class SeedTopic:
     idf : dict
         Stem → ``log((1 + N) / (1 + df)) + 1`` over the keyword list given to :meth:`of`
         (smooth IDF as in scikit-learn's TfidfVectorizer).
+    implied : frozenset of str
+        Seed stems (not the head) the data nearly always writes with the seed word before
+        them (:data:`IMPLIED_SHARE`): "wool" after "merino", so "merino socks" is on topic
+        for "merino wool socks".
     """
 
     seed: str
     stems: tuple[str, ...]
     idf: dict[str, float] = field(default_factory=dict)
+    implied: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, seed: str, keywords: Iterable[str | Iterable[str]]) -> SeedTopic:
@@ -94,14 +105,25 @@ class SeedTopic:
         own = tuple(dict.fromkeys(topic_stems(seed)))
         wanted = set(own)
         df = dict.fromkeys(own, 0)
+        pairs = {(a, b): 0 for a, b in zip(own, own[1:-1], strict=False)}  # head excluded
         n = 0
         for kw in keywords:
             n += 1
             words = tokens(kw) if isinstance(kw, str) else kw
-            for s in {stem(t) for t in words} & wanted:
+            have = {stem(t) for t in words} & wanted
+            for s in have:
                 df[s] += 1
+            for a, b in pairs:
+                if a in have and b in have:
+                    pairs[(a, b)] += 1
         idf = {s: math.log((1 + n) / (1 + df[s])) + 1.0 for s in own}
-        return cls(seed, own, idf)
+        implied = frozenset(
+            b
+            for (a, b), both in pairs.items()
+            # The implying word is the rarer one: "merino" → "wool", never "ai" → "image".
+            if both >= IMPLIED_MIN and both >= IMPLIED_SHARE * df[a] and df[a] <= df[b]
+        )
+        return cls(seed, own, idf, implied)
 
     @property
     def generic(self) -> str | None:
@@ -119,7 +141,7 @@ class SeedTopic:
         """ "full", "partial" or None (off topic) — see the module docstring."""
         if not self.stems:
             return None
-        missing = self.missing(keyword)
+        missing = [s for s in self.missing(keyword) if s not in self.implied]
         if not missing:
             return "full" if self._order_ok(keyword) else None
         if len(missing) == 1 and len(self.stems) >= PARTIAL_MIN_STEMS:

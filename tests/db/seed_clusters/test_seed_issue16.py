@@ -10,7 +10,12 @@ from db.session import session_scope
 from services.providers.embeddings import get_embedder
 from services.providers.llm.offline import OfflineLLMProvider
 from services.providers.offline_volume import ImportedVolumeProvider
-from services.seed_clusters.api import FunnelDeps, generate_cluster
+from services.seed_clusters.api import (
+    FunnelDeps,
+    evidence_enabled,
+    generate_cluster,
+    set_evidence_enabled,
+)
 
 
 def _import(engine, project_id, rows):
@@ -140,9 +145,14 @@ def test_chase_trio_ranking_on_one_url_is_one_page(engine, project_id, deps):
         "keyword": "chase cd rates today",
         "reason": "same Parent Keyword",
     } in merged
-    # Evidence switched off: the text rules alone keep "chase cd rates today" apart.
-    off = generate_cluster("chase cd rates", {}, project_id, deps=deps, use_evidence=False)
+    # Evidence switched off (the project setting): the text rules alone keep
+    # "chase cd rates today" apart.
+    assert evidence_enabled(engine, project_id)
+    set_evidence_enabled(engine, project_id, False)
+    assert not evidence_enabled(engine, project_id)
+    off = generate_cluster("chase cd rates", {}, project_id, deps=deps)
     assert "chase cd rates today" in _pages(off)
+    assert off.generation_metadata["evidence"] == []
 
 
 def test_relevance_varies_and_competition_says_its_source(engine, project_id, deps):
@@ -169,7 +179,10 @@ def test_a_seed_without_data_is_not_saved_unless_kept(engine, project_id, deps):
 def test_a_seed_the_data_spells_otherwise_gets_a_suggested_seed(engine, project_id, deps):
     _import(engine, project_id, {"trail running shoes": 5000, "trail running shoes women": 900})
     result = generate_cluster("trail running shoe", {}, project_id, deps=deps)
-    # The singular has no data: the parent is the strongest wording of the seed's search.
-    assert result.suggestions[0].keyword == "trail running shoes"
+    # The singular has no data: it stays the parent (the user's choice), its plural is
+    # its secondary keyword and is offered in its place.
+    parent = result.suggestions[0]
+    assert parent.keyword == "trail running shoe" and parent.demand == 5000
+    assert parent.secondary_keywords == ["trail running shoes"]
     assert result.suggested_seed == "trail running shoes"
     assert result.cluster_id is not None

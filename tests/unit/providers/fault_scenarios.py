@@ -327,6 +327,7 @@ def _adapter(provider: str, url: str, deadline_s: float, engine: Any) -> Callabl
         return lambda: list(o.expand(ExpansionRequest(seed=SEED, brand=BRAND)).usage)
     import pybreaker
 
+    from services.projects.keyword_data import KeywordMetricsSQL
     from services.providers.dataforseo.client import DataForSEOClient, DataForSEOVolumeProvider
 
     client = DataForSEOClient(
@@ -338,7 +339,7 @@ def _adapter(provider: str, url: str, deadline_s: float, engine: Any) -> Callabl
         breaker=pybreaker.CircuitBreaker(fail_max=100, reset_timeout=60),
         rate_limit_backoff_s=min(3.0, deadline_s / 10),
     )
-    v = DataForSEOVolumeProvider(client, engine)
+    v = DataForSEOVolumeProvider(client, KeywordMetricsSQL(engine))
     result: dict[str, Any] = {}
 
     def call() -> list[Any]:

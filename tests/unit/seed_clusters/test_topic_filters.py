@@ -65,6 +65,25 @@ def test_the_seed_modifier_must_qualify_the_seed_head():
     assert SeedTopic.of("chase cd rates", UNIVERSE).match("cd rates chase bank") == "full"
 
 
+def test_a_compound_head_the_data_confirms_may_drop_its_second_word():
+    socks = [
+        "merino wool socks",
+        "merino wool hiking socks",
+        "merino wool socks women",
+        "merino socks",
+        "wool socks",
+        "wool blend socks",
+        "personal loans",
+        "personal finance tips",
+    ]
+    t = SeedTopic.of("merino wool socks", socks)
+    assert t.implied == {stem("wool")}
+    assert t.match("merino socks") == "full"
+    assert t.match("wool socks") is None  # "merino" is the topic, not implied
+    # The head noun is never implied: "personal finance tips" is no personal loan.
+    assert SeedTopic.of("personal loans", socks).match("personal finance tips") is None
+
+
 def test_topic_overlap_is_idf_weighted():
     t = SeedTopic.of("ai writing tools", UNIVERSE)
     # "writing" is rarer than "ai"/"tools": missing it costs more than missing "tools".
