@@ -56,24 +56,82 @@ def _frame() -> None:
     st.session_state["_frame"] = True
     with st.sidebar:
         st.markdown("### :material/account_tree: Cluster Planner")
-        projects = list_projects(app.engine)  # archived projects are not offered
-        if projects:
-            ids = [str(p.id) for p in projects]
-            names = {str(p.id): p.name for p in projects}
-            chosen = st.session_state.get("project_id")
-            index = ids.index(chosen) if chosen in ids else 0
-            st.session_state["project_id"] = st.selectbox(
-                "Project", ids, index=index, format_func=names.__getitem__
+        _project_picker(list_projects(app.engine))  # archived projects are not offered
+        _selfcheck_notice()
+
+
+def _project_picker(projects: list) -> None:
+    """The sidebar project picker; the choice lives in the URL (``?project=<id>``)."""
+    from ui.frame import (
+        MISSING_PROJECT,
+        PROJECT_ITEM_PARAMS,
+        PROJECT_PARAM,
+        keep_in_url,
+        url_picker,
+    )
+
+    if not projects:
+        st.session_state.pop("project_id", None)
+        st.info("Create a project to start.")
+        return
+    names = {str(p.id): p.name for p in projects}
+    picked, chosen, unknown = url_picker("Project", PROJECT_PARAM, list(names), names, "project_id")
+    if picked is None:  # the URL names an unknown or archived project: say so, open nothing
+        st.session_state.pop("project_id", None)
+        st.session_state[MISSING_PROJECT] = unknown
+        st.warning(_missing_project_text(unknown), icon=":material/link_off:")
+        return
+    st.session_state.pop(MISSING_PROJECT, None)
+    if picked != chosen:  # picked in the sidebar: the old project's open items do not apply
+        for param in PROJECT_ITEM_PARAMS:
+            keep_in_url(param, None)
+
+
+def _missing_project_text(project_id: str) -> str:
+    """Why the project of a link is not opened: archived (by name) or unknown."""
+    from services.app.context import get_app
+    from services.projects.api import list_projects
+    from ui.safe import plain
+
+    archived = {str(p.id): p.name for p in list_projects(get_app().engine, archived=True)}
+    if project_id in archived:
+        return plain(
+            f"The project of this link, '{archived[project_id]}', is archived: restore it on "
+            "Projects (Archived projects), or pick another project above."
+        )
+    return plain(f"The project of this link ({project_id}) does not exist. Pick a project above.")
+
+
+@st.cache_resource
+def _selfcheck() -> list:
+    """Import each optional-at-import stack once per server (about 1 s)."""
+    from services.app.selfcheck import run_selfcheck
+
+    return run_selfcheck()
+
+
+def _selfcheck_notice() -> None:
+    """Say up-front which feature cannot work and the command that fixes it."""
+    from ui.safe import plain
+
+    for stack in _selfcheck():
+        if not stack.ok:
+            st.error(
+                plain(
+                    f"{stack.name} is not installed, so {stack.purpose} will fail. Run this, "
+                    "then restart the app:"
+                ),
+                icon=":material/build:",
             )
-        else:
-            st.session_state.pop("project_id", None)
-            st.info("Create a project to start.")
+            st.code(stack.install, language="bash")
 
 
 _frame()
 from services.core.errors import ClusterPlannerError  # noqa: E402  (after the menu is up)
+from ui.frame import return_to_deep_link  # noqa: E402
 from ui.safe import plain  # noqa: E402
 
+return_to_deep_link()  # a deep link on a fresh server: on to the page it named
 try:
     current.run()
 except ClusterPlannerError as exc:  # typed errors only; anything else is a bug

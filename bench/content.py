@@ -24,7 +24,7 @@ Run: ``python bench/content.py [pages] [drafted_pages]`` (defaults 1000 and 30).
    local host includes the 1 s per-host delay that real SERPs spread over ten hosts.
 5. Cost per page from the token counts the server reports (our real prompts at
    ⌈characters / 4⌉ tokens in, the realistic answers out) at Claude Haiku 4.5's list price
-   (services/spend/pricing.py; goal ≤ $0.02), next to the batch preview's estimate.
+   (services/providers/pricing.py; goal ≤ $0.02), next to the batch preview's estimate.
 
 Last line: JSON with unit-carrying keys.
 """
@@ -56,12 +56,12 @@ from db.session import get_engine, migrate, session_scope  # noqa: E402
 from db.types import configure_encryption  # noqa: E402
 from services.content import api  # noqa: E402
 from services.providers.llm.claude import AnthropicProvider  # noqa: E402
+from services.providers.pricing import llm_cost_usd  # noqa: E402
 from services.spend.budget import (  # noqa: E402
     BudgetGuard,
     estimate_drafts_cost,
     set_monthly_budget,
 )
-from services.spend.pricing import llm_cost_usd  # noqa: E402
 from tests.fakes.http_server import FakeServer  # noqa: E402
 from tests.unit.content.content_fakes import (  # noqa: E402
     anthropic_content_handler,

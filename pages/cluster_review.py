@@ -3,6 +3,7 @@
 import streamlit as st
 
 from services.core.errors import ClusterPlannerError
+from services.core.wording import count_noun
 from services.seed_clusters.api import set_cluster_archived
 from services.seed_clusters.approval import bulk_approve
 from services.seed_clusters.export import cluster_csv
@@ -14,9 +15,15 @@ from services.seed_clusters.review import (
     save_decisions,
     to_decisions,
 )
-from ui.frame import page
+from ui.frame import CLUSTER_PARAM, page, url_picker
 from ui.safe import plain
-from ui.seed_clusters import REVIEW_COLUMN_CONFIG, confirm_button, restore_list, run_action
+from ui.seed_clusters import (
+    REVIEW_COLUMN_CONFIG,
+    confirm_button,
+    restore_list,
+    review_display,
+    run_action,
+)
 
 app, project_id = page("Cluster Review")
 if flash := st.session_state.pop("review_flash", None):
@@ -35,27 +42,24 @@ if clusters.empty:
     st.stop()
 ids = clusters["id"].tolist()
 labels = dict(zip(ids, clusters["name"] + " · " + clusters["status"], strict=True))
-current = st.session_state.get("cluster_id")
-cluster_id = st.selectbox(
-    "Cluster",
-    ids,
-    index=ids.index(current) if current in ids else 0,
-    format_func=labels.__getitem__,
-)
-st.session_state["cluster_id"] = cluster_id
+# The open cluster lives in the URL (?cluster=<id>): a reload or a shared link opens it.
+cluster_id, _, _ = url_picker("Cluster", CLUSTER_PARAM, ids, labels, "cluster_id")
+if cluster_id is None:
+    st.warning(
+        "The cluster of this link is not in this project or is archived (see Archived "
+        "clusters above). Pick a cluster above."
+    )
+    st.stop()
 
 header, table = review_table(app.engine, cluster_id)
 for warning in header["warnings"]:
     st.warning(plain(warning))
-st.caption(
-    f"Seed: **{plain(header['seed_keyword'])}** · status: **{plain(header['status'])}** · "
-    f"{len(table)} pages · {int(table['approve'].sum())} selected"
-)
+summary = st.empty()  # filled after the editor: the selection count follows the ticks live
 if st.toggle("Select every page", key=f"all_{cluster_id}"):
     table = table.assign(approve=True)
-
+problem = st.empty()  # a rejected edit is reported here, right above the table
 edited = st.data_editor(
-    table,
+    review_display(table),
     key=f"editor_{cluster_id}_{bool(table['approve'].all())}",
     hide_index=True,
     width="stretch",
@@ -64,13 +68,17 @@ edited = st.data_editor(
     disabled=[c for c in REVIEW_COLUMNS if c not in EDITABLE_COLUMNS],
     column_config=REVIEW_COLUMN_CONFIG,
 )
+summary.caption(
+    f"Seed: **{plain(header['seed_keyword'])}** · status: **{plain(header['status'])}** · "
+    f"{count_noun(len(edited), 'page')} · {int(edited['approve'].sum()):,} selected"
+)
 
 c1, c2, c3, c4 = st.columns([1, 1, 1, 1])
 if c1.button("Approve selected", type="primary"):
     try:
         report = bulk_approve(app.engine, cluster_id, to_decisions(table, edited))
     except ClusterPlannerError as exc:
-        st.error(plain(exc))
+        problem.error(plain(exc))
     else:
         st.session_state["review_flash"] = report.message
         st.rerun()
@@ -78,10 +86,11 @@ if c2.button("Save edits"):
     try:
         n = save_decisions(app.engine, cluster_id, to_decisions(table, edited))
     except ClusterPlannerError as exc:
-        st.error(plain(exc))
+        problem.error(plain(exc))
     else:
         st.session_state["review_flash"] = (
-            f"Saved; {n} pages marked approved. Changed keywords were looked up again and rescored."
+            f"Saved; {count_noun(n, 'page')} marked approved. Changed keywords were looked up "
+            "again and rescored."
         )
         st.rerun()
 c3.download_button(

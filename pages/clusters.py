@@ -30,10 +30,20 @@ if clusters.empty:
     st.stop()
 
 totals = project_totals(app.engine, project_id)
-m1, m2, m3 = st.columns(3)
-m1.metric("Clusters", totals["clusters"])
-m2.metric("Approved pages", totals["approved_pages"])
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Clusters", f"{totals['clusters']:,}")
+m2.metric(
+    "Approved pages",
+    f"{totals['approved_pages']:,}",
+    help="Approved on Cluster Review: in the content pipeline.",
+)
 m3.metric(
+    "Pre-selected, not yet approved",
+    f"{totals.get('preselected_pages', 0):,}",
+    help="Ticked by the funnel or a reviewer; they count as approved only after "
+    "'Approve selected' on Cluster Review.",
+)
+m4.metric(
     "Search volume (distinct keywords)",
     f"{totals['search_volume']:,}/mo",
     help="A keyword that is a page in several clusters counts once.",
@@ -43,6 +53,7 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     column_config={
+        CLUSTER_LABELS["name"]: st.column_config.TextColumn(pinned=True),
         CLUSTER_LABELS["total_search_volume"]: st.column_config.NumberColumn(format="%d"),
         CLUSTER_LABELS["cost_usd"]: st.column_config.NumberColumn(format="$%.4f"),
         CLUSTER_LABELS["created_at"]: st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),

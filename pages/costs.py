@@ -3,6 +3,7 @@
 import plotly.express as px
 import streamlit as st
 
+from services.core.wording import count_noun
 from services.spend.budget import cost_report, recent_months
 from ui.frame import page
 
@@ -20,7 +21,7 @@ c4.metric("Average cost per paid cluster", "—" if avg is None else f"${avg:.4f
 st.caption(
     f"Budget left counts settled runs (${budget.settled_usd:.4f}) and runs in progress "
     f"(${budget.reserved_usd:.4f}). Design target: ≤ $0.10 per cluster. "
-    f"{report.free_clusters} cluster(s) this month ran on offline providers at $0."
+    f"{count_noun(report.free_clusters, 'cluster')} this month ran on offline providers at $0."
 )
 
 if report.by_provider.empty:

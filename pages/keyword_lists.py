@@ -10,16 +10,26 @@ from ui.keyword_lists import clusters_tab, discover_tab, keywords_tab
 app, pid = page("Keyword Lists")
 engine = app.engine
 
-# The open tab lives in the URL (?tab=…): a reload during a job stays on the job's tab.
+# The open tab lives in the URL (?tab=…): a reload during a job stays on the job's tab. Only
+# the open tab's content is computed (issue 22): a tab's ``.open`` is True/False while the
+# tabs track state (they do, being bound to the URL); None would mean "render every tab".
 tab_import, tab_discover, tab_list, tab_clusters = st.tabs(
     ["Import", "Discover", "Keywords", "Clusters"], key="tab", bind="query-params"
 )
 with tab_import:
-    import_widget(app, pid, key="list-import")
+    if tab_import.open is not False:
+        import_widget(app, pid, key="list-import")
 with tab_discover:
-    discover_tab(engine, pid)
-view = api.list_view(engine, pid)
+    if tab_discover.open is not False:
+        discover_tab(engine, pid)
+view = (
+    api.list_view(engine, pid)
+    if tab_list.open is not False or tab_clusters.open is not False
+    else None
+)
 with tab_list:
-    keywords_tab(engine, pid, view)
+    if tab_list.open is not False:
+        keywords_tab(engine, pid, view)
 with tab_clusters:
-    clusters_tab(engine, pid, view)
+    if tab_clusters.open is not False:
+        clusters_tab(engine, pid, view)

@@ -3,22 +3,26 @@
 import streamlit as st
 
 from services.core.errors import ClusterPlannerError
+from services.core.wording import count_noun
 from services.projects.api import get_project
-from services.seed_clusters.api import (
-    STAGE_LABELS,
-    clusters_for_seed,
-    generate_cluster,
-    validate_seed,
-)
+from services.seed_clusters.api import clusters_for_seed, validate_seed
 from ui.frame import page
+from ui.new_cluster import (
+    RUN_OFFLINE,
+    offline_deps,
+    run_funnel,
+    show_failure,
+    show_no_data,
+    show_result,
+)
 from ui.safe import plain
-from ui.seed_clusters import suggestion_rows
 
 app, project_id = page("New Cluster")
 
 project = get_project(app.engine, project_id)
 funnel = app.funnel_plan()
 deps = funnel.deps
+live = deps.fallback_llm is not None or deps.dataforseo_ideas  # a paid provider is in use
 for warning in funnel.warnings:
     st.warning(plain(warning))
 st.caption(
@@ -50,7 +54,7 @@ if pending:
     existing = clusters_for_seed(app.engine, project_id, pending)
     if existing and not st.session_state.get("new_version"):
         st.info(
-            f"'{plain(pending)}' already has {len(existing)} cluster(s), the newest "
+            f"'{plain(pending)}' already has {count_noun(len(existing), 'cluster')}, the newest "
             f"'{plain(existing[0]['name'])}' ({plain(existing[0]['status'])})."
         )
         c1, c2 = st.columns(2)
@@ -64,49 +68,16 @@ if pending:
     else:
         run_seed = pending
 
-if run_seed:
+offline_seed = st.session_state.pop(RUN_OFFLINE, None)
+result = None
+if offline_seed:
+    st.caption(f"Running '{plain(offline_seed)}' offline on this project's imported data.")
+    result = run_funnel(offline_seed, project, offline_deps(app), live=False)
+elif run_seed:
     st.session_state.pop("pending_seed", None)
     st.session_state.pop("new_version", None)
-    with st.status("Generating cluster…", expanded=True) as status:
-        lines = {}
-
-        def progress(stage: str, seconds: float | None) -> None:
-            label = STAGE_LABELS[stage]
-            if seconds is None:
-                lines[stage] = st.empty()
-                lines[stage].markdown(f"⏳ {label}…")
-            else:
-                lines[stage].markdown(f"✅ {label} — {seconds:.2f} s")
-
-        try:
-            result = generate_cluster(
-                run_seed, project.brand_config, project_id, deps=deps, progress=progress
-            )
-        except ClusterPlannerError as exc:
-            status.update(label="Not started", state="error")
-            st.error(plain(exc))
-            st.stop()
-        if not result.success:
-            status.update(label="Generation failed", state="error")
-            st.error(plain(result.error))
-            st.stop()
-        meta = result.generation_metadata
-        status.update(
-            label=f"{len(result.suggestions)} pages suggested in {meta['total_seconds']:.2f} s",
-            state="complete",
-            expanded=False,
-        )
-    st.session_state["cluster_id"] = str(result.cluster_id)
-    for warning in result.warnings:
-        st.warning(plain(warning))
-    st.caption(f"Cost of this run: ${meta['total_cost_usd']:.4f}")
-    st.dataframe(
-        suggestion_rows(result.suggestions),
-        hide_index=True,
-        width="stretch",
-        column_config={"search volume": st.column_config.NumberColumn(format="%d")},
-    )
-    st.info(
-        "Open **Cluster Review** to approve, edit and export these pages.",
-        icon=":material/fact_check:",
-    )
+    result = run_funnel(run_seed, project, deps, live=live)
+show_failure()
+result = show_no_data(project, deps) or result
+if result is not None:
+    show_result(result)

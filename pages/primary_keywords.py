@@ -3,6 +3,7 @@
 import streamlit as st
 
 from services.core.errors import ClusterPlannerError
+from services.core.wording import number_or_missing
 from services.site import api
 from services.site.primary import to_decisions
 from ui.frame import page
@@ -46,6 +47,11 @@ job_panel(app.engine, project_id, api.JOB_KIND)
 if flash := st.session_state.pop("primary_flash", None):
     st.success(plain(flash))
 table = api.primary_keywords_table(app.engine, project_id)
+# Shown as text: an empty primary is blank and a missing volume "—", never "None".
+table = table.assign(
+    primary=table["primary"].fillna(""),
+    search_volume=[number_or_missing(v) for v in table["search_volume"]],
+)
 if table.empty:
     st.info("No suggestions yet: crawl the site or import rankings, then suggest.")
     st.stop()
@@ -70,6 +76,7 @@ edited = st.data_editor(
     height=min(38 + 35 * len(table), 38 + 35 * 20),
     column_order=[
         "url",
+        "approve",
         "primary",
         "moves_from",
         "note",
@@ -80,7 +87,6 @@ edited = st.data_editor(
         "source",
         "is_fallback",
         "is_priority",
-        "approve",
     ],
     disabled=[
         "url",
@@ -93,18 +99,18 @@ edited = st.data_editor(
         "is_fallback",
     ],
     column_config={
-        "url": st.column_config.TextColumn("Page"),
+        "url": st.column_config.TextColumn("Page", pinned=True),
         "primary": st.column_config.TextColumn("Primary keyword"),
         "moves_from": st.column_config.TextColumn("Moves from"),
         "note": st.column_config.TextColumn("Note"),
         "pick": st.column_config.SelectboxColumn("Pick", options=["", "1", "2", "3", "4", "5"]),
         "options": st.column_config.TextColumn("Alternatives (score, volume)"),
         "score": st.column_config.NumberColumn("Score (0-85)", format="%.1f"),
-        "search_volume": st.column_config.NumberColumn("Search volume", format="%d"),
+        "search_volume": st.column_config.TextColumn("Search volume"),
         "source": "Source",
         "is_fallback": st.column_config.CheckboxColumn("Label"),
         "is_priority": st.column_config.CheckboxColumn("Priority"),
-        "approve": st.column_config.CheckboxColumn("Approve"),
+        "approve": st.column_config.CheckboxColumn("Approve", pinned=True),
     },
 )
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from services.core.errors import ClusterPlannerError
 from services.projects.api import get_project, list_projects, save_project, set_project_archived
-from ui.frame import page
+from ui.frame import page, select_project
 from ui.imports import import_widget
 from ui.project_form import project_form
 from ui.safe import plain
@@ -48,7 +48,7 @@ if values is not None:
     except ClusterPlannerError as exc:
         st.error(plain(exc))
     else:
-        st.session_state["project_id"] = str(new_id)
+        select_project(new_id)
         st.session_state["show_saved"] = True
         st.session_state["flash"] = f"Saved project '{values['name']}'."
         st.rerun()
@@ -59,7 +59,7 @@ if current is not None and confirm_button(
     f"Archive '{plain(current.name)}'? It leaves the project list; nothing is deleted and you "
     "can restore it below.",
 ):
-    st.session_state.pop("project_id", None)
+    select_project(None)
     run_action(
         lambda: set_project_archived(app.engine, current.id, True),
         "flash",

@@ -5,6 +5,7 @@ Secrets are never shown: API keys appear only as "set" / "not set".
 
 import streamlit as st
 
+from services.app.selfcheck import run_selfcheck
 from services.core.errors import ClusterPlannerError
 from services.providers.registry import (
     LLM_CHOICES,
@@ -16,6 +17,7 @@ from services.settings.api import save_settings, settings_view
 from ui.frame import page
 from ui.model_prices import model_prices_section
 from ui.safe import plain
+from ui.settings_keys import reload_keys_button
 
 app, _ = page("Settings", needs_project=False)
 if st.session_state.pop("settings_saved", False):
@@ -88,10 +90,24 @@ model_prices_section(app.engine)
 st.subheader("API keys")
 st.caption(
     "Keys come from environment variables or `.streamlit/secrets.toml` (see "
-    "`.streamlit/secrets.toml.example`). Their values are never shown, logged or stored."
+    "`.streamlit/secrets.toml.example`). Their values are never shown, logged or stored. "
+    "After editing secrets.toml, press **Reload keys**."
 )
+reload_keys_button(app)
 st.dataframe(
     [{"Key": key, "Status": "set" if is_set else "not set"} for key, is_set in view.keys.items()],
     hide_index=True,
     width="stretch",
+)
+
+st.subheader("Installed libraries")
+st.caption("Checked at start-up: each stack is imported once; a missing one names its install.")
+st.dataframe(
+    [
+        {"Stack": c.name, "Needed for": c.purpose, "Status": "ok" if c.ok else c.install}
+        for c in run_selfcheck()
+    ],
+    hide_index=True,
+    width="stretch",
+    column_config={"Stack": st.column_config.TextColumn(pinned=True)},
 )

@@ -9,6 +9,7 @@ import streamlit as st
 
 from services.clustering.pages import SINGLETON_MIN_VOLUME, STRICTNESS_LEVELS
 from services.core.errors import ClusterPlannerError
+from services.core.wording import count_noun
 from services.keyword_lists import api
 from services.keyword_lists.discovery import (
     DEFAULT_LIMIT,
@@ -18,6 +19,7 @@ from services.keyword_lists.discovery import (
 )
 from services.keyword_lists.store import KEYWORD_STATUSES
 from services.providers.base import SEARCH_INTENTS
+from ui.frame import HUB_PARAM, url_picker
 from ui.jobs import job_panel, submit
 from ui.safe import plain
 
@@ -25,10 +27,12 @@ from ui.safe import plain
 def cluster_summary(job: Any) -> str:
     """One line for a finished clustering job."""
     diff = job.result.get("diff", {})
+    keywords = count_noun(job.result.get("keywords", 0), "keyword")
     return (
-        f"Clustered {job.result.get('keywords', 0):,} keywords in {job.result.get('seconds', 0)} s: "
-        f"{diff.get('new_clusters', 0):,} new clusters, {len(diff.get('grown', {})):,} grown, "
-        f"{diff.get('untouched', 0):,} untouched, {diff.get('unclustered', 0):,} unclustered."
+        f"Clustered {keywords} in {job.result.get('seconds', 0)} s: "
+        f"{count_noun(diff.get('new_clusters', 0), 'new cluster')}, "
+        f"{len(diff.get('grown', {})):,} grown, {diff.get('untouched', 0):,} untouched, "
+        f"{diff.get('unclustered', 0):,} unclustered."
     )
 
 
@@ -62,7 +66,7 @@ def discover_tab(engine: Any, pid: str) -> None:
         )
     job_panel(engine, pid, "discovery")
     if st.button("Add discovered keywords to the list"):
-        st.success(f"{api.qualify_discovered(engine, pid):,} keywords qualified.")
+        st.success(f"{count_noun(api.qualify_discovered(engine, pid), 'keyword')} qualified.")
 
 
 def keywords_tab(engine: Any, pid: str, view: Any) -> None:
@@ -75,7 +79,7 @@ def keywords_tab(engine: Any, pid: str, view: Any) -> None:
         intents=f3.multiselect("Intent ", SEARCH_INTENTS),
         statuses=f4.multiselect("Status", KEYWORD_STATUSES),
     )
-    st.caption(f"{len(shown):,} of {len(view.keywords):,} keywords")
+    st.caption(f"{len(shown):,} of {count_noun(len(view.keywords), 'keyword')}")
     st.dataframe(shown, hide_index=True)
     strictness = st.select_slider(
         "Strictness",
@@ -118,6 +122,16 @@ def keywords_tab(engine: Any, pid: str, view: Any) -> None:
         )
     job_panel(engine, pid, "cluster", cluster_summary)
 
+
+#: Cluster cards listed under the treemap (the largest first).
+CLUSTER_CARDS = 50
+#: Member tables: the keyword stays in view; a missing volume is an empty cell.
+MEMBER_COLUMNS: dict[str, Any] = {
+    "keyword": st.column_config.TextColumn("Keyword", pinned=True),
+    "search_volume": st.column_config.NumberColumn("Search volume", format="%d"),
+    "similarity": st.column_config.NumberColumn("Similarity", format="%.2f"),
+    "evidence": st.column_config.TextColumn("Evidence"),
+}
 
 #: Top-level boxes of the treemap overview (hubs, or clusters outside any hub), by volume:
 #: 800+ clusters in one treemap are unreadable (issue 8).
@@ -165,35 +179,44 @@ def clusters_tab(engine: Any, pid: str, view: Any) -> None:
             )
         )
     )
-    st.download_button(
-        "Export clusters (CSV)", api.clusters_csv(engine, pid), "clusters.csv", "text/csv"
+    st.download_button(  # built when clicked, not on every rerun (issue 22)
+        "Export clusters (CSV)",
+        lambda: api.clusters_csv(engine, pid),
+        "clusters.csv",
+        "text/csv",
     )
-    hubs = dict(zip(view.hubs["name"], view.hubs["id"], strict=True))
-    hub = st.selectbox("Hub", list(hubs))
-    if hub and st.button("Send to review"):
+    # The chosen hub lives in the URL (?hub=<id>) like the project and the tab.
+    hubs = dict(zip(view.hubs["id"].astype(str), view.hubs["name"], strict=True))
+    hub_id, _, unknown = url_picker("Hub", HUB_PARAM, list(hubs), hubs, "hub_id")
+    if unknown:
+        st.caption("The hub of this link is gone (the list was clustered again): pick a hub.")
+    if hub_id and st.button("Send to review"):
         try:
-            api.send_hub_to_review(engine, pid, hubs[hub])
-            st.success(f"'{plain(hub)}' is ready on the Cluster Review page.")
+            api.send_hub_to_review(engine, pid, hub_id)
+            st.success(f"'{plain(hubs[hub_id])}' is ready on the Cluster Review page.")
         except ClusterPlannerError as exc:
             st.error(plain(exc))
-    for c in view.clusters.head(50).itertuples():
+    shown = view.clusters.head(CLUSTER_CARDS)
+    members = view.members[view.members["cluster_id"].isin(shown["id"])]
+    by_cluster = {cid: rows for cid, rows in members.groupby("cluster_id", sort=False)}  # once
+    for c in shown.itertuples():
         mix = ", ".join(f"{k} {v}" for k, v in (c.intent_mix or {}).items())
-        with st.expander(
-            plain(f"{c.name} · {c.keyword_count:,} keywords · {c.total_volume:,}/mo · {mix}")
-        ):
-            st.dataframe(
-                view.members[view.members["cluster_id"] == c.id][
-                    ["keyword", "search_volume", "similarity", "evidence"]
-                ],
-                hide_index=True,
-            )
+        title = f"{c.name} · {count_noun(c.keyword_count, 'keyword')} · {c.total_volume:,}/mo"
+        with st.expander(plain(f"{title} · {mix}")):
+            rows = by_cluster.get(c.id)
+            if rows is not None:
+                st.dataframe(
+                    rows[["keyword", "search_volume", "similarity", "evidence"]],
+                    hide_index=True,
+                    column_config=MEMBER_COLUMNS,
+                )
     unclustered_bucket(engine, pid, view)
 
 
 def unclustered_bucket(engine: Any, pid: str, view: Any) -> None:
     """Unclustered keywords with their reason, and moving one into a cluster."""
     unclustered = view.unclustered
-    with st.expander(f"Unclustered · {len(unclustered):,} keywords"):
+    with st.expander(f"Unclustered · {count_noun(len(unclustered), 'keyword')}"):
         st.dataframe(unclustered[["keyword", "search_volume", "reason"]], hide_index=True)
         if len(unclustered):
             kw = st.selectbox("Move keyword", unclustered["keyword"].tolist())

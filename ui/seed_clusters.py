@@ -9,18 +9,21 @@ import pandas as pd
 import streamlit as st
 
 from services.core.errors import ClusterPlannerError
+from services.core.wording import number_or_missing
 from ui.safe import plain
 
 #: Review-table columns as the Cluster Review page shows them.
 REVIEW_COLUMN_CONFIG: dict[str, Any] = {
-    "approve": st.column_config.CheckboxColumn("Approve"),
+    "approve": st.column_config.CheckboxColumn("Approve", pinned=True),
     "role": st.column_config.SelectboxColumn("Role", options=["parent", "child"], required=True),
     "page_type": st.column_config.TextColumn("Page type"),
-    "keyword": st.column_config.TextColumn("Keyword", required=True),
+    "keyword": st.column_config.TextColumn("Keyword", required=True, pinned=True),
     "url_slug": st.column_config.TextColumn(
         "URL path", help="Type a path to keep it exactly as typed (validated on save)."
     ),
-    "search_volume": st.column_config.NumberColumn("Search volume", format="%d"),
+    "search_volume": st.column_config.TextColumn(
+        "Search volume", help="Searches/month; — = no volume data for this keyword."
+    ),
     "composite_score": st.column_config.NumberColumn("Score", format="%.1f"),
     "volume_points": st.column_config.NumberColumn("Volume pts", format="%.1f"),
     "relevance_points": st.column_config.NumberColumn("Relevance pts", format="%.1f"),
@@ -35,6 +38,11 @@ REVIEW_COLUMN_CONFIG: dict[str, Any] = {
     "expansion_strategy": st.column_config.TextColumn("Strategy"),
     "reasoning": st.column_config.TextColumn("Why"),
 }
+
+
+def review_display(table: pd.DataFrame) -> pd.DataFrame:
+    """The review table as shown: a missing search volume reads "—", never "None"."""
+    return table.assign(search_volume=table["search_volume"].map(number_or_missing))
 
 
 def confirm_button(label: str, key: str, question: str) -> bool:

@@ -164,7 +164,7 @@ def _list_embedder(n_texts: int) -> Embedder:
 
 def _clear_spend_meter() -> None:
     """No budget hold of an earlier job may meter the next one in a reused worker thread."""
-    from services.spend import meter
+    from services.providers import meter
 
     meter.activate(None)
 

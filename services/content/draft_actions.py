@@ -142,7 +142,7 @@ def run_drafts(
     "failed" with the reason and the batch goes on. Usage rows are written for every billed
     call, failed ones included; the reservation is settled with the actual cost at the end,
     also when the job is cancelled. A budget top-up refused before a call (the run meter of
-    :mod:`services.spend.meter`) fails that page and stops the batch (``report.stopped``);
+    :mod:`services.providers.meter`) fails that page and stops the batch (``report.stopped``);
     the prompts name the project's site type unless ``site_type`` is given.
 
     Parameters

@@ -6,8 +6,6 @@ One helper for every screen, CLI summary and export, so no text says "1 pages",
 
 from __future__ import annotations
 
-import math
-
 #: Plurals that do not just add "s".
 _IRREGULAR = {"query": "queries", "category": "categories", "entry": "entries", "child": "children"}
 
@@ -47,12 +45,14 @@ def with_article(word: str) -> str:
 
 
 def number_or_missing(value: float | int | None, fmt: str = "{:,.0f}") -> str:
-    """A number formatted with ``fmt``, or "—" when it is None or NaN."""
-    if value is None:
-        return MISSING
+    """A number formatted with ``fmt``, or "—" when it is missing.
+
+    Missing: None, NaN, or pandas' ``NA`` (a nullable ``Int64`` column's empty cell, whose
+    truth value raises ``TypeError``).
+    """
     try:
-        if isinstance(value, float) and math.isnan(value):
+        if value is None or value != value:  # NaN is the one value not equal to itself
             return MISSING
-    except TypeError:
+    except TypeError:  # pandas.NA
         return MISSING
     return fmt.format(value)

@@ -34,7 +34,7 @@ from services.core.text import normalize_keyword
 from services.keyword_lists import discovery_store
 from services.keyword_lists.discovery_live import CANDIDATE_COLUMNS, FETCH_PER_SEED, fetch_live
 from services.providers.base import SEARCH_INTENTS, Usage
-from services.spend.pricing import KEYWORD_SUGGESTIONS_LIVE, dataforseo_estimate_usd
+from services.providers.pricing import KEYWORD_SUGGESTIONS_LIVE, dataforseo_estimate_usd
 
 MAX_SEEDS = 10
 DEFAULT_MIN_VOLUME = 500  # searches/month

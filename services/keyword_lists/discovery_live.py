@@ -11,7 +11,7 @@ import pandas as pd
 from services.clustering.intent import format_labels
 from services.core.text import normalize_keyword
 from services.providers.base import Usage
-from services.spend.pricing import KEYWORD_SUGGESTIONS_LIVE
+from services.providers.pricing import KEYWORD_SUGGESTIONS_LIVE
 
 #: Suggestions requested per seed in a live run (DataForSEO max 1,000; price per item
 #: $0.0001, so 200 items ≈ $0.03 per seed). Filters then keep the best ``limit``.

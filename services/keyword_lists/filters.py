@@ -14,7 +14,7 @@ it would drop "sexual harassment lawyer", "car accident lawyer cumming ga" and "
 (a colour). Send to review applies it (with the seed funnel's other rules) per page.
 
 Send to review applies the seed funnel's full rule set
-(:func:`services.seed_clusters.filters.exclusion_reason`: navigational by the data's label,
+(:func:`services.clustering.keyword_filters.exclusion_reason`: navigational by the data's label,
 store-only cues only on stores…) to the pages of a hub, see
 :func:`services.keyword_lists.review_pages.left_out_reason`; :func:`navigational_by_label`
 says which labels count there on a store.

@@ -14,7 +14,7 @@ reasons out.
   wash nike socks") and comparisons ("nike vs adidas socks", "best …") are supporting
   articles. Other site types keep :func:`services.seed_clusters.site_rules.page_type_of`.
 * **No page for what the site cannot own.** The seed funnel's rules with their true reasons
-  (:func:`services.seed_clusters.filters.exclusion_reason`: unsafe, URL, navigational by the
+  (:func:`services.clustering.keyword_filters.exclusion_reason`: unsafe, URL, navigational by the
   data's label, competitor brand, store-only cues on stores only) leave a cluster out of
   the review. On a store a brand the shop sells ("nike grip socks", Ahrefs "Branded") is a
   collection: there only a navigational label counts (:func:`.filters.navigational_by_label`).
@@ -30,10 +30,10 @@ import numpy as np
 
 from services.clustering.evidence import same_search_groups
 from services.clustering.intent import QUESTION_PATTERN
+from services.clustering.keyword_filters import exclusion_reason
 from services.core.text import normalize_keyword
 from services.keyword_lists.evidence import Evidence, is_evidence
 from services.keyword_lists.filters import navigational_by_label
-from services.seed_clusters.filters import exclusion_reason
 from services.seed_clusters.site_rules import STORE_SITE_TYPES, page_type_of
 
 #: Questions and how-tos: supporting articles on a store.

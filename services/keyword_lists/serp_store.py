@@ -1,7 +1,7 @@
 """SERP fetching and the ``serp_cache`` table for SERP-overlap grouping of keyword lists.
 
 Fetch: DataForSEO ``serp/google/organic/live/advanced`` (one task per request, depth 10,
-$0.002 each — ``services.spend.pricing``), through the DataForSEO provider's HTTP client (same
+$0.002 each — ``services.providers.pricing``), through the DataForSEO provider's HTTP client (same
 retries, rate-limit back-off, circuit breaker and error type). Top URLs are cached per keyword,
 location, language and device, so a keyword is paid for once. Grouping itself is pure:
 :mod:`services.clustering.serp_overlap`.
@@ -21,7 +21,7 @@ from services.clustering.serp_overlap import TOP_N, FetchOne, top_urls
 from services.core.errors import ProviderError
 from services.core.text import normalize_keyword
 from services.providers.base import Usage
-from services.spend.pricing import SERP_ORGANIC_LIVE_ADVANCED, dataforseo_estimate_usd
+from services.providers.pricing import SERP_ORGANIC_LIVE_ADVANCED, dataforseo_estimate_usd
 
 #: Failed fetches in a row after which a run stops (the service is down, not one keyword).
 MAX_CONSECUTIVE_FAILURES = 3

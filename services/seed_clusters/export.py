@@ -33,6 +33,7 @@ EXPORT_COLUMNS = [
     "source",
     "covered_by",
     "expansion_strategy",
+    "preselected",
     "approved",
 ]
 _DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -65,7 +66,9 @@ def cluster_export_frame(
 
     ``search_volume`` is an integer column (searches/month, empty when unknown: never
     ``55000.0``); ``url_slug`` is the page's path exactly as stored (typed paths as typed);
-    ``secondary_keywords`` is "; "-joined.
+    ``secondary_keywords`` is "; "-joined; ``preselected`` is True for a page ticked for
+    approval (by the funnel or the reviewer), ``approved`` only once
+    :func:`services.seed_clusters.approval.bulk_approve` has put it into the content pipeline.
 
     Raises:
         NotFoundError: unknown cluster (or one of another project than ``project_id``).
@@ -96,7 +99,10 @@ def cluster_export_frame(
                 "source": p.source or "",
                 "covered_by": p.covered_by or "",
                 "expansion_strategy": p.expansion_strategy,
-                "approved": bool(p.is_approved),
+                # ticked for approval (by the funnel or the reviewer) vs through approval
+                # into the content pipeline: a pre-selected page is not approved (issue 19)
+                "preselected": bool(p.is_approved),
+                "approved": bool(p.is_approved and p.crawled_page_id is not None),
             }
             for p in sorted(cluster.pages, key=lambda p: (p.role != "parent", p.sort_order))
         ]

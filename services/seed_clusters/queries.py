@@ -11,12 +11,18 @@ from db.models import APIUsage, ClusterPage, KeywordCluster
 from db.session import session_scope
 from services.core.ids import as_uuid
 
+#: Ticked in review (pre-selected by the funnel or by the reviewer) vs approved: bridged into
+#: the content pipeline by ``approval.bulk_approve`` (issue 19: pre-selected is not approved).
+_TICKED = ClusterPage.is_approved.is_(True)
+_APPROVED = _TICKED & ClusterPage.crawled_page_id.is_not(None)
+
 CLUSTER_COLUMNS = [
     "id",
     "name",
     "seed_keyword",
     "status",
     "pages",
+    "preselected_pages",
     "approved_pages",
     "total_search_volume",
     "cost_usd",
@@ -35,7 +41,8 @@ def list_clusters(engine: Engine, project_id: Any, *, archived: bool = False) ->
             select(
                 ClusterPage.cluster_id,
                 func.count(ClusterPage.id).label("pages"),
-                func.sum(case((ClusterPage.is_approved.is_(True), 1), else_=0)).label("approved"),
+                func.sum(case((_TICKED & ~_APPROVED, 1), else_=0)).label("preselected"),
+                func.sum(case((_APPROVED, 1), else_=0)).label("approved"),
                 func.coalesce(func.sum(ClusterPage.search_volume), 0).label("volume"),
             )
             .group_by(ClusterPage.cluster_id)
@@ -53,6 +60,7 @@ def list_clusters(engine: Engine, project_id: Any, *, archived: bool = False) ->
                 KeywordCluster.seed_keyword,
                 KeywordCluster.status,
                 func.coalesce(page_stats.c.pages, 0),
+                func.coalesce(page_stats.c.preselected, 0),
                 func.coalesce(page_stats.c.approved, 0),
                 func.coalesce(page_stats.c.volume, 0),
                 func.coalesce(cost.c.cost, 0.0),
@@ -80,6 +88,7 @@ CLUSTER_LABELS = {
     "seed_keyword": "Seed keyword",
     "status": "Status",
     "pages": "Pages",
+    "preselected_pages": "Pre-selected (not yet approved)",
     "approved_pages": "Approved pages",
     "total_search_volume": "Search volume (searches/month)",
     "cost_usd": "Cost (USD)",
@@ -88,7 +97,8 @@ CLUSTER_LABELS = {
 
 
 def project_totals(engine: Engine, project_id: Any) -> dict[str, int]:
-    """Dashboard totals over the live clusters: clusters, pages, approved pages and the
+    """Dashboard totals over the live clusters: clusters, pages, approved pages (through
+    approval), pre-selected pages (ticked, not yet approved) and the
     search volume of the distinct keywords (a keyword in two clusters counts once;
     searches/month).
     """
@@ -98,7 +108,8 @@ def project_totals(engine: Engine, project_id: Any) -> dict[str, int]:
                 KeywordCluster.id,
                 ClusterPage.keyword,
                 ClusterPage.search_volume,
-                ClusterPage.is_approved,
+                _APPROVED,
+                _TICKED,
             )
             .join(ClusterPage, ClusterPage.cluster_id == KeywordCluster.id)
             .where(
@@ -113,12 +124,13 @@ def project_totals(engine: Engine, project_id: Any) -> dict[str, int]:
             )
         )
     volumes: dict[str, int] = {}
-    for _cid, keyword, volume, _approved in rows:
+    for _cid, keyword, volume, _approved, _ticked in rows:
         volumes[keyword] = max(volumes.get(keyword, 0), int(volume or 0))
     return {
         "clusters": int(n_clusters or 0),
         "pages": len(rows),
         "approved_pages": sum(1 for r in rows if r[3]),
+        "preselected_pages": sum(1 for r in rows if r[4] and not r[3]),
         "search_volume": sum(volumes.values()),
     }
 

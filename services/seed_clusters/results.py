@@ -6,12 +6,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from services.clustering.topic import SeedTopic
 from services.core.errors import ProviderError
 from services.core.text import content_tokens, normalize_keyword
 from services.providers.base import Candidate, Usage, VolumeProvider
 from services.providers.dataforseo import SUGGESTIONS_PER_RUN
 from services.seed_clusters.select import Suggestion
-from services.seed_clusters.topic import SeedTopic
 
 #: Stage 1 sources that are real keywords (the seed counts as the user's own).
 REAL_SOURCES = frozenset(["data", "universe", "dataforseo", "seed"])

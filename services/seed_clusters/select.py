@@ -4,7 +4,7 @@ The provider (LLM or offline) judges relevance (keep/drop, reason, confidence 0-
 rules are then enforced here, deterministically, whatever the provider said
 (:func:`decide`, in this order):
 
-1. **Filters** with their true reasons (:func:`services.seed_clusters.filters.exclusion_reason`:
+1. **Filters** with their true reasons (:func:`services.clustering.keyword_filters.exclusion_reason`:
    brand safety, URLs, the data's navigational/branded labels, competitors, store-only cues
    on stores); the seed is never filtered.
 2. **Intents first**: candidates are grouped into distinct searches
@@ -19,7 +19,7 @@ rules are then enforced here, deterministically, whatever the provider said
    fewer than :data:`RELAX_BELOW` would remain (the floor is then relaxed).
 4. 8-12 pages across intents by demand (the search volume of all wordings of the intent)
    × relevance; relevance is the topic fit, ``0.5·IDF-weighted word overlap with the seed
-   (:class:`services.seed_clusters.topic.SeedTopic`) + 0.5·the provider's confidence``;
+   (:class:`services.clustering.topic.SeedTopic`) + 0.5·the provider's confidence``;
    competition is Google Ads competition, else Keyword Difficulty, else unknown (left out
    of the score, :func:`services.core.scoring.score_parts`); shown in the order of the
    composite score with the project's weights.
@@ -32,6 +32,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from services.clustering.keyword_filters import exclusion_reason
+from services.clustering.topic import SeedTopic
 from services.core.errors import ProviderError
 from services.core.scoring import score_parts
 from services.core.text import normalize_keyword
@@ -45,7 +47,6 @@ from services.providers.base import (
     Usage,
 )
 from services.seed_clusters.enrich import VOLUME_FLOOR
-from services.seed_clusters.filters import exclusion_reason
 from services.seed_clusters.intents import FunnelEvidence, Intent, competition_of, group_intents
 from services.seed_clusters.same_search import (  # noqa: F401  (re-exported)
     NEAR_DUPLICATE_COSINE,
@@ -55,7 +56,6 @@ from services.seed_clusters.same_search import (  # noqa: F401  (re-exported)
 )
 from services.seed_clusters.site_rules import SiteSettings, page_type_of, role_note, suggest_path
 from services.seed_clusters.suggestion import FilterOutcome, Suggestion  # noqa: F401
-from services.seed_clusters.topic import SeedTopic
 
 MIN_KEEP = 8
 MAX_KEEP = 12

@@ -414,7 +414,7 @@ def to_decisions(original: pd.DataFrame, edited: pd.DataFrame) -> list[PrimaryDe
         alternatives = list(old["alternatives"] or [])
         if pick.isdigit() and 1 <= int(pick) <= len(alternatives):
             keyword = alternatives[int(pick) - 1]["keyword"]
-        old_keyword = old["primary"] if isinstance(old["primary"], str) else None
+        old_keyword = old["primary"] if isinstance(old["primary"], str) and old["primary"] else None
         typed = keyword != old_keyword
         priority = bool(row.get("is_priority"))
         approve = bool(row.get("approve"))

@@ -3,7 +3,7 @@
 The budget ledger is the ``budget_reservations`` table: a paid run first *reserves* its
 worst-case cost (every call it may make at its ``max_tokens``, repairs included; refused with
 :class:`~services.core.errors.BudgetExceeded` when it does not fit), tops the hold up before
-any call its hold no longer covers (:mod:`services.spend.meter`; refused with
+any call its hold no longer covers (:mod:`services.providers.meter`; refused with
 ``BudgetTopUpRefused``), records its billed spend on the hold after every call, then
 *settles* the actual cost. Month usage = settled actuals + holds still in flight, so the
 budget is a ceiling even for concurrent runs: every check-and-write runs under a database lock
@@ -18,7 +18,7 @@ local OpenAI-compatible server).
 The Costs page reads the ``api_usage`` rows (one per provider call) for spend by provider,
 by day and per cluster.
 
-Prices come from :mod:`services.spend.pricing`; months are calendar months in UTC.
+Prices come from :mod:`services.providers.pricing`; months are calendar months in UTC.
 
 Modules: :mod:`~services.spend.holds` (the budget and its holds),
 :mod:`~services.spend.estimates` (estimates and model prices), :mod:`~services.spend.reports`

@@ -18,7 +18,7 @@ from services.core.errors import (
     PriceUnknownError,
 )
 from services.providers.dataforseo import SUGGESTIONS_PER_RUN
-from services.spend.pricing import (
+from services.providers.pricing import (
     KEYWORD_SUGGESTIONS_LIVE,
     SEARCH_VOLUME_LIVE,
     dataforseo_estimate_usd,
@@ -215,7 +215,7 @@ def get_model_prices(engine: Engine) -> dict[str, dict[str, float]]:
 
 
 def load_custom_prices(engine: Engine) -> dict[str, dict[str, float]]:
-    """Install the stored prices in :data:`services.spend.pricing.CUSTOM_PRICES`; return them."""
+    """Install the stored prices in :data:`services.providers.pricing.CUSTOM_PRICES`; return them."""
     prices = get_model_prices(engine)
     set_custom_prices({m: simple_price(p["input"], p["output"]) for m, p in prices.items()})
     return prices
@@ -298,7 +298,7 @@ def estimate_drafts_cost(model: str, pages: int) -> CostEstimate:
     CostEstimate
         ``llm_usd`` = pages × (:data:`DRAFT_INPUT_TOKENS_PER_PAGE` input +
         :data:`DRAFT_OUTPUT_TOKENS_PER_PAGE` output tokens) × the model's list price
-        (:mod:`services.spend.pricing`); a note when the model has no known price.
+        (:mod:`services.providers.pricing`); a note when the model has no known price.
     """
     if not model or model == "offline" or pages <= 0:
         return CostEstimate(llm_usd=0.0, volume_usd=0.0, lines=("Offline: no LLM cost.",))

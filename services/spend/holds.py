@@ -1,7 +1,7 @@
 """The monthly budget and the holds (``budget_reservations``) that keep it a ceiling.
 
 A paid run first *reserves* its worst-case cost, tops the hold up before any call its hold no
-longer covers (:mod:`services.spend.meter`), records its billed spend on the hold after every
+longer covers (:mod:`services.providers.meter`), records its billed spend on the hold after every
 call, then *settles* the actual cost. Month usage = settled actuals + holds still in flight;
 every check-and-write runs under a database lock (``BEGIN IMMEDIATE`` on SQLite, a
 transaction-scoped advisory lock on PostgreSQL). A hold not written for
@@ -28,7 +28,7 @@ from services.core.errors import (
     BudgetTopUpRefused,
     InvalidInputError,
 )
-from services.spend import meter as run_meter
+from services.providers import meter as run_meter
 
 if TYPE_CHECKING:
     pass
@@ -239,7 +239,7 @@ class BudgetGuard:
 
         Notes
         -----
-        The hold becomes the active :class:`services.spend.meter.RunMeter` of the calling
+        The hold becomes the active :class:`services.providers.meter.RunMeter` of the calling
         context until :meth:`settle`: provider calls made meanwhile top it up before they
         run and record their billed cost on it.
         """

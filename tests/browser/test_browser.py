@@ -7,12 +7,6 @@ Needs Debian's ``chromium`` (``.ci/run`` installs it); skipped, with the reason,
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -21,6 +15,7 @@ from db.session import init_db
 from services.projects.api import save_project
 from services.providers.base import BrandProfile
 from services.seed_clusters.api import FunnelDeps, generate_cluster
+from tests.browser.server import CHROMIUM, launch, serve_app
 from tests.fakes.funnel import (
     BRAND,
     TRAIL_CANDIDATES,
@@ -30,15 +25,7 @@ from tests.fakes.funnel import (
     ScriptedLLM,
 )
 
-REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture()
@@ -66,61 +53,8 @@ def running_app(tmp_path, approved_cluster):
         from services.seed_clusters.approval import bulk_approve
 
         bulk_approve(engine, result.cluster_id)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "CLUSTER_PLANNER_DATA_DIR": str(tmp_path),
-        "CLUSTER_PLANNER_KEY_FILE": str(tmp_path / "fernet.key"),
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{base}/_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start within 60 s")
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
-
-
-def _launch(pw):
-    return pw.chromium.launch(
-        executable_path=CHROMIUM,
-        args=[
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ],
-    )
+    with serve_app(tmp_path, url) as base:
+        yield base
 
 
 def test_cluster_review_page_shows_the_table_in_chromium(running_app, tmp_path):
@@ -128,11 +62,10 @@ def test_cluster_review_page_shows_the_table_in_chromium(running_app, tmp_path):
 
     shot = Path(os.environ.get("CLUSTER_REVIEW_SCREENSHOT", tmp_path / "review.png"))
     with sync_playwright() as pw:
-        browser = _launch(pw)
+        browser = launch(pw)
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
-        page.goto(f"{running_app}/cluster_review")  # deep link on a fresh server → the router
-        page.get_by_role("heading", name="Projects").wait_for(timeout=60_000)
-        page.get_by_role("link", name="Cluster Review").click()
+        # a deep link on a fresh server: the router loads, then the page the link named
+        page.goto(f"{running_app}/cluster_review")
         page.get_by_role("heading", name="Cluster Review").wait_for(timeout=60_000)
         table = page.locator(
             '[data-testid="stDataFrame"], [data-testid="stDataFrameResizable"]'
@@ -155,7 +88,7 @@ def test_content_drafts_briefs_and_xlsx_download_in_chromium(running_app, tmp_pa
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = _launch(pw)
+        browser = launch(pw)
         page = browser.new_page(viewport={"width": 1600, "height": 1400})
         page.goto(running_app)
         page.get_by_role("heading", name="Projects").wait_for(timeout=60_000)

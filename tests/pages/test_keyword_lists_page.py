@@ -27,11 +27,14 @@ def inline_jobs(app_context, engine):
     jobs.reset()
 
 
-def page(project_id) -> AppTest:
+def page(project_id, tab: str | None = None) -> AppTest:
+    """The page as opened from a link: only the tab in ``?tab=`` is rendered (issue 22)."""
     at = AppTest.from_file(PAGE, default_timeout=30)
     at.session_state["_frame"] = True
     if project_id is not None:
         at.session_state["project_id"] = str(project_id)
+    if tab is not None:
+        at.query_params["tab"] = tab
     return at
 
 
@@ -62,7 +65,7 @@ def test_filter_cluster_and_view(inline_jobs, engine, project_id):
             {"keyword": "zzyzx quokka", "search_volume": 5},
         ],
     )
-    at = page(project_id).run()
+    at = page(project_id, "Keywords").run()
     assert not at.exception
     assert len(at.dataframe[0].value) == 4
     next(n for n in at.number_input if n.label == "Max. KD ").set_value(20)
@@ -75,19 +78,24 @@ def test_filter_cluster_and_view(inline_jobs, engine, project_id):
     button(at, "Cluster").click()
     at.run()
     assert not at.exception
-    assert any("1 new clusters" in s.value and "1 unclustered" in s.value for s in at.success)
+    assert any("1 new cluster," in s.value and "1 unclustered" in s.value for s in at.success)
+    at.query_params["tab"] = "Clusters"  # the user opens the Clusters tab
+    at.run()
+    assert not at.exception
     assert at.get("plotly_chart")  # treemap of hubs → clusters → keywords
     labels = [e.label for e in at.expander]
     assert any(label.startswith("wordpress themes · 3 keywords · 2,100/mo") for label in labels)
-    assert any(label.startswith("Unclustered · 1 keywords") for label in labels)
+    assert "Unclustered · 1 keyword" in labels  # not "1 keywords"
     assert [d.label for d in at.get("download_button")] == ["Export clusters (CSV)"]
+    hub = next(b for b in at.selectbox if b.label == "Hub")
+    assert at.query_params["hub"] == hub.value  # the chosen hub is in the URL
     button(at, "Send to review").click()
     at.run()
     assert any("Cluster Review" in s.value for s in at.success)
 
 
 def test_discover_refuses_more_than_ten_seeds(inline_jobs, project_id):
-    at = page(project_id).run()
+    at = page(project_id, "Discover").run()
     at.text_area[0].set_value("\n".join(f"seed {i}" for i in range(11)))
     button(at, "Discover").click()
     at.run()
@@ -97,7 +105,7 @@ def test_discover_refuses_more_than_ten_seeds(inline_jobs, project_id):
 def test_failed_job_shows_its_message(inline_jobs, engine, project_id):
     add_keywords(engine, project_id, [("red shoes", 10)])
     jobs.submit("cluster", project_id, {"options": {"strictness": "extreme"}}, engine=engine)
-    at = page(project_id).run()
+    at = page(project_id, "Keywords").run()
     assert any("cluster job failed" in e.value and "Strictness" in e.value for e in at.error)
 
 
@@ -108,9 +116,25 @@ def test_a_failed_job_can_be_resumed_from_the_page(inline_jobs, engine, project_
     )
     first = jobs.get_job(job_id, engine=engine)
     assert first.status == "failed"
-    at = page(project_id).run()
+    at = page(project_id, "Keywords").run()
     resume = [b for b in at.button if b.label == "Resume"]
     assert resume, "a failed job offers Resume"
     resume[0].click().run()
     again = jobs.get_job(job_id, engine=engine)  # the same job ran once more (inline queue)
     assert again.started_at is not None and again.started_at > first.started_at
+
+
+def test_only_the_open_tab_is_computed(inline_jobs, engine, project_id, monkeypatch):
+    from services.keyword_lists import api
+
+    add_keywords(engine, project_id, [("red shoes", 10)])
+    built = []
+    monkeypatch.setattr(api, "clusters_csv", lambda *a: built.append(a) or b"x")
+    real_view = api.list_view
+    views = []
+    monkeypatch.setattr(api, "list_view", lambda *a: views.append(a) or real_view(*a))
+    at = page(project_id).run()  # the Import tab: no keyword list is loaded
+    assert not at.exception and views == []
+    at = page(project_id, "Keywords").run()
+    assert not at.exception and len(views) == 1
+    assert built == []  # the clusters CSV is built only when the download is clicked

@@ -125,7 +125,7 @@ def test_clusters_page_lists_clusters_with_volume(app_context, engine, project_i
     assert not at.exception
     assert at.metric[0].value == "1"
     total = sum(p.search_volume or 0 for p in result.suggestions)
-    assert at.metric[2].value == f"{total:,}/mo"
+    assert at.metric[3].value == f"{total:,}/mo"
     df = at.dataframe[0].value
     assert df.iloc[0]["Status"] == "suggestions_ready"  # human column names
     assert df.iloc[0]["Pages"] == len(result.suggestions)

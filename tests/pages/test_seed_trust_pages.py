@@ -100,7 +100,7 @@ def test_clusters_page_counts_a_keyword_once_and_says_no_volume_data(
     at = _page("clusters.py", project_id)
     assert not at.exception
     total = sum(p.search_volume or 0 for p in second.suggestions)
-    assert at.metric[2].value == f"{total:,}/mo"  # not twice
+    assert at.metric[3].value == f"{total:,}/mo"  # not twice
     assert "Seed keyword" in at.dataframe[0].value.columns
     with session_scope(engine) as s:
         for p in s.scalars(select(ClusterPage)):

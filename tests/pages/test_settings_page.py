@@ -121,3 +121,56 @@ def test_a_model_price_is_entered_and_removed(engine):
     at.selectbox[-1].set_value("llama3.1").run()
     next(b for b in at.button if b.label == "Remove price").click().run()
     assert get_model_prices(engine) == {}
+
+
+def test_reload_keys_reads_secrets_toml_and_says_what_needs_a_restart(
+    engine, tmp_path, monkeypatch
+):
+    from services.core import config
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('DATABASE_URL = "sqlite:///elsewhere.db"\n', encoding="utf-8")
+    monkeypatch.setattr(config, "SECRETS_FILE", secrets)
+    for key in (*SECRETS, "DATABASE_URL"):
+        monkeypatch.delenv(key, raising=False)
+    use(engine, {"DATABASE_URL": "sqlite:///here.db"})
+    at = page().run()
+    keys = next(d.value for d in at.dataframe if "Key" in d.value.columns)
+    assert dict(zip(keys["Key"], keys["Status"], strict=True))["ANTHROPIC_API_KEY"] == "not set"
+
+    secrets.write_text(
+        'DATABASE_URL = "sqlite:///elsewhere.db"\nANTHROPIC_API_KEY = "sk-ant-NEW"\n',
+        encoding="utf-8",
+    )
+    next(b for b in at.button if b.label == "Reload keys").click().run()
+    assert not at.exception
+    assert any("now in use: ANTHROPIC_API_KEY" in s.value for s in at.success)
+    assert any("DATABASE_URL" in w.value and "Restart" in w.value for w in at.warning)
+    keys = next(d.value for d in at.dataframe if "Key" in d.value.columns)
+    assert dict(zip(keys["Key"], keys["Status"], strict=True))["ANTHROPIC_API_KEY"] == "set"
+    assert "sk-ant-NEW" not in str(at)  # values are never shown
+
+    next(b for b in at.button if b.label == "Reload keys").click().run()  # nothing new
+    assert not at.success and any("DATABASE_URL" in w.value for w in at.warning)
+    secrets.write_text('DATABASE_URL = "sqlite:///here.db"\nANTHROPIC_API_KEY = "sk-ant-NEW"\n')
+    next(b for b in at.button if b.label == "Reload keys").click().run()
+    assert any("No key changed" in i.value for i in at.info)
+
+
+def test_settings_lists_the_installed_stacks_and_the_install_command(engine, monkeypatch):
+    from services.app import selfcheck
+
+    real = selfcheck.run_selfcheck
+
+    def without_xlsxwriter(name):
+        if name == "xlsxwriter":
+            raise ImportError("No module named 'xlsxwriter'")
+        return __import__("importlib").import_module(name)
+
+    monkeypatch.setattr(selfcheck, "run_selfcheck", lambda: real(without_xlsxwriter))
+    use(engine, {})
+    at = page().run()
+    stacks = next(d.value for d in at.dataframe if "Stack" in d.value.columns)
+    status = dict(zip(stacks["Stack"], stacks["Status"], strict=True))
+    assert status["Crawl extraction"] == "ok"
+    assert status["XLSX export"] == 'pip install "xlsxwriter>=3.2,<4"'

@@ -20,16 +20,16 @@ from services.core.errors import (
     ProviderUnavailableError,
     RateLimitedError,
 )
+from services.providers import meter
 from services.providers.base import Usage
 from services.providers.dataforseo.parsing import _cost
+from services.providers.pricing import DATAFORSEO_REQUEST_USD, dataforseo_estimate_usd
 from services.providers.retry import (
     Deadline,
     call_with_retries,
     parse_retry_after,
     stage_deadline_s,
 )
-from services.spend import meter
-from services.spend.pricing import DATAFORSEO_REQUEST_USD, dataforseo_estimate_usd
 
 if TYPE_CHECKING:
     import pybreaker
@@ -203,7 +203,7 @@ class DataForSEOClient:
         Parameters
         ----------
         endpoint : str
-            Path below ``/v3/``, e.g. :data:`services.spend.pricing.SEARCH_VOLUME_LIVE`.
+            Path below ``/v3/``, e.g. :data:`services.providers.pricing.SEARCH_VOLUME_LIVE`.
         task : dict
             The task object (sent as a one-element array).
         items : int

@@ -27,7 +27,7 @@ from services.providers.dataforseo.parsing import (
     keyword_problem,
 )
 from services.providers.dataforseo.transport import DataForSEOClient, DataForSEOError
-from services.spend.pricing import (
+from services.providers.pricing import (
     KEYWORD_SUGGESTIONS_LIVE,
     SEARCH_INTENT_LIVE,
     SEARCH_VOLUME_LIVE,

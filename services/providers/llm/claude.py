@@ -33,13 +33,13 @@ from services.providers.llm.prompts import (
     StructuredLLMProvider,
     approx_tokens,
 )
+from services.providers.pricing import llm_cost_usd
 from services.providers.retry import (
     DEFAULT_MAX_ATTEMPTS,
     Deadline,
     call_with_retries,
     status_error,
 )
-from services.spend.pricing import llm_cost_usd
 
 if TYPE_CHECKING:
     import anthropic
@@ -150,7 +150,7 @@ class AnthropicProvider(StructuredLLMProvider):
     Notes
     -----
     Each call returns a :class:`~services.providers.base.Usage` with token counts and the
-    USD cost from :mod:`services.spend.pricing`; the funnel writes the ``APIUsage`` rows. Errors
+    USD cost from :mod:`services.providers.pricing`; the funnel writes the ``APIUsage`` rows. Errors
     raised after a billed call carry those calls as ``exc.usage``.
     """
 

@@ -19,7 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from services.clustering import keyword_filters as filters
 from services.clustering.intent import rule_intents
+from services.clustering.topic import PARTIAL_MIN_STEMS, SUPERLATIVES, SeedTopic, stem
 from services.clustering.variants import build_context, same_search_key
 from services.core.modifier_words import OTHER_MODIFIER, strategy_of
 from services.core.text import content_tokens, normalize_keyword, singularize, tokens
@@ -35,8 +37,6 @@ from services.providers.base import (
     Usage,
     metrics_store,
 )
-from services.seed_clusters import filters
-from services.seed_clusters.topic import PARTIAL_MIN_STEMS, SUPERLATIVES, SeedTopic, stem
 
 #: Real keywords embedded per seed (the highest-volume matches); bounds the Stage 1 cost to a
 #: few hundred strings whatever the universe size.
@@ -137,7 +137,7 @@ def universe_rows(metrics: KeywordMetricsStore | Any, project_id: Any) -> list[t
 
 def exclusion_reason(keyword: str, intent: str, competitors: tuple[str, ...]) -> str | None:
     """Why a real keyword cannot be a page of the cluster (None when it can): the seed
-    funnel's filters with their true reasons (:func:`services.seed_clusters.filters.exclusion_reason`;
+    funnel's filters with their true reasons (:func:`services.clustering.keyword_filters.exclusion_reason`;
     store-only rules wait for Stage 3, which knows the site type)."""
     return filters.exclusion_reason(keyword, intent, competitors)
 
@@ -198,7 +198,7 @@ def _on_topic_rows(
     request: ExpansionRequest,
     passed: dict[str, str],
 ) -> tuple[list[_UniverseRow], list[_UniverseRow]]:
-    """(full, partial) matches of the seed's topic (:class:`services.seed_clusters.topic.SeedTopic`:
+    """(full, partial) matches of the seed's topic (:class:`services.clustering.topic.SeedTopic`:
     stems, IDF over the universe, the implied-head rule); excluded and off-topic rows that
     miss at most one seed stem get their reason in ``passed``."""
     topic = SeedTopic.of(seed, (r.toks for r in universe))

@@ -30,13 +30,13 @@ from services.providers.llm.prompts import (
     StructuredLLMProvider,
     approx_tokens,
 )
+from services.providers.pricing import llm_cost_usd
 from services.providers.retry import (
     DEFAULT_MAX_ATTEMPTS,
     Deadline,
     call_with_retries,
     status_error,
 )
-from services.spend.pricing import llm_cost_usd
 
 if TYPE_CHECKING:
     import openai
@@ -126,9 +126,9 @@ class OpenAICompatibleProvider(StructuredLLMProvider):
 
         Notes
         -----
-        Cost: :func:`services.spend.pricing.llm_cost_usd`; models without a price (all local ones)
+        Cost: :func:`services.providers.pricing.llm_cost_usd`; models without a price (all local ones)
         are refused before the run unless a price is entered on the Settings page ($0 for a local
-    server: :func:`services.spend.pricing.set_custom_price`).
+    server: :func:`services.providers.pricing.set_custom_price`).
     """
 
     name = PROVIDER

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.core.errors import InvalidOutput, ProviderError, StructuredOutputError
 from services.core.text import normalize_keyword
+from services.providers import meter
 from services.providers.base import (
     EXPANSION_STRATEGIES,
     Candidate,
@@ -35,7 +36,6 @@ from services.providers.base import (
     Usage,
 )
 from services.providers.retry import Deadline, stage_deadline_s
-from services.spend import meter
 
 #: One example per strategy, all on the seed "trail running shoes" (design D2).
 STRATEGY_EXAMPLES: dict[str, str] = {
@@ -517,7 +517,7 @@ class StructuredLLMProvider:
     this class builds the prompts, validates the answers with the pydantic schemas and makes
     the one repair attempt (:func:`call_with_repair`). Other structured methods reuse
     :meth:`metered_call` with a deadline from :meth:`new_deadline`: the stage's total
-    deadline and the budget hold (:mod:`services.spend.meter`) then apply to them too.
+    deadline and the budget hold (:mod:`services.providers.meter`) then apply to them too.
     """
 
     provider: str = ""
@@ -574,7 +574,7 @@ class StructuredLLMProvider:
         ProviderError
             As :meth:`_call`.
         """
-        from services.spend.pricing import llm_cost_usd
+        from services.providers.pricing import llm_cost_usd
 
         worst = llm_cost_usd(
             self.active_model,

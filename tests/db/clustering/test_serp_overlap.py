@@ -18,7 +18,7 @@ from services.keyword_lists.serp_store import (
     fetch_serps,
     live_fetcher,
 )
-from services.spend.pricing import SERP_ORGANIC_LIVE_ADVANCED
+from services.providers.pricing import SERP_ORGANIC_LIVE_ADVANCED
 from tests.conftest import CONTRACTS
 from tests.fakes.keyword_lists import (
     FakeBudget,

@@ -12,7 +12,7 @@ from db.models import APIUsage, KeywordMetric
 from db.session import session_scope
 from services.core.errors import BudgetExceeded, InvalidInputError
 from services.keyword_lists import discovery
-from services.spend.pricing import KEYWORD_SUGGESTIONS_LIVE
+from services.providers.pricing import KEYWORD_SUGGESTIONS_LIVE
 from tests.conftest import CONTRACTS
 from tests.fakes.keyword_lists import FakeBudget, RecordingClient, add_keywords
 

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from db.models import APIUsage, BudgetReservation
 from db.session import session_scope
 from services.core.errors import BudgetExceeded, BudgetTopUpRefused, PriceUnknownError
-from services.spend import meter
+from services.providers import meter
+from services.providers.pricing import set_custom_prices
 from services.spend.budget import (
     BudgetGuard,
     estimate_cluster_cost,
@@ -24,7 +25,6 @@ from services.spend.budget import (
     set_monthly_budget,
     worst_case_llm_usd,
 )
-from services.spend.pricing import set_custom_prices
 from tests.db.spend.ceiling_scenario import run_ceiling
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from db.models import APIUsage, BudgetReservation, KeywordCluster
 from db.session import session_scope
 from services.core.errors import BudgetExceeded, BudgetHeldByRuns, InvalidInputError
+from services.providers.pricing import dataforseo_estimate_usd, llm_cost_usd, model_price
 from services.providers.registry import ProviderSet
 from services.spend.budget import (
     DEFAULT_MONTHLY_BUDGET_USD,
@@ -22,7 +23,6 @@ from services.spend.budget import (
     preflight,
     set_monthly_budget,
 )
-from services.spend.pricing import dataforseo_estimate_usd, llm_cost_usd, model_price
 
 
 @dataclass

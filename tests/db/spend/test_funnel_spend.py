@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 
 from db.models import APIUsage, BudgetReservation
 from db.session import session_scope
+from services.providers import meter
 from services.providers.dataforseo.client import DataForSEOClient, DataForSEOVolumeProvider
 from services.providers.llm.claude import AnthropicProvider
 from services.providers.llm.offline import OfflineLLMProvider
 from services.seed_clusters.api import FunnelDeps, generate_cluster
-from services.spend import meter
 from services.spend.budget import BudgetGuard, set_monthly_budget, worst_case_llm_usd
 from tests.fakes.contracts import volume_from_request
 from tests.fakes.embedder import HashEmbedder

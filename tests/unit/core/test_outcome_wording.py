@@ -40,3 +40,14 @@ def test_plurals_articles_and_missing_numbers():
     assert number_or_missing(None) == "—"
     assert number_or_missing(float("nan")) == "—"
     assert number_or_missing(1234.4) == "1,234"
+
+
+def test_missing_numbers_from_nullable_pandas_columns():
+    import numpy as np
+    import pandas as pd
+
+    shown = pd.Series([1200, None], dtype="Int64").map(number_or_missing).tolist()
+    assert shown == ["1,200", "—"]
+    assert number_or_missing(np.float64("nan")) == "—"
+    assert number_or_missing(np.int64(7)) == "7"
+    assert number_or_missing(0) == "0"  # zero is a number, not missing

@@ -21,7 +21,7 @@ from typing import Any
 
 from services.core.errors import ProviderError
 from services.providers.base import BrandProfile, ExpansionRequest
-from services.spend.pricing import llm_cost_usd, set_custom_prices, simple_price
+from services.providers.pricing import llm_cost_usd, set_custom_prices, simple_price
 from tests.fakes.contracts import (
     anthropic_error,
     anthropic_message,

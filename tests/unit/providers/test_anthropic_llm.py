@@ -16,7 +16,7 @@ from services.providers.base import (
 )
 from services.providers.llm.claude import AnthropicProvider
 from services.providers.llm.prompts import STRATEGY_EXAMPLES, StructuredOutputError
-from services.spend.pricing import llm_cost_usd
+from services.providers.pricing import llm_cost_usd
 from tests.fakes.contracts import anthropic_error, anthropic_message
 from tests.fakes.http_server import FakeServer, Reply
 from tests.fakes.llm import anthropic_handler, expansion_answer, filter_answer

@@ -152,3 +152,22 @@ def test_to_decisions_pick_typed_priority_and_approve():
     assert got["1"].keyword == "alt two" and got["1"].typed
     assert got["2"].keyword == "typed keyword" and got["2"].typed
     assert got["3"].keyword == "c" and not got["3"].typed and got["3"].is_priority
+
+
+def test_a_blank_primary_shown_as_empty_text_is_no_edit():
+    """The page shows a page without a primary as "" (never "None"); unchanged, it makes no
+    decision, and typing one makes a typed decision."""
+    original = pd.DataFrame(
+        {
+            "page_id": ["1", "2"],
+            "primary": ["", ""],
+            "pick": ["", ""],
+            "alternatives": [[], []],
+            "is_priority": [False, False],
+            "approve": [False, False],
+        }
+    )
+    edited = original.copy()
+    edited.loc[1, "primary"] = "trail shoes"
+    got = to_decisions(original, edited)
+    assert [(d.page_id, d.keyword, d.typed) for d in got] == [("2", "trail shoes", True)]

@@ -1,11 +1,11 @@
-"""The run meter (services.spend.meter): top-ups before calls, spend after them."""
+"""The run meter (services.providers.meter): top-ups before calls, spend after them."""
 
 from __future__ import annotations
 
 import pytest
 
 from services.core.errors import BudgetTopUpRefused
-from services.spend import meter
+from services.providers import meter
 
 
 def test_without_an_active_run_calls_are_not_metered():

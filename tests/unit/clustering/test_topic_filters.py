@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from services.clustering.keyword_filters import exclusion_reason
+from services.clustering.topic import SeedTopic, stem
 from services.core.text import normalize_keyword
-from services.seed_clusters.filters import exclusion_reason
-from services.seed_clusters.topic import SeedTopic, stem
 
 UNIVERSE = [
     "how to get out of payday loans",
@@ -135,3 +135,15 @@ def test_real_topics_are_kept(keyword, intent, site_type):
 
 def test_typographic_apostrophe_is_normalised():
     assert normalize_keyword("Don\u2019t Stop") == "don't stop"
+
+
+def test_everyday_words_on_the_profanity_list_stay_real_pages():
+    for keyword in (
+        "nude socks",
+        "sexual harassment lawyer",
+        "cumming ga car accident lawyer",
+        "led strip lights",
+        "virgin olive oil",
+    ):
+        assert exclusion_reason(keyword) is None, keyword
+    assert exclusion_reason("undress ai free tools").startswith("unsafe for the brand")

@@ -1,4 +1,7 @@
-"""Why a real keyword cannot be a page of a seed cluster — with the true reason (issue 16).
+"""Why a real keyword cannot be a page — with the true reason (issue 16).
+
+Used by the seed funnel (Stage 1 and 3), Send to review and the offline keyword provider;
+pure, so it lives with the clustering algorithms below the features and the providers.
 
 Checked in this order; the first that applies is the reason shown:
 
@@ -31,15 +34,18 @@ from services.core.text import normalize_keyword, tokens
 MAX_WORDS = 10
 STORE_SITE_TYPES = frozenset(["shopify", "woocommerce"])
 #: Entries of the better-profanity list reviewed OUT for keyword research (issue 16: a
-#: reviewed list): everyday, product, medical and identity words that name legitimate
-#: pages ("hemp socks", "oral b", "pawn shop loans", "breast pump", "gay pride socks",
-#: "fat burner", "maxi dress", "rum cake"); mild interjections that do not make a keyword
-#: unsafe; ambiguous fragments.
+#: reviewed list): everyday, product, medical, legal, place and identity words that name
+#: legitimate pages ("hemp socks", "oral b", "pawn shop loans", "breast pump", "gay pride
+#: socks", "fat burner", "maxi dress", "rum cake", "nude socks" (a colour), "sexual
+#: harassment lawyer", "cumming ga" (a city), "led strip lights", "wood screws", "hooker
+#: furniture", "naked juice", "virgin olive oil", "shag rug", "kinky hair", "sperm whale");
+#: mild interjections that do not make a keyword unsafe; ambiguous fragments.
 REVIEWED_ALLOW = frozenset(
     [
         "breast",
         "breasts",
         "crap",
+        "cumming",
         "damn",
         "drunk",
         "fart",
@@ -52,9 +58,11 @@ REVIEWED_ALLOW = frozenset(
         "herp",
         "hiv",
         "homo",
+        "hooker",
         "hump",
         "jerk",
         "kill",
+        "kinky",
         "knob",
         "len",
         "lesbian",
@@ -65,7 +73,9 @@ REVIEWED_ALLOW = frozenset(
         "maxi",
         "meth",
         "muff",
+        "naked",
         "nob",
+        "nude",
         "omg",
         "oral",
         "ovum",
@@ -82,6 +92,11 @@ REVIEWED_ALLOW = frozenset(
         "racy",
         "rum",
         "rump",
+        "screw",
+        "sexual",
+        "shag",
+        "sperm",
+        "strip",
         "suck",
         "teat",
         "thug",
@@ -89,6 +104,7 @@ REVIEWED_ALLOW = frozenset(
         "ugly",
         "uzi",
         "vagina",
+        "virgin",
         "wad",
         "wang",
         "weed",
