@@ -8,8 +8,14 @@ articles of ~600 words with navigation, footer and 8 internal links each. The wh
 flight, rate limit lifted — the test-only switch), extraction (selectolax + trafilatura) and
 storage in a fresh SQLite database.
 
+Before it, two hostile stages (issue 20): a 5 MB page crawled alone (its peak memory,
+``big_page_rss_mb`` = growth of the process's peak RSS, measured first), and a slow-loris
+site (``Content-Length: 100000`` then one byte every 2 s, for a page and ``/sitemap.xml``)
+crawled with a 2 s deadline (``slow_loris_seconds``; target: at most deadline × 2 + 5 s).
+
 Run: ``python bench/crawl.py [PAGES]``. Target: 500 pages in at most 60 s. The last line is
-JSON: ``{"pages": ..., "seconds": ..., "pages_per_s": ..., "peak_rss_mb": ...}``.
+JSON: ``{"pages": ..., "seconds": ..., "pages_per_s": ..., "peak_rss_mb": ...,
+"big_page_rss_mb": ..., "slow_loris_seconds": ..., "slow_loris_deadline_s": 2.0}``.
 """
 
 from __future__ import annotations
@@ -32,8 +38,8 @@ from db.models import Project  # noqa: E402
 from db.session import get_engine, migrate, session_scope  # noqa: E402
 from db.types import configure_encryption  # noqa: E402
 from services.site.crawl.api import run_crawl  # noqa: E402
-from services.site.crawl.crawler import CrawlLimits  # noqa: E402
 from services.site.crawl.fetch import Fetcher  # noqa: E402
+from services.site.crawl.model import CrawlLimits  # noqa: E402
 from tests.unit.site.crawl_site import Route, SiteServer, html_route  # noqa: E402
 
 PAGES = 500
@@ -141,6 +147,56 @@ def build_site(server: SiteServer, pages: int) -> list[str]:
     return paths
 
 
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def hostile(engine) -> dict[str, float]:
+    """The 5 MB page (peak RSS growth, MB) and the slow-loris crawl (seconds), in a project
+    of their own."""
+    with session_scope(engine) as s:
+        project = Project(name="hostile", domain="127.0.0.1")
+        s.add(project)
+        s.flush()
+        pid = project.id
+    block = "".join(
+        f"<p>Pair {i}: grip on wet rock. <a href='/x{i % 50}'>l</a></p>" for i in range(2000)
+    )
+    big = "<!doctype html><html><head><title>Big</title></head><body><h1>Big</h1>" + block * 80
+    big_bytes = big.encode()[: 5 * 1024 * 1024]
+    before = _rss_mb()
+    with SiteServer() as server:
+        server.routes["/robots.txt"] = Route(404, "", {"Content-Type": "text/plain"})
+        server.routes["/"] = Route(200, big_bytes, {"Content-Type": "text/html"})
+        run_crawl(
+            engine,
+            pid,
+            server.url + "/",
+            limits=CrawlLimits(max_pages=1),
+            fetcher=Fetcher(rate_limit=False),
+        )
+    big_rss = _rss_mb() - before
+    with SiteServer() as server:
+        server.routes["/robots.txt"] = Route(404, "", {"Content-Type": "text/plain"})
+        server.routes["/sitemap.xml"] = Route(200, "<?xml", {"Content-Type": "text/xml"}, drip_s=2)
+        server.routes["/"] = html_route(layout("Home", "Home", "", ["/slow"], ""))
+        server.routes["/slow"] = Route(200, "<html>", drip_s=2)
+        started = time.perf_counter()
+        run_crawl(
+            engine,
+            pid,
+            server.url + "/",
+            limits=CrawlLimits(max_pages=3, timeout_s=2),
+            fetcher=Fetcher(rate_limit=False, timeout_s=2),
+        )
+        slow = time.perf_counter() - started
+    return {
+        "big_page_rss_mb": round(big_rss, 1),
+        "slow_loris_seconds": round(slow, 2),
+        "slow_loris_deadline_s": 2.0,
+    }
+
+
 def main(pages: int = PAGES) -> dict[str, float]:
     configure_encryption(Fernet.generate_key())
     with tempfile.TemporaryDirectory() as tmp:
@@ -151,6 +207,7 @@ def main(pages: int = PAGES) -> dict[str, float]:
             s.add(project)
             s.flush()
             pid = project.id
+        hostile_figures = hostile(engine)
         with SiteServer() as server:
             build_site(server, pages)
             started = time.perf_counter()
@@ -171,6 +228,7 @@ def main(pages: int = PAGES) -> dict[str, float]:
         "seconds": round(seconds, 2),
         "pages_per_s": round(report.ok / seconds, 1),
         "peak_rss_mb": round(peak_mb, 1),
+        **hostile_figures,
     }
     print(json.dumps(result))
     return result

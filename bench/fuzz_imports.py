@@ -1,17 +1,24 @@
-"""Seeded mutation fuzzer of the keyword importer on SQLite and PostgreSQL (issue 11, item 3).
+"""Seeded mutation fuzzer of the keyword and rankings importers on SQLite and PostgreSQL
+(issue 11, item 3; issue 20 §2).
 
-Seeds are the keyword exports in ``../shared/data`` (their first 200 lines, as UTF-8 and
-re-encoded the way Ahrefs and Keyword Planner write them: UTF-16 with a BOM, tabs). Each
+Keyword seeds are the keyword exports in ``../shared/data`` (their first 200 lines, as UTF-8
+and re-encoded the way Ahrefs and Keyword Planner write them: UTF-16 with a BOM, tabs).
+Rankings seeds (``bench/fuzz_seeds.py``) are a Search Console query+page export, an Ahrefs
+Organic keywords export (UTF-16 TSV) and a Semrush Organic Positions export, written from
+the shared keywords; their files also get nasty page URLs (NUL, 2,100-character hosts,
+``javascript:``…). Each
 fuzzed file applies 1-3 mutations chosen with a seeded ``random.Random``: byte flips and
 inserts (NUL, CR, quotes, delimiters), deleted or duplicated ranges, truncation, huge or
 negative or non-finite numbers, control characters and Markdown/formula text in keywords,
 extra cells, unbalanced quotes, a 70,000-column header, a 200,000-character cell, other
 encodings and delimiters, swapped headers, random gibberish rows, binary junk.
 
-Every file is imported with :func:`services.projects.imports.import_keywords` into a new
-project of each database, and classified:
+Every keyword file is imported with :func:`services.projects.imports.import_keywords`, every
+rankings file with :func:`services.site.api.import_rankings`, into a new project of each
+database, and classified:
 
-* ``success`` — a report, and the project holds exactly ``report.rows_imported`` rows;
+* ``success`` — a report, and the project holds exactly ``report.rows_imported`` rows
+  (keyword metrics; page-query rows for rankings);
 * ``clean_error`` — a :class:`~services.core.errors.ClusterPlannerError` (incl. the
   "mostly not search queries" confirmation) with a message of at most 300 characters and
   no row written;
@@ -27,9 +34,11 @@ PostgreSQL: a database of its own (default
 ``postgresql://postgres@127.0.0.1:5432/fuzz_imports``, created when missing; override with
 ``--pg-url``), so a run never touches the shared test database.
 
-Run: ``python bench/fuzz_imports.py [--files 1200] [--seed 11] [--db both|sqlite|postgresql]``.
-The last line is JSON, e.g. ``{"files": 1200, "seed": 11, "sqlite_success": …,
-"sqlite_crash": 0, …, "db_mismatch": 0, "seconds": …}``.
+Run: ``python bench/fuzz_imports.py [--files 1200] [--rankings-files 300] [--seed 11]
+[--db both|sqlite|postgresql]``. The last line is JSON, e.g. ``{"files": 1200,
+"rankings_files": 300, "seed": 11, "sqlite_success": …, "sqlite_crash": 0, …,
+"sqlite_rankings_success": …, "sqlite_rankings_crash": 0, …, "db_mismatch": 0,
+"seconds": …}`` (the unprefixed counts are the keyword files).
 """
 
 from __future__ import annotations
@@ -52,11 +61,16 @@ sys.path.insert(0, str(REPO))
 
 from sqlalchemy import delete, func, select  # noqa: E402
 
-from db.models import KeywordMetric, Project  # noqa: E402
+from db.models import CrawledPage, KeywordMetric, Project  # noqa: E402
+from db.models.rankings import PageRanking  # noqa: E402
 from db.session import init_db, session_scope  # noqa: E402
 from services.core.errors import ClusterPlannerError  # noqa: E402
 from services.projects.imports import import_keywords  # noqa: E402
 from services.projects.imports.decode import MESSAGE_LIMIT  # noqa: E402
+from services.site.api import import_rankings  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fuzz_seeds import NASTY_URLS, rankings_seeds  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
 CRASHES = REPO / ".local" / "devdata" / "fuzz_crashes"
@@ -186,6 +200,10 @@ def nasty_keywords(rng: random.Random, data: bytes) -> bytes:
     return _edit_cells(rng, data, NASTY_KEYWORDS, 0)
 
 
+def nasty_urls(rng: random.Random, data: bytes) -> bytes:
+    return _edit_cells(rng, data, NASTY_URLS, None)
+
+
 def extra_cells(rng: random.Random, data: bytes) -> bytes:
     lines = _lines(data)
     for _ in range(rng.randint(1, max(1, len(lines) // 2))):
@@ -297,14 +315,15 @@ MUTATORS: list[Mutator] = [
 ]
 
 
-def fuzzed_files(count: int, seed: int) -> list[tuple[str, bytes]]:
-    """``count`` mutated files, the same for the same seed."""
+def fuzzed_files(count: int, seed: int, *, rankings: bool = False) -> list[tuple[str, bytes]]:
+    """``count`` mutated files, the same for the same seed (rankings shapes: ``rankings``)."""
     rng = random.Random(seed)
-    seeds = seed_files()
+    seeds = rankings_seeds(DATA, seed) if rankings else seed_files()
+    mutators = MUTATORS + [nasty_urls, nasty_urls] if rankings else MUTATORS
     files = []
     for i in range(count):
         name, data = rng.choice(seeds)
-        applied = rng.sample(MUTATORS, rng.randint(1, 3))
+        applied = rng.sample(mutators, rng.randint(1, 3))
         for mutate in applied:
             data = mutate(rng, data)
         label = "+".join(m.__name__ for m in applied)
@@ -331,27 +350,32 @@ def _pg_engine(url: str, key_file: Path):
     return init_db(url, secret_key=None, key_file=key_file)
 
 
-def _rows(engine, project_id) -> int:
+def _rows(engine, project_id, table=KeywordMetric) -> int:
     with engine.connect() as conn:
         return int(
-            conn.execute(
-                select(func.count()).where(KeywordMetric.project_id == project_id)
-            ).scalar_one()
+            conn.execute(select(func.count()).where(table.project_id == project_id)).scalar_one()
         )
 
 
-def run_one(engine, name: str, data: bytes) -> tuple[str, int, str]:
-    """(outcome, rows imported, detail) of one import into a new project."""
+def run_one(engine, name: str, data: bytes, *, rankings: bool = False) -> tuple[str, int, str]:
+    """(outcome, rows imported, detail) of one import into a new project.
+
+    Keyword files: rows = keyword metrics. Rankings files: rows = page-query rows, and a clean
+    error must leave nothing at all (rows, pages, keywords).
+    """
     with session_scope(engine) as s:
         project = Project(name=f"fuzz {name[:80]}")
         s.add(project)
         s.flush()
         pid = project.id
+    importer = import_rankings if rankings else import_keywords
+    stored = PageRanking if rankings else KeywordMetric
+    touched = (PageRanking, CrawledPage, KeywordMetric) if rankings else (KeywordMetric,)
     try:
         try:
-            report = import_keywords(engine, pid, data, name)
+            report = importer(engine, pid, data, name)
         except ClusterPlannerError as exc:
-            written = _rows(engine, pid)
+            written = sum(_rows(engine, pid, t) for t in touched)
             if written:
                 return "partial_write", written, f"{type(exc).__name__}: {exc}"
             if len(str(exc)) > MESSAGE_LIMIT:
@@ -360,22 +384,24 @@ def run_one(engine, name: str, data: bytes) -> tuple[str, int, str]:
         except Exception as exc:  # noqa: BLE001 - the fuzzer's whole point: record any crash
             return (
                 "crash",
-                _rows(engine, pid),
+                _rows(engine, pid, stored),
                 "".join(traceback.format_exception_only(type(exc), exc)).strip()[:300],
             )
-        written = _rows(engine, pid)
+        written = _rows(engine, pid, stored)
         if written != report.rows_imported:
             return "partial_write", written, f"report says {report.rows_imported}"
         return "success", written, report.tool
     finally:
         with engine.begin() as conn:
-            conn.execute(delete(KeywordMetric).where(KeywordMetric.project_id == pid))
+            for table in (PageRanking, CrawledPage, KeywordMetric):
+                conn.execute(delete(table).where(table.project_id == pid))
             conn.execute(delete(Project).where(Project.id == pid))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--files", type=int, default=400)
+    parser.add_argument("--rankings-files", type=int, default=150)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--db", choices=["both", "sqlite", "postgresql"], default="both")
     parser.add_argument("--pg-url", default=DEFAULT_PG)
@@ -383,6 +409,10 @@ def main() -> None:
 
     started = time.perf_counter()
     files = fuzzed_files(args.files, args.seed)
+    files += [
+        (f"rankings:{name}", data)
+        for name, data in fuzzed_files(args.rankings_files, args.seed, rankings=True)
+    ]
     outcomes: dict[str, dict[str, tuple[str, int, str]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         engines = {}
@@ -395,13 +425,23 @@ def main() -> None:
         for db_name, engine in engines.items():
             results = outcomes.setdefault(db_name, {})
             for name, data in files:
-                results[name] = run_one(engine, name, data)
-    summary: dict[str, object] = {"files": len(files), "seed": args.seed}
+                rankings = name.startswith("rankings:")
+                results[name] = run_one(engine, name, data, rankings=rankings)
+    summary: dict[str, object] = {
+        "files": args.files,
+        "rankings_files": args.rankings_files,
+        "seed": args.seed,
+    }
     crashes: Counter[str] = Counter()
     for db_name, results in outcomes.items():
-        counts = Counter(outcome for outcome, _, _ in results.values())
-        for outcome in ("success", "clean_error", "crash", "partial_write", "long_message"):
-            summary[f"{db_name}_{outcome}"] = counts.get(outcome, 0)
+        for kind in ("", "rankings_"):
+            counts = Counter(
+                outcome
+                for name, (outcome, _, _) in results.items()
+                if name.startswith("rankings:") == bool(kind)
+            )
+            for outcome in ("success", "clean_error", "crash", "partial_write", "long_message"):
+                summary[f"{db_name}_{kind}{outcome}"] = counts.get(outcome, 0)
         for name, (outcome, _, detail) in results.items():
             if outcome in ("crash", "partial_write", "long_message"):
                 crashes[f"{db_name} {outcome}: {detail.splitlines()[-1][:160]}"] += 1
@@ -420,12 +460,15 @@ def main() -> None:
         summary["db_mismatch"] = mismatch
     summary["seconds"] = round(time.perf_counter() - started, 1)
 
-    print(f"{'database':<12}{'success':>9}{'clean error':>13}{'crash':>7}{'partial':>9}")
+    print(f"{'database':<22}{'success':>9}{'clean error':>13}{'crash':>7}{'partial':>9}")
     for db_name in outcomes:
-        print(
-            f"{db_name:<12}{summary[f'{db_name}_success']:>9}{summary[f'{db_name}_clean_error']:>13}"
-            f"{summary[f'{db_name}_crash']:>7}{summary[f'{db_name}_partial_write']:>9}"
-        )
+        for kind in ("", "rankings_"):
+            key = f"{db_name}_{kind}"
+            print(
+                f"{db_name + ' ' + (kind or 'keywords_')[:-1]:<22}{summary[key + 'success']:>9}"
+                f"{summary[key + 'clean_error']:>13}{summary[key + 'crash']:>7}"
+                f"{summary[key + 'partial_write']:>9}"
+            )
     for line, count in crashes.most_common(20):
         print(f"  {count:>4} × {line}")
     print(json.dumps(summary))

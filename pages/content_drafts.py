@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from services.content import api
+from services.content import api, publish
 from services.content.briefs import brief_summary
 from services.core.errors import ClusterPlannerError
 from services.providers.registry import structured_generator
@@ -125,7 +125,7 @@ st.download_button(
 
 st.subheader("WordPress")
 with st.expander("WordPress connection"):
-    wp = api.wordpress_status(app.engine, project_id)
+    wp = publish.wordpress_status(app.engine, project_id)
     with st.form("wp"):
         url = st.text_input("Site URL (https)", wp.url)
         user = st.text_input("Username (your login, not the application's name)", wp.username)
@@ -133,7 +133,7 @@ with st.expander("WordPress connection"):
         secret = st.text_input(f"Application Password{kept}", type="password")
         if st.form_submit_button("Save and test the connection"):
             try:
-                ok = api.connect_wordpress(
+                ok = publish.connect_wordpress(
                     app.engine, project_id, url=url, username=user, password=secret
                 )
             except ClusterPlannerError as exc:
@@ -145,10 +145,12 @@ to_send = st.multiselect("Pages to send", written, written, format_func=labels._
 post_type = st.radio("Publish as", ["posts", "pages"], horizontal=True)
 if st.button("Send drafts to WordPress (status draft)"):
     try:
-        sent = api.publish_wordpress(
+        sent = publish.publish_wordpress(
             app.engine, cluster_id, content_ids=to_send, post_type=post_type
         )
     except ClusterPlannerError as exc:
         st.error(plain(exc))
     else:
         st.dataframe(pd.DataFrame(sent.rows()), hide_index=True, width="stretch")
+        shown = {"completed": st.success, "partial": st.warning, "failed": st.error}
+        shown[sent.outcome.status](plain(sent.outcome.summary()))

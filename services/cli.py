@@ -127,7 +127,7 @@ def main(argv: Sequence[str] | None = None, *, app: Any = None) -> int:
     else:
         for line in result.summary:
             print(line)
-    return 0
+    return result.exit_code
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through main() in tests

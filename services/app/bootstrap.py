@@ -119,6 +119,7 @@ JOB_HANDLERS: dict[str, tuple[str, str]] = {
 #: ``qualified``).
 JOB_RELEASE_HOOKS: dict[str, tuple[str, str]] = {
     "cluster": ("services.keyword_lists.store", "reset_clustering"),
+    "crawl": ("services.site.crawl.api", "release_interrupted"),
 }
 #: Kinds that work on the whole project (its pending keywords, its site): at most one queued
 #: or running job per project; other kinds refuse only the same parameters twice.

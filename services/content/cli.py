@@ -156,7 +156,7 @@ def _export(app: Any, args: argparse.Namespace) -> CommandResult:
 
 
 def _publish(app: Any, args: argparse.Namespace) -> CommandResult:
-    from services.content.api import publish_wordpress
+    from services.content.publish import publish_wordpress
 
     _resolve(app, args)
     report = publish_wordpress(
@@ -164,4 +164,5 @@ def _publish(app: Any, args: argparse.Namespace) -> CommandResult:
     )
     lines = [f"{kw}: {url}" for kw, url in report.published.items()]
     lines += [f"failed: {kw}: {why}" for kw, why in report.failed.items()]
-    return CommandResult(lines or ["Nothing published."], report.to_dict())
+    lines.append(report.outcome.summary())
+    return CommandResult(lines, report.to_dict(), exit_code=report.exit_code)

@@ -17,7 +17,10 @@ class CommandResult:
     Attributes:
         summary: lines printed for a person.
         data: the JSON document printed with ``--json`` (dicts, lists, numbers, strings).
+        exit_code: 0, or 1 for a batch that ended partial or failed
+            (:attr:`services.core.outcome.BatchOutcome.exit_code`).
     """
 
     summary: list[str] = field(default_factory=list)
     data: Any = None
+    exit_code: int = 0

@@ -56,7 +56,9 @@ class ProviderError(ClusterPlannerError):
         status: int | None = None,
         retryable: bool | None = None,
     ) -> None:
-        super().__init__(message)
+        from services.core.redact import redact  # one redaction step for outside texts
+
+        super().__init__(redact(message))
         self.provider = provider
         self.status_code = status_code if status_code is not None else status
         self.request_id = request_id
@@ -286,3 +288,15 @@ class BudgetHeldByRuns(BudgetExceeded):
             "by runs in progress (released down to their actual cost when they finish); "
             "the run was not started.",
         )
+
+
+# --- hostile ---
+class WordPressBadResponse(WordPressError):
+    """WordPress answered with a body that holds no JSON (an HTML error page, a PHP fatal
+    error); ``status_code`` is the HTTP status it came with."""
+
+
+class CrawlFailed(ClusterPlannerError):
+    """A crawl ran to its end but no page succeeded (every page raised, timed out or answered
+    an error); the run is stored as ``failed`` with its top reasons, and its job fails with
+    this message."""

@@ -40,24 +40,28 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
 
-from services.core.errors import ImportFormatError
 from services.core.urls import normalize_url
-
-# Reused, not copied: the keyword importer's public reading stages (see the module docstring).
-from services.projects.imports.decode import decode_text
-from services.projects.imports.detect import find_header, norm_header, split_line
-from services.projects.imports.parse import (
-    MAX_KEYWORD_LENGTH,
+from services.projects.imports.cells import (
+    NOTE_CONTROLS,
+    clamp_counts,
+    clamp_note,
     intent_labels,
     map_unique,
     normalized_keywords,
     parse_numbers,
-    read_table,
+    strip_controls,
 )
+
+# Reused, not copied: the keyword importer's public reading stages (see the module docstring).
+from services.projects.imports.decode import _error, decode_text
+from services.projects.imports.detect import find_header, norm_header, split_line
+from services.projects.imports.parse import MAX_KEYWORD_LENGTH
+from services.site.rankings_columns import detect_rankings_tool, read_rankings
 
 #: Tools recognised (the value stored in ``PageRanking.source``).
 RANKING_TOOLS = ("gsc", "ahrefs", "semrush")
@@ -99,44 +103,6 @@ AGGREGATE_COLUMNS = [
     "sources",
 ]
 
-_QUERY_HEADERS = ("query", "queries", "top queries", "search query", "search term")
-_PAGE_HEADERS = ("page", "landing page", "url", "current url", "address", "page url")
-
-_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
-    "gsc": {
-        "keyword": _QUERY_HEADERS,
-        "page_url": ("page", "landing page", "page url", "url", "address"),
-        "position": ("position", "average position", "avg. position", "avg position"),
-        "clicks": ("clicks", "url clicks"),
-        "impressions": ("impressions",),
-        "sum_position": ("sum_position", "sum_top_position"),
-        "date": ("date", "data_date"),
-    },
-    "ahrefs": {
-        "keyword": ("keyword",),
-        "page_url": ("current url", "url"),
-        "position": ("current position", "position"),
-        "estimated_traffic": ("organic traffic", "current organic traffic", "traffic"),
-        "search_volume": ("volume", "search volume"),
-        "keyword_difficulty": ("kd", "difficulty", "keyword difficulty"),
-        "cpc": ("cpc",),
-        "intent": ("intents", "intent"),
-        "date": ("updated", "last update", "date"),
-    },
-    "semrush": {
-        "keyword": ("keyword",),
-        "page_url": ("url",),
-        "position": ("position",),
-        "estimated_traffic": ("traffic",),
-        "search_volume": ("search volume", "volume"),
-        "keyword_difficulty": ("keyword difficulty",),
-        "cpc": ("cpc", "cpc (usd)"),
-        "competition": ("competition", "competitive density"),
-        "intent": ("keyword intents", "intent", "intents"),
-        "date": ("timestamp", "date"),
-    },
-}
-
 
 @dataclass
 class RankingsReport:
@@ -156,6 +122,10 @@ class RankingsReport:
         Rows dropped; ``rows_read == skipped + duplicates_merged + rows``.
     skipped_reasons : dict[str, int]
         ``"malformed row"``, ``"empty keyword"``, ``"keyword too long"``, ``"no page url"``.
+    notes : dict[str, int]
+        Rows kept with a changed value (the keyword importer's bad-row policy,
+        :mod:`services.projects.imports.cells`): ``"control characters removed"``,
+        ``"clicks clamped to 2,147,483,647"``…
     pages : int
         Distinct page URLs (normalised) in the file.
     pages_created : int
@@ -174,42 +144,12 @@ class RankingsReport:
     duplicates_merged: int = 0
     skipped: int = 0
     skipped_reasons: dict[str, int] = field(default_factory=dict)
+    notes: dict[str, int] = field(default_factory=dict)
     pages: int = 0
     pages_created: int = 0
     keywords: int = 0
     keywords_inserted: int = 0
     seconds: float = 0.0
-
-
-def detect_rankings_tool(headers: list[str]) -> str | None:
-    """The rankings tool of a header row, or None when it is not a rankings export.
-
-    Parameters
-    ----------
-    headers : list of str
-        Header names, already normalised (lowercase, single spaces).
-
-    Returns
-    -------
-    str or None
-        ``"gsc"`` (a query column, a page column and clicks or impressions), ``"ahrefs"``
-        (Current URL, or URL with Organic traffic / Current position), ``"semrush"`` (URL with
-        Position and Search Volume or Traffic), else None (e.g. a plain keyword export).
-    """
-    names = set(headers)
-    if not names & set(_PAGE_HEADERS):
-        return None
-    if names & set(_QUERY_HEADERS) and names & {"clicks", "url clicks", "impressions"}:
-        return "gsc"
-    if "keyword" not in names:
-        return None
-    if "current url" in names or (
-        "url" in names and names & {"organic traffic", "current position"}
-    ):
-        return "ahrefs"
-    if "url" in names and "position" in names and names & {"search volume", "traffic"}:
-        return "semrush"
-    return None
 
 
 def _header_names(text: str, filename: str) -> list[str]:
@@ -245,7 +185,14 @@ def _dates(frame: pd.DataFrame, cols: dict[str, str], today: date) -> pd.Series:
 
 
 def _web_url(cell: str) -> bool:
-    return cell.startswith(("http://", "https://")) and len(cell) <= 2000
+    """An http(s) URL of at most 2,000 characters with a host that parses (``http://[::1``
+    does not) and a normal form."""
+    if not cell.startswith(("http://", "https://")) or len(cell) > 2000:
+        return False
+    try:
+        return bool(urlsplit(cell).hostname) and bool(normalize_url(cell))
+    except ValueError:
+        return False
 
 
 def parse_rankings_export(
@@ -284,35 +231,40 @@ def parse_rankings_export(
     """
     started = time.perf_counter()
     today = today or datetime.now(UTC).date()
-    text = decode_text(data, filename)
-    offset, header_delimiter = find_header(text, filename)
-    frame, bad_lines, _label = read_table(text[offset:], header_delimiter, filename)
-    malformed = len(bad_lines) if isinstance(bad_lines, list) else int(bad_lines)
-    headers = [norm_header(c) for c in frame.columns]
-    tool = detect_rankings_tool(headers)
-    prefix = f"{filename}: " if filename else ""
-    if tool is None:
-        raise ImportFormatError(
-            f"{prefix}not a rankings export: it needs a keyword/query column and a page URL "
-            f"column (Search Console query+page, Ahrefs Organic keywords, Semrush Organic "
-            f"Positions). Columns seen: {list(map(str, frame.columns))[:40]}."
-        )
-    by_name: dict[str, str] = {}
-    for label, name in zip(frame.columns, headers, strict=True):
-        by_name.setdefault(name, label)
-    cols = {
-        fld: next(by_name[a] for a in aliases if a in by_name)
-        for fld, aliases in _FIELDS[tool].items()
-        if any(a in by_name for a in aliases)
-    }
+    frame, tool, cols, malformed = read_rankings(data, filename)
     rows_read = len(frame) + malformed
-    if rows_read == 0:
-        raise ImportFormatError(f"{prefix}the file has a header but no data rows.")
+    out, notes = _extract_rankings(frame, tool, cols, today)
+    out, reasons = _drop_bad_rows(out, malformed)
+    if out.empty:
+        detail = ", ".join(f"{r}: {c}" for r, c in reasons.items())
+        raise _error(filename, f"no usable rows ({rows_read} rows read; {detail}).")
+    rows = _merge_rows(out, tool, notes)
+    metrics = _keyword_metrics(out, rows, tool)
+    report = RankingsReport(
+        tool=tool,
+        rows_read=rows_read,
+        rows_imported=len(rows),
+        duplicates_merged=len(out) - len(rows),
+        skipped=sum(reasons.values()),
+        skipped_reasons=reasons,
+        notes={n: c for n, c in notes.items() if c},
+        pages=int(rows["normalized_url"].nunique()),
+        keywords=len(metrics),
+        seconds=time.perf_counter() - started,
+    )
+    return rows[ROW_COLUMNS].reset_index(drop=True), metrics, report
 
+
+def _extract_rankings(
+    frame: pd.DataFrame, tool: str, cols: dict[str, str], today: date
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Tool columns → row fields under the bad-row policy; returns the rows and the notes."""
     out = pd.DataFrame(index=frame.index)
-    out["keyword"] = normalized_keywords(frame[cols["keyword"]])
-    urls = frame[cols["page_url"]].astype(str).str.strip()
-    out["page_url"] = urls
+    keywords, keyword_controls = strip_controls(frame[cols["keyword"]])
+    out["keyword"] = normalized_keywords(keywords)
+    urls, url_controls = strip_controls(frame[cols["page_url"]])
+    out["page_url"] = urls.str.strip()
+    notes = {NOTE_CONTROLS: int((keyword_controls | url_controls).sum())}
     out["position"] = _column(frame, cols, "position")
     if tool == "gsc" and "position" not in cols and "sum_position" in cols:
         # BigQuery bulk export: positions are zero-based sums, average = sum / impressions + 1
@@ -322,10 +274,11 @@ def parse_rankings_export(
         out["position"] = (
             _column(frame, cols, "sum_position") / impressions.where(impressions > 0) + 1.0
         )
-    out["clicks"] = _column(frame, cols, "clicks", integer=True)
-    out["impressions"] = _column(frame, cols, "impressions", integer=True)
+    for name in ("clicks", "impressions", "search_volume"):  # INTEGER columns
+        values, over = clamp_counts(_column(frame, cols, name, integer=True))
+        out[name] = values
+        notes[clamp_note(name.replace("_", " "))] = int(over.sum())
     out["estimated_traffic"] = _column(frame, cols, "estimated_traffic")
-    out["search_volume"] = _column(frame, cols, "search_volume", integer=True)
     out["cpc"] = _column(frame, cols, "cpc")
     competition = _column(frame, cols, "competition")
     out["competition"] = competition.where(competition <= 1.0)
@@ -338,24 +291,30 @@ def parse_rankings_export(
     )
     out["date"] = _dates(frame, cols, today)
     out["source"] = tool
+    return out, notes
 
+
+def _drop_bad_rows(out: pd.DataFrame, malformed: int) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Rows without a keyword, with a keyword too long or without a web page URL are
+    skipped (counted by reason); the rest get their ``normalized_url``."""
     lengths = out["keyword"].str.len()
     empty = (lengths == 0).to_numpy()
     too_long = (lengths > MAX_KEYWORD_LENGTH).to_numpy()
-    no_url = ~urls.map(_web_url).to_numpy(dtype=bool) & ~empty & ~too_long
+    no_url = ~out["page_url"].map(_web_url).to_numpy(dtype=bool) & ~empty & ~too_long
     reasons = {
         "malformed row": malformed,
         "empty keyword": int(empty.sum()),
         "keyword too long": int(too_long.sum()),
         "no page url": int(no_url.sum()),
     }
-    reasons = {r: c for r, c in reasons.items() if c}
     out = out[~(empty | too_long | no_url)].copy()
-    if out.empty:
-        detail = ", ".join(f"{r}: {c}" for r, c in reasons.items())
-        raise ImportFormatError(f"{prefix}no usable rows ({rows_read} rows read; {detail}).")
     out["normalized_url"] = out["page_url"].map(normalize_url)
+    return out, {r: c for r, c in reasons.items() if c}
 
+
+def _merge_rows(out: pd.DataFrame, tool: str, notes: dict[str, int]) -> pd.DataFrame:
+    """One row per (normalized_url, keyword, date): clicks, impressions and traffic summed
+    (sums clamped again to the INTEGER maximum), the best position, the highest volume."""
     key = ["normalized_url", "keyword", "date"]
     grouped = out.groupby(key, sort=False, as_index=False, dropna=False)
     rows = grouped.agg(
@@ -367,22 +326,12 @@ def parse_rankings_export(
         search_volume=("search_volume", "max"),
     )
     rows = _nan_if_none(rows, out, key)
+    for name in ("clicks", "impressions"):
+        rows[name], over = clamp_counts(rows[name])
+        note = clamp_note(name)
+        notes[note] = notes.get(note, 0) + int(over.sum())
     rows["source"] = tool
-    merged = len(out) - len(rows)
-
-    metrics = _keyword_metrics(out, rows, tool)
-    report = RankingsReport(
-        tool=tool,
-        rows_read=rows_read,
-        rows_imported=len(rows),
-        duplicates_merged=merged,
-        skipped=sum(reasons.values()),
-        skipped_reasons=reasons,
-        pages=int(rows["normalized_url"].nunique()),
-        keywords=len(metrics),
-        seconds=time.perf_counter() - started,
-    )
-    return rows[ROW_COLUMNS].reset_index(drop=True), metrics, report
+    return rows
 
 
 _SUMMED = ("clicks", "impressions", "estimated_traffic")
@@ -421,7 +370,7 @@ def _keyword_metrics(out: pd.DataFrame, rows: pd.DataFrame, tool: str) -> pd.Dat
     for name in ("cpc", "competition", "keyword_difficulty"):
         metrics[name] = grouped[name].max().reindex(volume.index).to_numpy()
     metrics["intent"] = grouped["intent"].agg(_first_valid).reindex(volume.index).to_numpy()
-    metrics["search_volume"] = metrics["search_volume"].round().astype("Int64")
+    metrics["search_volume"] = clamp_counts(metrics["search_volume"])[0].astype("Int64")
     metrics["competition_level"] = None
     metrics["serp_features"] = None
     metrics["intent"] = metrics["intent"].astype(object).where(metrics["intent"].notna(), None)

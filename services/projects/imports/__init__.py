@@ -63,7 +63,6 @@ from services.projects.imports.parse import (
     OUTPUT_COLUMNS,
     ImportReport,
     parse_keyword_export,
-    read_table,
 )
 from services.projects.imports.store import (
     CHUNK_SIZE,
@@ -73,6 +72,7 @@ from services.projects.imports.store import (
     upsert_metrics,
     write_keywords,
 )
+from services.projects.imports.table import read_table
 
 __all__ = [
     "CHUNK_SIZE",

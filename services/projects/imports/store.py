@@ -8,7 +8,8 @@ import uuid
 from collections.abc import Callable
 from contextlib import ExitStack, nullcontext
 from datetime import UTC, datetime
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -18,8 +19,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from db.models import KeywordMetric, Project
 from services.core.errors import NotFoundError
 from services.core.ids import as_uuid
+from services.projects.imports.lock_wait import wait_for_writer
 from services.projects.imports.parse import ImportReport, parse_keyword_export
 
+_T = TypeVar("_T")
 #: Rows per executemany batch; progress is reported after each batch.
 CHUNK_SIZE = 5_000
 UNIVERSE_COLUMNS = [
@@ -273,6 +276,22 @@ def write_keywords(
     """
     pid = as_uuid(project_id)
     ordered = frame.sort_values("keyword", kind="stable").reset_index(drop=True)
+    if atomic:  # one transaction: a retry after "database is locked" starts it over
+        return wait_for_writer(
+            engine, lambda: _write(engine, pid, ordered, True, skip, on_batch, progress)
+        )
+    return _write(engine, pid, ordered, False, skip, on_batch, progress)
+
+
+def _write(
+    engine: Engine,
+    pid: uuid.UUID,
+    ordered: pd.DataFrame,
+    atomic: bool,
+    skip: int,
+    on_batch: BatchHook | None,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[int, int]:
     total = len(ordered)
     inserted = updated = 0
     with ExitStack() as stack:
@@ -289,15 +308,41 @@ def write_keywords(
         now = datetime.now(UTC)
         for start in range(skip, total, CHUNK_SIZE):
             batch = ordered.iloc[start : start + CHUNK_SIZE]
-            with nullcontext(outer) if outer is not None else engine.begin() as conn:
-                new = _write_batch(conn, sql, order, pid, now, batch)
-                inserted += new
-                updated += len(batch) - new
-                if on_batch is not None:
-                    on_batch(conn, start + len(batch), inserted, updated)
+            save = partial(
+                _save_batch, sql, order, pid, now, batch, (start + len(batch), inserted, updated)
+            )
+            if outer is not None:
+                new = save(outer, on_batch)
+            else:  # its own transaction: retried alone after "database is locked"
+                new = wait_for_writer(engine, partial(_in_tx, engine, save, on_batch))
+            inserted += new
+            updated += len(batch) - new
             if progress is not None:
                 progress(start + len(batch), total)
     return inserted, updated
+
+
+def _save_batch(
+    sql: str,
+    order: list[str],
+    pid: uuid.UUID,
+    now: datetime,
+    batch: pd.DataFrame,
+    counts: tuple[int, int, int],
+    conn: Connection,
+    on_batch: BatchHook | None,
+) -> int:
+    """Write one batch; ``counts`` = (rows saved after it, inserted and updated before it)."""
+    new = _write_batch(conn, sql, order, pid, now, batch)
+    if on_batch is not None:
+        saved, inserted, updated = counts
+        on_batch(conn, saved, inserted + new, updated + len(batch) - new)
+    return new
+
+
+def _in_tx(engine: Engine, save: Callable[..., int], on_batch: BatchHook | None) -> int:
+    with engine.begin() as conn:
+        return save(conn, on_batch)
 
 
 def import_keywords(

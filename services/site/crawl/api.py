@@ -13,30 +13,33 @@ patterns) marks pages it no longer finds as ``gone``.
 
 from __future__ import annotations
 
-import re
-import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 from sqlalchemy import Engine
 
 from db.models import Project
 from db.session import session_scope
-from services.core.errors import CrawlBlocked, InvalidInputError, JobCancelled, NotFoundError
+from services.core.errors import (
+    CrawlBlocked,
+    CrawlFailed,
+    InvalidInputError,
+    JobCancelled,
+    NotFoundError,
+)
 from services.core.ids import as_uuid
 from services.site.crawl import store
-from services.site.crawl.crawler import Crawler, CrawlLimits, CrawlSummary, PageRecord
+from services.site.crawl.crawler import Crawler
 from services.site.crawl.fetch import Fetcher
-from services.site.crawl.urls import is_http, slug_of
+from services.site.crawl.model import CrawlLimits
+from services.site.crawl.report import CrawlReport
+from services.site.crawl.runs import Saver, close_run, end_state, open_run
+from services.site.crawl.urls import check_start_url, slug_of
 
 JOB_KIND = "crawl"
-#: Pages written per transaction while crawling (and at least every SAVE_EVERY_S seconds).
-SAVE_BATCH = 25
-SAVE_EVERY_S = 2.0
 #: Characters of main text in :attr:`PageText.body_summary`.
 SUMMARY_CHARS = 1_500
 
@@ -58,72 +61,6 @@ __all__ = [
     "skipped_urls",
     "start_crawl_job",
 ]
-
-
-@dataclass
-class CrawlReport:
-    """Outcome of a crawl (also the job's result).
-
-    Attributes
-    ----------
-    run_id : str
-        The ``crawl_runs`` row.
-    status : str
-        ``completed`` | ``cancelled`` | ``failed``.
-    pages : int
-        Pages stored (any HTTP status); ``ok`` of them 2xx HTML, ``http_errors`` 4xx/5xx.
-    fetched : int
-        URLs requested (pages + non-HTML answers + timeouts…), resumed attempts included.
-    skipped : int
-        URLs not crawled; ``skip_counts`` by reason.
-    sitemap_urls : int
-        Page URLs listed in the site's sitemaps.
-    redirects : int
-        Redirect hops followed.
-    gone : int
-        Pages marked gone; ``gone_note`` says why none were checked.
-    complete : bool
-        Every discovered URL was fetched.
-    seconds : float
-        Wall time of this attempt; ``pages_per_second`` = pages / seconds.
-    robots : dict
-        robots.txt status, delay (s), sitemaps.
-    """
-
-    run_id: str
-    status: str
-    start_url: str
-    pages: int = 0
-    ok: int = 0
-    http_errors: int = 0
-    fetched: int = 0
-    skipped: int = 0
-    skip_counts: dict[str, int] = field(default_factory=dict)
-    sitemap_urls: int = 0
-    redirects: int = 0
-    gone: int = 0
-    gone_note: str = ""
-    complete: bool = False
-    seconds: float = 0.0
-    pages_per_second: float = 0.0
-    requests: int = 0
-    robots: dict[str, Any] = field(default_factory=dict)
-    error: str = ""
-
-    @property
-    def message(self) -> str:
-        """One line for the job panel and the CLI."""
-        text = (
-            f"Crawled {self.pages:,} pages ({self.ok:,} OK, {self.http_errors:,} HTTP errors), "
-            f"skipped {self.skipped:,} URLs in {self.seconds:.1f} s"
-        )
-        if self.gone:
-            text += f"; {self.gone:,} pages gone since the last crawl"
-        return text + ("" if self.complete else " (limits reached: not every URL was crawled)")
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready, with ``message``."""
-        return {**asdict(self), "message": self.message}
 
 
 @dataclass
@@ -189,51 +126,6 @@ def default_start_url(engine: Engine, project_id: Any) -> str:
     return f"https://{host}/"
 
 
-_HOST = re.compile(r"^(localhost|[a-z0-9-]+(\.[a-z0-9-]+)+)$")
-
-
-def _check_url(start_url: str) -> str:
-    """The start URL with a scheme (https by default) and at least the ``/`` path.
-
-    Raises
-    ------
-    InvalidInputError
-        Not an http(s) address with a plausible host name.
-    """
-    url = (start_url or "").strip()
-    if url and "://" not in url:
-        url = "https://" + url
-    parts = urlsplit(url)
-    if not is_http(url) or not _HOST.match(parts.hostname or ""):
-        raise InvalidInputError("Enter the site's address, e.g. https://www.example.com/.")
-    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
-
-
-class _Saver:
-    """Buffers pages and writes them every :data:`SAVE_BATCH` pages / :data:`SAVE_EVERY_S`."""
-
-    def __init__(self, engine: Engine, project_id: uuid.UUID, run_id: uuid.UUID) -> None:
-        self.engine, self.project_id, self.run_id = engine, project_id, run_id
-        self.buffer: list[PageRecord] = []
-        self.last = time.monotonic()
-        self.saved = 0
-        self.fetched = 0
-
-    def add(self, record: PageRecord) -> None:
-        self.buffer.append(record)
-        if len(self.buffer) >= SAVE_BATCH or time.monotonic() - self.last >= SAVE_EVERY_S:
-            self.flush()
-
-    def flush(self) -> None:
-        self.last = time.monotonic()
-        if not self.buffer:
-            return
-        with session_scope(self.engine) as s:
-            self.saved += store.save_pages(s, self.project_id, self.run_id, self.buffer)
-            store.record_progress(s, self.run_id, self.fetched)
-        self.buffer = []
-
-
 def run_crawl(
     engine: Engine,
     project_id: Any,
@@ -243,6 +135,7 @@ def run_crawl(
     progress: ProgressFn | None = None,
     fetcher: Fetcher | None = None,
     resume_run_id: Any = None,
+    job_id: Any = None,
 ) -> CrawlReport:
     """Crawl the site inline and store its pages.
 
@@ -254,7 +147,7 @@ def run_crawl(
         The site's address (``https://`` is added when no scheme is given). Ignored when
         resuming (the run's own start URL is used).
     limits : CrawlLimits
-        Max pages (default 500), max depth, include/exclude path patterns, timeout.
+        Max pages (default 500), max depth, include/exclude path patterns, timeout, time limit.
     progress : callable, optional
         ``progress(percent 0-100, message)``; raising ``JobCancelled`` stops the crawl (what
         was fetched is kept and the run can be resumed).
@@ -262,11 +155,16 @@ def run_crawl(
         Default: a polite :class:`~services.site.crawl.fetch.Fetcher` (1 request/s per host,
         4 in flight, ``limits.timeout_s``). Tests pass ``Fetcher(rate_limit=False)``.
     resume_run_id : uuid.UUID or str, optional
-        Continue this cancelled/failed run instead of starting a new one.
+        Continue this cancelled/failed/interrupted run instead of starting a new one.
+    job_id : uuid.UUID or str, optional
+        The background job running the crawl (kept on the run so that a resumed job
+        continues its own run).
 
     Returns
     -------
     CrawlReport
+        ``status`` completed / partial / failed by the rule of
+        :mod:`services.site.crawl.report` (failed and partial runs are reported, not raised).
 
     Raises
     ------
@@ -281,38 +179,18 @@ def run_crawl(
     """
     limits = limits.validated()
     pid, _domain = _project(engine, project_id)
-    resume = None
-    with session_scope(engine) as s:
-        if resume_run_id is not None:
-            run = store.get_run(s, as_uuid(resume_run_id))
-            if run is None or run.project_id != pid:
-                raise NotFoundError("That crawl run does not exist.")
-            if run.status in ("completed", "running"):
-                raise InvalidInputError(f"That crawl is {run.status}; start a new crawl instead.")
-            start_url = run.start_url
-            limits = CrawlLimits.from_dict(run.limits)
-            resume = store.resume_state(s, run)
-            run.status, run.finished_at, run.error = "running", None, None
-            run_id = run.id
-        else:
-            start_url = _check_url(start_url)
-            run_id = store.create_run(s, pid, start_url, limits)
+    run_id, start_url, limits, resume = open_run(
+        engine, pid, start_url, limits, resume_run_id, job_id
+    )
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher(timeout_s=limits.timeout_s)
-    saver = _Saver(engine, pid, run_id)
-    saver.fetched = resume.done if resume else 0
-
-    def on_page(record: PageRecord) -> None:
-        saver.fetched = crawler.summary.fetched + (resume.done if resume else 0)
-        saver.add(record)
-
-    crawler = Crawler(start_url, limits, fetcher, on_page, progress=progress, resume=resume)
+    saver = Saver(engine, pid, run_id, resume.done if resume else 0)
+    crawler = Crawler(start_url, limits, fetcher, saver.add, progress=progress, resume=resume)
+    saver.summary = crawler.summary
     status, error = "failed", None
-    summary: CrawlSummary | None = None
     try:
-        summary = crawler.run()
-        status = "failed" if summary.error else "completed"
-        error = summary.error or None
+        crawler.run()
+        status, error = end_state(crawler.summary)
     except JobCancelled:
         status = "cancelled"
         raise
@@ -320,68 +198,14 @@ def run_crawl(
         error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        summary = summary or crawler.summary
-        fetched = summary.fetched + (resume.done if resume else 0)
-        saver.fetched = fetched
-        saver.flush()
-        gone, gone_note = 0, ""
-        with session_scope(engine) as s:
-            if status == "completed":
-                gone_note = _gone_note(summary, limits)
-                if not gone_note:
-                    gone = store.mark_gone(s, pid, run_id)
-            report = _report(run_id, status, start_url, summary, fetched, gone, gone_note)
-            store.finish_run(
-                s, run_id, status, summary, fetched=fetched, error=error, stats=report.to_dict()
-            )
+        report = close_run(engine, saver, status, error, limits)
         if own_fetcher:
             fetcher.close()
-    if summary.error:
-        raise CrawlBlocked(summary.error)
+    if crawler.summary.error:
+        raise CrawlBlocked(crawler.summary.error)
     if progress:
         progress(100, report.message)
     return report
-
-
-def _gone_note(summary: CrawlSummary, limits: CrawlLimits) -> str:
-    if not summary.complete:
-        return "not checked: the crawl hit its page or depth limit"
-    if limits.include or limits.exclude:
-        return "not checked: include/exclude patterns limited the crawl"
-    return ""
-
-
-def _report(
-    run_id: uuid.UUID,
-    status: str,
-    start_url: str,
-    summary: CrawlSummary,
-    fetched: int,
-    gone: int,
-    gone_note: str,
-) -> CrawlReport:
-    seconds = float(summary.seconds or 0.0)
-    return CrawlReport(
-        run_id=str(run_id),
-        status=status,
-        start_url=start_url,
-        pages=summary.pages,
-        ok=summary.ok,
-        http_errors=summary.http_errors,
-        fetched=fetched,
-        skipped=sum(summary.skip_counts.values()),
-        skip_counts=dict(summary.skip_counts),
-        sitemap_urls=summary.sitemap_urls,
-        redirects=len(summary.redirects),
-        gone=gone,
-        gone_note=gone_note,
-        complete=summary.complete,
-        seconds=round(seconds, 2),
-        pages_per_second=round(summary.pages / seconds, 2) if seconds > 0 else 0.0,
-        requests=summary.requests,
-        robots=dict(summary.robots),
-        error=summary.error,
-    )
 
 
 # --------------------------------------------------------------------------- background job
@@ -399,7 +223,7 @@ def start_crawl_job(
     """
     from services import jobs
 
-    url = _check_url(start_url)
+    url = check_start_url(start_url)
     checked = limits.validated()
     pid, _domain = _project(engine, project_id)
     return jobs.submit(
@@ -408,7 +232,8 @@ def start_crawl_job(
 
 
 def resume_crawl_job(engine: Engine, project_id: Any) -> uuid.UUID:
-    """Queue the continuation of the project's latest crawl run (cancelled or failed).
+    """Queue the continuation of the project's latest crawl run (cancelled, failed or
+    interrupted): it continues from the stored frontier and skips the URLs already fetched.
 
     Raises
     ------
@@ -420,7 +245,7 @@ def resume_crawl_job(engine: Engine, project_id: Any) -> uuid.UUID:
     pid, _domain = _project(engine, project_id)
     with session_scope(engine) as s:
         run = store.latest_run(s, pid)
-        if run is None or run.status not in ("cancelled", "failed"):
+        if run is None or run.status not in store.RESUMABLE_RUNS:
             raise InvalidInputError("There is no interrupted crawl to resume.")
         params = {"start_url": run.start_url, "limits": run.limits, "resume_run_id": str(run.id)}
     return jobs.submit(JOB_KIND, pid, params, engine=engine)
@@ -428,9 +253,15 @@ def resume_crawl_job(engine: Engine, project_id: Any) -> uuid.UUID:
 
 def crawl_job(ctx: Any) -> dict[str, Any]:
     """Job handler (kind ``crawl``). Params: ``start_url``, ``limits`` (CrawlLimits dict),
-    optional ``resume_run_id``. ``ctx.deps.extras["crawl_fetcher"]`` is a test seam (a
-    fetcher with the rate limit lifted)."""
+    optional ``resume_run_id``. A crawl whose outcome is ``failed`` raises
+    :class:`~services.core.errors.CrawlFailed` (the job fails with the reasons). A job re-queued after an interruption continues the run it
+    started (found by ``stats.job_id``) instead of starting over.
+    ``ctx.deps.extras["crawl_fetcher"]`` is a test seam (a fetcher with the rate limit lifted).
+    """
     extras = getattr(ctx.deps, "extras", None) or {}
+    resume_run_id = ctx.params.get("resume_run_id") or _own_run_to_resume(
+        ctx.engine, ctx.project_id, ctx.job_id
+    )
     report = run_crawl(
         ctx.engine,
         ctx.project_id,
@@ -438,9 +269,40 @@ def crawl_job(ctx: Any) -> dict[str, Any]:
         limits=CrawlLimits.from_dict(ctx.params.get("limits")),
         progress=ctx.progress,
         fetcher=extras.get("crawl_fetcher"),
-        resume_run_id=ctx.params.get("resume_run_id"),
+        resume_run_id=resume_run_id,
+        job_id=ctx.job_id,
     )
+    if report.status == "failed":  # the job fails too (red in the job panel), reasons shown
+        raise CrawlFailed(report.message)
     return report.to_dict()
+
+
+def _own_run_to_resume(engine: Engine, project_id: Any, job_id: Any) -> uuid.UUID | None:
+    """The run this job started before it was interrupted (a job runs once at a time, so its
+    run still ``running`` belongs to a dead attempt), or None for a first attempt."""
+    if job_id is None or project_id is None:
+        return None
+    with session_scope(engine) as s:
+        run = store.run_of_job(s, as_uuid(project_id), job_id)
+        if run is None or run.status not in (*store.RESUMABLE_RUNS, "running"):
+            return None
+        if run.status == "running":
+            run.status = "interrupted"
+        return run.id
+
+
+def release_interrupted(engine: Engine, project_id: Any) -> int:
+    """Release hook of job kind ``crawl`` (:func:`services.app.jobs` runs it when a crawl job
+    is interrupted: worker killed, lease expired, SIGTERM): its ``running`` run becomes
+    ``interrupted`` so that the page offers Resume.
+
+    Returns
+    -------
+    int
+        Runs marked.
+    """
+    with session_scope(engine) as s:
+        return store.mark_interrupted(s, as_uuid(project_id))
 
 
 # --------------------------------------------------------------------------- reads

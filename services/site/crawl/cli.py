@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+import time
+from typing import Any, TextIO
 
 import pandas as pd
 
 from services.core.cli_result import CommandResult
 from services.projects.api import resolve_project
 from services.site.crawl.api import list_pages, run_crawl
-from services.site.crawl.crawler import DEFAULT_MAX_PAGES, CrawlLimits
+from services.site.crawl.model import DEFAULT_MAX_PAGES, DEFAULT_TIME_LIMIT_S, CrawlLimits
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -30,6 +31,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     crawl.add_argument(
         "--exclude", action="append", default=[], help="path pattern to skip (repeatable)"
     )
+    crawl.add_argument(
+        "--time-limit",
+        type=float,
+        default=DEFAULT_TIME_LIMIT_S,
+        help="seconds the whole crawl may take (default: 7200)",
+    )
     crawl.set_defaults(handler=_crawl)
 
     pages = sub.add_parser("pages", help="list a project's pages", parents=[common])
@@ -37,8 +44,39 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     pages.set_defaults(handler=_pages)
 
 
-def _stderr_progress(percent: float, message: str) -> None:
-    print(f"[{percent:5.1f}%] {message}", file=sys.stderr, flush=True)
+class Progress:
+    """Crawl progress on ``stream`` (stderr): one line rewritten in place on a terminal, else
+    (logs, pipes) one line per :attr:`every_s` seconds plus every change of stage.
+
+    Parameters
+    ----------
+    stream : file, optional
+        Default ``sys.stderr``.
+    every_s : float
+        Seconds between two lines when ``stream`` is not a terminal (5).
+    """
+
+    def __init__(self, stream: TextIO | None = None, every_s: float = 5.0) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.every_s = every_s
+        self._last = float("-inf")
+        self._stage = ""
+        self._width = 0
+
+    def __call__(self, percent: float, message: str) -> None:
+        line = f"[{percent:5.1f}%] {message}"
+        if self.tty:
+            pad = " " * max(0, self._width - len(line))
+            self._width = len(line)
+            end = "\n" if percent >= 100 else ""
+            print(f"\r{line}{pad}", end=end, file=self.stream, flush=True)
+            return
+        stage = message.split(" ", 1)[0]
+        now = time.monotonic()
+        if stage != self._stage or now - self._last >= self.every_s or percent >= 100:
+            self._stage, self._last = stage, now
+            print(line, file=self.stream, flush=True)
 
 
 def _crawl(app: Any, args: argparse.Namespace) -> CommandResult:
@@ -48,6 +86,7 @@ def _crawl(app: Any, args: argparse.Namespace) -> CommandResult:
         max_depth=args.max_depth,
         include=list(args.include),
         exclude=list(args.exclude),
+        time_limit_s=args.time_limit,
     )
     # ``app.crawl_fetcher``: test seam (a fetcher with the rate limit lifted), never set by the app.
     report = run_crawl(
@@ -55,14 +94,15 @@ def _crawl(app: Any, args: argparse.Namespace) -> CommandResult:
         project.id,
         args.url,
         limits=limits,
-        progress=_stderr_progress,
+        progress=Progress(),
         fetcher=getattr(app, "crawl_fetcher", None),
     )
     lines = [report.message]
     lines += [f"  skipped, {reason}: {n:,}" for reason, n in sorted(report.skip_counts.items())]
     if report.gone_note:
         lines.append(f"  gone pages {report.gone_note}")
-    return CommandResult(lines, report.to_dict())
+    lines += [f"  hint: {hint}" for hint in report.hints]
+    return CommandResult(lines, report.to_dict(), exit_code=report.exit_code)
 
 
 def _pages(app: Any, args: argparse.Namespace) -> CommandResult:

@@ -11,33 +11,49 @@ fetched pages (breadth first), also canonical and same-site meta-refresh targets
 
 A URL is fetched once per crawl (key: :func:`services.site.crawl.urls.url_key`, so ``/a``,
 ``/a/`` and ``http://www.…/a`` are one page). The start URL is always fetched; other URLs
-must be on the start URL's site (www/non-www and http/https alike), pass the include/exclude
+must be on the start URL's site (:func:`~services.site.crawl.urls.site_key`: host and port;
+www/non-www and http/https on default ports alike), pass the include/exclude
 patterns and robots.txt, and not name a file that is never a page (``.pdf``, ``.zip``, images…:
-:data:`FILE_EXTENSIONS`, skipped without a request; other non-HTML answers are skipped by their
-Content-Type). Redirects are followed on the site and recorded on the page they
-land on.
+:data:`~services.site.crawl.model.FILE_EXTENSIONS`, skipped without a request; other non-HTML
+answers are skipped by their Content-Type). Redirects are followed on the site and recorded
+on the page they land on; a redirect off the site is recorded, not followed.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
 from services.core.errors import InvalidInputError
 from services.site.crawl import sitemaps
-from services.site.crawl.extract import Extracted, Link, MainText, extract_page
+from services.site.crawl.extract import MainText, extract_page
 from services.site.crawl.fetch import (
-    DEFAULT_TIMEOUT_S,
     REDIRECT_LOOP,
+    TIME_LIMIT,
     TOO_MANY_REDIRECTS,
     Fetcher,
     FetchResult,
+)
+from services.site.crawl.model import (
+    EXCLUDED,
+    FILE_EXTENSIONS,
+    MAX_REDIRECTS_KEPT,
+    NOT_HTML_FILE,
+    NOT_INCLUDED,
+    OFF_HOST,
+    PAGE_FAILED,
+    REDIRECT_OFF_HOST,
+    ROBOTS_DISALLOW,
+    ROBOTS_MAX_BYTES,
+    CrawlLimits,
+    CrawlSummary,
+    PageRecord,
+    ResumeState,
+    Skip,
 )
 from services.site.crawl.robots import RobotsRules, rules_for_status
 from services.site.crawl.urls import (
@@ -45,265 +61,13 @@ from services.site.crawl.urls import (
     is_http,
     path_matches,
     same_site,
+    site_key,
     site_root,
     url_key,
 )
 
-DEFAULT_MAX_PAGES = 500
-#: Hard ceiling of the form's max pages.
-MAX_PAGES_LIMIT = 50_000
-#: robots.txt bytes read (Google's documented limit is 500 KiB).
-ROBOTS_MAX_BYTES = 500 * 1024
-#: Skipped URLs kept per crawl (counts by reason are complete).
-MAX_SKIPS_KEPT = 5_000
-MAX_REDIRECTS_KEPT = 2_000
-
-# Skip reasons added by the crawler (the fetcher adds not HTML, timeout, redirect loop…).
-OFF_HOST = "off host"
-ROBOTS_DISALLOW = "robots.txt disallow"
-EXCLUDED = "excluded by pattern"
-NOT_INCLUDED = "not in include patterns"
-REDIRECT_OFF_HOST = "redirect off host"
-PAGE_FAILED = "page could not be processed"
-NOT_HTML_FILE = "not HTML"
-#: File extensions that are never HTML pages: such links are skipped without a request.
-FILE_EXTENSIONS = frozenset(
-    [
-        "pdf",
-        "zip",
-        "gz",
-        "tgz",
-        "bz2",
-        "xz",
-        "rar",
-        "7z",
-        "tar",
-        "png",
-        "jpg",
-        "jpeg",
-        "gif",
-        "webp",
-        "avif",
-        "svg",
-        "ico",
-        "bmp",
-        "tif",
-        "tiff",
-        "mp3",
-        "mp4",
-        "m4a",
-        "mov",
-        "avi",
-        "webm",
-        "wav",
-        "ogg",
-        "css",
-        "js",
-        "mjs",
-        "map",
-        "json",
-        "csv",
-        "tsv",
-        "xls",
-        "xlsx",
-        "doc",
-        "docx",
-        "ppt",
-        "pptx",
-        "odt",
-        "ods",
-        "py",
-        "ipynb",
-        "exe",
-        "dmg",
-        "msi",
-        "apk",
-        "woff",
-        "woff2",
-        "ttf",
-        "otf",
-        "eot",
-    ]
-)
-
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[float, str], None]
-
-
-@dataclass
-class CrawlLimits:
-    """The crawl form's limits.
-
-    Attributes
-    ----------
-    max_pages : int
-        URLs fetched at most (pages, errors and non-HTML answers alike); default 500.
-    max_depth : int or None
-        Link hops from the start URL / a sitemap URL; None = no limit.
-    include : list of str
-        Path patterns a URL must match (any), e.g. ``/blog/*`` or ``/collections``
-        (a prefix when it has no wildcard); empty = all. The start URL is always fetched.
-    exclude : list of str
-        Path patterns never fetched.
-    follow_links : bool
-        Follow internal links even when sitemaps list pages (default True).
-    timeout_s : float
-        Seconds per request (15).
-    """
-
-    max_pages: int = DEFAULT_MAX_PAGES
-    max_depth: int | None = None
-    include: list[str] = field(default_factory=list)
-    exclude: list[str] = field(default_factory=list)
-    follow_links: bool = True
-    timeout_s: float = DEFAULT_TIMEOUT_S
-
-    def validated(self) -> CrawlLimits:
-        """A cleaned copy.
-
-        Raises
-        ------
-        InvalidInputError
-            max pages outside 1…50,000, negative depth, timeout outside 1…60 s.
-        """
-        if not 1 <= int(self.max_pages) <= MAX_PAGES_LIMIT:
-            raise InvalidInputError(f"Max pages must be between 1 and {MAX_PAGES_LIMIT:,}.")
-        if self.max_depth is not None and int(self.max_depth) < 0:
-            raise InvalidInputError("Max depth cannot be negative.")
-        if not 1 <= float(self.timeout_s) <= 60:
-            raise InvalidInputError("The timeout must be between 1 and 60 seconds.")
-        return CrawlLimits(
-            max_pages=int(self.max_pages),
-            max_depth=None if self.max_depth is None else int(self.max_depth),
-            include=[p.strip() for p in self.include if p and p.strip()],
-            exclude=[p.strip() for p in self.exclude if p and p.strip()],
-            follow_links=bool(self.follow_links),
-            timeout_s=float(self.timeout_s),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready (job params, ``CrawlRun.limits``)."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> CrawlLimits:
-        """Inverse of :meth:`to_dict` (unknown keys ignored)."""
-        data = data or {}
-        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        return cls(**known).validated()
-
-
-@dataclass
-class PageRecord:
-    """One fetched URL that answered (any HTTP status).
-
-    Attributes
-    ----------
-    url : str
-        The URL asked for.
-    final_url : str
-        Where redirects ended.
-    key : str
-        ``url_key(final_url)`` (= ``CrawledPage.normalized_url``).
-    status : int
-        HTTP status of the final answer.
-    depth : int
-        Link hops from a seed.
-    via : str
-        ``start`` | ``sitemap`` | ``link``.
-    redirects : list of (str, int)
-        Hops before ``final_url``.
-    extracted : Extracted or None
-        For 2xx HTML pages.
-    internal_links : list of Link
-        Links to the site (from ``extracted``).
-    external_links : int
-        Links off the site.
-    truncated : bool
-        Body cut at 5 MB.
-    content_type : str
-    seconds : float
-        Fetch time.
-    """
-
-    url: str
-    final_url: str
-    key: str
-    status: int
-    depth: int
-    via: str
-    redirects: list[tuple[str, int]] = field(default_factory=list)
-    extracted: Extracted | None = None
-    internal_links: list[Link] = field(default_factory=list)
-    external_links: int = 0
-    truncated: bool = False
-    content_type: str = ""
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        """2xx and extracted."""
-        return 200 <= self.status < 300 and self.extracted is not None
-
-
-@dataclass
-class Skip:
-    """A URL not crawled, and why (``reason`` is one of the module's/fetcher's reasons)."""
-
-    url: str
-    reason: str
-    status: int | None = None
-    found_on: str = ""
-
-
-@dataclass
-class ResumeState:
-    """What an interrupted run already did: keys fetched (or skipped), and what to fetch next.
-
-    Attributes
-    ----------
-    seen : set of str
-        URL keys not to fetch again.
-    frontier : list of (str, int, str)
-        (URL, depth, via) still to fetch.
-    done : int
-        URLs already fetched (counts toward ``max_pages``).
-    """
-
-    seen: set[str] = field(default_factory=set)
-    frontier: list[tuple[str, int, str]] = field(default_factory=list)
-    done: int = 0
-
-
-@dataclass
-class CrawlSummary:
-    """What a crawl did (the api turns it into the report and ``CrawlRun.stats``)."""
-
-    start_url: str
-    site: str
-    fetched: int = 0
-    pages: int = 0
-    ok: int = 0
-    http_errors: int = 0
-    skipped: list[Skip] = field(default_factory=list)
-    skip_counts: Counter[str] = field(default_factory=Counter)
-    robots: dict[str, Any] = field(default_factory=dict)
-    sitemap_urls: int = 0
-    sitemaps: list[tuple[str, str]] = field(default_factory=list)
-    sitemap_errors: list[str] = field(default_factory=list)
-    redirects: list[tuple[str, str, int]] = field(default_factory=list)
-    dropped_depth: int = 0
-    left_over: int = 0
-    complete: bool = False
-    seconds: float = 0.0
-    requests: int = 0
-    error: str = ""
-
-    def add_skip(self, skip: Skip) -> None:
-        """Count a skip by reason (the part before a parenthesis) and keep the first N."""
-        self.skip_counts[skip.reason.split(" (", 1)[0].split(":", 1)[0]] += 1
-        if len(self.skipped) < MAX_SKIPS_KEPT:
-            self.skipped.append(skip)
 
 
 def _extension(url: str) -> str:
@@ -352,7 +116,7 @@ class Crawler:
         self.progress = progress or (lambda _pct, _msg: None)
         self.main_text = main_text or MainText()
         self._own_main_text = main_text is None
-        self.site = host_key(start_url)
+        self.site = site_key(start_url)
         self.robots = RobotsRules()
         self.summary = CrawlSummary(start_url=start_url, site=self.site)
         self.resume = resume
@@ -411,7 +175,7 @@ class Crawler:
         else:
             status = result.status if not result.skip_reason else None
             self.robots = rules_for_status(status, result.text(), result.skip_reason or "")
-        self.fetcher.set_delay(self.site, self.robots.delay_s)
+        self.fetcher.set_delay(host_key(self.start_url), self.robots.delay_s)
         self.summary.robots = {
             "url": url,
             "status": self.robots.status,
@@ -425,6 +189,7 @@ class Crawler:
         self.summary.sitemaps = found.sitemaps
         self.summary.sitemap_errors = found.errors
         self.summary.sitemap_urls = len(found.urls)
+        self.summary.sitemap_page_urls = found.urls[:200]
         return found.urls
 
     def _fetch_one(self, url: str, depth: int, via: str, found_on: str) -> PageRecord | Skip:
@@ -472,6 +237,9 @@ class Crawler:
         return record
 
     def _handle(self, outcome: PageRecord | Skip) -> None:
+        if isinstance(outcome, Skip) and outcome.reason == TIME_LIMIT:
+            self.summary.left_over += 1  # not fetched: a resumed run asks for it again
+            return
         self._done += 1
         self.summary.fetched += 1
         if isinstance(outcome, Skip):
@@ -486,11 +254,7 @@ class Crawler:
             return  # a redirect landed on a page this crawl already has
         self._stored.add(record.key)
         self._seen.update({record.key, requested})
-        self.summary.pages += 1
-        if record.ok:
-            self.summary.ok += 1
-        elif record.status >= 400:
-            self.summary.http_errors += 1
+        self.summary.add_page(record)
         self.on_page(record)
         if record.extracted is None:
             return
@@ -527,6 +291,7 @@ class Crawler:
             From ``progress`` (pages fetched so far were already handed to ``on_page``).
         """
         started = time.perf_counter()
+        self.fetcher.stop_at = time.monotonic() + self.limits.time_limit_s
         try:
             self.progress(0, "Reading robots.txt")
             self._load_robots()
@@ -543,14 +308,29 @@ class Crawler:
             if not any(same_site(u, self.site) for u in sitemap_urls):
                 self._follow = True  # the fallback: no sitemap page, follow links
             self._loop()
-            self.summary.left_over = len(self._queue)
-            self.summary.complete = not self._queue and self.summary.dropped_depth == 0
+            self.summary.left_over += len(self._queue)
+            self.summary.complete = (
+                not self._queue
+                and self.summary.dropped_depth == 0
+                and not self.summary.time_limited
+            )
             return self.summary
         finally:
+            self.fetcher.stop_at = None
             self.summary.seconds = round(time.perf_counter() - started, 3)
             self.summary.requests = self.fetcher.requests_made
             if self._own_main_text:
                 self.main_text.close()
+
+    def _out_of_time(self) -> bool:
+        stop_at = self.fetcher.stop_at
+        return stop_at is not None and time.monotonic() >= stop_at
+
+    def _stop_for_time(self) -> None:
+        """The time limit is reached: fetch nothing new (requests in flight end at once)."""
+        if not self.summary.time_limited:
+            log.info("crawl of %s hit its time limit; %d URLs left", self.site, len(self._queue))
+        self.summary.time_limited = True
 
     def _admit_seeds(self, urls: list[str]) -> None:
         for url in urls:
@@ -562,7 +342,9 @@ class Crawler:
         futures: set[Future[PageRecord | Skip]] = set()
         try:
             while self._queue or futures:
-                while self._queue and len(futures) < workers:
+                if self._out_of_time():
+                    self._stop_for_time()
+                while self._queue and len(futures) < workers and not self.summary.time_limited:
                     if self._done + len(futures) >= self.limits.max_pages:
                         break
                     url, depth, via, found_on = self._queue.popleft()

@@ -254,13 +254,15 @@ def _is_noindex(robots_meta: list[str], header: str) -> bool:
 
 
 def _fallback_text(tree: LexborHTMLParser) -> str:
+    """Text of ``<main>``, ``<article>`` or the body without boilerplate. Removes the
+    boilerplate from ``tree`` itself (call it last): a copy of a 5 MB page's tree would
+    cost another ~75 MB."""
     root = tree.css_first("main") or tree.css_first("article") or tree.body
     if root is None:
         return ""
-    clone = LexborHTMLParser(root.html or "")
-    for node in clone.css(_BOILERPLATE):
+    for node in root.css(_BOILERPLATE):
         node.decompose()
-    return _text(clone.body)
+    return _text(root)
 
 
 def extract_page(
@@ -292,10 +294,42 @@ def extract_page(
     tree = LexborHTMLParser(html)
     out = Extracted()
     base = resolve_link(_attr(tree.css_first("base[href]"), "href"), url) or url
-
     title = tree.css_first("title")
-    out.title = _clean(title.text(deep=True), 1000) if title is not None else None
-    out.title = out.title or None
+    out.title = (_clean(title.text(deep=True), 1000) if title is not None else None) or None
+    og_type = _read_meta(tree, out, base, headers)
+    out.canonical = _canonical(tree, base, url, headers)
+    out.headings = _headings(tree)
+    out.h1 = out.headings["h1"][0] if out.headings["h1"] else None
+    out.jsonld_types, jsonld_products, list_size = _jsonld(tree)
+    cards = max((len(tree.css(sel)) for sel in PRODUCT_CARD_SELECTORS), default=0)
+    counts = [n for n in (list_size, jsonld_products if jsonld_products >= 2 else 0, cards) if n]
+    out.product_count = max(counts) if counts else None
+    out.links = _links(tree, base, out.warnings)
+    body_classes = _attr(tree.body, "class")
+    if len(html) > MAIN_TEXT_MAX_HTML:
+        main, warning = None, "page too large for main-text extraction: whole body text used"
+    else:
+        main, warning = (main_text or (lambda h, u: (_trafilatura(h, u), "")))(html, url)
+    if warning:
+        out.warnings.append(warning)
+    out.body_text = (main or _fallback_text(tree))[:MAX_BODY_CHARS]
+    out.word_count = len(_WORD.findall(out.body_text))
+    out.page_type = classify(
+        url,
+        jsonld_types=out.jsonld_types,
+        og_type=og_type,
+        body_classes=body_classes,
+        product_count=out.product_count,
+        jsonld_products=jsonld_products,
+    )
+    return out
+
+
+def _read_meta(
+    tree: LexborHTMLParser, out: Extracted, base: str, headers: dict[str, str]
+) -> str | None:
+    """Meta description, robots (and ``X-Robots-Tag``), refresh target into ``out``;
+    returns the ``og:type``."""
     robots_meta: list[str] = []
     og_type = None
     for meta in tree.css("meta"):
@@ -313,61 +347,46 @@ def extract_page(
             og_type = content
     out.robots_meta = ", ".join(c for c in robots_meta if c)
     out.noindex = _is_noindex(robots_meta, headers.get("x-robots-tag", ""))
+    return og_type
 
+
+def _canonical(tree: LexborHTMLParser, base: str, url: str, headers: dict[str, str]) -> str | None:
+    """``<link rel=canonical>``, else the ``Link: <…>; rel="canonical"`` header."""
     for link in tree.css("link[rel]"):
         if "canonical" in _attr(link, "rel").lower().split():
-            out.canonical = resolve_link(_attr(link, "href"), base)
+            found = resolve_link(_attr(link, "href"), base)
+            if found:
+                return found
             break
-    if out.canonical is None and headers.get("link"):
-        match = _LINK_CANONICAL.search(headers["link"])
-        if match:
-            out.canonical = resolve_link(match.group(1), url)
+    match = _LINK_CANONICAL.search(headers.get("link") or "")
+    return resolve_link(match.group(1), url) if match else None
 
-    out.headings = {f"h{i}": [] for i in range(1, 7)}
+
+def _headings(tree: LexborHTMLParser) -> dict[str, list[str]]:
+    """H1-H6 texts in document order, by level."""
+    headings: dict[str, list[str]] = {f"h{i}": [] for i in range(1, 7)}
     for node in tree.css("h1, h2, h3, h4, h5, h6"):
         # Sphinx/MkDocs permalink anchors ("¶", "#") are markup, not heading text.
         text = _clean(node.text(deep=True, separator=" ")).rstrip(" ¶#")[:MAX_HEADING_CHARS]
         if text:
-            out.headings[(node.tag or "h1").lower()].append(text)
-    out.h1 = out.headings["h1"][0] if out.headings["h1"] else None
+            headings[(node.tag or "h1").lower()].append(text)
+    return headings
 
-    out.jsonld_types, jsonld_products, list_size = _jsonld(tree)
-    cards = max((len(tree.css(sel)) for sel in PRODUCT_CARD_SELECTORS), default=0)
-    counts = [n for n in (list_size, jsonld_products if jsonld_products >= 2 else 0, cards) if n]
-    out.product_count = max(counts) if counts else None
 
+def _links(tree: LexborHTMLParser, base: str, warnings: list[str]) -> list[Link]:
+    """Distinct (target, anchor) links, at most :data:`MAX_LINKS_PER_PAGE` (a warning when cut)."""
+    links: list[Link] = []
     seen: set[tuple[str, str]] = set()
     for a in tree.css("a[href]"):
         target = resolve_link(_attr(a, "href"), base)
         if target is None:
             continue
-        anchor = _text(a) or _clean(_attr(a.css_first("img[alt]"), "alt"))
-        anchor = anchor[:1000]
+        anchor = (_text(a) or _clean(_attr(a.css_first("img[alt]"), "alt")))[:1000]
         if (target, anchor) in seen:
             continue
         seen.add((target, anchor))
-        nofollow = "nofollow" in _attr(a, "rel").lower().split()
-        out.links.append(Link(target, anchor, nofollow))
-        if len(out.links) >= MAX_LINKS_PER_PAGE:
-            out.warnings.append(f"only the first {MAX_LINKS_PER_PAGE:,} links were kept")
+        links.append(Link(target, anchor, "nofollow" in _attr(a, "rel").lower().split()))
+        if len(links) >= MAX_LINKS_PER_PAGE:
+            warnings.append(f"only the first {MAX_LINKS_PER_PAGE:,} links were kept")
             break
-
-    if len(html) > MAIN_TEXT_MAX_HTML:
-        main, warning = None, "page too large for main-text extraction: whole body text used"
-    else:
-        main, warning = (main_text or (lambda h, u: (_trafilatura(h, u), "")))(html, url)
-    if warning:
-        out.warnings.append(warning)
-    out.body_text = (main or _fallback_text(tree))[:MAX_BODY_CHARS]
-    out.word_count = len(_WORD.findall(out.body_text))
-
-    body = tree.body
-    out.page_type = classify(
-        url,
-        jsonld_types=out.jsonld_types,
-        og_type=og_type,
-        body_classes=_attr(body, "class"),
-        product_count=out.product_count,
-        jsonld_products=jsonld_products,
-    )
-    return out
+    return links

@@ -27,10 +27,13 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
+from services.core.http_read import DeadlineExceeded, read_body, read_piece, request_timeout
+from services.site.crawl.sniff import looks_binary, trusted_charset
 from services.site.crawl.urls import host_key, resolve_link
 
 USER_AGENT = "ClusterPlanner/1.0 (+site)"
-#: Seconds to connect and between two bytes of an answer; also the whole download's budget.
+#: Seconds to connect and between two bytes of an answer; also the whole download's deadline
+#: (enforced while the body streams, see :mod:`services.core.http_read`).
 DEFAULT_TIMEOUT_S = 15.0
 #: Bytes of a page body kept; the rest is dropped and the page marked truncated.
 MAX_PAGE_BYTES = 5 * 1024 * 1024
@@ -44,7 +47,6 @@ MAX_REDIRECTS = 5
 #: Longest ``Retry-After`` we wait for, seconds.
 MAX_RETRY_AFTER_S = 30.0
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-_CHUNK = 64 * 1024
 _CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
 
 # Skip reasons (shown to the user next to the URL).
@@ -52,6 +54,7 @@ NOT_HTML = "not HTML"
 REDIRECT_LOOP = "redirect loop"
 TOO_MANY_REDIRECTS = "too many redirects"
 TIMEOUT = "timeout"
+TIME_LIMIT = "crawl time limit reached"
 CONNECTION_ERROR = "connection error"
 
 
@@ -125,15 +128,9 @@ class FetchResult:
     seconds: float = 0.0
 
     def text(self) -> str:
-        """The body decoded (declared charset, else UTF-8; undecodable bytes replaced)."""
-        for enc in (self.encoding, "utf-8"):
-            if not enc:
-                continue
-            try:
-                return self.body.decode(enc, errors="replace")
-            except LookupError:
-                continue
-        return self.body.decode("utf-8", errors="replace")
+        """The body decoded: the declared charset when it is a trusted one
+        (:func:`trusted_charset`; never UTF-7), else UTF-8; undecodable bytes replaced."""
+        return self.body.decode(trusted_charset(self.encoding) or "utf-8", errors="replace")
 
 
 #: ``allow(url) -> None`` to follow a redirect to ``url``, or a skip reason to refuse it.
@@ -187,6 +184,9 @@ class Fetcher:
         self._delays: dict[str, float] = {}
         self._next_at: dict[str, float] = {}
         self.requests_made = 0
+        #: ``time.monotonic()`` value after which no request starts and none runs on (the
+        #: crawl's time limit); None = no overall limit.
+        self.stop_at: float | None = None
 
     # ------------------------------------------------------------------ politeness
     def set_delay(self, host: str, seconds: float | None) -> None:
@@ -253,9 +253,8 @@ class Fetcher:
                     self._request(current, result, html_only=html_only, max_bytes=max_bytes)
             except requests.RequestException as exc:
                 result.status = None
-                result.skip_reason = (
-                    TIMEOUT if _is_timeout(exc) else f"{CONNECTION_ERROR}: {type(exc).__name__}"
-                )
+                result.body = b""
+                result.skip_reason = self._failure_reason(exc)
                 break
             result.final_url = current
             location = result.headers.get("location")
@@ -283,13 +282,20 @@ class Fetcher:
         result.seconds = time.perf_counter() - started
         return result
 
-    def _request(self, url: str, result: FetchResult, *, html_only: bool, max_bytes: int) -> None:
+    def _deadline(self) -> float:
+        """End of one request: :attr:`timeout_s` from now, at most the crawl's ``stop_at``."""
         deadline = time.monotonic() + self.timeout_s
+        return deadline if self.stop_at is None else min(deadline, self.stop_at)
+
+    def _request(self, url: str, result: FetchResult, *, html_only: bool, max_bytes: int) -> None:
+        if self.stop_at is not None and time.monotonic() >= self.stop_at:
+            raise DeadlineExceeded(TIME_LIMIT)
+        deadline = self._deadline()
         headers = {"User-Agent": self.user_agent, "Accept": "text/html,application/xhtml+xml,*/*"}
         with self.session.get(
             url,
             headers=headers,
-            timeout=(self.timeout_s, self.timeout_s),
+            timeout=request_timeout(deadline, self.timeout_s),
             stream=True,
             allow_redirects=False,
         ) as resp:
@@ -301,33 +307,77 @@ class Fetcher:
             result.body, result.truncated, result.skip_reason = b"", False, None
             if not (200 <= resp.status_code < 300):
                 return
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in resp.iter_content(_CHUNK):
-                if html_only and not chunks and result.content_type not in HTML_TYPES:
-                    if result.content_type or not _looks_like_html(chunk):
-                        result.skip_reason = f"{NOT_HTML} ({result.content_type or 'unknown'})"
-                        return
-                    result.content_type = "text/html"
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > max_bytes:  # read at most one chunk past the limit
-                    break
-                if time.monotonic() > deadline:
-                    raise requests.Timeout(f"download took over {self.timeout_s:g} s")
-            body = b"".join(chunks)
-            if len(body) > max_bytes:
-                body, result.truncated = body[:max_bytes], True
-            result.body = body
-            if html_only and not body and result.content_type not in HTML_TYPES:
+            first = read_piece(resp, deadline=deadline, read_timeout_s=self.timeout_s)
+            if html_only and result.content_type not in HTML_TYPES:
+                if result.content_type or not _looks_like_html(first):
+                    result.skip_reason = f"{NOT_HTML} ({result.content_type or 'unknown'})"
+                    return
+                result.content_type = "text/html"
+            if html_only and first and looks_binary(first):
+                result.skip_reason = f"{NOT_HTML} (binary content served as {result.content_type})"
+                return
+            result.body, result.truncated = read_body(
+                resp,
+                deadline=deadline,
+                max_bytes=max_bytes,
+                read_timeout_s=self.timeout_s,
+                first=first,
+            )
+            if html_only and not result.body and result.content_type not in HTML_TYPES:
                 result.skip_reason = f"{NOT_HTML} ({result.content_type or 'unknown'})"
             if result.encoding is None and result.content_type in HTML_TYPES:
-                match = _CHARSET.search(body[:4096])
+                match = _CHARSET.search(result.body[:4096])
                 result.encoding = match.group(1).decode("ascii", "ignore") if match else None
+
+    def _failure_reason(self, exc: requests.RequestException) -> str:
+        if self.stop_at is not None and time.monotonic() >= self.stop_at:
+            return TIME_LIMIT
+        if isinstance(exc, DeadlineExceeded):
+            return f"{TIMEOUT} (no complete answer in {self.timeout_s:g} s)"
+        if _is_timeout(exc):
+            return TIMEOUT
+        return f"{CONNECTION_ERROR}: {type(exc).__name__}"
 
     def close(self) -> None:
         """Close the session's connections."""
         self.session.close()
+
+
+def fetch_page(
+    url: str,
+    *,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    max_bytes: int = MAX_PAGE_BYTES,
+    fetcher: Fetcher | None = None,
+) -> FetchResult:
+    """One GET outside a crawl (e.g. a competitor's page for a brief), with the crawl's
+    guarantees: the whole download ends within ``timeout_s`` (enforced while streaming), at
+    most ``max_bytes`` kept, redirects followed by hand (at most 5), HTML only (binary bodies
+    refused), a trusted charset only (:meth:`FetchResult.text`).
+
+    Parameters
+    ----------
+    url : str
+        Absolute http(s) URL.
+    timeout_s : float
+        Wall-clock deadline of the whole exchange, seconds.
+    max_bytes : int
+        Body bytes kept.
+    fetcher : Fetcher, optional
+        A shared fetcher (one rate limit per host across calls); default a new one.
+
+    Returns
+    -------
+    FetchResult
+        Never raises for HTTP or network failures: see ``status`` and ``skip_reason``.
+    """
+    own = fetcher is None
+    fetcher = fetcher or Fetcher(timeout_s=timeout_s, max_in_flight=1)
+    try:
+        return fetcher.get(url, max_bytes=max_bytes)
+    finally:
+        if own:
+            fetcher.close()
 
 
 def _is_timeout(exc: requests.RequestException) -> bool:

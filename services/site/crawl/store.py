@@ -16,7 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from db.models import CrawledPage, CrawlLink, CrawlRun, utcnow
-from services.site.crawl.crawler import CrawlLimits, CrawlSummary, PageRecord, ResumeState
+from services.site.crawl.model import CrawlLimits, CrawlSummary, PageRecord, ResumeState
 from services.site.crawl.urls import url_key
 
 #: ``CrawledPage.status`` values written by the crawl.
@@ -45,14 +45,30 @@ PAGE_COLUMNS = [
     "final_url",
     "last_crawled_at",
 ]
+#: Run statuses a resume may continue (``interrupted``: its job's process died).
+RESUMABLE_RUNS = ("cancelled", "failed", "interrupted")
+#: Run statuses of a finished crawl (``partial``: some URLs failed, see
+#: :mod:`services.site.crawl.report`).
+FINISHED_RUNS = ("completed", "partial")
 LINK_COLUMNS = ["source_url", "target_url", "anchor_text", "nofollow"]
 SKIP_COLUMNS = ["url", "reason", "status", "found_on"]
 
 
-def create_run(s: Session, project_id: uuid.UUID, start_url: str, limits: CrawlLimits) -> uuid.UUID:
-    """Insert a ``running`` crawl run; returns its id."""
+def create_run(
+    s: Session,
+    project_id: uuid.UUID,
+    start_url: str,
+    limits: CrawlLimits,
+    *,
+    job_id: Any = None,
+) -> uuid.UUID:
+    """Insert a ``running`` crawl run (``stats.job_id``: the job running it); returns its id."""
     run = CrawlRun(
-        project_id=project_id, start_url=start_url, limits=limits.to_dict(), status="running"
+        project_id=project_id,
+        start_url=start_url,
+        limits=limits.to_dict(),
+        status="running",
+        stats={"job_id": str(job_id)} if job_id else {},
     )
     s.add(run)
     s.flush()
@@ -72,6 +88,37 @@ def latest_run(s: Session, project_id: uuid.UUID) -> CrawlRun | None:
         .order_by(CrawlRun.started_at.desc())
         .limit(1)
     ).first()
+
+
+def run_of_job(s: Session, project_id: uuid.UUID, job_id: Any) -> CrawlRun | None:
+    """The project's run started by job ``job_id`` (``stats.job_id``), newest first."""
+    runs = s.scalars(
+        select(CrawlRun)
+        .where(CrawlRun.project_id == project_id)
+        .order_by(CrawlRun.started_at.desc())
+        .limit(50)
+    )
+    wanted = str(job_id)
+    return next((r for r in runs if (r.stats or {}).get("job_id") == wanted), None)
+
+
+def mark_interrupted(s: Session, project_id: uuid.UUID) -> int:
+    """Mark the project's ``running`` runs ``interrupted`` (their job's process is gone).
+
+    Returns
+    -------
+    int
+        Runs marked.
+    """
+    runs = list(
+        s.scalars(
+            select(CrawlRun).where(CrawlRun.project_id == project_id, CrawlRun.status == "running")
+        )
+    )
+    for run in runs:
+        run.status, run.finished_at = "interrupted", utcnow()
+        run.error = "The crawl stopped with its job (the worker was stopped); resume it."
+    return len(runs)
 
 
 def resume_state(s: Session, run: CrawlRun) -> ResumeState:
@@ -251,7 +298,8 @@ def finish_run(
             if k.url not in kept
         ]
     if stats is not None:
-        run.stats = stats
+        job_id = (run.stats or {}).get("job_id")
+        run.stats = {**stats, "job_id": job_id} if job_id else stats
 
 
 def mark_gone(s: Session, project_id: uuid.UUID, run_id: uuid.UUID) -> int:

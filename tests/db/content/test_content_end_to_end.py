@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from db.models import KeywordMetric, Project
 from db.session import session_scope
-from services.content import api
+from services.content import api, publish
 from services.projects.imports import import_keywords
 from services.providers.base import BrandProfile
 from services.providers.llm.claude import AnthropicProvider
@@ -92,7 +92,7 @@ def test_import_seed_approve_briefs_drafts_xlsx_wordpress(engine, project_id):
                 "editor",
                 "app pass",
             )
-        sent = api.publish_wordpress(engine, cid, content_ids=[first.id])
+        sent = publish.publish_wordpress(engine, cid, content_ids=[first.id])
         assert list(sent.published) == [first.primary_keyword]
         post = next(iter(wp.posts.values()))
         assert post["status"] == "draft"

@@ -14,7 +14,7 @@ from db.models import APIUsage, BudgetReservation, Job, KeywordMetric, Project, 
 from db.models.content import ContentVersion
 from db.session import session_scope
 from services.app.jobs import JobContext, JobDeps
-from services.content import api
+from services.content import api, publish
 from services.content.drafts import OFFLINE_LABEL
 from services.content.jobs import LLM_EXTRA, drafts_job
 from services.core.errors import BudgetExceeded, InvalidInputError, JobCancelled
@@ -341,7 +341,7 @@ def test_publish_to_wordpress_is_idempotent(engine, project_id, cluster_id, serv
             p = s.get(Project, project_id)
             p.wordpress_url, p.wordpress_username = wp.url, "editor"
             p.wordpress_app_password = "abcd efgh"
-        report = api.publish_wordpress(engine, cluster_id, category="Trail guides")
+        report = publish.publish_wordpress(engine, cluster_id, category="Trail guides")
         assert len(report.published) == APPROVED and report.failed == {}
         ids = {v.wp_post_id for v in api.list_content(engine, cluster_id)}
         assert len(ids) == APPROVED and None not in ids
@@ -349,15 +349,15 @@ def test_publish_to_wordpress_is_idempotent(engine, project_id, cluster_id, serv
         cat = wp.terms["categories"][0]["id"]
         assert all(post["categories"] == [cat] for post in wp.posts.values())
         with pytest.raises(InvalidInputError, match="No written draft"):
-            api.publish_wordpress(engine, cluster_id, content_ids=[])  # nothing selected
-        api.publish_wordpress(engine, cluster_id)  # again: updates, creates nothing
+            publish.publish_wordpress(engine, cluster_id, content_ids=[])  # nothing selected
+        publish.publish_wordpress(engine, cluster_id)  # again: updates, creates nothing
         assert len(wp.posts) == APPROVED
         assert {v.wp_post_id for v in api.list_content(engine, cluster_id)} == ids
         wp.mode = "create_401"
         with session_scope(engine) as s:
             s.get(Project, project_id).wordpress_app_password = "wrong"
         with pytest.raises(Exception, match="rejected the application password"):
-            api.publish_wordpress(engine, cluster_id)
+            publish.publish_wordpress(engine, cluster_id)
 
 
 def test_drafts_job_reports_progress_and_result(engine, project_id, cluster_id, server):
@@ -433,15 +433,15 @@ def test_connect_wordpress_saves_then_checks_the_credentials(engine, project_id)
     from services.core.errors import WordPressError
 
     with pytest.raises(InvalidInputError, match="https"):
-        api.connect_wordpress(engine, project_id, url="http://shop.example", username="x")
+        publish.connect_wordpress(engine, project_id, url="http://shop.example", username="x")
     with WordPressServer(user="editor", password="abcd efgh") as wp:
         with pytest.raises(WordPressError, match="login username"):
-            api.connect_wordpress(
+            publish.connect_wordpress(
                 engine, project_id, url=wp.url, username="My App", password="abcd efgh"
             )
-        status = api.wordpress_status(engine, project_id)
+        status = publish.wordpress_status(engine, project_id)
         assert (status.url, status.username, status.password_set) == (wp.url, "My App", True)
-        ok = api.connect_wordpress(engine, project_id, url=wp.url + "/", username="editor")
+        ok = publish.connect_wordpress(engine, project_id, url=wp.url + "/", username="editor")
         assert (ok.user, ok.roles, ok.password_set) == ("editor", "editor", True)
         assert [r["path"] for r in wp.requests][-1] == "/wp-json/wp/v2/users/me"
     with session_scope(engine) as s:

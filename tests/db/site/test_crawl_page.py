@@ -13,8 +13,8 @@ from services.app.bootstrap import AppContext
 from services.app.context import set_app
 from services.core.config import load_settings
 from services.site.crawl import api
-from services.site.crawl.crawler import CrawlLimits
 from services.site.crawl.fetch import Fetcher
+from services.site.crawl.model import CrawlLimits
 from tests.unit.site.crawl_site import Route, SiteServer, html_route, page
 
 PAGE = Path(__file__).resolve().parents[3] / "pages" / "site_crawl.py"
@@ -41,6 +41,7 @@ def test_site_crawl_page(app_context, engine, project_id):
     at = crawl_page(project_id).run()
     assert not at.exception
     assert at.text_input[0].value == "https://example.com/"  # from the project's domain
+    assert (at.number_input[2].label, at.number_input[2].value) == ("Time limit (minutes)", 120)
     assert any("No pages yet" in i.value for i in at.info)
 
     at.text_input[0].input("not a url")
@@ -62,3 +63,30 @@ def test_site_crawl_page(app_context, engine, project_id):
     shown = at.dataframe[0].value
     assert "Home <b>" in set(shown["title"])  # shown as plain text in a table
     assert any(b.label == "Resume the crawl" for b in at.button)
+
+
+def test_crawl_outcome_states_on_the_page(app_context, engine, project_id):
+    with session_scope(engine) as s:  # a crawl in progress, nothing stored yet
+        s.add(CrawlRun(project_id=project_id, start_url="https://example.com/", pages_fetched=7))
+    at = crawl_page(project_id).run()
+    assert not at.exception
+    assert any("7 URLs fetched so far" in i.value for i in at.info)
+    assert not any("No pages yet" in i.value for i in at.info)
+    assert [t.label for t in at.tabs] == ["Pages", "Skipped / Errors", "Internal links"]
+
+    with session_scope(engine) as s:
+        s.query(CrawlRun).update({"status": "completed"})
+    with SiteServer() as site:
+        site.routes["/robots.txt"] = Route(404, "", {"Content-Type": "text/plain"})
+        site.routes["/"] = html_route(page("Home", "Home", links=("/boom|Boom",)))
+        site.routes["/about"] = html_route(page("About", "About us"))
+        site.routes["/boom"] = html_route("<html>down</html>", 503)
+        report = api.run_crawl(
+            engine, project_id, site.url, limits=CrawlLimits(), fetcher=Fetcher(rate_limit=False)
+        )
+    assert report.status == "partial"
+    at.run()
+    assert not at.exception
+    assert any("Partial: 1 URL failed (HTTP 503" in w.value for w in at.warning)
+    assert any("Top reasons: HTTP 503 ×1" in c.value for c in at.caption)
+    assert not any(b.label == "Resume the crawl" for b in at.button)

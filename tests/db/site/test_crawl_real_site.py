@@ -13,8 +13,8 @@ from sqlalchemy import select
 from db.models import CrawledPage
 from db.session import session_scope
 from services.site.crawl import api
-from services.site.crawl.crawler import CrawlLimits
 from services.site.crawl.fetch import Fetcher
+from services.site.crawl.model import CrawlLimits
 from tests.conftest import DATA
 from tests.unit.site.crawl_site import SiteServer, static_site
 

@@ -23,8 +23,8 @@ from services.cli import main
 from services.core.config import load_settings
 from services.core.errors import CrawlBlocked, InvalidInputError, JobCancelled
 from services.site.crawl import api
-from services.site.crawl.crawler import CrawlLimits
 from services.site.crawl.fetch import USER_AGENT, Fetcher
+from services.site.crawl.model import CrawlLimits
 from tests.unit.site.crawl_site import Route, SiteServer, html_route, page, shop_site
 
 
@@ -57,7 +57,6 @@ def test_crawl_records_pages_skips_with_reasons_and_extracted_fields(engine, pro
     assert crawled == {
         "/",
         "/about",
-        "/about-http",
         "/blog/how-to-choose",
         "/canonical-dup",
         "/collections/shoes",
@@ -83,12 +82,15 @@ def test_crawl_records_pages_skips_with_reasons_and_extracted_fields(engine, pro
     assert skipped["/slow"] == "timeout"
     assert skipped["http://other.example.org/off-site"] == "off host"  # listed in the sitemap
     assert skipped["https://external.example.org/x"] == "off host"  # linked from the home page
+    # Another port of the same host is another site (issue 20 §6): recorded, never fetched.
+    assert skipped["/about-http"] == "off host"
+    assert origin.paths() == []
     assert report.skip_counts == {
         "robots.txt disallow": 1,
         "not HTML": 2,
         "redirect loop": 1,
         "timeout": 1,
-        "off host": 2,
+        "off host": 3,
     }
     requested = site.paths()
     assert "/private/secret" not in requested  # robots.txt obeyed
@@ -100,7 +102,11 @@ def test_crawl_records_pages_skips_with_reasons_and_extracted_fields(engine, pro
     assert report.robots["delay_s"] == 2.0 and report.robots["status"] == "ok"
     assert report.sitemap_urls == 14  # 13 on the site + 1 off host
     assert "/sitemap-pages.xml.gz" in requested
-    assert report.complete and report.status == "completed"
+    # One 500 and one timeout among 9 pages: a partial run (amber) with its reasons (issue 18 §6).
+    assert report.complete and report.status == "partial"
+    reasons = {r["reason"]: r["count"] for r in report.outcome["top_reasons"]}
+    assert reasons == {"HTTP 500": 1, "timeout": 1} and report.outcome["succeeded"] == 9
+    assert report.message.endswith("Partial: 2 URLs failed (HTTP 500 ×1; timeout ×1)")
 
     product = pages["/products/trail-runner"]
     assert (product["title"], product["h1"], product["page_type"]) == (
@@ -128,8 +134,6 @@ def test_crawl_records_pages_skips_with_reasons_and_extracted_fields(engine, pro
         assert rows["/blog/how-to-choose"].crawl_meta["redirects"] == [
             [site.url + "/blog/how-to-choose/", 301]
         ]
-        http_hop = rows["/about-http"].crawl_meta["redirects"]
-        assert http_hop == [[origin.url + "/about-http", 301]]  # http→https stand-in
         blog = rows["/blog/how-to-choose"]
         assert blog.headings["h2"] == ["Grip"] and blog.headings["h3"] == ["Drop"]
         assert "BlogPosting" in blog.crawl_meta["jsonld_types"]
@@ -356,6 +360,12 @@ def test_crawl_job_runs_through_the_queue_and_reports(engine, project_id, monkey
         assert job.result["pages"] == 3 and job.result["message"].startswith("Crawled 3 pages")
         with pytest.raises(InvalidInputError, match="no interrupted crawl"):
             api.resume_crawl_job(engine, project_id)
+        with SiteServer() as site:  # every page answers 503: the crawl and its job fail
+            site.routes["/robots.txt"] = Route(404, "", {"Content-Type": "text/plain"})
+            site.fallback = lambda path: html_route("<html>down</html>", 503)
+            job = jobs.get_job(api.start_crawl_job(engine, project_id, site.url, CrawlLimits()))
+        assert job.status == "failed" and "Failed: 1 URL failed (HTTP 503" in job.error
+        assert api.latest_run(engine, project_id).status == "failed"
     finally:
         jobs.reset()
 

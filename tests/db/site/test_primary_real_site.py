@@ -8,8 +8,8 @@ import pytest
 
 from services.site import api
 from services.site.crawl import api as crawl_api
-from services.site.crawl.crawler import CrawlLimits
 from services.site.crawl.fetch import Fetcher
+from services.site.crawl.model import CrawlLimits
 from tests.conftest import DATA
 from tests.fakes.embedder import HashEmbedder
 from tests.unit.site.crawl_site import SiteServer, static_site

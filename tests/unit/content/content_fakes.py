@@ -261,6 +261,8 @@ class WordPressServer:
             post = self._post(post_id, route, body)
             self.posts[post_id] = post
             return 201, post, {"Location": f"{self.url}/wp-json/wp/v2/{route}/{post_id}"}
+        if method == "GET" and route in ("posts", "pages"):
+            return 200, self._list(route, query), {}
         match = re.fullmatch(r"(posts|pages)/(\d+)", route)
         if method == "POST" and match:
             post_id = int(match.group(2))
@@ -269,6 +271,17 @@ class WordPressServer:
             self.posts[post_id] = self._post(post_id, match.group(1), body)
             return 200, self.posts[post_id], {}
         return 404, _err("rest_no_route", "No route was found.", 404), {}
+
+    def _list(self, route: str, query: dict[str, str]) -> list[dict[str, Any]]:
+        """GET posts/pages: by ``slug`` or ``search`` (title and content), any status."""
+        kind = "post" if route == "posts" else "page"
+        found = [p for p in self.posts.values() if p["type"] == kind]
+        if query.get("slug"):
+            found = [p for p in found if p["slug"] == query["slug"]]
+        if query.get("search"):
+            term = query["search"].lower()
+            found = [p for p in found if term in (p["title"]["raw"] + p["content"]["raw"]).lower()]
+        return found
 
     def _new_id(self) -> int:
         with self._lock:

@@ -128,7 +128,7 @@ def test_500_is_a_server_error(wp):
 
 def test_200_without_id_is_not_a_success(wp):
     wp.mode = "create_200"
-    with pytest.raises(WordPressError, match="no 201 with an id"):
+    with pytest.raises(WordPressError, match="200 without an id"):
         client(wp).save_draft("posts", FIELDS)
 
 

@@ -14,8 +14,9 @@ import pytest
 
 from services.core.errors import ImportConfirmationRequired, ImportFormatError
 from services.projects.imports import parse_keyword_export
+from services.projects.imports.cells import MAX_SEARCH_VOLUME
 from services.projects.imports.decode import MESSAGE_LIMIT
-from services.projects.imports.parse import MAX_SEARCH_VOLUME, looks_like_query
+from services.projects.imports.query_shape import looks_like_query
 from tests.conftest import GKP_ES, SEMRUSH_ATW, SEMRUSH_WP
 
 HEADER = b"Keyword,Volume,Keyword Difficulty\n"

@@ -21,12 +21,17 @@ from typing import Any
 
 @dataclass
 class Route:
-    """One answer: status, body, headers (Content-Type included), delay in seconds."""
+    """One answer: status, body, headers (Content-Type included), delay in seconds.
+
+    ``drip_s`` makes a slow-loris answer: ``Content-Length: 100000`` is announced, then the
+    body is sent one byte every ``drip_s`` seconds until the client hangs up (or 10 min pass).
+    """
 
     status: int = 200
     body: bytes | str = b""
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html"})
     delay: float = 0.0
+    drip_s: float = 0.0
 
 
 def html_route(body: str, status: int = 200, **headers: str) -> Route:
@@ -70,6 +75,9 @@ class SiteServer:
                 if route.delay:
                     time.sleep(route.delay)
                 data = route.body.encode() if isinstance(route.body, str) else route.body
+                if route.drip_s:
+                    self._drip(route, data)
+                    return
                 try:
                     self.send_response(route.status)
                     for key, value in route.headers.items():
@@ -81,6 +89,26 @@ class SiteServer:
                         self.wfile.write(view[start : start + (1 << 20)])
                 except (BrokenPipeError, ConnectionResetError):
                     pass
+
+            def _drip(self, route: Route, data: bytes) -> None:
+                try:
+                    self.send_response(route.status)
+                    for key, value in route.headers.items():
+                        self.send_header(key, value)
+                    self.send_header("Content-Length", "100000")
+                    self.end_headers()
+                    self.wfile.flush()
+                    stop = time.monotonic() + 600
+                    payload = (data or b"<html>") + b" " * 100000
+                    for i in range(100000):
+                        if time.monotonic() > stop:
+                            break
+                        self.wfile.write(payload[i : i + 1])
+                        self.wfile.flush()
+                        time.sleep(route.drip_s)
+                except (BrokenPipeError, ConnectionResetError, OSError):
+                    pass
+                self.close_connection = True
 
         class _Server(ThreadingHTTPServer):
             def handle_error(self, request: Any, client_address: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.core.errors import InvalidInputError
-from services.site.crawl.crawler import CrawlLimits
+from services.site.crawl.model import CrawlLimits
 from services.site.crawl.robots import MAX_DELAY_S, parse_robots, rules_for_status
 from services.site.crawl.urls import host_key, path_matches, resolve_link, slug_of, url_key
 
