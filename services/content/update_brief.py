@@ -111,7 +111,13 @@ def as_update(brief: dict[str, Any], current: CurrentPage) -> dict[str, Any]:
     proposed = headings_to_add(brief.get("outline") or [], current)
     have = [frozenset(content_tokens(str(e.get("text") or ""))) for e in proposed]
     lead = [
-        {"level": 2, "text": k[:1].upper() + k[1:], "source": "keyword to add", "to_add": True}
+        {
+            "level": 2,
+            "text": k[:1].upper() + k[1:],
+            "source": "keyword to add",
+            "search_volume": None,
+            "to_add": True,
+        }
         for k in to_add
         if k not in covered and not _covered(k, have)
     ]
@@ -156,3 +162,11 @@ def update_summary(update: dict[str, Any]) -> list[str]:
     heads = update.get("current_headings") or []
     lines.append("Current headings: " + (" | ".join(heads) if heads else "none crawled"))
     return lines
+
+
+def task_line(update: dict[str, Any]) -> str:
+    """One cell for exports: the update task and its keywords to add, or "New page"."""
+    if not update:
+        return "New page"
+    adds = [a["keyword"] for a in update.get("keywords_to_add") or [] if not a.get("in_headings")]
+    return f"{update.get('task') or ''} Keywords to add: {', '.join(adds) or 'none'}."

@@ -11,6 +11,7 @@ from db.models.content import ContentPage
 from db.session import session_scope
 from services.content.api import generate_briefs
 from services.content.briefs import brief_summary
+from services.content.update_brief import task_line
 from services.seed_clusters.approval import approve_pages
 from services.site import api
 from tests.db.site.test_optimise_existing import SITE, _cluster
@@ -79,10 +80,12 @@ def test_covered_pages_get_update_briefs_and_new_pages_the_normal_brief(engine, 
         "level": 2,
         "text": "Travel insurance for seniors",
         "source": "keyword to add",
+        "search_volume": None,
         "to_add": True,
     }
     assert all(e.get("to_add") and e["source"] != "structure" for e in senior["outline"])
     assert not {e["text"] for e in senior["outline"]} & {"What it covers", "Cost"}
+    assert task_line(update).endswith("Keywords to add: travel insurance for seniors.")
     summary = brief_summary(senior)
     assert "Keywords to add: travel insurance for seniors" in summary
     assert "Current headings: What it covers | Cost" in summary
