@@ -14,8 +14,7 @@ from services.content.briefs import brief_summary
 from services.content.update_brief import task_line
 from services.seed_clusters.approval import approve_pages
 from services.site import api
-from tests.db.site.test_optimise_existing import SITE, _cluster
-from tests.unit.site.rankings_samples import SEMRUSH_HEADER
+from tests.db.site.test_optimise_existing import SITE, _cluster, _export
 
 # (keyword, position, volume, path, traffic); the hub also ranks for "annual travel insurance"
 RANKINGS = [
@@ -27,15 +26,6 @@ RANKINGS = [
 ]
 
 
-def _export() -> bytes:
-    rows = [
-        f'{kw},{pos},{pos},{vol},40,1.0,{SITE}{path},{traffic},1.0,10.0,0.5,1000,"[1]",'
-        '2025-09-11,"","informational",Organic'
-        for kw, pos, vol, path, traffic in RANKINGS
-    ]
-    return ("\n".join([SEMRUSH_HEADER, *rows]) + "\n").encode()
-
-
 def _briefs(engine, cluster_id) -> dict[str, dict]:
     with session_scope(engine) as s:
         rows = s.scalars(select(ContentPage).where(ContentPage.cluster_id == cluster_id)).all()
@@ -43,7 +33,7 @@ def _briefs(engine, cluster_id) -> dict[str, dict]:
 
 
 def test_covered_pages_get_update_briefs_and_new_pages_the_normal_brief(engine, project_id):
-    api.import_rankings(engine, project_id, _export(), "positions.csv")
+    api.import_rankings(engine, project_id, _export(RANKINGS), "positions.csv")
     with session_scope(engine) as s:
         page = s.scalar(
             select(CrawledPage).where(CrawledPage.url.like("%senior-travel-insurance/"))
