@@ -17,13 +17,22 @@ from sqlalchemy import Engine
 from db.models.content import ContentPage
 from db.session import session_scope
 from services.content import store
-from services.content.briefs import BriefContext, SerpResult, build_brief
+from services.content.briefs import BriefContext, PageInput, SerpResult, build_brief
 from services.content.casing import Casing
-from services.content.links import LinkNode, RankingIndex, links_by_page, plan_links, ranking_links
+from services.content.links import (
+    LinkNode,
+    RankingIndex,
+    links_by_page,
+    plan_links,
+    ranking_links,
+    without_competing,
+)
 from services.content.topics import ClusterTopics, TopicIndex
+from services.content.update_brief import as_update
 from services.content.views import resolve
 from services.core.errors import InvalidInputError
 from services.providers.base import BrandProfile
+from services.site.api import OptimiseBrief, optimise_brief_inputs
 
 
 @dataclass
@@ -116,7 +125,9 @@ def generate_briefs(engine: Engine, cluster_id: Any) -> BriefsReport:
             for p in pages
         ]
         ranking = RankingIndex(store.ranking_rows(s, project.id))
-        links = links_by_page(plan_links(nodes) + ranking_links(nodes, ranking))
+        planned = plan_links(nodes) + ranking_links(nodes, ranking)
+        links = links_by_page(without_competing(planned, nodes, ranking))
+        updates = _update_inputs(engine, project.id, pages)
         parent = next((p.primary_keyword for p in pages if p.role == "parent"), None)
         report = BriefsReport(created=0, regenerated=0)
         cluster_topics = ClusterTopics(
@@ -133,8 +144,28 @@ def generate_briefs(engine: Engine, cluster_id: Any) -> BriefsReport:
                 serp=serps.get(page.primary_keyword, ()),
                 competitors=(row.brief or {}).get("competitors") if row is not None else None,
             )
-            _write(s, row, brief.to_dict(), project.id, cid, page.page_id, report)
+            data = brief.to_dict()
+            if page.page_id in updates:
+                data = as_update(data, updates[page.page_id])
+            _write(s, row, data, project.id, cid, page.page_id, report)
         return report
+
+
+def _update_inputs(
+    engine: Engine, project_id: uuid.UUID, pages: Sequence[PageInput]
+) -> dict[str, OptimiseBrief]:
+    """Page id → the site's update-brief inputs, for live pages to optimise (issue 18 §1).
+
+    Planned pages (source "cluster") get a new-page brief and are not looked up; a live page
+    with no keyword to add gets None from the site package and a normal brief.
+    """
+    out = {}
+    for page in pages:
+        if page.source != "cluster":
+            found = optimise_brief_inputs(engine, project_id, page.page_id)
+            if found is not None:
+                out[page.page_id] = found
+    return out
 
 
 def _write(

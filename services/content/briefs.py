@@ -27,6 +27,7 @@ from services.content import copywriting, templates
 from services.content.casing import Casing, asks_for_year, strip_years
 from services.content.outline import OutlinePlan, plan_outline
 from services.content.topics import ClusterTopics, Sibling, TopicIndex, is_question
+from services.content.update_brief import update_summary
 from services.core.text import content_tokens, normalize_keyword, tokens
 
 PAGE_TYPES = ("collection", "article", "comparison", "landing")
@@ -60,6 +61,8 @@ class PageInput:
         intent: stored intent labels of the primary keyword (comma-joined), None if unknown.
         secondary: (keyword, searches/month or None) of the page's secondary keywords.
         page_type: the type chosen on Cluster Review (None for onboarded site pages).
+        source: ``CrawledPage.source`` ("cluster" = a planned new page; crawl / rankings /
+            onboarding = a live page, which may get an update brief).
     """
 
     page_id: str
@@ -71,6 +74,7 @@ class PageInput:
     intent: str | None = None
     secondary: tuple[tuple[str, int | None], ...] = ()
     page_type: str | None = None
+    source: str = "cluster"
 
 
 @dataclass
@@ -112,6 +116,8 @@ class Brief:
         competitors: the SERP pages' analysis (:mod:`services.content.competitors`), {}.
         serp: ``[{"rank", "url", "title"}]`` from the SERP cache, [] when not cached.
         missing: what the data did not provide (shown, never filled with invented text).
+        update: {} for a new page; for an existing page to optimise, its task, current
+            title / H1 / headings and the keywords to add (:mod:`services.content.update_brief`).
     """
 
     page_id: str
@@ -143,6 +149,7 @@ class Brief:
     intro: str = ""
     word_count_source: str = ASSUMED
     competitors: dict[str, Any] = field(default_factory=dict)
+    update: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (a shallow copy: every field already holds plain data)."""
@@ -373,6 +380,7 @@ def build_brief(
         facets=plan.facets,
         word_count_source=wc_source,
         competitors=dict(competitors or {}),
+        update={},
         **copy,
     )
 
@@ -383,7 +391,8 @@ def brief_summary(brief: dict[str, Any]) -> str:
     (``brief`` as stored, :meth:`Brief.to_dict`)."""
     lo, hi = (list(brief.get("word_count") or []) + [0, 0])[:2]
     volume = brief.get("search_volume")
-    lines = [
+    lines = update_summary(brief.get("update") or {})
+    lines += [
         f"{brief.get('page_type', '')} page · {brief.get('primary_keyword', '')} · "
         f"{brief.get('format_label') or 'format unknown'} · "
         f"{f'{volume:,} searches/month' if volume is not None else 'volume unknown'} · intent "

@@ -132,6 +132,7 @@ PROMPT_FIELDS = (
     "cta",
     "facets",
     "faq",
+    "update",
 )
 
 

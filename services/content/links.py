@@ -212,6 +212,17 @@ class RankingIndex:
             for w in set(content_tokens(row.keyword)):
                 self._postings.setdefault(w, set()).add(i)
 
+    def ranks_for(self, url: str, keyword: str) -> bool:
+        """True when the page at ``url`` ranks for ``keyword`` (same canonical key)."""
+        own, where = canonical_key(keyword), normalize_url(url)
+        postings = [self._postings.get(w, set()) for w in set(content_tokens(keyword))]
+        hits = set.intersection(*postings) if postings else set()
+        return any(
+            normalize_url(self._rows[i].page_url) == where
+            and canonical_key(self._rows[i].keyword) == own
+            for i in hits
+        )
+
     def sources(
         self, keyword: str, *, exclude_urls: set[str], limit: int = MAX_RANKING_SOURCES
     ) -> list[tuple[str, str]]:
@@ -263,4 +274,28 @@ def ranking_links(
                     relation=f"from a page ranking for “{ranked_for}”",
                 )
             )
+    return out
+
+
+def without_competing(
+    links: Sequence[InternalLink], nodes: Sequence[LinkNode], index: RankingIndex
+) -> list[InternalLink]:
+    """``links`` minus those from a page that already targets the link's target keyword.
+
+    A page that ranks for the target's primary keyword, or holds it as its own primary or
+    secondary keyword (an existing page being optimised for it), competes with the target:
+    a link from it would hand its authority to a duplicate (issue 18 §1), so none is planned.
+    """
+    by_id = {n.page_id: n for n in nodes}
+    out = []
+    for link in links:
+        target, source = by_id.get(link.target_id), by_id.get(link.source_id)
+        if target is not None:
+            key = canonical_key(target.keyword)
+            held = source is not None and any(
+                canonical_key(k) == key for k in (source.keyword, *source.secondary)
+            )
+            if held or index.ranks_for(link.source_url, target.keyword):
+                continue
+        out.append(link)
     return out

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 import xlsxwriter
 
+from services.content.update_brief import task_line
 from services.seed_clusters.export import neutralise_cell, neutralise_frame
 
 SHEETS = ("Briefs", "Drafts", "Internal links", "Social posts")
@@ -35,6 +36,7 @@ BRIEF_COLUMNS = [
     "intent",
     "angle",
     "url",
+    "task",
     "title",
     "meta_description",
     "h1",
@@ -94,6 +96,7 @@ WIDTHS = {
     "google_business_profile": 60,
     "serp_top10": 50,
     "angle": 50,
+    "task": 50,
     "ymyl": 50,
     "competitor_headings": 50,
     "competitor_gaps": 40,
@@ -129,6 +132,7 @@ def _brief_row(rec: Mapping[str, Any]) -> dict[str, Any]:
         "intent": b.get("intent", ""),
         "angle": b.get("angle", ""),
         "url": b.get("url", ""),
+        "task": task_line(b.get("update") or {}),
         "title": b.get("title", ""),
         "meta_description": b.get("meta_description", ""),
         "h1": b.get("h1", ""),

@@ -98,6 +98,7 @@ def _page_inputs(
                 intent=m.intent if m else None,
                 secondary=secondary,
                 page_type=getattr(cp, "page_type", None) if cp is not None else None,
+                source=page.source or "cluster",
             )
         )
     return out

@@ -121,7 +121,7 @@ def generate_cluster(
     project_id = as_uuid(project_id)
     seed = validate_seed(seed_keyword)
     with session_scope(deps.engine) as s:
-        site = store.site_settings(s, project_id)
+        site = store.with_site_sections(s, project_id, store.site_settings(s, project_id))
     brand = BrandProfile.from_dict(brand_config)
     run = Run(seed, project_id, deps, progress or (lambda _stage, _seconds: None))
     estimate = deps.estimate_usd() if deps.estimate_usd else 0.0

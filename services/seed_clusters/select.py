@@ -54,7 +54,7 @@ from services.seed_clusters.same_search import (  # noqa: F401  (re-exported)
     find_same_search,
     short_form_swap,
 )
-from services.seed_clusters.site_rules import SiteSettings, page_type_of, role_note, suggest_path
+from services.seed_clusters.site_rules import SiteSettings, page_type_of, role_note, site_path
 from services.seed_clusters.suggestion import FilterOutcome, Suggestion  # noqa: F401
 
 MIN_KEEP = 8
@@ -327,13 +327,17 @@ def _suggestion(rules: _Rules, page: _Page, parent: str, taken: set[str]) -> Sug
     reasoning = " ".join(x for x in [reasoning, note, *extra] if x)
     if cover:
         reasoning = f"Already covered by {cover}. {reasoning}".strip()
+    path, origin = site_path(
+        c.keyword, ptype, site, parent_keyword=None if page.is_parent else parent, taken=taken,
+        topic=parent,
+    )  # fmt: skip
+    if origin:
+        reasoning = f"{reasoning} Path: {origin}.".strip()
     sp = rules.parts(c)
     return Suggestion(
         keyword=c.keyword,
         role="parent" if page.is_parent else "child",
-        url_slug=suggest_path(
-            c.keyword, ptype, site, parent_keyword=None if page.is_parent else parent, taken=taken
-        ),
+        url_slug=path,
         expansion_strategy=c.expansion_strategy,
         reasoning=reasoning,
         search_volume=volume,

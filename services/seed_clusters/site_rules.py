@@ -14,18 +14,24 @@ Page type from the keyword's cues and search intent:
 
 On a store, article and comparison pages are supporting articles linked to the collection
 (the parent); on a publisher or blog they are first-class pages.
+
+Paths follow the site's own URL pattern for the page's type and topic when the project has
+crawled or ranking URLs (``SiteSettings.sections``, :mod:`services.site.url_patterns`; issue
+18 §2), else the site type's default (:func:`site_path`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from services.clustering.intent import QUESTION_PATTERN
 from services.core.scoring import DEFAULT_WEIGHTS, normalize_weights
 from services.core.slugs import SITE_TYPES, page_path, slug_of
 from services.core.text import normalize_keyword
+from services.site.url_patterns import Section, pattern_for
 
 STORE_SITE_TYPES = frozenset(["shopify", "woocommerce"])
 _COMPARISON = re.compile(r"\b(vs|versus|compare|comparison|alternatives?|best|top)\b")
@@ -43,11 +49,14 @@ class SiteSettings:
         site_type: one of :data:`services.core.slugs.SITE_TYPES`.
         url_pattern: the custom site type's pattern (``{slug}``, optional ``{parent}``).
         weights: composite-score weights (volume, relevance, competition), summing to 1.
+        sections: the site's own URL sections (:func:`services.site.url_patterns.sections`
+            of its crawled and ranking URLs), loaded once per run; None = no site URLs.
     """
 
     site_type: str = "shopify"
     url_pattern: str | None = None
     weights: tuple[float, float, float] = DEFAULT_WEIGHTS
+    sections: Mapping[str, Section] | None = field(default=None, compare=False)
 
     @classmethod
     def of(
@@ -106,3 +115,47 @@ def suggest_path(
         pattern=pattern or site.url_pattern,
         taken=taken,
     )
+
+
+def site_path(
+    keyword: str,
+    page_type: str,
+    site: SiteSettings,
+    *,
+    parent_keyword: str | None,
+    taken: set[str],
+    topic: str | None,
+) -> tuple[str, str | None]:
+    """The page's path and where it came from: the site's own pattern when one fits.
+
+    Parameters
+    ----------
+    keyword, page_type : str
+        The page's primary keyword and type.
+    site : SiteSettings
+        With ``sections`` loaded, the site's pattern for the page's type and topic
+        (:func:`services.site.url_patterns.pattern_for`) wins over the site type's default.
+    parent_keyword : str or None
+        The parent page's keyword (None for the parent itself).
+    taken : set of str
+        Paths already given in this cluster (updated).
+    topic : str or None
+        The cluster's topic (its parent keyword), as approval uses it.
+
+    Returns
+    -------
+    tuple of (str, str or None)
+        The path, and the pattern's evidence in plain text (None = the site type's default).
+    """
+    found = (
+        pattern_for(keyword, page_type, dict(site.sections), topic=topic) if site.sections else None
+    )
+    path = suggest_path(
+        keyword,
+        page_type,
+        site,
+        parent_keyword=parent_keyword,
+        taken=taken,
+        pattern=found.pattern if found else None,
+    )
+    return path, found.evidence if found else None

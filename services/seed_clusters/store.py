@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +16,8 @@ from services.core.text import normalize_keyword
 from services.projects.keyword_data import lookup_metrics
 from services.providers.base import KeywordData
 from services.seed_clusters.site_rules import SiteSettings
+from services.site.optimise import site_pages
+from services.site.url_patterns import sections
 
 
 def site_settings(s: Session, project_id: uuid.UUID) -> SiteSettings:
@@ -27,6 +30,14 @@ def site_settings(s: Session, project_id: uuid.UUID) -> SiteSettings:
     if project is None:
         raise NotFoundError("Project not found.")
     return SiteSettings.of(project.site_type, project.url_pattern, project.score_weights)
+
+
+def with_site_sections(s: Session, project_id: uuid.UUID, site: SiteSettings) -> SiteSettings:
+    """``site`` with the site's own URL sections: its crawled and ranking URLs grouped by
+    pattern (:func:`services.site.url_patterns.sections`), read once per funnel run so
+    Stage 3 suggests the paths approval keeps (issue 18 §2); None when it has none."""
+    own = sections(site_pages(s, project_id))
+    return replace(site, sections=own or None)
 
 
 def imported_metrics(

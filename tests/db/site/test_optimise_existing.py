@@ -27,11 +27,12 @@ RANKINGS = [
 ]
 
 
-def _export() -> bytes:
+def _export(rankings=RANKINGS) -> bytes:
+    """A SEMrush positions export of ``rankings`` (keyword, position, volume, path, traffic)."""
     rows = [
         f'{kw},{pos},{pos},{vol},40,1.0,{SITE}{path},{traffic},1.0,10.0,0.5,1000,"[1]",'
         '2025-09-11,"","informational",Organic'
-        for kw, pos, vol, path, traffic in RANKINGS
+        for kw, pos, vol, path, traffic in rankings
     ]
     return ("\n".join([SEMRUSH_HEADER, *rows]) + "\n").encode()
 
