@@ -12,6 +12,14 @@ _IRREGULAR = {"query": "queries", "category": "categories", "entry": "entries", 
 #: Shown in place of a missing number.
 MISSING = "—"
 
+#: How people name the tools whose exports the importers detect (code → name).
+TOOL_NAMES = {
+    "semrush": "Semrush",
+    "ahrefs": "Ahrefs",
+    "keyword_planner": "Google Ads Keyword Planner",
+    "gsc": "Search Console",
+}
+
 
 def plural(noun: str, n: float) -> str:
     """``noun`` in the form that goes with ``n`` ("page" / "pages").
@@ -42,6 +50,12 @@ def with_article(word: str) -> str:
     text = word.strip()
     article = "an" if text[:1].lower() in {"a", "e", "i", "o", "u"} else "a"
     return f"{article} {text}"
+
+
+def export_of(tool: str) -> str:
+    """``"an Ahrefs export"``, ``"a Search Console export"``: the detected tool's name
+    (:data:`TOOL_NAMES`; an unknown code is shown as it is) with its article."""
+    return f"{with_article(TOOL_NAMES.get(tool, tool))} export"
 
 
 def number_or_missing(value: float | int | None, fmt: str = "{:,.0f}") -> str:

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, select, update
 from db.models import Job
 from services.core.errors import ImportFormatError
 from services.core.ids import as_uuid
+from services.core.wording import export_of
 
 #: The job kind (see :func:`services.app.bootstrap.job_handlers`).
 IMPORT_JOB_KIND = "import"
@@ -143,7 +144,7 @@ def import_job(ctx: Any) -> dict[str, Any]:
     skip = int(before.get("saved", 0)) if before.get("total") == total else 0
     base_inserted = int(before.get("inserted", 0)) if skip else 0
     base_updated = int(before.get("updated", 0)) if skip else 0
-    ctx.progress(5, f"Read {report.rows_read:,} rows from a {report.tool} export")
+    ctx.progress(5, f"Read {report.rows_read:,} rows from {export_of(report.tool)}")
 
     def on_batch(conn: Connection, saved: int, inserted: int, updated: int) -> None:
         record = {

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from services.core.ids import as_uuid
+from services.core.wording import export_of
+from services.projects.imports.lock_wait import wait_for_writer
 from services.site import store
 from services.site.rankings import RankingsReport, parse_rankings_export
 
@@ -57,17 +59,22 @@ def import_rankings(
     report_progress = progress or _noop
     report_progress(0, "Reading the rankings file")
     rows, metrics, report = parse_rankings_export(data, filename)
-    report_progress(30, f"Read {report.rows_read:,} rows from a {report.tool} export")
+    report_progress(30, f"Read {report.rows_read:,} rows from {export_of(report.tool)}")
     pid = as_uuid(project_id)
     pages = rows.drop_duplicates("normalized_url")[["normalized_url", "page_url"]]
-    with engine.begin() as conn:
-        store.check_project(conn, pid)
-        page_ids, created = store.ensure_pages(conn, pid, pages)
-        report_progress(45, f"{len(pages):,} pages ({created:,} new)")
-        store.upsert_rankings(conn, pid, rows, page_ids)
-        report_progress(80, f"Saved {len(rows):,} page-query rows")
-        report.keywords_inserted = store.upsert_keyword_metrics(conn, pid, metrics)
-    report.pages_created = created
+
+    def write() -> int:
+        # One transaction; on SQLite it waits behind another writer (a concurrent import).
+        with engine.begin() as conn:
+            store.check_project(conn, pid)
+            page_ids, created = store.ensure_pages(conn, pid, pages)
+            report_progress(45, f"{len(pages):,} pages ({created:,} new)")
+            store.upsert_rankings(conn, pid, rows, page_ids)
+            report_progress(80, f"Saved {len(rows):,} page-query rows")
+            report.keywords_inserted = store.upsert_keyword_metrics(conn, pid, metrics)
+        return created
+
+    report.pages_created = wait_for_writer(engine, write)
     report.seconds = time.perf_counter() - started
     report_progress(100, "Rankings imported")
     return report

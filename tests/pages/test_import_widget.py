@@ -56,7 +56,7 @@ def test_projects_page_imports_inline_and_shows_user_text_plainly(queue, engine,
     at = _press(at, "Import")
 
     assert not at.exception
-    assert at.success[0].value.startswith("Imported 21 keywords from a semrush export")
+    assert at.success[0].value.startswith("Imported 21 keywords from a Semrush export")
     assert len(load_keyword_universe(engine, project_id)) == 21
     assert all("](" not in e.value for e in [*at.success, *at.error, *at.warning])
 

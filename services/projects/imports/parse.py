@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from services.core.errors import ImportConfirmationRequired
+from services.core.wording import export_of
 from services.projects.imports.cells import (
     MAX_CPC_USD,
     NOTE_CONTROLS,
@@ -106,7 +107,7 @@ class ImportReport:
         """One line for the page (at most 300 characters): counts, skips and notes with the
         line of their first row."""
         text = (
-            f"Imported {self.rows_imported:,} keywords from a {self.tool} export "
+            f"Imported {self.rows_imported:,} keywords from {export_of(self.tool)} "
             f"({self.inserted:,} new, {self.updated:,} updated)."
         )
         details = [
@@ -237,7 +238,7 @@ def _read(data: bytes, filename: str) -> _Table:
     if "keyword" not in cols:
         raise _error(
             filename,
-            f"looks like a {tool} export but has no keyword column. "
+            f"looks like {export_of(tool)} but has no keyword column. "
             f"Columns seen: {_columns_seen(frame.columns)}.",
         )
     malformed = len(malformed_lines)

@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from db.models import KeywordMetric, Project
 from services.core.errors import NotFoundError
 from services.core.ids import as_uuid
+from services.core.wording import export_of
 from services.projects.imports.lock_wait import wait_for_writer
 from services.projects.imports.parse import ImportReport, parse_keyword_export
 
@@ -400,7 +401,7 @@ def import_keywords(
     report_progress(0.0, "Reading the file")
     frame, report = parse_keyword_export(data, filename, allow_non_queries=allow_non_queries)
     total = len(frame)
-    report_progress(0.1, f"Read {report.rows_read:,} rows from a {report.tool} export")
+    report_progress(0.1, f"Read {report.rows_read:,} rows from {export_of(report.tool)}")
 
     def saved(done: int, of: int) -> None:
         report_progress(0.1 + 0.85 * done / of, f"Saved {done:,} of {of:,} keywords")

@@ -50,7 +50,7 @@ def test_import_job_saves_every_keyword_and_deletes_the_upload(queue, project_id
     assert job.status == "succeeded", job.error
     assert (job.result["inserted"], job.result["updated"]) == (WP_KEYWORDS, 0)
     assert job.result["saved"] == job.result["total"] == WP_KEYWORDS
-    assert job.message.startswith(f"Imported {WP_KEYWORDS:,} keywords from a semrush export")
+    assert job.message.startswith(f"Imported {WP_KEYWORDS:,} keywords from a Semrush export")
     assert _count(queue, project_id) == WP_KEYWORDS
     assert list(import_jobs.uploads_dir(tmp_path).iterdir()) == []
     assert import_jobs.describe(job) == job.result["message"]

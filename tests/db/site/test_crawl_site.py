@@ -321,8 +321,10 @@ def test_crawl_delay_spaces_requests_to_the_host(engine, project_id):
         times = sorted(t for t, _p, _ua in site.requests)
     assert report.robots["delay_s"] == 0.3
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-    # robots.txt is read before the delay is known; every later request waits 0.3 s.
-    assert len(gaps) >= 4 and min(gaps[1:]) >= 0.28
+    # robots.txt is read before the delay is known; every later request waits 0.3 s. Gaps
+    # are seen at the server, whose threads may take a request late on a loaded machine:
+    # 0.25 s still tells the 0.3 s Crawl-delay from the fetcher's own 0.05 s default.
+    assert len(gaps) >= 4 and min(gaps[1:]) >= 0.25
 
 
 def test_unreachable_robots_txt_blocks_the_crawl(engine, project_id):

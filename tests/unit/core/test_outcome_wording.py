@@ -51,3 +51,11 @@ def test_missing_numbers_from_nullable_pandas_columns():
     assert number_or_missing(np.float64("nan")) == "—"
     assert number_or_missing(np.int64(7)) == "7"
     assert number_or_missing(0) == "0"  # zero is a number, not missing
+
+
+def test_exports_are_named_with_their_article():
+    from services.core.wording import export_of
+
+    assert export_of("ahrefs") == "an Ahrefs export"
+    assert export_of("gsc") == "a Search Console export"
+    assert export_of("keyword_planner") == "a Google Ads Keyword Planner export"
