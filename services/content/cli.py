@@ -126,7 +126,8 @@ def _drafts(app: Any, args: argparse.Namespace) -> CommandResult:
     data = report.to_dict()
     lines = [preview.message, data["message"]]
     lines += [f"  failed: {kw}: {why}" for kw, why in report.failures.items()]
-    return CommandResult(lines, data)
+    lines.append(report.outcome.summary())
+    return CommandResult(lines, data, exit_code=report.outcome.exit_code)
 
 
 def _export(app: Any, args: argparse.Namespace) -> CommandResult:

@@ -27,6 +27,7 @@ from services.content.views import (
 )
 from services.core.errors import BudgetExceeded, InvalidInputError, ProviderError
 from services.core.ids import as_uuid
+from services.core.outcome import BatchOutcome
 from services.providers.base import BrandProfile, StructuredGenerator
 from services.spend.budget import BudgetGuard, BudgetStatus, CostEstimate, estimate_drafts_cost
 from services.spend.usage import record_usage
@@ -113,9 +114,25 @@ class DraftsReport:
     failures: dict[str, str] = field(default_factory=dict)  # keyword → reason
     stopped: str = ""  # why the batch stopped early (budget), "" when it ran to the end
 
+    @property
+    def outcome(self) -> BatchOutcome:
+        """The batch's end state by the one rule (:mod:`services.core.outcome`): drafts and
+        outline skeletons succeed, each failure counts with its reason, and a batch the budget
+        stopped early is at least partial."""
+        out = BatchOutcome(noun="page")
+        out.ok(self.drafted + self.skeletons)
+        for why in self.failures.values():
+            out.fail(why)
+        if self.failed > len(self.failures):
+            out.fail("draft failed", self.failed - len(self.failures))
+        if self.stopped:
+            out.fail(f"batch stopped: {self.stopped}")
+        return out
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready (job result), with a one-line ``message``."""
+        """JSON-ready (job result), with a one-line ``message`` and the ``outcome``."""
         out = asdict(self)
+        out["outcome"] = self.outcome.as_dict()
         out["message"] = (
             f"{self.drafted} drafted, {self.failed} failed, {self.skeletons} outline "
             f"skeleton(s); ${self.cost_usd:.4f}"
