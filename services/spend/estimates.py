@@ -46,7 +46,7 @@ VOLUME_REQUESTS_PER_CLUSTER = 1
 
 # Worst case of one run, what the hold is sized from. Output: every call may use its whole
 # ``max_tokens`` (services.providers.llm.prompts.MAX_OUTPUT_TOKENS). Input: the prompts
-# measured at UTF-8 bytes / 2 + 400 framing tokens (prompts.max_input_tokens: 2,700 for
+# measured at UTF-8 bytes / 2 + 400 framing tokens (structured.max_input_tokens: 2,700 for
 # Stage 1, 3,900 for Stage 3 with 20 candidates), rounded up. A repair resends the first
 # turn plus the invalid answer (≤ max_tokens) plus the repair message.
 LLM_MAX_OUTPUT_TOKENS = 4096

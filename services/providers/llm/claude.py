@@ -27,12 +27,8 @@ from services.core.errors import (
 from services.providers.base import (
     Usage,
 )
-from services.providers.llm.prompts import (
-    MAX_OUTPUT_TOKENS,
-    SYSTEM_PROMPT,
-    StructuredLLMProvider,
-    approx_tokens,
-)
+from services.providers.llm.prompts import MAX_OUTPUT_TOKENS, SYSTEM_PROMPT
+from services.providers.llm.structured import StructuredLLMProvider, approx_tokens
 from services.providers.pricing import llm_cost_usd
 from services.providers.retry import (
     DEFAULT_MAX_ATTEMPTS,
