@@ -302,6 +302,14 @@ def _missing(
     return missing
 
 
+def _secondary(page: PageInput, primary: str) -> list[tuple[str, int | None]]:
+    """The page's secondary keywords, normalized, without the primary, by volume then keyword."""
+    return sorted(
+        ((normalize_keyword(k), v) for k, v in page.secondary if normalize_keyword(k) != primary),
+        key=lambda kv: (-(kv[1] or 0), kv[0]),
+    )
+
+
 def build_brief(
     page: PageInput,
     ctx: BriefContext | None = None,
@@ -345,10 +353,7 @@ def build_brief(
     intents, intent_source = _intents(page, primary)
     kind = page_type(page, intents)
     fmt = templates.choose_format(kind, primary, ctx.site_type, branded=_branded(ctx, primary))
-    secondary = sorted(
-        ((normalize_keyword(k), v) for k, v in page.secondary if normalize_keyword(k) != primary),
-        key=lambda kv: (-(kv[1] or 0), kv[0]),
-    )
+    secondary = _secondary(page, primary)
     other = _other_sites(serp, ctx.competitors, ctx.brand_name)
     plan = plan_outline(
         fmt, primary, index=ctx.index, casing=ctx.casing, secondary=secondary,
