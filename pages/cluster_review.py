@@ -73,10 +73,32 @@ summary.caption(
     f"{count_noun(len(edited), 'page')} · {int(edited['approve'].sum()):,} selected"
 )
 
+covered = table[table["covered_by"] != ""]
+new_page_ids: list = []
+if not covered.empty:
+    st.caption(
+        f"{count_noun(len(covered), 'page')} of this cluster the site already covers: approving "
+        "links each keyword to its existing URL as an 'optimise existing page' task."
+    )
+    forced = st.multiselect(
+        "Create a new page anyway for (it will compete with the existing page)",
+        options=covered["id"].tolist(),
+        format_func=lambda i: (
+            f"{covered.set_index('id').at[i, 'keyword']} "
+            f"(covered by {covered.set_index('id').at[i, 'covered_by']})"
+        ),
+        key=f"new_pages_{cluster_id}",
+    )
+    if forced:
+        st.warning("A new page beside a page that already ranks splits its traffic.")
+    new_page_ids = list(forced)
+
 c1, c2, c3, c4 = st.columns([1, 1, 1, 1])
 if c1.button("Approve selected", type="primary"):
     try:
-        report = bulk_approve(app.engine, cluster_id, to_decisions(table, edited))
+        report = bulk_approve(
+            app.engine, cluster_id, to_decisions(table, edited), new_page_ids=new_page_ids
+        )
     except ClusterPlannerError as exc:
         problem.error(plain(exc))
     else:

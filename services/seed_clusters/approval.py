@@ -39,6 +39,7 @@ from services.core.ids import as_uuid
 from services.core.slugs import title_case
 from services.core.text import normalize_keyword
 from services.core.urls import page_url, url_identity
+from services.core.wording import count_noun
 from services.seed_clusters.review import PageDecision, apply_decisions
 from services.seed_clusters.site_rules import SiteSettings, suggest_path
 from services.site.optimise import (
@@ -89,9 +90,10 @@ class ApprovalReport:
     def message(self) -> str:
         """One plain-text summary for the review page and the CLI."""
         text = (
-            f"Approved: {self.created} pages created, {self.optimised} existing pages to optimise "
-            f"(no new page), {self.linked_existing} linked to existing pages, "
-            f"{self.already_bridged} already there. Cluster status: {self.status}."
+            f"Approved: {count_noun(self.created, 'page')} created, "
+            f"{count_noun(self.optimised, 'existing page')} to optimise (no new page), "
+            f"{self.linked_existing:,} linked to existing pages, "
+            f"{self.already_bridged:,} already there. Cluster status: {self.status}."
         )
         lines = [text]
         lines += [f"Optimise {url} for “{kw}”." for kw, url in self.optimise_tasks]
@@ -225,14 +227,22 @@ def _approve_page(
             report.optimise_tasks.append((page.keyword, page.covered_by or cover))
         if outcome is not None:
             return outcome
+    outcome = _bridge_page(s, project, page, site, report)
     if cover and new_page:
-        report.new_beside_covered += 1
-        report.warnings.append(
-            f"“{page.keyword}” gets a new page although {cover} already covers it: the two "
-            "pages will compete for the same search (cannibalization). Optimising the existing "
-            "page is usually better."
-        )
-    return _bridge_page(s, project, page, site, report)
+        if url_identity(page.url_slug, project.domain) == url_identity(cover, project.domain):
+            report.warnings.append(
+                f"“{page.keyword}” was to get a new page, but its path {page.url_slug} is the "
+                f"URL of the page that covers it ({cover}): linked to that page instead. Type "
+                "another path in the table to create a separate page."
+            )
+        else:
+            report.new_beside_covered += 1
+            report.warnings.append(
+                f"“{page.keyword}” gets a new page although {cover} already covers it: the two "
+                "pages will compete for the same search (cannibalization). Optimising the "
+                "existing page is usually better."
+            )
+    return outcome
 
 
 @retry(
