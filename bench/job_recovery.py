@@ -62,77 +62,108 @@ def wait(predicate, timeout: float, step: float = 0.05) -> float:
     raise TimeoutError("condition not met")
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pg", action="store_true")
     ap.add_argument("--keywords", type=int, default=40_303)
     ap.add_argument("--lease", type=float, default=10.0)
     ap.add_argument("--schema", choices=("migrations", "models"), default="migrations")
-    args = ap.parse_args()
+    return ap.parse_args()
+
+
+def seed_project(engine, keywords: int):
+    """The bench project and its ``keywords`` qualified keywords; returns the project id."""
+    with engine.begin() as conn:  # raw SQL: independent of other packages' new columns
+        pid = "0" * 31 + "1"
+        conn.execute(
+            text(
+                "INSERT INTO projects (id, name, domain, brand_config, location_name, "
+                "language_name, created_at, updated_at) VALUES (:id, 'Bench', 'b.example', "
+                "'{}', 'United States', 'English', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            ),
+            {
+                "id": pid
+                if engine.dialect.name == "sqlite"
+                else pid[:8]
+                + "-"
+                + pid[8:12]
+                + "-"
+                + pid[12:16]
+                + "-"
+                + pid[16:20]
+                + "-"
+                + pid[20:]
+            },
+        )
+    with session_scope(engine) as s:
+        import uuid
+
+        project_id = uuid.UUID(int=1)
+        s.bulk_insert_mappings(
+            KeywordMetric,
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "project_id": project_id,
+                    "keyword": f"keyword {i}",
+                    "search_volume": i % 1000,
+                    "source": "semrush",
+                    "status": "qualified",
+                }
+                for i in range(keywords)
+            ],
+        )
+    return project_id
+
+
+def consumer(url: str, redis_url: str, lease: float) -> tuple[dict[str, str], list[str]]:
+    """The environment and command line of a ``huey_consumer`` worker."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "REDIS_URL": redis_url,
+        "JOB_HEARTBEAT_S": "1",
+        "JOB_LEASE_S": str(lease),
+        "BENCH_JOB_SECONDS": "120",
+        "PYTHONPATH": str(REPO),
+    }
+    consumer_cmd = [
+        str(Path(sys.executable).parent / "huey_consumer"),
+        "bench._job_worker.huey",
+        "-k",
+        "thread",
+        "-w",
+        "1",
+        "-d",
+        "0.05",
+        "-m",
+        "0.2",
+    ]
+    return env, consumer_cmd
+
+
+def report(args: argparse.Namespace, results: dict[str, float]) -> None:
+    """The summary line and the JSON line."""
+    db = "postgresql" if args.pg else "sqlite"
+    print(
+        f"{db}, {args.keywords:,} keywords, lease {args.lease:g} s: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in results.items())
+    )
+    print(
+        json.dumps(
+            {"database": db, "keywords": args.keywords, "lease_s": args.lease}
+            | {k: round(v, 2) for k, v in results.items()}
+        )
+    )
+
+
+def main() -> None:
+    args = parse_args()
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
     redis.Redis.from_url(redis_url).flushdb()
     with bench_engine(args.pg, args.schema) as (engine, url):
-        with engine.begin() as conn:  # raw SQL: independent of other packages' new columns
-            pid = "0" * 31 + "1"
-            conn.execute(
-                text(
-                    "INSERT INTO projects (id, name, domain, brand_config, location_name, "
-                    "language_name, created_at, updated_at) VALUES (:id, 'Bench', 'b.example', "
-                    "'{}', 'United States', 'English', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
-                ),
-                {
-                    "id": pid
-                    if engine.dialect.name == "sqlite"
-                    else pid[:8]
-                    + "-"
-                    + pid[8:12]
-                    + "-"
-                    + pid[12:16]
-                    + "-"
-                    + pid[16:20]
-                    + "-"
-                    + pid[20:]
-                },
-            )
-        with session_scope(engine) as s:
-            import uuid
-
-            project_id = uuid.UUID(int=1)
-            s.bulk_insert_mappings(
-                KeywordMetric,
-                [
-                    {
-                        "id": uuid.uuid4(),
-                        "project_id": project_id,
-                        "keyword": f"keyword {i}",
-                        "search_volume": i % 1000,
-                        "source": "semrush",
-                        "status": "qualified",
-                    }
-                    for i in range(args.keywords)
-                ],
-            )
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "REDIS_URL": redis_url,
-            "JOB_HEARTBEAT_S": "1",
-            "JOB_LEASE_S": str(args.lease),
-            "BENCH_JOB_SECONDS": "120",
-            "PYTHONPATH": str(REPO),
-        }
-        consumer_cmd = [
-            str(Path(sys.executable).parent / "huey_consumer"),
-            "bench._job_worker.huey",
-            "-k",
-            "thread",
-            "-w",
-            "1",
-            "-d",
-            "0.05",
-            "-m",
-            "0.2",
-        ]
+        project_id = seed_project(engine, args.keywords)
+        env, consumer_cmd = consumer(url, redis_url, args.lease)
         wire_process()  # as the app does at start: the queue knows the kinds
         jobs.reset()
         jobs.configure(
@@ -174,17 +205,7 @@ def main() -> None:
                     proc.kill()
                     proc.wait(10)
         jobs.reset()
-    db = "postgresql" if args.pg else "sqlite"
-    print(
-        f"{db}, {args.keywords:,} keywords, lease {args.lease:g} s: "
-        + ", ".join(f"{k} {v:.2f}" for k, v in results.items())
-    )
-    print(
-        json.dumps(
-            {"database": db, "keywords": args.keywords, "lease_s": args.lease}
-            | {k: round(v, 2) for k, v in results.items()}
-        )
-    )
+    report(args, results)
 
 
 def measure(results, start_worker, submit_and_wait_running, released, engine, project_id, args):
