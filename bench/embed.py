@@ -99,7 +99,7 @@ def spearman(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.corrcoef(rx, ry)[0, 1])
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--csv", type=Path, default=DEFAULT_CSV)
     parser.add_argument("--n", type=int, default=5_000, help="keywords for throughput")
@@ -107,7 +107,44 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--load-runs", type=int, default=3)
     parser.add_argument("--pairs", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def static_list_s(static: StaticEmbedder, universe: list[str]) -> float:
+    """Seconds of the static tier on LIST_MAX distinct keywords (printed too)."""
+    # 100,000 distinct keywords for the static tier, as bench/import.py builds them.
+    big: list[str] = []
+    variant = 0
+    while len(big) < LIST_MAX:
+        big.extend(kw + (f" v{variant}" if variant else "") for kw in universe)
+        variant += 1
+    big = big[:LIST_MAX]
+    started = time.perf_counter()
+    static.embed(big)
+    static_100k = time.perf_counter() - started
+    print(f"static tier, {len(big):,} distinct keywords: {static_100k:.2f} s")
+    return static_100k
+
+
+def agreement(
+    rng: np.random.Generator, n: int, minilm_vecs: np.ndarray, static_vecs: np.ndarray, pairs: int
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Spearman of the two tiers' cosines on random pairs, and those cosines (printed too)."""
+    a = rng.integers(0, n, pairs)
+    b = rng.integers(0, n, pairs)
+    keep = a != b
+    cos_minilm = (minilm_vecs[a[keep]] * minilm_vecs[b[keep]]).sum(1)
+    cos_static = (static_vecs[a[keep]] * static_vecs[b[keep]]).sum(1)
+    rho = spearman(cos_static, cos_minilm)
+    print(
+        f"static vs minilm, {int(keep.sum()):,} random pairs: Spearman {rho:.3f}; "
+        f"median pair cosine minilm {np.median(cos_minilm):.3f}, static {np.median(cos_static):.3f}"
+    )
+    return rho, cos_minilm, cos_static
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
 
     if not args.csv.is_file():
         print(f"keyword file not found: {args.csv}", file=sys.stderr)
@@ -136,33 +173,14 @@ def main(argv: list[str] | None = None) -> int:
         f"({static_cpu_rate:,.0f} per CPU-second)"
     )
 
-    # 100,000 distinct keywords for the static tier, as bench/import.py builds them.
-    big: list[str] = []
-    variant = 0
-    while len(big) < LIST_MAX:
-        big.extend(kw + (f" v{variant}" if variant else "") for kw in universe)
-        variant += 1
-    big = big[:LIST_MAX]
-    started = time.perf_counter()
-    static.embed(big)
-    static_100k = time.perf_counter() - started
-    print(f"static tier, {len(big):,} distinct keywords: {static_100k:.2f} s")
+    static_100k = static_list_s(static, universe)
     minilm_cutoff_s = MINILM_MAX_TEXTS / minilm_rate
     print(
         f"minilm at the tier cutoff ({MINILM_MAX_TEXTS:,} keywords): "
         f"≈ {minilm_cutoff_s:.1f} s (projected from the throughput)"
     )
 
-    a = rng.integers(0, len(sample), args.pairs)
-    b = rng.integers(0, len(sample), args.pairs)
-    keep = a != b
-    cos_minilm = (minilm_vecs[a[keep]] * minilm_vecs[b[keep]]).sum(1)
-    cos_static = (static_vecs[a[keep]] * static_vecs[b[keep]]).sum(1)
-    rho = spearman(cos_static, cos_minilm)
-    print(
-        f"static vs minilm, {int(keep.sum()):,} random pairs: Spearman {rho:.3f}; "
-        f"median pair cosine minilm {np.median(cos_minilm):.3f}, static {np.median(cos_static):.3f}"
-    )
+    rho, cos_minilm, cos_static = agreement(rng, len(sample), minilm_vecs, static_vecs, args.pairs)
     load_after = os.getloadavg()[0]
     print(f"load average (1 min) after: {load_after:.2f}")
 
