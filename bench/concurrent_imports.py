@@ -78,8 +78,8 @@ class Trial:
     seconds: float
 
 
-def trial(engine, keywords: int, mode: str, seed: int) -> Trial:
-    """One pair of overlapping imports plus a side writer; what happened."""
+def _inputs(engine, keywords: int, seed: int) -> tuple[list[str], dict[str, bytes], object]:
+    """The trial's keywords, the two overlapping export files and a new project's id."""
     rng = random.Random(seed)
     words = [f"trail running shoe model {i:06d}" for i in range(keywords * 3 // 2)]
     first = words[:keywords]
@@ -91,6 +91,50 @@ def trial(engine, keywords: int, mode: str, seed: int) -> Trial:
         s.add(project)
         s.flush()
         pid = project.id
+    return words, files, pid
+
+
+def _stored(engine, pid) -> int:
+    """Keyword rows the project holds."""
+    with engine.connect() as conn:
+        return conn.execute(
+            select(func.count()).where(KeywordMetric.project_id == pid)
+        ).scalar_one()
+
+
+def _outcome(
+    results: dict[str, object],
+    new: int,
+    shared: int,
+    stored: int,
+    side_failures: int,
+    waits: list[float],
+    seconds: float,
+) -> Trial:
+    """The trial's record: ``new`` keywords inserted once, ``shared`` updated once."""
+    errors = [r for r in results.values() if isinstance(r, Exception)]
+    counts = [r for r in results.values() if isinstance(r, tuple)]
+    exact = (
+        not errors
+        and sum(c[0] for c in counts) == new
+        and sum(c[1] for c in counts) == shared
+        and stored == new
+    )
+    return Trial(
+        failed=len(errors),
+        deadlocks=sum("deadlock" in str(e).lower() for e in errors),
+        locked=sum("database is locked" in str(e).lower() for e in errors),
+        errors=[f"{type(e).__name__}: {str(e).splitlines()[0][:120]}" for e in errors],
+        wrong_counts=0 if exact or errors else 1,
+        side_failures=side_failures,
+        side_max_wait_s=max(waits, default=0.0),
+        seconds=seconds,
+    )
+
+
+def trial(engine, keywords: int, mode: str, seed: int) -> Trial:
+    """One pair of overlapping imports plus a side writer; what happened."""
+    words, files, pid = _inputs(engine, keywords, seed)
     barrier = threading.Barrier(3)
     results: dict[str, object] = {}
     done = threading.Event()
@@ -138,28 +182,8 @@ def trial(engine, keywords: int, mode: str, seed: int) -> Trial:
     seconds = time.perf_counter() - started
     done.set()
     threads[2].join(timeout=60)
-    with engine.connect() as conn:
-        stored = conn.execute(
-            select(func.count()).where(KeywordMetric.project_id == pid)
-        ).scalar_one()
-    errors = [r for r in results.values() if isinstance(r, Exception)]
-    counts = [r for r in results.values() if isinstance(r, tuple)]
-    exact = (
-        not errors
-        and sum(c[0] for c in counts) == len(words)
-        and sum(c[1] for c in counts) == keywords // 2
-        and stored == len(words)
-    )
-    return Trial(
-        failed=len(errors),
-        deadlocks=sum("deadlock" in str(e).lower() for e in errors),
-        locked=sum("database is locked" in str(e).lower() for e in errors),
-        errors=[f"{type(e).__name__}: {str(e).splitlines()[0][:120]}" for e in errors],
-        wrong_counts=0 if exact or errors else 1,
-        side_failures=side_failures,
-        side_max_wait_s=max(waits, default=0.0),
-        seconds=seconds,
-    )
+    stored = _stored(engine, pid)
+    return _outcome(results, len(words), keywords // 2, stored, side_failures, waits, seconds)
 
 
 def main() -> None:
