@@ -12,6 +12,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 REPO = Path(__file__).resolve().parent.parent
+TESTS = REPO / "tests"
 sys.path.insert(0, str(REPO))
 
 from db.models import Base  # noqa: E402
@@ -93,12 +94,13 @@ DB_FIXTURES = {"engine", "migrated_engine", "project_id", "database_url"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test that touches the database ``db`` (by the fixtures it uses) and every
-    test under ``tests/browser`` ``browser``, so ``-m "not db and not slow and not browser"``
-    is the unit suite (no database, no server)."""
+    """Mark every test that touches the database ``db`` (by the fixtures it uses, or by living
+    under ``tests/db``: some open their own SQLite file) and every test under
+    ``tests/browser`` ``browser``, so ``-m "not db and not slow and not browser"`` is the unit
+    suite (no database, no server)."""
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
-        if names & DB_FIXTURES:
+        if names & DB_FIXTURES or "db" in Path(str(item.fspath)).relative_to(TESTS).parts[:1]:
             item.add_marker(pytest.mark.db)
         if "browser" in Path(str(item.fspath)).parts or item.fspath.basename == "test_browser.py":
             item.add_marker(pytest.mark.browser)

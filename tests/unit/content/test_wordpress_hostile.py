@@ -76,7 +76,10 @@ def client(wp, timeout: float = 5) -> WordPressClient:
     return WordPressClient(wp.url, "editor", PASSWORD, timeout=timeout)
 
 
-@pytest.mark.parametrize("odd", ["created_200", "php_warning", "created_500", "slow"])
+@pytest.mark.parametrize(
+    "odd",
+    ["created_200", "php_warning", "created_500", pytest.param("slow", marks=pytest.mark.slow)],
+)
 def test_a_retry_after_an_odd_create_answer_creates_no_second_post(wp, odd):
     wp.odd, wp.delay = odd, 2.0
     content_id = uuid.uuid4()

@@ -201,6 +201,7 @@ def test_refusal_and_max_tokens_count_as_invalid(server):
     assert "empty" in server.requests[1].json["messages"][2]["content"]
 
 
+@pytest.mark.slow  # waits out real Retry-After delays
 @pytest.mark.parametrize("status", [429, 529, 500])
 def test_retries_honour_retry_after(server, status):
     good = anthropic_message(json.dumps(expansion_answer(SEED)))

@@ -120,6 +120,7 @@ def test_truncated_twice_is_a_typed_error(server):
     assert info.value.provider == "openai" and len(info.value.usage) == 2
 
 
+@pytest.mark.slow  # waits out the SDK's real retry back-off
 def test_sdk_retries_then_succeeds(server):
     good = openai_completion(json.dumps(expansion_answer(SEED)))
     server.route(
