@@ -6,10 +6,12 @@ import streamlit as st
 from services.content import api, publish
 from services.content.briefs import brief_summary
 from services.core.errors import ClusterPlannerError
+from services.core.wording import count_noun
 from services.providers.registry import structured_generator
 from ui.frame import page
 from ui.jobs import job_panel, submit
 from ui.safe import plain
+from ui.wordpress import wordpress_connection
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -26,7 +28,7 @@ if st.button("Generate briefs", help="Offline, from your keyword data; rebuildin
     except ClusterPlannerError as exc:
         st.error(plain(exc))
     else:
-        st.success(f"{made.created} brief(s) created, {made.regenerated} rebuilt.")
+        st.success(f"{count_noun(made.created, 'brief')} created, {made.regenerated:,} rebuilt.")
 
 views = api.list_content(app.engine, cluster_id)
 if not views:
@@ -124,22 +126,7 @@ st.download_button(
 )
 
 st.subheader("WordPress")
-with st.expander("WordPress connection"):
-    wp = publish.wordpress_status(app.engine, project_id)
-    with st.form("wp"):
-        url = st.text_input("Site URL (https)", wp.url)
-        user = st.text_input("Username (your login, not the application's name)", wp.username)
-        kept = " (one is stored; leave empty to keep it)" if wp.password_set else ""
-        secret = st.text_input(f"Application Password{kept}", type="password")
-        if st.form_submit_button("Save and test the connection"):
-            try:
-                ok = publish.connect_wordpress(
-                    app.engine, project_id, url=url, username=user, password=secret
-                )
-            except ClusterPlannerError as exc:
-                st.text(f"Not connected: {exc}")
-            else:
-                st.text(f"Connected as {ok.user} ({ok.roles}).")
+wordpress_connection(app.engine, project_id)
 written = [str(v.id) for v in views if v.draft.get("kind") == "llm"]
 to_send = st.multiselect("Pages to send", written, written, format_func=labels.__getitem__)
 post_type = st.radio("Publish as", ["posts", "pages"], horizontal=True)

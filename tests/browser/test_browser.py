@@ -95,7 +95,7 @@ def test_content_drafts_briefs_and_xlsx_download_in_chromium(running_app, tmp_pa
         page.get_by_role("link", name="Content Drafts").click()
         page.get_by_role("heading", name="Content Drafts").wait_for(timeout=60_000)
         page.get_by_role("button", name="Generate briefs").click()
-        page.get_by_text("brief(s) created").wait_for(timeout=60_000)
+        page.get_by_text("created, 0 rebuilt").wait_for(timeout=60_000)
         page.get_by_role("heading", name="Open a page").wait_for(timeout=60_000)
         # The open page's brief: its editable title, prefilled from the primary keyword.
         title = page.get_by_label("Title (≤ 60)")

@@ -52,7 +52,7 @@ def test_generate_briefs_open_one_and_download(app_context, engine, project_id):
     assert at.info and "Generate the briefs" in at.info[0].value
     next(b for b in at.button if b.label == "Generate briefs").click().run()
     assert not at.exception
-    assert at.success and at.success[0].value == "5 brief(s) created, 0 rebuilt."
+    assert at.success and at.success[0].value == "5 briefs created, 0 rebuilt."
     table = at.dataframe[0].value
     assert list(table["status"]) == ["brief"] * 5
     assert table["keyword"].iloc[0] == "trail running shoes"
