@@ -17,7 +17,8 @@ Contract: ``shared/contracts/wordpress/NOTES.md``. What this client guarantees:
   any answer proves it: 200 or 201 with an ``id``, or a ``Location`` header naming the new
   post. A 500 or a timeout after WordPress created the post leaves it findable by its marker,
   so a retry updates it and never creates a second one.
-* Bodies are read under a wall-clock deadline (:mod:`services.core.http_read`) and at most
+* Headers and bodies are read under a wall-clock deadline (:mod:`services.core.http_read`:
+  a server trickling header lines is cut off at the deadline too) and at most
   :data:`MAX_BODY_BYTES`; JSON is parsed tolerantly (:func:`services.core.http_read.parse_json`:
   a PHP warning before the JSON is skipped); a body with no JSON is a :class:`~services.core.errors.WordPressBadResponse`
   carrying the HTTP status.
@@ -38,11 +39,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from services.core.errors import InvalidInputError, WordPressBadResponse, WordPressError
-from services.core.http_read import Answer, read_body, request_timeout
+from services.core.http_read import (
+    Answer,
+    DeadlineAdapter,
+    header_deadline,
+    read_body,
+    request_timeout,
+)
 from services.core.redact import redact, secret_forms
 
 #: Seconds per request, the whole exchange (connect, wait, download).
@@ -174,7 +180,7 @@ class WordPressClient:
             raise_on_status=False,
             redirect=False,
         )
-        adapter = HTTPAdapter(max_retries=retry)
+        adapter = DeadlineAdapter(max_retries=retry)
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
 
@@ -199,15 +205,18 @@ class WordPressClient:
         url, extra = self._url(route)
         deadline = time.monotonic() + self.timeout
         try:
-            with self._session.request(
-                method,
-                url,
-                params={**extra, **(params or {})},
-                json=body,
-                timeout=request_timeout(deadline, self.timeout),
-                allow_redirects=False,
-                stream=True,
-            ) as resp:
+            with (
+                header_deadline(deadline),
+                self._session.request(
+                    method,
+                    url,
+                    params={**extra, **(params or {})},
+                    json=body,
+                    timeout=request_timeout(deadline, self.timeout),
+                    allow_redirects=False,
+                    stream=True,
+                ) as resp,
+            ):
                 data, _cut = read_body(
                     resp, deadline=deadline, max_bytes=MAX_BODY_BYTES, read_timeout_s=self.timeout
                 )

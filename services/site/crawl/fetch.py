@@ -23,17 +23,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
-from services.core.http_read import DeadlineExceeded, read_body, read_piece, request_timeout
+from services.core.http_read import (
+    DeadlineAdapter,
+    DeadlineExceeded,
+    header_deadline,
+    read_body,
+    read_piece,
+    request_timeout,
+)
 from services.site.crawl.sniff import looks_binary, trusted_charset
 from services.site.crawl.urls import host_key, resolve_link
 
 USER_AGENT = "ClusterPlanner/1.0 (+site)"
 #: Seconds to connect and between two bytes of an answer; also the whole download's deadline
-#: (enforced while the body streams, see :mod:`services.core.http_read`).
+#: (enforced while the headers and the body stream, see :mod:`services.core.http_read`).
 DEFAULT_TIMEOUT_S = 15.0
 #: Bytes of a page body kept; the rest is dropped and the page marked truncated.
 MAX_PAGE_BYTES = 5 * 1024 * 1024
@@ -153,7 +159,9 @@ class Fetcher:
     user_agent : str
         Sent with every request.
     session : requests.Session, optional
-        Default: a session with :func:`default_retry` mounted.
+        Default: a session with :func:`default_retry` mounted on a
+        :class:`~services.core.http_read.DeadlineAdapter` (the deadline also bounds the wait
+        for the headers).
     """
 
     def __init__(
@@ -173,7 +181,7 @@ class Fetcher:
         self.user_agent = user_agent
         if session is None:
             session = requests.Session()
-            adapter = HTTPAdapter(
+            adapter = DeadlineAdapter(
                 max_retries=default_retry(), pool_connections=4, pool_maxsize=max_in_flight
             )
             session.mount("http://", adapter)
@@ -292,13 +300,16 @@ class Fetcher:
             raise DeadlineExceeded(TIME_LIMIT)
         deadline = self._deadline()
         headers = {"User-Agent": self.user_agent, "Accept": "text/html,application/xhtml+xml,*/*"}
-        with self.session.get(
-            url,
-            headers=headers,
-            timeout=request_timeout(deadline, self.timeout_s),
-            stream=True,
-            allow_redirects=False,
-        ) as resp:
+        with (
+            header_deadline(deadline),
+            self.session.get(
+                url,
+                headers=headers,
+                timeout=request_timeout(deadline, self.timeout_s),
+                stream=True,
+                allow_redirects=False,
+            ) as resp,
+        ):
             result.status = resp.status_code
             result.headers = {k.lower(): v for k, v in resp.headers.items()}
             ctype = result.headers.get("content-type", "")

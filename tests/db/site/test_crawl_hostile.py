@@ -4,6 +4,7 @@ the overall time limit, a redirect to another port, a UTF-7 charset, binary serv
 from __future__ import annotations
 
 import json
+import threading
 import time
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -48,6 +49,31 @@ def test_slow_loris_page_and_sitemap_end_within_the_deadline(engine, project_id)
     reasons = skipped(engine, project_id)
     assert reasons["/slow"].startswith("timeout")
     assert report.ok == 3  # home, /about and /ok stored despite the two slow answers
+
+
+@pytest.mark.slow
+def test_a_server_trickling_header_lines_ends_within_the_deadline(engine, project_id):
+    """Status line, then one header line a second, forever: each line arrives well inside the
+    read timeout, so only the deadline on the header phase ends the request."""
+    deadline = 2.0
+    with SiteServer() as site:
+        site.routes["/robots.txt"] = Route(404, "", {"Content-Type": "text/plain"})
+        site.routes["/"] = html_route(page("Home", "Home", links=("/trickle|Trickle", "/ok|OK")))
+        site.routes["/trickle"] = Route(200, "", header_drip_s=1)
+        site.routes["/ok"] = html_route(page("OK", "OK"))
+        started = time.monotonic()
+        report = api.run_crawl(
+            engine,
+            project_id,
+            site.url,
+            limits=CrawlLimits(max_pages=5, timeout_s=deadline),
+            fetcher=fetcher(deadline),
+        )
+        elapsed = time.monotonic() - started
+    assert elapsed < deadline + 2, elapsed
+    reasons = skipped(engine, project_id)
+    assert reasons["/trickle"].startswith("timeout"), reasons
+    assert report.ok == 2  # home and /ok stored
 
 
 def test_the_crawl_time_limit_stops_a_long_crawl(engine, project_id):
@@ -281,3 +307,19 @@ def test_fetch_page_for_a_competitor_page_holds_its_deadline():
         ok = fetch_page(site.url + "/ok", timeout_s=5)
     assert elapsed < 1.5 + 2 and slow.skip_reason.startswith("timeout") and not slow.body
     assert ok.status == 200 and "Rival guide" in ok.text()
+
+
+@pytest.mark.slow
+def test_fetch_page_holds_its_deadline_against_trickled_headers():
+    from services.site.crawl.fetch import fetch_page
+
+    with SiteServer() as site:
+        site.routes["/trickle"] = Route(200, "", header_drip_s=1)
+        started = time.monotonic()
+        result = fetch_page(site.url + "/trickle", timeout_s=1.5)
+        elapsed = time.monotonic() - started
+        ok_after = fetch_page(site.url + "/missing", timeout_s=5)
+    assert elapsed < 1.5 + 2, elapsed
+    assert result.status is None and result.skip_reason.startswith("timeout") and not result.body
+    assert ok_after.status == 404  # the server (and the client side) still work
+    assert not [t for t in threading.enumerate() if isinstance(t, threading.Timer)]  # watchdogs

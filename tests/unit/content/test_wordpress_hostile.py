@@ -124,3 +124,18 @@ def test_an_echoed_authorization_header_is_redacted(wp, odd):
     text = str(err.value)
     token = base64.b64encode(f"editor:{PASSWORD}".encode()).decode()
     assert token not in text and PASSWORD not in text and "[redacted]" in text
+
+
+@pytest.mark.slow
+def test_a_server_trickling_header_lines_is_a_timeout_within_the_deadline():
+    from tests.unit.site.crawl_site import Route, SiteServer
+
+    with SiteServer() as site:
+        site.fallback = lambda _path: Route(200, "", header_drip_s=1)
+        client = WordPressClient(site.url, "editor", PASSWORD, timeout=1.5)
+        started = time.monotonic()
+        with pytest.raises(WordPressError, match="did not answer within 1.5 s"):
+            client.request("GET", "users/me")
+        elapsed = time.monotonic() - started
+    assert elapsed < 1.5 + 2, elapsed
+    assert len(site.paths()) == 1  # not retried after the deadline (GETs are retried otherwise)

@@ -25,6 +25,8 @@ class Route:
 
     ``drip_s`` makes a slow-loris answer: ``Content-Length: 100000`` is announced, then the
     body is sent one byte every ``drip_s`` seconds until the client hangs up (or 10 min pass).
+    ``header_drip_s`` trickles the headers instead: the status line, then one header line every
+    ``header_drip_s`` seconds, never ending them (until the client hangs up or 10 min pass).
     """
 
     status: int = 200
@@ -32,6 +34,7 @@ class Route:
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html"})
     delay: float = 0.0
     drip_s: float = 0.0
+    header_drip_s: float = 0.0
 
 
 def html_route(body: str, status: int = 200, **headers: str) -> Route:
@@ -78,6 +81,9 @@ class SiteServer:
                 if route.drip_s:
                     self._drip(route, data)
                     return
+                if route.header_drip_s:
+                    self._drip_headers(route)
+                    return
                 try:
                     self.send_response(route.status)
                     for key, value in route.headers.items():
@@ -106,6 +112,21 @@ class SiteServer:
                         self.wfile.write(payload[i : i + 1])
                         self.wfile.flush()
                         time.sleep(route.drip_s)
+                except (BrokenPipeError, ConnectionResetError, OSError):
+                    pass
+                self.close_connection = True
+
+            def _drip_headers(self, route: Route) -> None:
+                try:
+                    self.wfile.write(f"HTTP/1.1 {route.status} OK\r\n".encode())
+                    self.wfile.flush()
+                    stop = time.monotonic() + 600
+                    i = 0
+                    while time.monotonic() < stop:
+                        time.sleep(route.header_drip_s)
+                        self.wfile.write(f"X-Drip-{i}: {i}\r\n".encode())
+                        self.wfile.flush()
+                        i += 1
                 except (BrokenPipeError, ConnectionResetError, OSError):
                     pass
                 self.close_connection = True
