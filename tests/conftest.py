@@ -93,6 +93,31 @@ def project_id(engine):
 DB_FIXTURES = {"engine", "migrated_engine", "project_id", "database_url"}
 
 
+#: Test folders whose every test needs the database (tests/pages: AppTests on the app context).
+DB_FOLDERS = frozenset(["db", "pages"])
+
+
+def _top_folder(path: Path) -> str:
+    """The first folder below tests/ of ``path`` ("" outside it)."""
+    try:
+        return path.resolve().relative_to(TESTS).parts[0]
+    except (ValueError, IndexError):
+        return ""
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Skip importing folders whose every test the ``-m`` expression deselects anyway
+    (``not db``: tests/db and tests/pages; ``not browser``: tests/browser), so the unit
+    suite does not pay for importing streamlit.testing, playwright and the db fixtures."""
+    expr = str(config.getoption("markexpr") or "")
+    top = _top_folder(collection_path)
+    if "not db" in expr and top in DB_FOLDERS and collection_path.resolve() != TESTS / top:
+        return True
+    if "not browser" in expr and top == "browser" and collection_path.resolve() != TESTS / top:
+        return True
+    return None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark every test that touches the database ``db`` (by the fixtures it uses, or by living
     under ``tests/db``: some open their own SQLite file) and every test under
@@ -100,7 +125,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     suite (no database, no server)."""
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
-        if names & DB_FIXTURES or "db" in Path(str(item.fspath)).relative_to(TESTS).parts[:1]:
+        if names & DB_FIXTURES or _top_folder(Path(str(item.fspath))) in DB_FOLDERS:
             item.add_marker(pytest.mark.db)
         if "browser" in Path(str(item.fspath)).parts or item.fspath.basename == "test_browser.py":
             item.add_marker(pytest.mark.browser)

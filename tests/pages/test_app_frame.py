@@ -26,13 +26,6 @@ def test_router_runs_and_offers_only_live_projects(app_context, engine, monkeypa
     assert at.session_state["project_id"] == str(live)
 
 
-def test_navigation_is_declared_before_any_heavy_import():
-    source = APP.read_text()
-    nav = source.index("st.navigation(")
-    for heavy in ("services.app.context", "services.projects.api", "services.core.errors"):
-        assert source.index(heavy) > nav, heavy
-
-
 def _router(monkeypatch):
     import services.app.jobs as jobs
 
