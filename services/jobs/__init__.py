@@ -20,6 +20,7 @@ huey is imported on first use, so importing this package is cheap.
 from __future__ import annotations
 
 from services.jobs.heartbeat import JobContext
+from services.jobs.inline import claim_inline
 from services.jobs.queue import (
     build_huey,
     get_huey,
@@ -62,6 +63,7 @@ from services.jobs.table import JobView, active_key, cancel, get_job, interrupt_
 from services.jobs.worker import configure, reset, start_worker, stop_worker
 
 __all__ = [
+    "claim_inline",
     "ACTIVE",
     "CANCEL_GRACE_S",
     "CANCEL_POLL_S",

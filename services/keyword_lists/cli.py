@@ -2,7 +2,7 @@
 
 One clustering at a time per project, from the command line as from the page (issue 20 §5):
 an inline run claims the project's ``cluster`` slot in the jobs table (the same unique
-``active_key`` a queued job takes, :func:`services.app.jobs.active_key`), keeps it alive with
+``active_key`` a queued job takes: :func:`services.jobs.claim_inline`), keeps it alive with
 heartbeats and frees it when it ends. A second run, or a page job, meanwhile gets the clear
 "already running" message (exit 2) instead of racing on the same rows.
 """
@@ -10,23 +10,13 @@ heartbeats and frees it when it ends. A second run, or a page job, meanwhile get
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
-import threading
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, update
-from sqlalchemy.exc import IntegrityError
-
-from db.models import Job, utcnow
-from db.session import session_scope
 from services import jobs
 from services.clustering.pages import SINGLETON_MIN_VOLUME, STRICTNESS_LEVELS
 from services.core.cli_result import CommandResult
-from services.core.errors import JobAlreadyActive
 from services.keyword_lists import api
 from services.projects.api import resolve_project
 
@@ -58,71 +48,11 @@ def _stderr_bar(percent: float, message: str) -> None:
     sys.stderr.flush()
 
 
-@contextlib.contextmanager
-def claim_project(engine: Engine, project_id: uuid.UUID, kind: str = "cluster") -> Iterator[None]:
-    """Hold the project's ``kind`` slot of the jobs table while the block runs inline.
-
-    Raises
-    ------
-    JobAlreadyActive
-        A job of that kind is queued or running for the project (its status and progress
-        are in the message); nothing ran.
-    """
-    jobs.recover_stale(engine)  # a dead run must not block this one
-    now = utcnow()
-    try:
-        with session_scope(engine) as s:
-            job = Job(
-                project_id=project_id,
-                kind=kind,
-                status="running",
-                progress=0,
-                message="Running from the command line",
-                params={"inline": True},
-                result={},
-                active_key=jobs.active_key(kind, project_id),
-                started_at=now,
-                heartbeat_at=now,
-                worker=jobs.WORKER_ID,
-            )
-            s.add(job)
-            s.flush()
-            job_id = job.id
-    except IntegrityError:
-        raise JobAlreadyActive(
-            f"A {kind} run is already queued or running for this project: wait for it to "
-            "finish (or cancel it on the page), then run the command again."
-        ) from None
-    stop = threading.Event()
-    beat = threading.Thread(target=_heartbeat, args=(engine, job_id, stop), daemon=True)
-    beat.start()
-    status = "failed"
-    try:
-        yield
-        status = "succeeded"
-    finally:
-        stop.set()
-        beat.join(timeout=5)
-        with session_scope(engine) as s:
-            s.execute(
-                update(Job)
-                .where(Job.id == job_id, Job.status == "running")
-                .values(status=status, finished_at=utcnow(), active_key=None, progress=100)
-            )
-
-
-def _heartbeat(engine: Engine, job_id: uuid.UUID, stop: threading.Event) -> None:
-    while not stop.wait(jobs.heartbeat_s()):
-        # a missed beat is retried at the next one
-        with contextlib.suppress(Exception), session_scope(engine) as s:
-            s.execute(update(Job).where(Job.id == job_id).values(heartbeat_at=utcnow()))
-
-
 def _cluster_list(app: Any, args: argparse.Namespace) -> CommandResult:
     from services.keyword_lists.export import KEYWORD_COLUMNS, clusters_frame, frame_to_csv
 
     project = resolve_project(app.engine, args.project)
-    with claim_project(app.engine, project.id):
+    with jobs.claim_inline(app.engine, project.id, "cluster"):
         result = api.cluster_inline(
             app,
             project.id,
