@@ -10,7 +10,7 @@ from services.core.wording import count_noun
 from services.providers.registry import structured_generator
 from ui.frame import page
 from ui.jobs import job_panel, submit
-from ui.safe import plain
+from ui.safe import plain, show_outcome
 from ui.wordpress import wordpress_connection
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -139,5 +139,4 @@ if st.button("Send drafts to WordPress (status draft)"):
         st.error(plain(exc))
     else:
         st.dataframe(pd.DataFrame(sent.rows()), hide_index=True, width="stretch")
-        shown = {"completed": st.success, "partial": st.warning, "failed": st.error}
-        shown[sent.outcome.status](plain(sent.outcome.summary()))
+        show_outcome(sent.outcome.status, sent.outcome.summary())

@@ -5,7 +5,7 @@ import streamlit as st
 from services.site.crawl import api
 from ui.frame import page
 from ui.jobs import job_panel, submit
-from ui.safe import plain
+from ui.safe import plain, show_outcome
 
 app, project_id = page("Site Crawl")
 engine = app.engine
@@ -40,8 +40,9 @@ if run is not None:
     if run.status == "running":
         st.info(f"Crawling {plain(run.start_url)}: {run.pages_fetched:,} URLs fetched so far.")
     elif run.status in ("completed", "partial", "failed"):
-        show = {"completed": st.success, "partial": st.warning, "failed": st.error}[run.status]
-        show(plain(stats.get("message") or run.error or f"The last crawl {run.status}."))
+        show_outcome(
+            run.status, stats.get("message") or run.error or f"The last crawl {run.status}."
+        )
     for hint in stats.get("hints") or []:
         st.info(plain(hint))
     top = (stats.get("outcome") or {}).get("top_reasons") or []

@@ -9,7 +9,7 @@ import streamlit as st
 
 from services.app import jobs
 from services.core.errors import ClusterPlannerError
-from ui.safe import plain
+from ui.safe import plain, show_outcome
 
 
 def submit(start: Callable[[], Any]) -> None:
@@ -60,8 +60,10 @@ def job_panel(
             st.error(text or f"The {kind} job failed: {plain(job.error)}")
         elif job.status != "succeeded":  # cancelled, interrupted
             st.warning(text or f"The {kind} job was {job.status}.")
-        else:
-            st.success(plain(summary(job) if summary else job.result.get("message", "Done")))
+        else:  # a batch that ran to its end may still be partial or failed (per-row failures)
+            outcome = (job.result or {}).get("outcome") or {}
+            message = summary(job) if summary else job.result.get("message", "Done")
+            show_outcome(str(outcome.get("status", "completed")), message)
         if job.can_resume and st.button("Resume", key=f"resume-{kind}"):
             try:
                 jobs.resume(job.id, engine=engine)

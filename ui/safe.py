@@ -45,3 +45,12 @@ def plain(value: object) -> str:
     text = _LINE_BREAKS.sub(" ", str(value))
     text = _INLINE.sub(lambda m: "\\" + m.group(0), text)
     return _BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+
+
+def show_outcome(status: str, text: object) -> None:
+    """Show a batch's end state in its colour (:mod:`services.core.outcome`): completed
+    green, partial amber, failed red; ``text`` as plain text."""
+    import streamlit as st
+
+    show = {"partial": st.warning, "failed": st.error}.get(status, st.success)
+    show(plain(text))
