@@ -32,7 +32,7 @@ from services.content.update_brief import as_update
 from services.content.views import resolve
 from services.core.errors import InvalidInputError
 from services.providers.base import BrandProfile
-from services.site.api import OptimiseBrief, optimise_brief_inputs
+from services.site.api import OptimiseBrief, optimise_briefs_inputs
 
 
 @dataclass
@@ -159,13 +159,8 @@ def _update_inputs(
     Planned pages (source "cluster") get a new-page brief and are not looked up; a live page
     with no keyword to add gets None from the site package and a normal brief.
     """
-    out = {}
-    for page in pages:
-        if page.source != "cluster":
-            found = optimise_brief_inputs(engine, project_id, page.page_id)
-            if found is not None:
-                out[page.page_id] = found
-    return out
+    live = [page.page_id for page in pages if page.source != "cluster"]
+    return optimise_briefs_inputs(engine, project_id, live) if live else {}
 
 
 def _write(

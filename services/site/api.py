@@ -26,6 +26,7 @@ from services.site.cannibalization_api import (
 from services.site.optimise import (
     OptimiseBrief,
     optimise_brief_inputs,
+    optimise_briefs_inputs,
     site_url_pattern,
     url_patterns_table,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "covered_by",
     "import_rankings",
     "optimise_brief_inputs",
+    "optimise_briefs_inputs",
     "primary_keywords_frame",
     "primary_keywords_job",
     "primary_keywords_table",

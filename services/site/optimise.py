@@ -177,33 +177,47 @@ def optimise_brief_inputs(engine: Engine, project_id: Any, page_id: Any) -> Opti
     None for a planned (cluster) page, an unknown page, or a page with no keyword to add:
     those get a new-page brief.
     """
+    return optimise_briefs_inputs(engine, project_id, [page_id]).get(str(as_uuid(page_id)))
+
+
+def optimise_briefs_inputs(
+    engine: Engine, project_id: Any, page_ids: Sequence[Any]
+) -> dict[str, OptimiseBrief]:
+    """:func:`optimise_brief_inputs` of many pages in one unit of work: page id (str) → the
+    inputs, for the pages that get an update brief only."""
+    pid = as_uuid(project_id)
     with session_scope(engine) as s:
-        page = s.get(CrawledPage, as_uuid(page_id))
-        if page is None or page.project_id != as_uuid(project_id) or page.source == "cluster":
-            return None
-        pk = s.scalar(select(PageKeywords).where(PageKeywords.crawled_page_id == page.id))
-        approved = s.scalars(
-            select(ClusterPage.keyword).where(
-                ClusterPage.is_approved.is_(True),
-                (ClusterPage.crawled_page_id == page.id) | (ClusterPage.covered_by == page.url),
-            )
-        ).all()
-        to_add = tuple(
-            dict.fromkeys([*approved, *(str(k) for k in (pk.secondary_keywords if pk else []))])
+        found = (_update_brief(s, pid, page_id) for page_id in page_ids)
+        return {brief.page_id: brief for brief in found if brief is not None}
+
+
+def _update_brief(s: Session, project_id: uuid.UUID, page_id: Any) -> OptimiseBrief | None:
+    page = s.get(CrawledPage, as_uuid(page_id))
+    if page is None or page.project_id != project_id or page.source == "cluster":
+        return None
+    pk = s.scalar(select(PageKeywords).where(PageKeywords.crawled_page_id == page.id))
+    approved = s.scalars(
+        select(ClusterPage.keyword).where(
+            ClusterPage.is_approved.is_(True),
+            (ClusterPage.crawled_page_id == page.id) | (ClusterPage.covered_by == page.url),
         )
-        if pk is None or not to_add:
-            return None
-        h1, headings = headings_of(page.headings)
-        h1 = page.h1 or h1 or ""
-        seen = " ".join([page.title or "", h1, *headings]).lower()
-        return OptimiseBrief(
-            page_id=str(page.id),
-            url=page.url,
-            title=page.title or "",
-            h1=h1,
-            meta_description=page.meta_description or "",
-            headings=tuple(headings),
-            primary_keyword=pk.primary_keyword,
-            keywords_to_add=to_add,
-            already_in_headings=tuple(k for k in to_add if all(w in seen for w in k.split())),
-        )
+    ).all()
+    to_add = tuple(
+        dict.fromkeys([*approved, *(str(k) for k in (pk.secondary_keywords if pk else []))])
+    )
+    if pk is None or not to_add:
+        return None
+    h1, headings = headings_of(page.headings)
+    h1 = page.h1 or h1 or ""
+    seen = " ".join([page.title or "", h1, *headings]).lower()
+    return OptimiseBrief(
+        page_id=str(page.id),
+        url=page.url,
+        title=page.title or "",
+        h1=h1,
+        meta_description=page.meta_description or "",
+        headings=tuple(headings),
+        primary_keyword=pk.primary_keyword,
+        keywords_to_add=to_add,
+        already_in_headings=tuple(k for k in to_add if all(w in seen for w in k.split())),
+    )
