@@ -26,6 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.primary_quality import FILES, fresh_project  # noqa: E402
+from services.projects.keyword_data import KeywordMetricsSQL  # noqa: E402
 from services.providers.embeddings import get_embedder  # noqa: E402
 from services.providers.offline_volume import ImportedVolumeProvider  # noqa: E402
 from services.site import api  # noqa: E402
@@ -36,7 +37,9 @@ DEVDATA = REPO / ".local" / "devdata"
 def measure(path: Path, embedder: Any, workdir: Path, show: int) -> dict[str, object]:
     engine, pid = fresh_project(path, workdir)
     api.import_rankings(engine, pid, path.read_bytes(), path.name)
-    api.run_primary_keywords(engine, pid, embedder=embedder, volume=ImportedVolumeProvider(engine))
+    api.run_primary_keywords(
+        engine, pid, embedder=embedder, volume=ImportedVolumeProvider(KeywordMetricsSQL(engine))
+    )
     started = time.perf_counter()
     result = api.cannibalization_report(engine, pid, embedder=embedder)
     seconds = time.perf_counter() - started

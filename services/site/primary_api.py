@@ -331,10 +331,11 @@ def primary_keywords_job(ctx: Any) -> dict[str, Any]:
 
             budget = BudgetGuard(ctx.engine)
     else:
+        from services.projects.keyword_data import KeywordMetricsSQL
         from services.providers.embeddings import get_embedder
         from services.providers.offline_volume import ImportedVolumeProvider
 
-        volume = ImportedVolumeProvider(ctx.engine)
+        volume = ImportedVolumeProvider(KeywordMetricsSQL(ctx.engine))
         embedder = get_embedder("minilm")
     report = run_primary_keywords(
         ctx.engine,
