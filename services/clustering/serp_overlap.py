@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from services.clustering.evidence import DEFAULT_MIN_SERP_OVERLAP  # noqa: F401  (re-exported)
 from services.core.errors import InvalidInputError
 from services.core.text import normalize_keyword
 from services.providers.dataforseo.serp import (  # noqa: F401  (re-exported)
@@ -33,9 +34,8 @@ from services.providers.dataforseo.serp import (  # noqa: F401  (re-exported)
 #: (≥ 3, the usual "hard" SERP clustering setting; configurable 2-7).
 DEFAULT_MIN_SHARED = 3
 MIN_SHARED_RANGE = (2, 7)
-#: Shared top-10 URLs that make two keywords one page as *evidence* (issue 16: ≥ 4 of 10 by
-#: default; the Settings page's "SERP overlap" setting, within :data:`MIN_SHARED_RANGE`).
-DEFAULT_MIN_SERP_OVERLAP = 4
+#: The evidence threshold (≥ 4 of 10 by default, :data:`DEFAULT_MIN_SERP_OVERLAP`) is the
+#: Settings page's "SERP overlap" setting, within :data:`MIN_SHARED_RANGE`.
 #: Key of the workspace setting (``app_settings``) holding ``{"min_serp_overlap": k}``.
 EVIDENCE_SETTINGS_KEY = "evidence"
 #: A URL ranking for more than this many keywords of the list (home pages, Wikipedia) links
