@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from services.clustering.evidence import DEFAULT_MIN_SERP_OVERLAP  # noqa: F401  (re-exported)
+from services.clustering.evidence import DEFAULT_MIN_SERP_OVERLAP
 from services.core.errors import InvalidInputError
 from services.core.text import normalize_keyword
 from services.providers.dataforseo.serp import (  # noqa: F401  (re-exported)
@@ -59,6 +59,18 @@ def checked_min_overlap(value: object) -> int:
     if not lo <= k <= hi:
         raise InvalidInputError(f"Shared URLs must be between {lo} and {hi}.")
     return k
+
+
+def min_overlap_of(stored: dict[str, object]) -> int:
+    """The "SERP overlap" threshold in a stored ``EVIDENCE_SETTINGS_KEY`` value: its
+    ``min_serp_overlap`` when set and within 2-7, else :data:`DEFAULT_MIN_SERP_OVERLAP`."""
+    value = stored.get("min_serp_overlap")
+    if value is None:
+        return DEFAULT_MIN_SERP_OVERLAP
+    try:
+        return checked_min_overlap(value)
+    except InvalidInputError:
+        return DEFAULT_MIN_SERP_OVERLAP
 
 
 def pairs_by_overlap(urls: Sequence[Sequence[str]], thresholds: Sequence[int]) -> dict[int, int]:

@@ -36,10 +36,10 @@ from services.clustering.keyword_filters import exclusion_reason
 from services.clustering.serp_overlap import (
     DEFAULT_MIN_SERP_OVERLAP,
     EVIDENCE_SETTINGS_KEY,
-    checked_min_overlap,
+    min_overlap_of,
 )
 from services.core.app_settings import get_setting
-from services.core.errors import BudgetExceeded, InvalidInputError, ProviderError
+from services.core.errors import BudgetExceeded, ProviderError
 from services.core.text import normalize_keyword
 from services.providers import meter
 from services.providers.base import BrandProfile, Candidate, Usage
@@ -82,15 +82,8 @@ class SerpEvidence:
 
 def min_serp_overlap(engine: Engine) -> int:
     """The workspace's "SERP overlap" setting: shared top-10 URLs that make one page (2-7,
-    default :data:`DEFAULT_MIN_SERP_OVERLAP`); a stored value out of range reads as the
-    default."""
-    stored = get_setting(engine, EVIDENCE_SETTINGS_KEY).get("min_serp_overlap")
-    if stored is None:
-        return DEFAULT_MIN_SERP_OVERLAP
-    try:
-        return checked_min_overlap(stored)
-    except InvalidInputError:
-        return DEFAULT_MIN_SERP_OVERLAP
+    default :data:`DEFAULT_MIN_SERP_OVERLAP`; set on the Settings page)."""
+    return min_overlap_of(get_setting(engine, EVIDENCE_SETTINGS_KEY))
 
 
 def serp_keywords(
