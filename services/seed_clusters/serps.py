@@ -46,6 +46,8 @@ from services.providers.base import BrandProfile, Candidate, Usage
 from services.providers.dataforseo.serp import live_fetcher
 from services.providers.dataforseo.serp_cache import cached_urls, estimate_serp_cost, fetch_serps
 from services.seed_clusters import store
+from services.seed_clusters.intents import FunnelEvidence
+from services.seed_clusters.run import Run
 
 #: Candidates whose SERP is fetched per run (highest search volume first; see module doc).
 SERP_CANDIDATES = 30
@@ -206,12 +208,12 @@ def serp_evidence(
 
 
 def serp_stage(
-    run: Any,
+    run: Run,
     brand: BrandProfile,
     site_type: str | None,
     candidates: Sequence[Candidate],
-    evidence: Any,
-) -> Any:
+    evidence: FunnelEvidence,
+) -> FunnelEvidence:
     """Stage 3's SERP step for one funnel run: the SERP URLs and the "SERP overlap"
     setting put on ``evidence`` (a :class:`~services.seed_clusters.intents.FunnelEvidence`),
     the calls on ``run.usages``, ``run.meta["serp"]`` and the notes on ``run.meta["notes"]``.
@@ -230,11 +232,11 @@ def serp_stage(
         notes.append(NOTE_EVIDENCE_OFF)
         run.meta["serp"] = {"status": "off"}
         return evidence
-    evidence.min_serp_overlap = min_serp_overlap(deps.engine)
-    client = dataforseo_client(deps.volume) if getattr(deps, "dataforseo_serps", False) else None
+    client = dataforseo_client(deps.volume) if deps.dataforseo_serps else None
     keywords: list[str] = []
     market = ("", "")
     if client is not None:
+        evidence.min_serp_overlap = min_serp_overlap(deps.engine)
         keywords = serp_keywords(run.seed, candidates, brand, site_type, evidence.intents)
         with session_scope(deps.engine) as s:
             market = store.project_locale(s, run.project_id)
