@@ -15,6 +15,10 @@ the chosen pages are the high-volume ones; 30 covers the 12 pages plus about as 
 their competing wordings. Its worst case is 30 × $0.002 = $0.06 on a seed's first run and
 $0 on a repeat (all cached), against $0.075 for the run's one search-volume request.
 
+Time: the live SERP API takes one task per request and answers in seconds, so a run spends
+at most :data:`SERP_SECONDS` on requests, strongest candidates first; what is left is
+fetched by the seed's next run (cached SERPs are free) and the notes say so.
+
 Budget: the missing SERPs' cost is asked of the run's budget hold before the first request
 (:func:`services.providers.meter.before_call`); when the month's budget cannot cover it, no
 SERP is fetched, cached ones are still used, and the run's notes say so. A fetch failure is
@@ -25,7 +29,7 @@ and the notes say SERP evidence was not available.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +55,10 @@ from services.seed_clusters.run import Run
 
 #: Candidates whose SERP is fetched per run (highest search volume first; see module doc).
 SERP_CANDIDATES = 30
+#: Seconds of SERP requests a run may spend (live SERPs answer in a few seconds each and
+#: the live API takes one task per request): the strongest candidates go first, the rest
+#: are fetched by the seed's next run (the cached ones are free).
+SERP_SECONDS = 25.0
 #: Note of a run without DataForSEO.
 NOTE_OFFLINE = (
     "SERP evidence was not available: SERP overlap needs DataForSEO (Settings page); "
@@ -129,6 +137,8 @@ def serp_evidence(
     market: tuple[str, str],
     *,
     min_overlap: int = DEFAULT_MIN_SERP_OVERLAP,
+    deadline_s: float | None = SERP_SECONDS,
+    clock: Callable[[], float] = time.monotonic,
 ) -> SerpEvidence:
     """Top-10 URLs of ``keywords`` from ``serp_cache``, fetching the missing ones when the
     budget allows.
@@ -145,6 +155,10 @@ def serp_evidence(
         (location_name, language_name) of the project.
     min_overlap : int
         The threshold in force (recorded in ``meta``).
+    deadline_s : float, optional
+        Time budget of the requests (:data:`SERP_SECONDS`); None = no limit.
+    clock : callable
+        Monotonic seconds (tests move time).
 
     Returns
     -------
@@ -180,6 +194,8 @@ def serp_evidence(
                 location=location,
                 language=language,
                 failures=failures,
+                deadline_s=deadline_s,
+                clock=clock,
             )
         except ProviderError as exc:  # the service failed repeatedly (or a top-up was refused)
             status = "failed"
@@ -194,6 +210,14 @@ def serp_evidence(
                 out.notes.append(
                     f"SERP evidence incomplete: {len(failures)} of {len(keywords)} SERPs "
                     "could not be fetched."
+                )
+            late = len(set(keywords)) - len(out.urls) - len(failures)
+            out.meta["late"] = max(0, late)
+            if late > 0 and deadline_s is not None:
+                out.notes.append(
+                    f"SERP evidence partial: {late} of {len(keywords)} SERPs were not "
+                    f"fetched within {deadline_s:g} s; the seed's next run fetches them "
+                    "(the ones cached now are free)."
                 )
         out.meta["failed"] = len(failures)
     cached = len(set(keywords)) - missing

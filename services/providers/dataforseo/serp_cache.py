@@ -10,6 +10,7 @@ the seed funnel's Stage 3 and the competitor actions.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -108,6 +109,8 @@ def fetch_serps(
     device: str = DEFAULT_DEVICE,
     progress: Callable[[float], None] | None = None,
     failures: dict[str, str] | None = None,
+    deadline_s: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> tuple[dict[str, list[str]], list[Usage]]:
     """Top URLs of every keyword, from the cache or fetched (and cached) one by one.
 
@@ -127,6 +130,12 @@ def fetch_serps(
         When given, a failed fetch is recorded here (keyword → message) and the run goes on
         with the next keyword (batch rule: one failure per row, not per run); only
         :data:`MAX_CONSECUTIVE_FAILURES` failures in a row stop it.
+    deadline_s : float, optional
+        Start no new request after this many seconds (an interactive run's time budget;
+        keywords are fetched in the order given, so put the important ones first). The
+        keywords left out are simply absent from the result; a later call fetches them.
+    clock : callable
+        Monotonic seconds (tests move time).
 
     Returns
     -------
@@ -144,7 +153,10 @@ def fetch_serps(
     missing = [k for k in wanted if k not in have]
     usage: list[Usage] = []
     streak = 0
+    started = clock()
     for done, kw in enumerate(missing, start=1):
+        if deadline_s is not None and clock() - started >= deadline_s:
+            break
         try:
             urls, use = fetch(kw)
         except ProviderError as exc:

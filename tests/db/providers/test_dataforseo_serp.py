@@ -89,3 +89,22 @@ def test_a_failing_service_stops_after_three_failures_and_keeps_what_it_paid(ser
                     failures=failures)  # fmt: skip
     assert len(failures) == 2 and len(server.requests_to(SERP_PATH)) == 3
     assert cached_urls(engine, ["a", "b", "c", "d"], *US) == {}
+
+
+def test_a_time_budget_fetches_the_first_keywords_and_leaves_the_rest_for_later(server, engine):
+    from services.seed_clusters.serps import serp_evidence
+
+    server.route(SERP_PATH, serp_handler({}))
+    now = [0.0]
+
+    def clock() -> float:
+        now[0] += 10.0  # every look at the clock: 10 s later
+        return now[0]
+
+    words = ["a socks", "b socks", "c socks", "d socks"]
+    found = serp_evidence(engine, client_for(server.url), words, US, deadline_s=25, clock=clock)
+    # started at 10 s; requests start at 20 s and 30 s (< 25 s elapsed), none at 40 s
+    assert list(found.urls) == ["a socks", "b socks"] and found.meta["late"] == 2
+    assert any(n.startswith("SERP evidence partial: 2 of 4") for n in found.notes)
+    again = serp_evidence(engine, client_for(server.url), words, US, deadline_s=None)
+    assert set(again.urls) == set(words) and again.meta["fetched"] == 2 and again.notes == []
