@@ -106,10 +106,13 @@ def serp_keywords(
 ) -> list[str]:
     """The keywords worth a SERP: the seed, then the highest-volume candidates that pass
     Stage 3's filters (:func:`services.clustering.keyword_filters.exclusion_reason`), at most
-    ``limit`` in all. Candidates without volume come last (ties: shorter keyword first)."""
+    ``limit`` in all (ties: shorter keyword first). When any candidate has a search volume,
+    those without one (ideas the data does not know, rarely a page) get no paid SERP; when
+    none has (a volume outage), all are ranked alike."""
     seed = normalize_keyword(seed)
+    known = [c for c in candidates if c.search_volume is not None]
     ranked = sorted(
-        candidates,
+        known or candidates,
         key=lambda c: (-(c.search_volume if c.search_volume is not None else -1), len(c.keyword)),
     )
     out = [seed]

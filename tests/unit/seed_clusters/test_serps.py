@@ -33,7 +33,15 @@ def test_the_seed_then_the_highest_volume_filtered_candidates_within_the_limit()
         "merino wool socks",
         "thick wool socks",
     ]
-    assert serp_keywords("wool socks", cands, brand, "shopify", {})[-1] == "wool socks for men"
+    # Ideas without volume get no paid SERP while others have volume; in an outage all do.
+    assert "wool socks for men" not in serp_keywords("wool socks", cands, brand, "shopify", {})
+    blind = [cand(c.keyword, None) for c in cands]
+    assert serp_keywords("wool socks", blind, brand, "shopify", {}) == [
+        "wool socks",
+        "thick wool socks",  # no volume at all: shorter first
+        "merino wool socks",
+        "wool socks for men",
+    ]
 
 
 def test_the_overlap_setting_is_2_to_7_and_a_bad_stored_value_reads_as_4():
