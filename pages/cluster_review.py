@@ -71,6 +71,8 @@ edited = st.data_editor(
 summary.caption(
     f"Seed: **{plain(header['seed_keyword'])}** · status: **{plain(header['status'])}** · "
     f"{count_noun(len(edited), 'page')} · {int(edited['approve'].sum()):,} selected"
+    # What the evidence could not do, e.g. "SERP evidence was not available: …".
+    + "".join(f"  \n{plain(note)}" for note in header["metadata"].get("notes", []))
 )
 
 covered = table[table["covered_by"] != ""]

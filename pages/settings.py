@@ -1,4 +1,5 @@
-"""Settings: which provider serves each role, the Sonnet switch and the monthly budget.
+"""Settings: which provider serves each role, the Sonnet switch, the monthly budget and the
+SERP-overlap threshold.
 
 Secrets are never shown: API keys appear only as "set" / "not set".
 """
@@ -6,6 +7,7 @@ Secrets are never shown: API keys appear only as "set" / "not set".
 import streamlit as st
 
 from services.app.selfcheck import run_selfcheck
+from services.clustering.serp_overlap import MIN_SHARED_RANGE
 from services.core.errors import ClusterPlannerError
 from services.providers.registry import (
     LLM_CHOICES,
@@ -67,6 +69,14 @@ with st.form("provider_settings"):
         format="%.2f",
         help="Paid runs whose estimate does not fit what is left this month are refused.",
     )
+    overlap = st.slider(
+        "SERP overlap: shared top-10 results that make two keywords one page",
+        MIN_SHARED_RANGE[0],
+        MIN_SHARED_RANGE[1],
+        value=view.min_serp_overlap,
+        help="With DataForSEO on, new clusters compare the Google top 10 of their strongest "
+        "keywords (about $0.002 per keyword, paid once). Lower joins more keywords.",
+    )
     saved = st.form_submit_button("Save", type="primary")
 
 if saved:
@@ -78,6 +88,7 @@ if saved:
             volume=volume,
             use_fallback_model=use_fallback,
             monthly_budget_usd=budget,
+            min_serp_overlap=overlap,
         )
     except ClusterPlannerError as exc:
         st.error(plain(exc))

@@ -79,6 +79,8 @@ class AppContext:
             estimate_usd=estimate,
             # With DataForSEO on, Stage 1 also draws real keywords from Labs suggestions.
             dataforseo_ideas=ps.volume is not None and ps.volume.name == "dataforseo",
+            # … and Stage 3 compares the top 10 of its strongest candidates (SERP overlap).
+            dataforseo_serps=ps.volume is not None and ps.volume.name == "dataforseo",
         )
         return FunnelPlan(deps=deps, warnings=ps.warnings, preflight=preflight(self.engine, ps))
 

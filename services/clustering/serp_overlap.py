@@ -1,12 +1,10 @@
 """SERP-overlap grouping: keywords whose top-10 organic URLs overlap belong on one page.
 
-Pure: URLs in, groups out. Fetching and the ``serp_cache`` table are in
-:mod:`services.keyword_lists.serp_store` (DataForSEO ``serp/google/organic/live/advanced``,
-one task per request, depth 10, $0.002 each). The top 10 = items of
-``type == "organic"`` ordered by ``rank_group`` (paid, featured snippets, AI overviews … are
-interleaved in the response and skipped). URLs are normalised (scheme, ``www.``, trailing
-slash, fragment and tracking parameters removed) and cached per keyword, location,
-language and device in ``serp_cache``, so a keyword is paid for once.
+Pure: URLs in, groups out. The request and the top-10 URLs are in
+:mod:`services.providers.dataforseo.serp` (DataForSEO ``serp/google/organic/live/advanced``,
+one task per request, depth 10, $0.002 each; re-exported here: :func:`top_urls`,
+:func:`normalise_url`), the cache in :mod:`services.providers.dataforseo.serp_cache`
+(per keyword, location, language and device, so a keyword is paid for once).
 
 Grouping (:func:`serp_groups`): keywords by descending volume; each still-free keyword
 becomes a centre and takes every free keyword sharing at least ``min_shared`` URLs with it
@@ -16,65 +14,88 @@ through an inverted index URL → keywords, never an n×n matrix.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Sequence
-from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
+from services.clustering.evidence import DEFAULT_MIN_SERP_OVERLAP
 from services.core.errors import InvalidInputError
 from services.core.text import normalize_keyword
-from services.providers.base import Usage
+from services.providers.dataforseo.serp import (  # noqa: F401  (re-exported)
+    TOP_N,
+    FetchOne,
+    normalise_url,
+    top_urls,
+)
 
-#: Shared top-10 URLs that make two keywords one page (issue: ≥ 3, configurable 2-7).
+#: Shared top-10 URLs that make two keywords one page in the SERP clustering mode
+#: (≥ 3, the usual "hard" SERP clustering setting; configurable 2-7).
 DEFAULT_MIN_SHARED = 3
 MIN_SHARED_RANGE = (2, 7)
-#: Organic results compared per keyword.
-TOP_N = 10
+#: The evidence threshold (≥ 4 of 10 by default, :data:`DEFAULT_MIN_SERP_OVERLAP`) is the
+#: Settings page's "SERP overlap" setting, within :data:`MIN_SHARED_RANGE`.
+#: Key of the workspace setting (``app_settings``) holding ``{"min_serp_overlap": k}``.
+EVIDENCE_SETTINGS_KEY = "evidence"
 #: A URL ranking for more than this many keywords of the list (home pages, Wikipedia) links
 #: too much to tell pages apart and is ignored when counting shared URLs.
 MAX_URL_KEYWORDS = 2_000
-_TRACKING = ("utm_", "gclid", "fbclid", "msclkid", "srsltid")
-
-FetchOne = Callable[[str], tuple[list[str], Usage]]
 
 
-def normalise_url(url: str) -> str:
-    """Comparable form of a result URL ("https://www.X.com/a/?utm_source=y#f" → "x.com/a")."""
-    parts = urlsplit((url or "").strip())
-    host = parts.netloc.lower()
-    if host.startswith("www."):
-        host = host[4:]
-    path = parts.path.rstrip("/")
-    query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not k.lower().startswith(_TRACKING)
-    ]
-    out = host + path
-    if query:
-        out += "?" + urlencode(query)
-    return out
+def checked_min_overlap(value: object) -> int:
+    """``value`` as a shared-URL threshold within :data:`MIN_SHARED_RANGE`.
+
+    Raises
+    ------
+    InvalidInputError
+        Not an integer from 2 to 7.
+    """
+    lo, hi = MIN_SHARED_RANGE
+    try:
+        k = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"Shared URLs must be a whole number from {lo} to {hi}.") from None
+    if not lo <= k <= hi:
+        raise InvalidInputError(f"Shared URLs must be between {lo} and {hi}.")
+    return k
 
 
-def top_urls(result: list[Any], top_n: int = TOP_N) -> list[str]:
-    """Top organic URLs of a ``serp/google/organic/live/advanced`` task result, rank order."""
-    items: list[dict[str, Any]] = []
-    for block in result or []:
-        if isinstance(block, dict):
-            items += [i for i in block.get("items") or [] if isinstance(i, dict)]
-    organic = [i for i in items if i.get("type") == "organic" and i.get("url")]
-    organic.sort(key=lambda i: (i.get("rank_group") or 10**6, i.get("rank_absolute") or 10**6))
-    seen: list[str] = []
-    for item in organic:
-        url = normalise_url(str(item["url"]))
-        if url not in seen:
-            seen.append(url)
-        if len(seen) == top_n:
-            break
-    return seen
+def min_overlap_of(stored: dict[str, object]) -> int:
+    """The "SERP overlap" threshold in a stored ``EVIDENCE_SETTINGS_KEY`` value: its
+    ``min_serp_overlap`` when set and within 2-7, else :data:`DEFAULT_MIN_SERP_OVERLAP`."""
+    value = stored.get("min_serp_overlap")
+    if value is None:
+        return DEFAULT_MIN_SERP_OVERLAP
+    try:
+        return checked_min_overlap(value)
+    except InvalidInputError:
+        return DEFAULT_MIN_SERP_OVERLAP
+
+
+def pairs_by_overlap(urls: Sequence[Sequence[str]], thresholds: Sequence[int]) -> dict[int, int]:
+    """How many keyword pairs share at least k top URLs, per k in ``thresholds``.
+
+    Counted through an inverted index URL → keywords (URLs ranking for more than
+    :data:`MAX_URL_KEYWORDS` keywords ignored, as in the grouping).
+
+    Returns
+    -------
+    dict
+        k → number of unordered pairs with ≥ k shared URLs.
+    """
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, lst in enumerate(urls):
+        for u in set(lst or ()):
+            postings[u].append(i)
+    shared: Counter[tuple[int, int]] = Counter()
+    for post in postings.values():
+        if len(post) > MAX_URL_KEYWORDS:
+            continue
+        for x, a in enumerate(post):
+            for b in post[x + 1 :]:
+                shared[(a, b)] += 1
+    return {k: sum(1 for c in shared.values() if c >= k) for k in thresholds}
 
 
 def serp_groups(

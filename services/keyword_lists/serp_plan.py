@@ -29,8 +29,9 @@ from services.clustering.pages import (
 from services.clustering.reconcile import Existing, RunPlan, hub_centred_threshold
 from services.clustering.serp_overlap import DEFAULT_MIN_SHARED, serp_groups, shared_with
 from services.core.errors import InvalidInputError
-from services.keyword_lists.serp_store import REASON_SERP_FAILED, fetch_serps
+from services.keyword_lists.serp_store import REASON_SERP_FAILED
 from services.providers.base import Embedder, Usage
+from services.providers.dataforseo.serp_cache import fetch_serps
 
 
 @dataclass
@@ -40,7 +41,7 @@ class SerpSettings:
     Attributes
     ----------
     fetch : callable
-        ``fetch(keyword) -> (urls, Usage)`` (:func:`services.keyword_lists.serp_store.live_fetcher`).
+        ``fetch(keyword) -> (urls, Usage)`` (:func:`services.providers.dataforseo.serp.live_fetcher`).
     location, language, device : str
         SERP locale (the project's DataForSEO location and language).
     min_shared : int

@@ -45,6 +45,7 @@ from services.seed_clusters.run import (  # noqa: F401  (re-exported)
     stage2,
     stage3,
 )
+from services.seed_clusters.serps import serp_stage
 
 #: Stage labels shown by the New Cluster page, in order.
 STAGE_LABELS = {
@@ -102,7 +103,8 @@ def generate_cluster(
             (default False: such a seed is not saved; the result carries a message and
             ``suggested_seed``). A Stage 2 outage still saves the best-effort result (spec).
         use_evidence: group wordings by the data's Parent Keyword and ranking URL when the
-            project has them; None (default) = the project's switch
+            project has them, and by SERP overlap with DataForSEO on
+            (``deps.dataforseo_serps``, :mod:`services.seed_clusters.serps`); None (default) = the project's switch
             (``brand_config["use_evidence"]``, :func:`evidence_enabled`; on unless switched
             off); False = the same-search text rules only.
 
@@ -139,6 +141,7 @@ def generate_cluster(
         if use_evidence is None:
             use_evidence = evidence_enabled(deps.engine, project_id)
         evidence = evidence_of(run, enriched.candidates, covered, use_evidence)
+        evidence = serp_stage(run, brand, site.site_type, enriched.candidates, evidence)
         filtered = stage3(run, brand, enriched, site, covered, in_data, evidence)
         if isinstance(filtered, ClusterResult):
             return filtered

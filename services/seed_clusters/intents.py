@@ -15,7 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from services.clustering.evidence import SearchGroups, same_search_groups
+from services.clustering.evidence import (
+    DEFAULT_MIN_SERP_OVERLAP,
+    SearchGroups,
+    same_search_groups,
+)
 from services.core.scoring import competition_used
 from services.core.text import normalize_keyword
 from services.providers.base import Candidate
@@ -40,6 +44,11 @@ class FunnelEvidence:
         The data's comma-joined intent labels.
     universe : list of str
         The project's imported keywords (IDF of the topic rule); [] = the candidates only.
+    serp_urls : dict
+        Normalised top-10 organic URLs (DataForSEO, :mod:`services.seed_clusters.serps`);
+        {} = no SERP evidence.
+    min_serp_overlap : int
+        Shared top-10 URLs that make two candidates one page (the "SERP overlap" setting).
     enabled : bool
         False = the project switched evidence off (text rules only).
     """
@@ -49,6 +58,8 @@ class FunnelEvidence:
     difficulty: dict[str, float] = field(default_factory=dict)
     intents: dict[str, str] = field(default_factory=dict)
     universe: list[str] = field(default_factory=list)
+    serp_urls: dict[str, list[str]] = field(default_factory=dict)
+    min_serp_overlap: int = DEFAULT_MIN_SERP_OVERLAP
     enabled: bool = True
 
     @property
@@ -59,6 +70,8 @@ class FunnelEvidence:
             out.append("Parent Keyword")
         if self.ranking_urls:
             out.append("ranking URL")
+        if self.serp_urls:
+            out.append("SERP overlap")
         return out
 
 
@@ -74,8 +87,17 @@ class Intent:
         """The rule that makes ``member`` a wording of ``primary``'s search: the evidence
         on their merge path when there is one, else its text rules, else the wording test."""
         if self.groups is not None and self.groups.labels[member] == self.groups.labels[primary]:
-            return self.groups.explain(member, primary) or WORDING
+            return serp_label(self.groups.explain(member, primary)) or WORDING
         return WORDING
+
+
+def serp_label(rule: str) -> str:
+    """The review's wording of a SERP merge: "SERP overlap 5/10" → "same SERP (5 of 10
+    shared)"; other rules unchanged."""
+    if rule.startswith("SERP overlap "):
+        shared = rule.removeprefix("SERP overlap ").split("/")[0]
+        return f"same SERP ({shared} of 10 shared)"
+    return rule
 
 
 def group_intents(
@@ -109,9 +131,13 @@ def group_intents(
         volumes=[v or 0 for v in volumes],
         parent_keywords=[evidence.parent_keywords.get(k) for k in kws] if use else None,  # type: ignore[union-attr]
         ranking_urls=[evidence.ranking_urls.get(k) for k in kws] if use else None,  # type: ignore[union-attr]
+        serp_urls=[evidence.serp_urls.get(k, []) for k in kws]  # type: ignore[union-attr]
+        if use and evidence.serp_urls  # type: ignore[union-attr]
+        else None,
+        min_serp_overlap=evidence.min_serp_overlap if evidence else DEFAULT_MIN_SERP_OVERLAP,
     )
     labels = groups.labels.tolist()
-    reasons = {i: r for i, r in enumerate(groups.reasons) if r}
+    reasons = {i: serp_label(r) for i, r in enumerate(groups.reasons) if r}
     # Join the wording groups on top (union of the two partitions).
     parent = list(range(max(labels, default=-1) + 1))
 

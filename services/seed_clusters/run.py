@@ -67,6 +67,9 @@ class FunnelDeps:
         dataforseo_ideas: also take real keywords from DataForSEO Labs keyword suggestions
             (one more request; the composition root turns it on with DataForSEO and adds its
             price to the estimate shown before the run).
+        dataforseo_serps: with DataForSEO on, Stage 3 also compares the Google top 10 of
+            the strongest candidates (:mod:`services.seed_clusters.serps`; up to 30 SERPs,
+            $0.002 each when not cached, asked of the budget hold first).
     """
 
     engine: Engine
@@ -77,6 +80,7 @@ class FunnelDeps:
     budget: BudgetPort | None = None
     estimate_usd: Callable[[], float] | None = None
     dataforseo_ideas: bool = False
+    dataforseo_serps: bool = False
 
 
 @dataclass
@@ -94,6 +98,8 @@ class ClusterResult:
             ``keep_empty`` was False); None when the cluster was saved.
         suggested_seed: a real keyword to use instead of a seed the data does not hold
             (the highest-demand keyword of the seed's intent), or None.
+        notes: what the evidence could not do, for the review (e.g. "SERP evidence was not
+            available: …"); also saved as ``generation_metadata["notes"]``.
     """
 
     success: bool
@@ -104,6 +110,7 @@ class ClusterResult:
     error: str | None = None
     message: str | None = None
     suggested_seed: str | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def cost_of(usages: list[Usage]) -> float:
@@ -176,6 +183,7 @@ def finish(
             warnings=warnings,
             message=empty_seed_message(seed, suggested),
             suggested_seed=suggested,
+            notes=list(run.meta.get("notes", [])),
         )
     cluster_id = save_cluster(
         deps.engine, project_id, seed, filtered.suggestions, run.meta, run.usages
@@ -187,6 +195,7 @@ def finish(
         generation_metadata=run.meta,
         warnings=warnings,
         suggested_seed=suggested,
+        notes=list(run.meta.get("notes", [])),
     )
 
 

@@ -32,6 +32,19 @@ def site_settings(s: Session, project_id: uuid.UUID) -> SiteSettings:
     return SiteSettings.of(project.site_type, project.url_pattern, project.score_weights)
 
 
+def project_locale(s: Session, project_id: uuid.UUID) -> tuple[str, str]:
+    """(location_name, language_name) of the project: the market of its SERPs (United
+    States / English when unset).
+
+    Raises:
+        NotFoundError: unknown project.
+    """
+    project = s.get(Project, project_id)
+    if project is None:
+        raise NotFoundError("Project not found.")
+    return project.location_name or "United States", project.language_name or "English"
+
+
 def with_site_sections(s: Session, project_id: uuid.UUID, site: SiteSettings) -> SiteSettings:
     """``site`` with the site's own URL sections: its crawled and ranking URLs grouped by
     pattern (:func:`services.site.url_patterns.sections`), read once per funnel run so

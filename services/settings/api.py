@@ -1,4 +1,5 @@
-"""The Settings screen: which provider serves each role, the Sonnet switch, the budget.
+"""The Settings screen: which provider serves each role, the Sonnet switch, the budget, and
+the SERP-overlap threshold of the evidence rules.
 
 What ``pages/settings.py`` calls. It reads the provider choices
 (:mod:`services.providers.registry`) and the monthly budget (:mod:`services.spend.budget`),
@@ -12,10 +13,17 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from db.session import session_scope
+from services.clustering.serp_overlap import (
+    DEFAULT_MIN_SERP_OVERLAP,
+    EVIDENCE_SETTINGS_KEY,
+    checked_min_overlap,
+    min_overlap_of,
+)
 from services.core.app_settings import (
     PROVIDERS_KEY,
     default_provider_choices,
     get_provider_choices,
+    get_setting,
     put_setting,
 )
 from services.core.config import Settings
@@ -31,6 +39,11 @@ from services.providers.registry import (
     use_fallback_model,
 )
 from services.spend.budget import BUDGET_KEY, checked_budget, get_monthly_budget
+
+
+def min_serp_overlap(engine: Engine) -> int:
+    """The stored "SERP overlap" setting (shared top-10 URLs, 2-7; default 4)."""
+    return min_overlap_of(get_setting(engine, EVIDENCE_SETTINGS_KEY))
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,9 @@ class SettingsView:
         Model names in force (not secrets).
     monthly_budget_usd : float
         The workspace budget (USD).
+    min_serp_overlap : int
+        Shared top-10 URLs that make two keywords one page as SERP evidence (2-7, default
+        4; used with DataForSEO on).
     warnings : list[str]
         Choices that cannot be honoured (missing keys).
     """
@@ -75,6 +91,7 @@ class SettingsView:
     openai_model: str
     monthly_budget_usd: float
     warnings: list[str]
+    min_serp_overlap: int = DEFAULT_MIN_SERP_OVERLAP
 
 
 def _not_honoured(label: str, missing: list[str], instead: str) -> str:
@@ -168,6 +185,7 @@ def settings_view(settings: Settings, engine: Engine) -> SettingsView:
         openai_model=openai_model,
         monthly_budget_usd=get_monthly_budget(engine),
         warnings=warnings,
+        min_serp_overlap=min_serp_overlap(engine),
     )
 
 
@@ -179,6 +197,7 @@ def save_settings(
     volume: str,
     use_fallback_model: bool,
     monthly_budget_usd: float,
+    min_serp_overlap: int | None = None,
 ) -> SettingsView:
     """Store the Settings page's choices and return the refreshed view.
 
@@ -195,19 +214,24 @@ def save_settings(
         Run the LLM stages on the fallback model (Sonnet).
     monthly_budget_usd : float
         Workspace budget, USD.
+    min_serp_overlap : int, optional
+        The "SERP overlap" setting (shared top-10 URLs, 2-7); None leaves it as it is.
 
     Raises
     ------
     InvalidInputError
-        An unknown choice or an invalid budget (nothing is stored).
+        An unknown choice, an invalid budget or an overlap outside 2-7 (nothing is stored).
     """
     if llm not in LLM_CHOICES:
         raise InvalidInputError(f"Unknown LLM provider '{llm}'.")
     if volume not in VOLUME_CHOICES:
         raise InvalidInputError(f"Unknown volume provider '{volume}'.")
     budget = checked_budget(monthly_budget_usd)  # validates before anything is written
-    with session_scope(engine) as s:  # one unit of work: all three settings or none
+    overlap = None if min_serp_overlap is None else checked_min_overlap(min_serp_overlap)
+    with session_scope(engine) as s:  # one unit of work: all the settings or none
         put_setting(s, BUDGET_KEY, {"usd": budget})
+        if overlap is not None:
+            put_setting(s, EVIDENCE_SETTINGS_KEY, {"min_serp_overlap": overlap})
         put_setting(s, PROVIDERS_KEY, {"llm": llm, "volume": volume})
         put_setting(s, LLM_OPTIONS_KEY, {"use_fallback_model": bool(use_fallback_model)})
     return settings_view(settings, engine)

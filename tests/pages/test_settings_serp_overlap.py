@@ -1,0 +1,39 @@
+"""AppTest of the Settings page's SERP-overlap setting (issue 16: ≥ 4 of 10 by default, 2-7)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from services.app.bootstrap import AppContext
+from services.app.context import set_app
+from services.core.config import Settings
+from services.seed_clusters.serps import min_serp_overlap
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "settings.py")
+
+
+@pytest.fixture(autouse=True)
+def _app(engine):
+    set_app(AppContext(settings=Settings(values={}), engine=engine))
+    yield
+    set_app(None)
+
+
+def page() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.session_state["_frame"] = True
+    return at
+
+
+def test_the_overlap_slider_shows_4_and_saves_what_the_funnel_reads(engine):
+    at = page().run()
+    (slider,) = [s for s in at.slider if s.label.startswith("SERP overlap")]
+    assert slider.value == 4 and (slider.min, slider.max) == (2, 7)
+    slider.set_value(6)
+    at.button[0].click().run()
+    assert not at.exception and min_serp_overlap(engine) == 6
+    at = page().run()
+    assert [s.value for s in at.slider if s.label.startswith("SERP overlap")] == [6]
