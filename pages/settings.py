@@ -7,7 +7,7 @@ Secrets are never shown: API keys appear only as "set" / "not set".
 import streamlit as st
 
 from services.app.selfcheck import run_selfcheck
-from services.clustering.serp_overlap import MIN_SHARED_RANGE
+from services.clustering.serp_overlap import MIN_SHARED_RANGE, SERP_KEYWORDS_RANGE
 from services.core.errors import ClusterPlannerError
 from services.providers.registry import (
     LLM_CHOICES,
@@ -77,6 +77,17 @@ with st.form("provider_settings"):
         help="With DataForSEO on, new clusters compare the Google top 10 of their strongest "
         "keywords (about $0.002 per keyword, paid once). Lower joins more keywords.",
     )
+    serp_keywords = st.number_input(
+        "SERPs per new cluster (0 = no SERP evidence)",
+        min_value=SERP_KEYWORDS_RANGE[0],
+        max_value=SERP_KEYWORDS_RANGE[1],
+        value=view.serp_keywords,
+        step=5,
+        help="The seed and its strongest candidates get their Google top 10 (DataForSEO, "
+        "$0.002 each, paid once per keyword and market): 30 cost at most $0.06 on a seed's "
+        "first run, above the $0.10 design target of a cluster's other calls. Asked of the "
+        "budget during the run and skipped when it does not fit.",
+    )
     saved = st.form_submit_button("Save", type="primary")
 
 if saved:
@@ -89,6 +100,7 @@ if saved:
             use_fallback_model=use_fallback,
             monthly_budget_usd=budget,
             min_serp_overlap=overlap,
+            serp_keywords=int(serp_keywords),
         )
     except ClusterPlannerError as exc:
         st.error(plain(exc))

@@ -24,6 +24,7 @@ from services.clustering.evidence import DEFAULT_MIN_SERP_OVERLAP
 from services.core.errors import InvalidInputError
 from services.core.text import normalize_keyword
 from services.providers.dataforseo.serp import (  # noqa: F401  (re-exported)
+    FUNNEL_SERP_KEYWORDS,
     TOP_N,
     FetchOne,
     normalise_url,
@@ -36,8 +37,12 @@ DEFAULT_MIN_SHARED = 3
 MIN_SHARED_RANGE = (2, 7)
 #: The evidence threshold (≥ 4 of 10 by default, :data:`DEFAULT_MIN_SERP_OVERLAP`) is the
 #: Settings page's "SERP overlap" setting, within :data:`MIN_SHARED_RANGE`.
-#: Key of the workspace setting (``app_settings``) holding ``{"min_serp_overlap": k}``.
+#: Key of the workspace setting (``app_settings``) holding ``{"min_serp_overlap": k,
+#: "serp_keywords": n}``.
 EVIDENCE_SETTINGS_KEY = "evidence"
+#: Allowed "SERPs per new cluster" (0 = no SERP evidence in the seed funnel; the default is
+#: :data:`~services.providers.dataforseo.serp.FUNNEL_SERP_KEYWORDS`, $0.002 each, paid once).
+SERP_KEYWORDS_RANGE = (0, 50)
 #: A URL ranking for more than this many keywords of the list (home pages, Wikipedia) links
 #: too much to tell pages apart and is ignored when counting shared URLs.
 MAX_URL_KEYWORDS = 2_000
@@ -71,6 +76,38 @@ def min_overlap_of(stored: dict[str, object]) -> int:
         return checked_min_overlap(value)
     except InvalidInputError:
         return DEFAULT_MIN_SERP_OVERLAP
+
+
+def checked_serp_keywords(value: object) -> int:
+    """``value`` as a number of SERPs per new cluster within :data:`SERP_KEYWORDS_RANGE`.
+
+    Raises
+    ------
+    InvalidInputError
+        Not an integer from 0 to 50.
+    """
+    low, high = SERP_KEYWORDS_RANGE
+    try:
+        number = int(str(value))
+    except ValueError:
+        number = -1
+    if not low <= number <= high:
+        raise InvalidInputError(
+            f"SERPs per new cluster must be a whole number from {low} to {high} (0 = off)."
+        )
+    return number
+
+
+def serp_keywords_of(stored: dict[str, object]) -> int:
+    """The "SERPs per new cluster" setting in a stored ``EVIDENCE_SETTINGS_KEY`` value: its
+    ``serp_keywords`` when set and within 0-50, else :data:`FUNNEL_SERP_KEYWORDS`."""
+    value = stored.get("serp_keywords")
+    if value is None:
+        return FUNNEL_SERP_KEYWORDS
+    try:
+        return checked_serp_keywords(value)
+    except InvalidInputError:
+        return FUNNEL_SERP_KEYWORDS
 
 
 def pairs_by_overlap(urls: Sequence[Sequence[str]], thresholds: Sequence[int]) -> dict[int, int]:

@@ -129,7 +129,7 @@ def analyse_competitors(
         todo = [(r.id, r.primary_keyword, dict(r.brief or {})) for r in rows]
         location, language = project.location_name, project.language_name
     if serp_client is not None and serp_fetch is None:
-        from services.keyword_lists.serp_store import live_fetcher
+        from services.providers.dataforseo.serp import live_fetcher
 
         serp_fetch = live_fetcher(serp_client, location, language)
     if serp_fetch is not None:
@@ -198,7 +198,7 @@ def _fill_serps(
 ) -> None:
     """Fetch (and cache) the SERP URLs of briefs that have none, within the budget; a
     failure stays with its keyword (the rest go on)."""
-    from services.keyword_lists.serp_store import estimate_serp_cost, fetch_serps
+    from services.providers.dataforseo.serp_cache import estimate_serp_cost, fetch_serps
     from services.spend.budget import BudgetGuard
 
     wanted = [kw for _id, kw, brief in todo if not brief.get("serp")]

@@ -52,11 +52,15 @@ class Evidence:
         The site's ranking URL per keyword (normalised; None = the site does not rank).
     serp : list of list of str
         Cached top-10 URLs per keyword ([] = not cached).
+    min_serp_overlap : int
+        Shared top-10 URLs that make two SERPs one page: the workspace's "SERP overlap"
+        setting (2-7, default 4; Settings page), shared with the seed funnel.
     """
 
     parent: list[str | None] = field(default_factory=list)
     url: list[str | None] = field(default_factory=list)
     serp: list[list[str]] = field(default_factory=list)
+    min_serp_overlap: int = DEFAULT_MIN_SERP_OVERLAP
 
     def counts(self) -> dict[str, int]:
         """Keywords carrying each kind of evidence."""
@@ -76,7 +80,7 @@ def search_groups(
     volumes: Sequence[float] | np.ndarray,
     evidence: Evidence | None,
     *,
-    min_serp_overlap: int = DEFAULT_MIN_SERP_OVERLAP,
+    min_serp_overlap: int | None = None,
 ) -> SearchGroups:
     """Same-search groups of a list: the text rules, then the evidence between text groups.
 
@@ -88,6 +92,7 @@ def search_groups(
     different parents ("socks happy" → "socks", "happy socks" → "happy socks"), so one twin
     pulls every "socks" keyword into "happy socks" (socks export: a 289-keyword "socks"
     page holding "compression socks" and "mens socks"). ``evidence`` None = text only.
+    ``min_serp_overlap`` None = the evidence's own threshold (the workspace setting).
 
     Returns
     -------
@@ -99,6 +104,8 @@ def search_groups(
     text = same_search_groups(list(keywords), volumes=vol)
     if evidence is None or not evidence.any():
         return text
+    if min_serp_overlap is None:
+        min_serp_overlap = evidence.min_serp_overlap
     tl = text.labels
     n_groups = int(tl.max()) + 1 if len(tl) else 0
     own = _keyword_keys(evidence, len(keywords))

@@ -3,7 +3,8 @@ function takes the caller's connection or session.
 
 Parent Keyword / topic: ``keyword_metrics.grouping_hint`` (already in the pending frame);
 ranking URL: ``page_rankings`` (the URL with the most clicks, then the best position, per
-keyword); SERPs: ``serp_cache`` rows of the project's locale (nothing is fetched or paid).
+keyword); SERPs: ``serp_cache`` rows of the project's locale (nothing is fetched or paid),
+joined at the workspace's "SERP overlap" setting (Settings page, default 4 of 10).
 The project switch: ``projects.brand_config["use_evidence"]`` (absent = on).
 """
 
@@ -14,7 +15,8 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
-from db.models import PageRanking, Project
+from db.models import AppSetting, PageRanking, Project
+from services.clustering.serp_overlap import EVIDENCE_SETTINGS_KEY, min_overlap_of
 from services.core.ids import as_uuid
 from services.core.text import normalize_keyword
 from services.keyword_lists.evidence import Evidence
@@ -81,7 +83,11 @@ def read_evidence(
     serps = read_cached(conn, words, settings["location"], settings["language"])
     # Most lists have neither rankings nor cached SERPs: skip normalising every keyword.
     keys = [normalize_keyword(w) for w in words] if urls or serps else []
+    stored = conn.execute(
+        select(AppSetting.value).where(AppSetting.key == EVIDENCE_SETTINGS_KEY)
+    ).scalar()
     return Evidence(
+        min_serp_overlap=min_overlap_of(dict(stored or {})),
         parent=[h if isinstance(h, str) and h.strip() else None for h in hints],
         url=[urls.get(k) for k in keys] if urls else [None] * len(words),
         serp=[serps.get(k, []) for k in keys] if serps else [[] for _ in words],

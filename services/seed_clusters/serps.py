@@ -41,20 +41,21 @@ from services.clustering.serp_overlap import (
     DEFAULT_MIN_SERP_OVERLAP,
     EVIDENCE_SETTINGS_KEY,
     min_overlap_of,
+    serp_keywords_of,
 )
 from services.core.app_settings import get_setting
 from services.core.errors import BudgetExceeded, ProviderError
 from services.core.text import normalize_keyword
 from services.providers import meter
 from services.providers.base import BrandProfile, Candidate, Usage
-from services.providers.dataforseo.serp import live_fetcher
+from services.providers.dataforseo.serp import FUNNEL_SERP_KEYWORDS, live_fetcher
 from services.providers.dataforseo.serp_cache import cached_urls, estimate_serp_cost, fetch_serps
 from services.seed_clusters import store
 from services.seed_clusters.intents import FunnelEvidence
 from services.seed_clusters.run import Run
 
 #: Candidates whose SERP is fetched per run (highest search volume first; see module doc).
-SERP_CANDIDATES = 30
+SERP_CANDIDATES = FUNNEL_SERP_KEYWORDS
 #: Seconds of SERP requests a run may spend (live SERPs answer in a few seconds each and
 #: the live API takes one task per request): the strongest candidates go first, the rest
 #: are fetched by the seed's next run (the cached ones are free).
@@ -65,6 +66,11 @@ NOTE_OFFLINE = (
     "pages were grouped by the same-search rules and the data's columns only."
 )
 NOTE_EVIDENCE_OFF = "SERP evidence not used: the project groups by the same-search rules only."
+#: Note of a run whose workspace set "SERPs per new cluster" to 0.
+NOTE_SERPS_OFF = (
+    "SERP evidence not used: 'SERPs per new cluster' is 0 on the Settings page; pages were "
+    "grouped by the same-search rules and the data's columns only."
+)
 
 
 @dataclass
@@ -88,12 +94,6 @@ class SerpEvidence:
     usage: list[Usage] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
-
-
-def min_serp_overlap(engine: Engine) -> int:
-    """The workspace's "SERP overlap" setting: shared top-10 URLs that make one page (2-7,
-    default :data:`DEFAULT_MIN_SERP_OVERLAP`; set on the Settings page)."""
-    return min_overlap_of(get_setting(engine, EVIDENCE_SETTINGS_KEY))
 
 
 def serp_keywords(
@@ -263,8 +263,16 @@ def serp_stage(
     keywords: list[str] = []
     market = ("", "")
     if client is not None:
-        evidence.min_serp_overlap = min_serp_overlap(deps.engine)
-        keywords = serp_keywords(run.seed, candidates, brand, site_type, evidence.intents)
+        stored = get_setting(deps.engine, EVIDENCE_SETTINGS_KEY) or {}
+        limit = serp_keywords_of(stored)
+        if limit == 0:
+            notes.append(NOTE_SERPS_OFF)
+            run.meta["serp"] = {"status": "off"}
+            return evidence
+        evidence.min_serp_overlap = min_overlap_of(stored)
+        keywords = serp_keywords(
+            run.seed, candidates, brand, site_type, evidence.intents, limit=limit
+        )
         with session_scope(deps.engine) as s:
             market = store.project_locale(s, run.project_id)
     found = serp_evidence(

@@ -16,8 +16,11 @@ from db.session import session_scope
 from services.clustering.serp_overlap import (
     DEFAULT_MIN_SERP_OVERLAP,
     EVIDENCE_SETTINGS_KEY,
+    FUNNEL_SERP_KEYWORDS,
     checked_min_overlap,
+    checked_serp_keywords,
     min_overlap_of,
+    serp_keywords_of,
 )
 from services.core.app_settings import (
     PROVIDERS_KEY,
@@ -44,6 +47,11 @@ from services.spend.budget import BUDGET_KEY, checked_budget, get_monthly_budget
 def min_serp_overlap(engine: Engine) -> int:
     """The stored "SERP overlap" setting (shared top-10 URLs, 2-7; default 4)."""
     return min_overlap_of(get_setting(engine, EVIDENCE_SETTINGS_KEY))
+
+
+def serp_keywords_per_cluster(engine: Engine) -> int:
+    """The stored "SERPs per new cluster" setting (0-50, 0 = off; default 30)."""
+    return serp_keywords_of(get_setting(engine, EVIDENCE_SETTINGS_KEY))
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,9 @@ class SettingsView:
     min_serp_overlap : int
         Shared top-10 URLs that make two keywords one page as SERP evidence (2-7, default
         4; used with DataForSEO on).
+    serp_keywords : int
+        SERPs a new cluster may buy for that evidence (0-50, 0 = off, default 30; $0.002
+        each, paid once per keyword and market).
     warnings : list[str]
         Choices that cannot be honoured (missing keys).
     """
@@ -92,6 +103,7 @@ class SettingsView:
     monthly_budget_usd: float
     warnings: list[str]
     min_serp_overlap: int = DEFAULT_MIN_SERP_OVERLAP
+    serp_keywords: int = FUNNEL_SERP_KEYWORDS
 
 
 def _not_honoured(label: str, missing: list[str], instead: str) -> str:
@@ -186,6 +198,7 @@ def settings_view(settings: Settings, engine: Engine) -> SettingsView:
         monthly_budget_usd=get_monthly_budget(engine),
         warnings=warnings,
         min_serp_overlap=min_serp_overlap(engine),
+        serp_keywords=serp_keywords_per_cluster(engine),
     )
 
 
@@ -198,6 +211,7 @@ def save_settings(
     use_fallback_model: bool,
     monthly_budget_usd: float,
     min_serp_overlap: int | None = None,
+    serp_keywords: int | None = None,
 ) -> SettingsView:
     """Store the Settings page's choices and return the refreshed view.
 
@@ -216,22 +230,29 @@ def save_settings(
         Workspace budget, USD.
     min_serp_overlap : int, optional
         The "SERP overlap" setting (shared top-10 URLs, 2-7); None leaves it as it is.
+    serp_keywords : int, optional
+        The "SERPs per new cluster" setting (0-50, 0 = off); None leaves it as it is.
 
     Raises
     ------
     InvalidInputError
-        An unknown choice, an invalid budget or an overlap outside 2-7 (nothing is stored).
+        An unknown choice, an invalid budget, an overlap outside 2-7 or a SERP count
+        outside 0-50 (nothing is stored).
     """
     if llm not in LLM_CHOICES:
         raise InvalidInputError(f"Unknown LLM provider '{llm}'.")
     if volume not in VOLUME_CHOICES:
         raise InvalidInputError(f"Unknown volume provider '{volume}'.")
     budget = checked_budget(monthly_budget_usd)  # validates before anything is written
-    overlap = None if min_serp_overlap is None else checked_min_overlap(min_serp_overlap)
+    evidence = dict(get_setting(engine, EVIDENCE_SETTINGS_KEY) or {})
+    if min_serp_overlap is not None:
+        evidence["min_serp_overlap"] = checked_min_overlap(min_serp_overlap)
+    if serp_keywords is not None:
+        evidence["serp_keywords"] = checked_serp_keywords(serp_keywords)
     with session_scope(engine) as s:  # one unit of work: all the settings or none
         put_setting(s, BUDGET_KEY, {"usd": budget})
-        if overlap is not None:
-            put_setting(s, EVIDENCE_SETTINGS_KEY, {"min_serp_overlap": overlap})
+        if evidence:
+            put_setting(s, EVIDENCE_SETTINGS_KEY, evidence)
         put_setting(s, PROVIDERS_KEY, {"llm": llm, "volume": volume})
         put_setting(s, LLM_OPTIONS_KEY, {"use_fallback_model": bool(use_fallback_model)})
     return settings_view(settings, engine)

@@ -18,9 +18,11 @@ from services.core.errors import (
     PriceUnknownError,
 )
 from services.providers.dataforseo import SUGGESTIONS_PER_RUN
+from services.providers.dataforseo.serp import FUNNEL_SERP_KEYWORDS
 from services.providers.pricing import (
     KEYWORD_SUGGESTIONS_LIVE,
     SEARCH_VOLUME_LIVE,
+    SERP_ORGANIC_LIVE_ADVANCED,
     dataforseo_estimate_usd,
     llm_cost_usd,
     model_price,
@@ -130,7 +132,9 @@ def estimate_cluster_cost(provider_set: ProviderSet) -> CostEstimate:
     -------
     CostEstimate
         LLM: (Stage 1 + Stage 3 tokens) × the model's price; volume: 1 DataForSEO
-        search-volume request × $0.075 when DataForSEO is the volume source; offline
+        search-volume request × $0.075 and one Labs suggestions request when DataForSEO is
+        the volume source (the optional Stage 3 SERPs, at most ``FUNNEL_SERP_KEYWORDS`` ×
+        $0.002, are a note: they ask the budget at run time); offline
         providers cost $0.
     """
     lines: list[str] = []
@@ -167,6 +171,14 @@ def estimate_cluster_cost(provider_set: ProviderSet) -> CostEstimate:
         lines.append(
             f"DataForSEO Labs keyword suggestions: 1 request, ≤ {SUGGESTIONS_PER_RUN} "
             f"keywords → ${ideas_usd:.4f}"
+        )
+        # Stage 3's SERP evidence (issue 16) is optional: it asks the budget at run time and
+        # is skipped when it does not fit, so it is shown beside the hold, not held.
+        serps_usd = dataforseo_estimate_usd(SERP_ORGANIC_LIVE_ADVANCED, FUNNEL_SERP_KEYWORDS)
+        notes.append(
+            f"SERP evidence (Stage 3): up to {FUNNEL_SERP_KEYWORDS} top-10 requests, "
+            f"${serps_usd:.2f} more, asked of the budget during the run and skipped when it "
+            "does not fit; SERPs already cached are free."
         )
     return CostEstimate(
         llm_usd=round(llm_usd, 6),

@@ -26,6 +26,10 @@ from services.providers.pricing import SERP_ORGANIC_LIVE_ADVANCED
 TOP_N = 10
 #: Default SERP device.
 DEFAULT_DEVICE = "desktop"
+#: Keywords (the seed included) whose SERP one seed-funnel run may buy: the Stage 3 evidence
+#: step's limit (:mod:`services.seed_clusters.serps` explains the figure) and the run
+#: estimate's worst case (:mod:`services.spend.estimates`).
+FUNNEL_SERP_KEYWORDS = 30
 _TRACKING = ("utm_", "gclid", "fbclid", "msclkid", "srsltid")
 
 #: ``fetch(keyword) -> (top URLs, Usage)``; raises ``ProviderError``.

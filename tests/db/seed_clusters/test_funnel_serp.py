@@ -16,7 +16,12 @@ from services.providers.dataforseo.client import DataForSEOClient, DataForSEOVol
 from services.providers.llm.claude import AnthropicProvider
 from services.providers.llm.offline import OfflineLLMProvider
 from services.seed_clusters.api import FunnelDeps, generate_cluster
-from services.seed_clusters.serps import NOTE_EVIDENCE_OFF, NOTE_OFFLINE, SERP_CANDIDATES
+from services.seed_clusters.serps import (
+    NOTE_EVIDENCE_OFF,
+    NOTE_OFFLINE,
+    NOTE_SERPS_OFF,
+    SERP_CANDIDATES,
+)
 from services.spend.budget import BudgetGuard, set_monthly_budget
 from tests.fakes.contracts import volume_from_request
 from tests.fakes.embedder import HashEmbedder
@@ -145,3 +150,18 @@ def test_evidence_switched_off_fetches_no_serp(engine, project_id, servers):
         SEED, {}, project_id, deps=deps_for(engine, servers), use_evidence=False
     )
     assert result.notes == [NOTE_EVIDENCE_OFF] and servers[1].requests_to(SERP_PATH) == []
+
+
+def test_serps_per_cluster_limits_what_is_bought_and_zero_switches_it_off(
+    engine, project_id, servers
+):
+    set_setting(engine, EVIDENCE_SETTINGS_KEY, {"serp_keywords": 3})
+    result = generate_cluster(SEED, {}, project_id, deps=deps_for(engine, servers))
+    assert result.generation_metadata["serp"]["asked"] == 3
+    assert len(servers[1].requests_to(SERP_PATH)) == 3
+
+    set_setting(engine, EVIDENCE_SETTINGS_KEY, {"serp_keywords": 0})
+    off = generate_cluster("road running shoes", {}, project_id, deps=deps_for(engine, servers))
+    assert off.generation_metadata["serp"] == {"status": "off"}
+    assert NOTE_SERPS_OFF in off.notes
+    assert len(servers[1].requests_to(SERP_PATH)) == 3  # nothing more bought

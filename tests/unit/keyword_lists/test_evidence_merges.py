@@ -39,3 +39,19 @@ def test_without_evidence_only_the_text_rules():
     groups = search_groups(WORDS, VOLS, None)
     assert len(set(groups.labels.tolist())) == 4
     assert Evidence().any() is False
+
+
+def test_serp_overlap_follows_the_workspace_setting_carried_by_the_evidence():
+    shared = [f"https://site{i}.example/cd/" for i in range(3)]
+    serp = [
+        [*shared, *(f"https://a{i}.example/" for i in range(7))],
+        [*shared, *(f"https://b{i}.example/" for i in range(7))],
+        [],
+        [],
+    ]
+    words = ["chase cd rates", "best cd rates chase", "mortgage calculator", "loan calculator"]
+    default = search_groups(words, VOLS, Evidence(serp=serp))  # 3 shared < 4 (default)
+    assert default.labels[0] != default.labels[1]
+    three = search_groups(words, VOLS, Evidence(serp=serp, min_serp_overlap=3))
+    assert three.labels[0] == three.labels[1] != three.labels[2]
+    assert merged_by(three, ["a", "a", "b", "c"])[1] == "SERP overlap ≥ 3/10"

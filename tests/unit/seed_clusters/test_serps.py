@@ -6,8 +6,10 @@ import pytest
 
 from services.clustering.serp_overlap import (
     checked_min_overlap,
+    checked_serp_keywords,
     min_overlap_of,
     pairs_by_overlap,
+    serp_keywords_of,
 )
 from services.core.errors import InvalidInputError
 from services.providers.base import BrandProfile, Candidate
@@ -51,6 +53,15 @@ def test_the_overlap_setting_is_2_to_7_and_a_bad_stored_value_reads_as_4():
             checked_min_overlap(bad)
     assert min_overlap_of({}) == 4 and min_overlap_of({"min_serp_overlap": 9}) == 4
     assert min_overlap_of({"min_serp_overlap": 3}) == 3
+
+
+def test_serps_per_cluster_is_0_to_50_and_a_bad_stored_value_reads_as_30():
+    assert checked_serp_keywords("0") == 0 and checked_serp_keywords(50) == 50
+    for bad in (-1, 51, "x", None, 2.5):
+        with pytest.raises(InvalidInputError):
+            checked_serp_keywords(bad)
+    assert serp_keywords_of({}) == 30 and serp_keywords_of({"serp_keywords": 99}) == 30
+    assert serp_keywords_of({"serp_keywords": 0}) == 0
 
 
 def test_serp_merges_read_same_serp():
