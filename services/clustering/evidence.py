@@ -30,6 +30,13 @@ Text rules (the same-search rules; always on):
    when the corrected keyword is in the list with more search volume and the misspelt
    word is at most :data:`TYPO_MAX_SHARE` as frequent in the list as its correction
    ("wonens socks" → "womens socks").
+10. ``"stem variant"`` — forms of one word with one Snowball stem: verb, participle and
+    action noun ("self host wordpress" = "self hosted wordpress", "consolidate" =
+    "consolidation"); never "-ing" nouns, agent nouns or adjectives ("marketing" ≠
+    "market"; :data:`services.clustering.spelling.STEM_SUFFIX_CLASSES`).
+11. ``"brand short form"`` — a short form written next to its own long form, when the
+    list also uses it alone in its place ("wordpress wp security plugin" = "wordpress
+    security plugins").
 
 Words that change the page (:data:`services.core.text.PAGE_CHANGING_WORDS`: near me,
 best, top, review, cheap, free, vs, or, alternatives …) are not stop words: no text rule
@@ -38,11 +45,11 @@ joins them.
 
 Evidence (optional; each merges, never splits what the text rules joined):
 
-10. ``"same Parent Keyword"`` — the same non-empty Ahrefs Parent Keyword / Parent Topic.
-11. ``"same ranking URL"`` — the same page of the site ranks for both (organic export,
+12. ``"same Parent Keyword"`` — the same non-empty Ahrefs Parent Keyword / Parent Topic.
+13. ``"same ranking URL"`` — the same page of the site ranks for both (organic export,
     Search Console query+page, the project's rankings); site roots ("/") are ignored, a
     home page ranks for everything.
-12. ``"SERP overlap k/10"`` — at least ``min_serp_overlap`` (default
+14. ``"SERP overlap k/10"`` — at least ``min_serp_overlap`` (default
     :data:`DEFAULT_MIN_SERP_OVERLAP`, a setting) of the two keywords' top-10 organic URLs
     are the same (pairs counted through an URL → keywords index, no n×n matrix).
 
@@ -68,8 +75,11 @@ import pandas as pd
 from services.clustering.lexical import _fold, lexical_keys
 from services.clustering.spelling import (  # noqa: F401  (re-exported)
     TYPO_MAX_SHARE,
+    drop_redundant,
     implied_words,
+    redundant_short_forms,
     spelling_map,
+    stem_map,
     typo_map,
 )
 from services.clustering.variants import VariantContext, build_context, same_search_key
@@ -91,6 +101,8 @@ TEXT_RULES = (
     "short form",
     "implied word",
     "typo",
+    "stem variant",
+    "brand short form",
 )
 EVIDENCE_RULES = ("same Parent Keyword", "same ranking URL", "SERP overlap")
 
@@ -278,6 +290,11 @@ def _text_keys(
         ok = fixed != toks and j is not None and volumes[j] >= volumes[i]
         typo_keys.append(bag if ok else _bag(toks))
     keys.append(("typo", typo_keys))
+    stems = stem_map(vocab)
+    stemmed = [[stems.get(t, t) for t in toks] for toks in spelled]
+    keys.append(("stem variant", [_bag(t) or None for t in stemmed]))
+    shorts = redundant_short_forms(spelled)
+    keys.append(("brand short form", [_bag(drop_redundant(t, shorts)) or None for t in stemmed]))
     return keys
 
 
