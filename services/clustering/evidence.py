@@ -290,11 +290,16 @@ def _text_keys(
         ok = fixed != toks and j is not None and volumes[j] >= volumes[i]
         typo_keys.append(bag if ok else _bag(toks))
     keys.append(("typo", typo_keys))
-    stems = stem_map(vocab)
-    stemmed = [[stems.get(t, t) for t in toks] for toks in spelled]
-    keys.append(("stem variant", [_bag(t) or None for t in stemmed]))
-    shorts = redundant_short_forms(spelled)
-    keys.append(("brand short form", [_bag(drop_redundant(t, shorts)) or None for t in stemmed]))
+    stems, shorts = stem_map(vocab), redundant_short_forms(spelled)
+    stem_keys = list(keys[2][1])  # the word-order bags where no rule applies
+    brand_keys = list(stem_keys)
+    for i, toks in enumerate(spelled):
+        if stems and not stems.keys().isdisjoint(toks):
+            toks = [stems.get(t, t) for t in toks]
+            stem_keys[i] = brand_keys[i] = _bag(toks) or None
+        if shorts and not shorts.keys().isdisjoint(toks):
+            brand_keys[i] = _bag(drop_redundant(toks, shorts)) or None
+    keys += [("stem variant", stem_keys), ("brand short form", brand_keys)]
     return keys
 
 
