@@ -173,7 +173,7 @@ BRAND_SHORT_CONTEXTS = 2
 BRAND_ADJACENT_MIN = 3
 
 
-def _abbreviates(short: str, word: str) -> bool:
+def abbreviates(short: str, word: str) -> bool:
     """``short`` has the shape of a short form of the one word ``word``: same first letter,
     its other letters consonants found in order later in ``word`` ("wp" ← "wordpress",
     "yt" ← "youtube"; "men" is no short form of "merino")."""
@@ -210,7 +210,7 @@ def redundant_short_forms(token_lists: list[list[str]]) -> dict[str, str]:
     for toks in token_lists:
         for a, b in zip(toks, toks[1:], strict=False):
             for short, long_ in ((a, b), (b, a)):
-                if _abbreviates(short, long_):
+                if abbreviates(short, long_):
                     candidates[short].add(long_)
                     seen[(short, long_)] += BRAND_SHORT_CONTEXTS / BRAND_ADJACENT_MIN
     if not candidates:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from services.clustering.lexical import _key_token
+from services.clustering.spelling import abbreviates
 from services.clustering.variants import is_short_form, same_comparison, variant_groups
 from services.core.text import (
     FILLER_WORDS,
@@ -80,6 +81,15 @@ def find_same_search(
         elif key:
             by_words[key] = i
     cosine = _embedding_unions(keywords, embedder, threshold, union)
+    if cosine is not None:  # "wordpress wp security plugin" = "wordpress security plugins"
+        plain: dict[frozenset[str], int] = {}
+        for i, kw in enumerate(keywords):
+            plain.setdefault(_words(kw), i)
+        for i, kw in enumerate(keywords):
+            short = redundant_short_form(kw, cosine)
+            j = plain.get(_words(kw, drop=frozenset([short]))) if short else None
+            if j is not None and find(i) != find(j):
+                union(i, j)
     contexts = _contexts(keywords)
     for i in range(n):
         for j in range(i + 1, n):
@@ -254,10 +264,42 @@ def _is_comparison(keyword: str) -> bool:
     return bool(words & {"vs", "versus", "compare", "comparison", "or"})
 
 
+def redundant_short_form(
+    keyword: str, cosine: Callable[[str, str], float] | None = None
+) -> str | None:
+    """A brand short form written next to its own long form ("wp" in "wordpress wp security
+    plugin"), or None.
+
+    The shape of :func:`services.clustering.spelling.abbreviates` ("men" is no short form
+    of "merino"), confirmed by the embedder (cosine ≥ :data:`SHORT_FORM_COSINE`: "wp" /
+    "wordpress" 0.66, against "ar" / "attorney" 0.36 in "personal injury attorney ar",
+    Arkansas) when ``cosine`` is given.
+    """
+    toks = tokens(keyword)
+    for a, b in zip(toks, toks[1:], strict=False):
+        for short, long_ in ((a, b), (b, a)):
+            if abbreviates(short, long_) and (
+                cosine is None or cosine(short, long_) >= SHORT_FORM_COSINE
+            ):
+                return short
+    return None
+
+
+#: Merge reason shown in review for :func:`redundant_short_form`.
+BRAND_SHORT_FORM = "brand short form"
+
+
 def wording_reason(reason: str, member: Candidate, primary: Candidate) -> str:
     """The merge reason shown in review for ``member`` under ``primary``: ``reason``, but
-    :data:`IMPLIED_NOUN` in place of the generic wording reason when the two keywords
-    differ only by an implied noun."""
-    if reason == WORDING and implied_noun(member.keyword, primary.keyword):
+    :data:`IMPLIED_NOUN` or :data:`BRAND_SHORT_FORM` in place of the generic wording
+    reason when the two keywords differ only by an implied noun or a redundant short form."""
+    if reason != WORDING:
+        return reason
+    a, b = member.keyword, primary.keyword
+    if implied_noun(a, b):
         return IMPLIED_NOUN
+    for x, y in ((a, b), (b, a)):
+        short = redundant_short_form(x)
+        if short and _words(x, drop=frozenset([short])) == _words(y):
+            return BRAND_SHORT_FORM
     return reason

@@ -150,3 +150,22 @@ def test_implied_noun_reason_is_recorded():
     assert wording_reason("same Parent Keyword", a, b) == "same Parent Keyword"
     assert not implied_noun("wordpress website", "wordpress")  # one word left: the seed itself
     assert not implied_noun("best wordpress website", "wordpress website")
+
+
+def test_a_brand_short_form_next_to_the_brand_is_one_search_with_minilm(minilm):
+    from services.providers.base import Candidate
+    from services.seed_clusters.intents import WORDING
+    from services.seed_clusters.same_search import BRAND_SHORT_FORM, wording_reason
+
+    keywords = [
+        "wordpress security plugins",
+        "wordpress wp security plugin",
+        # Arkansas, not "attorney" (cosine 0.36); "men" has no short form's shape
+        "personal injury attorney ar",
+        "personal injury attorney",
+        "men merino socks",
+        "merino socks",
+    ]
+    assert _groups(keywords, minilm) == [sorted(keywords[:2])]
+    a, b = (Candidate(keyword=k, expansion_strategy="attribute") for k in keywords[:2])
+    assert wording_reason(WORDING, b, a) == BRAND_SHORT_FORM
