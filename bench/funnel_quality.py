@@ -17,7 +17,11 @@ project's data for Stage 1/2, MiniLM for relevance), it measures:
   chatgpt-prompts.csv under ``.local/devdata``, when present) a page is distinct when no
   other page of its cluster has its Parent Keyword (the truth); measured with the evidence
   column used (``parent_pairs`` = pairs of pages sharing a Parent Keyword, goal 0) and with
-  it switched off (``use_evidence=False``: text rules only, goal ≥ 0.9). On the shared
+  it switched off (``use_evidence=False``: text rules only, goal ≥ 0.9). Pairs sharing a
+  Parent Keyword without the column are counted by kind (:func:`miss_kind`), and
+  ``distinct_share_without_evidence_by_rule_mean`` counts the pairs the issue's rules keep
+  apart on purpose (best / near me / vs, audience, city or state, questions) as two
+  searches: the part of the gap text rules may close. On the shared
   exports (no Parent Keyword) a page is distinct when the shared same-search rules
   (:func:`services.clustering.evidence.same_search_groups`) put it in no other page's group.
 
@@ -155,6 +159,66 @@ def distinct_share(pages: list[str], truth: dict[str, str] | None) -> tuple[floa
     return round(sum(1 for k in keys if counts[k] == 1) / len(keys), 4), pairs
 
 
+#: Kinds of a pair of pages sharing a Parent Keyword that the issue's rules keep apart on
+#: purpose ("words that change the page … make a different page unless evidence joins
+#: them"; "what are payday loans" is not "payday loans").
+BY_RULE_KINDS = ("page-changing word", "audience", "place", "question")
+_QUESTION_WORDS = frozenset(["what", "how", "why", "when", "which", "who", "does", "do", "can"])
+
+
+def miss_kind(a: str, b: str) -> str:
+    """Why text rules keep two pages of one Parent Keyword apart: "page-changing word"
+    (best, near me, vs …), "audience" (mens, for women …), "place" (city/state names),
+    "question" (a question around the other's words) or "other" (synonyms, narrower …)."""
+    from services.clustering.lexical import AUDIENCE_SYNONYMS
+    from services.content.places import only_places
+    from services.core.text import PAGE_CHANGING_WORDS, STOP_WORDS, singularize, tokens
+
+    ta = [AUDIENCE_SYNONYMS.get(t, t) for t in map(singularize, tokens(a))]
+    tb = [AUDIENCE_SYNONYMS.get(t, t) for t in map(singularize, tokens(b))]
+    diff = set(ta) ^ set(tb)
+    if diff & PAGE_CHANGING_WORDS:
+        return "page-changing word"
+
+    def for_x(x: list[str], y: list[str]) -> bool:  # "for X" whose X the other lacks
+        return "for" in x and not set(x[x.index("for") + 1 :]) <= set(y)
+
+    if diff & set(AUDIENCE_SYNONYMS.values()) or for_x(ta, tb) or for_x(tb, ta):
+        return "audience"
+    words = [t for t in ta + tb if t in diff and t not in STOP_WORDS]
+    if words and (
+        only_places([t for t in ta if t in diff]) or only_places([t for t in tb if t in diff])
+    ):
+        return "place"
+    if (ta[:1] and ta[0] in _QUESTION_WORDS) != (tb[:1] and tb[0] in _QUESTION_WORDS):
+        return "question"
+    return "other"
+
+
+def shared_parent_pairs(pages: list[str], truth: dict[str, str]) -> list[tuple[str, str]]:
+    """Pairs of pages with the same Parent Keyword."""
+    return [
+        (a, b)
+        for i, a in enumerate(pages)
+        for b in pages[i + 1 :]
+        if truth.get(a) and truth.get(a) == truth.get(b)
+    ]
+
+
+def distinct_by_rule(pages: list[str], truth: dict[str, str]) -> float:
+    """Distinct share when a pair the issue's rules keep apart (:data:`BY_RULE_KINDS`) counts
+    as two searches: the share the text rules can reach without the evidence column."""
+    if len(pages) < 2:
+        return 1.0
+    missed = {
+        k
+        for a, b in shared_parent_pairs(pages, truth)
+        if miss_kind(a, b) not in BY_RULE_KINDS
+        for k in (a, b)
+    }
+    return round(1 - len(missed) / len(pages), 4)
+
+
 def _parent_keywords(engine, pid) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """Keyword → imported Parent Keyword of a project (the truth of ``distinct_share``)."""
     with session_scope(engine) as s:
@@ -172,7 +236,7 @@ def _cases() -> list[tuple[Path, str, list[str], bool]]:
     return shared + [c for c in dev if c[0].exists()]
 
 
-def _run_seed(app, deps, pid, seed, universe, truth, figures) -> None:  # type: ignore[no-untyped-def]
+def _run_seed(app, deps, pid, seed, universe, truth, figures, kinds) -> None:  # type: ignore[no-untyped-def]
     """One seed with evidence on (and off when the export has Parent Keyword)."""
     result = generate_cluster(seed, BrandProfile().to_dict(), pid, deps=deps, keep_empty=True)
     pages = [s.keyword for s in result.suggestions]
@@ -195,8 +259,12 @@ def _run_seed(app, deps, pid, seed, universe, truth, figures) -> None:  # type: 
         off = generate_cluster(
             seed, BrandProfile().to_dict(), pid, deps=deps, keep_empty=True, use_evidence=False
         )
-        d_off, pairs_off = distinct_share([s.keyword for s in off.suggestions], truth)
+        off_pages = [s.keyword for s in off.suggestions]
+        d_off, pairs_off = distinct_share(off_pages, truth)
         figures["distinct_off"].append(d_off)
+        figures["distinct_off_by_rule"].append(distinct_by_rule(off_pages, truth))
+        for a, b in shared_parent_pairs(off_pages, truth):
+            kinds[miss_kind(a, b)] = kinds.get(miss_kind(a, b), 0) + 1
         figures["pairs_off"].append(pairs_off)
         off_children = [s for s in off.suggestions if s.role == "child"]
         cap_off = capture(
@@ -228,10 +296,12 @@ def main() -> dict[str, float]:
             "capture_off",
             "distinct_on",
             "distinct_off",
+            "distinct_off_by_rule",
             "pairs_on",
             "pairs_off",
         )
     }
+    kinds: dict[str, int] = {}
     with tempfile.TemporaryDirectory() as tmp:
         app = build_app(
             load_settings(env={"CLUSTER_PLANNER_DATA_DIR": tmp}, secrets_file=Path(tmp) / "none")
@@ -253,7 +323,7 @@ def main() -> dict[str, float]:
             truth = _parent_keywords(app.engine, pid) if has_parent else None
             print(f"== {path.name} ({site_type})")
             for seed in seeds:
-                _run_seed(app, deps, pid, seed, universe, truth, figures)
+                _run_seed(app, deps, pid, seed, universe, truth, figures, kinds)
 
     def stat(key: str, fn) -> float | None:  # type: ignore[no-untyped-def]
         return round(fn(figures[key]), 4) if figures[key] else None
@@ -271,6 +341,10 @@ def main() -> dict[str, float]:
         "devdata_seeds": len(figures["distinct_off"]),
         "distinct_share_without_evidence_mean": stat("distinct_off", statistics.mean),
         "parent_keyword_pairs_without_evidence_total": int(sum(figures["pairs_off"])),
+        "parent_keyword_pairs_without_evidence_by_kind": dict(sorted(kinds.items())),
+        "distinct_share_without_evidence_by_rule_mean": stat(
+            "distinct_off_by_rule", statistics.mean
+        ),
         "capture_without_evidence_mean": stat("capture_off", statistics.mean),
     }
     print(json.dumps(out))

@@ -30,6 +30,13 @@ Text rules (the same-search rules; always on):
    when the corrected keyword is in the list with more search volume and the misspelt
    word is at most :data:`TYPO_MAX_SHARE` as frequent in the list as its correction
    ("wonens socks" → "womens socks").
+10. ``"stem variant"`` — forms of one word with one Snowball stem: verb, participle and
+    action noun ("self host wordpress" = "self hosted wordpress", "consolidate" =
+    "consolidation"); never "-ing" nouns, agent nouns or adjectives ("marketing" ≠
+    "market"; :data:`services.clustering.spelling.STEM_SUFFIX_CLASSES`).
+11. ``"brand short form"`` — a short form written next to its own long form, when the
+    list also uses it alone in its place ("wordpress wp security plugin" = "wordpress
+    security plugins").
 
 Words that change the page (:data:`services.core.text.PAGE_CHANGING_WORDS`: near me,
 best, top, review, cheap, free, vs, or, alternatives …) are not stop words: no text rule
@@ -38,11 +45,11 @@ joins them.
 
 Evidence (optional; each merges, never splits what the text rules joined):
 
-10. ``"same Parent Keyword"`` — the same non-empty Ahrefs Parent Keyword / Parent Topic.
-11. ``"same ranking URL"`` — the same page of the site ranks for both (organic export,
+12. ``"same Parent Keyword"`` — the same non-empty Ahrefs Parent Keyword / Parent Topic.
+13. ``"same ranking URL"`` — the same page of the site ranks for both (organic export,
     Search Console query+page, the project's rankings); site roots ("/") are ignored, a
     home page ranks for everything.
-12. ``"SERP overlap k/10"`` — at least ``min_serp_overlap`` (default
+14. ``"SERP overlap k/10"`` — at least ``min_serp_overlap`` (default
     :data:`DEFAULT_MIN_SERP_OVERLAP`, a setting) of the two keywords' top-10 organic URLs
     are the same (pairs counted through an URL → keywords index, no n×n matrix).
 
@@ -59,17 +66,20 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
 
 from services.clustering.lexical import _fold, lexical_keys
+from services.clustering.search_groups import Merge, SearchGroups, UnionFind  # noqa: F401
 from services.clustering.spelling import (  # noqa: F401  (re-exported)
     TYPO_MAX_SHARE,
+    drop_redundant,
     implied_words,
+    redundant_short_forms,
     spelling_map,
+    stem_map,
     typo_map,
 )
 from services.clustering.variants import VariantContext, build_context, same_search_key
@@ -91,136 +101,10 @@ TEXT_RULES = (
     "short form",
     "implied word",
     "typo",
+    "stem variant",
+    "brand short form",
 )
 EVIDENCE_RULES = ("same Parent Keyword", "same ranking URL", "SERP overlap")
-
-
-@dataclass(frozen=True)
-class Merge:
-    """One union: keywords ``a`` and ``b`` (indices) joined by ``rule``."""
-
-    a: int
-    b: int
-    rule: str
-
-
-@dataclass
-class SearchGroups:
-    """Result of :func:`same_search_groups`.
-
-    Attributes
-    ----------
-    labels : np.ndarray
-        (n,) int64 group number per keyword, numbered by first appearance.
-    reasons : list of str
-        (n,) the rule that first attached each keyword to another ("" when alone).
-    merges : list of Merge
-        Every union made, in order.
-    """
-
-    labels: np.ndarray
-    reasons: list[str]
-    merges: list[Merge] = field(default_factory=list)
-    _uf: _UnionFind | None = field(default=None, repr=False)
-
-    def explain(self, a: int, b: int) -> str:
-        """Why keywords ``a`` and ``b`` (one group) are one search: the evidence rule on the
-        merge path between them when there is one ("same Parent Keyword"), else its text
-        rules ("word order + singular/plural"); "" when they are not one group."""
-        if self._uf is None or self.labels[a] != self.labels[b] or a == b:
-            return ""
-        return self._uf.explain(a, b)
-
-    def groups(self) -> list[list[int]]:
-        """Groups of two or more keywords (index lists, ascending)."""
-        out: dict[int, list[int]] = defaultdict(list)
-        for i, g in enumerate(self.labels.tolist()):
-            out[g].append(i)
-        return [g for g in out.values() if len(g) > 1]
-
-    def rules_used(self) -> Counter[str]:
-        """Merges per rule (SERP overlaps counted under "SERP overlap")."""
-        return Counter(
-            m.rule.split(" ")[0] if m.rule.startswith("SERP") else m.rule for m in self.merges
-        )
-
-
-class _UnionFind:
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
-        self.merges: list[Merge] = []
-        self.reasons = [""] * n
-        # Root → the Parent Keywords its members ARE (a keyword whose Parent Keyword is
-        # itself anchors that search); evidence never joins two different anchors.
-        self.anchors: dict[int, frozenset[str]] = {}
-        self._graph: dict[int, list[tuple[int, str]]] | None = None
-        self._graph_size = 0
-
-    def find(self, x: int) -> int:
-        root = x
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[x] != root:
-            self.parent[x], x = root, self.parent[x]
-        return root
-
-    def union(self, a: int, b: int, rule: str, *, evidence: bool = False) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return
-        anchors_a = self.anchors.get(ra, frozenset())
-        anchors_b = self.anchors.get(rb, frozenset())
-        if evidence and anchors_a and anchors_b and not anchors_a & anchors_b:
-            return  # two searches the data names separately stay two pages
-        root, child = min(ra, rb), max(ra, rb)
-        self.parent[child] = root
-        if anchors_a or anchors_b:
-            self.anchors[root] = anchors_a | anchors_b
-        self.merges.append(Merge(a, b, rule))
-        for i in (a, b):
-            if not self.reasons[i]:
-                self.reasons[i] = rule
-
-    def union_by_key(
-        self, keys: Sequence[str | None], rule: str, *, evidence: bool = False
-    ) -> None:
-        first: dict[str, int] = {}
-        for i, key in enumerate(keys):
-            if not key:
-                continue
-            j = first.setdefault(key, i)
-            if j != i:
-                self.union(j, i, rule, evidence=evidence)
-
-    def explain(self, a: int, b: int) -> str:
-        """The rule that joins ``a`` and ``b``: the evidence on the merge path between them
-        when there is one, else the text rules on it ("word order + singular/plural")."""
-        if self._graph is None or self._graph_size != len(self.merges):
-            self._graph = defaultdict(list)
-            for m in self.merges:
-                self._graph[m.a].append((m.b, m.rule))
-                self._graph[m.b].append((m.a, m.rule))
-            self._graph_size = len(self.merges)
-        graph = self._graph
-        seen: dict[int, list[str]] = {a: []}  # node → rules on the path from a
-        queue = [a]
-        while queue:
-            node = queue.pop(0)
-            if node == b:
-                break
-            for nxt, rule in graph[node]:
-                if nxt not in seen:
-                    seen[nxt] = [*seen[node], rule]
-                    queue.append(nxt)
-        rules = seen.get(b, [])
-        strong = [r for r in rules if r.startswith(("same Parent", "same ranking", "SERP"))]
-        return strong[0] if strong else " + ".join(dict.fromkeys(rules))
-
-    def labels(self) -> np.ndarray:
-        n = len(self.parent)
-        roots = np.fromiter((self.find(i) for i in range(n)), np.int64, n)
-        _, labels = np.unique(roots, return_inverse=True)
-        return labels.astype(np.int64)
 
 
 def _folded(keyword: str) -> list[str]:
@@ -278,6 +162,16 @@ def _text_keys(
         ok = fixed != toks and j is not None and volumes[j] >= volumes[i]
         typo_keys.append(bag if ok else _bag(toks))
     keys.append(("typo", typo_keys))
+    stems, shorts = stem_map(vocab), redundant_short_forms(spelled)
+    stem_keys = list(keys[2][1])  # the word-order bags where no rule applies
+    brand_keys = list(stem_keys)
+    for i, toks in enumerate(spelled):
+        if stems and not stems.keys().isdisjoint(toks):
+            toks = [stems.get(t, t) for t in toks]
+            stem_keys[i] = brand_keys[i] = _bag(toks) or None
+        if shorts and not shorts.keys().isdisjoint(toks):
+            brand_keys[i] = _bag(drop_redundant(toks, shorts)) or None
+    keys += [("stem variant", stem_keys), ("brand short form", brand_keys)]
     return keys
 
 
@@ -303,7 +197,7 @@ def _hint_key(hint: object) -> str | None:
     return text if text and text != "nan" else None
 
 
-def _serp_unions(uf: _UnionFind, serp_urls: Sequence[Sequence[str]], min_overlap: int) -> None:
+def _serp_unions(uf: UnionFind, serp_urls: Sequence[Sequence[str]], min_overlap: int) -> None:
     """Union every pair sharing at least ``min_overlap`` top URLs (inverted index)."""
     postings: dict[str, list[int]] = defaultdict(list)
     for i, urls in enumerate(serp_urls):
@@ -378,7 +272,7 @@ def same_search_groups(
     ):
         if seq is not None and len(seq) != n:
             raise ValueError(f"{name} has {len(seq)} values for {n} keywords.")
-    uf = _UnionFind(n)
+    uf = UnionFind(n)
     if n == 0:
         return SearchGroups(np.zeros(0, np.int64), [], [])
     vol = np.nan_to_num(

@@ -15,16 +15,19 @@ from collections.abc import Callable
 import numpy as np
 
 from services.clustering.lexical import _key_token
+from services.clustering.spelling import abbreviates
 from services.clustering.variants import is_short_form, same_comparison, variant_groups
 from services.core.text import (
     FILLER_WORDS,
     PAGE_CHANGING_WORDS,
+    STOP_WORDS,
     content_tokens,
     normalize_keyword,
     singularize,
     tokens,
 )
-from services.providers.base import Embedder
+from services.providers.base import Candidate, Embedder
+from services.seed_clusters.intents import WORDING
 
 #: all-MiniLM-L6-v2 cosine at which two keywords target the same page. Chosen on pairs such
 #: as "trail running shoes for women" / "womens trail running shoe" (≥ 0.93) versus
@@ -78,6 +81,15 @@ def find_same_search(
         elif key:
             by_words[key] = i
     cosine = _embedding_unions(keywords, embedder, threshold, union)
+    if cosine is not None:  # "wordpress wp security plugin" = "wordpress security plugins"
+        plain: dict[frozenset[str], int] = {}
+        for i, kw in enumerate(keywords):
+            plain.setdefault(_words(kw), i)
+        for i, kw in enumerate(keywords):
+            short = redundant_short_form(kw, cosine)
+            j = plain.get(_words(kw, drop=frozenset([short]))) if short else None
+            if j is not None and find(i) != find(j):
+                union(i, j)
     contexts = _contexts(keywords)
     for i in range(n):
         for j in range(i + 1, n):
@@ -127,10 +139,12 @@ def _embedding_unions(
     for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
         # A keyword that only ADDS words to another is a narrower search with its own
         # page ("add google analytics to wordpress website" ⊃ "add google analytics to
-        # website"), however close the embedding; a different wording is the same search.
+        # website"), however close the embedding; a different wording is the same search,
+        # and so is one that only adds a noun its other words imply (implied_noun).
         # Words that change the page (best, near me, vs, free …) are no wording detail:
         # only evidence joins "best x" and "x" (issue 16).
-        if not (words[i] < words[j] or words[j] < words[i]) and changers[i] == changers[j]:
+        narrower = words[i] < words[j] or words[j] < words[i]
+        if changers[i] == changers[j] and (not narrower or implied_noun(keywords[i], keywords[j])):
             union(i, j)
 
     def cosine(x: str, y: str) -> float:
@@ -206,10 +220,17 @@ _YEAR = re.compile(r"^(19|20)\d\d$")
 _HOW_WORDS = frozenset(["how", "do", "doe", "did", "i", "can", "you", "we", "should", "one"])
 
 
-def _words(keyword: str) -> frozenset[str]:
-    """Content words (singular, no stop or filler words, no years, no "how do i" wording) of
-    a keyword: "wordpress themes 2025" and "wordpress themes" have the same words."""
-    toks = [t for t in content_tokens(keyword) if t not in FILLER_WORDS and not _YEAR.match(t)]
+def _words(keyword: str, drop: frozenset[str] = frozenset()) -> frozenset[str]:
+    """Content words (singular, no stop or filler words, no years, no "how do i" wording,
+    none of ``drop``) of a keyword: "wordpress themes 2025" and "wordpress themes" have the
+    same words."""
+    raw = tokens(keyword) if drop else ()
+    content = (
+        [singularize(t) for t in raw if t not in drop and t not in STOP_WORDS]
+        if drop
+        else content_tokens(keyword)
+    )
+    toks = [t for t in content if t not in FILLER_WORDS and not _YEAR.match(t)]
     if toks and toks[0] == "how":
         toks = [t for t in toks if t not in _HOW_WORDS]
     # Audience words and plurals folded as in the lexical keys ("womens" = "women" = "woman"),
@@ -217,6 +238,68 @@ def _words(keyword: str) -> frozenset[str]:
     return frozenset(_key_token(t) or t for t in toks)
 
 
+#: Nouns a keyword's other words may imply: the thing a platform builds ("move wordpress
+#: site to new host" = "move wordpress to new host") and the news of a dated event ("…
+#: vulnerability news november 2025"). Joined only with embedding cosine ≥
+#: :data:`NEAR_DUPLICATE_COSINE` (MiniLM: 0.95-0.96 for those two pairs, against 0.87 for
+#: "personal injury lawyer website" / "personal injury lawyer", 0.73 for "add website to
+#: desktop" / "add to desktop", 0.71 for "wordpress security news" / "wordpress security").
+IMPLIED_NOUNS = frozenset(["site", "sites", "website", "websites", "news"])
+#: Content words the shorter keyword must keep beside the implied noun.
+IMPLIED_NOUN_MIN_WORDS = 2
+#: Merge reason shown in review for :func:`implied_noun`.
+IMPLIED_NOUN = "implied noun (site, website, news)"
+
+
+def implied_noun(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ only by nouns of :data:`IMPLIED_NOUNS` (the shorter one
+    keeping at least :data:`IMPLIED_NOUN_MIN_WORDS` content words). The shape only: the
+    caller confirms with the embedding cosine."""
+    ra, rb = _words(a, drop=IMPLIED_NOUNS), _words(b, drop=IMPLIED_NOUNS)
+    return ra == rb and _words(a) != _words(b) and len(ra) >= IMPLIED_NOUN_MIN_WORDS
+
+
 def _is_comparison(keyword: str) -> bool:
     words = set(keyword.split())
     return bool(words & {"vs", "versus", "compare", "comparison", "or"})
+
+
+def redundant_short_form(
+    keyword: str, cosine: Callable[[str, str], float] | None = None
+) -> str | None:
+    """A brand short form written next to its own long form ("wp" in "wordpress wp security
+    plugin"), or None.
+
+    The shape of :func:`services.clustering.spelling.abbreviates` ("men" is no short form
+    of "merino"), confirmed by the embedder (cosine ≥ :data:`SHORT_FORM_COSINE`: "wp" /
+    "wordpress" 0.66, against "ar" / "attorney" 0.36 in "personal injury attorney ar",
+    Arkansas) when ``cosine`` is given.
+    """
+    toks = tokens(keyword)
+    for a, b in zip(toks, toks[1:], strict=False):
+        for short, long_ in ((a, b), (b, a)):
+            if abbreviates(short, long_) and (
+                cosine is None or cosine(short, long_) >= SHORT_FORM_COSINE
+            ):
+                return short
+    return None
+
+
+#: Merge reason shown in review for :func:`redundant_short_form`.
+BRAND_SHORT_FORM = "brand short form"
+
+
+def wording_reason(reason: str, member: Candidate, primary: Candidate) -> str:
+    """The merge reason shown in review for ``member`` under ``primary``: ``reason``, but
+    :data:`IMPLIED_NOUN` or :data:`BRAND_SHORT_FORM` in place of the generic wording
+    reason when the two keywords differ only by an implied noun or a redundant short form."""
+    if reason != WORDING:
+        return reason
+    a, b = member.keyword, primary.keyword
+    if implied_noun(a, b):
+        return IMPLIED_NOUN
+    for x, y in ((a, b), (b, a)):
+        short = redundant_short_form(x)
+        if short and _words(x, drop=frozenset([short])) == _words(y):
+            return BRAND_SHORT_FORM
+    return reason

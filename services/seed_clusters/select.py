@@ -30,12 +30,10 @@ rules are then enforced here, deterministically, whatever the provider said
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from services.clustering.keyword_filters import exclusion_reason
 from services.clustering.topic import SeedTopic
 from services.core.errors import ProviderError
-from services.core.scoring import score_parts
 from services.core.text import normalize_keyword
 from services.providers.base import (
     BrandProfile,
@@ -53,8 +51,18 @@ from services.seed_clusters.same_search import (  # noqa: F401  (re-exported)
     SAME_PART_COSINE,
     find_same_search,
     short_form_swap,
+    wording_reason,
 )
 from services.seed_clusters.site_rules import SiteSettings, page_type_of, role_note, site_path
+from services.seed_clusters.stage3_rules import (  # noqa: F401  (re-exported)
+    CLOSENESS_RANGE,
+    SOURCES,
+    TOPIC_WORD_WEIGHT,
+    page_source,
+)
+from services.seed_clusters.stage3_rules import PageDraft as _Page
+from services.seed_clusters.stage3_rules import StageRules as _Rules
+from services.seed_clusters.stage3_rules import closeness_map as _closeness
 from services.seed_clusters.suggestion import FilterOutcome, Suggestion  # noqa: F401
 
 MIN_KEEP = 8
@@ -63,100 +71,10 @@ MAX_KEEP = 12
 RELAX_BELOW = 5
 #: Candidates the provider scored below this confidence (0-1) are treated as off-topic.
 MIN_CONFIDENCE = 0.35
-#: Weight of the IDF-weighted word overlap in the topic fit (the rest is the provider's
-#: confidence, the embedding similarity offline).
-TOPIC_WORD_WEIGHT = 0.5
-#: all-MiniLM-L6-v2 cosines mapped to closeness 0 and 1: 0.35 is off-topic (the offline
-#: provider's bound), 0.95 a near-identical wording.
-CLOSENESS_RANGE = (0.35, 0.95)
-#: Page sources (issue 8): the project's data, DataForSEO Labs, an LLM idea; "seed" for a
-#: seed the data does not hold.
-SOURCES = ("data", "dataforseo", "llm_idea", "seed")
 
 
 #: Kept for callers of the earlier name.
 find_near_duplicates = find_same_search
-
-
-def page_source(candidate: Candidate, in_data: set[str] | None) -> str:
-    """``data`` | ``dataforseo`` | ``llm_idea`` | ``seed`` of a candidate (see :data:`SOURCES`).
-
-    A keyword found in the project's imported data is ``data`` whoever proposed it.
-    """
-    if in_data is not None and candidate.keyword in in_data:
-        return "data"
-    if candidate.source in ("data", "universe"):
-        return "data"
-    if candidate.source == "dataforseo":
-        return "dataforseo"
-    if candidate.source == "seed":
-        return "seed"
-    return "llm_idea"
-
-
-@dataclass
-class _Page:
-    """One intent on its way to a page: its primary candidate and the other wordings."""
-
-    cand: Candidate
-    secondaries: list[Candidate]
-    merged: dict[str, str]
-    demand: int | None
-    is_parent: bool = False
-
-
-@dataclass
-class _Rules:
-    """What every Stage 3 step needs: the seed, the site, the provider's verdicts, evidence."""
-
-    seed: str
-    site: SiteSettings
-    by_kw: dict[str, FilterDecision]
-    topic: SeedTopic
-    evidence: FunnelEvidence | None
-    covered: dict[str, str]
-    in_data: set[str] | None
-    closeness: dict[str, float] = field(default_factory=dict)
-
-    def conf(self, c: Candidate) -> float:
-        """The provider's confidence (the seed 1.0; no verdict 0.5)."""
-        if c.keyword == self.seed:
-            return 1.0
-        d = self.by_kw.get(c.keyword)
-        return d.confidence if d else 0.5
-
-    def relevance(self, c: Candidate) -> float:
-        """Topic fit 0-1: IDF-weighted word overlap with the seed, plus the provider's
-        confidence and (with an embedder) the unsaturated embedding closeness, half each."""
-        if c.keyword == self.seed:
-            return 1.0
-        words = self.topic.overlap(c.keyword)
-        meaning = self.conf(c)
-        if c.keyword in self.closeness:
-            meaning = (meaning + self.closeness[c.keyword]) / 2
-        return round(TOPIC_WORD_WEIGHT * words + (1 - TOPIC_WORD_WEIGHT) * meaning, 3)
-
-    def parts(self, c: Candidate) -> dict[str, float]:
-        competition, _ = competition_of(c, self.evidence)
-        return score_parts(c.search_volume, self.relevance(c), competition, self.site.weights)
-
-    def rank(self, page: _Page) -> tuple[float, float]:
-        """Keep order: demand × relevance (the strongest real searches first), then the
-        composite score; with no volume at all, the composite score alone."""
-        return ((page.demand or 0) * self.relevance(page.cand), self.parts(page.cand)["total"])
-
-
-def _closeness(seed: str, keywords: list[str], embedder: Embedder | None) -> dict[str, float]:
-    """Keyword → embedding closeness to the seed 0-1: cosine mapped linearly from
-    :data:`CLOSENESS_RANGE` (unsaturated, so it varies among on-topic keywords)."""
-    if embedder is None or not keywords:
-        return {}
-    vecs = embedder.embed([seed, *keywords])
-    lo, hi = CLOSENESS_RANGE
-    sims = (vecs[1:] @ vecs[0]).tolist()
-    return {
-        k: max(0.0, min(1.0, (s - lo) / (hi - lo))) for k, s in zip(keywords, sims, strict=True)
-    }
 
 
 def _filtered_pool(
@@ -222,7 +140,10 @@ def _intent_pages(
 
         rest = sorted((c for c in members if c is not best), key=lambda c: -(c.search_volume or -1))
         index = {id(pool[i]): i for i in intent.members}
-        merged = {c.keyword: intent.why(index[id(c)], index[id(best)]) for c in rest}
+        merged = {
+            c.keyword: wording_reason(intent.why(index[id(c)], index[id(best)]), c, best)
+            for c in rest
+        }
         for c in rest:
             dropped.append(
                 (

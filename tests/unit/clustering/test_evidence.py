@@ -136,3 +136,58 @@ def test_group_frame_with_and_without_evidence():
 def test_evidence_length_must_match():
     with pytest.raises(ValueError, match="ranking_urls"):
         same_search_groups(["a", "b"], ranking_urls=["x"])
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("self hosted wordpress", "self host wordpress"),
+        ("consolidate payday loans", "payday loan consolidation"),
+        ("optimize wordpress speed", "wordpress speed optimization"),
+        ("migrate wix to wordpress", "wix to wordpress migration"),
+    ],
+)
+def test_forms_of_one_word_are_one_search(a, b):
+    pairs, g = _pairs([a, b])
+    assert pairs == {frozenset([a, b])}
+    assert g.reasons == ["stem variant", "stem variant"]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("market research", "marketing research"),  # -ing noun: another thing
+        ("project manager", "project management"),  # agent noun
+        ("personal loan", "person loan"),  # adjective
+        ("organ donor", "organization donor"),  # -ization is not the bare noun
+        ("beste chatgpt prompts", "best chatgpt prompts"),  # page-changing word never folds
+        ("payday loans near me", "payday loans"),
+    ],
+)
+def test_stem_variants_keep_other_senses_apart(a, b):
+    pairs, _ = _pairs([a, b])
+    assert pairs == set()
+
+
+def test_a_brand_short_form_next_to_the_brand_is_redundant():
+    keywords = [
+        "wordpress security plugins",
+        "wordpress wp security plugin",
+        "wordpress wp admin",
+        "wordpress wp config",
+        "wordpress themes",
+        "wordpress hosting",
+        "wordpress login",
+    ]
+    pairs, g = _pairs(keywords)
+    assert pairs == {frozenset(keywords[:2])}
+    assert g.reasons[:2] == ["brand short form", "brand short form"]
+
+
+def test_a_short_form_needs_the_list_to_confirm_it_and_the_shape_of_one():
+    # once only next to its "long form" (Arkansas), not a short form of "attorney"
+    once = ["personal injury attorney ar", "personal injury attorney", "car accident attorney"]
+    assert _pairs(once)[0] == set()
+    # "men" is no short form of "merino" (a vowel), however often the two stand together
+    men = ["men merino socks", "merino socks", "men merino hats", "men merino gloves"]
+    assert _pairs(men)[0] == set()

@@ -114,3 +114,58 @@ def test_how_to_questions_around_a_task_are_the_task_but_what_questions_are_not(
             ["how do payday loans work", "how do payday loans work?"],
         ]
     )
+
+
+def test_a_noun_the_other_words_imply_is_one_search_with_minilm(minilm):
+    keywords = [
+        "move wordpress site to new host",
+        "move wordpress to new host",
+        "self hosted wordpress website",
+        "self hosted wordpress",
+        "wordpress plugin vulnerability news november 2025",
+        "wordpress plugin vulnerability november 2025",
+        # the noun is the subject here: narrower searches, their own pages
+        "personal injury lawyer website",
+        "personal injury lawyer",
+        "add website to desktop",
+        "add to desktop",
+        "wordpress security news",
+        "wordpress security",
+        "wordpress website",
+        "wordpress",
+    ]
+    assert _groups(keywords, minilm) == sorted([sorted(keywords[i : i + 2]) for i in (0, 2, 4)])
+
+
+def test_implied_noun_reason_is_recorded():
+    from services.providers.base import Candidate
+    from services.seed_clusters.intents import WORDING
+    from services.seed_clusters.same_search import IMPLIED_NOUN, implied_noun, wording_reason
+
+    a, b = (
+        Candidate(keyword="move wordpress site to new host", expansion_strategy="attribute"),
+        Candidate(keyword="move wordpress to new host", expansion_strategy="attribute"),
+    )
+    assert wording_reason(WORDING, a, b) == IMPLIED_NOUN
+    assert wording_reason("same Parent Keyword", a, b) == "same Parent Keyword"
+    assert not implied_noun("wordpress website", "wordpress")  # one word left: the seed itself
+    assert not implied_noun("best wordpress website", "wordpress website")
+
+
+def test_a_brand_short_form_next_to_the_brand_is_one_search_with_minilm(minilm):
+    from services.providers.base import Candidate
+    from services.seed_clusters.intents import WORDING
+    from services.seed_clusters.same_search import BRAND_SHORT_FORM, wording_reason
+
+    keywords = [
+        "wordpress security plugins",
+        "wordpress wp security plugin",
+        # Arkansas, not "attorney" (cosine 0.36); "men" has no short form's shape
+        "personal injury attorney ar",
+        "personal injury attorney",
+        "men merino socks",
+        "merino socks",
+    ]
+    assert _groups(keywords, minilm) == [sorted(keywords[:2])]
+    a, b = (Candidate(keyword=k, expansion_strategy="attribute") for k in keywords[:2])
+    assert wording_reason(WORDING, b, a) == BRAND_SHORT_FORM
