@@ -2,7 +2,10 @@
 
 Builds a fresh SQLite project, imports the shared Semrush "wordpress" export (12,680 keywords,
 never copied into the repository) and clusters it with the production embedders
-(:func:`services.keyword_lists.run.run_list_clustering`), then runs every page script under
+(:func:`services.keyword_lists.run.run_list_clustering`), gives it site data (the Semrush
+Organic Positions export ``designrush-semrush.csv`` through the rankings import, then an
+offline primary-keyword run: :func:`add_site_data`; skipped with a note when absent), then
+runs every page script under
 ``pages/`` with Streamlit's ``AppTest`` (``streamlit.testing``): one warm-up run per screen
 (its modules imported, as on a running server), then ``--repeats`` timed runs, reporting the
 median script time (wall seconds, and CPU seconds of this process: the stable figure on a
@@ -10,7 +13,7 @@ busy shared machine) and its ratios to the Projects screen. The Keyword Lists sc
 
 Run: ``python bench/pages.py [--repeats 3]``. Target (issue 22): Keyword Lists and Primary
 Keywords ≤ 3x Projects. The last line is JSON:
-``{"keywords": …, "projects_s": …, "projects_cpu_s": …, "keyword_lists_s": …,
+``{"keywords": …, "site_pages": …, "projects_s": …, "projects_cpu_s": …, "keyword_lists_s": …,
 "keyword_lists_cpu_s": …, "primary_keywords_s": …, "primary_keywords_cpu_s": …,
 "keyword_lists_ratio_wall_x": …, "keyword_lists_ratio_cpu_x": …,
 "primary_keywords_ratio_wall_x": …, "primary_keywords_ratio_cpu_x": …, "slowest_screen": …,
