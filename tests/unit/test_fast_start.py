@@ -41,11 +41,9 @@ STILL_HEAVY = {
     "cannibalization": "services.site.api facade -> cannibalization_api (pandas at import)",
     "primary_keywords": "services.site.api facade -> cannibalization_api (pandas at import)",
     "cluster_review": "services.seed_clusters.api -> store -> site.optimise -> site.store",
-    "clusters": "plotly.express; services.seed_clusters.api -> store -> site.store",
+    "clusters": "services.seed_clusters.api -> store -> site.optimise -> site.store",
     "new_cluster": "services.seed_clusters.api -> store -> site.optimise -> site.store",
     "content_drafts": "the page's own pandas and services.content.api",
-    "costs": "plotly.express; services.spend.budget -> spend.reports",
-    "settings": "services.settings.api -> spend.budget -> spend.reports",
     "site_crawl": "services.site.crawl.api (pandas at import)",
 }
 
