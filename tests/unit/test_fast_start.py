@@ -44,7 +44,6 @@ STILL_HEAVY = {
     "clusters": "services.seed_clusters.api -> store -> site.optimise -> site.store",
     "new_cluster": "services.seed_clusters.api -> store -> site.optimise -> site.store",
     "content_drafts": "the page's own pandas and services.content.api",
-    "site_crawl": "services.site.crawl.api (pandas at import)",
 }
 
 _DRIVER = """
