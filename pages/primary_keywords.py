@@ -30,15 +30,17 @@ with st.expander("Import a rankings export (Search Console, Ahrefs, Semrush)"):
             )
 
 with st.expander("The site's URL patterns (new pages follow them)"):
-    patterns = api.url_patterns_table(app.engine, project_id)
-    if patterns:
-        st.dataframe(
-            [{"Pattern": p, "URLs": n, "Page type": t or "unknown"} for p, n, t in patterns],
-            hide_index=True,
-            width="stretch",
-        )
-    else:
-        st.caption("No pattern yet: crawl the site or import rankings (3+ URLs per section).")
+    # Read from every page of the site: only when asked, not on every rerun (issue 22).
+    if st.toggle("Show the URL patterns", key="primary_patterns"):
+        patterns = api.url_patterns_table(app.engine, project_id)
+        if patterns:
+            st.dataframe(
+                [{"Pattern": p, "URLs": n, "Page type": t or "unknown"} for p, n, t in patterns],
+                hide_index=True,
+                width="stretch",
+            )
+        else:
+            st.caption("No pattern yet: crawl the site or import rankings (3+ URLs per section).")
 
 if st.button("Suggest primary keywords", type="primary"):
     submit(lambda: api.start_primary_keywords_job(app.engine, project_id))

@@ -8,17 +8,18 @@ panel below the button shows, also after a page reload.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import streamlit as st
 
 from services.core.errors import ClusterPlannerError, ImportConfirmationRequired
-from services.projects.imports import ImportReport, import_keywords
 from services.projects.jobs import IMPORT_JOB_KIND, JOB_THRESHOLD_BYTES, describe, start_import
 from ui.jobs import job_panel
 from ui.jobs import submit as submit_job
 from ui.safe import plain
+
+if TYPE_CHECKING:
+    from services.projects.imports import ImportReport
 
 TOOLS_HINT = "Semrush, Ahrefs, Google Ads Keyword Planner or Search Console (CSV/TSV)"
 
@@ -64,6 +65,8 @@ def import_widget(app: Any, project_id: str, *, key: str = "import") -> ImportRe
                 )
             )
             return None
+        from services.projects.imports import import_keywords  # parsers: pandas
+
         bar = st.progress(0.0, text="Reading the file…")
         try:
             report = import_keywords(
@@ -94,4 +97,4 @@ def _details(report: ImportReport) -> None:
         for reason, count in {**report.skipped_reasons, **report.notes}.items()
     ]
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True)
+        st.dataframe(rows, hide_index=True)

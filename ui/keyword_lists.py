@@ -7,17 +7,10 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from services.clustering.pages import SINGLETON_MIN_VOLUME, STRICTNESS_LEVELS
+from services.clustering.options import SINGLETON_MIN_VOLUME, STRICTNESS_LEVELS
 from services.core.errors import ClusterPlannerError
 from services.core.wording import count_noun
 from services.keyword_lists import api
-from services.keyword_lists.discovery import (
-    DEFAULT_LIMIT,
-    DEFAULT_MAX_KD,
-    DEFAULT_MIN_VOLUME,
-    MAX_LIMIT,
-)
-from services.keyword_lists.store import KEYWORD_STATUSES
 from services.providers.base import SEARCH_INTENTS
 from ui.frame import HUB_PARAM, url_picker
 from ui.jobs import job_panel, submit
@@ -38,6 +31,13 @@ def cluster_summary(job: Any) -> str:
 
 def discover_tab(engine: Any, pid: str) -> None:
     """Seeds and filters → a discovery job; add its keywords to the list."""
+    from services.keyword_lists.discovery import (  # pandas, the lexical keys: when shown
+        DEFAULT_LIMIT,
+        DEFAULT_MAX_KD,
+        DEFAULT_MIN_VOLUME,
+        MAX_LIMIT,
+    )
+
     seeds = st.text_area("Seed keywords (up to 10, one per line)")
     c1, c2, c3, c4 = st.columns(4)
     min_volume = c1.number_input("Min. volume", 0, value=DEFAULT_MIN_VOLUME, step=100)
@@ -71,6 +71,8 @@ def discover_tab(engine: Any, pid: str) -> None:
 
 def keywords_tab(engine: Any, pid: str, view: Any) -> None:
     """Filterable keyword table and the Cluster button with its options."""
+    from services.keyword_lists.store import KEYWORD_STATUSES  # pandas: when shown
+
     f1, f2, f3, f4 = st.columns(4)
     shown = api.filter_keywords(
         view.keywords,

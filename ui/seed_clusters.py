@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import streamlit as st
 
 from services.core.errors import ClusterPlannerError
 from services.core.wording import number_or_missing
 from ui.safe import plain
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Review-table columns as the Cluster Review page shows them.
 REVIEW_COLUMN_CONFIG: dict[str, Any] = {
@@ -91,7 +93,7 @@ def restore_list(
     with a Restore button, in a collapsed expander."""
     pairs = (
         list(zip(rows["id"].astype(str), rows["name"], strict=True))
-        if isinstance(rows, pd.DataFrame)
+        if not isinstance(rows, list)  # a DataFrame
         else list(rows)
     )
     if not pairs:

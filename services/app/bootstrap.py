@@ -9,18 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
-
-from db.session import init_db
-from services import jobs
 from services.core.config import Settings, get_settings
-from services.jobs import JobDeps
-from services.projects.keyword_data import KeywordMetricsSQL
-from services.providers.base import Embedder, set_metrics_store_factory
-from services.providers.registry import ProviderSet, build_providers
-from services.seed_clusters.api import FunnelDeps
+
+if TYPE_CHECKING:  # the features and adapters load when first used, not at import (issue 22)
+    from sqlalchemy import Engine
+
+    from services.jobs import JobDeps
+    from services.providers.base import Embedder
+    from services.providers.registry import ProviderSet
+    from services.seed_clusters.api import FunnelDeps
 
 
 @dataclass
@@ -36,6 +35,8 @@ class AppContext:
 
     def job_deps(self) -> JobDeps:
         """What background-job handlers get: this engine, the list embedder, this context."""
+        from services.jobs import JobDeps
+
         return JobDeps(engine=self.engine, embedder_factory=_list_embedder, app=self)
 
     def embedder(self) -> Embedder:
@@ -47,6 +48,8 @@ class AppContext:
     def providers(self) -> ProviderSet:
         """Adapters per the user's choice on the Settings page (offline by default)."""
         from services.core.app_settings import default_provider_choices, get_provider_choices
+        from services.projects.keyword_data import KeywordMetricsSQL
+        from services.providers.registry import build_providers
 
         choices = get_provider_choices(self.engine, default_provider_choices(self.settings))
         return build_providers(
@@ -60,6 +63,7 @@ class AppContext:
 
     def funnel_plan(self) -> FunnelPlan:
         """Funnel dependencies, provider warnings and the cost preflight, from ONE provider set."""
+        from services.seed_clusters.api import FunnelDeps
         from services.spend.budget import BudgetGuard, preflight, run_estimate_usd
 
         ps = self.providers()
@@ -189,6 +193,8 @@ def register_jobs(app: AppContext | None = None) -> None:
         Handlers get this context's engine and providers unless dependencies were installed
         already (tests); default: a context built from settings on the first job.
     """
+    from services import jobs
+
     hooks = JOB_RELEASE_HOOKS
     for kind, where in JOB_HANDLERS.items():
         jobs.register(
@@ -211,12 +217,17 @@ def wire_process(app: AppContext | None = None) -> None:
 
     Idempotent; building an :class:`AppContext` calls it.
     """
+    from services.projects.keyword_data import KeywordMetricsSQL
+    from services.providers.base import set_metrics_store_factory
+
     set_metrics_store_factory(KeywordMetricsSQL)
     register_jobs(app)
 
 
 def build_app(settings: Settings | None = None) -> AppContext:
     """Start-up: settings, Fernet key, engine, migrations."""
+    from db.session import init_db
+
     settings = settings or get_settings()
     engine = init_db(
         settings.database_url,

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
-from services.clustering import pairwise as pw
 from services.core.errors import InvalidInputError
 from services.providers.base import Embedder
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Strictness settings offered to the user, loosest first.
 STRICTNESS_LEVELS = ("loose", "balanced", "strict")
@@ -301,6 +302,8 @@ def probability_threshold(options: ClusterOptions) -> float:
         raise InvalidInputError(
             f"Strictness must be one of {', '.join(STRICTNESS_LEVELS)}; got {options.strictness!r}."
         )
+    from services.clustering import pairwise as pw
+
     return pw.PROBABILITY_THRESHOLDS[options.strictness]
 
 

@@ -14,11 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from services import jobs
-from services.clustering.pages import SINGLETON_MIN_VOLUME, STRICTNESS_LEVELS
+from services.clustering.options import SINGLETON_MIN_VOLUME, STRICTNESS_LEVELS
 from services.core.cli_result import CommandResult
-from services.keyword_lists import api
-from services.projects.api import resolve_project
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -49,7 +46,10 @@ def _stderr_bar(percent: float, message: str) -> None:
 
 
 def _cluster_list(app: Any, args: argparse.Namespace) -> CommandResult:
+    from services import jobs
+    from services.keyword_lists import api
     from services.keyword_lists.export import KEYWORD_COLUMNS, clusters_frame, frame_to_csv
+    from services.projects.api import resolve_project
 
     project = resolve_project(app.engine, args.project)
     with jobs.claim_inline(app.engine, project.id, "cluster"):

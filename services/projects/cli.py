@@ -8,7 +8,6 @@ from typing import Any
 
 from services.core.cli_result import CommandResult
 from services.core.errors import InvalidInputError
-from services.projects.api import list_projects, resolve_project, save_project
 
 SITE_TYPES = ("shopify", "woocommerce", "wordpress", "publisher", "custom")
 
@@ -32,6 +31,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _create(app: Any, args: argparse.Namespace) -> CommandResult:
+    from services.projects.api import save_project
+
     pid = save_project(app.engine, name=args.name, domain=args.domain, site_type=args.site_type)
     return CommandResult(
         [f"Created project '{args.name}' ({pid})."],
@@ -40,6 +41,8 @@ def _create(app: Any, args: argparse.Namespace) -> CommandResult:
 
 
 def _list(app: Any, args: argparse.Namespace) -> CommandResult:
+    from services.projects.api import list_projects
+
     rows = [
         {"id": p.id, "name": p.name, "domain": p.domain, "keywords": p.keyword_count}
         for p in list_projects(app.engine)
@@ -49,6 +52,7 @@ def _list(app: Any, args: argparse.Namespace) -> CommandResult:
 
 
 def _import(app: Any, args: argparse.Namespace) -> CommandResult:
+    from services.projects.api import resolve_project
     from services.projects.imports import import_keywords
     from services.site.cli import import_rankings_file
     from services.site.rankings import is_rankings_export

@@ -14,11 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from services.core.cli_result import CommandResult
-from services.core.errors import ProviderError
-from services.projects.api import resolve_project
-from services.seed_clusters.api import clusters_for_seed, generate_cluster
-from services.seed_clusters.approval import approve_pages
-from services.seed_clusters.export import cluster_csv, cluster_export_frame
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -66,6 +61,10 @@ def _page_row(s: Any) -> dict[str, Any]:
 
 
 def _seed(app: Any, args: argparse.Namespace) -> CommandResult:
+    from services.core.errors import ProviderError
+    from services.projects.api import resolve_project
+    from services.seed_clusters.api import clusters_for_seed, generate_cluster
+
     project = resolve_project(app.engine, args.project)
     plan = app.funnel_plan()
     before = clusters_for_seed(app.engine, project.id, args.seed)
@@ -93,6 +92,9 @@ def _seed(app: Any, args: argparse.Namespace) -> CommandResult:
 
 
 def _approve(app: Any, args: argparse.Namespace) -> CommandResult:
+    from services.projects.api import resolve_project
+    from services.seed_clusters.approval import approve_pages
+
     project = resolve_project(app.engine, args.project)
     report = approve_pages(
         app.engine,
@@ -106,6 +108,9 @@ def _approve(app: Any, args: argparse.Namespace) -> CommandResult:
 
 
 def _export(app: Any, args: argparse.Namespace) -> CommandResult:
+    from services.projects.api import resolve_project
+    from services.seed_clusters.export import cluster_csv, cluster_export_frame
+
     project = resolve_project(app.engine, args.project)
     frame = cluster_export_frame(app.engine, args.cluster_id, project_id=project.id)
     args.out.write_bytes(cluster_csv(app.engine, args.cluster_id, project_id=project.id))

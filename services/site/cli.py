@@ -10,8 +10,6 @@ import argparse
 from typing import Any
 
 from services.core.cli_result import CommandResult
-from services.projects.api import resolve_project
-from services.site import api
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -39,6 +37,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def import_rankings_file(app: Any, project_id: Any, data: bytes, name: str) -> dict[str, Any]:
     """Import one rankings export; the report as a dict (for the ``import`` command)."""
+    from services.site import api
+
     report = api.import_rankings(app.engine, project_id, data, name)
     summary = (
         f"{name}: {report.tool} rankings, {report.rows_imported:,} page-query rows imported, "
@@ -49,6 +49,9 @@ def import_rankings_file(app: Any, project_id: Any, data: bytes, name: str) -> d
 
 
 def _primary_keywords(app: Any, args: argparse.Namespace) -> CommandResult:
+    from services.projects.api import resolve_project
+    from services.site import api
+
     project = resolve_project(app.engine, args.project)
     lines: list[str] = []
     report = None
@@ -88,6 +91,9 @@ def _primary_keywords(app: Any, args: argparse.Namespace) -> CommandResult:
 
 
 def _cannibalization(app: Any, args: argparse.Namespace) -> CommandResult:
+    from services.projects.api import resolve_project
+    from services.site import api
+
     project = resolve_project(app.engine, args.project)
     result = api.cannibalization_report(app.engine, project.id, embedder=app.embedder())
     rows = result.rows if args.all else result.rows[result.rows["conflict"].astype(bool)]

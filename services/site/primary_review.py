@@ -67,9 +67,12 @@ def primary_keywords_table(engine: Engine, project_id: Any) -> pd.DataFrame:
     pid = as_uuid(project_id)
     with session_scope(engine) as s:
         frame = store.primary_rows(s, pid)
-        earners = keyword_earners(aggregate_rankings(store.load_rankings(s, pid)))
-    if frame.empty:
-        return pd.DataFrame(columns=TABLE_COLUMNS)
+        if frame.empty:
+            return pd.DataFrame(columns=TABLE_COLUMNS)
+        rankings = store.load_rankings(s, pid)
+    # Earners of the primaries only: aggregation and earners work per keyword (issue 22).
+    rankings = rankings[rankings["keyword"].isin(frame["primary"].dropna())]
+    earners = keyword_earners(aggregate_rankings(rankings))
     frame["moves_from"] = [
         move_notice(k if isinstance(k, str) else None, u, earners)
         for k, u in zip(frame["primary"], frame["normalized_url"], strict=True)

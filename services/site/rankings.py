@@ -424,15 +424,18 @@ def aggregate_rankings(rows: pd.DataFrame) -> pd.DataFrame:
         g["sources"] = "gsc"
         parts.append(g.drop(columns=["_wpos", "_w", "_mean"]))
     if not tools.empty:
-        last = tools.groupby(key + ["source"], sort=False)["date"].transform("max")
-        t = tools[tools["date"] == last]
+        # datetime64, not datetime.date objects: the max per group stays vectorised (issue 22).
+        dates = pd.to_datetime(tools["date"])
+        groups = [tools[c] for c in key + ["source"]]
+        latest = dates == dates.groupby(groups, sort=False).transform("max")
+        t = tools[latest]
         t = t.groupby(key + ["source"], sort=False, as_index=False).agg(
             page_url=("page_url", "first"),
             position=("position", "min"),
             estimated_traffic=("estimated_traffic", "sum"),
             search_volume=("search_volume", "max"),
         )
-        t = _nan_if_none(t, tools[tools["date"] == last], key + ["source"])
+        t = _nan_if_none(t, tools[latest], key + ["source"])
         t = t.rename(columns={"source": "sources"})
         t["clicks"] = np.nan
         t["impressions"] = np.nan

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
 from db.models import APIUsage, KeywordCluster, Project
@@ -21,6 +20,8 @@ from services.spend.estimates import (
 from services.spend.holds import BudgetGuard, BudgetStatus, _month_bounds, current_month
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from services.providers.registry import ProviderSet
 
 
@@ -129,6 +130,8 @@ CLUSTER_COLUMNS = [
 
 def _usage_frame(conn: Connection, start: datetime, end: datetime) -> pd.DataFrame:
     """One row per ``api_usage`` row of the period: provider, cost USD, tokens, requests, day."""
+    import pandas as pd  # the Costs page's frames: not when the budget is checked
+
     u = APIUsage
     rows = conn.execute(
         select(u.provider, u.cost_usd, u.tokens, u.metadata_, u.created_at, u.cluster_id).where(
@@ -156,6 +159,8 @@ def _cluster_frame(
 ) -> pd.DataFrame:
     """One row per cluster generated in the period: providers, cost per stage and in total
     (USD; the logged usage when there is any, else the cluster's own metadata)."""
+    import pandas as pd  # the Costs page's frames: not when the budget is checked
+
     rows = conn.execute(
         select(
             KeywordCluster.id,

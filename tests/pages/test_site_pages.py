@@ -52,3 +52,19 @@ def test_cannibalization_page_filters_and_exports(app_context, engine, project_i
     assert set(at.dataframe[0].value["Keyword"]) == {"trail shoes", "shoe care"}
     at.text_input[0].input("care").run()
     assert set(at.dataframe[0].value["Keyword"]) == {"shoe care"}
+
+
+def test_primary_keywords_page_reads_url_patterns_only_when_asked(
+    app_context, engine, project_id, monkeypatch
+):
+    _seed(engine, project_id)
+    calls: list[object] = []
+    real = api.url_patterns_table
+    monkeypatch.setattr(api, "url_patterns_table", lambda *a: calls.append(a) or real(*a))
+    at = page("primary_keywords.py", project_id).run()
+    assert not at.exception
+    assert calls == []  # the expander is closed: every page of the site is not read (issue 22)
+    at.toggle(key="primary_patterns").set_value(True).run()
+    assert not at.exception
+    assert len(calls) == 1
+    assert any("No pattern yet" in c.value for c in at.caption) or at.dataframe

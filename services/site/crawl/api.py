@@ -16,9 +16,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import Engine
 
 from db.models import Project
@@ -38,6 +37,9 @@ from services.site.crawl.model import CrawlLimits
 from services.site.crawl.report import CrawlReport
 from services.site.crawl.runs import Saver, close_run, end_state, open_run
 from services.site.crawl.urls import check_start_url, slug_of
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 JOB_KIND = "crawl"
 #: Characters of main text in :attr:`PageText.body_summary`.
@@ -354,6 +356,8 @@ def list_pages(engine: Engine, project_id: Any) -> pd.DataFrame:
 
 def skipped_urls(engine: Engine, project_id: Any) -> pd.DataFrame:
     """URLs the latest crawl run did not crawl: url, reason, status, found_on."""
+    import pandas as pd  # the frames the pages show: not when crawling
+
     with session_scope(engine) as s:
         run = store.latest_run(s, as_uuid(project_id))
         rows = list(run.skipped or []) if run is not None else []

@@ -8,11 +8,7 @@ import sys
 import time
 from typing import Any, TextIO
 
-import pandas as pd
-
 from services.core.cli_result import CommandResult
-from services.projects.api import resolve_project
-from services.site.crawl.api import list_pages, run_crawl
 from services.site.crawl.model import DEFAULT_MAX_PAGES, DEFAULT_TIME_LIMIT_S, CrawlLimits
 
 
@@ -80,6 +76,9 @@ class Progress:
 
 
 def _crawl(app: Any, args: argparse.Namespace) -> CommandResult:
+    from services.projects.api import resolve_project
+    from services.site.crawl.api import run_crawl
+
     project = resolve_project(app.engine, args.project)
     limits = CrawlLimits(
         max_pages=args.max_pages,
@@ -106,6 +105,9 @@ def _crawl(app: Any, args: argparse.Namespace) -> CommandResult:
 
 
 def _pages(app: Any, args: argparse.Namespace) -> CommandResult:
+    from services.projects.api import resolve_project
+    from services.site.crawl.api import list_pages
+
     project = resolve_project(app.engine, args.project)
     frame = list_pages(app.engine, project.id)
     columns = [
@@ -131,4 +133,6 @@ def _pages(app: Any, args: argparse.Namespace) -> CommandResult:
 
 
 def _missing(value: Any) -> bool:
+    import pandas as pd
+
     return value is None or bool(pd.isna(value))

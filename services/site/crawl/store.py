@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from db.models import CrawledPage, CrawlLink, CrawlRun, utcnow
 from services.site.crawl.model import CrawlLimits, CrawlSummary, PageRecord, ResumeState
 from services.site.crawl.urls import url_key
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: ``CrawledPage.status`` values written by the crawl.
 PAGE_CRAWLED = "crawled"  # 2xx HTML page, extracted
@@ -326,6 +328,8 @@ def mark_gone(s: Session, project_id: uuid.UUID, run_id: uuid.UUID) -> int:
 
 def pages_frame(s: Session, project_id: uuid.UUID) -> pd.DataFrame:
     """Every page of the project (columns: :data:`PAGE_COLUMNS`), by URL (body text not read)."""
+    import pandas as pd  # the frames the pages show: not when crawling
+
     p = CrawledPage
     columns = {
         "url": p.url,
@@ -369,6 +373,8 @@ def crawled_pages(s: Session, project_id: uuid.UUID) -> list[CrawledPage]:
 
 def links_frame(s: Session, project_id: uuid.UUID) -> pd.DataFrame:
     """Internal links (columns: :data:`LINK_COLUMNS`): source page URL, target URL, anchor."""
+    import pandas as pd  # the frames the pages show: not when crawling
+
     rows = s.execute(
         select(CrawledPage.url, CrawlLink.target_url, CrawlLink.anchor_text, CrawlLink.nofollow)
         .join(CrawledPage, CrawledPage.id == CrawlLink.source_page_id)
