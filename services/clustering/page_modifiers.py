@@ -21,7 +21,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from services.core.text import COMMERCIAL_WORDS, COMPARISON_WORDS, LOCAL_WORDS
+from services.clustering.lexical import _key_token
+from services.core.text import COMMERCIAL_WORDS, COMPARISON_WORDS, LOCAL_WORDS, tokens
 
 #: Audience words (singular, as :func:`services.clustering.lexical._key_token` maps them).
 _AUDIENCE = (
@@ -65,6 +66,15 @@ def modifier_mask(plain: Sequence[str], key: Sequence[str]) -> int:
     return mask
 
 
+def keyword_masks(keywords: Sequence[str]) -> np.ndarray:
+    """(n,) :func:`modifier_mask` of each normalised keyword."""
+    out = np.zeros(len(keywords), np.int64)
+    for row, keyword in enumerate(keywords):
+        plain = tokens(keyword)
+        out[row] = modifier_mask(plain, [_key_token(t) or t for t in plain])
+    return out
+
+
 def for_tail(key: Sequence[str], stop: frozenset[str]) -> list[str]:
     """Content tokens after the first "for" ("chatgpt prompts for sales emails" → sales,
     email): the audience or use the keyword names."""
@@ -73,6 +83,11 @@ def for_tail(key: Sequence[str], stop: frozenset[str]) -> list[str]:
     return [t for t in key[key.index("for") + 1 :] if t not in stop]
 
 
-def allowed(masks: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """(m,) bool: pairs whose :data:`GUARDED` class bits agree (text may join them)."""
-    return ((masks[left] ^ masks[right]) & GUARDED) == 0
+def allowed(
+    masks: np.ndarray, left: np.ndarray, right: np.ndarray, other: np.ndarray | None = None
+) -> np.ndarray:
+    """(m,) bool: pairs whose :data:`GUARDED` class bits agree (text may join them).
+
+    ``left`` indexes ``masks``, ``right`` indexes ``other`` (default ``masks``)."""
+    other = masks if other is None else other
+    return ((masks[left] ^ other[right]) & GUARDED) == 0
