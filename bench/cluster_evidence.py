@@ -6,8 +6,8 @@ Every figure is B-cubed P / R / F1 on the HELD-OUT half of each development set
 embedder tier by list size, the same path as a clustering run
 (:func:`services.keyword_lists.run.with_evidence` → ``cluster_keywords``):
 
-* ``text_only`` — evidence off: the pipeline as shipped before issue 16 (these must equal
-  ``models/pairwise/PROVENANCE.md``: socks 0.734, law 0.626, chatgpt-prompts 0.776).
+* ``text_only`` — evidence off: text rules and the pairwise model only (these must equal
+  ``models/pairwise/PROVENANCE.md``: socks 0.737, law 0.629, chatgpt-prompts 0.741).
 * ``parent_leaky`` — evidence = the Parent Keyword itself. Parent Keyword is ALSO the truth,
   so this is not a quality figure: it shows only that the evidence is applied, and how much
   the text rules' merges across Ahrefs parents cost (evidence never splits them).

@@ -7,7 +7,9 @@ pipeline does (:func:`services.clustering.variants.variant_groups`), the group
 representatives are embedded with each embedder tier, and the candidate pairs the pipeline
 would score (kNN, :data:`services.clustering.pairwise.PAIR_K` neighbours at or above
 :data:`~services.clustering.pairwise.PAIR_MIN_COSINE`) are labelled 1 when both
-representatives have the same Parent Keyword. A scikit-learn logistic regression
+representatives have the same Parent Keyword. Pairs the pipeline never joins by text (a
+page-changing modifier on one side only, :func:`services.clustering.page_modifiers.allowed`;
+:func:`services.clustering.pairwise.score_pairs` gives them 0) are left out. A scikit-learn logistic regression
 (standardised features, L2, each set weighted equally) is fitted per tier; its weights, the
 data, the date and pair-level metrics on both halves go to ``models/pairwise/weights.json``
 (read by :func:`services.clustering.pairwise.load_model`, numpy only).
@@ -35,6 +37,7 @@ from sklearn.metrics import average_precision_score, log_loss, roc_auc_score  # 
 
 from services.clustering import knn as ck  # noqa: E402
 from services.clustering import pairwise as pw  # noqa: E402
+from services.clustering.page_modifiers import allowed  # noqa: E402
 from services.clustering.pages import embed_blocks  # noqa: E402
 from services.clustering.variants import variant_groups  # noqa: E402
 from services.providers.embeddings import get_embedder  # noqa: E402
@@ -59,6 +62,8 @@ def labelled_pairs(frame: pd.DataFrame, tier: str) -> tuple[np.ndarray, np.ndarr
     emb = embed_blocks(get_embedder(tier), texts)
     nb = ck.knn(emb, pw.PAIR_K)
     left, right, cos, ranks = pw.candidate_pairs(nb, pw.PAIR_MIN_COSINE[tier])
+    keep = allowed(pw.prepare_tokens(texts).modifiers, left, right)
+    left, right, cos, ranks = left[keep], right[keep], cos[keep], ranks[keep]
     x = pw.pair_features(texts, gvol, left, right, cos, ranks)
     truth = frame["truth"].to_numpy()[rep]
     y = (truth[left] == truth[right]).astype(np.int64)

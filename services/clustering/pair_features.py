@@ -15,6 +15,15 @@ import numpy as np
 import pandas as pd
 
 from services.clustering.lexical import _key_token
+from services.clustering.page_modifiers import (
+    AUDIENCE,
+    AUDIENCE_WORDS,
+    PAGE_WORDS,
+    for_tail,
+    modifier_mask,
+)
+from services.clustering.sparse_text import binary_csr, row_dot, trigrams
+from services.clustering.topic import stem
 from services.core.text import ENGLISH_STOP_WORDS, tokens
 
 _COLOURS = (
@@ -26,13 +35,11 @@ _SIZES = (
     "small large big little tall short long xl xxl xs mini size plus petite wide slim thin "
     "thick knee high ankle low cut crew no show length heavy light lightweight oversized"
 )
-_AUDIENCE = (
-    "man woman kid boy girl baby toddler teen teenager adult senior elderly student beginner "
-    "family infant newborn youth junior unisex ladies gent"
-)
+_AUDIENCE = " ".join(sorted(AUDIENCE_WORDS))
 _LOCATION = (
     "uk usa us america american united states canada australia london england scotland "
-    "ireland wale near nearby local online city county state california texas florida "
+    "ireland wale near nearby nearest closest me local online city county state california "
+    "texas florida "
     "new york ny nyc la houston chicago dallas phoenix philadelphia san antonio diego "
     "austin jacksonville columbus charlotte indianapolis seattle denver boston nashville "
     "atlanta miami orlando tampa vegas las detroit portland memphis baltimore milwaukee "
@@ -50,8 +57,8 @@ _INFO = (
     "explained work works statistic fact rule law"
 )
 _COMMERCIAL = (
-    "buy price cost cheap discount deal sale shop store review rated near free online "
-    "order coupon service company hire"
+    "buy price cost cheap cheapest affordable discount deal sale shop store review rated "
+    "best top near free online order coupon service company hire"
 )
 WORD_CLASSES: dict[str, frozenset[str]] = {
     name: frozenset(_key_token(t) or t for t in words.split())
@@ -98,8 +105,16 @@ FEATURES: tuple[str, ...] = (
     "log_volume_min",
     "tokens_min",
     "tokens_max",
+    "stem_jaccard",
+    "stem_subset",
+    "modifier_swap",
+    "audience_xor",
+    "for_tail_missing",
+    "cos_x_stem",
 )
 
+
+_COL = {name: i for i, name in enumerate(FEATURES)}
 
 #: English function words (the model was trained on English data).
 _STOP = ENGLISH_STOP_WORDS
@@ -143,6 +158,16 @@ class PairTokens:
         (n,) vocabulary id of the last and first key token (-1 = none).
     question : np.ndarray
         (n,) bool, the keyword opens with a question word.
+    stems : scipy.sparse.csr_matrix
+        (n, S) Snowball stems of the key tokens (:func:`services.clustering.topic.stem`:
+        "consolidate" = "consolidation").
+    modifiers : np.ndarray
+        (n,) page-changing modifier classes
+        (:func:`services.clustering.page_modifiers.modifier_mask`).
+    tail : scipy.sparse.csr_matrix
+        (n, V) content tokens after "for" (:func:`~services.clustering.page_modifiers.for_tail`).
+    page_word : np.ndarray
+        (V,) 1.0 for the words of the guarded modifier classes (best, top, near, vs …).
     """
 
     raw: Any
@@ -153,6 +178,10 @@ class PairTokens:
     head: np.ndarray
     first: np.ndarray
     question: np.ndarray
+    stems: Any
+    modifiers: np.ndarray
+    tail: Any
+    page_word: np.ndarray
 
     @property
     def n_key(self) -> np.ndarray:
@@ -164,38 +193,10 @@ class PairTokens:
         """(n,) distinct trigrams per keyword."""
         return np.diff(self.grams.indptr)
 
-
-def _binary_csr(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> Any:
-    """(n, V) csr matrix with 1 at every (row, col) given (repeats count once)."""
-    # scipy.sparse is imported where used: it costs ≈ 0.6 s, and pages import this module
-    # (through services.clustering.pages) without clustering anything.
-    from scipy import sparse
-
-    matrix = sparse.csr_matrix(
-        (np.ones(len(rows), np.float32), (rows, cols)), shape=shape, dtype=np.float32
-    )
-    matrix.sum_duplicates()
-    matrix.data[:] = 1.0
-    return matrix
-
-
-def _trigrams(glued: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Row and trigram id of every character trigram of each string, vectorized.
-
-    Code points (< 2**21) of the concatenated strings are packed three to an int64; trigrams
-    crossing a string boundary are dropped.
-    """
-    lengths = np.fromiter((len(g) for g in glued), np.int64, len(glued))
-    points = np.frombuffer("".join(glued).encode("utf-32-le"), np.uint32).astype(np.int64)
-    if len(points) < 3:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    codes = (points[:-2] << 42) | (points[1:-1] << 21) | points[2:]
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    per_row = np.maximum(lengths - 2, 0)
-    rows = np.repeat(np.arange(len(glued)), per_row)
-    offsets = np.arange(int(per_row.sum())) - np.repeat(np.cumsum(per_row) - per_row, per_row)
-    _, ids = np.unique(codes[np.repeat(starts, per_row) + offsets], return_inverse=True)
-    return rows, ids.ravel()
+    @property
+    def n_stems(self) -> np.ndarray:
+        """(n,) distinct stems per keyword."""
+        return np.diff(self.stems.indptr)
 
 
 def prepare_tokens(texts: Sequence[str]) -> PairTokens:
@@ -210,14 +211,26 @@ def prepare_tokens(texts: Sequence[str]) -> PairTokens:
     head_tok: list[str | None] = []
     first_tok: list[str | None] = []
     question = np.zeros(len(texts), bool)
+    modifiers = np.zeros(len(texts), np.int64)
+    stem_flat: list[str] = []
+    stem_rows: list[int] = []
+    tail_flat: list[str] = []
+    tail_rows: list[int] = []
     for row, text in enumerate(texts):
         raw_toks = []
-        for tok in tokens(text):
+        plain = tokens(text)
+        for tok in plain:
             m = mapped.get(tok)
             if m is None:
                 m = mapped[tok] = _key_token(tok) or tok
             raw_toks.append(m)
         key = [t for t in raw_toks if t not in _STOP]
+        modifiers[row] = modifier_mask(plain, raw_toks)
+        stem_flat.extend(stem(t) for t in key)
+        stem_rows.extend([row] * len(key))
+        tail = for_tail(raw_toks, _STOP)
+        tail_flat.extend(tail)
+        tail_rows.extend([row] * len(tail))
         flat.extend(raw_toks)
         flat_rows.extend([row] * len(raw_toks))
         glued.append(" " + " ".join(key) + " ")
@@ -229,29 +242,32 @@ def prepare_tokens(texts: Sequence[str]) -> PairTokens:
     rows = np.asarray(flat_rows, np.int64)
     shape = (len(texts), len(words))
     is_stop = np.fromiter((w in _STOP for w in words), bool, len(words))
-    raw_m = _binary_csr(rows, codes, shape)
+    raw_m = binary_csr(rows, codes, shape)
     key_sel = ~is_stop[codes]
-    key_m = _binary_csr(rows[key_sel], codes[key_sel], shape)
-    gram_rows, gram_ids = _trigrams(glued)
+    key_m = binary_csr(rows[key_sel], codes[key_sel], shape)
+    gram_rows, gram_ids = trigrams(glued)
     n_grams = int(gram_ids.max()) + 1 if len(gram_ids) else 0
     masks = np.fromiter((_class_mask(t) for t in words), np.int64, len(words))
     bits = ((masks[:, None] >> np.arange(_N_CLS + 1)) & 1).astype(np.float32)
     df = np.asarray(key_m.sum(axis=0), np.float64).ravel()
+    stem_codes, stem_words = pd.factorize(pd.Series(stem_flat, dtype=object))
+    tail_codes = np.fromiter((vocab[t] for t in tail_flat), np.int64, len(tail_flat))
     return PairTokens(
         raw=raw_m,
         key=key_m,
-        grams=_binary_csr(gram_rows, gram_ids, (len(texts), n_grams)),
+        grams=binary_csr(gram_rows, gram_ids, (len(texts), n_grams)),
         token_class=sparse.csr_matrix(bits),
         other_df=np.where(bits[:, _OTHER_BIT] > 0, df, 0.0),
         head=np.array([vocab[t] if t is not None else -1 for t in head_tok], np.int64),
         first=np.array([vocab[t] if t is not None else -1 for t in first_tok], np.int64),
         question=question,
+        stems=binary_csr(
+            np.asarray(stem_rows, np.int64), stem_codes, (len(texts), len(stem_words))
+        ),
+        modifiers=modifiers,
+        tail=binary_csr(np.asarray(tail_rows, np.int64), tail_codes, shape),
+        page_word=np.fromiter((w in PAGE_WORDS for w in words), np.float32, len(words)),
     )
-
-
-def _row_dot(matrix: Any, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """(m,) shared columns of each pair of binary rows."""
-    return np.asarray(matrix[left].multiply(matrix[right]).sum(axis=1), np.float64).ravel()
 
 
 def pair_features(
@@ -311,6 +327,7 @@ def pair_features(
     n_tok = tok.n_key.astype(np.float32)
     out[:, base + 8] = np.minimum(n_tok[left], n_tok[right])
     out[:, base + 9] = np.maximum(n_tok[left], n_tok[right])
+    out[:, _COL["cos_x_stem"]] = cos * out[:, _COL["stem_jaccard"]]
     return out
 
 
@@ -318,12 +335,12 @@ def _token_features(
     out: np.ndarray, tok: PairTokens, left: np.ndarray, right: np.ndarray, n_texts: int
 ) -> None:
     """The word-overlap, word-class and question columns of :func:`pair_features` (in place)."""
-    inter = _row_dot(tok.key, left, right)
+    inter = row_dot(tok.key, left, right)
     n_key = tok.n_key
     only_a = n_key[left] - inter
     only_b = n_key[right] - inter
     union = inter + only_a + only_b
-    g_inter = _row_dot(tok.grams, left, right)
+    g_inter = row_dot(tok.grams, left, right)
     g_union = tok.n_grams[left] + tok.n_grams[right] - g_inter
     # Tokens in exactly one of the two keywords (function words included).
     xor = tok.raw[left] + tok.raw[right]
@@ -349,3 +366,25 @@ def _token_features(
             n_other > 0, np.log1p(other_df / np.maximum(n_other, 1)) / log_n, 0.0
         )
     out[:, 12 + _N_CLS] = tok.question[left] != tok.question[right]
+    _modifier_features(out, tok, left, right, xor)
+
+
+def _modifier_features(
+    out: np.ndarray, tok: PairTokens, left: np.ndarray, right: np.ndarray, xor: Any
+) -> None:
+    """Stem overlap and the page-changing modifier columns of :func:`pair_features`."""
+    s_inter = row_dot(tok.stems, left, right)
+    n_stems = tok.n_stems
+    s_union = n_stems[left] + n_stems[right] - s_inter
+    out[:, _COL["stem_jaccard"]] = s_inter / np.where(s_union > 0, s_union, 1)
+    out[:, _COL["stem_subset"]] = s_inter == np.minimum(n_stems[left], n_stems[right])
+    mod_l, mod_r = tok.modifiers[left], tok.modifiers[right]
+    # Same modifier classes in other words ("best x" / "top x").
+    page_diff = xor @ tok.page_word
+    out[:, _COL["modifier_swap"]] = (mod_l == mod_r) & (mod_l != 0) & (page_diff > 0)
+    out[:, _COL["audience_xor"]] = ((mod_l ^ mod_r) & AUDIENCE) != 0
+    # An audience or use after "for" that the other keyword does not name.
+    n_tail = np.diff(tok.tail.indptr)
+    missing_l = n_tail[left] - row_dot(tok.tail, left, right, tok.key)
+    missing_r = n_tail[right] - row_dot(tok.tail, right, left, tok.key)
+    out[:, _COL["for_tail_missing"]] = (missing_l > 0) | (missing_r > 0)

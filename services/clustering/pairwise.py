@@ -1,8 +1,10 @@
 """Pairwise "same page?" model: which differences between two keywords make a new page.
 
 Ahrefs' Parent Keyword groups (the page that ranks for a keyword) show that some modifiers
-keep a keyword on its parent's page (colour, size, "for women" on a product type page,
-"best", "uk") and others make a page of their own (a brand, a city, a question). A small
+keep a keyword on its parent's page (colour, size, "uk") and others make a page of their own
+(a brand, a city, a question). Local, comparison and commercial modifiers ("near me", "vs",
+"best") always make another page unless evidence joined the keywords before this step
+(issue 16; :mod:`services.clustering.page_modifiers`, applied in :func:`score_pairs`). A small
 logistic regression, trained by ``scripts/train_pairwise.py`` on the tuning halves of the
 development files (see ``models/pairwise/PROVENANCE.md``), scores candidate pairs — the
 kNN neighbours of each keyword group's representative — from the features of
@@ -28,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from services.clustering import knn as ck
+from services.clustering.page_modifiers import allowed
 from services.clustering.pair_features import (  # noqa: F401  (re-exported)
     FEATURES,
     WORD_CLASSES,
@@ -175,10 +178,14 @@ def score_pairs(
 ) -> np.ndarray:
     """Same-page probability (0-1) of every pair, in blocks so memory stays bounded.
 
-    Parameters are those of :func:`pair_features`; returns (m,) float32.
+    Parameters are those of :func:`pair_features`; returns (m,) float32. A pair where one
+    keyword carries a local, comparison or commercial modifier the other lacks ("best x" /
+    "x", "x near me" / "x"; :mod:`services.clustering.page_modifiers`) scores 0: the words
+    change the page (issue 16), only evidence applied before this step joins them.
     """
     prob = np.empty(len(left), np.float32)
     prepared = prepare_tokens(texts)
+    keep = allowed(prepared.modifiers, np.asarray(left, np.int64), np.asarray(right, np.int64))
     for start in range(0, len(left), block):
         sl = slice(start, start + block)
         feats = pair_features(
@@ -191,6 +198,7 @@ def score_pairs(
             prepared=prepared,
         )
         prob[sl] = model.predict(feats)
+    prob[~keep] = 0.0
     return prob
 
 

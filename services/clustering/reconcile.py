@@ -5,7 +5,9 @@ Existing clusters are never renamed, renumbered or un-approved. New keywords:
 1. join the existing cluster of a keyword they are a lexical variant of (same bag or
    compound key, :func:`services.clustering.pages.lexical_keys`);
 2. else join the existing cluster whose centre keyword is within the page threshold
-   (the same ball criterion that formed the cluster);
+   (the same ball criterion that formed the cluster) and carries the same local,
+   comparison and commercial modifier classes ("best x" never joins "x" by text, issue 16;
+   :mod:`services.clustering.page_modifiers`);
 3. else are clustered among themselves (:func:`services.clustering.pages.cluster_keywords`) into
    new clusters, or land in Unclustered with a reason.
 
@@ -32,6 +34,7 @@ import pandas as pd
 
 from services.clustering import hubs as hubs_mod
 from services.clustering import knn as ck
+from services.clustering.page_modifiers import allowed, keyword_masks
 from services.clustering.pages import (
     HUB_CENTRED_THRESHOLDS,
     REASON_LOW_VOLUME,
@@ -211,6 +214,12 @@ def _match_existing(
         known.update(zip(todo.tolist(), emb, strict=True))
         best, sim = ck.knn_against(emb, centre_emb, 1)
         ok = sim[:, 0] >= page_threshold(embedder, options)
+        ok &= allowed(
+            keyword_masks(kw.loc[todo, "keyword"].tolist()),
+            np.arange(len(todo)),
+            best[:, 0],
+            keyword_masks(existing.clusters["centre_keyword"].tolist()),
+        )
         ids = existing.clusters["id"].to_numpy()
         for row, i in enumerate(todo):
             if ok[row]:

@@ -82,13 +82,15 @@ def test_reconciliation_keeps_ids_names_and_approvals(engine, project_id):
     before = clusters(engine, project_id)
     with session_scope(engine) as s:
         s.get(ListCluster, before["wordpress themes"][0]).is_approved = True
-    # A much higher-volume variant, a semantic neighbour, and an unrelated new pair.
+    # A much higher-volume variant, a semantic neighbour, and an unrelated new pair. The
+    # neighbour carries no page-changing modifier ("wordpress themes free" is a page of its
+    # own and does not join by similarity, issue 16).
     add_keywords(
         engine,
         project_id,
         [
             ("wordpress theme's", 99_000),
-            ("wordpress themes free", 50),
+            ("wordpress themes ideas", 50),
             ("cheap flights", 300),
             ("cheap flight", 200),
         ],

@@ -108,3 +108,37 @@ def test_other_token_frequency_and_non_ascii_trigrams():
     # Keywords of function words only have no head: two such match, one against a word does not.
     assert f[2]["head_match"] == 1 and f[3]["head_match"] == 0
     assert f[2]["diff_other"] == 0 and f[3]["diff_other"] == 1
+
+
+def test_stem_overlap_joins_word_forms_the_token_overlap_misses():
+    f = features_of("how to consolidate payday loans", "payday loan consolidation")
+    assert f["jaccard"] < 1 and f["stem_subset"] == 1
+    assert f["stem_jaccard"] > f["jaccard"]
+    assert f["cos_x_stem"] == pytest.approx(0.9 * f["stem_jaccard"], rel=1e-5)
+    assert features_of("nike socks", "adidas socks")["stem_subset"] == 0
+
+
+def test_modifier_columns_name_the_class_that_differs():
+    swap = features_of("best chatgpt prompts", "top chatgpt prompts")
+    assert swap["modifier_swap"] == 1 and swap["audience_xor"] == 0
+    assert features_of("best chatgpt prompts", "best prompts for chatgpt")["modifier_swap"] == 0
+    assert features_of("kids socks", "socks")["audience_xor"] == 1
+    assert features_of("ladies socks", "womens socks")["audience_xor"] == 0
+    # "for X" names an audience or use the other keyword must name too.
+    assert features_of("chatgpt prompts for students", "chatgpt prompts")["for_tail_missing"] == 1
+    same = features_of("chatgpt prompts for marketing", "chatgpt marketing prompts")
+    assert same["for_tail_missing"] == 0
+
+
+def test_page_changing_modifier_on_one_side_scores_zero():
+    texts = ["wool socks", "best wool socks", "top wool socks", "wool socks near me", "wool sock"]
+    left, right = np.array([0, 1, 0, 0]), np.array([1, 2, 3, 4])
+    cos = np.full(4, 0.99, np.float32)
+    for tier in ("minilm", "static"):
+        model = pw.load_model(tier)
+        p = pw.score_pairs(model, texts, np.full(5, 100.0), left, right, cos)
+        raw = model.predict(pw.pair_features(texts, np.full(5, 100.0), left, right, cos))
+        # best / plain and near me / plain: never by text, whatever the model says.
+        assert p[0] == 0 and p[2] == 0 and raw[0] > 0
+        # Both commercial (best / top) and a plural stay the model's call.
+        assert p[1] == raw[1] and p[3] == raw[3] > 0.5
