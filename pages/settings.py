@@ -7,7 +7,7 @@ Secrets are never shown: API keys appear only as "set" / "not set".
 import streamlit as st
 
 from services.app.selfcheck import run_selfcheck
-from services.clustering.serp_overlap import MIN_SHARED_RANGE, SERP_KEYWORDS_RANGE
+from services.clustering.serp_settings import MIN_SHARED_RANGE, SERP_KEYWORDS_RANGE
 from services.core.errors import ClusterPlannerError
 from services.providers.registry import (
     LLM_CHOICES,

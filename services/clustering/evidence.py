@@ -73,6 +73,7 @@ import pandas as pd
 
 from services.clustering.lexical import _fold, lexical_keys
 from services.clustering.search_groups import Merge, SearchGroups, UnionFind  # noqa: F401
+from services.clustering.serp_settings import DEFAULT_MIN_SERP_OVERLAP
 from services.clustering.spelling import (  # noqa: F401  (re-exported)
     TYPO_MAX_SHARE,
     drop_redundant,
@@ -85,8 +86,6 @@ from services.clustering.spelling import (  # noqa: F401  (re-exported)
 from services.clustering.variants import VariantContext, build_context, same_search_key
 from services.core.text import STOP_WORDS, normalize_keyword, singularize, tokens
 
-#: Shared top-10 organic URLs that make two keywords one page (issue 16: ≥ 4 of 10).
-DEFAULT_MIN_SERP_OVERLAP = 4
 #: An URL ranking for more than this many keywords of the list links too much (hubs,
 #: Wikipedia) and is ignored by the SERP-overlap rule.
 MAX_URL_KEYWORDS = 2_000

@@ -20,94 +20,29 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from services.clustering.evidence import DEFAULT_MIN_SERP_OVERLAP
+from services.clustering.serp_settings import (  # noqa: F401  (re-exported)
+    DEFAULT_MIN_SERP_OVERLAP,
+    DEFAULT_MIN_SHARED,
+    EVIDENCE_SETTINGS_KEY,
+    MIN_SHARED_RANGE,
+    SERP_KEYWORDS_RANGE,
+    checked_min_overlap,
+    checked_serp_keywords,
+    min_overlap_of,
+    serp_keywords_of,
+)
 from services.core.errors import InvalidInputError
 from services.core.text import normalize_keyword
 from services.providers.dataforseo.serp import (  # noqa: F401  (re-exported)
-    FUNNEL_SERP_KEYWORDS,
     TOP_N,
     FetchOne,
     normalise_url,
     top_urls,
 )
 
-#: Shared top-10 URLs that make two keywords one page in the SERP clustering mode
-#: (≥ 3, the usual "hard" SERP clustering setting; configurable 2-7).
-DEFAULT_MIN_SHARED = 3
-MIN_SHARED_RANGE = (2, 7)
-#: The evidence threshold (≥ 4 of 10 by default, :data:`DEFAULT_MIN_SERP_OVERLAP`) is the
-#: Settings page's "SERP overlap" setting, within :data:`MIN_SHARED_RANGE`.
-#: Key of the workspace setting (``app_settings``) holding ``{"min_serp_overlap": k,
-#: "serp_keywords": n}``.
-EVIDENCE_SETTINGS_KEY = "evidence"
-#: Allowed "SERPs per new cluster" (0 = no SERP evidence in the seed funnel; the default is
-#: :data:`~services.providers.dataforseo.serp.FUNNEL_SERP_KEYWORDS`, $0.002 each, paid once).
-SERP_KEYWORDS_RANGE = (0, 50)
 #: A URL ranking for more than this many keywords of the list (home pages, Wikipedia) links
 #: too much to tell pages apart and is ignored when counting shared URLs.
 MAX_URL_KEYWORDS = 2_000
-
-
-def checked_min_overlap(value: object) -> int:
-    """``value`` as a shared-URL threshold within :data:`MIN_SHARED_RANGE`.
-
-    Raises
-    ------
-    InvalidInputError
-        Not an integer from 2 to 7.
-    """
-    lo, hi = MIN_SHARED_RANGE
-    try:
-        k = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"Shared URLs must be a whole number from {lo} to {hi}.") from None
-    if not lo <= k <= hi:
-        raise InvalidInputError(f"Shared URLs must be between {lo} and {hi}.")
-    return k
-
-
-def min_overlap_of(stored: dict[str, object]) -> int:
-    """The "SERP overlap" threshold in a stored ``EVIDENCE_SETTINGS_KEY`` value: its
-    ``min_serp_overlap`` when set and within 2-7, else :data:`DEFAULT_MIN_SERP_OVERLAP`."""
-    value = stored.get("min_serp_overlap")
-    if value is None:
-        return DEFAULT_MIN_SERP_OVERLAP
-    try:
-        return checked_min_overlap(value)
-    except InvalidInputError:
-        return DEFAULT_MIN_SERP_OVERLAP
-
-
-def checked_serp_keywords(value: object) -> int:
-    """``value`` as a number of SERPs per new cluster within :data:`SERP_KEYWORDS_RANGE`.
-
-    Raises
-    ------
-    InvalidInputError
-        Not an integer from 0 to 50.
-    """
-    low, high = SERP_KEYWORDS_RANGE
-    try:
-        number = int(str(value))
-    except ValueError:
-        number = -1
-    if not low <= number <= high:
-        raise InvalidInputError(
-            f"SERPs per new cluster must be a whole number from {low} to {high} (0 = off)."
-        )
-    return number
-
-
-def serp_keywords_of(stored: dict[str, object]) -> int:
-    """The "SERPs per new cluster" setting in a stored ``EVIDENCE_SETTINGS_KEY`` value: its
-    ``serp_keywords`` when set and within 0-50, else :data:`FUNNEL_SERP_KEYWORDS`."""
-    value = stored.get("serp_keywords")
-    if value is None:
-        return FUNNEL_SERP_KEYWORDS
-    try:
-        return checked_serp_keywords(value)
-    except InvalidInputError:
-        return FUNNEL_SERP_KEYWORDS
 
 
 def pairs_by_overlap(urls: Sequence[Sequence[str]], thresholds: Sequence[int]) -> dict[int, int]:

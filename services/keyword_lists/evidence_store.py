@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from db.models import AppSetting, PageRanking, Project
-from services.clustering.serp_overlap import EVIDENCE_SETTINGS_KEY, min_overlap_of
+from services.clustering.serp_settings import EVIDENCE_SETTINGS_KEY, min_overlap_of
 from services.core.ids import as_uuid
 from services.core.text import normalize_keyword
 from services.keyword_lists.evidence import Evidence

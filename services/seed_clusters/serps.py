@@ -37,7 +37,7 @@ from sqlalchemy import Engine
 
 from db.session import session_scope
 from services.clustering.keyword_filters import exclusion_reason
-from services.clustering.serp_overlap import (
+from services.clustering.serp_settings import (
     DEFAULT_MIN_SERP_OVERLAP,
     EVIDENCE_SETTINGS_KEY,
     min_overlap_of,

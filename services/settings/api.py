@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from db.session import session_scope
-from services.clustering.serp_overlap import (
+from services.clustering.serp_settings import (
     DEFAULT_MIN_SERP_OVERLAP,
     EVIDENCE_SETTINGS_KEY,
     FUNNEL_SERP_KEYWORDS,
