@@ -31,7 +31,7 @@ from services.clustering.intent import QUESTION_PATTERN
 from services.core.scoring import DEFAULT_WEIGHTS, normalize_weights
 from services.core.slugs import SITE_TYPES, page_path, slug_of
 from services.core.text import normalize_keyword
-from services.site.url_patterns import Section, pattern_for
+from services.site.url_patterns import InferredPattern, Section, pattern_for
 
 STORE_SITE_TYPES = frozenset(["shopify", "woocommerce"])
 _COMPARISON = re.compile(r"\b(vs|versus|compare|comparison|alternatives?|best|top)\b")
@@ -117,6 +117,33 @@ def suggest_path(
     )
 
 
+def site_pattern(
+    keyword: str, page_type: str, site: SiteSettings, *, topic: str | None
+) -> InferredPattern | None:
+    """The site's own URL pattern for a new page, or None (then the site type's default).
+
+    The one rule every path of a suggested or approved page follows: the seed funnel's
+    Stage 3, Send to review and approval (issue 18 §2).
+
+    Parameters
+    ----------
+    keyword, page_type : str
+        The page's primary keyword and type.
+    site : SiteSettings
+        With ``sections`` loaded (None sections → None).
+    topic : str or None
+        The cluster's topic (its parent page's keyword).
+
+    Returns
+    -------
+    InferredPattern or None
+        :func:`services.site.url_patterns.pattern_for` over the site's sections.
+    """
+    if not site.sections:
+        return None
+    return pattern_for(keyword, page_type, dict(site.sections), topic=topic)
+
+
 def site_path(
     keyword: str,
     page_type: str,
@@ -147,9 +174,7 @@ def site_path(
     tuple of (str, str or None)
         The path, and the pattern's evidence in plain text (None = the site type's default).
     """
-    found = (
-        pattern_for(keyword, page_type, dict(site.sections), topic=topic) if site.sections else None
-    )
+    found = site_pattern(keyword, page_type, site, topic=topic)
     path = suggest_path(
         keyword,
         page_type,
