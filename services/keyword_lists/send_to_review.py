@@ -273,7 +273,8 @@ def _page(
         f"{c.total_volume:,} searches/month in total (cohesion {cohesion:.2f})."
     )
     reasoning += merge_note([(clusters[j].name, merges[j].rule) for j in group[1:]])
-    if not is_parent and (note := role_note(ptype, pillar, site)):
+    intent = metric.intent if metric else None
+    if not is_parent and (note := role_note(ptype, pillar, site, c.name, intent)):
         reasoning += f" {note}"
     if cover:
         reasoning = f"Already covered by {cover}. {reasoning}"

@@ -56,3 +56,33 @@ def test_review_paths_follow_the_sites_own_pattern_and_approval_keeps_them(engin
     with session_scope(engine) as s:
         after = {p.keyword: p.url_slug for p in s.get(KeywordCluster, review_id).pages}
     assert after == paths  # approval re-paths by the same rule: nothing moves
+
+
+def test_a_service_sites_hub_becomes_service_and_location_pages(engine, project_id):
+    from db.models import Project
+
+    with session_scope(engine) as s:
+        s.get(Project, project_id).url_pattern = "/{slug}/"
+    hub_id = _hub(
+        engine,
+        project_id,
+        [
+            ("car accident lawyer", 40000),
+            ("car accident lawyer reviews", 900),
+            ("car accident lawyer near me", 30000),
+            ("how long does a car accident claim take", 700),
+        ],
+        site_type="custom",
+    )
+    review_id = send_hub_to_review(engine, project_id, hub_id, TrigramEmbedder())
+    with session_scope(engine) as s:
+        pages = {p.keyword: p for p in s.get(KeywordCluster, review_id).pages}
+        types = {k: p.page_type for k, p in pages.items()}
+        assert types == {
+            "car accident lawyer": "landing",
+            "car accident lawyer reviews": "landing",
+            "car accident lawyer near me": "landing",
+            "how long does a car accident claim take": "article",
+        }
+        assert "Service page linked from" in pages["car accident lawyer reviews"].reasoning
+        assert "Location page linked from" in pages["car accident lawyer near me"].reasoning
