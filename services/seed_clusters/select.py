@@ -54,7 +54,13 @@ from services.seed_clusters.same_search import (  # noqa: F401  (re-exported)
     find_same_search,
     short_form_swap,
 )
-from services.seed_clusters.site_rules import SiteSettings, page_type_of, role_note, site_path
+from services.seed_clusters.site_rules import (
+    SiteSettings,
+    page_type_of,
+    role_note,
+    site_family,
+    site_path,
+)
 from services.seed_clusters.suggestion import FilterOutcome, Suggestion  # noqa: F401
 
 MIN_KEEP = 8
@@ -311,14 +317,14 @@ def _suggestion(rules: _Rules, page: _Page, parent: str, taken: set[str]) -> Sug
     d = rules.by_kw.get(c.keyword)
     site = rules.site
     ptype = page_type_of(c.keyword, c.estimated_intent, site.site_type)
-    if page.is_parent and ptype == "landing":
-        ptype = "collection"  # the hub lists its children
+    if page.is_parent and ptype == "landing" and site_family(site.site_type) != "service":
+        ptype = "collection"  # the hub lists its children (a service site's is a service page)
     source = page_source(c, rules.in_data)
     volume = int(c.search_volume) if c.search_volume is not None else None
     wordings = [c.keyword, *(s.keyword for s in page.secondaries)]
     cover = next((rules.covered[k] for k in wordings if k in rules.covered), None)
     reasoning = (d.reason if d and d.reason else c.rationale) or ""
-    note = "" if page.is_parent else role_note(ptype, parent, site)
+    note = "" if page.is_parent else role_note(ptype, parent, site, c.keyword, c.estimated_intent)
     competition, comp_source = competition_of(c, rules.evidence)
     extra = [] if page.is_parent else [f"Topic fit {rules.relevance(c):.2f}."]
     extra.append(f"Competition: {comp_source}.")
