@@ -140,10 +140,10 @@ def _fragment(keyword: str, primary: str) -> bool:
     """A question word in front of the page's own words and nothing else ("what wordpress
     plugins", "how many wordpress plugins"): a truncated search, no question a section can
     answer."""
-    toks = tokens(keyword)
+    toks = cached_tokens(keyword)
     if _VERBS & set(toks):
         return False
-    own = {singularize(t) for t in tokens(primary)}
+    own = {singularize(t) for t in cached_tokens(primary)}
     rest = {singularize(t) for t in toks if t not in _WH and t not in STOP_WORDS}
     return rest - {"many", "much"} <= own
 
@@ -153,7 +153,7 @@ def _unusable(keyword: str, primary: str, is_q: bool) -> bool:
     replit build a wordpress plugins"; the group's best wording is already chosen), a
     question fragment (:func:`_fragment`), a keyword in another language's grammar
     (:data:`FOREIGN_WORDS`)."""
-    if FOREIGN_WORDS & (set(tokens(keyword)) - set(tokens(primary))):
+    if FOREIGN_WORDS & (set(cached_tokens(keyword)) - set(cached_tokens(primary))):
         return True
     return is_q and (_grammar_penalty(keyword) > 0 or _fragment(keyword, primary))
 
@@ -218,15 +218,19 @@ def _groups(
         groups[key].append((kw, volume))
     out = []
     for members in groups.values():
-        best = min(
-            members,
-            key=lambda m: (
-                _unusable(m[0], primary, is_question(m[0])),
-                _grammar_penalty(m[0]),
-                -m[1],
-                len(m[0]),
-                m[0],
-            ),
+        best = (
+            members[0]
+            if len(members) == 1
+            else min(
+                members,
+                key=lambda m: (
+                    _unusable(m[0], primary, is_question(m[0])),
+                    _grammar_penalty(m[0]),
+                    -m[1],
+                    len(m[0]),
+                    m[0],
+                ),
+            )
         )
         out.append((best[0], sum(v for _k, v in members)))
     out.sort(key=lambda g: (-g[1], g[0]))
