@@ -136,6 +136,11 @@ FOREIGN_WORDS = frozenset(
 )  # fmt: skip
 
 
+#: A product listing's title pasted as a search: a version number ("werkstatt v1.3.1 …") or
+#: a spaced dash between a product name and its tagline ("topseo - seo digital marketing …").
+_LISTING_TITLE = re.compile(r"\bv?\d+\.\d+(\.\d+)*\b| [-–—|] ")
+
+
 def _fragment(keyword: str, primary: str) -> bool:
     """A question word in front of the page's own words and nothing else ("what wordpress
     plugins", "how many wordpress plugins"): a truncated search, no question a section can
@@ -152,7 +157,9 @@ def _unusable(keyword: str, primary: str, is_q: bool) -> bool:
     """Searches that make no heading a writer would keep: an ungrammatical question ("can
     replit build a wordpress plugins"; the group's best wording is already chosen), a
     question fragment (:func:`_fragment`), a keyword in another language's grammar
-    (:data:`FOREIGN_WORDS`)."""
+    (:data:`FOREIGN_WORDS`), a product listing's title (:data:`_LISTING_TITLE`)."""
+    if _LISTING_TITLE.search(keyword) and not _LISTING_TITLE.search(primary):
+        return True
     if FOREIGN_WORDS & (set(cached_tokens(keyword)) - set(cached_tokens(primary))):
         return True
     return is_q and (_grammar_penalty(keyword) > 0 or _fragment(keyword, primary))

@@ -60,3 +60,20 @@ def test_the_summary_line_reads_as_text():
         line
     )
     assert "((" not in line and "))" not in line
+
+
+def test_product_listing_titles_are_no_headings():
+    universe = [
+        ("wordpress portfolio themes", 480),
+        ("best portfolio wordpress themes", 290),
+        ("werkstatt v1.3.1 creative portfolio wordpress themes", 210),
+        ("werkstatt v2.0.3 creative portfolio wordpress themes", 210),
+        ("topseo - seo digital marketing wordpress portfolio theme", 50),
+        ("portfolio website wordpress theme", 50),
+    ]
+    plan = plan_outline(
+        "listicle", "wordpress portfolio themes", index=TopicIndex(universe), casing=Casing()
+    )
+    texts = [str(o["text"]) for o in plan.outline if o["source"] == "related search"]
+    assert texts[:2] == ["Best portfolio WordPress themes", "Portfolio website WordPress theme"]
+    assert not any("Werkstatt" in t or "Topseo" in t for t in texts)
