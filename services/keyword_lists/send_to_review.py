@@ -54,7 +54,7 @@ from services.keyword_lists.review_pages import (
 )
 from services.providers.base import Embedder
 from services.seed_clusters.select import find_same_search
-from services.seed_clusters.site_rules import role_note, site_path
+from services.seed_clusters.site_rules import parent_page_type, role_note, site_path
 from services.seed_clusters.store import approved_coverage, site_settings, with_site_sections
 
 MAX_KEYWORD_CHARS = 500  # ClusterPage.keyword is String(500)
@@ -266,6 +266,8 @@ def _page(
     competition = metric.competition if metric else None
     is_parent = order == 0
     ptype = review_page_type(c.name, metric.intent if metric else None, site.site_type)
+    if is_parent:
+        ptype = parent_page_type(ptype, site.site_type)
     secondary = list(dict.fromkeys(k for k, _v, _s in kws if k != c.name))
     cover = next((covered[k] for k in [c.name, *secondary] if k in covered), None)
     reasoning = (

@@ -146,6 +146,14 @@ def page_type_of(keyword: str, intent: str | None, site_type: str) -> str:
     return "landing"
 
 
+def parent_page_type(page_type: str, site_type: str) -> str:
+    """The type of a cluster's parent page: a landing page becomes the hub that lists the
+    children (``collection``), except on a service site, whose parent is its service page."""
+    if page_type == "landing" and site_family(site_type) != "service":
+        return "collection"
+    return page_type
+
+
 def page_label(page_type: str, site_type: str, keyword: str = "", intent: str | None = None) -> str:
     """What the site type calls a page of ``page_type`` ("service page", "hub", …).
 

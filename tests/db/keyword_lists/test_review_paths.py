@@ -86,3 +86,17 @@ def test_a_service_sites_hub_becomes_service_and_location_pages(engine, project_
         }
         assert "Service page linked from" in pages["car accident lawyer reviews"].reasoning
         assert "Location page linked from" in pages["car accident lawyer near me"].reasoning
+
+
+def test_the_hubs_parent_is_typed_as_the_seed_funnel_types_it(engine, project_id):
+    hub_id = _hub(
+        engine,
+        project_id,
+        [("cabelas credit card", 9000), ("cabelas credit card login help", 100)],
+        site_type="publisher",
+    )
+    review_id = send_hub_to_review(engine, project_id, hub_id, TrigramEmbedder())
+    with session_scope(engine) as s:
+        parent = next(p for p in s.get(KeywordCluster, review_id).pages if p.role == "parent")
+        # a landing keyword as the parent is the hub listing its children, as in Stage 3
+        assert (parent.keyword, parent.page_type) == ("cabelas credit card", "collection")

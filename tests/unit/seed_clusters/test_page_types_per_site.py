@@ -87,3 +87,12 @@ def test_labels_and_notes_name_pages_as_the_site_type_does():
     note = role_note("landing", "car accident lawyer", service, "car accident lawyer near me")
     assert note == "Location page linked from 'car accident lawyer'."
     assert role_note("landing", "x", SiteSettings.of("publisher")) == ""
+
+
+def test_a_parent_landing_page_is_the_hub_except_on_a_service_site():
+    from services.seed_clusters.site_rules import parent_page_type
+
+    assert parent_page_type("landing", "publisher") == "collection"
+    assert parent_page_type("landing", "shopify") == "collection"
+    assert parent_page_type("landing", "custom") == "landing"
+    assert parent_page_type("article", "publisher") == "article"
