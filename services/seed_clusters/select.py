@@ -57,8 +57,8 @@ from services.seed_clusters.same_search import (  # noqa: F401  (re-exported)
 from services.seed_clusters.site_rules import (
     SiteSettings,
     page_type_of,
+    parent_page_type,
     role_note,
-    site_family,
     site_path,
 )
 from services.seed_clusters.suggestion import FilterOutcome, Suggestion  # noqa: F401
@@ -317,8 +317,8 @@ def _suggestion(rules: _Rules, page: _Page, parent: str, taken: set[str]) -> Sug
     d = rules.by_kw.get(c.keyword)
     site = rules.site
     ptype = page_type_of(c.keyword, c.estimated_intent, site.site_type)
-    if page.is_parent and ptype == "landing" and site_family(site.site_type) != "service":
-        ptype = "collection"  # the hub lists its children (a service site's is a service page)
+    if page.is_parent:
+        ptype = parent_page_type(ptype, site.site_type)  # the hub lists its children
     source = page_source(c, rules.in_data)
     volume = int(c.search_volume) if c.search_volume is not None else None
     wordings = [c.keyword, *(s.keyword for s in page.secondaries)]
