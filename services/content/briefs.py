@@ -33,7 +33,7 @@ from services.core.text import content_tokens, normalize_keyword, tokens
 PAGE_TYPES = ("collection", "article", "comparison", "landing")
 #: Word-count range around the competitors' median length (words): 0.9x-1.2x.
 MEDIAN_RANGE = (0.9, 1.2)
-ASSUMED = "assumed (format default; no competitor pages analysed)"
+ASSUMED = "assumed: the format's default, no competitor pages analysed"
 _COMPARISON = re.compile(r"\b(vs|versus|compare|comparison|alternative|alternatives)\b")
 _QUESTION = re.compile(QUESTION_PATTERN)
 
@@ -401,7 +401,7 @@ def brief_summary(brief: dict[str, Any]) -> str:
         f"{brief.get('page_type', '')} page · {brief.get('primary_keyword', '')} · "
         f"{brief.get('format_label') or 'format unknown'} · "
         f"{f'{volume:,} searches/month' if volume is not None else 'volume unknown'} · intent "
-        f"{brief.get('intent') or 'unknown'} · {lo}-{hi} words "
+        f"{brief.get('intent') or 'unknown'} · {lo:,}-{hi:,} words "
         f"({brief.get('word_count_source') or ASSUMED}) · schema {brief.get('schema_type', '')}",
         f"Angle: {brief.get('angle', '')}",
         f"URL: {brief.get('url', '')}",

@@ -41,6 +41,7 @@ from services.content.topics import (
     topic_words,
 )
 from services.core.text import STOP_WORDS, content_tokens, normalize_keyword, singularize, tokens
+from services.core.wording import count_noun, plural
 
 #: Sub-topic H2s per page (the rest stay in the brief's keyword list).
 MAX_H2 = 8
@@ -122,6 +123,48 @@ def _grammar_penalty(keyword: str) -> int:
     return 1 if _BAD_GRAMMAR.search(keyword) else 0
 
 
+#: Verbs that make a question a sentence ("what is …", "how do …", "can i …").
+_VERBS = frozenset(
+    ["do", "does", "did", "is", "are", "was", "were", "can", "could", "should", "will",
+     "would", "has", "have"]
+)  # fmt: skip
+#: Words of another language's grammar ("plugins de landing page wordpress"): a heading in a
+#: brief written in English only when the primary keyword has them too.
+FOREIGN_WORDS = frozenset(
+    ["de", "del", "para", "con", "los", "las", "una", "por", "sin", "pour", "avec", "und",
+     "mit", "für", "fur"]
+)  # fmt: skip
+
+
+#: A product listing's title pasted as a search: a version number ("werkstatt v1.3.1 …") or
+#: a spaced dash between a product name and its tagline ("topseo - seo digital marketing …").
+_LISTING_TITLE = re.compile(r"\bv?\d+\.\d+(\.\d+)*\b| [-–—|] ")
+
+
+def _fragment(keyword: str, primary: str) -> bool:
+    """A question word in front of the page's own words and nothing else ("what wordpress
+    plugins", "how many wordpress plugins"): a truncated search, no question a section can
+    answer."""
+    toks = cached_tokens(keyword)
+    if _VERBS & set(toks):
+        return False
+    own = {singularize(t) for t in cached_tokens(primary)}
+    rest = {singularize(t) for t in toks if t not in _WH and t not in STOP_WORDS}
+    return rest - {"many", "much"} <= own
+
+
+def _unusable(keyword: str, primary: str, is_q: bool) -> bool:
+    """Searches that make no heading a writer would keep: an ungrammatical question ("can
+    replit build a wordpress plugins"; the group's best wording is already chosen), a
+    question fragment (:func:`_fragment`), a keyword in another language's grammar
+    (:data:`FOREIGN_WORDS`), a product listing's title (:data:`_LISTING_TITLE`)."""
+    if _LISTING_TITLE.search(keyword) and not _LISTING_TITLE.search(primary):
+        return True
+    if FOREIGN_WORDS & (set(cached_tokens(keyword)) - set(cached_tokens(primary))):
+        return True
+    return is_q and (_grammar_penalty(keyword) > 0 or _fragment(keyword, primary))
+
+
 #: Retailers and marketplaces whose name in a keyword means "their page", not a topic of ours
 #: (maintained list; the SERP's domains add the ones ranking for the keyword).
 RETAILERS = re.compile(
@@ -182,7 +225,20 @@ def _groups(
         groups[key].append((kw, volume))
     out = []
     for members in groups.values():
-        best = min(members, key=lambda m: (_grammar_penalty(m[0]), -m[1], len(m[0]), m[0]))
+        best = (
+            members[0]
+            if len(members) == 1
+            else min(
+                members,
+                key=lambda m: (
+                    _unusable(m[0], primary, is_question(m[0])),
+                    _grammar_penalty(m[0]),
+                    -m[1],
+                    len(m[0]),
+                    m[0],
+                ),
+            )
+        )
         out.append((best[0], sum(v for _k, v in members)))
     out.sort(key=lambda g: (-g[1], g[0]))
     return out
@@ -264,15 +320,17 @@ def plan_outline(
     h2s, faqs = _pick(groups, primary, casing, plan)
     plan.faq = [text for text, _v in faqs]
     if len(plan.subtopics) < MIN_SUBTOPICS:
+        found = len(plan.subtopics)
         plan.notes.append(
-            f"only {len(plan.subtopics)} related search(es) in the project's data for this "
-            "topic: the outline holds the format's sections; import a broader keyword export "
-            "(or add SERP data) for sub-topics"
+            f"{'no' if not found else f'only {found:,}'} related "
+            f"{plural('search', found)} in the project's data for this topic: the outline "
+            "holds the format's sections only; import a broader keyword export (or add SERP "
+            "data) for sub-topics"
         )
     if local:
         plan.notes.append(
-            f"{len(local)} local variant(s) left out (e.g. “{sorted(local)[0]}”): city and state "
-            "searches are local landing pages, not sections of this one"
+            f"{count_noun(len(local), 'local variant')} left out (e.g. “{sorted(local)[0]}”): "
+            "city and state searches are local landing pages, not sections of this one"
         )
     if fmt == "collection":
         plan.facets = _facets(primary, plan.subtopics, casing)
@@ -298,6 +356,8 @@ def _pick(
         if text.lower() in seen or len(faqs if is_q else h2s) >= (MAX_FAQ if is_q else MAX_H2):
             continue
         if not is_q and len(kw.split()) > MAX_HEADING_WORDS:  # a pasted list, not a topic
+            continue
+        if _unusable(kw, primary, is_q):
             continue
         gist = (_gist(kw) - own_gist, is_q)
         if any(_near(gist, k) for k in kept):

@@ -4,7 +4,8 @@ Issue 18 §1: approving a cluster page whose keyword a live page of the site alr
 records an "optimise existing page" task (:mod:`services.site.optimise`) instead of a new
 page. Its brief is an **update brief**: it names the existing URL (kept: no new slug), shows
 the page's current title, H1, headings and meta description from the crawl, lists the
-keywords to add (and which the headings already carry), and proposes only the headings the
+keywords to add (never the page's own primary keyword or its same-search variants; and
+which the headings already carry), and proposes only the headings the
 page does not have yet — an H2 per keyword to add that no heading carries, then the
 outline's sub-topic and question headings minus those whose content words an existing
 heading, the title or the H1 already holds. Template sections
@@ -16,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from services.clustering.evidence import same_search_groups
 from services.core.text import content_tokens
 
 #: Outline entries an update brief never proposes (the page's own structure stays).
@@ -97,6 +99,24 @@ def headings_to_add(
     ]
 
 
+def new_keywords(current: CurrentPage) -> list[str]:
+    """The page's keywords to add minus its own primary keyword and that keyword's
+    same-search variants (plural, word order, spelling… by the shared rules of
+    :func:`services.clustering.evidence.same_search_groups`): the page targets them already.
+
+    Returns
+    -------
+    list of str
+        In the order of ``current.keywords_to_add``.
+    """
+    to_add = list(dict.fromkeys(current.keywords_to_add))
+    primary = (current.primary_keyword or "").strip()
+    if not primary or not to_add:
+        return to_add
+    labels = same_search_groups([primary, *to_add]).labels
+    return [k for k, label in zip(to_add, labels[1:], strict=True) if label != labels[0]]
+
+
 def as_update(brief: dict[str, Any], current: CurrentPage) -> dict[str, Any]:
     """A new-page brief (:meth:`services.content.briefs.Brief.to_dict`) as an update brief.
 
@@ -105,7 +125,8 @@ def as_update(brief: dict[str, Any], current: CurrentPage) -> dict[str, Any]:
     already carry them; ``outline`` holds only the headings to add.
     """
     covered = set(current.already_in_headings)
-    to_add = list(current.keywords_to_add)
+    to_add = new_keywords(current)
+    same = [k for k in dict.fromkeys(current.keywords_to_add) if k not in to_add]
     out = dict(brief)
     out["url"] = current.url
     proposed = headings_to_add(brief.get("outline") or [], current)
@@ -131,6 +152,7 @@ def as_update(brief: dict[str, Any], current: CurrentPage) -> dict[str, Any]:
         "current_headings": list(current.headings),
         "page_primary_keyword": current.primary_keyword,
         "keywords_to_add": [{"keyword": k, "in_headings": k in covered} for k in to_add],
+        "same_search_as_primary": same,
     }
     if not current.title and not current.h1:
         out["missing"] = [
@@ -155,6 +177,11 @@ def update_summary(update: dict[str, Any]) -> list[str]:
     )
     if done:
         lines.append("Already in the headings: " + ", ".join(done))
+    if same := update.get("same_search_as_primary"):
+        lines.append(
+            "Same search as the page's primary keyword (no new heading; use the wording in "
+            "the copy): " + ", ".join(same)
+        )
     lines.append(
         f"Current title: {update.get('current_title') or 'unknown'} · "
         f"H1: {update.get('current_h1') or 'unknown'}"
@@ -169,4 +196,7 @@ def task_line(update: dict[str, Any]) -> str:
     if not update:
         return "New page"
     adds = [a["keyword"] for a in update.get("keywords_to_add") or [] if not a.get("in_headings")]
-    return f"{update.get('task') or ''} Keywords to add: {', '.join(adds) or 'none'}."
+    line = f"{update.get('task') or ''} Keywords to add: {', '.join(adds) or 'none'}."
+    if same := update.get("same_search_as_primary"):
+        line += f" Same search as its primary keyword: {', '.join(same)}."
+    return line

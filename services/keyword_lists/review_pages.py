@@ -12,7 +12,8 @@ reasons out.
   noun ("nike socks", "nike grip socks") is a collection even when the export labels it
   informational (Ahrefs labels most product nouns so); only questions and how-tos ("how to
   wash nike socks") and comparisons ("nike vs adidas socks", "best …") are supporting
-  articles. Other site types keep :func:`services.seed_clusters.site_rules.page_type_of`.
+  articles. The rules are :func:`services.seed_clusters.site_rules.page_type_of`'s (per
+  site type: a service site's pages are service, location pages and articles).
 * **No page for what the site cannot own.** The seed funnel's rules with their true reasons
   (:func:`services.clustering.keyword_filters.exclusion_reason`: unsafe, URL, navigational by the
   data's label, competitor brand, store-only cues on stores only) leave a cluster out of
@@ -22,46 +23,29 @@ reasons out.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from services.clustering.evidence import same_search_groups
-from services.clustering.intent import QUESTION_PATTERN
 from services.clustering.keyword_filters import exclusion_reason
-from services.core.text import normalize_keyword
 from services.keyword_lists.evidence import Evidence, is_evidence
 from services.keyword_lists.filters import navigational_by_label
 from services.seed_clusters.site_rules import STORE_SITE_TYPES, page_type_of
 
-#: Questions and how-tos: supporting articles on a store.
-_HOW_TO = re.compile(
-    QUESTION_PATTERN + r"|\b(how to|guide|tips|ideas|meaning|definition|explained|tutorial|"
-    r"examples?|checklist)\b"
-)
-#: Comparisons and roundups: supporting articles on a store.
-_COMPARISON = re.compile(r"\b(vs|versus|compare|comparison|alternatives?|best|top|reviews?)\b")
-
 
 def review_page_type(keyword: str, intent: str | None, site_type: str) -> str:
-    """The page type of a hub's page (see the module docstring).
+    """The page type of a hub's page: :func:`services.seed_clusters.site_rules.page_type_of`,
+    without the intent label on a store (Ahrefs labels product nouns "informational": the
+    keyword's own cues decide there; see the module docstring).
 
     Returns
     -------
     str
-        "collection", "article" or "comparison" on stores; elsewhere
-        :func:`services.seed_clusters.site_rules.page_type_of`.
+        collection | article | comparison | landing.
     """
-    if site_type not in STORE_SITE_TYPES:
-        return page_type_of(keyword, intent, site_type)
-    kw = normalize_keyword(keyword)
-    if _COMPARISON.search(kw):
-        return "comparison"
-    if _HOW_TO.search(kw):
-        return "article"
-    return "collection"
+    return page_type_of(keyword, None if site_type in STORE_SITE_TYPES else intent, site_type)
 
 
 def left_out_reason(

@@ -7,8 +7,10 @@ goes through the same bulk-approve bridge, as clusters from the seed funnel.
 
 Per page: the page type (:func:`services.keyword_lists.review_pages.review_page_type`: on
 stores product and category nouns are collections, questions, how-tos and comparisons
-supporting articles) and the path of the project's site type
-(:mod:`services.seed_clusters.site_rules`, unique in the cluster), metrics of the name keyword
+supporting articles) and its path by the seed funnel's rule
+(:func:`services.seed_clusters.site_rules.site_path`: the site's own URL pattern for the
+page's type and topic, learnt from its crawled and ranking URLs, else the site type's
+default; unique in the cluster), so review shows the URL approval keeps; metrics of the name keyword
 from ``keyword_metrics``, and the composite score with the project's weights and the cluster's
 cohesion (mean cosine of its members to the centre, 0-1; 1.0 when unknown) as the relevance
 confidence. Clusters whose names target the same search — by the shared same-search rules,
@@ -52,8 +54,8 @@ from services.keyword_lists.review_pages import (
 )
 from services.providers.base import Embedder
 from services.seed_clusters.select import find_same_search
-from services.seed_clusters.site_rules import role_note, suggest_path
-from services.seed_clusters.store import approved_coverage, site_settings
+from services.seed_clusters.site_rules import parent_page_type, role_note, site_path
+from services.seed_clusters.store import approved_coverage, site_settings, with_site_sections
 
 MAX_KEYWORD_CHARS = 500  # ClusterPage.keyword is String(500)
 #: Secondary keywords kept per page (the rest stay visible in the Keyword Lists page).
@@ -225,7 +227,7 @@ def _add_pages(
     merges: dict[int, Merge],
 ) -> dict[str, list[str]]:
     """Add one ClusterPage per kept cluster; returns page id → its list cluster ids."""
-    site = site_settings(s, pid)
+    site = with_site_sections(s, pid, site_settings(s, pid))
     covered = approved_coverage(s, pid)
     clusters, taken = data.clusters, set[str]()
     pillar = clusters[0].name
@@ -264,6 +266,8 @@ def _page(
     competition = metric.competition if metric else None
     is_parent = order == 0
     ptype = review_page_type(c.name, metric.intent if metric else None, site.site_type)
+    if is_parent:
+        ptype = parent_page_type(ptype, site.site_type)
     secondary = list(dict.fromkeys(k for k, _v, _s in kws if k != c.name))
     cover = next((covered[k] for k in [c.name, *secondary] if k in covered), None)
     reasoning = (
@@ -271,17 +275,22 @@ def _page(
         f"{c.total_volume:,} searches/month in total (cohesion {cohesion:.2f})."
     )
     reasoning += merge_note([(clusters[j].name, merges[j].rule) for j in group[1:]])
-    if not is_parent and (note := role_note(ptype, pillar, site)):
+    intent = metric.intent if metric else None
+    if not is_parent and (note := role_note(ptype, pillar, site, c.name, intent)):
         reasoning += f" {note}"
     if cover:
         reasoning = f"Already covered by {cover}. {reasoning}"
+    path, origin = site_path(
+        c.name, ptype, site, parent_keyword=None if is_parent else pillar, taken=taken,
+        topic=pillar,
+    )  # fmt: skip
+    if origin:
+        reasoning = f"{reasoning} Path: {origin}."
     parts = score_parts(volume, cohesion, competition, site.weights)
     return ClusterPage(
         keyword=c.name[:MAX_KEYWORD_CHARS],
         role="parent" if is_parent else "child",
-        url_slug=suggest_path(
-            c.name, ptype, site, parent_keyword=None if is_parent else pillar, taken=taken
-        ),
+        url_slug=path,
         expansion_strategy="keyword list",
         reasoning=reasoning,
         search_volume=volume,

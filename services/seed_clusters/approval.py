@@ -41,15 +41,10 @@ from services.core.text import normalize_keyword
 from services.core.urls import page_url, url_identity
 from services.core.wording import count_noun
 from services.seed_clusters.review import PageDecision, apply_decisions
-from services.seed_clusters.site_rules import SiteSettings, suggest_path
-from services.site.optimise import (
-    add_keyword_to_page,
-    coverage,
-    find_page,
-    new_page_host,
-    site_pages,
-)
-from services.site.url_patterns import InferredPattern, Section, pattern_for, sections
+from services.seed_clusters.site_rules import SiteSettings, site_pattern, suggest_path
+from services.seed_clusters.store import with_site_sections
+from services.site.optimise import add_keyword_to_page, coverage, find_page, new_page_host
+from services.site.url_patterns import InferredPattern
 
 #: CrawledPage.category per page type (the crawl's vocabulary: collection | article | …).
 _CATEGORY = {
@@ -109,7 +104,6 @@ class _Site:
     settings: SiteSettings
     host: str | None
     covers: dict[str, str]
-    sections: dict[str, Section]
     parent_keyword: str | None
     taken: set[str]
 
@@ -117,10 +111,13 @@ class _Site:
 def _site(s: Session, project: Project, pages: list[ClusterPage]) -> _Site:
     parent = next((p.keyword for p in pages if p.role == "parent"), None)
     return _Site(
-        settings=SiteSettings.of(project.site_type, project.url_pattern, project.score_weights),
+        settings=with_site_sections(
+            s,
+            project.id,
+            SiteSettings.of(project.site_type, project.url_pattern, project.score_weights),
+        ),
         host=new_page_host(s, project),
         covers=coverage(s, project.id, [p.keyword for p in pages]),
-        sections=sections(site_pages(s, project.id)),
         parent_keyword=parent,
         taken={p.url_slug for p in pages},
     )
@@ -130,8 +127,8 @@ def _site_path(page: ClusterPage, site: _Site) -> InferredPattern | None:
     """Re-path a new page by the site's own pattern (a typed path is kept); the pattern."""
     if page.slug_edited:
         return None
-    found = pattern_for(
-        page.keyword, page.page_type or "collection", site.sections, topic=site.parent_keyword
+    found = site_pattern(
+        page.keyword, page.page_type or "collection", site.settings, topic=site.parent_keyword
     )
     if found is None:
         return None

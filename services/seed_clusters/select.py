@@ -53,7 +53,13 @@ from services.seed_clusters.same_search import (  # noqa: F401  (re-exported)
     short_form_swap,
     wording_reason,
 )
-from services.seed_clusters.site_rules import SiteSettings, page_type_of, role_note, site_path
+from services.seed_clusters.site_rules import (
+    SiteSettings,
+    page_type_of,
+    parent_page_type,
+    role_note,
+    site_path,
+)
 from services.seed_clusters.stage3_rules import (  # noqa: F401  (re-exported)
     CLOSENESS_RANGE,
     SOURCES,
@@ -232,14 +238,14 @@ def _suggestion(rules: _Rules, page: _Page, parent: str, taken: set[str]) -> Sug
     d = rules.by_kw.get(c.keyword)
     site = rules.site
     ptype = page_type_of(c.keyword, c.estimated_intent, site.site_type)
-    if page.is_parent and ptype == "landing":
-        ptype = "collection"  # the hub lists its children
+    if page.is_parent:
+        ptype = parent_page_type(ptype, site.site_type)  # the hub lists its children
     source = page_source(c, rules.in_data)
     volume = int(c.search_volume) if c.search_volume is not None else None
     wordings = [c.keyword, *(s.keyword for s in page.secondaries)]
     cover = next((rules.covered[k] for k in wordings if k in rules.covered), None)
     reasoning = (d.reason if d and d.reason else c.rationale) or ""
-    note = "" if page.is_parent else role_note(ptype, parent, site)
+    note = "" if page.is_parent else role_note(ptype, parent, site, c.keyword, c.estimated_intent)
     competition, comp_source = competition_of(c, rules.evidence)
     extra = [] if page.is_parent else [f"Topic fit {rules.relevance(c):.2f}."]
     extra.append(f"Competition: {comp_source}.")

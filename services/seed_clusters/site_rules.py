@@ -2,15 +2,38 @@
 
 Pure: keywords and settings in, page types and paths out.
 
-Page type from the keyword's cues and search intent:
+Page types follow the site type (issue 16 §8). The project's site types
+(:data:`services.core.slugs.SITE_TYPES`) form three families (:func:`site_family`):
 
-* **comparison** — "vs", "versus", "compare", "alternative(s)", "best", "top";
+============  =====================  ==============================================
+family        site types             pages
+============  =====================  ==============================================
+store         shopify, woocommerce   collection (category), supporting article,
+                                     comparison
+publisher     publisher, wordpress   article (guide, how-to, review), comparison,
+                                     hub (``collection``: a plural head), landing
+                                     (one product or offer: "cabelas credit card")
+service       custom                 service page (``landing``; a location page when
+                                     the keyword or its intent label is local),
+                                     article, comparison ("vs", "alternatives")
+============  =====================  ==============================================
+
+Cues, in order:
+
+* **comparison** — "vs", "versus", "compare", "alternative(s)"; "best" and "top" too, except
+  on a service site, where "best car accident lawyer" is the firm's own service page; on a
+  store also "review(s)" (a roundup of products, a supporting article);
 * **article** — a question ("what are payday loans"), a how-to or guide cue, or an
-  informational intent label;
-* **collection** — a listing: on a store (Shopify, WooCommerce) every other page; elsewhere a
-  keyword whose last word is plural ("travel credit cards");
-* **landing** — one product or offer on a publisher, blog or custom site
-  ("cabelas credit card").
+  informational intent label; on a publisher also a review ("chase sapphire reserve
+  review"s are editorial pages, never listings);
+* **collection** — on a store every other page; on a publisher a keyword whose last word is
+  plural ("travel credit cards"); never on a service site ("car accident lawyer reviews" is
+  the firm's reviews page, not a product listing);
+* **landing** — every other page: one product or offer on a publisher, a service or
+  location page on a service site.
+
+The page types stay the four of :data:`services.core.slugs.PAGE_TYPES` (paths, briefs and
+approval use them); :func:`page_label` names them as the site type calls them.
 
 On a store, article and comparison pages are supporting articles linked to the collection
 (the parent); on a publisher or blog they are first-class pages.
@@ -31,10 +54,16 @@ from services.clustering.intent import QUESTION_PATTERN
 from services.core.scoring import DEFAULT_WEIGHTS, normalize_weights
 from services.core.slugs import SITE_TYPES, page_path, slug_of
 from services.core.text import normalize_keyword
-from services.site.url_patterns import Section, pattern_for
+from services.site.url_patterns import InferredPattern, Section, pattern_for
 
 STORE_SITE_TYPES = frozenset(["shopify", "woocommerce"])
-_COMPARISON = re.compile(r"\b(vs|versus|compare|comparison|alternatives?|best|top)\b")
+#: Blog platforms and publishers: articles, guides and hubs.
+PUBLISHER_SITE_TYPES = frozenset(["publisher", "wordpress"])
+_VERSUS = re.compile(r"\b(vs|versus|compare|comparison|alternatives?)\b")
+_RANKED = re.compile(r"\b(best|top)\b")
+_REVIEW = re.compile(r"\b(reviews?|ratings?|testimonials?|complaints?)\b")
+#: Local cues (:data:`services.core.text.LOCAL_WORDS` as phrases): a location page.
+_LOCAL = re.compile(r"\b(near me|nearby|local|closest|nearest)\b")
 _ARTICLE = re.compile(
     QUESTION_PATTERN + r"|\b(how to|guide|tips|ideas|meaning|definition|explained|tutorial|"
     r"examples?|checklist|requirements|calculator)\b"
@@ -71,25 +100,96 @@ class SiteSettings:
         return self.site_type in STORE_SITE_TYPES
 
 
+def site_family(site_type: str) -> str:
+    """ "store", "publisher" or "service" (custom and unknown site types; module docstring)."""
+    if site_type in STORE_SITE_TYPES:
+        return "store"
+    if site_type in PUBLISHER_SITE_TYPES:
+        return "publisher"
+    return "service"
+
+
 def page_type_of(keyword: str, intent: str | None, site_type: str) -> str:
-    """The page type of a keyword (see the module docstring for the rules)."""
+    """The page type of a keyword on this site type (rules in the module docstring).
+
+    Parameters
+    ----------
+    keyword : str
+        The page's primary keyword.
+    intent : str or None
+        The data's intent label(s) ("informational", "commercial,local"; None = unknown).
+    site_type : str
+        One of :data:`services.core.slugs.SITE_TYPES`.
+
+    Returns
+    -------
+    str
+        collection | article | comparison | landing.
+    """
     kw = normalize_keyword(keyword)
-    if _COMPARISON.search(kw):
+    family = site_family(site_type)
+    if _VERSUS.search(kw) or (family != "service" and _RANKED.search(kw)):
         return "comparison"
+    if family == "store" and _REVIEW.search(kw):
+        return "comparison"  # a roundup of products: a supporting article
     if _ARTICLE.search(kw) or (intent or "").startswith("informational"):
         return "article"
-    if site_type in STORE_SITE_TYPES:
+    if family == "store":
         return "collection"
+    if family == "service":
+        return "landing"
+    if _REVIEW.search(kw):
+        return "article"
     last = kw.split()[-1] if kw else ""
     if len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is")):
         return "collection"
     return "landing"
 
 
-def role_note(page_type: str, parent_keyword: str, site: SiteSettings) -> str:
-    """How a child page relates to the parent on this kind of site ("" when nothing to add)."""
+def parent_page_type(page_type: str, site_type: str) -> str:
+    """The type of a cluster's parent page: a landing page becomes the hub that lists the
+    children (``collection``), except on a service site, whose parent is its service page."""
+    if page_type == "landing" and site_family(site_type) != "service":
+        return "collection"
+    return page_type
+
+
+def page_label(page_type: str, site_type: str, keyword: str = "", intent: str | None = None) -> str:
+    """What the site type calls a page of ``page_type`` ("service page", "hub", …).
+
+    A service site's landing page is a "location page" when the keyword carries a local cue
+    (near me, nearby, local, closest, nearest) or the data labels its intent local (Ahrefs
+    "Local"), else a "service page"; a publisher's collection is a "hub", a store's article
+    or comparison a "supporting article"; other types keep their name.
+    """
+    family = site_family(site_type)
+    if family == "store":
+        labels = {"article": "supporting article", "comparison": "supporting article"}
+    elif family == "publisher":
+        labels = {"collection": "hub"}
+    else:
+        local = bool(_LOCAL.search(normalize_keyword(keyword))) or "local" in (intent or "")
+        labels = {"landing": "location page" if local else "service page", "collection": "hub"}
+    return labels.get(page_type, page_type)
+
+
+def role_note(
+    page_type: str,
+    parent_keyword: str,
+    site: SiteSettings,
+    keyword: str = "",
+    intent: str | None = None,
+) -> str:
+    """How a child page relates to the parent on this kind of site ("" when nothing to add).
+
+    ``keyword`` and ``intent`` (optional) tell a service site's location page from its
+    service pages (:func:`page_label`).
+    """
     if site.is_store and page_type in ("article", "comparison"):
         return f"Supporting article linked to the collection '{parent_keyword}'."
+    if site_family(site.site_type) == "service" and page_type == "landing":
+        label = page_label(page_type, site.site_type, keyword, intent).capitalize()
+        return f"{label} linked from '{parent_keyword}'."
     return ""
 
 
@@ -115,6 +215,33 @@ def suggest_path(
         pattern=pattern or site.url_pattern,
         taken=taken,
     )
+
+
+def site_pattern(
+    keyword: str, page_type: str, site: SiteSettings, *, topic: str | None
+) -> InferredPattern | None:
+    """The site's own URL pattern for a new page, or None (then the site type's default).
+
+    The one rule every path of a suggested or approved page follows: the seed funnel's
+    Stage 3, Send to review and approval (issue 18 §2).
+
+    Parameters
+    ----------
+    keyword, page_type : str
+        The page's primary keyword and type.
+    site : SiteSettings
+        With ``sections`` loaded (None sections → None).
+    topic : str or None
+        The cluster's topic (its parent page's keyword).
+
+    Returns
+    -------
+    InferredPattern or None
+        :func:`services.site.url_patterns.pattern_for` over the site's sections.
+    """
+    if not site.sections:
+        return None
+    return pattern_for(keyword, page_type, dict(site.sections), topic=topic)
 
 
 def site_path(
@@ -147,9 +274,7 @@ def site_path(
     tuple of (str, str or None)
         The path, and the pattern's evidence in plain text (None = the site type's default).
     """
-    found = (
-        pattern_for(keyword, page_type, dict(site.sections), topic=topic) if site.sections else None
-    )
+    found = site_pattern(keyword, page_type, site, topic=topic)
     path = suggest_path(
         keyword,
         page_type,

@@ -10,7 +10,9 @@ For a new page (keyword, page type), :func:`pattern_for` picks the section that
 1. holds at least :data:`MIN_SECTION_PAGES` URLs (one or two URLs are no convention);
 2. has a compatible page type when the crawl knows its pages' types
    (:data:`COMPATIBLE_TYPES`: a new article goes where articles and guides live, a new
-   collection where categories live; pages known only from rankings fit any type);
+   collection where categories live); for pages known only from rankings the section's
+   name says it when it is a platform base (:data:`IMPLIED_TYPES`: /collections/,
+   /blogs/…), else they fit any type;
 3. is on the keyword's topic: a section named by topic words ("/travel/learn/" → travel)
    needs one of them in the keyword or the cluster's parent keyword ("home insurance" does
    not go under /travel/); generic section names (blog, learn, news) say nothing;
@@ -82,6 +84,24 @@ GENERIC_SECTION_WORDS = frozenset(
 )
 #: Page types that are never a template for new pages (listings of other pages, the home).
 _NOT_A_TEMPLATE = frozenset({"home", "tag"})
+#: Page type a section's own name says when the crawl does not know its pages' types (pages
+#: known only from rankings): the platforms' category, product and blog bases (Shopify
+#: /collections/, /products/, /blogs/<blog>/; WooCommerce /product-category/, /product/).
+IMPLIED_TYPES: dict[str, str] = {
+    "collections": "collection",
+    "collection": "collection",
+    "product-category": "collection",
+    "category": "collection",
+    "categories": "collection",
+    "products": "product",
+    "product": "product",
+    "blogs": "article",
+    "blog": "article",
+    "news": "article",
+    "articles": "article",
+    "guides": "guide",
+    "learn": "guide",
+}
 
 
 @dataclass(frozen=True)
@@ -116,6 +136,7 @@ class Section:
     slashes: int = 0
     html: int = 0
     name_words: frozenset[str] = frozenset()
+    implied_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -168,7 +189,10 @@ def sections(pages: Iterable[SitePage]) -> dict[str, Section]:
         if prefix not in out:
             name = " ".join(parts[:-1]).replace("-", " ").replace("_", " ")
             named = frozenset(content_tokens(name)) - GENERIC_SECTION_WORDS
-            out[prefix] = Section(pattern=prefix + "{slug}", name_words=named)
+            implied = next(
+                (IMPLIED_TYPES[p.lower()] for p in parts[:-1] if p.lower() in IMPLIED_TYPES), None
+            )
+            out[prefix] = Section(prefix + "{slug}", name_words=named, implied_type=implied)
         section = out[prefix]
         section.urls.append(page.url)
         section.slashes += int(slash)
@@ -186,11 +210,15 @@ def sections(pages: Iterable[SitePage]) -> dict[str, Section]:
 
 
 def _type_fits(section: Section, page_type: str) -> bool:
-    if not section.types:
+    """The section's pages are of a type a new ``page_type`` page may join: by the crawl's
+    types, else by the section's name (:data:`IMPLIED_TYPES`), else any type fits."""
+    if section.types:
+        top, _n = section.types.most_common(1)[0]
+    elif section.implied_type:
+        top = section.implied_type
+    else:
         return True
-    allowed = COMPATIBLE_TYPES.get(page_type, frozenset({"other"}))
-    top, _n = section.types.most_common(1)[0]
-    return top in allowed
+    return top in COMPATIBLE_TYPES.get(page_type, frozenset({"other"}))
 
 
 def pattern_for(

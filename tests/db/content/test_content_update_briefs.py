@@ -63,25 +63,24 @@ def test_covered_pages_get_update_briefs_and_new_pages_the_normal_brief(engine, 
     )
     assert update["current_h1"] == "Senior travel insurance"
     assert update["current_headings"] == ["What it covers", "Cost"]
-    assert {"keyword": "travel insurance for seniors", "in_headings": False} in update[
-        "keywords_to_add"
-    ]
-    assert senior["outline"][0] == {
-        "level": 2,
-        "text": "Travel insurance for seniors",
-        "source": "keyword to add",
-        "search_volume": None,
-        "to_add": True,
-    }
+    # "travel insurance for seniors" is the same search as the page's primary keyword
+    # ("senior travel insurance", word order): not a keyword to add, no H2 for it
+    assert update["keywords_to_add"] == []
+    assert update["same_search_as_primary"] == ["travel insurance for seniors"]
+    assert "Travel insurance for seniors" not in {e["text"] for e in senior["outline"]}
     assert all(e.get("to_add") and e["source"] != "structure" for e in senior["outline"])
     assert not {e["text"] for e in senior["outline"]} & {"What it covers", "Cost"}
-    assert task_line(update).endswith("Keywords to add: travel insurance for seniors.")
+    assert task_line(update).endswith(
+        "Keywords to add: none. Same search as its primary keyword: travel insurance for seniors."
+    )
     summary = brief_summary(senior)
-    assert "Keywords to add: travel insurance for seniors" in summary
+    assert "Same search as the page's primary keyword" in summary
     assert "Current headings: What it covers | Cost" in summary
     # the hub known only from rankings: an update brief that says its headings are unknown
     hub = briefs[SITE + "/travel/learn/travel-insurance/"]
-    assert hub["update"]["keywords_to_add"][0]["keyword"] == "travel insurance"
+    # the hub's own primary keyword is never a keyword to add to it
+    assert "travel insurance" not in [a["keyword"] for a in hub["update"]["keywords_to_add"]]
+    assert hub["update"]["same_search_as_primary"] == ["travel insurance"]
     assert any("crawl it" in m for m in hub["missing"])
     # uncovered pages: the normal new-page brief at the site's own pattern
     families = briefs[SITE + "/travel/learn/travel-insurance-for-families/"]

@@ -91,7 +91,7 @@ def test_outline_says_when_the_data_has_too_little():
         "guide", "faye travel insurance", index=TopicIndex(UNIVERSE), casing=Casing()
     )
     assert [o["text"] for o in plan.outline] == ["Quick answer"]
-    assert plan.notes and plan.notes[0].startswith("only 0 related search")
+    assert plan.notes and plan.notes[0].startswith("no related searches in the project")
 
 
 def test_store_collection_brief_fields_limits_and_schema():
@@ -123,7 +123,7 @@ def test_brief_lists_missing_data_instead_of_inventing_it():
     )
     assert "search volume of the primary keyword" in brief.missing
     assert "SERP top 10 (not in the SERP cache)" in brief.missing
-    assert any(m.startswith("only ") for m in brief.missing)
+    assert any(m.startswith("no related searches") for m in brief.missing)
     assert any(m.startswith("brand name") for m in brief.missing)
     assert brief.title == "Faye Travel Insurance"  # no brand invented
 
@@ -321,7 +321,7 @@ def test_city_and_state_variants_are_local_pages_not_sections():
     )
     assert "Orange county personal injury lawyer" not in texts
     # 4 or 5: "… near me" is the primary's own search under some same-search rules
-    assert any(re.match(r"[45] local variant\(s\) left out", n) for n in plan.notes)
+    assert any(re.match(r"[45] local variants left out", n) for n in plan.notes)
 
 
 def test_words_that_are_also_towns_stay_topics():

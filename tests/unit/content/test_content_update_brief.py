@@ -16,7 +16,7 @@ class Page:
     meta_description: str = ""
     headings: tuple[str, ...] = ("What it covers", "Frequently asked questions")
     primary_keyword: str = "senior travel insurance"
-    keywords_to_add: tuple[str, ...] = ("travel insurance for seniors", "senior travel cover")
+    keywords_to_add: tuple[str, ...] = ("senior travel insurance cost", "senior travel cover")
     already_in_headings: tuple[str, ...] = ("senior travel cover",)
 
 
@@ -49,15 +49,15 @@ def test_as_update_keeps_the_url_and_lists_the_keywords_to_add():
     assert out["url"] == Page.url
     assert out["update"]["current_headings"] == list(Page.headings)
     assert out["update"]["keywords_to_add"] == [
-        {"keyword": "travel insurance for seniors", "in_headings": False},
+        {"keyword": "senior travel insurance cost", "in_headings": False},
         {"keyword": "senior travel cover", "in_headings": True},
     ]
-    # a proposed heading already carries "travel insurance for seniors": no extra H2
+    # a proposed heading already carries "senior travel insurance cost": no extra H2
     assert out["outline"][0]["text"] == "What senior travel insurance covers"
     lone = as_update({"url": "/x/", "outline": OUTLINE[3:]}, Page())
     # the page has an FAQ section: the question goes under it, no second "FAQ"
     assert [e["text"] for e in lone["outline"]] == [
-        "Travel insurance for seniors",
+        "Senior travel insurance cost",
         "Is it worth it?",
     ]
 
@@ -81,3 +81,25 @@ def test_a_ranking_page_never_links_to_a_page_competing_with_it():
         plan_links([holder, annual, family]), [holder, annual, family], RankingIndex([])
     )
     assert not any(link.source_id == "1" and link.target_id == "3" for link in kept)
+
+
+def test_a_hub_update_brief_never_asks_to_add_its_own_primary_or_its_variants():
+    hub = Page(
+        url="https://example.com/travel-insurance/",
+        primary_keyword="travel insurance",
+        keywords_to_add=(
+            "travel insurance",  # the approved hub page itself
+            "Travel Insurances",  # singular/plural
+            "insurance travel",  # word order
+            "annual travel insurance",
+            "travel insurance near me",  # a different page: kept
+        ),
+        already_in_headings=("travel insurance",),
+    )
+    out = as_update({"url": "/x/", "outline": []}, hub)
+    adds = [a["keyword"] for a in out["update"]["keywords_to_add"]]
+    assert adds == ["annual travel insurance", "travel insurance near me"]
+    assert [e["text"] for e in out["outline"]] == [
+        "Annual travel insurance",
+        "Travel insurance near me",
+    ]

@@ -43,3 +43,25 @@ def test_html_suffix_and_display_rows() -> None:
         ("/credit-cards/{slug}", 3, ""),
         ("/travel/learn/{slug}", 3, ""),
     ]
+
+
+def test_a_platform_base_says_its_sections_page_type_when_the_crawl_does_not():
+    # A store known only from its rankings: a comparison is an article, not a collection,
+    # although the collections hold more pages on the keyword's topic.
+    shop = "https://shop.example"
+    pages = [
+        SitePage(shop + path)
+        for path in (
+            "/blogs/sock-care/how-to-wash-merino-socks",
+            "/blogs/sock-care/how-to-fold-socks",
+            "/blogs/sock-care/best-running-socks",
+            "/collections/nike-socks",
+            "/collections/adidas-socks",
+            "/collections/grip-socks",
+            "/collections/merino-socks",
+        )
+    ]
+    found = pattern_for("nike vs adidas socks", "comparison", pages, topic="nike socks")
+    assert found is not None and found.pattern == "/blogs/sock-care/{slug}"
+    found = pattern_for("nike grip socks", "collection", pages, topic="nike socks")
+    assert found is not None and found.pattern == "/collections/{slug}"

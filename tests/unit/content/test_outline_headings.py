@@ -1,0 +1,79 @@
+"""Headings a strategist keeps (issue 17 §2), on searches of the shared Semrush WordPress
+export (../shared/data/semrush-wordpress): no question fragments, no ungrammatical
+questions, no headings in another language's grammar, honest counts in the notes."""
+
+from __future__ import annotations
+
+from services.content.casing import Casing
+from services.content.outline import plan_outline
+from services.content.topics import TopicIndex
+
+UNIVERSE = [
+    ("wordpress plugins", 0),
+    ("next-radio-player wordpress plugin", 1600),
+    ("wordpress redirect plugin", 1380),
+    ("plugins de landing page wordpress", 1080),
+    ("wordpress search plugin", 970),
+    ("what wordpress plugins", 480),
+    ("what are wordpress plugins", 90),
+    ("can replit build a wordpress plugins", 260),
+    ("are there any wordpress plugins that increase traffic", 50),
+    ("how many wordpress plugins", 40),
+]
+
+
+def test_fragments_bad_grammar_and_foreign_headings_are_left_out():
+    plan = plan_outline(
+        "listicle", "wordpress plugins", index=TopicIndex(UNIVERSE), casing=Casing()
+    )
+    texts = [str(o["text"]) for o in plan.outline]
+    assert "WordPress redirect plugin" in texts and "WordPress search plugin" in texts
+    assert not any(" de " in t for t in texts)
+    # the group's grammatical question is kept, its fragment wording is not
+    assert plan.faq == [
+        "What are WordPress plugins?",
+        "Are there any WordPress plugins that increase traffic?",
+    ]
+    assert not any(t in texts for t in ("How many WordPress plugins?", "What WordPress plugins?"))
+
+
+def test_notes_count_in_words():
+    one = plan_outline(
+        "guide",
+        "wordpress redirect plugin",
+        index=TopicIndex(
+            [("wordpress redirect plugin", 1380), ("wordpress redirect plugin free", 90)]
+        ),
+        casing=Casing(),
+    )
+    assert one.notes[0].startswith("only 1 related search in the project's data")
+
+
+def test_the_summary_line_reads_as_text():
+    from services.content.briefs import ASSUMED, brief_summary
+
+    line = brief_summary(
+        {"page_type": "article", "primary_keyword": "wordpress chat plugin",
+         "word_count": [1200, 2000], "word_count_source": ASSUMED}
+    )  # fmt: skip
+    assert "1,200-2,000 words (assumed: the format's default, no competitor pages analysed)" in (
+        line
+    )
+    assert "((" not in line and "))" not in line
+
+
+def test_product_listing_titles_are_no_headings():
+    universe = [
+        ("wordpress portfolio themes", 480),
+        ("best portfolio wordpress themes", 290),
+        ("werkstatt v1.3.1 creative portfolio wordpress themes", 210),
+        ("werkstatt v2.0.3 creative portfolio wordpress themes", 210),
+        ("topseo - seo digital marketing wordpress portfolio theme", 50),
+        ("portfolio website wordpress theme", 50),
+    ]
+    plan = plan_outline(
+        "listicle", "wordpress portfolio themes", index=TopicIndex(universe), casing=Casing()
+    )
+    texts = [str(o["text"]) for o in plan.outline if o["source"] == "related search"]
+    assert texts[:2] == ["Best portfolio WordPress themes", "Portfolio website WordPress theme"]
+    assert not any("Werkstatt" in t or "Topseo" in t for t in texts)
