@@ -101,6 +101,7 @@ def page_merges(
         parent_keywords=evidence.parent or None,
         ranking_urls=evidence.url or None,
         serp_urls=evidence.serp if any(evidence.serp) else None,
+        min_serp_overlap=evidence.min_serp_overlap,
     )
     labels = groups.labels.copy()
     reasons = list(groups.reasons)

@@ -60,3 +60,18 @@ def test_cached_serp_overlap_and_ranking_urls_merge_pages_with_their_reason(engi
     secondary, reasoning = pages["short term loan"]
     assert "quick loans online" in secondary
     assert "'quick loans online' (merged: same ranking URL)" in reasoning
+
+
+def test_the_workspace_serp_overlap_setting_decides_send_to_review(engine, project_id):
+    from services.clustering.serp_settings import EVIDENCE_SETTINGS_KEY
+    from services.core.app_settings import set_setting
+
+    set_setting(engine, EVIDENCE_SETTINGS_KEY, {"min_serp_overlap": 6})  # 5 shared < 6
+    hub_id = _hub(engine, project_id, HUB[:2], site_type="publisher")
+    with session_scope(engine) as s:
+        s.add(SerpCache(keyword="payday loans", location_name="United States",
+                        language_name="English", urls=TOP))  # fmt: skip
+        s.add(SerpCache(keyword="cash advance", location_name="United States",
+                        language_name="English", urls=TOP[:5] + ["x.example/a"] * 5))  # fmt: skip
+    pages = _pages(engine, send_hub_to_review(engine, project_id, hub_id, TrigramEmbedder()))
+    assert sorted(pages) == ["cash advance", "payday loans"]
