@@ -46,7 +46,13 @@ ENGLISH_STOP_WORDS: frozenset[str] = frozenset(
 #: Words that change the page a keyword needs (issue 16): local ("payday loans near me" is a
 #: local page), comparison ("a vs b", "a alternatives"), commercial ("best", "top", "review")
 #: modifiers. They are NOT stop words: two keywords differing by one of them are two pages
-#: unless evidence (same Parent Keyword, ranking URL, SERP overlap) joins them.
+#: unless evidence (same Parent Keyword, ranking URL, SERP overlap) joins them, in every
+#: context. Measured on the development sets with Parent Keyword (one pair per "m x", x =
+#: the highest-volume keyword the text rules join to its rest): "best/top x" shares x's
+#: Parent Keyword in 27 % of 612 pairs when x is a plain query (socks 18 %, law 27 %,
+#: chatgpt-prompts 74 %) and 2 of 5 when x is a question; "x near me" 15 % (275), "x vs y"
+#: 16 % (19), "cheap x" 31 % (13), "free x" 15 % (27), "x review(s)" 5 % (19), against
+#: 45-63 % for keywords the text rules already join (issue 16).
 LOCAL_WORDS: frozenset[str] = frozenset(["near", "me", "nearby", "local", "closest", "nearest"])
 COMPARISON_WORDS: frozenset[str] = frozenset(
     ["vs", "versus", "or", "alternative", "alternatives", "compare", "comparison"]
