@@ -5,13 +5,6 @@ import streamlit as st
 
 from services.core.errors import ClusterPlannerError
 from services.site import api
-from services.site.cannibalization import (
-    ACTIONS,
-    CannibalizationSettings,
-    filter_report,
-    to_csv_bytes,
-    with_headers,
-)
 from ui.frame import page
 from ui.safe import plain
 
@@ -35,7 +28,7 @@ with st.expander("Thresholds"), st.form("cannibalization_settings"):
     if st.form_submit_button("Save thresholds"):
         try:
             api.save_cannibalization_settings(
-                app.engine, CannibalizationSettings(share, float(position), cosine)
+                app.engine, api.CannibalizationSettings(share, float(position), cosine)
             )
         except ClusterPlannerError as exc:
             st.error(plain(exc))
@@ -52,12 +45,12 @@ if not result.rows.empty:
     f1, f2, f3 = st.columns([1, 2, 2])
     conflicts_only = f1.toggle("Conflicts only", value=True)
     contains = f2.text_input("Keyword or URL contains")
-    actions = f3.multiselect("Action", [a for a in ACTIONS if a != "keep"])
-    shown = filter_report(
+    actions = f3.multiselect("Action", [a for a in api.ACTIONS if a != "keep"])
+    shown = api.filter_report(
         result.rows, conflicts_only=conflicts_only, contains=contains, actions=actions
     )
     st.dataframe(
-        with_headers(shown),
+        api.with_headers(shown),
         hide_index=True,
         width="stretch",
         column_config={
@@ -67,7 +60,7 @@ if not result.rows.empty:
         },
     )
     st.download_button(
-        "Download CSV", to_csv_bytes(shown), file_name="cannibalization.csv", mime="text/csv"
+        "Download CSV", api.to_csv_bytes(shown), file_name="cannibalization.csv", mime="text/csv"
     )
 elif not result.notice:
     st.caption("No keyword is ranked by two or more pages.")

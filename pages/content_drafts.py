@@ -1,10 +1,8 @@
 """Content Drafts: briefs, drafts, statuses, downloads and WordPress for an approved cluster."""
 
-import pandas as pd
 import streamlit as st
 
 from services.content import api, publish
-from services.content.briefs import brief_summary
 from services.core.errors import ClusterPlannerError
 from services.core.wording import count_noun
 from services.providers.registry import structured_generator
@@ -65,7 +63,7 @@ if view.error:
     st.text(f"Failed: {view.error}")
 tab_brief, tab_draft = st.tabs(["Brief", "Draft"])
 with tab_brief:
-    st.text(brief_summary(brief))
+    st.text(api.brief_summary(brief))
     with st.form("brief"):
         b_title = st.text_input("Title (≤ 60)", brief["title"], max_chars=60)
         b_meta = st.text_area("Meta description (≤ 155)", brief["meta_description"], max_chars=155)
@@ -138,5 +136,7 @@ if st.button("Send drafts to WordPress (status draft)"):
     except ClusterPlannerError as exc:
         st.error(plain(exc))
     else:
+        import pandas as pd
+
         st.dataframe(pd.DataFrame(sent.rows()), hide_index=True, width="stretch")
         show_outcome(sent.outcome.status, sent.outcome.summary())

@@ -5,7 +5,6 @@ import streamlit as st
 from services.core.errors import ClusterPlannerError
 from services.core.wording import number_or_missing
 from services.site import api
-from services.site.primary import to_decisions
 from ui.frame import page
 from ui.jobs import job_panel, submit
 from ui.safe import plain
@@ -123,7 +122,7 @@ c1, c2 = st.columns(2)
 if c1.button("Save edits and approve checked"):
     try:
         result = api.save_primary_decisions(
-            app.engine, project_id, to_decisions(table, edited), confirm_moves=confirm
+            app.engine, project_id, api.to_decisions(table, edited), confirm_moves=confirm
         )
     except ClusterPlannerError as exc:
         st.error(plain(exc))

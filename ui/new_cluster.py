@@ -8,15 +8,18 @@ data is not saved unless the user keeps it (issue 19).
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
 from services.core.errors import ClusterPlannerError
 from services.core.wording import count_noun
-from services.seed_clusters.api import STAGE_LABELS, FunnelDeps, generate_cluster
+from services.seed_clusters.api import STAGE_LABELS, generate_cluster
 from ui.safe import plain
 from ui.seed_clusters import suggestion_rows
+
+if TYPE_CHECKING:
+    from services.seed_clusters.api import FunnelDeps
 
 #: Session keys: the last failed run ({seed, error, live}) and a seed to run offline next.
 FAILURE = "seed_failure"
@@ -28,6 +31,7 @@ NO_DATA = "seed_no_data"
 def offline_deps(app: Any) -> FunnelDeps:
     """Funnel dependencies with the offline providers: this project's imported data only."""
     from services.providers.registry import build_providers
+    from services.seed_clusters.api import FunnelDeps
 
     ps = build_providers(app.settings, app.engine, app.embedder)  # defaults: offline
     return FunnelDeps(

@@ -17,13 +17,15 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping, Sequence
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import pandas as pd
 from slugify import slugify
 
 from services.seed_clusters.export import neutralise_cell, neutralise_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SHEET_NAME = "Custom Collections"
 CSV_NAME = "Custom Collections.csv"
@@ -65,6 +67,8 @@ def collections_frame(
     command : str
         "NEW" or "MERGE".
     """
+    import pandas as pd
+
     if command not in COMMANDS:
         raise ValueError(f"command must be one of {COMMANDS}")
     rows = []
@@ -104,6 +108,8 @@ def to_csv(frame: pd.DataFrame) -> bytes:
 
 def to_xlsx(frame: pd.DataFrame) -> bytes:
     """An XLSX with one sheet named :data:`SHEET_NAME` (neutralised, no formulas)."""
+    import pandas as pd
+
     buf = io.BytesIO()
     options = {"strings_to_formulas": False, "strings_to_urls": False}
     with pd.ExcelWriter(buf, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:

@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from services.clustering.evidence import same_search_groups
 from services.core.text import content_tokens
 
 #: Outline entries an update brief never proposes (the page's own structure stays).
@@ -109,6 +108,8 @@ def new_keywords(current: CurrentPage) -> list[str]:
     list of str
         In the order of ``current.keywords_to_add``.
     """
+    from services.clustering.evidence import same_search_groups
+
     to_add = list(dict.fromkeys(current.keywords_to_add))
     primary = (current.primary_keyword or "").strip()
     if not primary or not to_add:

@@ -10,9 +10,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import Engine
 
 from db.models import KeywordCluster, Project
@@ -21,6 +20,9 @@ from db.session import session_scope
 from services.content import store
 from services.core.errors import InvalidInputError, NotFoundError
 from services.core.ids import as_uuid
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Draft fields a user may edit on the page (social posts under "social").
 EDITABLE_DRAFT_FIELDS = ("title", "meta_description", "h1", "body_html")
@@ -135,6 +137,8 @@ def list_content(engine: Engine, cluster_id: Any) -> list[ContentView]:
 
 def content_table(views: Sequence[ContentView]) -> pd.DataFrame:
     """Overview table: keyword, type, status, title, URL, cost (USD), error."""
+    import pandas as pd
+
     return pd.DataFrame(
         [
             {
@@ -235,6 +239,8 @@ def brief_tables(brief: dict[str, Any]) -> list[tuple[str, pd.DataFrame]]:
     """(label, table) of a stored brief for the page, non-empty ones only: outline,
     secondary keywords, internal links (outgoing and from existing pages), SERP top 10, and
     the competitors read (a label carrying their common headings and gaps)."""
+    import pandas as pd
+
     links = (brief.get("internal_links") or {}).get("outgoing", []) + (
         brief.get("internal_links") or {}
     ).get("incoming", [])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -19,33 +19,65 @@ from db.models.core import utcnow
 from db.session import session_scope
 from services.core.errors import InvalidInputError, NotFoundError
 from services.core.ids import as_uuid
+from services.core.lazy import by_module, lazy_exports
 from services.core.text import normalize_keyword
 from services.providers.base import (
     BrandProfile,
 )
-from services.seed_clusters import store
-from services.seed_clusters.results import (  # noqa: F401  (re-exported names)
-    DATAFORSEO_SUGGESTIONS,
-    THIN_DATA_BELOW,
-    dataforseo_candidates,
-    empty_seed_message,
-    result_warnings,
-    suggested_seed,
-    thin_data_message,
+
+if TYPE_CHECKING:
+    from services.seed_clusters.results import (  # noqa: F401  (re-exported names)
+        DATAFORSEO_SUGGESTIONS,
+        THIN_DATA_BELOW,
+        dataforseo_candidates,
+        empty_seed_message,
+        result_warnings,
+        suggested_seed,
+        thin_data_message,
+    )
+    from services.seed_clusters.run import (  # noqa: F401  (re-exported)
+        BudgetPort,
+        ClusterResult,
+        FunnelDeps,
+        Run,
+        cost_of,
+        evidence_of,
+        finish,
+        stage1,
+        stage2,
+        stage3,
+    )
+
+#: Re-exported names, imported from their module on first use (they load pandas;
+#: :mod:`services.core.lazy`): the facade's own imports stay light, so the pages importing
+#: :func:`validate_seed` or :func:`set_cluster_archived` load none of it. A new name goes
+#: under ``TYPE_CHECKING`` and here.
+_EXPORTS = by_module(
+    {
+        "services.seed_clusters.results": (
+            "DATAFORSEO_SUGGESTIONS",
+            "THIN_DATA_BELOW",
+            "dataforseo_candidates",
+            "empty_seed_message",
+            "result_warnings",
+            "suggested_seed",
+            "thin_data_message",
+        ),
+        "services.seed_clusters.run": (
+            "BudgetPort",
+            "ClusterResult",
+            "FunnelDeps",
+            "Run",
+            "cost_of",
+            "evidence_of",
+            "finish",
+            "stage1",
+            "stage2",
+            "stage3",
+        ),
+    }
 )
-from services.seed_clusters.run import (  # noqa: F401  (re-exported)
-    BudgetPort,
-    ClusterResult,
-    FunnelDeps,
-    Run,
-    cost_of,
-    evidence_of,
-    finish,
-    stage1,
-    stage2,
-    stage3,
-)
-from services.seed_clusters.serps import serp_stage
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 
 #: Stage labels shown by the New Cluster page, in order.
 STAGE_LABELS = {
@@ -120,6 +152,19 @@ def generate_cluster(
         NotFoundError: unknown project.
         BudgetExceeded: the estimate does not fit the monthly budget (nothing was called).
     """
+    from services.seed_clusters import store
+    from services.seed_clusters.run import (
+        ClusterResult,
+        Run,
+        cost_of,
+        evidence_of,
+        finish,
+        stage1,
+        stage2,
+        stage3,
+    )
+    from services.seed_clusters.serps import serp_stage
+
     project_id = as_uuid(project_id)
     seed = validate_seed(seed_keyword)
     with session_scope(deps.engine) as s:
@@ -187,6 +232,8 @@ def clusters_for_seed(engine: Engine, project_id: Any, seed_keyword: str) -> lis
         seed = validate_seed(seed_keyword)
     except InvalidInputError:
         return []
+    from services.seed_clusters import store
+
     with session_scope(engine) as s:
         return store.clusters_for_seed(s, as_uuid(project_id), seed)
 

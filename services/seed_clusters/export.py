@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import Engine
 
 from db.models import KeywordCluster
@@ -13,6 +12,9 @@ from db.session import session_scope
 from services.core.errors import NotFoundError
 from services.core.ids import as_uuid
 from services.core.slugs import title_case
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXPORT_COLUMNS = [
     "cluster",
@@ -52,6 +54,8 @@ def neutralise_cell(value: Any) -> Any:
 
 def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     """Copy of ``df`` with every text cell passed through :func:`neutralise_cell`."""
+    import pandas as pd
+
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
@@ -73,6 +77,8 @@ def cluster_export_frame(
     Raises:
         NotFoundError: unknown cluster (or one of another project than ``project_id``).
     """
+    import pandas as pd
+
     with session_scope(engine) as s:
         cluster = s.get(KeywordCluster, as_uuid(cluster_id))
         if cluster is None or (
@@ -118,6 +124,8 @@ def to_csv_bytes(df: pd.DataFrame) -> bytes:
 
 def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "Cluster") -> bytes:
     """Excel workbook (xlsxwriter) of a neutralised copy of ``df``."""
+    import pandas as pd
+
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="xlsxwriter") as writer:
         neutralise_frame(df).to_excel(writer, index=False, sheet_name=sheet[:31])

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import Engine, case, func, select
 
 from db.models import APIUsage, ClusterPage, KeywordCluster
 from db.session import session_scope
 from services.core.ids import as_uuid
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Ticked in review (pre-selected by the funnel or by the reviewer) vs approved: bridged into
 #: the content pipeline by ``approval.bulk_approve`` (issue 19: pre-selected is not approved).
@@ -36,6 +38,8 @@ def list_clusters(engine: Engine, project_id: Any, *, archived: bool = False) ->
 
     ``archived`` False lists the live clusters, True the archived ones.
     """
+    import pandas as pd
+
     with session_scope(engine) as s:
         page_stats = (
             select(
@@ -137,6 +141,8 @@ def project_totals(engine: Engine, project_id: Any) -> dict[str, int]:
 
 def cluster_pages_frame(engine: Engine, cluster_id: Any) -> pd.DataFrame:
     """Pages of one cluster (keyword, role, search_volume, is_approved) for the volume chart."""
+    import pandas as pd
+
     with session_scope(engine) as s:
         rows = s.execute(
             select(

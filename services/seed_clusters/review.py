@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -28,6 +27,9 @@ from services.projects.keyword_data import lookup_metrics
 from services.providers.base import KeywordData
 from services.seed_clusters import store
 from services.seed_clusters.site_rules import SiteSettings, page_type_of, suggest_path
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Columns of the review table, in display order.
 REVIEW_COLUMNS = [
@@ -82,6 +84,8 @@ def review_table(engine: Engine, cluster_id: Any) -> tuple[dict[str, Any], pd.Da
     Raises:
         NotFoundError: unknown cluster.
     """
+    import pandas as pd
+
     with session_scope(engine) as s:
         cluster = s.get(KeywordCluster, as_uuid(cluster_id))
         if cluster is None:

@@ -33,14 +33,6 @@ from db.session import session_scope
 from services.core.ids import as_uuid
 from services.core.text import normalize_keyword
 from services.core.urls import site_host, url_identity
-from services.site import store
-from services.site.cannibalization import (
-    CANNIBALIZATION_KEY,
-    CannibalizationSettings,
-    covered_owner,
-)
-from services.site.page_inputs import headings_of
-from services.site.rankings import aggregate_rankings
 from services.site.url_patterns import InferredPattern, SitePage, pattern_for, site_patterns
 
 #: Page sources that are pages of the live site (not planned cluster pages).
@@ -49,6 +41,14 @@ SITE_SOURCES = ("crawl", "rankings", "onboarding")
 
 def coverage(s: Session, project_id: uuid.UUID, keywords: Sequence[str]) -> dict[str, str]:
     """Normalised keyword → URL of the existing page that covers it (see ``covered_by``)."""
+    from services.site import store
+    from services.site.cannibalization import (
+        CANNIBALIZATION_KEY,
+        CannibalizationSettings,
+        covered_owner,
+    )
+    from services.site.rankings import aggregate_rankings
+
     wanted = sorted({normalize_keyword(k) for k in keywords if k and k.strip()})
     if not wanted:
         return {}
@@ -105,6 +105,8 @@ def add_keyword_to_page(
 
 def site_pages(s: Session, project_id: uuid.UUID) -> list[SitePage]:
     """The live site's URLs with their crawl page type (patterns' input)."""
+    from services.site import store
+
     rows = store.load_pages(s, project_id)
     return [
         SitePage(r["url"], r.get("category") if r["source"] == "crawl" else None)
@@ -192,6 +194,8 @@ def optimise_briefs_inputs(
 
 
 def _update_brief(s: Session, project_id: uuid.UUID, page_id: Any) -> OptimiseBrief | None:
+    from services.site.page_inputs import headings_of
+
     page = s.get(CrawledPage, as_uuid(page_id))
     if page is None or page.project_id != project_id or page.source == "cluster":
         return None

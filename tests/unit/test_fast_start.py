@@ -34,17 +34,10 @@ HEAVY = (
     "igraph",
 )
 SCRIPTS = {p.stem: p for p in sorted((REPO / "pages").glob("*.py"))} | {"app": REPO / "app.py"}
-#: Screens whose imports still load pandas, and through what (feature modules owned by other
-#: packages: their APIs return DataFrames). A strict xfail: when one becomes clean, the test
-#: fails until it is removed from here.
-STILL_HEAVY = {
-    "cannibalization": "services.site.api facade -> cannibalization_api (pandas at import)",
-    "primary_keywords": "services.site.api facade -> cannibalization_api (pandas at import)",
-    "cluster_review": "services.seed_clusters.api -> store -> site.optimise -> site.store",
-    "clusters": "services.seed_clusters.api -> store -> site.optimise -> site.store",
-    "new_cluster": "services.seed_clusters.api -> store -> site.optimise -> site.store",
-    "content_drafts": "the page's own pandas and services.content.api",
-}
+#: Screens whose imports still load a heavy library, and through what: a strict xfail (when one
+#: becomes clean, the test fails until it is removed from here). Empty since the feature
+#: facades re-export lazily (``services.core.lazy``).
+STILL_HEAVY: dict[str, str] = {}
 
 _DRIVER = """
 import json, os, sys
