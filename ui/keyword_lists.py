@@ -199,7 +199,7 @@ def clusters_tab(engine: Any, pid: str, view: Any) -> None:
         except ClusterPlannerError as exc:
             st.error(plain(exc))
     shown = view.clusters.head(CLUSTER_CARDS)
-    members = view.members[view.members["cluster_id"].isin(shown["id"])]
+    members = view.members_of(shown["id"])  # the cards' members only (issue 22)
     by_cluster = {cid: rows for cid, rows in members.groupby("cluster_id", sort=False)}  # once
     for c in shown.itertuples():
         mix = ", ".join(f"{k} {v}" for k, v in (c.intent_mix or {}).items())
