@@ -13,6 +13,7 @@ from services.site.cannibalization import (
     with_headers,
 )
 from ui.frame import page
+from ui.paging import paged
 from ui.safe import plain
 
 app, project_id = page("Cannibalization")
@@ -57,7 +58,7 @@ if not result.rows.empty:
         result.rows, conflicts_only=conflicts_only, contains=contains, actions=actions
     )
     st.dataframe(
-        with_headers(shown),
+        with_headers(paged(shown, "conflicts_page")),
         hide_index=True,
         width="stretch",
         column_config={
@@ -67,7 +68,10 @@ if not result.rows.empty:
         },
     )
     st.download_button(
-        "Download CSV", to_csv_bytes(shown), file_name="cannibalization.csv", mime="text/csv"
+        "Download CSV",
+        lambda: to_csv_bytes(shown),  # built when clicked, not on every rerun
+        file_name="cannibalization.csv",
+        mime="text/csv",
     )
 elif not result.notice:
     st.caption("No keyword is ranked by two or more pages.")
@@ -83,14 +87,14 @@ if result.near_duplicates.empty:
     st.caption("None found (or no primary keywords yet).")
 else:
     st.dataframe(
-        result.near_duplicates,
+        paged(result.near_duplicates, "pairs_page"),
         hide_index=True,
         width="stretch",
         column_config={"Cosine": st.column_config.NumberColumn("Cosine", format="%.2f")},
     )
     st.download_button(
         "Download CSV",
-        result.near_duplicates.to_csv(index=False).encode("utf-8-sig"),
+        lambda: result.near_duplicates.to_csv(index=False).encode("utf-8-sig"),
         file_name="competing-pages.csv",
         mime="text/csv",
         key="pairs_csv",
