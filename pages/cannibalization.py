@@ -6,6 +6,7 @@ import streamlit as st
 from services.core.errors import ClusterPlannerError
 from services.site import api
 from ui.frame import page
+from ui.paging import paged
 from ui.safe import plain
 
 app, project_id = page("Cannibalization")
@@ -50,7 +51,7 @@ if not result.rows.empty:
         result.rows, conflicts_only=conflicts_only, contains=contains, actions=actions
     )
     st.dataframe(
-        api.with_headers(shown),
+        api.with_headers(paged(shown, "conflicts_page")),
         hide_index=True,
         width="stretch",
         column_config={
@@ -60,7 +61,10 @@ if not result.rows.empty:
         },
     )
     st.download_button(
-        "Download CSV", api.to_csv_bytes(shown), file_name="cannibalization.csv", mime="text/csv"
+        "Download CSV",
+        lambda: api.to_csv_bytes(shown),  # built when clicked, not on every rerun
+        file_name="cannibalization.csv",
+        mime="text/csv",
     )
 elif not result.notice:
     st.caption("No keyword is ranked by two or more pages.")
@@ -76,14 +80,14 @@ if result.near_duplicates.empty:
     st.caption("None found (or no primary keywords yet).")
 else:
     st.dataframe(
-        result.near_duplicates,
+        paged(result.near_duplicates, "pairs_page"),
         hide_index=True,
         width="stretch",
         column_config={"Cosine": st.column_config.NumberColumn("Cosine", format="%.2f")},
     )
     st.download_button(
         "Download CSV",
-        result.near_duplicates.to_csv(index=False).encode("utf-8-sig"),
+        lambda: result.near_duplicates.to_csv(index=False).encode("utf-8-sig"),
         file_name="competing-pages.csv",
         mime="text/csv",
         key="pairs_csv",

@@ -198,15 +198,15 @@ def clusters_tab(engine: Any, pid: str, view: Any) -> None:
             st.success(f"'{plain(hubs[hub_id])}' is ready on the Cluster Review page.")
         except ClusterPlannerError as exc:
             st.error(plain(exc))
-    shown = view.clusters.head(CLUSTER_CARDS)
-    members = view.members[view.members["cluster_id"].isin(shown["id"])]
-    by_cluster = {cid: rows for cid, rows in members.groupby("cluster_id", sort=False)}  # once
-    for c in shown.itertuples():
+    # A card's members are read and drawn only while it is open (issue 22: 50 tables of a
+    # 12.7k-keyword list were most of the tab's time); opening one reruns the script.
+    for c in view.clusters.head(CLUSTER_CARDS).itertuples():
         mix = ", ".join(f"{k} {v}" for k, v in (c.intent_mix or {}).items())
         title = f"{c.name} · {count_noun(c.keyword_count, 'keyword')} · {c.total_volume:,}/mo"
-        with st.expander(plain(f"{title} · {mix}")):
-            rows = by_cluster.get(c.id)
-            if rows is not None:
+        card = st.expander(plain(f"{title} · {mix}"), key=f"card-{c.id}", on_change="rerun")
+        with card:
+            rows = view.members_of([c.id]) if card.open is not False else None
+            if rows is not None and len(rows):
                 st.dataframe(
                     rows[["keyword", "search_volume", "similarity", "evidence"]],
                     hide_index=True,
@@ -218,7 +218,14 @@ def clusters_tab(engine: Any, pid: str, view: Any) -> None:
 def unclustered_bucket(engine: Any, pid: str, view: Any) -> None:
     """Unclustered keywords with their reason, and moving one into a cluster."""
     unclustered = view.unclustered
-    with st.expander(f"Unclustered · {count_noun(len(unclustered), 'keyword')}"):
+    bucket = st.expander(
+        f"Unclustered · {count_noun(len(unclustered), 'keyword')}",
+        key="unclustered",
+        on_change="rerun",
+    )
+    with bucket:
+        if bucket.open is False:  # the table and the pickers only while open (issue 22)
+            return
         st.dataframe(unclustered[["keyword", "search_volume", "reason"]], hide_index=True)
         if len(unclustered):
             kw = st.selectbox("Move keyword", unclustered["keyword"].tolist())

@@ -3,12 +3,14 @@ merged them) and hubs; the page's keyword filters and the treemap rows."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, String, func, select, type_coerce
 
 from db.models import KeywordMetric, ListCluster, ListClusterMember, ListHub
 from services.clustering.intent import parse_labels
@@ -68,7 +70,7 @@ def treemap_rows(
     )
     if clusters.empty:
         return pd.DataFrame(columns=["id", "parent", "label", "value"])
-    members = view.members[view.members["cluster_id"].isin(set(clusters["id"]))].copy()
+    members = view.members_of(clusters["id"]).copy()
     members["v"] = pd.to_numeric(members["search_volume"], errors="coerce").fillna(0).astype(float)
     members = members.sort_values("v", ascending=False)
     keyword_rows = _keyword_rows(members, max_keywords)
@@ -133,6 +135,11 @@ def _keyword_rows(members: pd.DataFrame, max_keywords: int) -> pd.DataFrame:
     return out.drop(columns=["_g", "_p"]).reset_index(drop=True)
 
 
+#: Most cluster ids :meth:`ListView.members_of` puts in one ``IN (…)`` (SQLite's limit on
+#: bound parameters is 32,766; beyond this the whole list is read once).
+MAX_IN_IDS = 1_000
+
+
 class ListView:
     """Everything the Keyword Lists page shows (DataFrames, ready to render), each frame read
     from the database the first time it is used (a tab that shows only the keywords does
@@ -155,10 +162,19 @@ class ListView:
     def __init__(self, engine: Engine, project_id: Any) -> None:
         self._engine = engine
         self._pid = as_uuid(project_id)
+        self._subsets: list[tuple[frozenset[Any], pd.DataFrame]] = []
 
-    def _read(self, query: Any, columns: list[str]) -> pd.DataFrame:
+    def _read(self, query: Any, columns: list[str], ids: Sequence[str] = ()) -> pd.DataFrame:
+        """Rows of ``query`` as a frame; the ``ids`` columns are read as text (the query
+        wraps them in :func:`_text`) and turned into ``uuid.UUID`` once per distinct id: 12.7k
+        members share a few hundred clusters (issue 22)."""
         with self._engine.connect() as conn:
-            return _frame(conn.execute(query).all(), columns)
+            frame = _frame(conn.execute(query).all(), columns)
+        for name in ids:
+            codes, uniques = pd.factorize(frame[name])
+            as_ids = np.array([_as_id(u) for u in uniques] + [None], dtype=object)
+            frame[name] = as_ids[codes]  # code -1 (NULL) → the trailing None
+        return frame
 
     @cached_property
     def keywords(self) -> pd.DataFrame:
@@ -177,41 +193,83 @@ class ListView:
     def clusters(self) -> pd.DataFrame:
         c, h = ListCluster, ListHub
         query = (
-            select(c.id, c.hub_id, h.name, c.name, c.keyword_count, c.total_volume, c.intent_mix)
+            select(
+                _text(c.id),
+                _text(c.hub_id),
+                h.name,
+                c.name,
+                c.keyword_count,
+                c.total_volume,
+                c.intent_mix,
+            )
             .add_columns(c.is_pillar, c.is_approved, c.run_no)
             .outerjoin(h, h.id == c.hub_id)
             .where(c.project_id == self._pid)
             .order_by(c.total_volume.desc(), c.name)
         )
-        return self._read(query, _CLUSTER_COLUMNS)
+        return self._read(query, _CLUSTER_COLUMNS, ("id", "hub_id"))
 
-    @cached_property
-    def members(self) -> pd.DataFrame:
+    def _members_query(self) -> Any:
         m = ListClusterMember
-        query = (
-            select(m.cluster_id, m.keyword, m.search_volume, m.similarity, m.reason, m.evidence)
+        return (
+            select(
+                _text(m.cluster_id), m.keyword, m.search_volume, m.similarity, m.reason, m.evidence
+            )
             .add_columns(m.moved_by_user)
             .where(m.project_id == self._pid)
             .order_by(m.search_volume.desc().nulls_last(), m.keyword)
         )
-        return self._read(query, _MEMBER_COLUMNS)
+
+    @cached_property
+    def members(self) -> pd.DataFrame:
+        return self._read(self._members_query(), _MEMBER_COLUMNS, ("cluster_id",))
+
+    def members_of(self, cluster_ids: Iterable[Any]) -> pd.DataFrame:
+        """Rows of :attr:`members` in the given clusters, in the same order.
+
+        Read on their own (not the whole list) unless :attr:`members` is loaded already or
+        an earlier call read a superset: the Clusters tab shows the treemap's 300 clusters
+        and 50 cards, 2-4k of a 12.7k-keyword list (issue 22). More than
+        :data:`MAX_IN_IDS` ids read the whole list.
+
+        Parameters
+        ----------
+        cluster_ids : iterable
+            Cluster ids (``uuid.UUID``, as in :attr:`clusters`).
+        """
+        ids = set(cluster_ids)
+        if "members" in self.__dict__ or len(ids) > MAX_IN_IDS:
+            return self.members[self.members["cluster_id"].isin(ids)]
+        for loaded, frame in self._subsets:
+            if ids <= loaded:
+                return frame[frame["cluster_id"].isin(ids)]
+        query = self._members_query().where(ListClusterMember.cluster_id.in_(list(ids)))
+        frame = self._read(query, _MEMBER_COLUMNS, ("cluster_id",))
+        self._subsets.append((frozenset(ids), frame))
+        return frame
 
     @cached_property
     def hubs(self) -> pd.DataFrame:
         c, h = ListCluster, ListHub
         query = (
-            select(h.id, h.name, h.total_volume, func.count(c.id), h.review_cluster_id)
+            select(
+                _text(h.id), h.name, h.total_volume, func.count(c.id), _text(h.review_cluster_id)
+            )
             .outerjoin(c, c.hub_id == h.id)
             .where(h.project_id == self._pid)
             .group_by(h.id, h.name, h.total_volume, h.review_cluster_id)
             .order_by(h.total_volume.desc(), h.name)
         )
-        return self._read(query, _HUB_COLUMNS)
+        return self._read(query, _HUB_COLUMNS, ("id", "review_cluster_id"))
 
     @property
     def unclustered(self) -> pd.DataFrame:
-        """Members in the Unclustered bucket with their reason."""
-        return self.members[self.members["cluster_id"].isna()]
+        """Members in the Unclustered bucket with their reason (read on their own unless
+        :attr:`members` is loaded)."""
+        if "members" in self.__dict__:
+            return self.members[self.members["cluster_id"].isna()]
+        query = self._members_query().where(ListClusterMember.cluster_id.is_(None))
+        return self._read(query, _MEMBER_COLUMNS, ("cluster_id",))
 
 
 _KEYWORD_COLUMNS = [
@@ -245,6 +303,16 @@ _MEMBER_COLUMNS = [
     "moved_by_user",
 ]
 _HUB_COLUMNS = ["id", "name", "total_volume", "clusters", "review_cluster_id"]
+
+
+def _text(column: Any) -> Any:
+    """A UUID column read without SQLAlchemy's per-row ``uuid.UUID`` conversion (SQLite: the
+    32-digit hex text; PostgreSQL: the driver's ``uuid.UUID``)."""
+    return type_coerce(column, String)
+
+
+def _as_id(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def _frame(rows: Any, columns: list[str]) -> pd.DataFrame:

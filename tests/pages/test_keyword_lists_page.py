@@ -86,6 +86,17 @@ def test_filter_cluster_and_view(inline_jobs, engine, project_id):
     labels = [e.label for e in at.expander]
     assert any(label.startswith("wordpress themes · 3 keywords · 2,100/mo") for label in labels)
     assert "Unclustered · 1 keyword" in labels  # not "1 keywords"
+    # Closed cards draw no member table (issue 22); opening one shows its keywords.
+    assert not at.dataframe
+    from services.keyword_lists.api import list_view
+
+    for cid in list_view(engine, project_id).clusters["id"]:
+        at.session_state[f"card-{cid}"] = True
+    at.session_state["unclustered"] = True
+    at.run()
+    tables = [set(d.value["keyword"]) for d in at.dataframe]
+    assert {"wordpress themes", "wordpress theme", "awesome wordpress themes"} in tables
+    assert {"zzyzx quokka"} in tables
     assert [d.label for d in at.get("download_button")] == ["Export clusters (CSV)"]
     hub = next(b for b in at.selectbox if b.label == "Hub")
     assert at.query_params["hub"] == hub.value  # the chosen hub is in the URL

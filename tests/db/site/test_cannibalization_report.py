@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pandas import testing as pd_testing
+
 from services.site import api
 from services.site.cannibalization_api import NO_RANKINGS, ONE_URL_PER_KEYWORD
 from tests.unit.site.rankings_samples import SEMRUSH_HEADER, gsc_query_page
@@ -45,3 +47,25 @@ def test_keyword_level_data_clears_the_notice(engine, project_id):
     api.import_rankings(engine, project_id, gsc_query_page(), "gsc.csv")
     result = api.cannibalization_report(engine, project_id)
     assert result.notice == "" and result.conflicts == 1
+
+
+def test_report_is_cached_until_a_new_rankings_import(engine, project_id, monkeypatch):
+    from services.site import cannibalization_api, store
+
+    reads = []
+    load = store.load_rankings
+    monkeypatch.setattr(store, "load_rankings", lambda s, pid: reads.append(pid) or load(s, pid))
+    api.import_rankings(engine, project_id, _semrush(), "positions.csv")
+    first = api.cannibalization_report(engine, project_id)
+    again = api.cannibalization_report(engine, project_id)
+    assert len(reads) == 1  # the rerun is served from the cache
+    pd_testing.assert_frame_equal(first.near_duplicates, again.near_duplicates)
+    again.near_duplicates.drop(again.near_duplicates.index, inplace=True)  # a caller's copy
+    assert len(api.cannibalization_report(engine, project_id).near_duplicates) == 1
+
+    # A Search Console export: two pages share clicks on one keyword → a conflict appears.
+    api.import_rankings(engine, project_id, gsc_query_page(), "gsc.csv")
+    after = api.cannibalization_report(engine, project_id)
+    assert len(reads) == 2
+    assert first.conflicts == 0 and after.conflicts == 1 and after.notice == ""
+    assert len(cannibalization_api._REPORTS) >= 2
