@@ -229,9 +229,13 @@ def _copy(
     cased = ctx.casing.title(primary) + ("?" if is_question(primary) else "")
     plain = ctx.casing.apply(strip_years(primary, keep_year))
     parent = ctx.casing.title(parent_keyword) if parent_keyword else None
-    topics = copywriting.meta_topics(
-        plan.subtopics, plan.facets, ctx.casing, lambda k: len(ctx.index.carrying(k))
-    )
+    topics = [  # never the page's own search again ("Best X … Covers best X")
+        t
+        for t in copywriting.meta_topics(
+            plan.subtopics, plan.facets, ctx.casing, lambda k: len(ctx.index.carrying(k))
+        )
+        if ctx.index.key(t.lower()) != ctx.index.key(primary)
+    ]
     return {
         "title": copywriting.make_title(fmt, primary, cased, ctx.brand_name, store),
         "meta_description": copywriting.make_meta(fmt, plain, topics, ctx.brand_name, store),
@@ -322,14 +326,15 @@ def build_brief(
     primary = normalize_keyword(page.primary_keyword)
     intents, intent_source = _intents(page, primary)
     kind = page_type(page, intents)
+    secondary = _secondary(page, primary)
     fmt = templates.choose_format(
         kind,
         primary,
         ctx.site_type,
         branded=names_one_brand(ctx.casing, ctx.index, primary),
         intents=intents,
+        searches=[k for k, _v in secondary],
     )
-    secondary = _secondary(page, primary)
     other = other_sites([r.url for r in serp], ctx.competitors, ctx.brand_name)
     plan = plan_outline(
         fmt, primary, index=ctx.index, casing=ctx.casing, secondary=secondary,

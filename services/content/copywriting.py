@@ -26,6 +26,40 @@ META_MAX_CHARS = 155
 META_TOPIC_WORDS = 5
 #: Sub-topics a meta description names: the page's main search plus its 1-2 broadest.
 META_TOPICS = 2
+#: A sub-topic no other project keyword carries is long tail, never the meta's summary.
+META_MIN_BREADTH = 2
+#: Nouns a roundup keeps singular ("best WordPress hosting", "best CRM software"); words
+#: ending in "-ing" (hosting, clothing) are treated alike.
+MASS_NOUNS = frozenset(
+    [
+        "software",
+        "hardware",
+        "insurance",
+        "equipment",
+        "furniture",
+        "advice",
+        "information",
+        "gear",
+        "jewelry",
+        "jewellery",
+        "luggage",
+        "news",
+        "media",
+        "data",
+        "coverage",
+        "support",
+        "care",
+        "wear",
+        "research",
+        "storage",
+        "mail",
+        "email",
+        "music",
+        "content",
+        "feedback",
+        "hosting",
+    ]
+)
 #: Words after a product noun that start its qualifier ("plugins *for* wordpress").
 _QUALIFIER = frozenset(["for", "with", "in", "on", "to", "of", "without", "near", "under"])
 _COST = re.compile(r"\b(cost|costs|price|prices|pricing|fees?)\b")
@@ -150,7 +184,8 @@ def meta_topics(
     ``breadth`` (keyword → how many of the project's keywords hold all its words,
     :meth:`services.content.topics.TopicIndex.carrying`) ranks the sub-topics: a broad one
     ("WordPress child theme") sums the page up, a long-tail one ("brazilian food WordPress
-    theme") does not, whatever its volume. Without it the outline order (volume) stays.
+    theme") does not, whatever its volume; one carried by fewer than
+    :data:`META_MIN_BREADTH` keywords is left out. Without it the outline order (volume) stays.
     """
     if facets:
         return [f"{and_list(list(facets[:3]))} options"]
@@ -160,7 +195,9 @@ def meta_topics(
         if not is_question(k) and len(k.split()) <= META_TOPIC_WORDS
     ]
     if breadth is not None:
-        short.sort(key=lambda ik: (-breadth(ik[1]), ik[0]))
+        wide = {k: breadth(k) for _i, k in short}
+        short = [ik for ik in short if wide[ik[1]] >= META_MIN_BREADTH]
+        short.sort(key=lambda ik: (-wide[ik[1]], ik[0]))
     return [casing.apply(strip_years(k)) for _i, k in short]
 
 
@@ -178,5 +215,8 @@ def roundup_noun(plain: str) -> str:
 
 
 def _is_plural(word: str) -> bool:
+    """Already plural, or a mass noun that stays singular ("hosting", "software")."""
     low = word.lower()
+    if low in MASS_NOUNS or (low.endswith("ing") and len(low) > 5):
+        return True
     return low.endswith("s") and not low.endswith(("ss", "us", "is"))

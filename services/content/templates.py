@@ -175,8 +175,8 @@ TEMPLATES: dict[str, Template] = {
             ),
             ("Article", "HowTo"),
             (900, 1600),
-            "Get the reader from zero to done: numbered steps, what to prepare, and the "
-            "mistakes to avoid with {kw}.",
+            "Get the reader from zero to done on “{kw}”: what to prepare, numbered steps, and "
+            "the mistakes to avoid.",
             "{Kw}: a step-by-step guide with what you need and the mistakes to avoid.",
             "Clear steps you can follow today.",
         ),
@@ -244,6 +244,7 @@ def choose_format(
     *,
     branded: bool = False,
     intents: Sequence[str] = (),
+    searches: Sequence[str] = (),
 ) -> str:
     """The format of a page (see the module table); ``page_type`` is never changed.
 
@@ -262,6 +263,9 @@ def choose_format(
     intents : sequence of str
         The search intent labels of the keyword; commercial or transactional on a
         publisher's generic product noun ("wordpress chat plugin") asks for a roundup.
+    searches : sequence of str
+        The page's secondary keywords: when one asks for a list ("best wordpress security
+        plugins") the page's own searches want a roundup, whatever the intent labels say.
     """
     kw = normalize_keyword(keyword)
     store = is_store(site_type)
@@ -278,7 +282,8 @@ def choose_format(
             return "landing"
         if site_family(site_type) == "service":
             return "service"
-        return _publisher_landing(kw, branded, intents)
+        listed = any(_LISTICLE.search(normalize_keyword(k)) for k in searches)
+        return _publisher_landing(kw, branded, intents, listed)
     if _HOW_TO.search(kw):
         return "how_to"
     if _REVIEW.search(kw) and not store:
@@ -288,7 +293,7 @@ def choose_format(
     return "guide"
 
 
-def _publisher_landing(kw: str, branded: bool, intents: Sequence[str]) -> str:
+def _publisher_landing(kw: str, branded: bool, intents: Sequence[str], listed: bool) -> str:
     """A publisher's landing page: the format its search asks for (module docstring)."""
     if _HOW_TO.search(kw):
         return "how_to"
@@ -298,7 +303,7 @@ def _publisher_landing(kw: str, branded: bool, intents: Sequence[str]) -> str:
         return "comparison"
     if branded or _REVIEW.search(kw):
         return "review"
-    if _LISTICLE.search(kw) or BUYING_INTENTS & set(intents):
+    if _LISTICLE.search(kw) or listed or BUYING_INTENTS & set(intents):
         return "listicle"
     return "guide"
 

@@ -156,3 +156,41 @@ def test_acronyms_keep_their_capitals():
         page("idx wordpress plugin", "landing", "commercial"), ctx("publisher", WORDPRESS)
     )
     assert "IDX" in brief.h1 and "Idx" not in brief.title + brief.meta_description
+
+
+def test_meta_leaves_out_a_long_tail_no_other_keyword_carries():
+    index = TopicIndex(WORDPRESS)
+    topics = meta_topics(
+        [("brazilian food wordpress theme", 5400)], [], Casing(), lambda k: len(index.carrying(k))
+    )
+    assert topics == []
+
+
+def test_roundup_keeps_mass_nouns_singular_and_never_repeats_itself_in_the_meta():
+    assert roundup_noun("wordpress hosting") == "wordpress hosting"
+    assert roundup_noun("crm software") == "crm software"
+    universe = [
+        ("wordpress security plugin", 0),
+        ("best wordpress security plugins", 1300),
+        ("wordpress security plugin free", 300),
+        ("free wordpress security plugin download", 50),
+    ]
+    brief = build_brief(
+        page(
+            "wordpress security plugin", "landing", None,
+            [("best wordpress security plugins", 1300), ("wordpress security plugin free", 300)],
+        ),
+        ctx("publisher", universe),
+    )  # fmt: skip
+    # no intent label, but the page's own searches ask for "best …": a roundup
+    assert brief.format == "listicle" and brief.h1 == "Best WordPress Security Plugins"
+    assert "covers best" not in brief.meta_description.lower()
+
+
+def test_how_to_angle_reads_as_a_sentence():
+    brief = build_brief(
+        page("how to install wordpress", "article", "informational"), ctx("publisher", WORDPRESS)
+    )
+    assert brief.format == "how_to"
+    assert "avoid with how to" not in brief.angle
+    assert "“how to install WordPress”" in brief.angle
