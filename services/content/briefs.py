@@ -222,10 +222,7 @@ def _copy(
     of a product noun without a list cue is named for what it lists ("best … plugins")."""
     store = templates.is_store(ctx.site_type)
     keep_year = asks_for_year(primary)
-    noun = primary
-    if fmt == "listicle" and not templates.has_list_cue(primary) and not is_question(primary):
-        noun = copywriting.roundup_noun(strip_years(primary, keep_year))
-        primary = f"best {noun}"
+    noun, primary = copywriting.shown_keyword(fmt, strip_years(primary, keep_year))
     cased = ctx.casing.title(primary) + ("?" if is_question(primary) else "")
     plain = ctx.casing.apply(strip_years(primary, keep_year))
     parent = ctx.casing.title(parent_keyword) if parent_keyword else None

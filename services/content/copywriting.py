@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from services.content import templates
+from services.content import service_page, templates
 from services.content.casing import Casing, strip_years
 from services.content.topics import is_question
 from services.core.wording import plural
@@ -199,6 +199,21 @@ def meta_topics(
         short = [ik for ik in short if wide[ik[1]] >= META_MIN_BREADTH]
         short.sort(key=lambda ik: (-wide[ik[1]], ik[0]))
     return [casing.apply(strip_years(k)) for _i, k in short]
+
+
+def shown_keyword(fmt: str, keyword: str) -> tuple[str, str]:
+    """(what the page is about, the keyword as its title and H1 say it).
+
+    A roundup of a product noun without a list cue names what it lists ("wordpress chat
+    plugin" → "best wordpress chat plugins"); a service page answers "near me" with "near
+    you" (:func:`services.content.service_page.shown_keyword`); else the keyword as is.
+    """
+    if fmt == "listicle" and not templates.has_list_cue(keyword) and not is_question(keyword):
+        noun = roundup_noun(keyword)
+        return noun, f"best {noun}"
+    if fmt == "service":
+        return keyword, service_page.shown_keyword(keyword)
+    return keyword, keyword
 
 
 def roundup_noun(plain: str) -> str:

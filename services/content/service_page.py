@@ -8,7 +8,8 @@ that only the data can justify:
   search the section is left out and the gap is listed in the brief's ``missing``;
 * **Areas served** — kept when the search is local: the page is a location page
   (:func:`services.seed_clusters.site_rules.page_label`) or one of its searches names a
-  place (:func:`services.content.places.is_place`, "car accident lawyer in myrtle beach").
+  place (:func:`services.content.places.is_place`, "car accident lawyer in myrtle beach");
+  those searches go under it as H3s, not among the service's own sections.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from services.seed_clusters.site_rules import page_label
 _COST = re.compile(
     r"\b(cost|costs|price|prices|pricing|fee|fees|charge|charges|rates?|how much|free)\b"
 )
+_NEAR_ME = re.compile(r"\bnear me\b")
 #: Longest place name matched inside a keyword (words): "san bernardino ca".
 _PLACE_WORDS = 3
 
@@ -77,4 +79,34 @@ def fit_sections(
     if not is_local(primary, searches, site_type, intent):
         drop.add(AREAS_SECTION)
     kept = [o for o in outline if not (o.get("source") == "structure" and o.get("text") in drop)]
-    return kept, notes
+    return _places_under_areas(kept), notes
+
+
+def _places_under_areas(outline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Searches naming a place ("Covington workers compensation lawyer") as H3s under
+    "Areas served" rather than H2 sections of the service (each city may earn a location
+    page of its own); unchanged when the outline has no "Areas served"."""
+    at = next(
+        (i for i, o in enumerate(outline) if o.get("source") == "structure"
+         and o.get("text") == AREAS_SECTION),
+        None,
+    )  # fmt: skip
+    if at is None:
+        return outline
+    local = [
+        o
+        for o in outline
+        if o.get("source") == "related search" and _names_place(str(o.get("text", "")).lower())
+    ]
+    if not local:
+        return outline
+    rest = [o for o in outline if all(o is not x for x in local)]
+    at = next(i for i, o in enumerate(rest) if o.get("text") == AREAS_SECTION and
+              o.get("source") == "structure")  # fmt: skip
+    return rest[: at + 1] + [{**o, "level": 3} for o in local] + rest[at + 1 :]
+
+
+def shown_keyword(keyword: str) -> str:
+    """The service page's keyword as its title and H1 say it: "near me" is how the searcher
+    asks, the page answers "near you" ("Personal Injury Lawyer Near You")."""
+    return _NEAR_ME.sub("near you", keyword)

@@ -194,3 +194,22 @@ def test_how_to_angle_reads_as_a_sentence():
     assert brief.format == "how_to"
     assert "avoid with how to" not in brief.angle
     assert "“how to install WordPress”" in brief.angle
+
+
+def test_service_page_puts_city_searches_under_areas_served_and_says_near_you():
+    law = ctx("custom", LAW)
+    brief = build_brief(
+        page(
+            "car accident lawyer", "landing", None,
+            [("car accident lawyer in myrtle beach", 300), ("car accident lawyer fee", 900)],
+        ),
+        law,
+    )  # fmt: skip
+    texts = [(o["level"], o["text"]) for o in brief.outline]
+    at = texts.index((2, "Areas served"))
+    end = next(i for i in range(at + 1, len(texts)) if texts[i][0] == 2)
+    assert [t for _lvl, t in texts[at + 1 : end]] == ["Car accident lawyer in myrtle beach"]
+    assert not any(lvl == 2 and "myrtle" in t for lvl, t in texts)
+    near = build_brief(page("personal injury lawyer near me", "landing", None), law)
+    assert near.h1 == "Personal Injury Lawyer Near You"
+    assert "Near Me" not in near.title and "near me" not in near.meta_description
