@@ -22,8 +22,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from services.clustering.intent import QUESTION_PATTERN, rule_intents
-from services.content import copywriting, service_page, templates
+from services.content import copywriting, templates
 from services.content.casing import Casing, asks_for_year, strip_years
+from services.content.format_fit import fit_to_format
 from services.content.outline import OutlinePlan, plan_outline
 from services.content.page_words import names_one_brand, other_sites
 from services.content.topics import ClusterTopics, Sibling, TopicIndex, is_question
@@ -337,12 +338,8 @@ def build_brief(
         fmt, primary, index=ctx.index, casing=ctx.casing, secondary=secondary,
         siblings=siblings, other_sites=other, cluster=cluster, page_id=page.page_id,
     )  # fmt: skip
-    if fmt == "service":
-        plan.outline, gaps = service_page.fit_sections(
-            plan.outline, primary, [k for k, _v in (*secondary, *plan.subtopics)],
-            ctx.site_type, page.intent,
-        )  # fmt: skip
-        plan.notes += gaps
+    searches = [k for k, _v in secondary]
+    fit_to_format(plan, fmt, primary, searches, ctx.index, ctx.site_type, page.intent)
     word_count, wc_source = _word_count(fmt, competitors)
     copy = _copy(fmt, primary, plan, ctx, parent_keyword, competitors)
     return Brief(

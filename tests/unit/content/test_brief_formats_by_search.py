@@ -213,3 +213,16 @@ def test_service_page_puts_city_searches_under_areas_served_and_says_near_you():
     near = build_brief(page("personal injury lawyer near me", "landing", None), law)
     assert near.h1 == "Personal Injury Lawyer Near You"
     assert "Near Me" not in near.title and "near me" not in near.meta_description
+
+
+def test_roundup_has_no_heading_that_is_its_own_best_search():
+    brief = build_brief(
+        page(
+            "wordpress chat plugin", "landing", "transactional",
+            [("best chat plugin for wordpress", 260), ("wordpress live chat plugin", 390)],
+        ),
+        ctx("publisher", WORDPRESS),
+    )  # fmt: skip
+    headings = [o["text"].lower() for o in brief.outline if o["source"] == "related search"]
+    assert "best chat plugin for wordpress" not in headings
+    assert "wordpress live chat plugin" in headings
