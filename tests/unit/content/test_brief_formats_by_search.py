@@ -226,3 +226,27 @@ def test_roundup_has_no_heading_that_is_its_own_best_search():
     headings = [o["text"].lower() for o in brief.outline if o["source"] == "related search"]
     assert "best chat plugin for wordpress" not in headings
     assert "wordpress live chat plugin" in headings
+
+
+def test_roundup_lists_product_searches_as_candidate_picks():
+    filler = [(f"wordpress tip number {i}", 10) for i in range(300)]  # realistic shares
+    universe = [
+        *WORDPRESS,
+        *filler,
+        ("divi wordpress theme", 1000),
+        ("divi wordpress theme review", 90),
+        ("wordpress seo theme", 500),
+        ("yoast seo vs rank math", 800),
+        *[(f"wordpress seo tip {i}", 10) for i in range(10)],  # "seo": a topic word here
+    ]
+    brief = build_brief(
+        page(
+            "wordpress themes", "collection", "commercial",
+            [("divi wordpress theme", 1000), ("wordpress seo theme", 500)],
+        ),
+        ctx("publisher", universe),
+    )  # fmt: skip
+    rows = [(o["level"], o["text"]) for o in brief.outline]
+    picks = next(i for i, (_lvl, t) in enumerate(rows) if t.startswith("The picks"))
+    assert rows[picks + 1] == (3, "Divi WordPress theme")
+    assert (2, "WordPress SEO theme") in rows  # reviewed/compared but common: a feature
