@@ -250,3 +250,11 @@ def test_roundup_lists_product_searches_as_candidate_picks():
     picks = next(i for i, (_lvl, t) in enumerate(rows) if t.startswith("The picks"))
     assert rows[picks + 1] == (3, "Divi WordPress theme")
     assert (2, "WordPress SEO theme") in rows  # reviewed/compared but common: a feature
+
+
+def test_briefs_sheet_names_the_page_type_as_the_site_type_does():
+    from services.content import spreadsheet
+
+    brief = build_brief(page("car accident lawyer", "landing", None), ctx("custom", LAW))
+    frames = spreadsheet.workbook_frames([{"brief": brief.to_dict(), "status": "brief"}])
+    assert frames["Briefs"]["page_type"].tolist() == ["service page"]
