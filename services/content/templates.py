@@ -325,7 +325,8 @@ def schema_types(fmt: str, site_type: str, has_faq: bool) -> list[str]:
 
 
 def cta(fmt: str, site_type: str, keyword: str, parent: str | None, brand: str) -> str:
-    """Call to action by format and site type; "Shop" only on a store.
+    """Call to action by format and site type; "Shop" only on a store; a service site's
+    pages (service page, guide, how-to) end on booking a consultation.
 
     ``keyword`` and ``parent`` are already cased for display.
     """
@@ -344,6 +345,11 @@ def cta(fmt: str, site_type: str, keyword: str, parent: str | None, brand: str) 
         "tool": f"Try the {keyword} with your own numbers",
         "service": f"Contact {brand or 'us'} to book a consultation",
     }
+    if site_family(site_type) == "service" and fmt in ("guide", "how_to"):
+        # a service business's article leads to the service, not to more reading
+        about = f" about {parent}" if parent else ""
+        lead = "Start with step 1, or contact" if fmt == "how_to" else "Contact"
+        return f"{lead} {brand or 'us'} to book a consultation{about}"
     if fmt in by_format:
         return by_format[fmt]
     return f"Read next: {parent}" if parent else f"Explore more on {keyword}"

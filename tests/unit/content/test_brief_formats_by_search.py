@@ -258,3 +258,20 @@ def test_briefs_sheet_names_the_page_type_as_the_site_type_does():
     brief = build_brief(page("car accident lawyer", "landing", None), ctx("custom", LAW))
     frames = spreadsheet.workbook_frames([{"brief": brief.to_dict(), "status": "brief"}])
     assert frames["Briefs"]["page_type"].tolist() == ["service page"]
+
+
+def test_service_site_articles_lead_to_a_consultation_not_more_reading():
+    law = ctx("custom", LAW)
+    guide = build_brief(page("what to do after a car accident", "article", "informational"), law)
+    assert guide.format == "guide"
+    assert guide.cta == "Contact us to book a consultation"
+    how = build_brief(
+        page("how to file a car accident claim", "article", "informational"),
+        law,
+        parent_keyword="car accident lawyer",
+    )
+    assert how.cta.endswith("book a consultation about Car Accident Lawyer")
+    publisher = build_brief(
+        page("what is a wordpress theme", "article", "informational"), ctx("publisher", WORDPRESS)
+    )
+    assert "consultation" not in publisher.cta
