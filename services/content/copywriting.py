@@ -178,8 +178,8 @@ def meta_topics(
     casing: Casing,
     breadth: Callable[[str], int] | None = None,
 ) -> list[str]:
-    """What the meta description says the page covers: its broadest short non-question
-    sub-topics, or a collection's facets ("men's, wide feet and waterproof options").
+    """What the meta description says the page covers: its broadest short sub-topics that
+    are neither questions nor rankings ("best …", "top …"), or a collection's facets ("men's, wide feet and waterproof options").
 
     ``breadth`` (keyword → how many of the project's keywords hold all its words,
     :meth:`services.content.topics.TopicIndex.carrying`) ranks the sub-topics: a broad one
@@ -192,7 +192,9 @@ def meta_topics(
     short = [
         (i, k)
         for i, (k, _v) in enumerate(subtopics)
-        if not is_question(k) and len(k.split()) <= META_TOPIC_WORDS
+        if not is_question(k)
+        and len(k.split()) <= META_TOPIC_WORDS
+        and not templates.has_list_cue(k)  # "Covers best … lawyer" reads as a claim
     ]
     if breadth is not None:
         wide = {k: breadth(k) for _i, k in short}

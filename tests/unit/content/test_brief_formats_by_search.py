@@ -275,3 +275,12 @@ def test_service_site_articles_lead_to_a_consultation_not_more_reading():
         page("what is a wordpress theme", "article", "informational"), ctx("publisher", WORDPRESS)
     )
     assert "consultation" not in publisher.cta
+
+
+def test_meta_never_covers_a_ranking_search():
+    topics = meta_topics(
+        [("best car accident injury lawyers", 900), ("car accident lawyer fee", 300)],
+        [],
+        Casing(),
+    )
+    assert topics == ["car accident lawyer fee"]
