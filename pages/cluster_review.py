@@ -4,6 +4,7 @@ import streamlit as st
 
 from services.core.errors import ClusterPlannerError
 from services.core.wording import count_noun
+from services.projects.api import get_project
 from services.seed_clusters.api import set_cluster_archived
 from services.seed_clusters.approval import bulk_approve
 from services.seed_clusters.export import cluster_csv
@@ -59,7 +60,7 @@ if st.toggle("Select every page", key=f"all_{cluster_id}"):
     table = table.assign(approve=True)
 problem = st.empty()  # a rejected edit is reported here, right above the table
 edited = st.data_editor(
-    review_display(table),
+    review_display(table, get_project(app.engine, project_id).site_type),
     key=f"editor_{cluster_id}_{bool(table['approve'].all())}",
     hide_index=True,
     width="stretch",

@@ -9,6 +9,7 @@ import streamlit as st
 
 from services.core.errors import ClusterPlannerError
 from services.core.wording import number_or_missing
+from services.seed_clusters.site_rules import page_label
 from ui.safe import plain
 
 if TYPE_CHECKING:
@@ -42,9 +43,18 @@ REVIEW_COLUMN_CONFIG: dict[str, Any] = {
 }
 
 
-def review_display(table: pd.DataFrame) -> pd.DataFrame:
-    """The review table as shown: a missing search volume reads "—", never "None"."""
-    return table.assign(search_volume=table["search_volume"].map(number_or_missing))
+def review_display(table: pd.DataFrame, site_type: str = "shopify") -> pd.DataFrame:
+    """The review table as shown: a missing search volume reads "—", never "None"; the page
+    type as the site type names it (:func:`services.seed_clusters.site_rules.page_label`:
+    "service page", "location page", "hub", "supporting article"). The column is read-only,
+    so the stored page type is never written back from it."""
+    labels = [
+        page_label(str(pt), site_type, str(kw))
+        for pt, kw in zip(table["page_type"], table["keyword"], strict=True)
+    ]
+    return table.assign(
+        search_volume=table["search_volume"].map(number_or_missing), page_type=labels
+    )
 
 
 def confirm_button(label: str, key: str, question: str) -> bool:

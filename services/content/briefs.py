@@ -20,15 +20,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from services.clustering.intent import QUESTION_PATTERN, rule_intents
 from services.content import copywriting, templates
 from services.content.casing import Casing, asks_for_year, strip_years
+from services.content.format_fit import fit_to_format
 from services.content.outline import OutlinePlan, plan_outline
+from services.content.page_words import names_one_brand, other_sites
 from services.content.topics import ClusterTopics, Sibling, TopicIndex, is_question
 from services.content.update_brief import update_summary
-from services.core.text import content_tokens, normalize_keyword, tokens
+from services.content.ymyl import ymyl_block
+from services.core.text import normalize_keyword
 
 PAGE_TYPES = ("collection", "article", "comparison", "landing")
 #: Word-count range around the competitors' median length (words): 0.9x-1.2x.
@@ -181,40 +183,6 @@ def page_type(page: PageInput, intents: Sequence[str]) -> str:
     return "landing"
 
 
-#: A brand word held by more of the project's keywords than this is the site's topic
-#: ("wordpress" on a WordPress blog), not the one product a review is about.
-TOPIC_WORD_SHARE = 0.2
-
-
-def _branded(ctx: BriefContext, primary: str) -> bool:
-    """True when the keyword holds a brand-cased word that is not the project's topic."""
-    for tok in tokens(primary):
-        form = ctx.casing.form(tok)
-        if (
-            form
-            and form != form.lower()
-            and form != tok.upper()
-            and "'" not in form
-            and (
-                ctx.index.share(content_tokens(tok)[0] if content_tokens(tok) else tok)
-                < TOPIC_WORD_SHARE
-            )
-        ):
-            return True
-    return False
-
-
-def _other_sites(serp: Sequence[SerpResult], competitors: Sequence[str], own: str) -> set[str]:
-    """Lowercase words naming other sites: SERP domains' labels and competitor names."""
-    out = {t for c in competitors for t in tokens(c)}
-    for r in serp:
-        host = urlsplit(r.url).hostname or ""
-        parts = [p for p in host.split(".") if p not in ("www", "m", "en")]
-        if parts:
-            out.add(parts[0])
-    return out - set(tokens(own)) - {""}
-
-
 def _word_count(fmt: str, competitors: dict[str, Any] | None) -> tuple[list[int], str]:
     """[min, max] words and their source: the competitors' median, else assumed."""
     median = (competitors or {}).get("median_words")
@@ -243,13 +211,6 @@ def apply_competitors(brief: dict[str, Any], summary: dict[str, Any]) -> dict[st
     return out
 
 
-def _ymyl(ctx: BriefContext, primary: str, secondary: Sequence[str]) -> dict[str, str]:
-    words = set(tokens(primary)) | {t for k in secondary for t in tokens(k)}
-    words |= {t for t in content_tokens(primary)}
-    topic = templates.ymyl_topic(words, ctx.ymyl)
-    return {"topic": topic, **templates.YMYL_RULES[topic]} if topic else {}
-
-
 def _copy(
     fmt: str,
     primary: str,
@@ -258,18 +219,29 @@ def _copy(
     parent_keyword: str | None,
     competitors: dict[str, Any] | None,
 ) -> dict[str, str]:
-    """Title, meta description, H1, CTA, angle and (a store's collection) intro."""
+    """Title, meta description, H1, CTA, angle and (a store's collection) intro; a roundup
+    of a product noun without a list cue is named for what it lists ("best … plugins")."""
     store = templates.is_store(ctx.site_type)
+    keep_year = asks_for_year(primary)
+    noun, primary = copywriting.shown_keyword(fmt, strip_years(primary, keep_year))
     cased = ctx.casing.title(primary) + ("?" if is_question(primary) else "")
-    plain = ctx.casing.apply(strip_years(primary, asks_for_year(primary)))
+    plain = ctx.casing.apply(strip_years(primary, keep_year))
     parent = ctx.casing.title(parent_keyword) if parent_keyword else None
-    topics = copywriting.meta_topics(plan.subtopics, plan.facets, ctx.casing)
+    topics = [  # never the page's own search again ("Best X … Covers best X")
+        t
+        for t in copywriting.meta_topics(
+            plan.subtopics, plan.facets, ctx.casing, lambda k: len(ctx.index.carrying(k))
+        )
+        if ctx.index.key(t.lower()) != ctx.index.key(primary)
+    ]
     return {
         "title": copywriting.make_title(fmt, primary, cased, ctx.brand_name, store),
         "meta_description": copywriting.make_meta(fmt, plain, topics, ctx.brand_name, store),
         "h1": cased,
         "cta": templates.cta(fmt, ctx.site_type, cased.rstrip("?"), parent, ctx.brand_name),
-        "angle": copywriting.make_angle(fmt, plain, ctx.persona, competitors),
+        "angle": copywriting.make_angle(
+            fmt, ctx.casing.apply(strip_years(noun, keep_year)), ctx.persona, competitors
+        ),
         "intro": copywriting.make_intro(fmt, cased, plan.facets, ctx.brand_name) if store else "",
     }
 
@@ -352,13 +324,22 @@ def build_brief(
     primary = normalize_keyword(page.primary_keyword)
     intents, intent_source = _intents(page, primary)
     kind = page_type(page, intents)
-    fmt = templates.choose_format(kind, primary, ctx.site_type, branded=_branded(ctx, primary))
     secondary = _secondary(page, primary)
-    other = _other_sites(serp, ctx.competitors, ctx.brand_name)
+    fmt = templates.choose_format(
+        kind,
+        primary,
+        ctx.site_type,
+        branded=names_one_brand(ctx.casing, ctx.index, primary),
+        intents=intents,
+        searches=[k for k, _v in secondary],
+    )
+    other = other_sites([r.url for r in serp], ctx.competitors, ctx.brand_name)
     plan = plan_outline(
         fmt, primary, index=ctx.index, casing=ctx.casing, secondary=secondary,
         siblings=siblings, other_sites=other, cluster=cluster, page_id=page.page_id,
     )  # fmt: skip
+    searches = [k for k, _v in secondary]
+    fit_to_format(plan, fmt, primary, searches, ctx.index, ctx.site_type, page.intent)
     word_count, wc_source = _word_count(fmt, competitors)
     copy = _copy(fmt, primary, plan, ctx, parent_keyword, competitors)
     return Brief(
@@ -380,7 +361,7 @@ def build_brief(
         format=fmt,
         format_label=templates.TEMPLATES[fmt].label,
         site_type=ctx.site_type,
-        ymyl=_ymyl(ctx, primary, [k for k, _v in secondary]),
+        ymyl=ymyl_block(primary, [k for k, _v in secondary], ctx.ymyl),
         faq=plan.faq,
         facets=plan.facets,
         word_count_source=wc_source,

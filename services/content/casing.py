@@ -35,10 +35,14 @@ _BRAND_LIST = (
 )
 BRANDS: dict[str, str] = {k.lower(): k for k in _BRAND_LIST.split(" ")}
 BRANDS.update({"semrush": "Semrush", "wix": "Wix", "midjourney": "Midjourney"})
-#: Place and other short forms written in capitals (beside ``slugs.ACRONYMS``).
-BRANDS.update(
-    {k: k.upper() for k in ("uae", "nyc", "nz", "gst", "vat", "ssl", "cdn", "wp", "hipaa", "gdpr")}
+#: Place and other short forms written in capitals (beside ``slugs.ACRONYMS``): web and
+#: real-estate terms of the keyword exports (IDX and MLS listings, DNS, RSS…), none of them
+#: also an everyday English word.
+_CAPITALS = (
+    "uae nyc nz gst vat ssl cdn wp hipaa gdpr idx mls dns rss ftp sftp smtp sql json xml "
+    "csv lms erp vps kpi cta gmb"
 )
+BRANDS.update({k: k.upper() for k in _CAPITALS.split()})
 #: Proper nouns sentence case would lower ("shopify vs wix" → "Shopify vs Wix").
 PROPER_NOUNS = (
     "shopify squarespace weebly wix google amazon ubuntu facebook instagram twitter pinterest "

@@ -9,12 +9,13 @@ format gives a better one, and fit 60 characters; meta descriptions read as sent
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from services.content import templates
+from services.content import service_page, templates
 from services.content.casing import Casing, strip_years
 from services.content.topics import is_question
+from services.core.wording import plural
 
 #: Google shows about 50-60 characters of a title and ~155 of a meta description
 #: (Moz, "Title tag" / "Meta description" guides); the issue fixes 60 and 120-155.
@@ -23,6 +24,44 @@ META_MIN_CHARS = 120
 META_MAX_CHARS = 155
 #: Sub-topics longer than this (words) are left out of the meta description.
 META_TOPIC_WORDS = 5
+#: Sub-topics a meta description names: the page's main search plus its 1-2 broadest.
+META_TOPICS = 2
+#: A sub-topic no other project keyword carries is long tail, never the meta's summary.
+META_MIN_BREADTH = 2
+#: Nouns a roundup keeps singular ("best WordPress hosting", "best CRM software"); words
+#: ending in "-ing" (hosting, clothing) are treated alike.
+MASS_NOUNS = frozenset(
+    [
+        "software",
+        "hardware",
+        "insurance",
+        "equipment",
+        "furniture",
+        "advice",
+        "information",
+        "gear",
+        "jewelry",
+        "jewellery",
+        "luggage",
+        "news",
+        "media",
+        "data",
+        "coverage",
+        "support",
+        "care",
+        "wear",
+        "research",
+        "storage",
+        "mail",
+        "email",
+        "music",
+        "content",
+        "feedback",
+        "hosting",
+    ]
+)
+#: Words after a product noun that start its qualifier ("plugins *for* wordpress").
+_QUALIFIER = frozenset(["for", "with", "in", "on", "to", "of", "without", "near", "under"])
 _COST = re.compile(r"\b(cost|costs|price|prices|pricing|fees?)\b")
 
 
@@ -94,7 +133,7 @@ def make_meta(fmt: str, cased: str, topics: Sequence[str], brand: str, store: bo
     lead = lead[:1].upper() + lead[1:]
     text = fit(lead, META_MAX_CHARS)
     verb = "Browse" if fmt == "collection" else "Covers"
-    for n in (3, 2, 1):
+    for n in range(META_TOPICS, 0, -1):
         if len(topics) >= n:
             candidate = f"{text} {verb} {and_list(list(topics[:n]))}."
             if len(candidate) <= META_MAX_CHARS:
@@ -107,8 +146,14 @@ def make_meta(fmt: str, cased: str, topics: Sequence[str], brand: str, store: bo
 
 
 def make_angle(fmt: str, cased: str, persona: str, competitors: dict[str, Any] | None) -> str:
-    """The angle line: the format's, the audience, the gaps of the ranking pages."""
+    """The angle line: the format's, the audience, the gaps of the ranking pages; a question
+    keyword's guide answers that question."""
     line = templates.TEMPLATES[fmt].angle.format(kw=cased)
+    if fmt == "guide" and is_question(cased.lower()):
+        line = (
+            f"Answer “{cased[:1].upper() + cased[1:]}?” in the first paragraph, then go "
+            "deeper than the pages that rank now."
+        )
     if persona:
         line += f" Written for {persona}."
     gaps = list((competitors or {}).get("gaps") or [])[:2]
@@ -128,14 +173,67 @@ def make_intro(fmt: str, cased: str, facets: Sequence[str], brand: str) -> str:
 
 
 def meta_topics(
-    subtopics: Sequence[tuple[str, int]], facets: Sequence[str], casing: Casing
+    subtopics: Sequence[tuple[str, int]],
+    facets: Sequence[str],
+    casing: Casing,
+    breadth: Callable[[str], int] | None = None,
 ) -> list[str]:
-    """What the meta description says the page covers: short non-question sub-topics, or a
-    collection's facets ("men's, wide feet and waterproof options")."""
+    """What the meta description says the page covers: its broadest short sub-topics that
+    are neither questions nor rankings ("best …", "top …"), or a collection's facets ("men's, wide feet and waterproof options").
+
+    ``breadth`` (keyword → how many of the project's keywords hold all its words,
+    :meth:`services.content.topics.TopicIndex.carrying`) ranks the sub-topics: a broad one
+    ("WordPress child theme") sums the page up, a long-tail one ("brazilian food WordPress
+    theme") does not, whatever its volume; one carried by fewer than
+    :data:`META_MIN_BREADTH` keywords is left out. Without it the outline order (volume) stays.
+    """
     if facets:
         return [f"{and_list(list(facets[:3]))} options"]
-    return [
-        casing.apply(strip_years(k))
-        for k, _v in subtopics
-        if not is_question(k) and len(k.split()) <= META_TOPIC_WORDS
+    short = [
+        (i, k)
+        for i, (k, _v) in enumerate(subtopics)
+        if not is_question(k)
+        and len(k.split()) <= META_TOPIC_WORDS
+        and not templates.has_list_cue(k)  # "Covers best … lawyer" reads as a claim
     ]
+    if breadth is not None:
+        wide = {k: breadth(k) for _i, k in short}
+        short = [ik for ik in short if wide[ik[1]] >= META_MIN_BREADTH]
+        short.sort(key=lambda ik: (-wide[ik[1]], ik[0]))
+    return [casing.apply(strip_years(k)) for _i, k in short]
+
+
+def shown_keyword(fmt: str, keyword: str) -> tuple[str, str]:
+    """(what the page is about, the keyword as its title and H1 say it).
+
+    A roundup of a product noun without a list cue names what it lists ("wordpress chat
+    plugin" → "best wordpress chat plugins"); a service page answers "near me" with "near
+    you" (:func:`services.content.service_page.shown_keyword`); else the keyword as is.
+    """
+    if fmt == "listicle" and not templates.has_list_cue(keyword) and not is_question(keyword):
+        noun = roundup_noun(keyword)
+        return noun, f"best {noun}"
+    if fmt == "service":
+        return keyword, service_page.shown_keyword(keyword)
+    return keyword, keyword
+
+
+def roundup_noun(plain: str) -> str:
+    """A product noun phrase with its head noun in the plural ("wordpress chat plugin" →
+    "wordpress chat plugins", "plugin for wordpress chat" → "plugins for wordpress chat"):
+    what a roundup of it lists."""
+    words = plain.split()
+    head = next((i - 1 for i, w in enumerate(words) if i and w.lower() in _QUALIFIER), None)
+    head = len(words) - 1 if head is None else head
+    if not words or _is_plural(words[head]):
+        return plain
+    words[head] = plural(words[head], 2)
+    return " ".join(words)
+
+
+def _is_plural(word: str) -> bool:
+    """Already plural, or a mass noun that stays singular ("hosting", "software")."""
+    low = word.lower()
+    if low in MASS_NOUNS or (low.endswith("ing") and len(low) > 5):
+        return True
+    return low.endswith("s") and not low.endswith(("ss", "us", "is"))

@@ -19,6 +19,7 @@ import xlsxwriter
 
 from services.content.update_brief import task_line
 from services.seed_clusters.export import neutralise_cell, neutralise_frame
+from services.seed_clusters.site_rules import page_label
 
 SHEETS = ("Briefs", "Drafts", "Internal links", "Social posts")
 #: Excel's hard limit of characters in one cell.
@@ -115,6 +116,15 @@ def _volume(item: Mapping[str, Any]) -> str:
     return f"{item['keyword']} ({volume if volume is not None else 'volume unknown'})"
 
 
+def _page_label(b: Mapping[str, Any]) -> str:
+    """The brief's page type as its site type names it ("service page", "hub"; a brief
+    stored without a site type keeps the raw type)."""
+    ptype, site = str(b.get("page_type") or ""), str(b.get("site_type") or "")
+    if not ptype or not site:
+        return ptype
+    return page_label(ptype, site, str(b.get("primary_keyword") or ""), b.get("intent") or None)
+
+
 def _brief_row(rec: Mapping[str, Any]) -> dict[str, Any]:
     """One row of the Briefs sheet (lists as one line per item)."""
     b: Mapping[str, Any] = rec.get("brief") or {}
@@ -123,7 +133,7 @@ def _brief_row(rec: Mapping[str, Any]) -> dict[str, Any]:
     comp: Mapping[str, Any] = b.get("competitors") or {}
     return {
         "primary_keyword": b.get("primary_keyword", ""),
-        "page_type": b.get("page_type", ""),
+        "page_type": _page_label(b),
         "format": b.get("format_label") or b.get("format", ""),
         "role": b.get("role", ""),
         "status": rec.get("status", ""),

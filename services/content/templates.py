@@ -11,10 +11,17 @@ collection   collection (intro, facets, buying      listicle (roundup: criteria,
 comparison   comparison / listicle ("best", "top",  comparison (side-by-side, verdict) /
              "alternatives"), supporting article    listicle
 article      how-to / tool / guide, supporting      how-to / tool / review / guide
-landing      landing (one offer)                    review (what it is, plans and pricing,
-                                                    pros and cons, who it is for,
-                                                    alternatives) / tool
+landing      landing (one offer)                    publisher: by the search (below);
+                                                    custom (service site): service page
 ===========  =====================================  ======================================
+
+A publisher's landing page takes the format its search asks for (:func:`choose_format`):
+a tool cue → tool, "how to" → how-to, a question → guide (the answer), "vs" → comparison,
+one named product or "review" → review, "best"/"top" or a commercial / transactional intent
+on a generic product noun ("wordpress chat plugin") → listicle (a roundup of that product),
+else guide. A service site's landing page is a service page (what the service is, who it is
+for, the process, fees when the data asks about them, areas served when the search is
+local, proof, FAQ, a contact/booking call to action).
 
 Store words ("Shop", "product grid", Product/ItemList schema) belong to the store's
 collection and landing formats only; ItemList also marks a listicle's picks (the items it
@@ -25,12 +32,32 @@ replaced by the competitors' median length when the SERP pages were analysed.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from services.clustering.intent import QUESTION_PATTERN
 from services.core.text import normalize_keyword
+from services.seed_clusters.site_rules import site_family
 
 STORE_SITE_TYPES = frozenset(["shopify", "woocommerce"])
-FORMATS = ("collection", "landing", "listicle", "review", "comparison", "how_to", "tool", "guide")
+_QUESTION = re.compile(QUESTION_PATTERN)
+FORMATS = (
+    "collection",
+    "landing",
+    "listicle",
+    "review",
+    "comparison",
+    "how_to",
+    "tool",
+    "guide",
+    "service",
+)
+#: Intent labels that ask for options to choose from (Semrush/Ahrefs intent labels).
+BUYING_INTENTS = frozenset(["commercial", "transactional"])
+#: Sections of a service page kept only when the data supports them (see
+#: :func:`services.content.service_page.keep_section`).
+FEES_SECTION = "Fees and pricing"
+AREAS_SECTION = "Areas served"
 _TOOL = re.compile(r"\b(calculator|estimator|generator|checker|converter|planner|quiz)\b")
 _HOW_TO = re.compile(r"^(how to|how do i|how can i)\b|\b(step by step|tutorial|diy)\b")
 _LISTICLE = re.compile(r"\b(best|top|alternatives?|ideas|examples|list of)\b|^\d+ ")
@@ -148,8 +175,8 @@ TEMPLATES: dict[str, Template] = {
             ),
             ("Article", "HowTo"),
             (900, 1600),
-            "Get the reader from zero to done: numbered steps, what to prepare, and the "
-            "mistakes to avoid with {kw}.",
+            "Get the reader from zero to done on “{kw}”: what to prepare, numbered steps, and "
+            "the mistakes to avoid.",
             "{Kw}: a step-by-step guide with what you need and the mistakes to avoid.",
             "Clear steps you can follow today.",
         ),
@@ -176,10 +203,30 @@ TEMPLATES: dict[str, Template] = {
             ("Quick answer", "{topics}", "{faq}"),
             ("Article",),
             (1200, 2000),
-            "Answer the question behind {kw} in the first paragraph, then go deeper than the "
-            "pages that rank now.",
+            "Explain {kw} in the first paragraph, then go deeper than the pages that rank now.",
             "{Kw} explained: what it means, how it works and what to know first.",
             "A clear guide with answers to the questions people ask.",
+        ),
+        Template(
+            "service",
+            "Service page",
+            (
+                "What the service is",
+                "Who it is for",
+                "How it works (the process, step by step)",
+                "{topics}",
+                FEES_SECTION,
+                AREAS_SECTION,
+                "Proof (results, reviews, credentials)",
+                "{faq}",
+                "Contact / book a consultation",
+            ),
+            ("WebPage", "Service"),
+            (600, 1200),
+            "Tell people searching “{kw}” what the service covers, who it is for and how the "
+            "process works, back it with proof, and end with one clear way to get in touch.",
+            "{Kw}{at_brand}: what the service covers, who it is for and how it works.",
+            "See the process and book a consultation.",
         ),
     )
 }
@@ -190,7 +237,15 @@ def is_store(site_type: str) -> bool:
     return site_type in STORE_SITE_TYPES
 
 
-def choose_format(page_type: str, keyword: str, site_type: str, *, branded: bool = False) -> str:
+def choose_format(
+    page_type: str,
+    keyword: str,
+    site_type: str,
+    *,
+    branded: bool = False,
+    intents: Sequence[str] = (),
+    searches: Sequence[str] = (),
+) -> str:
     """The format of a page (see the module table); ``page_type`` is never changed.
 
     Parameters
@@ -198,12 +253,19 @@ def choose_format(page_type: str, keyword: str, site_type: str, *, branded: bool
     page_type : str
         collection | article | comparison | landing, as chosen on Cluster Review.
     keyword : str
-        The primary keyword (cues: "how to", "calculator", "best", "review", "vs").
+        The primary keyword (cues: "how to", "calculator", "best", "review", "vs", a question).
     site_type : str
-        The project's site type.
+        The project's site type (custom = a service business: its landing page is a
+        service page).
     branded : bool
         The keyword names one brand or product ("sofi personal loans"): a publisher's
-        landing page on it is a review; a generic one ("wordpress hosting") a guide.
+        landing page on it is a review.
+    intents : sequence of str
+        The search intent labels of the keyword; commercial or transactional on a
+        publisher's generic product noun ("wordpress chat plugin") asks for a roundup.
+    searches : sequence of str
+        The page's secondary keywords: when one asks for a list ("best wordpress security
+        plugins") the page's own searches want a roundup, whatever the intent labels say.
     """
     kw = normalize_keyword(keyword)
     store = is_store(site_type)
@@ -218,7 +280,10 @@ def choose_format(page_type: str, keyword: str, site_type: str, *, branded: bool
     if page_type == "landing":
         if store:
             return "landing"
-        return "review" if branded or _REVIEW.search(kw) else "guide"
+        if site_family(site_type) == "service":
+            return "service"
+        listed = any(_LISTICLE.search(normalize_keyword(k)) for k in searches)
+        return _publisher_landing(kw, branded, intents, listed)
     if _HOW_TO.search(kw):
         return "how_to"
     if _REVIEW.search(kw) and not store:
@@ -226,6 +291,26 @@ def choose_format(page_type: str, keyword: str, site_type: str, *, branded: bool
     if _LISTICLE.search(kw):
         return "listicle"
     return "guide"
+
+
+def _publisher_landing(kw: str, branded: bool, intents: Sequence[str], listed: bool) -> str:
+    """A publisher's landing page: the format its search asks for (module docstring)."""
+    if _HOW_TO.search(kw):
+        return "how_to"
+    if _QUESTION.search(kw):
+        return "guide"
+    if _VERSUS.search(kw):
+        return "comparison"
+    if branded or _REVIEW.search(kw):
+        return "review"
+    if _LISTICLE.search(kw) or listed or BUYING_INTENTS & set(intents):
+        return "listicle"
+    return "guide"
+
+
+def has_list_cue(keyword: str) -> bool:
+    """True when the keyword already asks for a list ("best …", "top …", "… ideas")."""
+    return bool(_LISTICLE.search(normalize_keyword(keyword)))
 
 
 def schema_types(fmt: str, site_type: str, has_faq: bool) -> list[str]:
@@ -240,7 +325,8 @@ def schema_types(fmt: str, site_type: str, has_faq: bool) -> list[str]:
 
 
 def cta(fmt: str, site_type: str, keyword: str, parent: str | None, brand: str) -> str:
-    """Call to action by format and site type; "Shop" only on a store.
+    """Call to action by format and site type; "Shop" only on a store; a service site's
+    pages (service page, guide, how-to) end on booking a consultation.
 
     ``keyword`` and ``parent`` are already cased for display.
     """
@@ -257,80 +343,13 @@ def cta(fmt: str, site_type: str, keyword: str, parent: str | None, brand: str) 
         "comparison": "See the verdict and pick the option that fits",
         "how_to": "Start with step 1",
         "tool": f"Try the {keyword} with your own numbers",
+        "service": f"Contact {brand or 'us'} to book a consultation",
     }
+    if site_family(site_type) == "service" and fmt in ("guide", "how_to"):
+        # a service business's article leads to the service, not to more reading
+        about = f" about {parent}" if parent else ""
+        lead = "Start with step 1, or contact" if fmt == "how_to" else "Contact"
+        return f"{lead} {brand or 'us'} to book a consultation{about}"
     if fmt in by_format:
         return by_format[fmt]
     return f"Read next: {parent}" if parent else f"Explore more on {keyword}"
-
-
-# --------------------------------------------------------------------------- YMYL
-def _vocab(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-#: Topic vocabulary of "Your Money or Your Life" pages (Google Search Quality Rater
-#: Guidelines, section 2.3: finance, health and safety, legal, civic): a keyword holding one
-#: of these words gets a YMYL block.
-YMYL_WORDS: dict[str, frozenset[str]] = {
-    "finance": _vocab(
-        "loan loans lender lenders mortgage mortgages credit debit debt refinance apr "
-        "interest insurance insurer annuity tax taxes irs invest investing investment "
-        "investments stock stocks etf crypto bitcoin forex trading bank banking savings "
-        "retirement pension 401k ira roth budget budgeting payday cash advance bankruptcy "
-        "fico lending broker brokers"
-    ),
-    "health": _vocab(
-        "health symptom symptoms treatment treatments medication medicine dose dosage "
-        "diet diabetes cancer pregnancy pregnant therapy supplement supplements vitamin "
-        "vitamins disease diseases pain doctor clinic mental anxiety depression covid "
-        "vaccine allergy allergies surgery"
-    ),
-    "legal": _vocab(
-        "lawyer lawyers attorney attorneys law laws legal lawsuit sue divorce custody "
-        "visa immigration probate dui court liability compensation injury"
-    ),
-    "safety": _vocab(
-        "safety unsafe poison poisoning recall recalls hazard hazards emergency "
-        "carbon monoxide helmet"
-    ),
-}
-YMYL_RULES: dict[str, dict[str, str]] = {
-    "finance": {
-        "sources": "the regulator and government pages for the reader's country (e.g. CFPB, "
-        "FCA, IRS/HMRC), the provider's own rate tables and terms, dated",
-        "expert_review": "reviewed by a qualified financial professional before publishing; "
-        "name the reviewer and the review date",
-        "disclaimer": "General information, not financial advice; rates and terms change, "
-        "check with the provider.",
-    },
-    "health": {
-        "sources": "national health bodies (NHS, CDC, NIH/MedlinePlus, WHO) and peer-reviewed "
-        "studies; link the primary source",
-        "expert_review": "medically reviewed by a licensed clinician; name the reviewer and "
-        "the review date",
-        "disclaimer": "For information only, not medical advice; see a doctor for your case.",
-    },
-    "legal": {
-        "sources": "the statute or official government page of the jurisdiction, court or bar "
-        "association guidance",
-        "expert_review": "reviewed by a lawyer licensed in the jurisdiction; name them",
-        "disclaimer": "General information, not legal advice; laws differ by jurisdiction.",
-    },
-    "safety": {
-        "sources": "manufacturer instructions, official standards and recall databases "
-        "(e.g. CPSC, the national safety regulator)",
-        "expert_review": "checked by a qualified safety professional",
-        "disclaimer": "Follow the manufacturer's instructions and local regulations.",
-    },
-}
-
-
-def ymyl_topic(words: set[str], setting: str | None = None) -> str | None:
-    """The YMYL topic of a page from its keywords' words, or the project setting
-    (``brand_config["ymyl"]``: finance / health / legal / safety); None when neither says."""
-    if setting in YMYL_RULES:
-        return setting
-    for topic, vocab in YMYL_WORDS.items():
-        if words & vocab:
-            return topic
-    return None
