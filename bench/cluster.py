@@ -106,16 +106,23 @@ def build_list(n: int, seed: int = SEED) -> pd.DataFrame:
     need = n - len(base)
     kws = base["keyword"].to_numpy()
     vols = pd.to_numeric(base["search_volume"], errors="coerce").fillna(0).to_numpy()
+    rounds = 0
     while need > 0:
         idx = rng.integers(0, len(base), need * 2)
         mods = rng.integers(0, len(PREFIXES) + len(SUFFIXES), need * 2)
+        # The first round adds one modifier (up to ~900,000 keywords: every size up to that
+        # is the list it always was); later rounds, once one modifier no longer gives enough
+        # new keywords, a prefix and a suffix ("best … for beginners").
+        both = rng.integers(0, len(SUFFIXES), need * 2) if rounds else None
+        rounds += 1
         new_kw, new_vol = [], []
-        for i, m in zip(idx, mods, strict=True):
-            kw = (
-                f"{PREFIXES[m]} {kws[i]}"
-                if m < len(PREFIXES)
-                else f"{kws[i]} {SUFFIXES[m - len(PREFIXES)]}"
-            )
+        for j, (i, m) in enumerate(zip(idx, mods, strict=True)):
+            if both is not None:
+                kw = f"{PREFIXES[m % len(PREFIXES)]} {kws[i]} {SUFFIXES[both[j]]}"
+            elif m < len(PREFIXES):
+                kw = f"{PREFIXES[m]} {kws[i]}"
+            else:
+                kw = f"{kws[i]} {SUFFIXES[m - len(PREFIXES)]}"
             if kw in seen:
                 continue
             seen.add(kw)
