@@ -203,7 +203,15 @@ def _plan(
         )
         method = "serp"
     else:
-        plan = plan_run(existing, kept, embedder, run_options, progress=stage)
+        # The vectors are read back only by the intent vote (up to INTENT_VOTE_MAX keywords).
+        plan = plan_run(
+            existing,
+            kept,
+            embedder,
+            run_options,
+            progress=stage,
+            keep_embeddings=len(kept) <= INTENT_VOTE_MAX,
+        )
         method = "semantic"
     merged = pd.Series(
         ev.merged_by(groups, cluster_key(plan.keywords)) if groups is not None else None,
