@@ -190,14 +190,40 @@ def _label_parser() -> Callable[[Any], tuple[str, ...]]:
 
 
 def _write_intents(s: Any, intents: dict[Any, str]) -> None:
-    """The run's offline intents of keywords that had none (executemany UPDATE)."""
+    """The run's offline intents of keywords that had none, in the session's transaction:
+    PostgreSQL copies them into a temporary table (psycopg 3 ``COPY``) and updates
+    ``keyword_metrics`` from it in one statement; other databases run one driver-level
+    ``executemany`` UPDATE per page of :data:`WRITE_CHUNK` (no per-row SQLAlchemy
+    parameter processing)."""
     if not intents:
         return
+    conn = s.connection()
     t = KeywordMetric.__table__
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur:
+            cur.execute(
+                "CREATE TEMPORARY TABLE run_intents (id uuid PRIMARY KEY, intent varchar(100))"
+                " ON COMMIT DROP"
+            )
+            with cur.copy("COPY run_intents (id, intent) FROM STDIN") as copy:
+                for row in intents.items():
+                    copy.write_row(row)
+            cur.execute(
+                f"UPDATE {t.name} AS k SET intent = r.intent FROM run_intents AS r"
+                " WHERE k.id = r.id"
+            )
+            cur.execute("DROP TABLE run_intents")
+        return
     stmt = update(t).where(t.c.id == bindparam("kid")).values(intent=bindparam("intent"))
-    rows = [{"kid": k, "intent": v} for k, v in intents.items()]
-    for start in range(0, len(rows), WRITE_CHUNK):
-        s.execute(stmt, rows[start : start + WRITE_CHUNK])
+    compiled = stmt.compile(dialect=conn.dialect)
+    order = list(compiled.positiontup or [])
+    to_id = t.c.id.type.bind_processor(conn.dialect) or (lambda v: v)
+    items = list(intents.items())
+    for start in range(0, len(items), WRITE_CHUNK):
+        page = [{"kid": to_id(k), "intent": v} for k, v in items[start : start + WRITE_CHUNK]]
+        rows: list[Any] = [tuple(r[name] for name in order) for r in page] if order else page
+        conn.exec_driver_sql(str(compiled), rows)
 
 
 def _fill_cluster_stats(
