@@ -182,17 +182,21 @@ def _knn_reduced(emb: np.ndarray, k: int, progress: Progress | None) -> Neighbou
     dims = min(LARGE_DIMS, d)
     pca = faiss.PCAMatrix(d, dims)
     pca.train(emb[rng.choice(n, min(n, cells * LARGE_TRAIN_PER_CELL), replace=False)])
-    reduced = np.empty((n, dims), np.float32)
-    for start in range(0, n, QUERY_BLOCK * 8):
-        reduced[start : start + QUERY_BLOCK * 8] = pca.apply(emb[start : start + QUERY_BLOCK * 8])
-    faiss.normalize_L2(reduced)  # cosines in the reduced space
+
+    def reduce(rows: np.ndarray) -> np.ndarray:  # cosines in the reduced space
+        out = np.ascontiguousarray(pca.apply(np.ascontiguousarray(rows)), dtype=np.float32)
+        faiss.normalize_L2(out)
+        return out
+
     index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dims), dims, cells, faiss.METRIC_INNER_PRODUCT)
     index.cp.seed = IVF_SEED
     index.cp.niter = IVF_KMEANS_ITER
     index.cp.min_points_per_centroid = LARGE_TRAIN_PER_CELL
-    index.train(reduced[rng.choice(n, min(n, cells * LARGE_TRAIN_PER_CELL), replace=False)])
+    index.train(reduce(emb[rng.choice(n, min(n, cells * LARGE_TRAIN_PER_CELL), replace=False)]))
     index.nprobe = min(LARGE_NPROBE, cells)
-    index.add(reduced)
+    # Reduced in blocks, added and searched block by block: only the index holds them all.
+    for start in range(0, n, QUERY_BLOCK):
+        index.add(reduce(emb[start : start + QUERY_BLOCK]))
     kc = min(n - 1, k * LARGE_CANDIDATES_PER_K) + 1
     step = max(1, RESCORE_BYTES // (kc * d * 4))
     idx = np.empty((n, k), np.int64)
@@ -200,7 +204,7 @@ def _knn_reduced(emb: np.ndarray, k: int, progress: Progress | None) -> Neighbou
     for start in range(0, n, QUERY_BLOCK):
         stop = min(n, start + QUERY_BLOCK)
         rows = np.arange(start, stop)
-        _, cand = index.search(reduced[start:stop], kc)
+        _, cand = index.search(reduce(emb[start:stop]), kc)
         cand[cand == rows[:, None]] = -1  # never the row itself
         exact = np.empty(cand.shape, np.float32)
         for sub in range(0, len(rows), step):  # gathered candidates ≤ RESCORE_BYTES
