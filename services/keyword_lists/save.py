@@ -160,10 +160,7 @@ def _write_members(s: Any, pages: Iterable[dict[str, list[Any]]]) -> None:
     order = list(compiled.positiontup or [])
     processors = {c: table.c[c].type.bind_processor(conn.dialect) for c in cols}
     for page in pages:
-        bound = {
-            c: [processors[c](v) for v in values] if processors[c] else values
-            for c, values in page.items()
-        }
+        bound = {c: _bind(processors[c], values) for c, values in page.items()}
         if order:  # positional paramstyle (SQLite "?")
             rows: list[Any] = list(zip(*(bound[c] for c in order), strict=True))
         else:
@@ -171,6 +168,11 @@ def _write_members(s: Any, pages: Iterable[dict[str, list[Any]]]) -> None:
                 dict(zip(cols, v, strict=True)) for v in zip(*(bound[c] for c in cols), strict=True)
             ]
         conn.exec_driver_sql(str(compiled), rows)
+
+
+def _bind(processor: Callable[[Any], Any] | None, values: list[Any]) -> list[Any]:
+    """``values`` through a column type's bind processor (unchanged without one)."""
+    return values if processor is None else [processor(v) for v in values]
 
 
 def _label_parser() -> Callable[[Any], tuple[str, ...]]:
