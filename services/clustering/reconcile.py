@@ -116,6 +116,7 @@ def plan_run(
     options: ClusterOptions | None = None,
     *,
     progress: Progress | None = None,
+    keep_embeddings: bool = True,
 ) -> RunPlan:
     """Plan where ``pending`` keywords go, keeping every existing cluster as it is.
 
@@ -132,6 +133,9 @@ def plan_run(
         Strictness, filters, hubs.
     progress : callable, optional
         ``progress(percent, message)``; may raise to cancel.
+    keep_embeddings : bool
+        Return each pending row's vector (``RunPlan.embeddings``, n × d float32: 1 GB at a
+        million keywords); False when the caller does not read them.
 
     Returns
     -------
@@ -174,7 +178,7 @@ def plan_run(
             "new_hubs": int(len(new_hubs)),
         }
     )
-    plan_emb = _plan_embeddings(n, todo, result, known)
+    plan_emb = _plan_embeddings(n, todo, result, known) if keep_embeddings else None
     notify(95, "Plan ready")
     return RunPlan(kw, new_clusters, new_hubs, stats, diff, embeddings=plan_emb)
 

@@ -49,6 +49,13 @@ INTENT_VOTE_MAX = 50_000
 LIST_MINILM_MAX_TEXTS = 2_000
 
 
+#: Above this many keywords the tier is not decided by counting lexical groups: the list
+#: gets the static tier (a lexical-grouping pass only to count cost 9 of 127 CPU-s at
+#: 300,000 keywords, and such a list has far more than :data:`LIST_MINILM_MAX_TEXTS`
+#: groups: 236,198 at 300,000 bench keywords). Up to it, the count decides as before.
+TIER_COUNT_MAX_KEYWORDS = 200_000
+
+
 #: Allocations between young-generation garbage collections during a run (CPython's default
 #: is 700). A run allocates millions of short-lived token tuples, keys and row dicts; with the
 #: default, collections took 1.3 of 14.4 CPU-s at 30,000 keywords, 0.4 with this and the
@@ -177,8 +184,13 @@ def _plan(
     # pipeline, unchanged.
     use = on and serp is None and found.any()
     kept, run_options, groups = with_evidence(kept, found if use else None, options, use)
-    # Tier by the number of texts to embed: lexical groups of the pending keywords.
-    n_texts = int(lexical_groups(kept["keyword"].tolist()).max(initial=-1)) + 1
+    # Tier by the number of texts to embed: lexical groups of the pending keywords, counted
+    # only when the count can decide it (a grouping pass just to count).
+    n_texts = (
+        len(kept)
+        if len(kept) > TIER_COUNT_MAX_KEYWORDS
+        else int(lexical_groups(kept["keyword"].tolist()).max(initial=-1)) + 1
+    )
     embedder = embedder_factory(n_texts + len(existing.clusters))
 
     def stage(p: float, m: str) -> None:
@@ -191,7 +203,15 @@ def _plan(
         )
         method = "serp"
     else:
-        plan = plan_run(existing, kept, embedder, run_options, progress=stage)
+        # The vectors are read back only by the intent vote (up to INTENT_VOTE_MAX keywords).
+        plan = plan_run(
+            existing,
+            kept,
+            embedder,
+            run_options,
+            progress=stage,
+            keep_embeddings=len(kept) <= INTENT_VOTE_MAX,
+        )
         method = "semantic"
     merged = pd.Series(
         ev.merged_by(groups, cluster_key(plan.keywords)) if groups is not None else None,

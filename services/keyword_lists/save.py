@@ -96,40 +96,83 @@ def _cluster_rows(
 
 def _member_rows(
     kw: pd.DataFrame, pid: uuid.UUID, cluster_ids: list[uuid.UUID], run_no: int, now: datetime
-) -> list[dict[str, Any]]:
-    """One member row per plan keyword: its cluster, or Unclustered with the reason."""
+) -> Iterator[dict[str, list[Any]]]:
+    """One member row per plan keyword (its cluster, or Unclustered with the reason), as
+    columns (name → values) in pages of :data:`WRITE_CHUNK` rows: only one page is alive at a
+    time (a million-keyword run held ≈ 1 GB of row dicts at once), built column-wise."""
     new_idx = kw["new_cluster"].to_numpy()
     existing_cid = kw["cluster_id"].to_numpy()
     sims = kw["similarity"].to_numpy(np.float64)
     vols = pd.to_numeric(kw["search_volume"], errors="coerce").to_numpy(np.float64)
     reasons = kw["reason"].to_numpy()
     evidence = kw["evidence"].to_numpy() if "evidence" in kw else np.full(len(kw), None)
-    members = []
-    for i, (kid, word) in enumerate(zip(kw["keyword_id"], kw["keyword"], strict=True)):
-        cid = (
-            existing_cid[i]
-            if existing_cid[i] is not None
-            else (cluster_ids[int(new_idx[i])] if new_idx[i] >= 0 else None)
-        )
-        members.append(
-            {
-                "id": uuid.uuid4(),
-                "project_id": pid,
-                "keyword_id": kid,
-                "cluster_id": cid,
-                "keyword": word,
-                "search_volume": None if np.isnan(vols[i]) else int(vols[i]),
-                "similarity": None if np.isnan(sims[i]) else float(sims[i]),
-                "reason": None if cid is not None else (reasons[i] or REASON_NO_NEIGHBOUR),
-                "evidence": evidence[i]
-                if cid is not None and isinstance(evidence[i], str)
-                else None,
-                "moved_by_user": False,
-                "run_no": run_no,
-                "created_at": now,
-            }
-        )
-    return members
+    kids = kw["keyword_id"].to_numpy()
+    words = kw["keyword"].to_numpy()
+    new_ids = np.array([*cluster_ids, None], dtype=object)  # index -1: no new cluster
+    for start in range(0, len(kw), WRITE_CHUNK):
+        page = slice(start, min(start + WRITE_CHUNK, len(kw)))
+        n = page.stop - page.start
+        new_cid = new_ids[np.where(new_idx[page] >= 0, new_idx[page], -1).astype(np.int64)]
+        cid = [
+            old if old is not None else new
+            for old, new in zip(existing_cid[page], new_cid, strict=True)
+        ]
+        vol, sim = vols[page], sims[page]
+        yield {
+            "id": [uuid.uuid4() for _ in range(n)],
+            "project_id": [pid] * n,
+            "keyword_id": kids[page].tolist(),
+            "cluster_id": cid,
+            "keyword": words[page].tolist(),
+            "search_volume": [None if v != v else int(v) for v in vol.tolist()],
+            "similarity": [None if v != v else v for v in sim.tolist()],
+            "reason": [
+                None if c is not None else (r or REASON_NO_NEIGHBOUR)
+                for c, r in zip(cid, reasons[page], strict=True)
+            ],
+            "evidence": [
+                e if c is not None and isinstance(e, str) else None
+                for c, e in zip(cid, evidence[page], strict=True)
+            ],
+            "moved_by_user": [False] * n,
+            "run_no": [run_no] * n,
+            "created_at": [now] * n,
+        }
+
+
+def _write_members(s: Any, pages: Iterable[dict[str, list[Any]]]) -> None:
+    """Insert member rows page by page in the session's transaction: PostgreSQL through
+    psycopg 3's ``COPY … FROM STDIN``, other databases with one driver-level
+    ``executemany`` per page, the column types' bind processors applied column-wise
+    (SQLAlchemy's per-row parameter processing is skipped, as in the keyword import)."""
+    conn = s.connection()
+    table = ListClusterMember.__table__
+    cols = [c.name for c in table.columns]
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        raw = conn.connection.driver_connection
+        sql = f"COPY {table.name} ({', '.join(cols)}) FROM STDIN"
+        with raw.cursor() as cur, cur.copy(sql) as copy:
+            for page in pages:
+                for row in zip(*(page[c] for c in cols), strict=True):
+                    copy.write_row(row)
+        return
+    compiled = insert(table).compile(dialect=conn.dialect, column_keys=cols)
+    order = list(compiled.positiontup or [])
+    processors = {c: table.c[c].type.bind_processor(conn.dialect) for c in cols}
+    for page in pages:
+        bound = {c: _bind(processors[c], values) for c, values in page.items()}
+        if order:  # positional paramstyle (SQLite "?")
+            rows: list[Any] = list(zip(*(bound[c] for c in order), strict=True))
+        else:
+            rows = [
+                dict(zip(cols, v, strict=True)) for v in zip(*(bound[c] for c in cols), strict=True)
+            ]
+        conn.exec_driver_sql(str(compiled), rows)
+
+
+def _bind(processor: Callable[[Any], Any] | None, values: list[Any]) -> list[Any]:
+    """``values`` through a column type's bind processor (unchanged without one)."""
+    return values if processor is None else [processor(v) for v in values]
 
 
 def _label_parser() -> Callable[[Any], tuple[str, ...]]:
@@ -149,14 +192,40 @@ def _label_parser() -> Callable[[Any], tuple[str, ...]]:
 
 
 def _write_intents(s: Any, intents: dict[Any, str]) -> None:
-    """The run's offline intents of keywords that had none (executemany UPDATE)."""
+    """The run's offline intents of keywords that had none, in the session's transaction:
+    PostgreSQL copies them into a temporary table (psycopg 3 ``COPY``) and updates
+    ``keyword_metrics`` from it in one statement; other databases run one driver-level
+    ``executemany`` UPDATE per page of :data:`WRITE_CHUNK` (no per-row SQLAlchemy
+    parameter processing)."""
     if not intents:
         return
+    conn = s.connection()
     t = KeywordMetric.__table__
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur:
+            cur.execute(
+                "CREATE TEMPORARY TABLE run_intents (id uuid PRIMARY KEY, intent varchar(100))"
+                " ON COMMIT DROP"
+            )
+            with cur.copy("COPY run_intents (id, intent) FROM STDIN") as copy:
+                for row in intents.items():
+                    copy.write_row(row)
+            cur.execute(
+                f"UPDATE {t.name} AS k SET intent = r.intent FROM run_intents AS r"
+                " WHERE k.id = r.id"
+            )
+            cur.execute("DROP TABLE run_intents")
+        return
     stmt = update(t).where(t.c.id == bindparam("kid")).values(intent=bindparam("intent"))
-    rows = [{"kid": k, "intent": v} for k, v in intents.items()]
-    for start in range(0, len(rows), WRITE_CHUNK):
-        s.execute(stmt, rows[start : start + WRITE_CHUNK])
+    compiled = stmt.compile(dialect=conn.dialect)
+    order = list(compiled.positiontup or [])
+    to_id = t.c.id.type.bind_processor(conn.dialect) or (lambda v: v)
+    items = list(intents.items())
+    for start in range(0, len(items), WRITE_CHUNK):
+        page = [{"kid": to_id(k), "intent": v} for k, v in items[start : start + WRITE_CHUNK]]
+        rows: list[Any] = [tuple(r[name] for name in order) for r in page] if order else page
+        conn.exec_driver_sql(str(compiled), rows)
 
 
 def _fill_cluster_stats(
@@ -257,7 +326,7 @@ def _save(
                 ListClusterMember.keyword_id.in_(retry_ids[start : start + WRITE_CHUNK])
             )
         )
-    _insert(s, ListClusterMember.__table__, _member_rows(kw, pid, cluster_ids, run_no, now))
+    _write_members(s, _member_rows(kw, pid, cluster_ids, run_no, now))
     # Every pending fresh keyword was set to "clustering" at the start of the run.
     s.execute(
         update(KeywordMetric)

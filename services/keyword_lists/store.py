@@ -44,7 +44,8 @@ def load_pending(engine: Engine, project_id: Any) -> pd.DataFrame:
     pandas.DataFrame
         ``keyword_id``, ``keyword``, ``search_volume`` (float, NaN unknown), ``intent``,
         ``grouping_hint`` (imported Parent Keyword / topic, None when absent),
-        ``retry`` (True for keywords that already have a member row).
+        ``retry`` (True for keywords that already have a member row); fresh keywords first,
+        then retried ones, each by search volume (unknown first), then keyword.
     """
     pid = as_uuid(project_id)
     km, m = KeywordMetric, ListClusterMember
@@ -73,7 +74,13 @@ def load_pending(engine: Engine, project_id: Any) -> pd.DataFrame:
     frame["search_volume"] = pd.to_numeric(frame["search_volume"], errors="coerce").astype(
         "float64"
     )
-    return frame
+    # One order on every database: fresh keywords, then retried ones, each by search volume
+    # (unknown first) and keyword. It is the order SQLite returns them in (its
+    # project/volume index, ties in insertion = keyword order); PostgreSQL returned another
+    # order, and the run's tie-breaks gave other clusters there.
+    return frame.sort_values(
+        ["retry", "search_volume", "keyword"], na_position="first", kind="stable"
+    ).reset_index(drop=True)
 
 
 def load_existing(conn: Any, project_id: Any) -> Existing:
