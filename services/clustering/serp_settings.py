@@ -9,6 +9,8 @@ that make two keywords one page, 2-7, default 4 — issue 16's "≥ 4 of the top
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from services.core.errors import InvalidInputError
 from services.providers.dataforseo.serp import FUNNEL_SERP_KEYWORDS
 
@@ -49,13 +51,21 @@ def checked_min_overlap(value: object) -> int:
 def min_overlap_of(stored: dict[str, object]) -> int:
     """The "SERP overlap" threshold in a stored ``EVIDENCE_SETTINGS_KEY`` value: its
     ``min_serp_overlap`` when set and within 2-7, else :data:`DEFAULT_MIN_SERP_OVERLAP`."""
-    value = stored.get("min_serp_overlap")
+    return _stored(stored, "min_serp_overlap", checked_min_overlap, DEFAULT_MIN_SERP_OVERLAP)
+
+
+def _stored(
+    stored: dict[str, object], key: str, check: Callable[[object], int], default: int
+) -> int:
+    """``stored[key]`` through ``check``, or ``default`` when absent or invalid (a value
+    stored by an older release never breaks a run)."""
+    value = stored.get(key)
     if value is None:
-        return DEFAULT_MIN_SERP_OVERLAP
+        return default
     try:
-        return checked_min_overlap(value)
+        return check(value)
     except InvalidInputError:
-        return DEFAULT_MIN_SERP_OVERLAP
+        return default
 
 
 def checked_serp_keywords(value: object) -> int:
@@ -81,10 +91,4 @@ def checked_serp_keywords(value: object) -> int:
 def serp_keywords_of(stored: dict[str, object]) -> int:
     """The "SERPs per new cluster" setting in a stored ``EVIDENCE_SETTINGS_KEY`` value: its
     ``serp_keywords`` when set and within 0-50, else :data:`FUNNEL_SERP_KEYWORDS`."""
-    value = stored.get("serp_keywords")
-    if value is None:
-        return FUNNEL_SERP_KEYWORDS
-    try:
-        return checked_serp_keywords(value)
-    except InvalidInputError:
-        return FUNNEL_SERP_KEYWORDS
+    return _stored(stored, "serp_keywords", checked_serp_keywords, FUNNEL_SERP_KEYWORDS)
