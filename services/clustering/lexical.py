@@ -10,13 +10,20 @@ acronyms the list spells out).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
 
-from services.core.text import canonical_key, content_tokens, normalize_keyword, singularize
+from services.core.text import (
+    FILLER_WORDS,
+    STOP_WORDS,
+    normalize_keyword,
+    singularize,
+    tokens,
+)
 
 
 def _fold(token: str) -> str:
@@ -63,14 +70,31 @@ def lexical_keys(keyword: str) -> tuple[str, str]:
         Shoes" and "trail shoe for women" share the bag key; "trinkwasser test" and
         "trinkwassertest" share the compound key.
     """
+    return lexical_keys_of(keyword, tokens(keyword))
+
+
+#: Keywords the caches of :func:`lexical_keys` and :func:`_key_token` hold; a list longer
+#: than this is tokenised once per keyword by its caller (:func:`lexical_keys_of`), as the
+#: caches cannot keep it between passes.
+KEY_CACHE_SIZE = 250_000
+_YEAR = re.compile(r"^(19|20)\d\d$")
+
+
+def lexical_keys_of(keyword: str, toks: Sequence[str]) -> tuple[str, str]:
+    """:func:`lexical_keys` of ``keyword`` from its tokens (``toks`` =
+    :func:`services.core.text.tokens` of it), for callers that tokenise it once for several
+    keys. The bag is :func:`services.core.text.canonical_key` of these tokens."""
+    content = [singularize(t) for t in toks if t not in STOP_WORDS]
+    kept = sorted({t for t in content if t not in FILLER_WORDS and not _YEAR.match(t)})
+    canonical = " ".join(kept) if kept else normalize_keyword(keyword)
     # Fold AND singularise again: "trinkwasser-tests" is one token that singularize()
     # skips (not alphabetic) until the hyphen is gone.
-    bag = sorted({t for t in map(_key_token, canonical_key(keyword).split()) if t})
-    toks = [t for t in map(_key_token, content_tokens(keyword)) if t]
-    if not toks:
+    bag = sorted({t for t in map(_key_token, canonical.split()) if t})
+    keyed = [t for t in map(_key_token, content) if t]
+    if not keyed:
         norm = normalize_keyword(keyword)
         return " ".join(bag) or norm, norm.replace(" ", "")
-    return " ".join(bag), "".join(toks)
+    return " ".join(bag), "".join(keyed)
 
 
 def lexical_groups(keywords: Sequence[str]) -> np.ndarray:

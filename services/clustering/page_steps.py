@@ -60,8 +60,10 @@ def lexical_step(
         else:
             groups[eligible] = lexical_groups(eligible_words)
     n_groups = int(groups.max()) + 1 if len(eligible) else 0
+    # Python lists, not numpy scalars, in the sort key (the same values: ≈ 3x faster).
+    group_of, neg_vol = groups.tolist(), (-vol0).tolist()
     order = sorted(
-        eligible.tolist(), key=lambda i: (groups[i], -vol0[i], len(keywords[i]), keywords[i])
+        eligible.tolist(), key=lambda i: (group_of[i], neg_vol[i], len(keywords[i]), keywords[i])
     )
     rep = np.full(n_groups, -1, np.int64)
     for i in order:
@@ -114,6 +116,7 @@ def pairwise_labels(
     notify(78, "Scoring keyword pairs")
     model = pw.load_model(tier)
     prob = pw.score_pairs(model, texts, g.gvol[act], left, right, cos, ranks)
+    del cos, ranks  # scored: only the pairs and their probabilities form the clusters
     notify(82, "Forming page-level clusters")
     labels, centres = pw.cluster_by_probability(
         len(act), left, right, prob, probability, size=g.gsize[act], volume=g.gvol[act]

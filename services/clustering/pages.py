@@ -227,7 +227,9 @@ def _communities(
     """Steps 4-5: kNN, then pairwise model or greedy communities, lone groups placed."""
     t2 = time.perf_counter()
     act = np.flatnonzero(active)
-    emb_act = rep_emb[act]
+    # No copy when every group is active (the usual case): at 1,000,000 keywords the copy
+    # was another (groups, dim) float32 array alive through kNN and pair scoring.
+    emb_act = rep_emb if len(act) == len(rep_emb) else rep_emb[act]
     notify(50, "Finding nearest neighbours")
     n_pairs = 0
     threshold = page_threshold(embedder, options)

@@ -26,8 +26,13 @@ def binary_csr(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> An
     return matrix
 
 
-def trigrams(glued: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Row and trigram id of every character trigram of each string, vectorized.
+#: Strings per chunk of :func:`trigram_csr` (≈ 1.5 M code points: a few tens of MB of
+#: temporaries, whatever the list's size).
+TRIGRAM_CHUNK = 50_000
+
+
+def _chunk_trigrams(glued: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Row (int32, within ``glued``) and packed code of every character trigram of each string.
 
     Code points (< 2**21) of the concatenated strings are packed three to an int64; trigrams
     crossing a string boundary are dropped.
@@ -37,12 +42,62 @@ def trigrams(glued: list[str]) -> tuple[np.ndarray, np.ndarray]:
     if len(points) < 3:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     codes = (points[:-2] << 42) | (points[1:-1] << 21) | points[2:]
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    del points
+    # A string of length L starting at s has trigrams at s … s+L-3: the last two starting
+    # positions of each string cross into the next one.
+    valid = np.ones(len(codes) + 2, bool)
+    ends = np.cumsum(lengths)
+    valid[ends - 1] = False
+    valid[ends[lengths >= 2] - 2] = False
     per_row = np.maximum(lengths - 2, 0)
-    rows = np.repeat(np.arange(len(glued)), per_row)
-    offsets = np.arange(int(per_row.sum())) - np.repeat(np.cumsum(per_row) - per_row, per_row)
-    _, ids = np.unique(codes[np.repeat(starts, per_row) + offsets], return_inverse=True)
-    return rows, ids.ravel()
+    rows = np.repeat(np.arange(len(glued), dtype=np.int32), per_row)
+    return rows, codes[valid[:-2]]
+
+
+def _unique(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (a sort: numpy's hashed ``np.unique`` took 0.6 s per 1.5 M
+    packed trigram codes here, the sort 0.1 s)."""
+    out = np.sort(values)
+    return out[np.r_[True, out[1:] != out[:-1]]] if len(out) else out
+
+
+def trigram_csr(glued: list[str]) -> Any:
+    """(n, G) binary csr matrix of the character trigrams of each string.
+
+    Columns number the distinct trigrams in order of their packed code (three code points,
+    each < 2**21, in an int64): the matrix :func:`binary_csr` builds from every (row,
+    trigram) pair. The strings are read in chunks of :data:`TRIGRAM_CHUNK`, and each chunk's
+    pairs become csr columns at once, so memory holds the matrix and one chunk, never an array of row numbers and ids per trigram with its sort (≈ 2.5 GB more
+    at 800,000 keywords, ``bench/cluster.py --sizes 1000000``).
+    """
+    from scipy import sparse
+
+    n = len(glued)
+    starts = range(0, n, TRIGRAM_CHUNK)
+    # Two passes over the chunks (the trigrams are cheap to redo): the distinct codes, then
+    # each chunk's columns.
+    distinct = [_unique(_chunk_trigrams(glued[s : s + TRIGRAM_CHUNK])[1]) for s in starts]
+    vocab = _unique(np.concatenate(distinct)) if distinct else np.zeros(0, np.int64)
+    del distinct
+    n_cols = len(vocab)
+    indices: list[np.ndarray] = []
+    counts = np.zeros(n, np.int64)
+    for s in starts:
+        rows, chunk_codes = _chunk_trigrams(glued[s : s + TRIGRAM_CHUNK])
+        if not len(chunk_codes):
+            continue
+        key = _unique(rows * np.int64(n_cols) + np.searchsorted(vocab, chunk_codes))
+        rows = key // n_cols
+        indices.append((key - rows * n_cols).astype(np.int32))
+        counts[s : s + TRIGRAM_CHUNK] = np.bincount(rows, minlength=min(TRIGRAM_CHUNK, n - s))
+    cols = np.concatenate(indices) if indices else np.zeros(0, np.int32)
+    indptr = np.zeros(n + 1, np.int32 if len(cols) < 2**31 else np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    if indptr.dtype == np.int64:
+        cols = cols.astype(np.int64)
+    return sparse.csr_matrix(
+        (np.ones(len(cols), np.float32), cols, indptr), shape=(n, n_cols), dtype=np.float32
+    )
 
 
 def row_dot(matrix: Any, left: np.ndarray, right: np.ndarray, other: Any = None) -> np.ndarray:

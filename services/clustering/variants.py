@@ -32,7 +32,13 @@ from functools import lru_cache
 
 import numpy as np
 
-from services.clustering.lexical import _key_token, groups_by_shared_keys, lexical_keys
+from services.clustering.lexical import (
+    KEY_CACHE_SIZE,
+    _key_token,
+    groups_by_shared_keys,
+    lexical_keys,
+    lexical_keys_of,
+)
 from services.core.text import FILLER_WORDS, STOP_WORDS, normalize_keyword, tokens
 
 #: Words that turn a keyword into a comparison of the parts around them (the cues of
@@ -83,10 +89,15 @@ def _ordered(keyword: str) -> list[str]:
     return list(_ordered_cached(keyword))
 
 
-@lru_cache(maxsize=250_000)
+@lru_cache(maxsize=KEY_CACHE_SIZE)
 def _ordered_cached(keyword: str) -> tuple[str, ...]:
+    return _ordered_of(tokens(keyword))
+
+
+def _ordered_of(toks: Sequence[str]) -> tuple[str, ...]:
+    """:func:`_ordered` from the keyword's :func:`services.core.text.tokens`."""
     out = []
-    for tok in tokens(keyword):
+    for tok in toks:
         if tok in STOP_WORDS or tok in FILLER_WORDS or _YEAR.match(tok):
             continue
         key = _key_token(tok)
@@ -95,19 +106,25 @@ def _ordered_cached(keyword: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def build_context(keywords: Iterable[str]) -> VariantContext:
+def build_context(
+    keywords: Iterable[str], *, ordered: Sequence[Sequence[str]] | None = None
+) -> VariantContext:
     """Collect the longer heads and spelled-out short forms of a keyword list.
 
     Parameters
     ----------
     keywords : iterable of str
         The list (any normalisation).
+    ordered : sequence of sequences of str, optional
+        The key tokens in keyword order of each keyword (:func:`_ordered`), when the caller
+        has them already (:func:`variant_groups` tokenises each keyword once).
 
     Returns
     -------
     VariantContext
     """
-    ordered = [_ordered(k) for k in keywords]
+    if ordered is None:
+        ordered = [_ordered_cached(k) for k in keywords]
     bags = {" ".join(sorted(set(toks))) for toks in ordered}
     head_prefixes: dict[tuple[str, str], set[tuple[str, ...]]] = defaultdict(set)
     head_count: Counter[str] = Counter()
@@ -132,12 +149,18 @@ def build_context(keywords: Iterable[str]) -> VariantContext:
     phrases: dict[str, Counter[tuple[str, ...]]] = defaultdict(Counter)
     if short:
         for toks in ordered:
+            if len(toks) < ACRONYM_MIN:
+                continue
+            # The initials of every run are slices of the keyword's initials: only runs
+            # whose initials are a short form of the list are built.
+            firsts = "".join([t[0] for t in toks])
             for size in range(ACRONYM_MIN, ACRONYM_MAX + 1):
                 for start in range(0, len(toks) - size + 1):
-                    run = tuple(toks[start : start + size])
-                    initials = "".join(t[0] for t in run)
-                    if initials in short and initials not in run:
-                        phrases[initials][run] += 1
+                    initials = firsts[start : start + size]
+                    if initials in short:
+                        run = tuple(toks[start : start + size])
+                        if initials not in run:
+                            phrases[initials][run] += 1
     with_short: dict[str, list[int]] = defaultdict(list)
     for k, toks in enumerate(ordered):
         for t in set(toks) & phrases.keys():
@@ -150,7 +173,7 @@ def build_context(keywords: Iterable[str]) -> VariantContext:
         # Supported only when the list holds a keyword in both spellings ("pi lawyer" and
         # "personal injury lawyer"): "al" in "car accident lawyer al" is not "accident lawyer".
         for k in with_short.get(short_form, ()):
-            toks = ordered[k]
+            toks = list(ordered[k])
             if not set(best) & set(toks):
                 swapped = [w for t in toks for w in (best if t == short_form else (t,))]
                 if " ".join(sorted(set(swapped))) in bags:
@@ -184,7 +207,12 @@ def _comparison_sides(keyword: str) -> list[list[str]] | None:
     return sides
 
 
-def same_search_key(keyword: str, context: VariantContext | None = None) -> str:
+def same_search_key(
+    keyword: str,
+    context: VariantContext | None = None,
+    *,
+    ordered: Sequence[str] | None = None,
+) -> str:
     """Key shared by keywords that one search result page answers.
 
     Parameters
@@ -194,6 +222,8 @@ def same_search_key(keyword: str, context: VariantContext | None = None) -> str:
     context : VariantContext, optional
         What the list shows (:func:`build_context`); without it only the context-free
         rules apply (lexical bag key and comparisons).
+    ordered : sequence of str, optional
+        The keyword's key tokens in order (:func:`_ordered`) when the caller has them.
 
     Returns
     -------
@@ -214,7 +244,7 @@ def same_search_key(keyword: str, context: VariantContext | None = None) -> str:
     if sides is not None:
         parts = sorted(" ".join(sorted(set(_expand(s, context)))) for s in sides)
         return "cmp:" + " | ".join(parts)
-    toks = _expand(_ordered(keyword), context)
+    toks = _expand(list(ordered) if ordered is not None else _ordered(keyword), context)
     if len(toks) >= 2:
         mid = context.inserts.get((tuple(toks[:-1]), toks[-1]))
         if mid is not None:
@@ -259,12 +289,24 @@ def variant_groups(
     np.ndarray
         (n,) int64 group numbers, numbered by first appearance.
     """
+    # Each keyword's ordered tokens serve the context and its key. A list the key caches
+    # cannot hold is tokenised once here for both its lexical keys and ordered tokens
+    # (through the caches, a 1,000,000-keyword list tokenised every keyword three times).
+    if len(keywords) > KEY_CACHE_SIZE:
+        ordered, lex = [], []
+        for kw in keywords:
+            toks = tokens(kw)
+            ordered.append(_ordered_of(toks))
+            lex.append(lexical_keys_of(kw, toks))
+    else:
+        ordered = [_ordered_cached(kw) for kw in keywords]
+        lex = [lexical_keys(kw) for kw in keywords]
     if context is None:
-        context = build_context(keywords)
+        context = build_context(keywords, ordered=ordered)
     all_keys: list[list[str]] = []
     for i, kw in enumerate(keywords):
-        bag, compound = lexical_keys(kw)
-        keys = [bag, "\x00" + compound, "\x01" + same_search_key(kw, context)]
+        bag, compound = lex[i]
+        keys = [bag, "\x00" + compound, "\x01" + same_search_key(kw, context, ordered=ordered[i])]
         if hints is not None:
             hint = hints[i]
             if hint is not None and str(hint).strip() and str(hint) != "nan":

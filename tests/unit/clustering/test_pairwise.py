@@ -142,3 +142,27 @@ def test_page_changing_modifier_on_one_side_scores_zero():
         assert p[0] == 0 and p[2] == 0 and raw[0] > 0
         # Both commercial (best / top) and a plural stay the model's call.
         assert p[1] == raw[1] and p[3] == raw[3] > 0.5
+
+
+def test_trigram_csr_in_chunks_is_the_matrix_of_every_trigram(monkeypatch):
+    from services.clustering import sparse_text as st
+
+    glued = [f" {s} " for s in ["nike socks", "zażółć", "", "a", "ab", "nike socks", "x y"]]
+    glued += ["", "z"]
+    rows, grams = [], []
+    for row, g in enumerate(glued):
+        for i in range(len(g) - 2):
+            rows.append(row)
+            grams.append(g[i : i + 3])
+    # Columns number the distinct trigrams in the order of their packed code points.
+    vocab = sorted(set(grams), key=lambda t: [ord(c) for c in t])
+    col = {t: i for i, t in enumerate(vocab)}
+    want = st.binary_csr(
+        np.array(rows), np.array([col[t] for t in grams]), (len(glued), len(vocab))
+    ).toarray()
+    for chunk in (2, 3, 1000):
+        monkeypatch.setattr(st, "TRIGRAM_CHUNK", chunk)
+        got = st.trigram_csr(glued)
+        assert got.shape == want.shape and got.has_sorted_indices
+        np.testing.assert_array_equal(got.toarray(), want)
+    assert st.trigram_csr([]).shape == (0, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from services.clustering.variants import build_context, same_search_key, variant_groups
@@ -68,3 +69,30 @@ def test_variant_groups_union_lexical_keys_variants_and_hints():
     hinted = variant_groups(words, hints=[None, None, None, None, "shoes", "shoes", "", None])
     assert hinted[4] == hinted[5]
     assert hinted[6] == hinted[7] and hinted[0] != hinted[4]
+
+
+def test_large_lists_tokenise_once_with_the_same_groups(monkeypatch):
+    from services.clustering import variants
+    from services.clustering.lexical import lexical_keys, lexical_keys_of
+    from services.core.text import tokens
+
+    words = [
+        "Women's Trail Shoes 2024",
+        "trail-shoes",
+        "trail shoe for women",
+        "trinkwasser-tests",
+        "trinkwasser test",
+        "pi lawyer",
+        "personal injury lawyer",
+        "the",
+        "fha vs conventional loan",
+        "compare conventional and fha",
+        "uk",
+        "",
+    ]
+    for w in words:
+        assert lexical_keys_of(w, tokens(w)) == lexical_keys(w)
+    small = variants.variant_groups(words)
+    monkeypatch.setattr(variants, "KEY_CACHE_SIZE", 2)
+    np.testing.assert_array_equal(variants.variant_groups(words), small)
+    assert small[0] == small[2] and small[3] == small[4] and small[8] == small[9]
