@@ -123,9 +123,20 @@ class Extracted:
 MainTextFn = Callable[[str, str], tuple[str | None, str]]
 
 
+#: One trafilatura call at a time in the process: it parses with module-level lxml parser and
+#: XPath objects shared by every thread, and two concurrent calls aborted the interpreter in
+#: lxml's ``document_fromstring`` (CI, 255-page crawl). Cache clearing takes the lock too.
+_TRAFILATURA_LOCK = threading.Lock()
+
+
 def _trafilatura(html: str, url: str) -> str | None:
     import trafilatura
 
+    with _TRAFILATURA_LOCK:
+        return _extract(trafilatura, html, url)
+
+
+def _extract(trafilatura: Any, html: str, url: str) -> str | None:
     return trafilatura.extract(
         html,
         url=url,
@@ -137,7 +148,9 @@ def _trafilatura(html: str, url: str) -> str | None:
 
 
 class MainText:
-    """trafilatura with a time limit and periodic cache clearing (thread-safe).
+    """trafilatura with a time limit and periodic cache clearing (thread-safe: calls are
+    serialised process-wide by a lock, trafilatura's lxml parser and XPath objects being
+    shared by all threads).
 
     Parameters
     ----------
@@ -166,10 +179,14 @@ class MainText:
         with self._lock:
             self._pages += 1
             reset = self._pages % RESET_CACHES_EVERY == 0
-        if reset:
-            from trafilatura.meta import reset_caches
+        if reset and _TRAFILATURA_LOCK.acquire(timeout=self.timeout_s):
+            # Skipped when a timed-out call still holds the lock; the next round clears.
+            try:
+                from trafilatura.meta import reset_caches
 
-            reset_caches()
+                reset_caches()
+            finally:
+                _TRAFILATURA_LOCK.release()
         return text, ""
 
     def close(self) -> None:

@@ -177,3 +177,37 @@ def test_main_text_clears_trafilatura_caches_periodically(monkeypatch):
     finally:
         main.close()
     assert len(cleared) == 2
+
+
+def test_trafilatura_calls_never_overlap_across_threads_or_instances(monkeypatch):
+    # trafilatura shares its lxml parser and XPath objects between threads: two calls at
+    # once aborted the interpreter in CI. Two MainText instances, two workers each.
+    import threading
+
+    import trafilatura
+
+    state = {"running": 0, "most": 0}
+    guard = threading.Lock()
+
+    def slow_extract(html, **_kw):
+        with guard:
+            state["running"] += 1
+            state["most"] = max(state["most"], state["running"])
+        time.sleep(0.02)
+        with guard:
+            state["running"] -= 1
+        return "text"
+
+    monkeypatch.setattr(trafilatura, "extract", slow_extract)
+    first, second = MainText(timeout_s=5, workers=2), MainText(timeout_s=5, workers=2)
+    threads = [
+        threading.Thread(target=m, args=("<p>x</p>", f"https://a.example/{i}"))
+        for i, m in enumerate([first, second] * 4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    first.close()
+    second.close()
+    assert state["most"] == 1
