@@ -91,7 +91,19 @@ def _site_fields(current: Any) -> dict[str, Any]:
     wv = k1.number_input("Volume weight", 0.0, 1.0, float(round(weights[0], 2)), 0.05)
     wr = k2.number_input("Relevance weight", 0.0, 1.0, float(round(weights[1], 2)), 0.05)
     wc = k3.number_input("Competition weight", 0.0, 1.0, float(round(weights[2], 2)), 0.05)
-    return {"site_type": site_type, "url_pattern": pattern, "score_weights": (wv, wr, wc)}
+    evidence = st.checkbox(
+        "Group keywords by the evidence in the data",
+        value=current.use_evidence if current else True,
+        help="Keywords with the same Parent Keyword / Parent Topic, the same ranking URL or "
+        "overlapping SERPs become one page, on top of the wording rules (new clusters, "
+        "keyword lists and Send to review). Turn off to group by wording only.",
+    )
+    return {
+        "site_type": site_type,
+        "url_pattern": pattern,
+        "score_weights": (wv, wr, wc),
+        "use_evidence": evidence,
+    }
 
 
 def project_form(current: Any) -> dict[str, Any] | None:

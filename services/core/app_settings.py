@@ -11,6 +11,15 @@ from db.models import AppSetting
 from db.session import session_scope
 
 PROVIDERS_KEY = "providers"
+#: The project's evidence switch (issue 16), a key of ``projects.brand_config``: whether its
+#: keywords are grouped by the data's evidence (Parent Keyword, ranking URL, SERP overlap) on
+#: top of the same-search text rules. Absent = on.
+PROJECT_EVIDENCE_KEY = "use_evidence"
+
+
+def project_uses_evidence(brand_config: dict[str, Any] | None) -> bool:
+    """The evidence switch of a project's ``brand_config`` (absent = on)."""
+    return bool((brand_config or {}).get(PROJECT_EVIDENCE_KEY, True))
 
 
 def get_setting(engine: Engine, key: str, default: dict[str, Any] | None = None) -> dict[str, Any]:

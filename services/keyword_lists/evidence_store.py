@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from db.models import AppSetting, PageRanking, Project
 from services.clustering.serp_settings import EVIDENCE_SETTINGS_KEY, min_overlap_of
+from services.core.app_settings import PROJECT_EVIDENCE_KEY, project_uses_evidence
 from services.core.ids import as_uuid
 from services.core.text import normalize_keyword
 from services.keyword_lists.evidence import Evidence
@@ -24,7 +25,7 @@ from services.keyword_lists.serp_store import read_cached
 from services.providers.base import BrandProfile
 
 #: Key of the project setting (in ``Project.brand_config``) that switches evidence off.
-PROJECT_SETTING = "use_evidence"
+PROJECT_SETTING = PROJECT_EVIDENCE_KEY
 
 
 def read_settings(conn: Any, project_id: Any) -> dict[str, Any]:
@@ -41,7 +42,7 @@ def read_settings(conn: Any, project_id: Any) -> dict[str, Any]:
     config = dict(row[0] or {}) if row else {}
     brand = BrandProfile.from_dict(config)
     return {
-        "use_evidence": bool(config.get(PROJECT_SETTING, True)),
+        "use_evidence": project_uses_evidence(config),
         "location": (row[1] if row else None) or "United States",
         "language": (row[2] if row else None) or "English",
         "site_type": (row[3] if row else None) or "shopify",

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from db.models import KeywordCluster, KeywordMetric, Project
 from db.models.core import utcnow
 from db.session import session_scope
+from services.core.app_settings import PROJECT_EVIDENCE_KEY, project_uses_evidence
 from services.core.errors import InvalidInputError, NotFoundError
 from services.core.ids import as_uuid
 from services.core.scoring import DEFAULT_WEIGHTS, normalize_weights
@@ -41,6 +42,11 @@ class ProjectView:
     url_pattern: str = ""
     score_weights: tuple[float, float, float] = DEFAULT_WEIGHTS
     archived: bool = False
+
+    @property
+    def use_evidence(self) -> bool:
+        """Whether keywords are grouped by the data's evidence (issue 16; absent = on)."""
+        return project_uses_evidence(self.brand_config)
 
 
 def _view(p: Project, keyword_count: int = 0, cluster_count: int = 0) -> ProjectView:
@@ -152,6 +158,7 @@ def save_project(
     site_type: str | None = None,
     url_pattern: str | None = None,
     score_weights: Any = None,
+    use_evidence: bool | None = None,
 ) -> uuid.UUID:
     """Create (``project_id`` None) or update a project.
 
@@ -162,6 +169,9 @@ def save_project(
         url_pattern: the custom site type's pattern, e.g. ``/guides/{parent}/{slug}/``.
         score_weights: (volume, relevance, competition) or a dict with those keys; scaled
             to sum 1; None keeps the stored weights (a new project: 0.50 / 0.35 / 0.15).
+        use_evidence: group keywords by the data's evidence (Parent Keyword, ranking URL,
+            SERP overlap) on top of the text rules; None keeps the stored switch (absent =
+            on). Saving the brand profile never resets it.
 
     Returns:
         The project id.
@@ -189,7 +199,12 @@ def save_project(
                 p = found
             p.name = name
             p.domain = domain or None
-            p.brand_config = (brand or BrandProfile()).to_dict()
+            config = (brand or BrandProfile()).to_dict()
+            stored = (p.brand_config or {}).get(PROJECT_EVIDENCE_KEY)
+            switch = stored if use_evidence is None else bool(use_evidence)
+            if switch is not None:
+                config[PROJECT_EVIDENCE_KEY] = switch
+            p.brand_config = config
             p.wordpress_url = wordpress_url.strip() or None
             p.wordpress_username = wordpress_username.strip() or None
             if wordpress_app_password is not KEEP_SECRET:

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from db.models import KeywordCluster, Project
 from db.models.core import utcnow
 from db.session import session_scope
+from services.core.app_settings import PROJECT_EVIDENCE_KEY, project_uses_evidence
 from services.core.errors import InvalidInputError, NotFoundError
 from services.core.ids import as_uuid
 from services.core.lazy import by_module, lazy_exports
@@ -199,7 +200,7 @@ def generate_cluster(
 
 #: The project's evidence switch: ``projects.brand_config["use_evidence"]`` (absent = on),
 #: the same key list clustering reads (``services.keyword_lists.evidence_store``).
-EVIDENCE_SETTING = "use_evidence"
+EVIDENCE_SETTING = PROJECT_EVIDENCE_KEY
 
 
 def evidence_enabled(engine: Engine, project_id: Any) -> bool:
@@ -209,7 +210,7 @@ def evidence_enabled(engine: Engine, project_id: Any) -> bool:
         project = s.get(Project, as_uuid(project_id))
         if project is None:
             raise NotFoundError("Project not found.")
-        return bool((project.brand_config or {}).get(EVIDENCE_SETTING, True))
+        return project_uses_evidence(project.brand_config)
 
 
 def set_evidence_enabled(engine: Engine, project_id: Any, enabled: bool) -> None:
