@@ -105,6 +105,9 @@ _YEAR = re.compile(r"^(19|20)\d\d$")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'"})
 
 _IRREGULAR = {"women": "woman", "men": "man", "children": "child", "feet": "foot", "kids": "kid"}
+#: Words ending in "s" that are not plurals, or whose "-s" form names something else: the
+#: rule would turn "news" into "new" ("wordpress news" = "new wordpress" by word order).
+_IRREGULAR.update({w: w for w in ("news", "series", "species", "lens", "gas", "bus")})
 
 
 def normalize_keyword(text: str) -> str:

@@ -65,3 +65,13 @@ def test_near_duplicate_key_ignores_order_possessives_plurals_and_stop_words():
 def test_normalize_keyword_handles_case_whitespace_and_unicode():
     assert normalize_keyword("  Trail\tRunning  SHOES ") == "trail running shoes"
     assert normalize_keyword("ＡＢＣ 🏃") == "abc 🏃"
+
+
+def test_singular_keeps_words_that_only_look_plural():
+    from services.clustering.evidence import same_search_groups
+    from services.core.text import singularize
+
+    assert singularize("news") == "news" and singularize("series") == "series"
+    assert singularize("shoes") == "shoe" and singularize("plugins") == "plugin"
+    groups = same_search_groups(["wordpress news", "new wordpress"])
+    assert groups.labels[0] != groups.labels[1]  # was one search by word order ("new")
