@@ -17,15 +17,12 @@ from sqlalchemy import select
 
 from db.models import AppSetting, PageRanking, Project
 from services.clustering.serp_settings import EVIDENCE_SETTINGS_KEY, min_overlap_of
-from services.core.app_settings import PROJECT_EVIDENCE_KEY, project_uses_evidence
+from services.core.app_settings import project_uses_evidence
 from services.core.ids import as_uuid
 from services.core.text import normalize_keyword
 from services.keyword_lists.evidence import Evidence
 from services.keyword_lists.serp_store import read_cached
 from services.providers.base import BrandProfile
-
-#: Key of the project setting (in ``Project.brand_config``) that switches evidence off.
-PROJECT_SETTING = PROJECT_EVIDENCE_KEY
 
 
 def read_settings(conn: Any, project_id: Any) -> dict[str, Any]:

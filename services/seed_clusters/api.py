@@ -198,19 +198,23 @@ def generate_cluster(
     return finish(run, site, stages, in_data, evidence, extra_warnings, keep_empty, t_start)
 
 
-#: The project's evidence switch: ``projects.brand_config["use_evidence"]`` (absent = on),
-#: the same key list clustering reads (``services.keyword_lists.evidence_store``).
-EVIDENCE_SETTING = PROJECT_EVIDENCE_KEY
+def _project(s: Any, project_id: Any) -> Project:
+    project = s.get(Project, as_uuid(project_id))
+    if project is None:
+        raise NotFoundError("Project not found.")
+    return project
 
 
 def evidence_enabled(engine: Engine, project_id: Any) -> bool:
     """Whether the project groups keywords by the data's evidence (Parent Keyword, ranking
-    URL, SERP overlap) on top of the same-search text rules; on unless switched off."""
+    URL, SERP overlap) on top of the same-search text rules; on unless switched off
+    (``brand_config[PROJECT_EVIDENCE_KEY]``, the key list clustering reads too).
+
+    Raises:
+        NotFoundError: unknown project.
+    """
     with session_scope(engine) as s:
-        project = s.get(Project, as_uuid(project_id))
-        if project is None:
-            raise NotFoundError("Project not found.")
-        return project_uses_evidence(project.brand_config)
+        return project_uses_evidence(_project(s, project_id).brand_config)
 
 
 def set_evidence_enabled(engine: Engine, project_id: Any, enabled: bool) -> None:
@@ -220,10 +224,8 @@ def set_evidence_enabled(engine: Engine, project_id: Any, enabled: bool) -> None
         NotFoundError: unknown project.
     """
     with session_scope(engine) as s:
-        project = s.get(Project, as_uuid(project_id))
-        if project is None:
-            raise NotFoundError("Project not found.")
-        project.brand_config = {**(project.brand_config or {}), EVIDENCE_SETTING: bool(enabled)}
+        project = _project(s, project_id)
+        project.brand_config = {**(project.brand_config or {}), PROJECT_EVIDENCE_KEY: bool(enabled)}
 
 
 def clusters_for_seed(engine: Engine, project_id: Any, seed_keyword: str) -> list[dict[str, Any]]:
