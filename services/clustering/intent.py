@@ -12,7 +12,7 @@ Multi-label, like Semrush and DataForSEO (a keyword may be "commercial,transacti
   export). A rule-labelled keyword also gets informational when more than
   :data:`INFO_VOTE_SHARE` of its similar keywords carry it (multi-label, as Semrush and
   Ahrefs label). Cues were calibrated on the tuning halves of Semrush and Ahrefs labelled
-  files (see :data:`_RULES`).
+  files (see :mod:`services.clustering.intent_rules`).
 * **Live** (:func:`live_intents`): DataForSEO Labs ``search_intent/live`` through the
   DataForSEO provider, main label then secondary labels.
 
@@ -28,13 +28,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from services.clustering.intent_rules import INFORMATIONAL, rule_intents
 from services.core.text import normalize_keyword
 from services.providers.base import SEARCH_INTENTS, Embedder
 
 if TYPE_CHECKING:
     import pandas as pd
 
-INFORMATIONAL, COMMERCIAL, TRANSACTIONAL, NAVIGATIONAL = SEARCH_INTENTS
 #: Neighbours consulted for a keyword no rule labels.
 VOTE_K = 10
 #: Only neighbours at least this similar vote (cosine), per embedder tier: MiniLM's
@@ -49,53 +49,6 @@ VOTE_SHARE = 0.6
 #: → with (0.5 / 0.7): Semrush wordpress 0.858 → 0.861 / 0.861, designrush 0.542 → 0.544 /
 #: 0.545, Ahrefs chatgpt-prompts 0.952 → 0.986 / 0.986; 0.7 keeps more precision.
 INFO_VOTE_SHARE: float | None = 0.7
-
-#: A keyword that opens with a question word (shared with the funnel's collection-page test).
-QUESTION_PATTERN = (
-    r"^(how|what|why|when|where|who|which|can|does|do|is|are|should|will|could|would)\b"
-)
-#: Cue words per intent. Calibrated on the tuning halves of the labelled files
-#: (``python bench/cluster_quality.py --intent``: Semrush wordpress and designrush
-#: exports, Ahrefs chatgpt-prompts; fixed half split by keyword, seed 20260424): a cue
-#: whose keywords carry its label in under 30 % of ≥ 5 tuning rows was dropped —
-#: informational "example" (0.27 of 11); commercial "pro" (0.00 of 6), "like" (0.23 of 13),
-#: "platforms" (0.27 of 11), "apps" (0.29 of 21); transactional "cost(s)" (0.02 of 57),
-#: "download" (0.08 of 13), "plan(s)" (0.09 of 23), "get" (0.10 of 20), "free" (0.15 of
-#: 182), "subscription" (0.17 of 6), "store" (0.17 of 12), "booking" (0.20 of 5), "price"
-#: (0.25 of 8); navigational "youtube" (0 of 11), "account" (0 of 14), "dashboard" (0 of
-#: 16), "admin" (0.10 of 41), "contact" (0.15 of 39).
-_RULES: dict[str, re.Pattern[str]] = {
-    INFORMATIONAL: re.compile(
-        QUESTION_PATTERN + r"|\b(how to|tutorial|guide|meaning|definition|define|examples|"
-        r"tips|ideas|learn|learning|course|courses|training|news|history|explained|"
-        r"difference|error|errors|not working|fix|issue|issues|problem|problems|"
-        r"documentation|docs|codex|requirements)\b"
-    ),
-    COMMERCIAL: re.compile(
-        r"\b(best|top|vs|versus|compare|comparison|review|reviews|rated|alternative|"
-        r"alternatives|similar|recommended|services?|agency|agencies|company|companies|"
-        r"developers?|designers?|experts?|consultants?|freelancers?|hire|hiring|"
-        r"providers?|premium|affordable|themes|templates|plugins|tools|software|"
-        r"builders|extensions|solutions)\b"
-    ),
-    TRANSACTIONAL: re.compile(
-        r"\b(buy|purchase|order|prices|pricing|cheap|discount|coupon|coupons|"
-        r"promo|deal|deals|sale|for sale|downloads|trial|subscribe|"
-        r"quote|shop|book|log ?in|sign ?in)\b"
-    ),
-    NAVIGATIONAL: re.compile(
-        r"(https?://|www\.|\.(com|net|org|io|co|de|es|fr|uk)\b|\blog ?in\b|\bsign ?in\b|"
-        r"\bsignin\b|\bsign up\b|\bsignup\b|\bwp-admin\b|"
-        r"\bwp-login\b|\breddit\b|\bphone number\b|"
-        r"\bcustomer service\b|\bofficial\b|\bwebsite\b$)"
-    ),
-}
-
-
-def rule_intents(keyword: str) -> tuple[str, ...]:
-    """Intents the modifier rules find in ``keyword`` (may be empty), in canonical order."""
-    kw = normalize_keyword(keyword)
-    return tuple(label for label in SEARCH_INTENTS if _RULES[label].search(kw))
 
 
 def classify_intents(

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from services.clustering.intent import QUESTION_PATTERN, rule_intents
+from services.clustering.intent_rules import QUESTION_PATTERN, rule_intents
 from services.content import copywriting, templates
 from services.content.casing import Casing, asks_for_year, strip_years
 from services.content.format_fit import fit_to_format

@@ -26,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from services.clustering.intent import QUESTION_PATTERN
+from services.clustering.intent_rules import QUESTION_PATTERN
 from services.content.casing import Casing
 from services.content.places import only_places
 from services.content.templates import TEMPLATES

@@ -35,7 +35,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from services.clustering.intent import QUESTION_PATTERN
+from services.clustering.intent_rules import QUESTION_PATTERN
 from services.core.text import normalize_keyword
 from services.seed_clusters.site_rules import site_family
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from services.clustering.intent import QUESTION_PATTERN
+from services.clustering.intent_rules import QUESTION_PATTERN
 from services.clustering.variants import VariantContext, build_context, same_search_key
 from services.content.places import state_codes
 from services.core.text import STOP_WORDS, content_tokens, normalize_keyword, singularize, tokens

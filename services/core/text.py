@@ -15,7 +15,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_WS = re.compile(r"\s+")
 _TOKEN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 
 #: English function words that never change which page a keyword belongs to.
@@ -120,8 +119,11 @@ def normalize_keyword(text: str) -> str:
     Returns:
         The normalised keyword ("" for blank input).
     """
-    text = unicodedata.normalize("NFKC", text or "").translate(_APOSTROPHES)
-    return _WS.sub(" ", text).strip().lower()
+    text = text or ""
+    if not text.isascii():  # NFKC and the apostrophes change nothing in ASCII text
+        text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
+    # str.split() and re's \s split on the same (Unicode) whitespace; this is ~4x faster.
+    return " ".join(text.split()).lower()
 
 
 @lru_cache(maxsize=200_000)
@@ -146,8 +148,11 @@ def singularize(word: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Word tokens of a normalised keyword, possessives stripped ("women's" → "women")."""
+    text = normalize_keyword(text)
+    if text.isascii() and text.replace(" ", "").isalnum():
+        return text.split()  # only letters, digits and single spaces: the regex's tokens
     out = []
-    for tok in _TOKEN.findall(normalize_keyword(text)):
+    for tok in _TOKEN.findall(text):
         tok = tok.replace("’", "'")
         if tok.endswith("'s"):
             tok = tok[:-2]

@@ -60,6 +60,8 @@ def is_url_like(keyword: str) -> bool:
     [True, True, False]
     """
     kw = str(keyword).strip().lower()
+    if "." not in kw and "/" not in kw and ":" not in kw and "wp-" not in kw:
+        return False  # every address and domain pattern needs one of these
     if _ADDRESS.search(kw):
         return True
     if not _DOMAIN.search(_NOT_DOMAINS.sub(" ", kw)):

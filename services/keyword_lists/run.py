@@ -50,10 +50,12 @@ LIST_MINILM_MAX_TEXTS = 2_000
 
 
 #: Above this many keywords the tier is not decided by counting lexical groups: the list
-#: gets the static tier (a lexical-grouping pass only to count cost 9 of 127 CPU-s at
-#: 300,000 keywords, and such a list has far more than :data:`LIST_MINILM_MAX_TEXTS`
-#: groups: 236,198 at 300,000 bench keywords). Up to it, the count decides as before.
-TIER_COUNT_MAX_KEYWORDS = 200_000
+#: gets the static tier. Such a list would need fewer than one group per 10 keywords to stay
+#: within :data:`LIST_MINILM_MAX_TEXTS`; the shared exports and development sets have 0.57
+#: (Ahrefs output_grpr, 28,734 keywords) to 0.92 groups per keyword. The count was a full
+#: lexical-grouping pass used for nothing else: 0.65 CPU-s at 100,000 keywords (issue 22;
+#: was 200,000).
+TIER_COUNT_MAX_KEYWORDS = 20_000
 
 
 #: Allocations between young-generation garbage collections during a run (CPython's default

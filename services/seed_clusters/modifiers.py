@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from services.clustering.intent import QUESTION_PATTERN
+from services.clustering.intent_rules import QUESTION_PATTERN
 from services.core.modifier_words import (  # noqa: F401 - the lexicons live in core (shared)
     OTHER_MODIFIER,
     STRATEGY_LEXICONS,

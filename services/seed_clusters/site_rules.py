@@ -50,7 +50,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.clustering.intent import QUESTION_PATTERN
+from services.clustering.intent_rules import QUESTION_PATTERN
 from services.core.scoring import DEFAULT_WEIGHTS, normalize_weights
 from services.core.slugs import SITE_TYPES, page_path, slug_of
 from services.core.text import normalize_keyword

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from services.clustering import keyword_filters as filters
-from services.clustering.intent import rule_intents
+from services.clustering.intent_rules import rule_intents
 from services.clustering.topic import PARTIAL_MIN_STEMS, SUPERLATIVES, SeedTopic, stem
 from services.clustering.variants import build_context, same_search_key
 from services.core.modifier_words import OTHER_MODIFIER, strategy_of

@@ -11,8 +11,8 @@ from services.clustering.intent import (
     format_labels,
     live_intents,
     parse_labels,
-    rule_intents,
 )
+from services.clustering.intent_rules import rule_intents
 from services.providers.base import KeywordData, Usage, VolumeResult
 from tests.fakes.keyword_lists import TrigramEmbedder
 

@@ -4,7 +4,7 @@ import pytest
 
 from services.core.scoring import calculate_score, volume_score
 from services.core.slugs import collection_slug, normalize_slug
-from services.core.text import canonical_key, normalize_keyword
+from services.core.text import canonical_key, normalize_keyword, tokens
 
 
 @pytest.mark.parametrize(
@@ -65,6 +65,15 @@ def test_near_duplicate_key_ignores_order_possessives_plurals_and_stop_words():
 def test_normalize_keyword_handles_case_whitespace_and_unicode():
     assert normalize_keyword("  Trail\tRunning  SHOES ") == "trail running shoes"
     assert normalize_keyword("ＡＢＣ 🏃") == "abc 🏃"
+    assert normalize_keyword("\u00a0Don\u2019t\u2003stop\n") == "don't stop"
+    assert normalize_keyword(None) == ""  # type: ignore[arg-type]
+
+
+def test_tokens_of_plain_and_punctuated_keywords():
+    # Plain ASCII words take the split() path; the others the token pattern: same answers.
+    assert tokens("Trail  Running Shoes") == ["trail", "running", "shoes"]
+    assert tokens("women’s x-ray socks_2 24/7") == ["women", "x-ray", "socks", "2", "24", "7"]
+    assert tokens("runners' café") == ["runners", "café"]
 
 
 def test_singular_keeps_words_that_only_look_plural():

@@ -23,6 +23,8 @@ from services.keyword_lists.review_pages import left_out_reason, review_page_typ
         "asos.com socks",
         "/wp-login.php",
         "blog/2020/socks",
+        "localhost:8080",  # no "." or "/": the address patterns still see it
+        "wp-admin login",
     ],
 )
 def test_urls_domains_and_site_paths_are_not_searches(keyword):
