@@ -125,7 +125,6 @@ def build_context(
     """
     if ordered is None:
         ordered = [_ordered_cached(k) for k in keywords]
-    bags = {" ".join(sorted(set(toks))) for toks in ordered}
     head_prefixes: dict[tuple[str, str], set[tuple[str, ...]]] = defaultdict(set)
     head_count: Counter[str] = Counter()
     for toks in ordered:
@@ -161,11 +160,14 @@ def build_context(
                         run = tuple(toks[start : start + size])
                         if initials not in run:
                             phrases[initials][run] += 1
+    acronyms: dict[str, tuple[str, ...]] = {}
+    if not phrases:  # no short form of the list is spelled out in it
+        return VariantContext(inserts, acronyms)
+    bags = {" ".join(sorted(set(toks))) for toks in ordered}
     with_short: dict[str, list[int]] = defaultdict(list)
     for k, toks in enumerate(ordered):
         for t in set(toks) & phrases.keys():
             with_short[t].append(k)
-    acronyms = {}
     for short_form, counts in phrases.items():
         (best, n), *rest = counts.most_common(2) + [((), 0)]
         if not n or n <= rest[0][1]:
