@@ -80,4 +80,4 @@ elif run_seed:
 show_failure()
 result = show_no_data(project, deps) or result
 if result is not None:
-    show_result(result)
+    show_result(result, project.site_type)

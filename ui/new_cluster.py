@@ -149,13 +149,14 @@ def show_no_data(project: Any, deps: FunnelDeps) -> Any:
     return None
 
 
-def show_result(result: Any) -> None:
-    """Warnings, cost and the suggestions table of a saved run."""
+def show_result(result: Any, site_type: str = "shopify") -> None:
+    """Warnings, cost and the suggestions table of a saved run (page types named for
+    ``site_type``)."""
     for warning in result.warnings:
         st.warning(plain(warning))
     st.caption(f"Cost of this run: ${result.generation_metadata['total_cost_usd']:.4f}")
     st.dataframe(
-        suggestion_rows(result.suggestions),
+        suggestion_rows(result.suggestions, site_type),
         hide_index=True,
         width="stretch",
         column_config={

@@ -116,12 +116,13 @@ def restore_list(
                 run_action(lambda rid=item_id: restore(rid), flash_key, f"Restored '{name}'.")
 
 
-def suggestion_rows(suggestions: list[Any]) -> list[dict[str, Any]]:
-    """The New Cluster result table (one dict per page)."""
+def suggestion_rows(suggestions: list[Any], site_type: str = "shopify") -> list[dict[str, Any]]:
+    """The New Cluster result table (one dict per page); page types as the site type names
+    them (:func:`services.seed_clusters.site_rules.page_label`), as in Cluster Review."""
     return [
         {
             "role": s.role,
-            "page type": s.page_type,
+            "page type": page_label(str(s.page_type), site_type, str(s.keyword)),
             "keyword": s.keyword,
             "URL path": s.url_slug,
             "search volume": s.search_volume,
