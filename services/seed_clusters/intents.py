@@ -176,3 +176,81 @@ def competition_of(
     """
     kd = evidence.difficulty.get(candidate.keyword) if evidence else None
     return competition_used(candidate.competition, kd)
+
+
+#: A reordering of the highest-volume wording's words becomes the page's primary keyword
+#: when it ends with the seed's head noun, the other does not, and it has at least this share
+#: of the other's search volume. The page targets every wording of the intent, so the demand
+#: is unchanged; only the primary keyword (H1, title, slug) reads naturally: "merino wool
+#: hiking socks" (300/month, and Ahrefs' Parent Keyword of the group) rather than "merino
+#: wool socks hiking" (350/month), "womens walking socks" (2,700) rather than "walking socks
+#: womens" (4,100) in the shared Ahrefs "socks" export.
+NATURAL_ORDER_MIN_SHARE = 0.5
+#: Words after which a seed's head noun has been named ("socks for women" → "socks").
+_HEAD_ENDS = frozenset(["for", "with", "in", "near", "of", "on", "at", "by", "from"])
+
+
+def head_noun(seed: str) -> str | None:
+    """The seed's head noun, singular: its last word before a prepositional tail
+    ("trail running shoes for women" → "shoe"); None for a question or a seed without words."""
+    import re
+
+    from services.clustering.intent_rules import QUESTION_PATTERN
+    from services.core.text import normalize_keyword, singularize, tokens
+
+    if re.match(QUESTION_PATTERN, normalize_keyword(seed)):
+        return None
+    words: list[str] = []
+    for tok in tokens(seed):
+        if tok in _HEAD_ENDS and words:
+            break
+        words.append(tok)
+    return singularize(words[-1]) if words else None
+
+
+def natural_wording(
+    keywords: Sequence[str], volumes: Sequence[int | None], best: int, seed: str
+) -> int:
+    """The intent member to use as the primary keyword, given the highest-volume one.
+
+    English noun phrases end with their head noun. When the highest-volume wording does
+    not end with the seed's head noun (:func:`head_noun`: "socks" for "merino socks") —
+    "merino wool socks hiking" — the same words in an order that ends with it ("merino wool
+    hiking socks") are taken instead, if their search volume is at least
+    :data:`NATURAL_ORDER_MIN_SHARE` of the best's. Local wordings keep their place either
+    side ("birmingham personal injury lawyer" ends with the head noun "lawyer" already).
+
+    Parameters
+    ----------
+    keywords : sequence of str
+        (n,) the intent's wordings.
+    volumes : sequence of int or None
+        (n,) their search volumes (searches/month; None = unknown).
+    best : int
+        Index of the highest-volume wording.
+    seed : str
+        The seed keyword of the run.
+
+    Returns
+    -------
+    int
+        Index of the primary keyword (``best`` unless a reordering qualifies).
+    """
+    from services.core.text import singularize, tokens
+
+    head = head_noun(seed)
+    toks = [tokens(k) for k in keywords]
+    if head is None or not toks[best] or singularize(toks[best][-1]) == head:
+        return best
+    floor = NATURAL_ORDER_MIN_SHARE * (volumes[best] or 0)
+    bag = sorted(toks[best])
+    reorders = [
+        i
+        for i, t in enumerate(toks)
+        if i != best
+        and t
+        and singularize(t[-1]) == head
+        and sorted(t) == bag
+        and (volumes[i] or 0) >= floor
+    ]
+    return max(reorders, key=lambda i: volumes[i] or 0) if reorders else best

@@ -11,8 +11,8 @@ rules are then enforced here, deterministically, whatever the provider said
    (:func:`services.seed_clusters.intents.group_intents`: the shared same-search rules,
    then the data's evidence — same Parent Keyword, same ranking URL — then the funnel's
    wording tests :func:`find_same_search`). Each intent is ONE page: its highest-volume
-   keyword is the primary keyword, the other wordings its secondary keywords, each with the
-   rule that merged it ("same Parent Keyword"). The parent page is the seed's own intent,
+   keyword (its words in natural order) is the primary keyword, the other wordings its
+   secondary keywords, each with the rule that merged it ("same Parent Keyword"). The parent page is the seed's own intent,
    its keyword the highest-demand wording of that intent — or the typed seed when the seed
    has no data (the strongest wording is then offered as ``suggested_seed``).
 3. The provider's verdict (off-topic drops); volume < 50 or unknown is dropped unless
@@ -45,7 +45,13 @@ from services.providers.base import (
     Usage,
 )
 from services.seed_clusters.enrich import VOLUME_FLOOR
-from services.seed_clusters.intents import FunnelEvidence, Intent, competition_of, group_intents
+from services.seed_clusters.intents import (
+    FunnelEvidence,
+    Intent,
+    competition_of,
+    group_intents,
+    natural_wording,
+)
 from services.seed_clusters.same_search import (  # noqa: F401  (re-exported)
     NEAR_DUPLICATE_COSINE,
     SAME_PART_COSINE,
@@ -123,8 +129,9 @@ def _intent_pages(
     """One page per intent, the parent (the seed's intent) first.
 
     The primary keyword of an intent is its highest-volume wording (the parent's too: the
-    highest-demand keyword of the seed's own intent); the others become its secondary
-    keywords with the rule that merged them.
+    highest-demand keyword of the seed's own intent), or the same words in natural order
+    (:func:`services.seed_clusters.intents.natural_wording`); the others become its
+    secondary keywords with the rule that merged them.
     """
     intents: list[Intent] = group_intents(
         [c.keyword for c in pool],
@@ -143,6 +150,14 @@ def _intent_pages(
         seed = next((c for c in members if c.keyword == rules.seed), None)
         if seed is not None and seed.search_volume is None:
             best = seed  # a seed without data stays the parent; its wordings are offered
+        elif best is not seed:  # the typed seed keeps its wording
+            at = natural_wording(
+                [c.keyword for c in members],
+                [c.search_volume for c in members],
+                members.index(best),
+                rules.seed,
+            )
+            best = members[at]
 
         rest = sorted((c for c in members if c is not best), key=lambda c: -(c.search_volume or -1))
         index = {id(pool[i]): i for i in intent.members}
