@@ -27,7 +27,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from services.clustering.intent_rules import QUESTION_PATTERN
+from services.clustering.lexical import MARKET_WORDS
+from services.clustering.word_order import head_noun
 from services.content.casing import Casing
+from services.content.facets import facets
 from services.content.places import only_places
 from services.content.templates import TEMPLATES
 from services.content.topics import (
@@ -35,7 +38,6 @@ from services.content.topics import (
     ClusterTopics,
     Sibling,
     TopicIndex,
-    cached_content_tokens,
     cached_tokens,
     is_question,
     topic_words,
@@ -51,8 +53,6 @@ MAX_FAQ = 6
 MAX_HEADING_WORDS = 8
 #: Fewer sub-topics than this: the outline is the template's sections only, flagged.
 MIN_SUBTOPICS = 2
-#: Facet words listed under a collection's "Shop by".
-MAX_FACETS = 6
 
 _QUESTION = re.compile(QUESTION_PATTERN)
 #: Two headings whose words (question words aside) overlap this much say the same thing.
@@ -121,6 +121,16 @@ _WH = frozenset(
 
 def _grammar_penalty(keyword: str) -> int:
     return 1 if _BAD_GRAMMAR.search(keyword) else 0
+
+
+def _order_penalty(keyword: str, head: str | None) -> tuple[int, int]:
+    """(names a market, its noun phrase does not end with the page's head noun) of one
+    wording (:func:`services.clustering.word_order.head_noun`): a heading
+    reads "Women's merino wool socks", not "Merino wool socks women's UK" (market words never
+    change the page: :data:`services.clustering.lexical.MARKET_WORDS`)."""
+    market = int(any(t in MARKET_WORDS for t in cached_tokens(keyword)))
+    own = head_noun(keyword)  # "… shoes for wide feet" ends its noun phrase with "shoes"
+    return market, int(head is not None and own is not None and own != head)
 
 
 #: Verbs that make a question a sentence ("what is …", "how do …", "can i …").
@@ -205,6 +215,7 @@ def _groups(
     """(best-worded keyword, total searches/month) per same-search group, by volume; local
     variants ("houston personal injury lawyer") go to ``local`` instead."""
     index = cluster.index
+    head = head_noun(primary)
     own_key = index.key(primary)
     own_words = topic_words(primary)
     groups: dict[str, list[tuple[str, int]]] = defaultdict(list)
@@ -233,6 +244,7 @@ def _groups(
                 key=lambda m: (
                     _unusable(m[0], primary, is_question(m[0])),
                     _grammar_penalty(m[0]),
+                    _order_penalty(m[0], head),
                     -m[1],
                     len(m[0]),
                     m[0],
@@ -242,27 +254,6 @@ def _groups(
         out.append((best[0], sum(v for _k, v in members)))
     out.sort(key=lambda g: (-g[1], g[0]))
     return out
-
-
-def _facets(primary: str, subtopics: Sequence[tuple[str, int]], casing: Casing) -> list[str]:
-    """What the sub-topics add to the primary keyword, as filter names ("men's", "wide
-    feet", "waterproof"): the remainder of each non-question sub-topic of at most two words,
-    by searches."""
-    own = set(content_tokens(primary))
-    out: list[str] = []
-    for kw, _volume in subtopics:
-        if _QUESTION.search(kw):
-            continue
-        rest = [t for t in normalize_keyword(kw).split() if not set(cached_content_tokens(t)) & own]
-        while rest and rest[0] in STOP_WORDS:
-            rest.pop(0)
-        while rest and rest[-1] in STOP_WORDS:
-            rest.pop()
-        if 1 <= len(rest) <= 2 and not any(t.isdigit() for t in rest):
-            facet = " ".join(casing.form(t) or t for t in rest)
-            if facet not in out:
-                out.append(facet)
-    return out[:MAX_FACETS]
 
 
 def plan_outline(
@@ -333,7 +324,7 @@ def plan_outline(
             "city and state searches are local landing pages, not sections of this one"
         )
     if fmt == "collection":
-        plan.facets = _facets(primary, plan.subtopics, casing)
+        plan.facets = facets(primary, plan.subtopics, casing)
     _assemble(plan, fmt, h2s, faqs)
     return plan
 

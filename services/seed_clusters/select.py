@@ -33,6 +33,7 @@ from collections.abc import Callable
 
 from services.clustering.keyword_filters import exclusion_reason
 from services.clustering.topic import SeedTopic
+from services.clustering.word_order import natural_wording
 from services.core.errors import ProviderError
 from services.core.text import normalize_keyword
 from services.providers.base import (
@@ -45,13 +46,7 @@ from services.providers.base import (
     Usage,
 )
 from services.seed_clusters.enrich import VOLUME_FLOOR
-from services.seed_clusters.intents import (
-    FunnelEvidence,
-    Intent,
-    competition_of,
-    group_intents,
-    natural_wording,
-)
+from services.seed_clusters.intents import FunnelEvidence, Intent, competition_of, group_intents
 from services.seed_clusters.same_search import (  # noqa: F401  (re-exported)
     NEAR_DUPLICATE_COSINE,
     SAME_PART_COSINE,
@@ -130,7 +125,7 @@ def _intent_pages(
 
     The primary keyword of an intent is its highest-volume wording (the parent's too: the
     highest-demand keyword of the seed's own intent), or the same words in natural order
-    (:func:`services.seed_clusters.intents.natural_wording`); the others become its
+    (:func:`services.clustering.word_order.natural_wording`); the others become its
     secondary keywords with the rule that merged them.
     """
     intents: list[Intent] = group_intents(

@@ -77,3 +77,41 @@ def test_product_listing_titles_are_no_headings():
     texts = [str(o["text"]) for o in plan.outline if o["source"] == "related search"]
     assert texts[:2] == ["Best portfolio WordPress themes", "Portfolio website WordPress theme"]
     assert not any("Werkstatt" in t or "Topseo" in t for t in texts)
+
+
+# Searches of the shared Ahrefs "socks" export (a development set, not committed).
+SOCKS = [
+    ("merino wool socks", 5500),
+    ("merino wool socks women's uk", 250),
+    ("merino wool socks womens uk", 150),
+    ("merino wool ladies socks", 200),
+    ("merino wool walking socks ladies", 250),
+    ("mens merino wool socks", 600),
+    ("merino wool socks mens", 250),
+    ("pure merino wool socks", 150),
+]
+
+
+def test_headings_take_the_wording_in_natural_order_without_the_market():
+    plan = plan_outline("collection", "merino wool socks", index=TopicIndex(SOCKS), casing=Casing())
+    texts = [str(o["text"]) for o in plan.outline]
+    assert "Merino wool ladies socks" in texts  # not "Merino wool socks women's UK"
+    assert "Men's merino wool socks" in texts  # not "Merino wool socks men's"
+    assert not any(t.lower().endswith((" uk", " mens", " ladies")) for t in texts)
+
+
+def test_shop_by_names_each_audience_once_and_no_market():
+    from services.content.facets import facets
+
+    subtopics = [
+        ("merino wool socks women's uk", 400),
+        ("merino wool walking socks ladies", 250),
+        ("mens merino wool socks", 600),
+        ("pure merino wool socks", 150),
+    ]
+    assert facets("merino wool socks", subtopics, Casing()) == [
+        "women's",
+        "walking",
+        "men's",
+        "pure",
+    ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.seed_clusters.intents import head_noun, natural_wording
+from services.clustering.word_order import head_noun, natural_wording
 
 HIKING = [
     "merino wool socks hiking",
