@@ -18,6 +18,10 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+#: "best" / "top" as a ranking cue (a roundup or comparison page), not in the fixed phrases
+#: of a guide: "wordpress security best practices", "best way to back up wordpress", "best
+#: time to post" (shared Semrush wordpress export).
+RANKED_PATTERN = r"\b(?:best|top)\b(?!\s+(?:practices?|way to|time to)\b)"
 #: A keyword that opens with a question word (shared with the funnel's collection-page test).
 QUESTION_PATTERN = (
     r"^(how|what|why|when|where|who|which|can|does|do|is|are|should|will|could|would)\b"

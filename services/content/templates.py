@@ -35,7 +35,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from services.clustering.intent_rules import QUESTION_PATTERN
+from services.clustering.intent_rules import QUESTION_PATTERN, RANKED_PATTERN
 from services.core.text import normalize_keyword
 from services.seed_clusters.site_rules import site_family
 
@@ -60,7 +60,7 @@ FEES_SECTION = "Fees and pricing"
 AREAS_SECTION = "Areas served"
 _TOOL = re.compile(r"\b(calculator|estimator|generator|checker|converter|planner|quiz)\b")
 _HOW_TO = re.compile(r"^(how to|how do i|how can i)\b|\b(step by step|tutorial|diy)\b")
-_LISTICLE = re.compile(r"\b(best|top|alternatives?|ideas|examples|list of)\b|^\d+ ")
+_LISTICLE = re.compile(RANKED_PATTERN + r"|\b(alternatives?|ideas|examples|list of)\b|^\d+ ")
 _REVIEW = re.compile(r"\b(reviews?|legit|worth it|pros and cons|pricing|rating|ratings)\b")
 _VERSUS = re.compile(r"\b(vs|versus|compare|comparison|compared|difference between)\b")
 

@@ -50,7 +50,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.clustering.intent_rules import QUESTION_PATTERN
+from services.clustering.intent_rules import QUESTION_PATTERN, RANKED_PATTERN
 from services.core.scoring import DEFAULT_WEIGHTS, normalize_weights
 from services.core.slugs import SITE_TYPES, page_path, slug_of
 from services.core.text import normalize_keyword
@@ -60,13 +60,13 @@ STORE_SITE_TYPES = frozenset(["shopify", "woocommerce"])
 #: Blog platforms and publishers: articles, guides and hubs.
 PUBLISHER_SITE_TYPES = frozenset(["publisher", "wordpress"])
 _VERSUS = re.compile(r"\b(vs|versus|compare|comparison|alternatives?)\b")
-_RANKED = re.compile(r"\b(best|top)\b")
+_RANKED = re.compile(RANKED_PATTERN)
 _REVIEW = re.compile(r"\b(reviews?|ratings?|testimonials?|complaints?)\b")
 #: Local cues (:data:`services.core.text.LOCAL_WORDS` as phrases): a location page.
 _LOCAL = re.compile(r"\b(near me|nearby|local|closest|nearest)\b")
 _ARTICLE = re.compile(
     QUESTION_PATTERN + r"|\b(how to|guide|tips|ideas|meaning|definition|explained|tutorial|"
-    r"examples?|checklist|requirements|calculator)\b"
+    r"examples?|checklist|requirements|calculator|best practices?|best way to|best time to)\b"
 )
 
 

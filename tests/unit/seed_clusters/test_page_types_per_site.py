@@ -96,3 +96,21 @@ def test_a_parent_landing_page_is_the_hub_except_on_a_service_site():
     assert parent_page_type("landing", "shopify") == "collection"
     assert parent_page_type("landing", "custom") == "landing"
     assert parent_page_type("article", "publisher") == "article"
+
+
+@pytest.mark.parametrize(
+    ("keyword", "expected_type", "expected_format"),
+    [
+        # Shared Semrush wordpress export: a guide's fixed phrases are not a roundup.
+        ("wordpress security best practices", "article", "guide"),
+        ("best way to backup wordpress", "article", "guide"),
+        ("best wordpress security plugins", "comparison", "listicle"),
+        ("top wordpress themes", "comparison", "listicle"),
+    ],
+)
+def test_best_practices_is_a_guide_not_a_roundup(keyword, expected_type, expected_format):
+    from services.content.templates import choose_format
+
+    page_type = page_type_of(keyword, "commercial", "publisher")
+    assert page_type == expected_type
+    assert choose_format(page_type, keyword, "publisher") == expected_format
