@@ -22,9 +22,9 @@ NATURAL_ORDER_MIN_SHARE = 0.5
 _HEAD_ENDS = frozenset(["for", "with", "in", "near", "of", "on", "at", "by", "from"])
 
 
-def head_noun(keyword: str) -> str | None:
-    """The keyword's head noun, singular: its last word before a prepositional tail
-    ("trail running shoes for women" → "shoe"); None for a question or a keyword without
+def head_word(keyword: str) -> str | None:
+    """The keyword's head noun as written: its last word before a prepositional tail
+    ("trail running shoes for women" → "shoes"); None for a question or a keyword without
     words."""
     if re.match(QUESTION_PATTERN, normalize_keyword(keyword)):
         return None
@@ -33,7 +33,13 @@ def head_noun(keyword: str) -> str | None:
         if tok in _HEAD_ENDS and words:
             break
         words.append(tok)
-    return singularize(words[-1]) if words else None
+    return words[-1] if words else None
+
+
+def head_noun(keyword: str) -> str | None:
+    """:func:`head_word` in the singular ("shoes" → "shoe")."""
+    word = head_word(keyword)
+    return singularize(word) if word is not None else None
 
 
 def natural_wording(

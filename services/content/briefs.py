@@ -24,7 +24,7 @@ from typing import Any
 from services.clustering.intent_rules import QUESTION_PATTERN, rule_intents
 from services.content import copywriting, templates
 from services.content.casing import Casing, asks_for_year, strip_years
-from services.content.format_fit import fit_to_format
+from services.content.format_fit import fit_to_format, roundup_taken
 from services.content.outline import OutlinePlan, plan_outline
 from services.content.page_words import names_one_brand, other_sites
 from services.content.topics import ClusterTopics, Sibling, TopicIndex, is_question
@@ -218,6 +218,7 @@ def _copy(
     ctx: BriefContext,
     parent_keyword: str | None,
     competitors: dict[str, Any] | None,
+    title_kind: str = "",
 ) -> dict[str, str]:
     """Title, meta description, H1, CTA, angle and (a store's collection) intro; a roundup
     of a product noun without a list cue is named for what it lists ("best … plugins")."""
@@ -235,8 +236,12 @@ def _copy(
         if ctx.index.key(t.lower()) != ctx.index.key(primary)
     ]
     return {
-        "title": copywriting.make_title(fmt, primary, cased, ctx.brand_name, store),
-        "meta_description": copywriting.make_meta(fmt, plain, topics, ctx.brand_name, store),
+        "title": copywriting.make_title(
+            fmt, primary, cased, ctx.brand_name, store, kind=title_kind
+        ),
+        "meta_description": copywriting.make_meta(
+            fmt, plain, topics, ctx.brand_name, store, kind=title_kind
+        ),
         "h1": cased,
         "cta": templates.cta(fmt, ctx.site_type, cased.rstrip("?"), parent, ctx.brand_name),
         "angle": copywriting.make_angle(
@@ -333,6 +338,9 @@ def build_brief(
         intents=intents,
         searches=[k for k, _v in secondary],
     )
+    taken = fmt == "listicle" and roundup_taken(primary, page.page_id, ctx.index, siblings, cluster)
+    fmt = "guide" if taken else fmt  # the "best …" roundup is a sibling's page
+    title_kind = copywriting.guide_kind(primary, hub=page.role == "parent", products=taken)
     other = other_sites([r.url for r in serp], ctx.competitors, ctx.brand_name)
     plan = plan_outline(
         fmt, primary, index=ctx.index, casing=ctx.casing, secondary=secondary,
@@ -341,7 +349,7 @@ def build_brief(
     searches = [k for k, _v in secondary]
     fit_to_format(plan, fmt, primary, searches, ctx.index, ctx.site_type, page.intent)
     word_count, wc_source = _word_count(fmt, competitors)
-    copy = _copy(fmt, primary, plan, ctx, parent_keyword, competitors)
+    copy = _copy(fmt, primary, plan, ctx, parent_keyword, competitors, title_kind)
     return Brief(
         page_id=page.page_id,
         page_type=kind,

@@ -73,14 +73,43 @@ def fit(text: str, limit: int) -> str:
     return cut or text[:limit]
 
 
-def _title_options(fmt: str, kw: str, cased: str) -> list[str]:
+#: A search for what is new: a guide to it is an updates page, not an explainer.
+_NEWS = re.compile(r"\b(news|updates?|latest|today)\b")
+
+
+def guide_kind(keyword: str, *, hub: bool = False, products: bool = False) -> str:
+    """What a guide's title and meta say it is: "cost" (prices), "news" (latest updates),
+    "hub" (a cluster's parent: the complete guide), "products" (a product noun whose roundup
+    is another page of the cluster: what they do and how to choose), else ""."""
+    if _COST.search(keyword):
+        return "cost"
+    if _NEWS.search(keyword):
+        return "news"
+    return "hub" if hub else "products" if products else ""
+
+
+_GUIDE_TITLES = {
+    "cost": ["{c}: Typical Prices and What Drives Them", "{c}: What to Expect"],
+    "news": ["{c}: Latest Updates", "{c}: What's New"],
+    "hub": ["{c}: The Complete Guide", "{c}: A Complete Guide", "{c} Guide"],
+    "products": ["{c}: What They Do and How to Choose", "{c}: How to Choose"],
+    "": ["{c} Explained: What to Know First", "{c} Explained"],
+}
+_GUIDE_LEADS = {
+    "cost": "{c}: typical prices, what drives them and what is included.",
+    "news": "{c}: the latest updates, what changed and what it means.",
+    "hub": "{c}: the complete guide, from the basics to the details that matter.",
+    "products": "{c}: what they do, the options and how to choose.",
+}
+
+
+def _title_options(fmt: str, kw: str, cased: str, kind: str) -> list[str]:
     if is_question(kw):
         return [cased]
     has = re.compile(r"\b(review|reviews)\b").search(kw)
-    if fmt == "guide" and _COST.search(kw):
-        return [f"{cased}: Typical Prices and What Drives Them", f"{cased}: What to Expect"]
+    if fmt == "guide":
+        return [t.format(c=cased) for t in _GUIDE_TITLES[kind]]
     return {
-        "guide": [f"{cased} Explained: What to Know First", f"{cased} Explained"],
         "listicle": [f"{cased}: Top Picks Compared", f"{cased}, Compared"],
         "review": [f"{cased}: Plans, Pricing, Pros and Cons", f"{cased}: Pros and Cons"]
         if has
@@ -93,12 +122,17 @@ def _title_options(fmt: str, kw: str, cased: str) -> list[str]:
     }.get(fmt, [])
 
 
-def make_title(fmt: str, primary: str, cased: str, brand: str, store: bool) -> str:
+def make_title(
+    fmt: str, primary: str, cased: str, brand: str, store: bool, *, kind: str = ""
+) -> str:
     """A title ≤ 60 characters that is more than the keyword when the format gives a better
-    one ("Payday Loans Explained: What to Know First"); a store's collection and landing
-    pages are "<Keyword> | <Brand>". The brand is appended when it fits."""
+    one ("Payday Loans Explained: What to Know First"; a guide by its :func:`guide_kind`,
+    "WordPress Security: The Complete Guide"); a store's collection and landing pages are
+    "<Keyword> | <Brand>". The brand is appended when it fits."""
     options = (
-        [] if store and fmt in ("collection", "landing") else _title_options(fmt, primary, cased)
+        []
+        if store and fmt in ("collection", "landing")
+        else _title_options(fmt, primary, cased, kind if fmt == "guide" else "")
     )
     options.append(cased)
     for option in options:
@@ -115,14 +149,17 @@ def and_list(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def make_meta(fmt: str, cased: str, topics: Sequence[str], brand: str, store: bool) -> str:
+def make_meta(
+    fmt: str, cased: str, topics: Sequence[str], brand: str, store: bool, *, kind: str = ""
+) -> str:
     """Meta description as sentences, 120-155 characters when the parts allow: the format's
-    lead, the sub-topics it covers, its closing line, the brand."""
+    lead (a guide's by :func:`guide_kind`), the sub-topics it covers, its closing line, the
+    brand."""
     tpl = templates.TEMPLATES[fmt]
     at_brand = f" at {brand}" if brand and store else ""
     lead = tpl.meta_lead.format(Kw=cased, kw=cased, at_brand=at_brand)
-    if fmt == "guide" and _COST.search(cased.lower()):
-        lead = f"{cased}: typical prices, what drives them and what is included."
+    if fmt == "guide" and kind:
+        lead = _GUIDE_LEADS[kind].format(c=cased)
     if is_question(cased.lower()):  # the question, then what the page gives
         answer = (
             "Typical prices, what drives them and what is included."

@@ -22,7 +22,7 @@ from typing import Any
 
 from services.content import copywriting, service_page
 from services.content.outline import OutlinePlan
-from services.content.topics import TopicIndex, topic_words
+from services.content.topics import ClusterTopics, Sibling, TopicIndex, topic_words
 
 #: A word held by more than this share of the project's keywords is a topic or feature
 #: word ("seo", "free", "blog" on a WordPress export: 1.5-2.7 %), not one product's name
@@ -111,3 +111,35 @@ def _products_as_picks(
         return outline
     rest = [o for o in outline if all(o is not p for p in picks)]
     return rest[: at + 1] + [{**o, "level": 3} for o in picks] + rest[at + 1 :]
+
+
+def roundup_taken(
+    primary: str,
+    page_id: str,
+    index: TopicIndex,
+    siblings: Sequence[Sibling] = (),
+    cluster: ClusterTopics | None = None,
+) -> bool:
+    """True when a roundup of ``primary`` would be another page's search: the hub "wordpress
+    security plugins" shown as "best wordpress security plugins" while the cluster also has
+    a "best wordpress security plugins" page (the funnel keeps "best …" a page of its own).
+    That hub is then briefed as a guide, so the cluster has no two roundups of one noun.
+
+    Parameters
+    ----------
+    primary : str
+        The page's primary keyword (normalised).
+    page_id : str
+        The page's id (as in ``cluster``).
+    index : TopicIndex
+        The project's keywords (same-search keys).
+    siblings, cluster : optional
+        The cluster's other pages, or all its pages prepared once per batch.
+    """
+    _noun, shown = copywriting.shown_keyword("listicle", primary)
+    if shown == primary:
+        return False
+    key = index.key(shown)
+    if cluster is not None:
+        return cluster.taken(key, page_id)
+    return any(index.key(kw) == key for s in siblings for kw in (s.primary, *s.secondary))

@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from services.clustering.intent_rules import QUESTION_PATTERN, RANKED_PATTERN
+from services.clustering.word_order import head_word
 from services.core.text import normalize_keyword
 from services.seed_clusters.site_rules import site_family
 
@@ -59,7 +60,16 @@ BUYING_INTENTS = frozenset(["commercial", "transactional"])
 FEES_SECTION = "Fees and pricing"
 AREAS_SECTION = "Areas served"
 _TOOL = re.compile(r"\b(calculator|estimator|generator|checker|converter|planner|quiz)\b")
-_HOW_TO = re.compile(r"^(how to|how do i|how can i)\b|\b(step by step|tutorial|diy)\b")
+#: A task: "how to …", or a keyword that opens with a verb naming one ("verify wordpress
+#: installation security", "install wordpress on ubuntu"). Verbs that are also product nouns
+#: on the shared exports ("backup plugin", "block theme", "redirect plugin", "import tool",
+#: "secure hosting") are left out.
+_HOW_TO = re.compile(
+    r"^(how to|how do i|how can i|install|set up|create|make|add|remove|delete|change|fix|"
+    r"migrate|move|restore|reset|verify|configure|enable|disable|hide|protect|harden|"
+    r"speed up|optimi[sz]e|clean|scan|build|connect|edit|customi[sz]e|uninstall|"
+    r"upgrade)\b|\b(step by step|tutorial|diy)\b"
+)
 _LISTICLE = re.compile(RANKED_PATTERN + r"|\b(alternatives?|ideas|examples|list of)\b|^\d+ ")
 _REVIEW = re.compile(r"\b(reviews?|legit|worth it|pros and cons|pricing|rating|ratings)\b")
 _VERSUS = re.compile(r"\b(vs|versus|compare|comparison|compared|difference between)\b")
@@ -270,7 +280,11 @@ def choose_format(
     kw = normalize_keyword(keyword)
     store = is_store(site_type)
     if page_type == "collection":
-        return "collection" if store else "listicle"
+        if store:
+            return "collection"
+        # A publisher's hub of a product noun is a roundup of it; a topic hub ("wordpress
+        # security": no plural head noun, no list cue) is a guide, never "Best … Securities".
+        return "listicle" if _LISTICLE.search(kw) or _plural_head(kw) else "guide"
     if page_type == "comparison":
         if _VERSUS.search(kw):
             return "comparison"
@@ -306,6 +320,13 @@ def _publisher_landing(kw: str, branded: bool, intents: Sequence[str], listed: b
     if _LISTICLE.search(kw) or listed or BUYING_INTENTS & set(intents):
         return "listicle"
     return "guide"
+
+
+def _plural_head(kw: str) -> bool:
+    """True when the keyword's head noun is a plural ("wordpress security plugins"; the
+    test of :func:`services.seed_clusters.site_rules.page_type_of` for a collection)."""
+    head = head_word(kw) or ""
+    return len(head) > 3 and head.endswith("s") and not head.endswith(("ss", "us", "is"))
 
 
 def has_list_cue(keyword: str) -> bool:

@@ -3,6 +3,8 @@ descriptions sum the page up; acronyms keep their capitals (pure, no DB)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from services.content.briefs import BriefContext, PageInput, build_brief
 from services.content.casing import Casing
 from services.content.copywriting import meta_topics, roundup_noun
@@ -284,3 +286,48 @@ def test_meta_never_covers_a_ranking_search():
         Casing(),
     )
     assert topics == ["car accident lawyer fee"]
+
+
+# Searches of the shared Semrush wordpress export.
+SECURITY = [
+    ("wordpress security", 0),
+    ("wordpress security plugins", 1000),
+    ("best wordpress security plugins", 260),
+    ("wordpress security news", 22200),
+    ("verify wordpress installation security", 590),
+]
+
+
+def test_a_publisher_topic_hub_is_a_guide_and_a_product_hub_a_roundup():
+    assert choose_format("collection", "wordpress security", "publisher") == "guide"
+    assert choose_format("collection", "wordpress security plugins", "publisher") == "listicle"
+    assert choose_format("collection", "wordpress security", "shopify") == "collection"
+    hub = build_brief(page("wordpress security", "collection", None), ctx("publisher", SECURITY))
+    assert hub.title == "WordPress Security: The Complete Guide"  # not "Best … Securities"
+
+
+def test_a_task_keyword_is_a_how_to_and_news_is_an_updates_page():
+    assert choose_format("article", "verify wordpress installation security", "publisher") == (
+        "how_to"
+    )
+    assert choose_format("article", "backup plugins wordpress", "publisher") == "guide"
+    news = build_brief(
+        replace(page("wordpress security news", "article", None), role="child"),
+        ctx("publisher", SECURITY),
+    )
+    assert news.title == "WordPress Security News: Latest Updates"
+    assert "explained" not in news.meta_description.lower()
+
+
+def test_a_hub_whose_roundup_is_a_sibling_page_is_not_a_second_roundup():
+    from services.content.topics import Sibling
+
+    hub = replace(page("wordpress security plugins", "collection", None), role="child")
+    alone = build_brief(hub, ctx("publisher", SECURITY))
+    assert alone.format == "listicle" and alone.h1 == "Best WordPress Security Plugins"
+    with_roundup = build_brief(
+        hub, ctx("publisher", SECURITY), siblings=[Sibling("best wordpress security plugins")]
+    )
+    assert with_roundup.format == "guide"
+    assert with_roundup.h1 == "WordPress Security Plugins"
+    assert with_roundup.title == "WordPress Security Plugins: What They Do and How to Choose"
