@@ -7,7 +7,8 @@ landing); the *format* refines it into what a writer produces:
 page type    store (Shopify, WooCommerce)           publisher, blog, custom site
 ===========  =====================================  ======================================
 collection   collection (intro, facets, buying      listicle (roundup: criteria, table,
-             guide, FAQ)                            picks with "best for" labels)
+             guide, FAQ)                            picks with "best for" labels) of a
+                                                    product noun; guide of a topic
 comparison   comparison / listicle ("best", "top",  comparison (side-by-side, verdict) /
              "alternatives"), supporting article    listicle
 article      how-to / tool / guide, supporting      how-to / tool / review / guide
@@ -15,6 +16,7 @@ landing      landing (one offer)                    publisher: by the search (be
                                                     custom (service site): service page
 ===========  =====================================  ======================================
 
+A task verb opening a keyword ("verify …", "install …") asks for a how-to, as "how to" does.
 A publisher's landing page takes the format its search asks for (:func:`choose_format`):
 a tool cue → tool, "how to" → how-to, a question → guide (the answer), "vs" → comparison,
 one named product or "review" → review, "best"/"top" or a commercial / transactional intent
