@@ -20,6 +20,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     create.add_argument("name")
     create.add_argument("--domain", default="")
     create.add_argument("--site-type", choices=SITE_TYPES, default="shopify")
+    create.add_argument(
+        "--url-pattern",
+        default="",
+        help="a custom site's page paths, e.g. /guides/{parent}/{slug}/ (site type custom)",
+    )
     create.set_defaults(handler=_create)
     lst = psub.add_parser("list", help="list projects", parents=[common])
     lst.set_defaults(handler=_list)
@@ -33,10 +38,22 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 def _create(app: Any, args: argparse.Namespace) -> CommandResult:
     from services.projects.api import save_project
 
-    pid = save_project(app.engine, name=args.name, domain=args.domain, site_type=args.site_type)
+    pid = save_project(
+        app.engine,
+        name=args.name,
+        domain=args.domain,
+        site_type=args.site_type,
+        url_pattern=args.url_pattern or None,
+    )
     return CommandResult(
         [f"Created project '{args.name}' ({pid})."],
-        {"id": pid, "name": args.name, "domain": args.domain, "site_type": args.site_type},
+        {
+            "id": pid,
+            "name": args.name,
+            "domain": args.domain,
+            "site_type": args.site_type,
+            "url_pattern": args.url_pattern,
+        },
     )
 
 

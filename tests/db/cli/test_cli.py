@@ -35,6 +35,14 @@ def test_projects_create_then_list_as_json(app, capsys):
     assert code == 0 and [(r["name"], r["domain"]) for r in rows] == [("WP", "wp.example")]
 
 
+def test_a_custom_site_project_takes_its_url_pattern(app, capsys):
+    argv = ("projects", "create", "Law", "--site-type", "custom")
+    code, _, err = run(app, capsys, *argv)
+    assert code == 2 and "custom URL pattern" in err  # the message names the option's value
+    code, out, _ = run(app, capsys, *argv, "--url-pattern", "/practice-areas/{slug}/", "--json")
+    assert code == 0 and json.loads(out)["url_pattern"] == "/practice-areas/{slug}/"
+
+
 def test_bad_input_exits_2_with_the_pages_message(app, capsys):
     code, _, err = run(app, capsys, "projects", "create", "  ")
     assert code == 2 and "A project needs a name." in err
