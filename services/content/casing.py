@@ -228,6 +228,25 @@ def asks_for_year(keyword: str) -> bool:
     return bool(_YEAR.search(keyword))
 
 
+#: US state codes that are also everyday words; never capitalised ("houston or dallas").
+_WORD_CODES = frozenset(["in", "or", "me", "hi", "ok", "oh", "de", "la", "co", "ma", "al", "id"])
+
+
+def _state_after_place(word: str, previous: Sequence[str]) -> bool:
+    """True when ``word`` is a US state code written after a place name of one to three
+    words (``previous``: the words before it; "houston tx", "san bernardino ca")."""
+    if len(word) != 2 or word in _WORD_CODES:
+        return False
+    from services.content.places import is_place, state_codes  # GeoNames loads on first use
+
+    if word not in state_codes():
+        return False
+    prev = [w.rstrip(",").lower() for w in previous]
+    return any(
+        (p := " ".join(prev[-n:])) in PLACES or is_place(p) for n in (1, 2, 3) if len(prev) >= n
+    )
+
+
 class Casing:
     """Published forms of words: brand profile, learned texts, maintained lists.
 
@@ -297,6 +316,8 @@ class Casing:
             form = self.form(core)
             if core.lower() in POSSESSIVES and i == len(words) - 1:
                 form = None  # "socks for kids": a noun, not a possessive
+            if form is None and i and _state_after_place(core.lower(), words[max(0, i - 3) : i]):
+                form = core.upper()  # "philadelphia pa" → "Philadelphia PA"
             out.append((form if form else core) + tail)
         return " ".join(out)
 

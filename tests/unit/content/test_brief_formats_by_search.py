@@ -331,3 +331,13 @@ def test_a_hub_whose_roundup_is_a_sibling_page_is_not_a_second_roundup():
     assert with_roundup.format == "guide"
     assert with_roundup.h1 == "WordPress Security Plugins"
     assert with_roundup.title == "WordPress Security Plugins: What They Do and How to Choose"
+
+
+def test_a_state_code_after_a_place_is_capitalised_and_never_an_everyday_word():
+    casing = Casing()
+    assert casing.title("car accident lawyers philadelphia pa") == (
+        "Car Accident Lawyers Philadelphia PA"
+    )
+    assert casing.title("car accident lawyer san bernardino ca").endswith("San Bernardino CA")
+    assert casing.title("houston or dallas lawyer") == "Houston or Dallas Lawyer"
+    assert casing.title("personal assistant pa jobs") == "Personal Assistant Pa Jobs"
