@@ -31,6 +31,7 @@ from services.clustering.lexical import MARKET_WORDS
 from services.clustering.word_order import head_noun
 from services.content.casing import Casing
 from services.content.facets import facets
+from services.content.heading_words import DATED_WORDS, FOREIGN_WORDS, RETAILERS
 from services.content.places import only_places
 from services.content.templates import TEMPLATES
 from services.content.topics import (
@@ -138,12 +139,6 @@ _VERBS = frozenset(
     ["do", "does", "did", "is", "are", "was", "were", "can", "could", "should", "will",
      "would", "has", "have"]
 )  # fmt: skip
-#: Words of another language's grammar ("plugins de landing page wordpress"): a heading in a
-#: brief written in English only when the primary keyword has them too.
-FOREIGN_WORDS = frozenset(
-    ["de", "del", "para", "con", "los", "las", "una", "por", "sin", "pour", "avec", "und",
-     "mit", "für", "fur"]
-)  # fmt: skip
 
 
 #: A product listing's title pasted as a search: a version number ("werkstatt v1.3.1 …") or
@@ -167,21 +162,15 @@ def _unusable(keyword: str, primary: str, is_q: bool) -> bool:
     """Searches that make no heading a writer would keep: an ungrammatical question ("can
     replit build a wordpress plugins"; the group's best wording is already chosen), a
     question fragment (:func:`_fragment`), a keyword in another language's grammar
-    (:data:`FOREIGN_WORDS`), a product listing's title (:data:`_LISTING_TITLE`)."""
+    (:data:`FOREIGN_WORDS`), a product listing's title (:data:`_LISTING_TITLE`), a dated
+    search on an undated page ("wordpress security vulnerability october", "… update today":
+    news, :data:`DATED_WORDS`)."""
     if _LISTING_TITLE.search(keyword) and not _LISTING_TITLE.search(primary):
         return True
-    if FOREIGN_WORDS & (set(cached_tokens(keyword)) - set(cached_tokens(primary))):
+    added = set(cached_tokens(keyword)) - set(cached_tokens(primary))
+    if FOREIGN_WORDS & added or DATED_WORDS & added:
         return True
     return is_q and (_grammar_penalty(keyword) > 0 or _fragment(keyword, primary))
-
-
-#: Retailers and marketplaces whose name in a keyword means "their page", not a topic of ours
-#: (maintained list; the SERP's domains add the ones ranking for the keyword).
-RETAILERS = re.compile(
-    r"\b(amazon|ebay|walmart|primark|tesco|asda|argos|costco|aldi|lidl|etsy|decathlon|"
-    r"zalando|marks (and|&) spencer|m&s|john lewis|sports direct|sainsbury'?s|debenhams|"
-    r"reddit|quora|wikipedia|youtube)\b"
-)
 
 
 _FILLER = frozenset(["in", "for", "of", "the", "best", "top", "a"])

@@ -115,3 +115,19 @@ def test_shop_by_names_each_audience_once_and_no_market():
         "men's",
         "pure",
     ]
+
+
+def test_a_dated_search_is_no_heading_of_an_undated_page():
+    # Shared Semrush wordpress export: news of one month belongs to the news page.
+    universe = [
+        ("wordpress security", 0),
+        ("wordpress security vulnerability october", 390),
+        ("wordpress security checklist", 210),
+        ("wordpress security update september", 320),
+        ("wordpress security update today", 210),
+        ("wordpress security plugins", 1000),
+    ]
+    plan = plan_outline("guide", "wordpress security", index=TopicIndex(universe), casing=Casing())
+    texts = [str(o["text"]) for o in plan.outline]
+    assert "WordPress security checklist" in texts
+    assert not any(w in t for t in texts for w in ("October", "September", "today"))
