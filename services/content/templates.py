@@ -63,14 +63,15 @@ FEES_SECTION = "Fees and pricing"
 AREAS_SECTION = "Areas served"
 _TOOL = re.compile(r"\b(calculator|estimator|generator|checker|converter|planner|quiz)\b")
 #: A task: "how to …", or a keyword that opens with a verb naming one ("verify wordpress
-#: installation security", "install wordpress on ubuntu"). Verbs that are also product nouns
-#: on the shared exports ("backup plugin", "block theme", "redirect plugin", "import tool",
-#: "secure hosting") are left out.
+#: installation security", "install wordpress on ubuntu"). Verbs that are also nouns or
+#: adjectives at the start of a search are left out: "backup plugin", "block theme",
+#: "redirect plugin", "secure hosting" (shared exports), "clean eating", "change management",
+#: "make up"; "add-ons" is no task either.
 _HOW_TO = re.compile(
-    r"^(how to|how do i|how can i|install|set up|create|make|add|remove|delete|change|fix|"
-    r"migrate|move|restore|reset|verify|configure|enable|disable|hide|protect|harden|"
-    r"speed up|optimi[sz]e|clean|scan|build|connect|edit|customi[sz]e|uninstall|"
-    r"upgrade)\b|\b(step by step|tutorial|diy)\b"
+    r"^(how to|how do i|how can i|install|set up|create|add|remove|delete|fix|migrate|"
+    r"restore|reset|verify|configure|enable|disable|hide|protect|harden|speed up|"
+    r"optimi[sz]e|scan|connect|edit|customi[sz]e|uninstall|upgrade)\b(?![-'])"
+    r"|\b(step by step|tutorial|diy)\b"
 )
 _LISTICLE = re.compile(RANKED_PATTERN + r"|\b(alternatives?|ideas|examples|list of)\b|^\d+ ")
 _REVIEW = re.compile(r"\b(reviews?|legit|worth it|pros and cons|pricing|rating|ratings)\b")

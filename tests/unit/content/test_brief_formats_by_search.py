@@ -311,6 +311,7 @@ def test_a_task_keyword_is_a_how_to_and_news_is_an_updates_page():
         "how_to"
     )
     assert choose_format("article", "backup plugins wordpress", "publisher") == "guide"
+    assert choose_format("article", "add-ons for wordpress", "publisher") == "guide"
     news = build_brief(
         replace(page("wordpress security news", "article", None), role="child"),
         ctx("publisher", SECURITY),
