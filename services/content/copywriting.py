@@ -123,12 +123,14 @@ def _title_options(fmt: str, kw: str, cased: str, kind: str) -> list[str]:
 
 
 def make_title(
-    fmt: str, primary: str, cased: str, brand: str, store: bool, *, kind: str = ""
+    fmt: str, primary: str, cased: str, brand: str, store: bool, *, kind: str | None = None
 ) -> str:
     """A title ≤ 60 characters that is more than the keyword when the format gives a better
     one ("Payday Loans Explained: What to Know First"; a guide by its :func:`guide_kind`,
     "WordPress Security: The Complete Guide"); a store's collection and landing pages are
-    "<Keyword> | <Brand>". The brand is appended when it fits."""
+    "<Keyword> | <Brand>". The brand is appended when it fits. ``kind`` None: the
+    keyword's own (:func:`guide_kind` without the cluster's context)."""
+    kind = guide_kind(primary) if kind is None else kind
     options = (
         []
         if store and fmt in ("collection", "landing")
@@ -150,7 +152,13 @@ def and_list(items: Sequence[str]) -> str:
 
 
 def make_meta(
-    fmt: str, cased: str, topics: Sequence[str], brand: str, store: bool, *, kind: str = ""
+    fmt: str,
+    cased: str,
+    topics: Sequence[str],
+    brand: str,
+    store: bool,
+    *,
+    kind: str | None = None,
 ) -> str:
     """Meta description as sentences, 120-155 characters when the parts allow: the format's
     lead (a guide's by :func:`guide_kind`), the sub-topics it covers, its closing line, the
@@ -158,6 +166,7 @@ def make_meta(
     tpl = templates.TEMPLATES[fmt]
     at_brand = f" at {brand}" if brand and store else ""
     lead = tpl.meta_lead.format(Kw=cased, kw=cased, at_brand=at_brand)
+    kind = guide_kind(cased.lower()) if kind is None else kind
     if fmt == "guide" and kind:
         lead = _GUIDE_LEADS[kind].format(c=cased)
     if is_question(cased.lower()):  # the question, then what the page gives
