@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from services.core.text import MONTH_NAMES
+
 #: Words of another language's grammar ("plugins de landing page wordpress"): a heading in a
 #: brief written in English only when the primary keyword has them too.
 FOREIGN_WORDS = frozenset(
@@ -16,10 +18,7 @@ FOREIGN_WORDS = frozenset(
 
 #: Words that date a search to one day or month ("may" is also a verb: left out): the news
 #: page's searches, not an evergreen page's sections.
-DATED_WORDS = frozenset(
-    ["january", "february", "march", "april", "june", "july", "august", "september",
-     "october", "november", "december", "today", "latest"]
-)  # fmt: skip
+DATED_WORDS = (MONTH_NAMES - {"may"}) | {"today", "latest"}
 
 
 #: Retailers and marketplaces whose name in a keyword means "their page", not a topic of ours

@@ -99,6 +99,11 @@ FILLER_WORDS: frozenset[str] = frozenset(
     ]
 )
 _YEAR = re.compile(r"^(19|20)\d\d$")
+#: Month names; "may" is also a verb, so callers decide whether it counts.
+MONTH_NAMES: frozenset[str] = frozenset(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+     "october", "november", "december"]
+)  # fmt: skip
 
 #: Typographic apostrophes and primes read as the ASCII apostrophe ("don’t" = "don't").
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'"})

@@ -169,3 +169,15 @@ def test_a_brand_short_form_next_to_the_brand_is_one_search_with_minilm(minilm):
     assert _groups(keywords, minilm) == [sorted(keywords[:2])]
     a, b = (Candidate(keyword=k, expansion_strategy="attribute") for k in keywords[:2])
     assert wording_reason(WORDING, b, a) == BRAND_SHORT_FORM
+
+
+def test_the_month_of_a_news_search_is_a_date_but_not_of_other_searches():
+    # Shared Semrush wordpress export: monthly news searches are the news page's.
+    keywords = [
+        "wordpress security news",
+        "wordpress security news december 2025",
+        "wordpress security news november 2025",
+        "may 2025 calendar",
+        "calendar",
+    ]
+    assert _groups(keywords, None) == [sorted(keywords[:3])]
