@@ -120,6 +120,11 @@ _WH = frozenset(
 )
 
 
+#: A question asked after its topic ("car accident should i get a lawyer"): no heading, and
+#: not a question a writer can quote either (its words are not in question order).
+_TRAILING_QUESTION = re.compile(r"\s(should|do|does|can|will|would|could|is|are)\s+(i|you|we|my)\b")
+
+
 def _grammar_penalty(keyword: str) -> int:
     return 1 if _BAD_GRAMMAR.search(keyword) else 0
 
@@ -162,13 +167,16 @@ def _unusable(keyword: str, primary: str, is_q: bool) -> bool:
     """Searches that make no heading a writer would keep: an ungrammatical question ("can
     replit build a wordpress plugins"; the group's best wording is already chosen), a
     question fragment (:func:`_fragment`), a keyword in another language's grammar
-    (:data:`FOREIGN_WORDS`), a product listing's title (:data:`_LISTING_TITLE`), a dated
-    search on an undated page ("wordpress security vulnerability october", "… update today":
-    news, :data:`DATED_WORDS`)."""
+    (:data:`FOREIGN_WORDS`), a question after its topic (:data:`_TRAILING_QUESTION`), a
+    product listing's title (:data:`_LISTING_TITLE`), a dated search on an undated page
+    ("wordpress security vulnerability october", "… update today": news,
+    :data:`DATED_WORDS`)."""
     if _LISTING_TITLE.search(keyword) and not _LISTING_TITLE.search(primary):
         return True
     added = set(cached_tokens(keyword)) - set(cached_tokens(primary))
     if FOREIGN_WORDS & added or DATED_WORDS & added:
+        return True
+    if not is_q and _TRAILING_QUESTION.search(keyword):
         return True
     return is_q and (_grammar_penalty(keyword) > 0 or _fragment(keyword, primary))
 

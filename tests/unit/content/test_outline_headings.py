@@ -131,3 +131,17 @@ def test_a_dated_search_is_no_heading_of_an_undated_page():
     texts = [str(o["text"]) for o in plan.outline]
     assert "WordPress security checklist" in texts
     assert not any(w in t for t in texts for w in ("October", "September", "today"))
+
+
+def test_a_question_asked_after_its_topic_is_no_heading():
+    # Ahrefs law development set: "car accident should i get a lawyer" (1,100/month).
+    universe = [
+        ("car accident lawyer", 76000),
+        ("car accident should i get a lawyer", 1100),
+        ("should i get a lawyer for a car accident", 350),
+        ("car accident lawyer fee", 900),
+    ]
+    plan = plan_outline("guide", "car accident lawyer", index=TopicIndex(universe), casing=Casing())
+    texts = [str(o["text"]) for o in plan.outline] + plan.faq
+    assert "Car accident lawyer fee" in texts
+    assert not any(t.lower().startswith("car accident should") for t in texts)
