@@ -125,6 +125,10 @@ _WH = frozenset(
 _TRAILING_QUESTION = re.compile(r"\s(should|do|does|can|will|would|could|is|are)\s+(i|you|we|my)\b")
 
 
+_NEED = (frozenset(["need"]), frozenset(["needs"]))
+_ARTICLES = frozenset(["a", "an", "the"])
+
+
 def _grammar_penalty(keyword: str) -> int:
     return 1 if _BAD_GRAMMAR.search(keyword) else 0
 
@@ -176,8 +180,8 @@ def _unusable(keyword: str, primary: str, is_q: bool) -> bool:
     added = set(cached_tokens(keyword)) - set(cached_tokens(primary))
     if FOREIGN_WORDS & added or DATED_WORDS & added:
         return True
-    if not is_q and _TRAILING_QUESTION.search(keyword):
-        return True
+    if not is_q and (_TRAILING_QUESTION.search(keyword) or added - _ARTICLES in _NEED):
+        return True  # ... or the page's words with "need" put in: "car accident need lawyer"
     return is_q and (_grammar_penalty(keyword) > 0 or _fragment(keyword, primary))
 
 

@@ -145,3 +145,16 @@ def test_a_question_asked_after_its_topic_is_no_heading():
     texts = [str(o["text"]) for o in plan.outline] + plan.faq
     assert "Car accident lawyer fee" in texts
     assert not any(t.lower().startswith("car accident should") for t in texts)
+
+
+def test_the_pages_words_with_need_put_in_are_no_heading():
+    universe = [
+        ("car accident lawyer", 76000),
+        ("car accident need lawyer", 1320),
+        ("car accident lawyer fee", 900),
+        ("car accident lawyer for passengers", 300),
+    ]
+    plan = plan_outline("guide", "car accident lawyer", index=TopicIndex(universe), casing=Casing())
+    texts = [str(o["text"]) for o in plan.outline]
+    assert "Car accident lawyer fee" in texts
+    assert "Car accident need lawyer" not in texts
