@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from services.clustering.word_order import plural_head
 from services.content import service_page, templates
 from services.content.casing import Casing, strip_years
 from services.content.topics import is_question
@@ -79,13 +80,16 @@ _NEWS = re.compile(r"\b(news|updates?|latest|today)\b")
 
 def guide_kind(keyword: str, *, hub: bool = False, products: bool = False) -> str:
     """What a guide's title and meta say it is: "cost" (prices), "news" (latest updates),
-    "hub" (a cluster's parent: the complete guide), "products" (a product noun whose roundup
-    is another page of the cluster: what they do and how to choose), else ""."""
+    "hub" (a cluster's parent: the complete guide), "products" / "product" (a product noun,
+    plural or singular, whose roundup is another page of the cluster: how to choose), else
+    ""."""
     if _COST.search(keyword):
         return "cost"
     if _NEWS.search(keyword):
         return "news"
-    return "hub" if hub else "products" if products else ""
+    if hub or not products:
+        return "hub" if hub else ""
+    return "products" if plural_head(keyword) else "product"  # "wordpress seo theme": one
 
 
 _GUIDE_TITLES = {
@@ -93,6 +97,7 @@ _GUIDE_TITLES = {
     "news": ["{c}: Latest Updates", "{c}: What's New"],
     "hub": ["{c}: The Complete Guide", "{c}: A Complete Guide", "{c} Guide"],
     "products": ["{c}: What They Do and How to Choose", "{c}: How to Choose"],
+    "product": ["{c}: How to Choose One", "{c}: How to Choose"],
     "": ["{c} Explained: What to Know First", "{c} Explained"],
 }
 _GUIDE_LEADS = {
@@ -100,6 +105,7 @@ _GUIDE_LEADS = {
     "news": "{c}: the latest updates, what changed and what it means.",
     "hub": "{c}: the complete guide, from the basics to the details that matter.",
     "products": "{c}: what they do, the options and how to choose.",
+    "product": "{c}: what to look for, the options and how to choose one.",
 }
 
 

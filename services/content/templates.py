@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from services.clustering.intent_rules import QUESTION_PATTERN, RANKED_PATTERN
-from services.clustering.word_order import head_word
+from services.clustering.word_order import plural_head
 from services.core.text import normalize_keyword
 from services.seed_clusters.site_rules import site_family
 
@@ -287,7 +287,7 @@ def choose_format(
             return "collection"
         # A publisher's hub of a product noun is a roundup of it; a topic hub ("wordpress
         # security": no plural head noun, no list cue) is a guide, never "Best … Securities".
-        return "listicle" if _LISTICLE.search(kw) or _plural_head(kw) else "guide"
+        return "listicle" if _LISTICLE.search(kw) or plural_head(kw) else "guide"
     if page_type == "comparison":
         if _VERSUS.search(kw):
             return "comparison"
@@ -323,13 +323,6 @@ def _publisher_landing(kw: str, branded: bool, intents: Sequence[str], listed: b
     if _LISTICLE.search(kw) or listed or BUYING_INTENTS & set(intents):
         return "listicle"
     return "guide"
-
-
-def _plural_head(kw: str) -> bool:
-    """True when the keyword's head noun is a plural ("wordpress security plugins"; the
-    test of :func:`services.seed_clusters.site_rules.page_type_of` for a collection)."""
-    head = head_word(kw) or ""
-    return len(head) > 3 and head.endswith("s") and not head.endswith(("ss", "us", "is"))
 
 
 def has_list_cue(keyword: str) -> bool:

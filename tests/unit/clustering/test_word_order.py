@@ -45,3 +45,10 @@ def test_the_head_noun_of_a_seed() -> None:
     assert head_noun("personal injury lawyers near me") == "lawyer"
     assert head_noun("how to install wordpress") is None  # questions keep their wording
     assert natural_wording(["plugins wordpress", "wordpress plugins"], [900, 800], 0, "") == 0
+
+
+def test_singular_and_plural_forms_of_the_same_words_are_a_reordering() -> None:
+    # Shared Semrush wordpress export.
+    keywords = ["theme wordpress free portfolio", "free portfolio wordpress themes"]
+    assert natural_wording(keywords, [590, 260], 0, "wordpress themes") == 1
+    assert natural_wording(keywords, [590, 200], 0, "wordpress themes") == 0  # under 0.4

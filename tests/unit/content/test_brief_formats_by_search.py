@@ -342,3 +342,12 @@ def test_a_state_code_after_a_place_is_capitalised_and_never_an_everyday_word():
     assert casing.title("car accident lawyer san bernardino ca").endswith("San Bernardino CA")
     assert casing.title("houston or dallas lawyer") == "Houston or Dallas Lawyer"
     assert casing.title("personal assistant pa jobs") == "Personal Assistant Pa Jobs"
+
+
+def test_a_singular_product_hub_is_one_to_choose():
+    from services.content.copywriting import guide_kind, make_title
+
+    kind = guide_kind("wordpress seo theme", products=True)
+    assert make_title(
+        "guide", "wordpress seo theme", "WordPress SEO Theme", "", False, kind=kind
+    ) == ("WordPress SEO Theme: How to Choose One")
