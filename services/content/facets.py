@@ -24,7 +24,9 @@ def facets(primary: str, subtopics: Sequence[tuple[str, int]], casing: Casing) -
 
     The remainder of each non-question sub-topic once the primary keyword's words and market
     words ("uk") are gone: each audience word as its own filter in one form ("ladies",
-    "womens" → "women's"), the other words as one filter when they are at most two.
+    "womens" → "women's"), the other words as one filter when they are at most two and name
+    a kind of product (not :data:`NOT_FILTERS`: "benefits", "review"); a filter whose words
+    hold or are held by an earlier one's is left out ("swollen feet" after "swollen").
 
     Parameters
     ----------
@@ -58,10 +60,24 @@ def facets(primary: str, subtopics: Sequence[tuple[str, int]], casing: Casing) -
         while rest and rest[-1] in STOP_WORDS:
             rest.pop()
         facets = audiences
-        if 1 <= len(rest) <= 2 and not any(t.isdigit() for t in rest):
+        if 1 <= len(rest) <= 2 and not any(t.isdigit() or t in NOT_FILTERS for t in rest):
             facets = [*audiences, " ".join(casing.form(t) or t for t in rest)]
-        out.extend(f for f in facets if f not in out)
+        out.extend(f for f in facets if not any(_overlaps(f, o) for o in out))
     return out[:MAX_FACETS]
+
+
+#: Words a shopper does not filter by: what a sub-topic asks about the product ("compression
+#: socks benefits", "… review") rather than a kind of it.
+NOT_FILTERS = frozenset(
+    ["benefits", "benefit", "uses", "use", "meaning", "review", "reviews", "explained",
+     "guide", "tips", "vs", "versus", "work", "works", "worth", "cost", "price", "prices"]
+)  # fmt: skip
+
+
+def _overlaps(facet: str, other: str) -> bool:
+    """True when one filter's words hold the other's ("swollen" and "swollen feet")."""
+    a, b = set(facet.lower().split()), set(other.lower().split())
+    return a <= b or b <= a
 
 
 #: How a collection's "Shop by" names an audience (the folded forms of

@@ -26,5 +26,5 @@ DATED_WORDS = (MONTH_NAMES - {"may"}) | {"today", "latest"}
 RETAILERS = re.compile(
     r"\b(amazon|ebay|walmart|primark|tesco|asda|argos|costco|aldi|lidl|etsy|decathlon|"
     r"zalando|marks (and|&) spencer|m&s|john lewis|sports direct|sainsbury'?s|debenhams|"
-    r"reddit|quora|wikipedia|youtube)\b"
+    r"superdrug|reddit|quora|wikipedia|youtube)\b"
 )

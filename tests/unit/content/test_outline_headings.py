@@ -158,3 +158,20 @@ def test_the_pages_words_with_need_put_in_are_no_heading():
     texts = [str(o["text"]) for o in plan.outline]
     assert "Car accident lawyer fee" in texts
     assert "Car accident need lawyer" not in texts
+
+
+def test_shop_by_lists_kinds_of_product_once():
+    from services.content.facets import facets
+
+    # Ahrefs "socks" development set.
+    subtopics = [
+        ("pregnancy compression socks", 850),
+        ("compression socks benefits", 450),
+        ("medical compression socks", 450),
+    ]
+    assert facets("compression socks", subtopics, Casing()) == ["pregnancy", "medical"]
+    swollen = [
+        ("compression ankle socks for swollen ankles", 300),
+        ("compression ankle socks for swollen feet", 200),
+    ]
+    assert facets("compression ankle socks", swollen, Casing()) == ["swollen"]
