@@ -31,7 +31,13 @@ from services.clustering.lexical import MARKET_WORDS
 from services.clustering.word_order import head_noun
 from services.content.casing import Casing
 from services.content.facets import facets
-from services.content.heading_words import DATED_WORDS, FOREIGN_WORDS, RETAILERS
+from services.content.heading_words import (
+    DATED_WORDS,
+    FOREIGN_WORDS,
+    RETAILERS,
+    order_penalty,
+    without_market,
+)
 from services.content.places import only_places
 from services.content.templates import TEMPLATES
 from services.content.topics import (
@@ -131,16 +137,6 @@ _ARTICLES = frozenset(["a", "an", "the"])
 
 def _grammar_penalty(keyword: str) -> int:
     return 1 if _BAD_GRAMMAR.search(keyword) else 0
-
-
-def _order_penalty(keyword: str, head: str | None) -> tuple[int, int]:
-    """(names a market, its noun phrase does not end with the page's head noun) of one
-    wording (:func:`services.clustering.word_order.head_noun`): a heading
-    reads "Women's merino wool socks", not "Merino wool socks women's UK" (market words never
-    change the page: :data:`services.clustering.lexical.MARKET_WORDS`)."""
-    market = int(any(t in MARKET_WORDS for t in cached_tokens(keyword)))
-    own = head_noun(keyword)  # "… shoes for wide feet" ends its noun phrase with "shoes"
-    return market, int(head is not None and own is not None and own != head)
 
 
 #: Verbs that make a question a sentence ("what is …", "how do …", "can i …").
@@ -245,7 +241,7 @@ def _groups(
                 key=lambda m: (
                     _unusable(m[0], primary, is_question(m[0])),
                     _grammar_penalty(m[0]),
-                    _order_penalty(m[0], head),
+                    order_penalty(m[0], head),
                     -m[1],
                     len(m[0]),
                     m[0],
@@ -344,7 +340,8 @@ def _pick(
     seen: set[str] = set()
     for kw, volume in groups:
         is_q = is_question(kw)
-        text = casing.sentence(kw, keep_year=keep_year).rstrip("?") + ("?" if is_q else "")
+        shown = without_market(kw) if not MARKET_WORDS & set(cached_tokens(primary)) else kw
+        text = casing.sentence(shown, keep_year=keep_year).rstrip("?") + ("?" if is_q else "")
         if text.lower() in seen or len(faqs if is_q else h2s) >= (MAX_FAQ if is_q else MAX_H2):
             continue
         if not is_q and len(kw.split()) > MAX_HEADING_WORDS:  # a pasted list, not a topic

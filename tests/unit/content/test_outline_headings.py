@@ -175,3 +175,16 @@ def test_shop_by_lists_kinds_of_product_once():
         ("compression ankle socks for swollen feet", 200),
     ]
     assert facets("compression ankle socks", swollen, Casing()) == ["swollen"]
+
+
+def test_a_heading_drops_a_trailing_market_word():
+    universe = [
+        ("compression ankle socks", 700),
+        ("compression socks for swollen feet and ankles uk", 100),
+        ("compression socks for swollen ankles", 150),
+    ]
+    plan = plan_outline(
+        "collection", "compression ankle socks", index=TopicIndex(universe), casing=Casing()
+    )
+    texts = [str(o["text"]) for o in plan.outline]
+    assert "Compression socks for swollen feet and ankles" in texts
