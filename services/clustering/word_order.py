@@ -44,11 +44,15 @@ def head_noun(keyword: str) -> str | None:
     return singularize(word) if word is not None else None
 
 
+def is_plural(word: str) -> bool:
+    """True for a word written in the plural ("plugins"; not "business", "status", "this")."""
+    return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
+
+
 def plural_head(keyword: str) -> bool:
     """True when the keyword's head noun is written in the plural ("wordpress security
     plugins", "socks for women"; not "wordpress security", "business", "status")."""
-    head = head_word(keyword) or ""
-    return len(head) > 3 and head.endswith("s") and not head.endswith(("ss", "us", "is"))
+    return is_plural(head_word(keyword) or "")
 
 
 def natural_wording(

@@ -16,6 +16,7 @@ from services.clustering.word_order import plural_head
 from services.content import service_page, templates
 from services.content.casing import Casing, strip_years
 from services.content.topics import is_question
+from services.core.text import NEWS_WORDS, tokens
 from services.core.wording import plural
 
 #: Google shows about 50-60 characters of a title and ~155 of a meta description
@@ -74,10 +75,6 @@ def fit(text: str, limit: int) -> str:
     return cut or text[:limit]
 
 
-#: A search for what is new: a guide to it is an updates page, not an explainer.
-_NEWS = re.compile(r"\b(news|updates?|latest|today)\b")
-
-
 def guide_kind(keyword: str, *, hub: bool = False, products: bool = False) -> str:
     """What a guide's title and meta say it is: "cost" (prices), "news" (latest updates),
     "hub" (a cluster's parent: the complete guide), "products" / "product" (a product noun,
@@ -85,7 +82,7 @@ def guide_kind(keyword: str, *, hub: bool = False, products: bool = False) -> st
     ""."""
     if _COST.search(keyword):
         return "cost"
-    if _NEWS.search(keyword):
+    if NEWS_WORDS.intersection(tokens(keyword)):  # what is new: an updates page
         return "news"
     if hub or not products:
         return "hub" if hub else ""

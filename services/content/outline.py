@@ -176,7 +176,7 @@ def _unusable(keyword: str, primary: str, is_q: bool) -> bool:
     added = set(cached_tokens(keyword)) - set(cached_tokens(primary))
     if FOREIGN_WORDS & added or DATED_WORDS & added:
         return True
-    if not is_q and (_TRAILING_QUESTION.search(keyword) or added - _ARTICLES in _NEED):
+    if not is_q and (_TRAILING_QUESTION.search(keyword) or (added - _ARTICLES) in _NEED):
         return True  # ... or the page's words with "need" put in: "car accident need lawyer"
     return is_q and (_grammar_penalty(keyword) > 0 or _fragment(keyword, primary))
 
@@ -338,9 +338,10 @@ def _pick(
     h2s: list[tuple[str, int]] = []
     faqs: list[tuple[str, int]] = []
     seen: set[str] = set()
+    names_market = bool(MARKET_WORDS & set(cached_tokens(primary)))
     for kw, volume in groups:
         is_q = is_question(kw)
-        shown = without_market(kw) if not MARKET_WORDS & set(cached_tokens(primary)) else kw
+        shown = kw if names_market else without_market(kw)
         text = casing.sentence(shown, keep_year=keep_year).rstrip("?") + ("?" if is_q else "")
         if text.lower() in seen or len(faqs if is_q else h2s) >= (MAX_FAQ if is_q else MAX_H2):
             continue

@@ -99,6 +99,8 @@ FILLER_WORDS: frozenset[str] = frozenset(
     ]
 )
 _YEAR = re.compile(r"^(19|20)\d\d$")
+#: Words of a search for news or updates (the funnel's dated news, a brief's updates page).
+NEWS_WORDS: frozenset[str] = frozenset(["news", "update", "updates", "latest", "today"])
 #: Month names; "may" is also a verb, so callers decide whether it counts.
 MONTH_NAMES: frozenset[str] = frozenset(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september",

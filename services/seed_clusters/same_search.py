@@ -20,6 +20,7 @@ from services.clustering.variants import is_short_form, same_comparison, variant
 from services.core.text import (
     FILLER_WORDS,
     MONTH_NAMES,
+    NEWS_WORDS,
     PAGE_CHANGING_WORDS,
     STOP_WORDS,
     content_tokens,
@@ -221,11 +222,6 @@ _YEAR = re.compile(r"^(19|20)\d\d$")
 _HOW_WORDS = frozenset(["how", "do", "doe", "did", "i", "can", "you", "we", "should", "one"])
 
 
-#: Words of a search for news: its month is a date, not another page ("wordpress security
-#: news december 2025" is the news page's search; "may 2025 calendar" keeps its month).
-_NEWS_WORDS = frozenset(["news", "update"])
-
-
 def _words(keyword: str, drop: frozenset[str] = frozenset()) -> frozenset[str]:
     """Content words (singular, no stop or filler words, no years, no month in a search for
     news, no "how do i" wording, none of ``drop``) of a keyword: "wordpress themes 2025" and
@@ -237,7 +233,9 @@ def _words(keyword: str, drop: frozenset[str] = frozenset()) -> frozenset[str]:
         else content_tokens(keyword)
     )
     toks = [t for t in content if t not in FILLER_WORDS and not _YEAR.match(t)]
-    if _NEWS_WORDS.intersection(toks):  # "wordpress security news december 2025" = the news
+    # In a search for news a month is a date, not another page: "wordpress security news
+    # december 2025" is the news page's search; "may 2025 calendar" keeps its month.
+    if NEWS_WORDS.intersection(toks):
         toks = [t for t in toks if t not in MONTH_NAMES]
     if toks and toks[0] == "how":
         toks = [t for t in toks if t not in _HOW_WORDS]

@@ -12,9 +12,10 @@ rules are then enforced here, deterministically, whatever the provider said
    then the data's evidence — same Parent Keyword, same ranking URL — then the funnel's
    wording tests :func:`find_same_search`). Each intent is ONE page: its highest-volume
    keyword (its words in natural order) is the primary keyword, the other wordings its
-   secondary keywords, each with the rule that merged it ("same Parent Keyword"). The parent page is the seed's own intent,
-   its keyword the highest-demand wording of that intent — or the typed seed when the seed
-   has no data (the strongest wording is then offered as ``suggested_seed``).
+   secondary keywords, each with the rule that merged it ("same Parent Keyword"). The
+   parent page is the seed's own intent, its keyword the highest-demand wording of that
+   intent — or the typed seed when the seed has no data (the strongest wording is then
+   offered as ``suggested_seed``).
 3. The provider's verdict (off-topic drops); volume < 50 or unknown is dropped unless
    fewer than :data:`RELAX_BELOW` would remain (the floor is then relaxed).
 4. 8-12 pages across intents by demand (the search volume of all wordings of the intent)

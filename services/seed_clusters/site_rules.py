@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.clustering.intent_rules import QUESTION_PATTERN, RANKED_PATTERN
+from services.clustering.word_order import is_plural
 from services.core.scoring import DEFAULT_WEIGHTS, normalize_weights
 from services.core.slugs import SITE_TYPES, page_path, slug_of
 from services.core.text import normalize_keyword
@@ -140,8 +141,7 @@ def page_type_of(keyword: str, intent: str | None, site_type: str) -> str:
         return "landing"
     if _REVIEW.search(kw):
         return "article"
-    last = kw.split()[-1] if kw else ""
-    if len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is")):
+    if is_plural(kw.split()[-1] if kw else ""):
         return "collection"
     return "landing"
 
